@@ -1,0 +1,1 @@
+"""Customs clearance for land border gates."""

@@ -1,0 +1,38 @@
+"""API keys: each bound to one role and, for traders, to one company."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, DateTime, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from clearance.db import enum_type
+
+
+class Role(StrEnum):
+    trader = "trader"
+    officer = "officer"
+    supervisor = "supervisor"
+    operator = "operator"
+    gate = "gate"
+    bank = "bank"
+
+
+# Roles that may see why a declaration was selected (scores, reasons, rule ids).
+RISK_READERS = frozenset({Role.officer, Role.supervisor, Role.operator})
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_key"
+    __table_args__ = (UniqueConstraint("digest", name="uq_api_key_digest"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    digest: str = Field(max_length=64)
+    prefix: str = Field(max_length=16)
+    role: Role = Field(sa_type=enum_type(Role))
+    tax_code: str | None = Field(default=None, max_length=20, index=True)
+    name: str = Field(default="", max_length=200)
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    revoked_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )

@@ -1,0 +1,134 @@
+"""The `clearance` command: run everything embedded, or each part on its own."""
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from clearance.auth.models import Role
+
+
+def _migrate(_args: argparse.Namespace) -> None:
+    from clearance import db
+    from clearance.migrations import upgrade
+    from clearance.reference.seed import load_seed
+    from clearance.settings import get_settings
+
+    upgrade(get_settings().database_url)
+    with db.unit_of_work() as session:
+        added = load_seed(session=session)
+    print(f"database at head; {added} reference rows added")
+
+
+def _create_key(args: argparse.Namespace) -> None:
+    from clearance import db
+    from clearance.auth.service import create_key
+    from clearance.clock import get_clock
+    from clearance.settings import get_settings
+
+    with db.unit_of_work() as session:
+        key, plain = create_key(
+            session=session,
+            clock=get_clock(),
+            secret_key=get_settings().secret_key,
+            role=Role(args.role),
+            tax_code=args.tax_code,
+            name=args.name,
+        )
+    print(f"created {key.role} key {key.prefix}... (id {key.id}); it is shown only now:")
+    print(plain)
+
+
+def _api(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        "clearance.main:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.processes,
+        log_level="info",
+    )
+
+
+def _worker(args: argparse.Namespace) -> None:
+    from workers import worker
+
+    worker.run(burst=args.burst, metrics_port=args.metrics_port, sweep=not args.no_sweeper)
+
+
+def _demo(args: argparse.Namespace) -> None:
+    from clearance import embedded
+
+    embedded.demo(url=args.url, count=args.count, interval=args.interval, seed=args.seed)
+
+
+def _run(args: argparse.Namespace) -> None:
+    from clearance import embedded
+
+    embedded.run(
+        port=args.port,
+        data_dir=args.data_dir,
+        workers=args.workers,
+        demo_interval=None if args.no_demo else args.demo_interval,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="clearance", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="everything embedded: API, workers, Redis, SQLite, demo")
+    run.add_argument("--port", type=int, default=8000)
+    run.add_argument("--data-dir", default=".clearance")
+    run.add_argument("--workers", type=int, default=1)
+    run.add_argument("--demo-interval", type=float, default=2.0)
+    run.add_argument("--no-demo", action="store_true")
+    run.set_defaults(handler=_run)
+
+    api = commands.add_parser("api", help="the HTTP API")
+    api.add_argument("--host", default="127.0.0.1")
+    api.add_argument("--port", type=int, default=8000)
+    api.add_argument("--processes", type=int, default=1)
+    api.set_defaults(handler=_api)
+
+    worker = commands.add_parser("worker", help="a screening worker (and the sweeper)")
+    worker.add_argument("--burst", action="store_true", help="stop when the queue is empty")
+    worker.add_argument("--metrics-port", type=int, default=None)
+    worker.add_argument("--no-sweeper", action="store_true")
+    worker.set_defaults(handler=_worker)
+
+    migrate = commands.add_parser("migrate", help="upgrade the schema and load reference data")
+    migrate.set_defaults(handler=_migrate)
+
+    keys = commands.add_parser("keys", help="API keys")
+    key_commands = keys.add_subparsers(dest="keys_command", required=True)
+    create = key_commands.add_parser("create", help="make a key; prints it alone on its last line")
+    create.add_argument("--role", required=True, choices=[r.value for r in Role])
+    create.add_argument("--tax-code", default=None)
+    create.add_argument("--name", default="")
+    create.set_defaults(handler=_create_key)
+
+    demo = commands.add_parser("demo", help="lodge realistic Ma Lù Thàng traffic")
+    demo.add_argument("--url", default="http://127.0.0.1:8000")
+    demo.add_argument("--count", type=int, default=20, help="0 runs until stopped")
+    demo.add_argument("--interval", type=float, default=0.5)
+    demo.add_argument("--seed", type=int, default=None)
+    demo.set_defaults(handler=_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    args = build_parser().parse_args(argv)
+    from clearance.errors import ClearanceError
+
+    try:
+        args.handler(args)
+    except ClearanceError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130 if os.name != "nt" else 1)

@@ -1,0 +1,119 @@
+"""Engine and session factory: one session per request or per job, committed in one place."""
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from functools import lru_cache
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Engine, event
+from sqlmodel import Session, SQLModel, create_engine
+
+from clearance.settings import get_settings
+
+APPLICATION_NAME = "clearance"
+_AFTER_COMMIT = "after_commit"
+
+logger = logging.getLogger(__name__)
+
+# Explicit, stable constraint names on every engine (STYLE §7), so migrations can name them.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+        connect_args={"application_name": APPLICATION_NAME},
+    )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets the API read while a worker writes; foreign keys are off by default in SQLite.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+@lru_cache
+def get_engine() -> Engine:
+    return make_engine(get_settings().database_url)
+
+
+def _default_session() -> Session:
+    return Session(get_engine(), expire_on_commit=False)
+
+
+_session_factory: Callable[[], Session] = _default_session
+
+
+def new_session() -> Session:
+    return _session_factory()
+
+
+def set_session_factory(factory: Callable[[], Session] | None) -> None:
+    """Tests bind every session, the API's and the jobs', to their own transaction."""
+    global _session_factory
+    _session_factory = factory or _default_session
+
+
+def after_commit(session: Session, action: Callable[[], None]) -> None:
+    """Run `action` once the session's work is committed; dropped if it rolls back."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(action)
+
+
+def commit(session: Session) -> None:
+    """Commit, then run what waited for the commit (enqueues): commit first, enqueue second."""
+    session.commit()
+    actions: list[Callable[[], None]] = session.info.pop(_AFTER_COMMIT, [])
+    for action in actions:
+        try:
+            action()
+        except Exception:
+            # The work is safe in the database; the sweeper enqueues what was not enqueued.
+            logger.exception("after-commit action failed")
+
+
+def rollback(session: Session) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
+    session.rollback()
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """A session for a job or a command: commits once at the end, rolls back on error."""
+    with new_session() as session:
+        try:
+            yield session
+            commit(session)
+        except BaseException:
+            rollback(session)
+            raise
+
+
+def enum_type(enum: type[StrEnum]) -> sa.Enum:
+    """Store a string enum as its values in a VARCHAR: new states need no type migration."""
+    return sa.Enum(
+        enum,
+        native_enum=False,
+        create_constraint=False,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )

@@ -1,0 +1,184 @@
+"""What screening and officers conclude about a version: assessments and decisions."""
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from clearance import metrics
+from clearance.clock import Clock, as_utc
+from clearance.declarations import release, states
+from clearance.declarations.errors import InvalidTransition
+from clearance.declarations.models import (
+    Assessment,
+    Channel,
+    Decision,
+    DecisionKind,
+    Declaration,
+    DeclarationVersion,
+    Query,
+    State,
+)
+
+# Vietnam Customs Law art. 23: document check within 2 working hours of a complete dossier,
+# physical inspection within 8 working hours of the goods being presented.
+DOCUMENT_CHECK_SLA = timedelta(hours=2)
+INSPECTION_SLA = timedelta(hours=8)
+
+
+def assessment_of(*, session: Session, declaration: Declaration) -> Assessment | None:
+    return session.exec(
+        select(Assessment).where(
+            Assessment.declaration_id == declaration.id,
+            Assessment.version == declaration.version,
+        )
+    ).first()
+
+
+def channel_floor(*, session: Session, declaration: Declaration) -> Channel | None:
+    """The strictest channel any earlier version got: an amendment never lowers it."""
+    channels = session.exec(
+        select(Assessment.channel).where(
+            Assessment.declaration_id == declaration.id,
+            col(Assessment.version) < declaration.version,
+        )
+    ).all()
+    return max((Channel(c) for c in channels), key=lambda c: c.strictness, default=None)
+
+
+def record_assessment(
+    *,
+    session: Session,
+    clock: Clock,
+    declaration: Declaration,
+    score: float,
+    channel: Channel,
+    hard_hit: bool,
+    random_selected: bool,
+    reasons: list[dict[str, Any]],
+) -> Assessment:
+    """Store the version's assessment; green is decided here and then, others join a queue."""
+    now = clock.now()
+    assessment = Assessment(
+        declaration_id=declaration.id,
+        version=declaration.version,
+        score=score,
+        channel=channel,
+        hard_hit=hard_hit,
+        random_selected=random_selected,
+        reasons=reasons,
+        assessed_at=now,
+    )
+    session.add(assessment)
+    session.flush()  # the unique constraint speaks now, before any state moves
+    declaration.channel = channel
+    states.transition(
+        session=session,
+        clock=clock,
+        declaration=declaration,
+        to=State.assessed,
+        actor_kind=states.WORKER,
+        actor=states.WORKER,
+        action="assess",
+        reason=f"channel {channel.value}",
+    )
+    version_lodged_at = session.exec(
+        select(DeclarationVersion.created_at).where(
+            DeclarationVersion.declaration_id == declaration.id,
+            DeclarationVersion.version == declaration.version,
+        )
+    ).one()
+    metrics.observe_channel(channel=channel, lodged_at=as_utc(version_lodged_at), assessed_at=now)
+    if channel is Channel.green:
+        record_decision(
+            session=session,
+            clock=clock,
+            declaration=declaration,
+            kind=DecisionKind.release,
+            actor_kind=states.WORKER,
+            actor=states.WORKER,
+            reason="green channel",
+        )
+    else:
+        declaration.due_at = now + DOCUMENT_CHECK_SLA
+    return assessment
+
+
+def record_decision(
+    *,
+    session: Session,
+    clock: Clock,
+    declaration: Declaration,
+    kind: DecisionKind,
+    actor_kind: str,
+    actor: str,
+    reason: str = "",
+    inspected: bool = False,
+    fraud_found: bool = False,
+    revenue_recovered: Decimal | None = None,
+    revenue_currency: str | None = None,
+    findings: list[dict[str, Any]] | None = None,
+    query: str | None = None,
+) -> Decision:
+    """Record a decision on the current version and make the move it calls for."""
+    state = declaration.state
+    if (
+        kind is DecisionKind.release
+        and declaration.channel is Channel.red
+        and state is not State.inspection
+    ):
+        raise InvalidTransition("a red-channel declaration needs a physical inspection first")
+    target = {
+        DecisionKind.release: State.decided,
+        DecisionKind.seize: State.seized,
+        DecisionKind.hold: State.held,
+        DecisionKind.inspect: State.inspection,
+    }[kind]
+    states.check(state=state, to=target, actor_kind=actor_kind)
+    now = clock.now()
+    decision = Decision(
+        declaration_id=declaration.id,
+        version=declaration.version,
+        kind=kind,
+        actor=actor,
+        reason=reason,
+        inspected=inspected,
+        fraud_found=fraud_found,
+        revenue_recovered=revenue_recovered,
+        revenue_currency=revenue_currency,
+        findings=findings or [],
+        decided_at=now,
+    )
+    session.add(decision)
+    if kind is DecisionKind.hold:
+        declaration.held_from = state
+        session.add(
+            Query(
+                declaration_id=declaration.id,
+                version=declaration.version,
+                text=query or reason,
+                raised_by=actor,
+                raised_at=now,
+            )
+        )
+    if kind is DecisionKind.inspect:
+        presented = as_utc(declaration.arrived_at) if declaration.arrived_at else now
+        declaration.due_at = max(presented, now) + INSPECTION_SLA
+        if declaration.channel is Channel.yellow:
+            declaration.channel = Channel.red
+    states.transition(
+        session=session,
+        clock=clock,
+        declaration=declaration,
+        to=target,
+        actor_kind=actor_kind,
+        actor=actor,
+        action=kind.value,
+        reason=reason,
+    )
+    metrics.DECISIONS.labels(kind.value, actor_kind).inc()
+    if target is State.decided:
+        declaration.due_at = None
+        release.release_if_ready(session=session, clock=clock, declaration=declaration)
+    return decision

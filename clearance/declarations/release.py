@@ -1,0 +1,68 @@
+"""Release gates (DESIGN §2): a declaration is released the moment every gate is open.
+
+Other domains (documents, payments) register their gate here; this module never imports them.
+"""
+
+from collections.abc import Callable
+
+from sqlmodel import Session
+
+from clearance import metrics
+from clearance.clock import Clock, as_utc
+from clearance.declarations import states
+from clearance.declarations.models import Declaration, State
+
+# A check answers None when its gate is open, else a short text of what is still missing.
+ReleaseCheck = Callable[[Session, Declaration], str | None]
+
+_gates: dict[str, ReleaseCheck] = {}
+
+
+def register_gate(name: str, check: ReleaseCheck) -> None:
+    _gates[name] = check
+
+
+def closed_gates(*, session: Session, declaration: Declaration) -> list[str]:
+    return [
+        missing for check in _gates.values() if (missing := check(session, declaration)) is not None
+    ]
+
+
+def release_if_ready(*, session: Session, clock: Clock, declaration: Declaration) -> bool:
+    """The one way to release: called whenever something that opens a gate happened."""
+    if declaration.state is not State.decided or closed_gates(
+        session=session, declaration=declaration
+    ):
+        return False
+    states.transition(
+        session=session,
+        clock=clock,
+        declaration=declaration,
+        to=State.released,
+        actor_kind=states.SYSTEM,
+        actor=states.SYSTEM,
+        action="release",
+        reason="all release gates open",
+    )
+    declaration.released_at = clock.now()
+    metrics.observe_release(
+        channel=declaration.channel,
+        lodged_at=as_utc(declaration.lodged_at),
+        released_at=declaration.released_at,
+        arrived_at=as_utc(declaration.arrived_at) if declaration.arrived_at else None,
+    )
+    return True
+
+
+def _decided(_session: Session, declaration: Declaration) -> str | None:
+    if declaration.state in {State.decided, State.released, State.exited}:
+        return None
+    return "customs decision to release"
+
+
+def _arrived(_session: Session, declaration: Declaration) -> str | None:
+    return None if declaration.arrived_at is not None else "arrival recorded at the gate"
+
+
+register_gate("decision", _decided)
+register_gate("arrival", _arrived)

@@ -1,0 +1,204 @@
+"""The declaration as traders send it and as each role reads it back."""
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from clearance.declarations.models import Channel, DecisionKind, Kind, State
+
+TaxCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{10}(-[0-9]{3})?$")]
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+HsCodeStr = Annotated[str, StringConstraints(pattern=r"^[0-9]{6,10}$")]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+# A truck at a land border carries at most a few tens of tonnes; beyond these bounds a value
+# is a typing error, not a consignment.
+MAX_KG = Decimal("100000")
+MAX_QUANTITY = Decimal("10000000")
+MAX_VALUE = Decimal("1000000000000")
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Party(StrictModel):
+    tax_code: TaxCode
+    name: Name
+
+
+class Counterparty(StrictModel):
+    name: Name
+    country: CountryCode
+    address: Annotated[str, StringConstraints(max_length=300)] | None = None
+
+
+class Truck(StrictModel):
+    plate: Annotated[
+        str, StringConstraints(pattern=r"^[A-Z0-9\u4e00-\u9fff][A-Z0-9\u4e00-\u9fff.\- ]{3,14}$")
+    ]
+    trailer: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9.\- ]{3,14}$")] | None = (
+        None
+    )
+    driver: Name
+    expected_arrival_at: AwareDatetime | None = None
+
+
+class Line(StrictModel):
+    hs_code: HsCodeStr
+    description: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)
+    ]
+    origin: CountryCode
+    quantity: Decimal = Field(gt=0, le=MAX_QUANTITY, decimal_places=3)
+    unit: Literal["kg", "u", "m", "m2", "m3", "l", "head", "pair", "set"]
+    gross_kg: Decimal = Field(gt=0, le=MAX_KG, decimal_places=3)
+    net_kg: Decimal = Field(gt=0, le=MAX_KG, decimal_places=3)
+    customs_value: Decimal = Field(gt=0, le=MAX_VALUE, decimal_places=2)
+    currency: CurrencyCode
+    incoterm: Literal[
+        "EXW", "FCA", "CPT", "CIP", "DAP", "DPU", "DDP", "FAS", "FOB", "CFR", "CIF"
+    ] = "DAP"
+    preference: Literal["ACFTA_FORM_E", "ATIGA_FORM_D"] | None = None
+
+    @model_validator(mode="after")
+    def _net_within_gross(self) -> "Line":
+        if self.net_kg > self.gross_kg:
+            raise ValueError("net_kg must not exceed gross_kg")
+        return self
+
+
+class DocumentRef(StrictModel):
+    kind: Literal[
+        "invoice", "packing_list", "co_form_e", "phytosanitary", "quarantine", "licence", "contract"
+    ]
+    number: ShortText
+    issuer: Name | None = None
+    issued_on: date | None = None
+    expires_on: date | None = None
+    fields: dict[str, str | int | float | bool | None] = Field(default_factory=dict, max_length=50)
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> "DocumentRef":
+        if self.issued_on and self.expires_on and self.expires_on < self.issued_on:
+            raise ValueError("expires_on must not be before issued_on")
+        return self
+
+
+class DeclarationIn(StrictModel):
+    ucr: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9\-/]{3,34}$")]
+    kind: Kind
+    gate: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2,8}$")]
+    declarant: Party
+    trader: Party = Field(description="The importer (import) or exporter (export, transit).")
+    counterparty: Counterparty
+    truck: Truck
+    lines: list[Line] = Field(min_length=1, max_length=200)
+    documents: list[DocumentRef] = Field(default_factory=list, max_length=50)
+
+
+class AmendmentIn(StrictModel):
+    declaration: DeclarationIn
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
+
+
+class CancelIn(StrictModel):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
+
+
+class ArrivalIn(StrictModel):
+    arrived_at: AwareDatetime | None = None
+    weighbridge_kg: Decimal = Field(gt=0, le=MAX_KG, decimal_places=3)
+
+
+class ExitIn(StrictModel):
+    exited_at: AwareDatetime | None = None
+
+
+class QueryAnswerIn(StrictModel):
+    answer: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+class Accepted(BaseModel):
+    id: uuid.UUID
+    version: int
+    state: State
+    location: str
+
+
+class EventOut(BaseModel):
+    version: int
+    action: str
+    from_state: State | None
+    to_state: State
+    actor: str
+    reason: str
+    at: datetime
+
+
+class QueryOut(BaseModel):
+    id: int
+    version: int
+    text: str
+    raised_at: datetime
+    answer: str | None
+    answered_at: datetime | None
+
+
+class RiskOut(BaseModel):
+    """Why a declaration was selected: for officers, supervisors and operators only."""
+
+    score: float
+    channel: Channel
+    hard_hit: bool
+    random_selected: bool
+    reasons: list[dict[str, Any]]
+    assessed_at: datetime
+
+
+class DecisionOut(BaseModel):
+    version: int
+    kind: DecisionKind
+    decided_at: datetime
+
+
+class DeclarationOut(BaseModel):
+    id: uuid.UUID
+    ucr: str
+    kind: Kind
+    gate: str
+    version: int
+    state: State
+    channel: Channel | None
+    lodged_at: datetime
+    expected_arrival_at: datetime | None
+    arrived_at: datetime | None
+    released_at: datetime | None
+    exited_at: datetime | None
+    missing: list[str] = Field(description="Release gates still closed.")
+    declaration: DeclarationIn
+    queries: list[QueryOut]
+    decisions: list[DecisionOut]
+    events: list[EventOut]
+    risk: RiskOut | None = Field(default=None, description="Never present for traders.")
+
+
+class DeclarationSummary(BaseModel):
+    id: uuid.UUID
+    ucr: str
+    kind: Kind
+    gate: str
+    version: int
+    state: State
+    channel: Channel | None
+    lodged_at: datetime
+
+
+class DeclarationPage(BaseModel):
+    items: list[DeclarationSummary]
+    next_cursor: str | None

@@ -1,0 +1,434 @@
+"""Declarations: lodge, read, amend, cancel, answer queries; the gate's arrival and exit."""
+
+import hashlib
+import json
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, true
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, or_, select
+
+from clearance import metrics
+from clearance.auth.models import Role
+from clearance.auth.service import Caller
+from clearance.clock import Clock
+from clearance.db import after_commit
+from clearance.declarations import release, states
+from clearance.declarations.errors import (
+    DeclarationNotFound,
+    DuplicateUcr,
+    IdempotencyConflict,
+    InvalidTransition,
+)
+from clearance.declarations.models import (
+    Declaration,
+    DeclarationLine,
+    DeclarationVersion,
+    IdempotencyRecord,
+    Query,
+    State,
+)
+from clearance.declarations.schemas import ArrivalIn, DeclarationIn, ExitIn
+from clearance.errors import FieldError, Forbidden, InvalidInput
+from clearance.queues import enqueue_screening
+from clearance.reference.service import ReferenceData
+
+
+def payload_sha256(declaration_in: DeclarationIn) -> str:
+    canonical = json.dumps(declaration_in.model_dump(mode="json"), sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def check_references(*, reference: ReferenceData, declaration_in: DeclarationIn) -> None:
+    """Codes the schema cannot know: gate, HS, countries, currencies, each named by field."""
+    errors: list[FieldError] = []
+    if declaration_in.gate not in reference.gates:
+        errors.append(
+            FieldError(field="gate", message=f"unknown border gate {declaration_in.gate}")
+        )
+    if declaration_in.counterparty.country not in reference.countries:
+        errors.append(FieldError(field="counterparty.country", message="unknown ISO country code"))
+    for i, line in enumerate(declaration_in.lines):
+        if not reference.known_hs_code(line.hs_code):
+            errors.append(
+                FieldError(
+                    field=f"lines.{i}.hs_code",
+                    message=f"HS code {line.hs_code} is not in the tariff table of the gate",
+                )
+            )
+        if line.origin not in reference.countries:
+            errors.append(FieldError(field=f"lines.{i}.origin", message="unknown ISO country code"))
+        if line.currency not in reference.currencies:
+            errors.append(
+                FieldError(field=f"lines.{i}.currency", message="unknown ISO 4217 currency code")
+            )
+    if errors:
+        raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
+
+
+def _check_declarant(caller: Caller, declaration_in: DeclarationIn) -> None:
+    if caller.tax_code != declaration_in.declarant.tax_code:
+        raise Forbidden(
+            "declarant.tax_code must be the tax code your API key was issued to",
+            errors=[FieldError(field="declarant.tax_code", message="not the caller's tax code")],
+        )
+
+
+def _store_version(
+    *, session: Session, clock: Clock, declaration: Declaration, body: DeclarationIn, actor: str
+) -> None:
+    session.add(
+        DeclarationVersion(
+            declaration_id=declaration.id,
+            version=declaration.version,
+            payload=body.model_dump(mode="json"),
+            payload_sha256=payload_sha256(body),
+            created_by=actor,
+            created_at=clock.now(),
+        )
+    )
+    for line_no, line in enumerate(body.lines, start=1):
+        session.add(
+            DeclarationLine(
+                declaration_id=declaration.id,
+                version=declaration.version,
+                line_no=line_no,
+                hs_code=line.hs_code,
+                origin=line.origin,
+                quantity=line.quantity,
+                unit=line.unit,
+                gross_kg=line.gross_kg,
+                net_kg=line.net_kg,
+                customs_value=line.customs_value,
+                currency=line.currency,
+                preference=line.preference,
+            )
+        )
+    declaration_id, version = declaration.id, declaration.version
+    after_commit(session, lambda: enqueue_screening(declaration_id, version))
+
+
+def _replayed(*, session: Session, scope: str, key: str, request_sha256: str) -> Declaration | None:
+    record = session.exec(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.scope == scope, IdempotencyRecord.key == key
+        )
+    ).first()
+    if record is None:
+        return None
+    if record.request_sha256 != request_sha256:
+        raise IdempotencyConflict("this Idempotency-Key was used with a different body")
+    return session.get(Declaration, record.declaration_id)
+
+
+def lodge(
+    *,
+    session: Session,
+    clock: Clock,
+    caller: Caller,
+    reference: ReferenceData,
+    declaration_in: DeclarationIn,
+    idempotency_key: str | None,
+) -> tuple[Declaration, bool]:
+    """Store a new declaration and queue it for screening; returns it and whether it is new."""
+    _check_declarant(caller, declaration_in)
+    scope, body_sha = caller.tax_code or caller.actor, payload_sha256(declaration_in)
+    if idempotency_key is not None:
+        replayed = _replayed(
+            session=session, scope=scope, key=idempotency_key, request_sha256=body_sha
+        )
+        if replayed is not None:
+            return replayed, False
+    check_references(reference=reference, declaration_in=declaration_in)
+    taken = session.exec(
+        select(Declaration.id).where(
+            Declaration.declarant_tax_code == declaration_in.declarant.tax_code,
+            Declaration.ucr == declaration_in.ucr,
+        )
+    ).first()
+    if taken is not None:
+        raise DuplicateUcr(f"UCR {declaration_in.ucr} is already used by declaration {taken}")
+    now = clock.now()
+    declaration = Declaration(
+        ucr=declaration_in.ucr,
+        kind=declaration_in.kind,
+        gate_code=declaration_in.gate,
+        declarant_tax_code=declaration_in.declarant.tax_code,
+        trader_tax_code=declaration_in.trader.tax_code,
+        state=State.lodged,
+        lodged_at=now,
+        state_since=now,
+        expected_arrival_at=declaration_in.truck.expected_arrival_at,
+    )
+    try:
+        # A savepoint, so a concurrent retry with the same key or UCR is a clean answer.
+        with session.begin_nested():
+            session.add(declaration)
+            session.flush()
+            if idempotency_key is not None:
+                session.add(
+                    IdempotencyRecord(
+                        scope=scope,
+                        key=idempotency_key,
+                        request_sha256=body_sha,
+                        declaration_id=declaration.id,
+                        created_at=now,
+                    )
+                )
+                session.flush()
+    except IntegrityError:
+        if idempotency_key is not None:
+            replayed = _replayed(
+                session=session, scope=scope, key=idempotency_key, request_sha256=body_sha
+            )
+            if replayed is not None:
+                return replayed, False
+        raise DuplicateUcr(f"UCR {declaration_in.ucr} is already used") from None
+    states.transition(
+        session=session,
+        clock=clock,
+        declaration=declaration,
+        to=State.lodged,
+        actor_kind=states.TRADER,
+        actor=caller.actor,
+        action="lodge",
+        new=True,
+    )
+    _store_version(
+        session=session,
+        clock=clock,
+        declaration=declaration,
+        body=declaration_in,
+        actor=caller.actor,
+    )
+    metrics.DECLARATIONS_LODGED.labels(declaration.kind.value).inc()
+    return declaration, True
+
+
+def _visible_to(caller: Caller) -> ColumnElement[bool]:
+    if caller.role is Role.trader:
+        return or_(
+            col(Declaration.declarant_tax_code) == caller.tax_code,
+            col(Declaration.trader_tax_code) == caller.tax_code,
+        )
+    return true()
+
+
+def get(
+    *, session: Session, caller: Caller, declaration_id: uuid.UUID, for_update: bool = False
+) -> Declaration:
+    """The declaration if the caller may see it; another trader's is a 404, not a 403."""
+    statement = select(Declaration).where(Declaration.id == declaration_id, _visible_to(caller))
+    if for_update:
+        statement = statement.with_for_update()
+    declaration = session.exec(statement).first()
+    if declaration is None:
+        raise DeclarationNotFound(f"no declaration {declaration_id}")
+    return declaration
+
+
+def lock(*, session: Session, declaration_id: uuid.UUID) -> Declaration | None:
+    """Read a declaration for a job, holding its row until commit (PostgreSQL)."""
+    return session.exec(
+        select(Declaration).where(Declaration.id == declaration_id).with_for_update()
+    ).first()
+
+
+def body(*, session: Session, declaration: Declaration) -> DeclarationIn:
+    version = session.exec(
+        select(DeclarationVersion).where(
+            DeclarationVersion.declaration_id == declaration.id,
+            DeclarationVersion.version == declaration.version,
+        )
+    ).one()
+    return DeclarationIn.model_validate(version.payload)
+
+
+def list_for(
+    *,
+    session: Session,
+    caller: Caller,
+    state: State | None,
+    lodged_from: datetime | None,
+    lodged_to: datetime | None,
+    limit: int,
+    cursor: tuple[datetime, uuid.UUID] | None,
+) -> list[Declaration]:
+    """Newest first, keyset-paginated on (lodged_at, id)."""
+    statement = select(Declaration).where(_visible_to(caller))
+    if state is not None:
+        statement = statement.where(Declaration.state == state)
+    if lodged_from is not None:
+        statement = statement.where(col(Declaration.lodged_at) >= lodged_from)
+    if lodged_to is not None:
+        statement = statement.where(col(Declaration.lodged_at) < lodged_to)
+    if cursor is not None:
+        at, last_id = cursor
+        statement = statement.where(
+            or_(
+                col(Declaration.lodged_at) < at,
+                (col(Declaration.lodged_at) == at) & (col(Declaration.id) < last_id),
+            )
+        )
+    statement = statement.order_by(col(Declaration.lodged_at).desc(), col(Declaration.id).desc())
+    return list(session.exec(statement.limit(limit)).all())
+
+
+def amend(
+    *,
+    session: Session,
+    clock: Clock,
+    caller: Caller,
+    reference: ReferenceData,
+    declaration_id: uuid.UUID,
+    declaration_in: DeclarationIn,
+    reason: str,
+) -> Declaration:
+    """A new version, screened from the start; its channel can only stay or grow stricter."""
+    declaration = get(
+        session=session, caller=caller, declaration_id=declaration_id, for_update=True
+    )
+    _check_declarant(caller, declaration_in)
+    if declaration_in.ucr != declaration.ucr:
+        raise InvalidInput(
+            "an amendment keeps the UCR",
+            errors=[
+                FieldError(field="declaration.ucr", message="must equal the declaration's UCR")
+            ],
+        )
+    check_references(reference=reference, declaration_in=declaration_in)
+    states.check(state=declaration.state, to=State.lodged, actor_kind=states.TRADER)
+    declaration.version += 1
+    declaration.kind = declaration_in.kind
+    declaration.gate_code = declaration_in.gate
+    declaration.trader_tax_code = declaration_in.trader.tax_code
+    declaration.expected_arrival_at = declaration_in.truck.expected_arrival_at
+    declaration.channel = None
+    declaration.held_from = None
+    declaration.due_at = None
+    states.transition(
+        session=session,
+        clock=clock,
+        declaration=declaration,
+        to=State.lodged,
+        actor_kind=states.TRADER,
+        actor=caller.actor,
+        action="amend",
+        reason=reason,
+    )
+    _store_version(
+        session=session,
+        clock=clock,
+        declaration=declaration,
+        body=declaration_in,
+        actor=caller.actor,
+    )
+    metrics.DECLARATIONS_AMENDED.labels(declaration.kind.value).inc()
+    return declaration
+
+
+def cancel(
+    *,
+    session: Session,
+    clock: Clock,
+    declaration: Declaration,
+    actor_kind: str,
+    actor: str,
+    reason: str,
+) -> Declaration:
+    states.transition(
+        session=session,
+        clock=clock,
+        declaration=declaration,
+        to=State.cancelled,
+        actor_kind=actor_kind,
+        actor=actor,
+        action="cancel",
+        reason=reason,
+    )
+    metrics.CANCELLATIONS.labels(actor_kind).inc()
+    return declaration
+
+
+def answer_query(
+    *,
+    session: Session,
+    clock: Clock,
+    caller: Caller,
+    declaration_id: uuid.UUID,
+    query_id: int,
+    answer: str,
+) -> Declaration:
+    """The trader answers; a held declaration goes back to where it was."""
+    declaration = get(
+        session=session, caller=caller, declaration_id=declaration_id, for_update=True
+    )
+    query = session.get(Query, query_id)
+    if query is None or query.declaration_id != declaration.id:
+        raise DeclarationNotFound(f"no query {query_id} on declaration {declaration_id}")
+    if query.answered_at is not None:
+        raise InvalidTransition("this query is already answered")
+    query.answer, query.answered_at = answer, clock.now()
+    session.add(query)
+    if declaration.state is State.held and declaration.held_from is not None:
+        states.transition(
+            session=session,
+            clock=clock,
+            declaration=declaration,
+            to=declaration.held_from,
+            actor_kind=states.TRADER,
+            actor=caller.actor,
+            action="answer",
+            reason=f"query {query_id} answered",
+        )
+        declaration.held_from = None
+    return declaration
+
+
+def record_arrival(
+    *,
+    session: Session,
+    clock: Clock,
+    caller: Caller,
+    declaration_id: uuid.UUID,
+    arrival_in: ArrivalIn,
+) -> Declaration:
+    declaration = get(
+        session=session, caller=caller, declaration_id=declaration_id, for_update=True
+    )
+    if declaration.state in states.FINAL or declaration.state is State.released:
+        raise InvalidTransition(f"a declaration in state {declaration.state} cannot record arrival")
+    if declaration.arrived_at is not None:
+        raise InvalidTransition("arrival is already recorded")
+    declaration.arrived_at = arrival_in.arrived_at or clock.now()
+    declaration.arrival_weight_kg = arrival_in.weighbridge_kg
+    states.note(
+        session=session,
+        clock=clock,
+        declaration=declaration,
+        actor=caller.actor,
+        action="arrival",
+        reason=f"weighbridge {arrival_in.weighbridge_kg} kg",
+    )
+    release.release_if_ready(session=session, clock=clock, declaration=declaration)
+    return declaration
+
+
+def record_exit(
+    *, session: Session, clock: Clock, caller: Caller, declaration_id: uuid.UUID, exit_in: ExitIn
+) -> Declaration:
+    declaration = get(
+        session=session, caller=caller, declaration_id=declaration_id, for_update=True
+    )
+    states.transition(
+        session=session,
+        clock=clock,
+        declaration=declaration,
+        to=State.exited,
+        actor_kind=states.GATE,
+        actor=caller.actor,
+        action="exit",
+    )
+    declaration.exited_at = exit_in.exited_at or clock.now()
+    return declaration

@@ -1,0 +1,119 @@
+"""The one state machine every declaration change goes through (DESIGN §2)."""
+
+from sqlmodel import Session
+
+from clearance.clock import Clock
+from clearance.declarations.errors import InvalidTransition
+from clearance.declarations.models import Declaration, DeclarationEvent, State
+
+TRADER, WORKER, OFFICER, GATE, SYSTEM, SWEEPER = (
+    "trader",
+    "worker",
+    "officer",
+    "gate",
+    "system",
+    "sweeper",
+)
+
+BEFORE_DECISION = frozenset(
+    {
+        State.lodged,
+        State.screening,
+        State.assessed,
+        State.document_check,
+        State.inspection,
+        State.held,
+    }
+)
+CANCELLABLE = frozenset({State.lodged, State.screening, State.assessed, State.held})
+HOLDABLE = frozenset(
+    {State.lodged, State.screening, State.assessed, State.document_check, State.inspection}
+)
+FINAL = frozenset({State.exited, State.seized, State.cancelled})
+
+# (from, to) -> the kinds of actor that may make the move.
+TRANSITIONS: dict[tuple[State | None, State], frozenset[str]] = {
+    (None, State.lodged): frozenset({TRADER}),
+    (State.lodged, State.screening): frozenset({WORKER}),
+    (State.screening, State.assessed): frozenset({WORKER}),
+    (State.assessed, State.decided): frozenset({WORKER}),
+    (State.assessed, State.document_check): frozenset({OFFICER}),
+    (State.document_check, State.inspection): frozenset({OFFICER}),
+    (State.document_check, State.decided): frozenset({OFFICER}),
+    (State.inspection, State.decided): frozenset({OFFICER}),
+    (State.document_check, State.seized): frozenset({OFFICER}),
+    (State.inspection, State.seized): frozenset({OFFICER}),
+    (State.decided, State.released): frozenset({SYSTEM}),
+    (State.released, State.exited): frozenset({GATE}),
+    **{(s, State.held): frozenset({OFFICER, WORKER}) for s in HOLDABLE},
+    **{(State.held, s): frozenset({TRADER, WORKER}) for s in HOLDABLE},
+    **{(s, State.cancelled): frozenset({TRADER, SWEEPER}) for s in CANCELLABLE},
+    # An amendment starts the new version from the beginning.
+    **{(s, State.lodged): frozenset({TRADER}) for s in BEFORE_DECISION},
+}
+
+
+def check(*, state: State | None, to: State, actor_kind: str) -> None:
+    allowed = TRANSITIONS.get((state, to))
+    if allowed is None:
+        raise InvalidTransition(f"a declaration in state {state} cannot move to {to}")
+    if actor_kind not in allowed:
+        raise InvalidTransition(f"a {actor_kind} cannot move a declaration from {state} to {to}")
+
+
+def transition(
+    *,
+    session: Session,
+    clock: Clock,
+    declaration: Declaration,
+    to: State,
+    actor_kind: str,
+    actor: str,
+    action: str,
+    reason: str = "",
+    new: bool = False,
+) -> DeclarationEvent:
+    """Move the declaration and record the event; an illegal move raises a 409."""
+    from_state = None if new else declaration.state
+    check(state=from_state, to=to, actor_kind=actor_kind)
+    if declaration.state != to or new:
+        declaration.state_since = clock.now()
+    declaration.state = to
+    return _write(session, clock, declaration, from_state, action, actor, reason)
+
+
+def note(
+    *,
+    session: Session,
+    clock: Clock,
+    declaration: Declaration,
+    actor: str,
+    action: str,
+    reason: str,
+) -> DeclarationEvent:
+    """Record something that happened to the declaration without changing its state."""
+    return _write(session, clock, declaration, declaration.state, action, actor, reason)
+
+
+def _write(
+    session: Session,
+    clock: Clock,
+    declaration: Declaration,
+    from_state: State | None,
+    action: str,
+    actor: str,
+    reason: str,
+) -> DeclarationEvent:
+    event = DeclarationEvent(
+        declaration_id=declaration.id,
+        version=declaration.version,
+        action=action,
+        from_state=from_state,
+        to_state=declaration.state,
+        actor=actor,
+        reason=reason,
+        at=clock.now(),
+    )
+    session.add(declaration)
+    session.add(event)
+    return event

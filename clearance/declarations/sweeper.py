@@ -1,0 +1,69 @@
+"""The sweeper: the database, not Redis, decides what still needs work (DESIGN §6)."""
+
+from datetime import timedelta
+
+from sqlmodel import Session, col, select
+
+from clearance import metrics
+from clearance.clock import Clock
+from clearance.db import after_commit
+from clearance.declarations import service, states
+from clearance.declarations.models import Declaration, State
+from clearance.queues import enqueue_screening, screening_job_accounted_for
+from clearance.settings import Settings
+
+SWEEP_BATCH = 500
+
+
+def stuck_in_screening(*, session: Session, clock: Clock, settings: Settings) -> list[Declaration]:
+    older_than = clock.now() - timedelta(seconds=settings.sweeper_stuck_after_seconds)
+    return list(
+        session.exec(
+            select(Declaration)
+            .where(
+                col(Declaration.state).in_([State.lodged, State.screening]),
+                col(Declaration.state_since) < older_than,
+            )
+            .order_by(col(Declaration.state_since))
+            .limit(SWEEP_BATCH)
+        ).all()
+    )
+
+
+def never_arrived(*, session: Session, clock: Clock, settings: Settings) -> list[Declaration]:
+    older_than = clock.now() - timedelta(days=settings.auto_cancel_after_days)
+    return list(
+        session.exec(
+            select(Declaration)
+            .where(
+                col(Declaration.state).in_(list(states.CANCELLABLE)),
+                col(Declaration.arrived_at).is_(None),
+                col(Declaration.lodged_at) < older_than,
+            )
+            .with_for_update(skip_locked=True)
+            .limit(SWEEP_BATCH)
+        ).all()
+    )
+
+
+def sweep(*, session: Session, clock: Clock, settings: Settings) -> dict[str, int]:
+    reenqueued = 0
+    for declaration in stuck_in_screening(session=session, clock=clock, settings=settings):
+        if screening_job_accounted_for(declaration.id, declaration.version):
+            continue
+        declaration_id, version = declaration.id, declaration.version
+        after_commit(session, lambda d=declaration_id, v=version: enqueue_screening(d, v))  # type: ignore[misc]
+        reenqueued += 1
+    metrics.SWEEPER_REENQUEUED.inc(reenqueued)
+    cancelled = 0
+    for declaration in never_arrived(session=session, clock=clock, settings=settings):
+        service.cancel(
+            session=session,
+            clock=clock,
+            declaration=declaration,
+            actor_kind=states.SWEEPER,
+            actor=states.SWEEPER,
+            reason=f"no arrival within {settings.auto_cancel_after_days} days of lodgement",
+        )
+        cancelled += 1
+    return {"reenqueued": reenqueued, "cancelled": cancelled}

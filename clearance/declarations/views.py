@@ -1,0 +1,89 @@
+"""Declarations as each role may read them: traders never see why one was selected."""
+
+import base64
+import binascii
+import uuid
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from clearance.auth.models import RISK_READERS
+from clearance.auth.service import Caller
+from clearance.declarations import release
+from clearance.declarations import service as declarations_service
+from clearance.declarations.models import Decision, Declaration, DeclarationEvent, Query
+from clearance.declarations.outcomes import assessment_of
+from clearance.declarations.schemas import (
+    DecisionOut,
+    DeclarationOut,
+    DeclarationSummary,
+    EventOut,
+    QueryOut,
+    RiskOut,
+)
+from clearance.errors import invalid_field
+
+
+def detail(*, session: Session, caller: Caller, declaration: Declaration) -> DeclarationOut:
+    events = session.exec(
+        select(DeclarationEvent)
+        .where(DeclarationEvent.declaration_id == declaration.id)
+        .order_by(col(DeclarationEvent.id))
+    ).all()
+    queries = session.exec(
+        select(Query).where(Query.declaration_id == declaration.id).order_by(col(Query.id))
+    ).all()
+    decisions = session.exec(
+        select(Decision).where(Decision.declaration_id == declaration.id).order_by(col(Decision.id))
+    ).all()
+    risk = None
+    if caller.role in RISK_READERS:
+        assessment = assessment_of(session=session, declaration=declaration)
+        if assessment is not None:
+            risk = RiskOut.model_validate(assessment, from_attributes=True)
+    return DeclarationOut(
+        id=declaration.id,
+        ucr=declaration.ucr,
+        kind=declaration.kind,
+        gate=declaration.gate_code,
+        version=declaration.version,
+        state=declaration.state,
+        channel=declaration.channel,
+        lodged_at=declaration.lodged_at,
+        expected_arrival_at=declaration.expected_arrival_at,
+        arrived_at=declaration.arrived_at,
+        released_at=declaration.released_at,
+        exited_at=declaration.exited_at,
+        missing=release.closed_gates(session=session, declaration=declaration),
+        declaration=declarations_service.body(session=session, declaration=declaration),
+        queries=[QueryOut.model_validate(q, from_attributes=True) for q in queries if q.id],
+        decisions=[DecisionOut.model_validate(d, from_attributes=True) for d in decisions],
+        events=[EventOut.model_validate(e, from_attributes=True) for e in events],
+        risk=risk,
+    )
+
+
+def summary(declaration: Declaration) -> DeclarationSummary:
+    return DeclarationSummary(
+        id=declaration.id,
+        ucr=declaration.ucr,
+        kind=declaration.kind,
+        gate=declaration.gate_code,
+        version=declaration.version,
+        state=declaration.state,
+        channel=declaration.channel,
+        lodged_at=declaration.lodged_at,
+    )
+
+
+def encode_cursor(declaration: Declaration) -> str:
+    raw = f"{declaration.lodged_at.isoformat()}|{declaration.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        at, last_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        return datetime.fromisoformat(at), uuid.UUID(last_id)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise invalid_field("cursor", "not a cursor this API returned") from None

@@ -1,0 +1,101 @@
+"""FastAPI dependencies as `Annotated` aliases: one place that says what a route may ask for."""
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session
+
+from clearance import db
+from clearance.auth import service as auth_service
+from clearance.auth.models import Role
+from clearance.auth.service import Caller
+from clearance.clock import Clock, get_clock
+from clearance.errors import Conflict, Forbidden, ServiceUnavailable, Unauthorized
+from clearance.reference import service as reference_service
+from clearance.reference.service import ReferenceData
+from clearance.settings import Settings, get_settings
+
+RETRY_AFTER_SECONDS = "5"
+
+
+def _session() -> Iterator[Session]:
+    """One session per request, committed once after the handler (STYLE §3)."""
+    with db.new_session() as session:
+        try:
+            yield session
+        except BaseException:
+            db.rollback(session)
+            raise
+        try:
+            db.commit(session)
+        except IntegrityError as exc:
+            db.rollback(session)
+            raise Conflict("the request conflicts with data stored meanwhile; retry it") from exc
+        except OperationalError as exc:
+            db.rollback(session)
+            raise ServiceUnavailable(
+                "the database is unavailable", headers={"Retry-After": RETRY_AFTER_SECONDS}
+            ) from exc
+
+
+SessionDep = Annotated[Session, Depends(_session, scope="function")]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
+
+
+def _bearer(
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+    x_api_key: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> str:
+    if x_api_key:
+        return x_api_key
+    if authorization and authorization.lower().startswith("bearer "):
+        return authorization[7:].strip()
+    raise Unauthorized(
+        "send your API key as 'Authorization: Bearer <key>'",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+def _caller(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    key: Annotated[str, Depends(_bearer)],
+) -> Caller:
+    caller = auth_service.authenticate(session=session, secret_key=settings.secret_key, key=key)
+    request.state.caller = caller
+    return caller
+
+
+CallerDep = Annotated[Caller, Depends(_caller)]
+
+
+def require(*roles: Role) -> Callable[[Caller], Caller]:
+    """A dependency that lets only these roles through; the role matrix test reads `roles`."""
+
+    def check(caller: CallerDep) -> Caller:
+        if caller.role not in roles:
+            raise Forbidden(f"role {caller.role.value} may not do this")
+        return caller
+
+    check.roles = frozenset(roles)  # type: ignore[attr-defined]
+    return check
+
+
+TraderDep = Annotated[Caller, Depends(require(Role.trader))]
+GateDep = Annotated[Caller, Depends(require(Role.gate))]
+OfficerDep = Annotated[Caller, Depends(require(Role.officer, Role.supervisor))]
+ReaderDep = Annotated[
+    Caller,
+    Depends(require(Role.trader, Role.officer, Role.supervisor, Role.operator, Role.gate)),
+]
+
+
+def _reference(session: SessionDep, clock: ClockDep) -> ReferenceData:
+    return reference_service.snapshot(session=session, today=clock.now().date())
+
+
+ReferenceDep = Annotated[ReferenceData, Depends(_reference)]

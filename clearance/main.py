@@ -1,0 +1,41 @@
+"""The FastAPI application."""
+
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from clearance import db
+from clearance.declarations.router import router as declarations_router
+from clearance.errors import install_handlers
+from clearance.metrics.router import router as metrics_router
+from clearance.middleware import BodyLimitMiddleware, MetricsMiddleware
+from clearance.queues import get_redis
+from clearance.review.router import router as review_router
+from clearance.settings import get_settings
+
+DESCRIPTION = """Customs clearance for the Ma Lù Thàng border gate (Lai Châu, Vietnam).
+
+Authenticate with `Authorization: Bearer <API key>`. Errors are RFC 9457 problem details."""
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    app = FastAPI(title="clearance", version="0.1.0", description=DESCRIPTION)
+    install_handlers(app)
+    app.include_router(declarations_router)
+    app.include_router(review_router)
+    app.include_router(metrics_router)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(MetricsMiddleware)
+
+    @app.get("/healthz", tags=["operations"], include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["operations"], include_in_schema=False)
+    def readyz() -> dict[str, str]:
+        with db.new_session() as session:
+            session.connection().execute(text("SELECT 1"))
+        get_redis().ping()
+        return {"status": "ready"}
+
+    return app

@@ -1,0 +1,74 @@
+"""`GET /metrics`: this process's metrics, or every process's in multiprocess mode."""
+
+import os
+
+from fastapi import APIRouter, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import REGISTRY, Collector
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from clearance import db
+from clearance.declarations.models import Channel, Declaration, State
+from clearance.queues import get_redis, screening_queue
+
+router = APIRouter(tags=["operations"])
+
+
+class LiveGauges(Collector):
+    """Queue depths read at scrape time: a gauge per process would double-count them."""
+
+    def collect(self):  # type: ignore[no-untyped-def]
+        depth = GaugeMetricFamily(
+            "clearance_queue_depth", "Jobs waiting in a worker queue.", labels=["queue"]
+        )
+        try:
+            queue = screening_queue(get_redis())
+            depth.add_metric([queue.name], float(queue.count))
+        except Exception:  # noqa: S110 - an unreachable Redis must not break the scrape
+            pass
+        yield depth
+        lanes = GaugeMetricFamily(
+            "clearance_review_items",
+            "Declarations waiting for officers, by state.",
+            labels=["state"],
+        )
+        with db.new_session() as session:
+            rows = session.exec(
+                select(Declaration.state, func.count())
+                .where(
+                    col(Declaration.state).in_(
+                        [State.assessed, State.document_check, State.inspection, State.held]
+                    ),
+                    col(Declaration.channel) != Channel.green,
+                )
+                .group_by(col(Declaration.state))
+            ).all()
+        counts = {str(state): n for state, n in rows}
+        for state in ("assessed", "document_check", "inspection", "held"):
+            lanes.add_metric([state], float(counts.get(state, 0)))
+        yield lanes
+
+
+def scrape_registry() -> CollectorRegistry:
+    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    else:
+        registry = CollectorRegistry()
+        registry.register(_ProcessMetrics())
+    registry.register(LiveGauges())
+    return registry
+
+
+class _ProcessMetrics(Collector):
+    """The default registry's metrics, when one process holds them all."""
+
+    def collect(self):  # type: ignore[no-untyped-def]
+        yield from REGISTRY.collect()
+
+
+@router.get("/metrics", include_in_schema=False)
+def metrics() -> Response:
+    return Response(generate_latest(scrape_registry()), media_type=CONTENT_TYPE_LATEST)

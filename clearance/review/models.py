@@ -1,0 +1,22 @@
+"""Officers' leases on declarations under review: one holder at a time, expiring."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Column, DateTime, ForeignKey
+from sqlmodel import Field, SQLModel
+
+
+class ReviewLease(SQLModel, table=True):
+    __tablename__ = "review_lease"
+
+    declaration_id: uuid.UUID = Field(
+        sa_column=Column(
+            ForeignKey("declaration.id", name="fk_review_lease_declaration", ondelete="CASCADE"),
+            primary_key=True,
+        )
+    )
+    version: int
+    officer: str = Field(max_length=40, index=True)
+    claimed_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

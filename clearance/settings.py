@@ -1,0 +1,49 @@
+"""One settings object for the whole service, read from `CLEARANCE_*` environment variables."""
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_SECRET = "development-only-secret-change-me"  # noqa: S105
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CLEARANCE_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite:///clearance.db"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    # Keys are stored as HMAC-SHA256(secret_key, key): a leaked table alone opens nothing.
+    secret_key: str = DEVELOPMENT_SECRET
+
+    max_body_bytes: int = 256 * 1024
+    page_size_max: int = 200
+
+    # Channel thresholds on the risk score in [0, 1].
+    yellow_threshold: float = Field(default=0.35, ge=0, le=1)
+    red_threshold: float = Field(default=0.7, ge=0, le=1)
+    # Share sent to red whatever the score (Revised Kyoto Convention ch. 6 random selection).
+    random_red_share: float = Field(default=0.02, ge=0, le=1)
+    new_trader_declarations: int = Field(default=3, ge=0)
+
+    job_timeout_seconds: int = 60
+    job_failure_ttl_seconds: int = 7 * 24 * 3600
+    sweeper_interval_seconds: float = 30.0
+    sweeper_stuck_after_seconds: float = 120.0
+    auto_cancel_after_days: int = 15
+    lease_seconds: int = 15 * 60
+
+    @model_validator(mode="after")
+    def _check(self) -> "Settings":
+        if self.environment == "production" and self.secret_key == DEVELOPMENT_SECRET:
+            raise ValueError("CLEARANCE_SECRET_KEY must be set outside development")
+        if self.yellow_threshold > self.red_threshold:
+            raise ValueError("yellow_threshold must not exceed red_threshold")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,230 @@
+"""Test fixtures: real PostgreSQL and Redis, isolated per test.
+
+In-process tests run inside one transaction per test that is rolled back; every session the
+code opens (the request's, the job's) joins it through savepoints. Tests that cross processes
+get a database cloned from a migrated template, and a Redis database of their own.
+"""
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from redis import Redis
+from rq import SimpleWorker
+from sqlalchemy import Connection, Engine, text
+from sqlmodel import Session
+
+from clearance import db, queues
+from clearance.auth.models import Role
+from clearance.auth.service import create_key
+from clearance.clock import FrozenClock, SystemClock, set_clock
+from clearance.main import create_app
+from clearance.migrations import upgrade
+from clearance.reference import service as reference_service
+from clearance.reference.seed import load_seed
+from clearance.settings import get_settings
+
+PG_ADMIN_URL = os.environ.get(
+    "CLEARANCE_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+REDIS_BASE_URL = os.environ.get("CLEARANCE_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+RUN_ID = f"{os.getpid()}_{uuid.uuid4().hex[:6]}"
+TEMPLATE_DB = f"clearance_tpl_{RUN_ID}"
+TRADER_TAX_CODE = "0100000001"
+OTHER_TAX_CODE = "0100000002"
+START = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+
+
+def pg_url(database: str) -> str:
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{database}"
+
+
+def _admin(statement: str) -> None:
+    engine = db.make_engine(PG_ADMIN_URL)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text(statement))
+    engine.dispose()
+
+
+def migrate_and_seed(url: str) -> None:
+    upgrade(url)
+    engine = db.make_engine(url)
+    with Session(engine) as session:
+        load_seed(session=session)
+        session.commit()
+    engine.dispose()
+
+
+def _claim_redis_db() -> int:
+    """A Redis database no concurrent test run holds (runs on one machine share the server)."""
+    admin = Redis.from_url(f"{REDIS_BASE_URL}/0")
+    for index in range(15, 0, -1):
+        if admin.set(f"clearance-test-lock:{index}", RUN_ID, nx=True, ex=3600):
+            return index
+    raise RuntimeError("every Redis test database is taken")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    index = _claim_redis_db()
+    yield f"{REDIS_BASE_URL}/{index}"
+    Redis.from_url(f"{REDIS_BASE_URL}/0").delete(f"clearance-test-lock:{index}")
+
+
+@pytest.fixture(scope="session")
+def template_db() -> Iterator[str]:
+    """A migrated, seeded database that cross-process tests clone."""
+    _admin(f'CREATE DATABASE "{TEMPLATE_DB}"')
+    migrate_and_seed(pg_url(TEMPLATE_DB))
+    yield TEMPLATE_DB
+    _admin(f'DROP DATABASE IF EXISTS "{TEMPLATE_DB}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def pg_engine(template_db: str) -> Iterator[Engine]:
+    name = f"clearance_unit_{RUN_ID}"
+    _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
+    engine = db.make_engine(pg_url(name))
+    yield engine
+    engine.dispose()
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def cloned_db(template_db: str) -> Iterator[str]:
+    """A database of the test's own, for code in other processes."""
+    name = f"clearance_x_{uuid.uuid4().hex[:12]}"
+    _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
+    yield pg_url(name)
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(autouse=True)
+def environment(monkeypatch: pytest.MonkeyPatch, redis_url: str) -> Iterator[None]:
+    """Settings come from the environment, as in production; caches are cleared per test."""
+    monkeypatch.setenv("CLEARANCE_ENVIRONMENT", "test")
+    monkeypatch.setenv("CLEARANCE_REDIS_URL", redis_url)
+    monkeypatch.setenv("CLEARANCE_RANDOM_RED_SHARE", "0")
+    monkeypatch.setenv("CLEARANCE_DATABASE_URL", "postgresql+psycopg://unused@127.0.0.1/none")
+    _clear_caches()
+    yield
+    _clear_caches()
+    set_clock(SystemClock())
+    db.set_session_factory(None)
+
+
+def _clear_caches() -> None:
+    get_settings.cache_clear()
+    db.get_engine.cache_clear()
+    queues.get_redis.cache_clear()
+    reference_service.invalidate()
+
+
+@pytest.fixture
+def configure(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """Change settings for this test, as environment variables would."""
+
+    def apply(**values: Any) -> None:
+        for name, value in values.items():
+            monkeypatch.setenv(f"CLEARANCE_{name.upper()}", str(value))
+        get_settings.cache_clear()
+
+    return apply
+
+
+@pytest.fixture
+def redis(redis_url: str) -> Iterator[Redis]:
+    connection = Redis.from_url(redis_url)
+    connection.flushdb()
+    yield connection
+    connection.flushdb()
+
+
+@pytest.fixture
+def connection(pg_engine: Engine) -> Iterator[Connection]:
+    with pg_engine.connect() as conn:
+        transaction = conn.begin()
+        yield conn
+        transaction.rollback()
+
+
+@pytest.fixture
+def session(connection: Connection) -> Iterator[Session]:
+    """The test's session; the code under test gets sessions on the same transaction."""
+
+    def factory() -> Session:
+        return Session(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+
+    db.set_session_factory(factory)
+    with factory() as test_session:
+        yield test_session
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    frozen = FrozenClock(START)
+    set_clock(frozen)
+    return frozen
+
+
+@pytest.fixture
+def make_key(session: Session, clock: FrozenClock) -> Callable[..., str]:
+    def make(role: Role, tax_code: str | None = None) -> str:
+        _key, plain = create_key(
+            session=session,
+            clock=clock,
+            secret_key=get_settings().secret_key,
+            role=role,
+            tax_code=tax_code if role is Role.trader else None,
+        )
+        session.commit()
+        return plain
+
+    return make
+
+
+@pytest.fixture
+def keys(make_key: Callable[..., str]) -> dict[str, str]:
+    """A key per role; `trader` and `other_trader` are two different companies."""
+    made = {role.value: make_key(role, TRADER_TAX_CODE) for role in Role}
+    made["other_trader"] = make_key(Role.trader, OTHER_TAX_CODE)
+    return made
+
+
+@pytest.fixture
+def client(session: Session, redis: Redis, clock: FrozenClock) -> Iterator[TestClient]:
+    with TestClient(create_app(), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def auth(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture
+def work(redis: Redis) -> Callable[[], int]:
+    """Drain the screening queue with a real RQ worker in this process; returns jobs run."""
+
+    def drain() -> int:
+        queue = queues.screening_queue(redis)
+        before = queue.count
+        SimpleWorker([queue], connection=redis).work(burst=True, logging_level="WARNING")
+        return before
+
+    return drain
+
+
+@pytest.fixture
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated SQLite file, the embedded default."""
+    path: Path = tmp_path_factory.mktemp("sqlite") / "clearance.db"
+    url = f"sqlite:///{path}"
+    migrate_and_seed(url)
+    return url

@@ -1,0 +1,57 @@
+"""Job functions: thin wrappers that open a session and call a `clearance` service."""
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.exc import IntegrityError
+
+from clearance import db, metrics
+from clearance.clock import get_clock
+from clearance.declarations import sweeper
+from clearance.risk import service as risk_service
+from clearance.settings import get_settings
+
+
+@contextmanager
+def _measured(job: str) -> Iterator[Callable[[str], None]]:
+    started, outcome = time.perf_counter(), ["done"]
+
+    def set_outcome(value: str) -> None:
+        outcome[0] = value
+
+    try:
+        yield set_outcome
+    except Exception:
+        outcome[0] = "failed"
+        raise
+    finally:
+        metrics.JOBS.labels(job, outcome[0]).inc()
+        metrics.JOB_DURATION.labels(job).observe(time.perf_counter() - started)
+
+
+def screen_declaration(declaration_id: str, version: int) -> str:
+    """Screen one declaration version; safe to run twice (one assessment per version)."""
+    with _measured("screen") as set_outcome:
+        try:
+            with db.unit_of_work() as session:
+                assessment = risk_service.screen(
+                    session=session,
+                    clock=get_clock(),
+                    settings=get_settings(),
+                    declaration_id=uuid.UUID(declaration_id),
+                    version=version,
+                )
+                result = assessment.channel.value if assessment else "skipped"
+        except IntegrityError:
+            # Another run stored this version's assessment first: the work is done.
+            result = "duplicate"
+        set_outcome(result if result in {"skipped", "duplicate"} else "done")
+        return result
+
+
+def sweep() -> dict[str, int]:
+    """Re-enqueue lost screening jobs and cancel declarations whose truck never came."""
+    with _measured("sweep"), db.unit_of_work() as session:
+        return sweeper.sweep(session=session, clock=get_clock(), settings=get_settings())
