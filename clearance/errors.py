@@ -122,7 +122,13 @@ async def _clearance_error(_request: Request, exc: Exception) -> JSONResponse:
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
-        FieldError(field=_field_name(tuple(e.get("loc", ()))), message=str(e.get("msg", "")))
+        FieldError(
+            # A body that is not JSON at all: the location is a character offset, not a field.
+            field="body"
+            if e.get("type") == "json_invalid"
+            else _field_name(tuple(e.get("loc", ()))),
+            message=str(e.get("msg", "")),
+        )
         for e in exc.errors()
     ]
     detail = "; ".join(f"{e.field}: {e.message}" for e in errors[:5])
@@ -133,6 +139,16 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400:
+        # FastAPI's only 400: a body its JSON parser gave up on (e.g. nested too deep). It is
+        # malformed input like any other, so it gets the same answer as invalid JSON.
+        return problem_response(
+            status=422,
+            code="invalid_input",
+            title="Invalid input",
+            detail=f"body: {exc.detail}",
+            errors=[FieldError(field="body", message=str(exc.detail))],
+        )
     return problem_response(
         status=exc.status_code,
         code=f"http_{exc.status_code}",

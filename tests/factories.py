@@ -70,9 +70,13 @@ def declaration(
 
 
 def tea_export(
-    tax_code: str = "0100000001", *, phytosanitary: bool = True, **overrides: Any
+    tax_code: str = "0100000001",
+    *,
+    phytosanitary: bool = True,
+    lines: list[dict[str, Any]] | None = None,
+    **overrides: Any,
 ) -> dict[str, Any]:
-    body = declaration(tax_code, lines=[TEA_LINE], kind="export", **overrides)
+    body = declaration(tax_code, lines=lines or [TEA_LINE], kind="export", **overrides)
     body["counterparty"] = {"name": "云南金平茶叶进出口有限公司", "country": "CN"}
     if phytosanitary:
         body["documents"].append(

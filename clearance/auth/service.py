@@ -64,5 +64,5 @@ def authenticate(*, session: Session, secret_key: str, key: str) -> Caller:
         select(ApiKey).where(ApiKey.digest == digest(secret_key=secret_key, key=key))
     ).first()
     if found is None or found.revoked_at is not None or found.id is None:
-        raise Unauthorized("unknown or revoked API key")
+        raise Unauthorized("unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"})
     return Caller(key_id=found.id, role=Role(found.role), tax_code=found.tax_code)

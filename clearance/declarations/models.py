@@ -6,10 +6,10 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Numeric, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from clearance.db import enum_type
+from clearance.db import UTCDateTime, enum_type
 
 
 class State(StrEnum):
@@ -52,7 +52,7 @@ class DecisionKind(StrEnum):
 def _ts(*, nullable: bool = False, index: bool = False) -> Any:
     return Field(
         default=None,
-        sa_column=Column(DateTime(timezone=True), nullable=nullable, index=index),
+        sa_column=Column(UTCDateTime(), nullable=nullable, index=index),
     )
 
 

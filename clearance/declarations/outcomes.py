@@ -7,7 +7,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from clearance import metrics
-from clearance.clock import Clock, as_utc
+from clearance.clock import Clock
 from clearance.declarations import release, states
 from clearance.declarations.errors import InvalidTransition
 from clearance.declarations.models import (
@@ -89,7 +89,7 @@ def record_assessment(
             DeclarationVersion.version == declaration.version,
         )
     ).one()
-    metrics.observe_channel(channel=channel, lodged_at=as_utc(version_lodged_at), assessed_at=now)
+    metrics.observe_channel(channel=channel, lodged_at=version_lodged_at, assessed_at=now)
     if channel is Channel.green:
         record_decision(
             session=session,
@@ -163,7 +163,7 @@ def record_decision(
             )
         )
     if kind is DecisionKind.inspect:
-        presented = as_utc(declaration.arrived_at) if declaration.arrived_at else now
+        presented = declaration.arrived_at or now
         declaration.due_at = max(presented, now) + INSPECTION_SLA
         if declaration.channel is Channel.yellow:
             declaration.channel = Channel.red

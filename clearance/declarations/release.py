@@ -8,7 +8,7 @@ from collections.abc import Callable
 from sqlmodel import Session
 
 from clearance import metrics
-from clearance.clock import Clock, as_utc
+from clearance.clock import Clock
 from clearance.declarations import states
 from clearance.declarations.models import Declaration, State
 
@@ -47,9 +47,9 @@ def release_if_ready(*, session: Session, clock: Clock, declaration: Declaration
     declaration.released_at = clock.now()
     metrics.observe_release(
         channel=declaration.channel,
-        lodged_at=as_utc(declaration.lodged_at),
+        lodged_at=declaration.lodged_at,
         released_at=declaration.released_at,
-        arrived_at=as_utc(declaration.arrived_at) if declaration.arrived_at else None,
+        arrived_at=declaration.arrived_at,
     )
     return True
 

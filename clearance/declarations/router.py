@@ -1,10 +1,10 @@
 """Declaration endpoints: thin, each calls one service function."""
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Response, status
+from pydantic import AwareDatetime
 
 from clearance.declarations import service, views
 from clearance.declarations.models import State
@@ -82,8 +82,8 @@ def list_declarations(
     caller: ReaderDep,
     settings: SettingsDep,
     state: State | None = None,
-    lodged_from: Annotated[datetime | None, Query(alias="from")] = None,
-    lodged_to: Annotated[datetime | None, Query(alias="to")] = None,
+    lodged_from: Annotated[AwareDatetime | None, Query(alias="from")] = None,
+    lodged_to: Annotated[AwareDatetime | None, Query(alias="to")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> DeclarationPage:

@@ -5,7 +5,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 from clearance.declarations.models import Channel, DecisionKind, Kind, State
 
@@ -38,13 +46,15 @@ class Counterparty(StrictModel):
     address: Annotated[str, StringConstraints(max_length=300)] | None = None
 
 
+# Vietnamese plates ("25C-012.34") and Chinese ones ("云A12345", trailers "云G1234挂").
+Plate = Annotated[
+    str, StringConstraints(pattern=r"^[A-Z0-9\u4e00-\u9fff][A-Z0-9\u4e00-\u9fff.\- ]{3,14}$")
+]
+
+
 class Truck(StrictModel):
-    plate: Annotated[
-        str, StringConstraints(pattern=r"^[A-Z0-9\u4e00-\u9fff][A-Z0-9\u4e00-\u9fff.\- ]{3,14}$")
-    ]
-    trailer: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9.\- ]{3,14}$")] | None = (
-        None
-    )
+    plate: Plate
+    trailer: Plate | None = None
     driver: Name
     expected_arrival_at: AwareDatetime | None = None
 
@@ -66,11 +76,17 @@ class Line(StrictModel):
     ] = "DAP"
     preference: Literal["ACFTA_FORM_E", "ATIGA_FORM_D"] | None = None
 
-    @model_validator(mode="after")
-    def _net_within_gross(self) -> "Line":
-        if self.net_kg > self.gross_kg:
+    # Field validators (not model ones) so the error names the field; earlier fields are in
+    # `info.data` when they were valid.
+    @field_validator("net_kg")
+    @classmethod
+    def _net_agrees(cls, net_kg: Decimal, info: ValidationInfo) -> Decimal:
+        gross_kg = info.data.get("gross_kg")
+        if gross_kg is not None and net_kg > gross_kg:
             raise ValueError("net_kg must not exceed gross_kg")
-        return self
+        if info.data.get("unit") == "kg" and info.data.get("quantity") not in (None, net_kg):
+            raise ValueError("a quantity in kg is the net weight: net_kg must equal quantity")
+        return net_kg
 
 
 class DocumentRef(StrictModel):
@@ -83,11 +99,13 @@ class DocumentRef(StrictModel):
     expires_on: date | None = None
     fields: dict[str, str | int | float | bool | None] = Field(default_factory=dict, max_length=50)
 
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> "DocumentRef":
-        if self.issued_on and self.expires_on and self.expires_on < self.issued_on:
+    @field_validator("expires_on")
+    @classmethod
+    def _expires_after_issue(cls, expires_on: date | None, info: ValidationInfo) -> date | None:
+        issued_on = info.data.get("issued_on")
+        if expires_on is not None and issued_on is not None and expires_on < issued_on:
             raise ValueError("expires_on must not be before issued_on")
-        return self
+        return expires_on
 
 
 class DeclarationIn(StrictModel):
@@ -100,6 +118,15 @@ class DeclarationIn(StrictModel):
     truck: Truck
     lines: list[Line] = Field(min_length=1, max_length=200)
     documents: list[DocumentRef] = Field(default_factory=list, max_length=50)
+
+    @field_validator("lines")
+    @classmethod
+    def _one_truckload(cls, lines: list[Line]) -> list[Line]:
+        if sum(line.gross_kg for line in lines) > MAX_KG:
+            raise ValueError(f"the lines weigh more than one truck carries ({MAX_KG} kg gross)")
+        if len({line.currency for line in lines}) > 1:
+            raise ValueError("all lines must be valued in one currency (the invoice currency)")
+        return lines
 
 
 class AmendmentIn(StrictModel):

@@ -40,7 +40,9 @@ def payload_sha256(declaration_in: DeclarationIn) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def check_references(*, reference: ReferenceData, declaration_in: DeclarationIn) -> None:
+def check_references(
+    *, reference: ReferenceData, declaration_in: DeclarationIn, prefix: str = ""
+) -> None:
     """Codes the schema cannot know: gate, HS, countries, currencies, each named by field."""
     errors: list[FieldError] = []
     if declaration_in.gate not in reference.gates:
@@ -64,14 +66,16 @@ def check_references(*, reference: ReferenceData, declaration_in: DeclarationIn)
                 FieldError(field=f"lines.{i}.currency", message="unknown ISO 4217 currency code")
             )
     if errors:
+        errors = [FieldError(field=prefix + e.field, message=e.message) for e in errors]
         raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
 
 
-def _check_declarant(caller: Caller, declaration_in: DeclarationIn) -> None:
+def _check_declarant(caller: Caller, declaration_in: DeclarationIn, prefix: str = "") -> None:
     if caller.tax_code != declaration_in.declarant.tax_code:
+        field = f"{prefix}declarant.tax_code"
         raise Forbidden(
-            "declarant.tax_code must be the tax code your API key was issued to",
-            errors=[FieldError(field="declarant.tax_code", message="not the caller's tax code")],
+            f"{field} must be the tax code your API key was issued to",
+            errors=[FieldError(field=field, message="not the caller's tax code")],
         )
 
 
@@ -289,7 +293,7 @@ def amend(
     declaration = get(
         session=session, caller=caller, declaration_id=declaration_id, for_update=True
     )
-    _check_declarant(caller, declaration_in)
+    _check_declarant(caller, declaration_in, prefix="declaration.")
     if declaration_in.ucr != declaration.ucr:
         raise InvalidInput(
             "an amendment keeps the UCR",
@@ -297,7 +301,7 @@ def amend(
                 FieldError(field="declaration.ucr", message="must equal the declaration's UCR")
             ],
         )
-    check_references(reference=reference, declaration_in=declaration_in)
+    check_references(reference=reference, declaration_in=declaration_in, prefix="declaration.")
     states.check(state=declaration.state, to=State.lodged, actor_kind=states.TRADER)
     declaration.version += 1
     declaration.kind = declaration_in.kind

@@ -64,7 +64,14 @@ class ReferenceData:
         ]
 
     def price_band(self, hs_code: str, origin: str) -> PriceBand | None:
-        return self.prices.get((hs_code[:8], origin))
+        """The band of the tariff line; for a 6-digit code, the most lenient line under it."""
+        exact = self.prices.get((hs_code[:8], origin))
+        if exact is not None or len(hs_code) >= 8:
+            return exact
+        under = [
+            b for (code, o), b in self.prices.items() if o == origin and code.startswith(hs_code)
+        ]
+        return min(under, key=lambda band: band.p10, default=None)
 
     def to_usd(self, amount: Decimal, currency: str) -> Decimal | None:
         rate, usd = self.rates_vnd.get(currency), self.rates_vnd.get("USD")

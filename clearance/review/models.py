@@ -3,8 +3,10 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, ForeignKey
+from sqlalchemy import Column, ForeignKey
 from sqlmodel import Field, SQLModel
+
+from clearance.db import UTCDateTime
 
 
 class ReviewLease(SQLModel, table=True):
@@ -18,5 +20,5 @@ class ReviewLease(SQLModel, table=True):
     )
     version: int
     officer: str = Field(max_length=40, index=True)
-    claimed_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    claimed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

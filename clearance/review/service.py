@@ -8,7 +8,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from clearance.auth.service import Caller
-from clearance.clock import Clock, as_utc
+from clearance.clock import Clock
 from clearance.declarations import outcomes, states
 from clearance.declarations import service as declarations_service
 from clearance.declarations.errors import InvalidTransition, StaleVersion
@@ -71,12 +71,10 @@ def _item(
 ) -> QueueItem:
     active = (
         lease
-        if lease is not None
-        and as_utc(lease.expires_at) > now
-        and lease.version == declaration.version
+        if lease is not None and lease.expires_at > now and lease.version == declaration.version
         else None
     )
-    due = as_utc(declaration.due_at) if declaration.due_at else None
+    due = declaration.due_at
     return QueueItem(
         declaration_id=declaration.id,
         version=declaration.version,
@@ -88,7 +86,7 @@ def _item(
         due_at=due,
         overdue=due is not None and due < now,
         leased_by=active.officer if active else None,
-        lease_expires_at=as_utc(active.expires_at) if active else None,
+        lease_expires_at=active.expires_at if active else None,
     )
 
 
@@ -178,7 +176,7 @@ def decide(
         lease is None
         or lease.officer != caller.actor
         or lease.version != declaration.version
-        or as_utc(lease.expires_at) <= clock.now()
+        or lease.expires_at <= clock.now()
     ):
         raise LeaseRequired("claim this declaration (POST /v1/review/claim-next) before deciding")
     if decision_in.version != declaration.version:

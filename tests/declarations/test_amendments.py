@@ -1,0 +1,103 @@
+"""Amendments: a new version, screened again, never given a less strict channel."""
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from clearance.declarations.models import Assessment
+from tests.conftest import auth
+from tests.factories import UREA_LINE, USED_CLOTHING_LINE, declaration
+from tests.helpers import lodge, read
+
+
+def _amend(client: TestClient, key: str, declaration_id: str, body: dict[str, Any]) -> Any:
+    return client.post(
+        f"/v1/declarations/{declaration_id}/amendments",
+        json={"declaration": body, "reason": "corrected the goods"},
+        headers=auth(key),
+    )
+
+
+def test_amendment_is_screened_again_and_keeps_the_stricter_channel(
+    client: TestClient,
+    keys: dict[str, str],
+    work: Callable[[], int],
+    session: Session,
+    configure: Callable[..., None],
+) -> None:
+    configure(new_trader_declarations=0)
+    body = declaration(lines=[USED_CLOTHING_LINE])
+    declaration_id = lodge(client, keys["trader"], body)
+    work()
+    assert read(client, keys["officer"], declaration_id)["channel"] == "red"
+
+    amended = _amend(client, keys["trader"], declaration_id, {**body, "lines": [UREA_LINE]})
+    assert amended.status_code == 202, amended.text
+    assert amended.json()["version"] == 2
+    assert work() == 1
+
+    detail = read(client, keys["officer"], declaration_id)
+    assert detail["version"] == 2
+    assert detail["declaration"]["lines"][0]["hs_code"] == UREA_LINE["hs_code"]
+    assert detail["risk"]["score"] == 0.0  # the new goods alone would go green...
+    assert detail["channel"] == "red"  # ...but an amendment never lowers the channel
+    versions = session.exec(select(Assessment.version, Assessment.channel)).all()
+    assert sorted(versions) == [(1, "red"), (2, "red")]
+
+
+def test_a_stale_screening_job_does_nothing_after_an_amendment(
+    client: TestClient, keys: dict[str, str], work: Callable[[], int], session: Session
+) -> None:
+    body = declaration()
+    declaration_id = lodge(client, keys["trader"], body)
+    assert _amend(client, keys["trader"], declaration_id, body).status_code == 202
+    assert work() == 2  # the v1 job and the v2 job both ran
+    assessments = session.exec(select(Assessment.version)).all()
+    assert assessments == [2]
+
+
+def test_amendment_must_keep_the_ucr(client: TestClient, keys: dict[str, str]) -> None:
+    body = declaration()
+    declaration_id = lodge(client, keys["trader"], body)
+    response = _amend(client, keys["trader"], declaration_id, {**body, "ucr": "MLT-OTHER-0001"})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "declaration.ucr"
+
+
+def test_no_amendment_after_the_decision(
+    client: TestClient,
+    keys: dict[str, str],
+    work: Callable[[], int],
+    configure: Callable[..., None],
+) -> None:
+    configure(new_trader_declarations=0)
+    body = declaration()
+    declaration_id = lodge(client, keys["trader"], body)
+    work()
+    assert read(client, keys["trader"], declaration_id)["state"] == "decided"
+    response = _amend(client, keys["trader"], declaration_id, body)
+    assert response.status_code == 409
+    assert response.json()["code"] == "invalid_transition"
+    assert read(client, keys["trader"], declaration_id)["version"] == 1
+
+
+def test_amendment_during_review_takes_the_item_back_from_the_officer(
+    client: TestClient, keys: dict[str, str], work: Callable[[], int]
+) -> None:
+    body = declaration()
+    declaration_id = lodge(client, keys["trader"], body)
+    work()
+    claimed = client.post("/v1/review/claim-next", json={}, headers=auth(keys["officer"]))
+    assert claimed.status_code == 200
+    assert _amend(client, keys["trader"], declaration_id, body).status_code == 202
+    late = client.post(
+        f"/v1/review/items/{declaration_id}/decision",
+        json={"decision": "release", "version": 1},
+        headers=auth(keys["officer"]),
+    )
+    assert late.status_code == 409
+    work()
+    queue = client.get("/v1/review/queue", headers=auth(keys["officer"])).json()
+    assert [(item["version"], item["leased_by"]) for item in queue] == [(2, None)]

@@ -1,0 +1,189 @@
+"""The service as it runs: API and worker processes, the CLI, metrics across processes."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from redis import Redis
+
+from clearance.embedded import free_port
+from tests.conftest import TRADER_TAX_CODE
+from tests.factories import declaration
+
+pytestmark = pytest.mark.slow
+CLI = [sys.executable, "-m", "clearance"]
+DEADLINE_SECONDS = 30.0
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PROMETHEUS_")}
+    env.update(extra)
+    return env
+
+
+def _create_key(env: dict[str, str], role: str, tax_code: str | None = None) -> str:
+    command = [
+        *CLI,
+        "keys",
+        "create",
+        "--role",
+        role,
+        *(["--tax-code", tax_code] if tax_code else []),
+    ]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=True, timeout=60)
+    return done.stdout.strip().splitlines()[-1]
+
+
+def _until(check: Any, what: str) -> Any:
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _healthy(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@pytest.fixture
+def service(
+    cloned_db: str, redis: Redis, redis_url: str, tmp_path: Path
+) -> Iterator[dict[str, Any]]:
+    """Two API processes and two workers on a database of this test's own."""
+    metrics_dir = tmp_path / "metrics"
+    metrics_dir.mkdir()
+    env = _env(
+        CLEARANCE_DATABASE_URL=cloned_db,
+        CLEARANCE_REDIS_URL=redis_url,
+        CLEARANCE_NEW_TRADER_DECLARATIONS="0",
+        CLEARANCE_RANDOM_RED_SHARE="0",
+        PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
+    )
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    processes = [
+        subprocess.Popen(
+            [*CLI, "api", "--port", str(port), "--processes", "2"], env=env, start_new_session=True
+        ),
+        *(subprocess.Popen([*CLI, "worker"], env=env, start_new_session=True) for _ in range(2)),
+    ]
+    try:
+        _until(lambda: _healthy(url), "the API")
+        yield {
+            "url": url,
+            "trader": _create_key(env, "trader", TRADER_TAX_CODE),
+            "gate": _create_key(env, "gate"),
+            "operator": _create_key(env, "operator"),
+        }
+    finally:
+        for process in processes:
+            os.killpg(process.pid, signal.SIGTERM)
+        for process in processes:
+            process.wait(timeout=15)
+
+
+def _metric(text: str, name: str, **labels: str) -> float:
+    total = 0.0
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                total += sample.value
+    return total
+
+
+def test_declarations_flow_through_api_and_worker_processes(service: dict[str, Any]) -> None:
+    url = service["url"]
+    trader = {"Authorization": f"Bearer {service['trader']}"}
+    gate = {"Authorization": f"Bearer {service['gate']}"}
+    ids = []
+    with httpx.Client(base_url=url, timeout=10) as http:
+        for _ in range(6):
+            response = http.post("/v1/declarations", json=declaration(), headers=trader)
+            assert response.status_code == 202, response.text
+            ids.append(response.json()["id"])
+        for declaration_id in ids:
+            _until(
+                lambda d=declaration_id: (
+                    http.get(f"/v1/declarations/{d}", headers=trader).json()["state"] == "decided"
+                ),
+                "screening",
+            )
+            arrived = http.post(
+                f"/v1/declarations/{declaration_id}/arrival",
+                json={"weighbridge_kg": "20400"},
+                headers=gate,
+            )
+            assert arrived.json()["state"] == "released"
+
+        scraped = http.get("/metrics").text
+    # Six lodgements over two API processes and six screenings over two workers, summed.
+    assert _metric(scraped, "clearance_declarations_lodged_total", kind="import") == 6
+    assert _metric(scraped, "clearance_screenings_total", channel="green") == 6
+    assert _metric(scraped, "clearance_lodgement_to_channel_seconds_count", channel="green") == 6
+    assert _metric(scraped, "clearance_lodgement_to_release_seconds_count", channel="green") == 6
+    assert _metric(scraped, "clearance_jobs_total", job="screen", outcome="done") == 6
+    assert _metric(scraped, "clearance_queue_depth", queue="clearance-screening") == 0
+    assert (
+        _metric(
+            scraped,
+            "clearance_http_requests_total",
+            method="POST",
+            route="/v1/declarations",
+            status="202",
+        )
+        == 6
+    )
+
+
+def test_clearance_run_starts_everything_embedded(tmp_path: Path) -> None:
+    """The README's run command: its own redis-server, SQLite, API and a worker."""
+    port = free_port()
+    env = {
+        k: v
+        for k, v in _env(CLEARANCE_NEW_TRADER_DECLARATIONS="0").items()
+        if k not in {"CLEARANCE_DATABASE_URL", "CLEARANCE_REDIS_URL"}
+    }
+    data_dir = tmp_path / "data"
+    command = [*CLI, "run", "--port", str(port), "--no-demo", "--data-dir", str(data_dir)]
+    process = subprocess.Popen(command, env=env, start_new_session=True)
+    try:
+        keys_file = data_dir / "keys.txt"
+        _until(lambda: keys_file.exists() and _healthy(f"http://127.0.0.1:{port}"), "clearance run")
+        keys = dict(line.split() for line in keys_file.read_text().splitlines())
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
+            body = declaration("0101234567")
+            lodged = http.post(
+                "/v1/declarations", json=body, headers={"Authorization": f"Bearer {keys['trader']}"}
+            )
+            assert lodged.status_code == 202, lodged.text
+            location = lodged.headers["Location"]
+            officer = {"Authorization": f"Bearer {keys['officer']}"}
+            _until(
+                lambda: http.get(location, headers=officer).json()["state"] == "decided",
+                "green decision",
+            )
+            arrived = http.post(
+                f"{location}/arrival",
+                json={"weighbridge_kg": "20400"},
+                headers={"Authorization": f"Bearer {keys['gate']}"},
+            )
+            assert arrived.json()["state"] == "released"
+        assert (data_dir / "clearance.db").exists()
+    finally:
+        process.terminate()  # `clearance run` stops its children itself, Redis last
+        process.wait(timeout=30)
+    assert process.returncode == 130

@@ -1,0 +1,49 @@
+"""The embedded default: the same pipeline on SQLite, through a real RQ worker."""
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from redis import Redis
+
+from clearance.auth.models import Role
+from clearance.embedded import create_keys
+from clearance.main import create_app
+from tests.conftest import TRADER_TAX_CODE
+from tests.factories import declaration
+from tests.helpers import arrive, claim, decide, lodge, read
+
+
+@pytest.fixture
+def sqlite_client(
+    sqlite_url: str, configure: Callable[..., None], redis: Redis
+) -> Iterator[TestClient]:
+    configure(database_url=sqlite_url)
+    with TestClient(create_app(), raise_server_exceptions=False) as client:
+        yield client
+
+
+def test_lodge_screen_review_and_release_on_sqlite(
+    sqlite_client: TestClient, work: Callable[[], int]
+) -> None:
+    keys = create_keys(
+        {Role.trader: TRADER_TAX_CODE, Role.gate: None, Role.officer: None}, "sqlite test"
+    )
+    trader, gate, officer = keys[Role.trader], keys[Role.gate], keys[Role.officer]
+    declaration_id = lodge(
+        sqlite_client, trader, declaration(), **{"Idempotency-Key": "sqlite-0001"}
+    )
+    assert (
+        lodge(sqlite_client, trader, declaration(), **{"Idempotency-Key": "sqlite-0002"})
+        != declaration_id
+    )
+    assert work() == 2
+
+    assert read(sqlite_client, trader, declaration_id)["channel"] == "yellow"
+    arrive(sqlite_client, gate, declaration_id)
+    claimed = claim(sqlite_client, officer)
+    assert claimed["item"]["declaration_id"] == declaration_id
+    assert decide(sqlite_client, officer, declaration_id, decision="release").status_code == 200
+    detail = read(sqlite_client, trader, declaration_id)
+    assert detail["state"] == "released"
+    assert detail["released_at"].endswith("Z")

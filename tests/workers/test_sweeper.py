@@ -1,0 +1,84 @@
+"""The sweeper finds work Redis lost, and never causes a version to be screened twice."""
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from redis import Redis
+from sqlmodel import Session, select
+
+from clearance.clock import FrozenClock
+from clearance.declarations.models import Assessment
+from clearance.queues import screening_queue
+from tests.conftest import auth
+from tests.helpers import arrive, lodge, read
+from workers import jobs
+
+
+def test_a_job_lost_from_redis_is_enqueued_again_and_screened_once(
+    client: TestClient,
+    keys: dict[str, str],
+    redis: Redis,
+    clock: FrozenClock,
+    work: Callable[[], int],
+    session: Session,
+) -> None:
+    declaration_id = lodge(client, keys["trader"])
+    redis.flushdb()  # Redis restarted empty: the job is gone, the declaration is not
+
+    assert jobs.sweep() == {"reenqueued": 0, "cancelled": 0}  # not overdue yet
+    clock.advance(timedelta(minutes=3))
+    assert jobs.sweep() == {"reenqueued": 1, "cancelled": 0}
+    assert jobs.sweep() == {"reenqueued": 0, "cancelled": 0}  # its job is queued now
+    assert screening_queue(redis).count == 1
+
+    assert work() == 1
+    assert read(client, keys["trader"], declaration_id)["state"] == "assessed"
+    assert len(session.exec(select(Assessment)).all()) == 1
+    clock.advance(timedelta(minutes=3))
+    assert jobs.sweep()["reenqueued"] == 0
+
+
+def test_a_queued_job_is_left_alone(
+    client: TestClient, keys: dict[str, str], redis: Redis, clock: FrozenClock
+) -> None:
+    lodge(client, keys["trader"])
+    clock.advance(timedelta(hours=1))
+    assert jobs.sweep()["reenqueued"] == 0
+    assert screening_queue(redis).count == 1
+
+
+def test_running_a_screening_job_twice_leaves_one_assessment(
+    client: TestClient, keys: dict[str, str], session: Session
+) -> None:
+    declaration_id = lodge(client, keys["trader"])
+    assert jobs.screen_declaration(declaration_id, 1) == "yellow"
+    assert jobs.screen_declaration(declaration_id, 1) == "skipped"
+    assert jobs.screen_declaration(declaration_id, 2) == "skipped"  # no such version
+    assert len(session.exec(select(Assessment)).all()) == 1
+
+
+def test_declarations_without_arrival_are_cancelled_after_fifteen_days(
+    client: TestClient,
+    keys: dict[str, str],
+    clock: FrozenClock,
+    work: Callable[[], int],
+) -> None:
+    waiting = lodge(client, keys["trader"])
+    arrived = lodge(client, keys["trader"])
+    work()
+    arrive(client, keys["gate"], arrived)
+
+    clock.advance(timedelta(days=14, hours=23))
+    assert jobs.sweep()["cancelled"] == 0
+    clock.advance(timedelta(hours=2))
+    assert jobs.sweep()["cancelled"] == 1
+
+    detail = read(client, keys["trader"], waiting)
+    assert detail["state"] == "cancelled"
+    assert detail["events"][-1]["actor"] == "sweeper"
+    assert "15 days" in detail["events"][-1]["reason"]
+    assert read(client, keys["trader"], arrived)["state"] == "assessed"
+    assert (
+        client.get(f"/v1/declarations/{waiting}", headers=auth(keys["trader"])).status_code == 200
+    )
