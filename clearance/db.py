@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 from sqlmodel import Session, SQLModel, create_engine
 
 from clearance.settings import get_settings
@@ -33,6 +33,7 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     return create_engine(
         url,
@@ -44,12 +45,21 @@ def make_engine(url: str) -> Engine:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets the API read while a worker writes; foreign keys are off by default in SQLite.
+    # WAL lets readers outside a transaction go on while one writes; foreign keys are off by
+    # default in SQLite. The driver's own transaction handling is switched off: see below.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _sqlite_begin_immediate(connection: Connection) -> None:
+    # SQLite has no SELECT ... FOR UPDATE: a transaction that takes the write lock when it
+    # begins is how the gate's arrival and the worker's screening of the same declaration
+    # see each other's writes (on PostgreSQL the row lock does it).
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @lru_cache

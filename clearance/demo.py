@@ -512,6 +512,8 @@ def _cargo(rng: random.Random, code: str, goods: Goods | None, gross_target: flo
         packages = max(1, round(net / package_kg))
         quantity = _kg(amount)
     net_kg = _kg(round(net, 1))
+    if unit == "kg":
+        quantity = net_kg  # a quantity in kg is the net weight, to the same rounding
     # Gross comes off a scale that reads whole kilograms.
     gross_kg = max(_kg(round(net * ratio)), net_kg + 1)
     name = rng.choice(goods.trade_names) if goods else tariff.description_vi

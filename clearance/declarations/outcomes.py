@@ -174,7 +174,7 @@ def record_decision(
         to=target,
         actor_kind=actor_kind,
         actor=actor,
-        action=kind.value,
+        action=f"decide_{kind.value}",
         reason=reason,
     )
     metrics.DECISIONS.labels(kind.value, actor_kind).inc()

@@ -22,6 +22,10 @@ def register_gate(name: str, check: ReleaseCheck) -> None:
     _gates[name] = check
 
 
+def unregister_gate(name: str) -> None:
+    _gates.pop(name, None)
+
+
 def closed_gates(*, session: Session, declaration: Declaration) -> list[str]:
     return [
         missing for check in _gates.values() if (missing := check(session, declaration)) is not None

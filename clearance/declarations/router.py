@@ -4,7 +4,6 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Response, status
-from pydantic import AwareDatetime
 
 from clearance.declarations import service, views
 from clearance.declarations.models import State
@@ -29,6 +28,7 @@ from clearance.deps import (
     TraderDep,
 )
 from clearance.errors import PROBLEM_RESPONSES, invalid_field
+from clearance.fields import UtcDatetime
 
 router = APIRouter(prefix="/v1/declarations", tags=["declarations"], responses=PROBLEM_RESPONSES)
 
@@ -82,8 +82,8 @@ def list_declarations(
     caller: ReaderDep,
     settings: SettingsDep,
     state: State | None = None,
-    lodged_from: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    lodged_to: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    lodged_from: Annotated[UtcDatetime | None, Query(alias="from")] = None,
+    lodged_to: Annotated[UtcDatetime | None, Query(alias="to")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> DeclarationPage:
@@ -159,7 +159,7 @@ def cancel(
 @router.post("/{declaration_id}/queries/{query_id}/answer")
 def answer_query(
     declaration_id: uuid.UUID,
-    query_id: Annotated[int, Path(ge=1, le=2**62)],
+    query_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
     body: QueryAnswerIn,
     session: SessionDep,
     clock: ClockDep,

@@ -6,7 +6,6 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -16,13 +15,21 @@ from pydantic import (
 )
 
 from clearance.declarations.models import Channel, DecisionKind, Kind, State
+from clearance.fields import NoControlCharacters, UtcDatetime
 
 TaxCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{10}(-[0-9]{3})?$")]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 HsCodeStr = Annotated[str, StringConstraints(pattern=r"^[0-9]{6,10}$")]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoControlCharacters
+]
+ShortText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), NoControlCharacters
+]
+Reason = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500), NoControlCharacters
+]
 
 # A truck at a land border carries at most a few tens of tonnes; beyond these bounds a value
 # is a typing error, not a consignment.
@@ -43,7 +50,7 @@ class Party(StrictModel):
 class Counterparty(StrictModel):
     name: Name
     country: CountryCode
-    address: Annotated[str, StringConstraints(max_length=300)] | None = None
+    address: Annotated[str, StringConstraints(max_length=300), NoControlCharacters] | None = None
 
 
 # Vietnamese plates ("25C-012.34") and Chinese ones ("云A12345", trailers "云G1234挂").
@@ -56,14 +63,12 @@ class Truck(StrictModel):
     plate: Plate
     trailer: Plate | None = None
     driver: Name
-    expected_arrival_at: AwareDatetime | None = None
+    expected_arrival_at: UtcDatetime | None = None
 
 
 class Line(StrictModel):
     hs_code: HsCodeStr
-    description: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)
-    ]
+    description: Reason
     origin: CountryCode
     quantity: Decimal = Field(gt=0, le=MAX_QUANTITY, decimal_places=3)
     unit: Literal["kg", "u", "m", "m2", "m3", "l", "head", "pair", "set"]
@@ -97,7 +102,14 @@ class DocumentRef(StrictModel):
     issuer: Name | None = None
     issued_on: date | None = None
     expires_on: date | None = None
-    fields: dict[str, str | int | float | bool | None] = Field(default_factory=dict, max_length=50)
+    fields: dict[
+        Annotated[str, StringConstraints(min_length=1, max_length=64), NoControlCharacters],
+        Annotated[str, StringConstraints(max_length=500), NoControlCharacters]
+        | int
+        | float
+        | bool
+        | None,
+    ] = Field(default_factory=dict, max_length=50)
 
     @field_validator("expires_on")
     @classmethod
@@ -131,24 +143,28 @@ class DeclarationIn(StrictModel):
 
 class AmendmentIn(StrictModel):
     declaration: DeclarationIn
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
+    reason: Reason
 
 
 class CancelIn(StrictModel):
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
+    reason: Reason
 
 
 class ArrivalIn(StrictModel):
-    arrived_at: AwareDatetime | None = None
+    arrived_at: UtcDatetime | None = None
     weighbridge_kg: Decimal = Field(gt=0, le=MAX_KG, decimal_places=3)
 
 
 class ExitIn(StrictModel):
-    exited_at: AwareDatetime | None = None
+    exited_at: UtcDatetime | None = None
 
 
 class QueryAnswerIn(StrictModel):
-    answer: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    answer: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
+        NoControlCharacters,
+    ]
 
 
 class Accepted(BaseModel):

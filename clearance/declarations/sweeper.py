@@ -7,7 +7,7 @@ from sqlmodel import Session, col, select
 from clearance import metrics
 from clearance.clock import Clock
 from clearance.db import after_commit
-from clearance.declarations import service, states
+from clearance.declarations import release, service, states
 from clearance.declarations.models import Declaration, State
 from clearance.queues import enqueue_screening, screening_job_accounted_for
 from clearance.settings import Settings
@@ -46,6 +46,18 @@ def never_arrived(*, session: Session, clock: Clock, settings: Settings) -> list
     )
 
 
+def decided_and_arrived(*, session: Session) -> list[Declaration]:
+    """A safety net: release waits for no request if every gate is open already."""
+    return list(
+        session.exec(
+            select(Declaration)
+            .where(Declaration.state == State.decided, col(Declaration.arrived_at).is_not(None))
+            .with_for_update(skip_locked=True)
+            .limit(SWEEP_BATCH)
+        ).all()
+    )
+
+
 def sweep(*, session: Session, clock: Clock, settings: Settings) -> dict[str, int]:
     reenqueued = 0
     for declaration in stuck_in_screening(session=session, clock=clock, settings=settings):
@@ -66,4 +78,8 @@ def sweep(*, session: Session, clock: Clock, settings: Settings) -> dict[str, in
             reason=f"no arrival within {settings.auto_cancel_after_days} days of lodgement",
         )
         cancelled += 1
-    return {"reenqueued": reenqueued, "cancelled": cancelled}
+    released = sum(
+        release.release_if_ready(session=session, clock=clock, declaration=declaration)
+        for declaration in decided_and_arrived(session=session)
+    )
+    return {"reenqueued": reenqueued, "cancelled": cancelled, "released": released}

@@ -22,6 +22,7 @@ from clearance.declarations.schemas import (
     RiskOut,
 )
 from clearance.errors import invalid_field
+from clearance.fields import plausible_utc
 
 
 def detail(*, session: Session, caller: Caller, declaration: Declaration) -> DeclarationOut:
@@ -84,6 +85,6 @@ def encode_cursor(declaration: Declaration) -> str:
 def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     try:
         at, last_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        return datetime.fromisoformat(at), uuid.UUID(last_id)
+        return plausible_utc(datetime.fromisoformat(at)), uuid.UUID(last_id)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise invalid_field("cursor", "not a cursor this API returned") from None

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from clearance.declarations.models import Channel, DecisionKind, State
+from clearance.fields import NoControlCharacters
 
 
 class Lane(StrEnum):
@@ -50,7 +51,7 @@ class Finding(BaseModel):
     model_config = ConfigDict(extra="forbid")
     code: FindingCode
     line: int | None = Field(default=None, ge=1, le=200)
-    detail: Annotated[str, StringConstraints(max_length=1000)] = ""
+    detail: Annotated[str, StringConstraints(max_length=1000), NoControlCharacters] = ""
 
 
 class DecisionIn(BaseModel):
@@ -59,9 +60,15 @@ class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     decision: DecisionKind
     version: int = Field(ge=1)
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+    reason: Annotated[
+        str, StringConstraints(strip_whitespace=True, max_length=2000), NoControlCharacters
+    ] = ""
     query: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
+        Annotated[
+            str,
+            StringConstraints(strip_whitespace=True, min_length=3, max_length=2000),
+            NoControlCharacters,
+        ]
         | None
     ) = None
     inspected: bool = False

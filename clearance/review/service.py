@@ -119,7 +119,9 @@ def _acquire(
             col(ReviewLease.version) != declaration.version,
         ),
     )
-    return bool(session.connection().execute(statement).rowcount)
+    # RETURNING, not rowcount: drivers report -1 for INSERT ... ON CONFLICT.
+    taken = session.connection().execute(statement.returning(col(ReviewLease.declaration_id)))
+    return taken.first() is not None
 
 
 def claim_next(

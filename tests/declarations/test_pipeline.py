@@ -38,7 +38,7 @@ def test_event_history_of_a_green_release_is_complete_and_ordered(
     declaration_id = lodge(client, keys["trader"])
     work()
     detail = arrive(client, keys["gate"], declaration_id)
-    assert actions(detail) == ["lodge", "screen", "assess", "release", "arrival", "release"]
+    assert actions(detail) == ["lodge", "screen", "assess", "decide_release", "arrival", "release"]
     moves = [(e["from_state"], e["to_state"]) for e in detail["events"]]
     assert moves == [
         (None, "lodged"),

@@ -1,0 +1,1 @@
+"""Load tests and pipeline benchmarks that drive a running clearance service over HTTP."""

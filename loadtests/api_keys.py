@@ -1,0 +1,87 @@
+"""API keys for load tests: read from the environment, or made with `clearance keys create`."""
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from clearance.demo import DEMO_TRADERS
+
+TRADER_KEYS_ENV = "CLEARANCE_LOADTEST_TRADER_KEYS"
+GATE_KEY_ENV = "CLEARANCE_LOADTEST_GATE_KEY"
+TAX_CODES_ENV = "CLEARANCE_LOADTEST_TAX_CODES"
+KEY_NAME = "loadtest"
+CLI_TIMEOUT_SECONDS = 60
+# The same pattern the API applies to `declarant.tax_code`: catch a typo before the first request.
+TAX_CODE = re.compile(r"^[0-9]{10}(-[0-9]{3})?$")
+
+
+class KeySetupError(RuntimeError):
+    """The load test cannot get the API keys it needs."""
+
+
+@dataclass(frozen=True)
+class TraderKey:
+    """A trader key and the company it was issued to, which must be the declarant."""
+
+    tax_code: str
+    key: str
+
+    @property
+    def declarant(self) -> tuple[str, str]:
+        """(tax code, name) as `make_declaration` takes it; the name is the demo's, if known."""
+        return self.tax_code, dict(DEMO_TRADERS).get(self.tax_code, f"Doanh nghiệp {self.tax_code}")
+
+
+def parse_trader_keys(value: str) -> list[TraderKey]:
+    """`tax_code:key,tax_code:key` -> keys; a malformed pair is an error, not skipped."""
+    keys: list[TraderKey] = []
+    for pair in filter(None, (item.strip() for item in value.split(","))):
+        tax_code, _, key = pair.partition(":")
+        if not TAX_CODE.match(tax_code) or not key:
+            raise KeySetupError(f"{TRADER_KEYS_ENV}: {pair[:16]!r}... is not tax_code:key")
+        keys.append(TraderKey(tax_code=tax_code, key=key))
+    return keys
+
+
+def create_key_with_cli(*, role: str, tax_code: str | None = None) -> str:
+    """A new key from `clearance keys create` against CLEARANCE_DATABASE_URL; its last line."""
+    command = [sys.executable, "-m", "clearance", "keys", "create", "--role", role]
+    command += ["--name", KEY_NAME]
+    if tax_code is not None:
+        command += ["--tax-code", tax_code]
+    try:
+        result = subprocess.run(  # noqa: S603 - our own CLI, arguments from our own code
+            command, capture_output=True, text=True, timeout=CLI_TIMEOUT_SECONDS, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise KeySetupError(f"`clearance keys create` did not run: {exc}") from exc
+    lines = result.stdout.strip().splitlines()
+    if result.returncode != 0 or not lines:
+        detail = " ".join(result.stderr.split())[-300:]
+        raise KeySetupError(f"`clearance keys create --role {role}` failed: {detail}")
+    return lines[-1].strip()
+
+
+def trader_keys(environ: Mapping[str, str] = os.environ) -> list[TraderKey]:
+    """Keys from CLEARANCE_LOADTEST_TRADER_KEYS, else one new key per tax code to test with."""
+    if value := environ.get(TRADER_KEYS_ENV, "").strip():
+        keys = parse_trader_keys(value)
+        if keys:
+            return keys
+    codes = environ.get(TAX_CODES_ENV, "").split(",")
+    tax_codes = [c.strip() for c in codes if c.strip()] or [code for code, _ in DEMO_TRADERS]
+    for tax_code in tax_codes:
+        if not TAX_CODE.match(tax_code):
+            raise KeySetupError(f"{TAX_CODES_ENV}: {tax_code!r} is not a tax code")
+    return [
+        TraderKey(tax_code=code, key=create_key_with_cli(role="trader", tax_code=code))
+        for code in tax_codes
+    ]
+
+
+def gate_key(environ: Mapping[str, str] = os.environ) -> str:
+    """The key from CLEARANCE_LOADTEST_GATE_KEY, else a new gate key."""
+    return environ.get(GATE_KEY_ENV, "").strip() or create_key_with_cli(role="gate")
