@@ -210,7 +210,7 @@ class DecisionOut(BaseModel):
     decided_at: datetime
 
 
-class DeclarationOut(BaseModel):
+class DeclarationSummary(BaseModel):
     id: uuid.UUID
     ucr: str
     kind: Kind
@@ -219,6 +219,9 @@ class DeclarationOut(BaseModel):
     state: State
     channel: Channel | None
     lodged_at: datetime
+
+
+class DeclarationOut(DeclarationSummary):
     expected_arrival_at: datetime | None
     arrived_at: datetime | None
     released_at: datetime | None
@@ -229,17 +232,6 @@ class DeclarationOut(BaseModel):
     decisions: list[DecisionOut]
     events: list[EventOut]
     risk: RiskOut | None = Field(default=None, description="Never present for traders.")
-
-
-class DeclarationSummary(BaseModel):
-    id: uuid.UUID
-    ucr: str
-    kind: Kind
-    gate: str
-    version: int
-    state: State
-    channel: Channel | None
-    lodged_at: datetime
 
 
 class DeclarationPage(BaseModel):

@@ -79,16 +79,35 @@ def _check_declarant(caller: Caller, declaration_in: DeclarationIn, prefix: str 
         )
 
 
-def _store_version(
-    *, session: Session, clock: Clock, declaration: Declaration, body: DeclarationIn, actor: str
+def _start_version(
+    *,
+    session: Session,
+    clock: Clock,
+    declaration: Declaration,
+    body: DeclarationIn,
+    caller: Caller,
+    action: str,
+    reason: str = "",
 ) -> None:
+    """Lodge the declaration's current version: event, body, lines, and its screening job."""
+    states.transition(
+        session=session,
+        clock=clock,
+        declaration=declaration,
+        to=State.lodged,
+        actor_kind=states.TRADER,
+        actor=caller.actor,
+        action=action,
+        reason=reason,
+        new=action == "lodge",
+    )
     session.add(
         DeclarationVersion(
             declaration_id=declaration.id,
             version=declaration.version,
             payload=body.model_dump(mode="json"),
             payload_sha256=payload_sha256(body),
-            created_by=actor,
+            created_by=caller.actor,
             created_at=clock.now(),
         )
     )
@@ -189,22 +208,13 @@ def lodge(
             if replayed is not None:
                 return replayed, False
         raise DuplicateUcr(f"UCR {declaration_in.ucr} is already used") from None
-    states.transition(
-        session=session,
-        clock=clock,
-        declaration=declaration,
-        to=State.lodged,
-        actor_kind=states.TRADER,
-        actor=caller.actor,
-        action="lodge",
-        new=True,
-    )
-    _store_version(
+    _start_version(
         session=session,
         clock=clock,
         declaration=declaration,
         body=declaration_in,
-        actor=caller.actor,
+        caller=caller,
+        action="lodge",
     )
     metrics.DECLARATIONS_LODGED.labels(declaration.kind.value).inc()
     return declaration, True
@@ -311,22 +321,14 @@ def amend(
     declaration.channel = None
     declaration.held_from = None
     declaration.due_at = None
-    states.transition(
-        session=session,
-        clock=clock,
-        declaration=declaration,
-        to=State.lodged,
-        actor_kind=states.TRADER,
-        actor=caller.actor,
-        action="amend",
-        reason=reason,
-    )
-    _store_version(
+    _start_version(
         session=session,
         clock=clock,
         declaration=declaration,
         body=declaration_in,
-        actor=caller.actor,
+        caller=caller,
+        action="amend",
+        reason=reason,
     )
     metrics.DECLARATIONS_AMENDED.labels(declaration.kind.value).inc()
     return declaration

@@ -43,21 +43,14 @@ def detail(*, session: Session, caller: Caller, declaration: Declaration) -> Dec
         if assessment is not None:
             risk = RiskOut.model_validate(assessment, from_attributes=True)
     return DeclarationOut(
-        id=declaration.id,
-        ucr=declaration.ucr,
-        kind=declaration.kind,
-        gate=declaration.gate_code,
-        version=declaration.version,
-        state=declaration.state,
-        channel=declaration.channel,
-        lodged_at=declaration.lodged_at,
+        **summary(declaration).model_dump(),
         expected_arrival_at=declaration.expected_arrival_at,
         arrived_at=declaration.arrived_at,
         released_at=declaration.released_at,
         exited_at=declaration.exited_at,
         missing=release.closed_gates(session=session, declaration=declaration),
         declaration=declarations_service.body(session=session, declaration=declaration),
-        queries=[QueryOut.model_validate(q, from_attributes=True) for q in queries if q.id],
+        queries=[QueryOut.model_validate(q, from_attributes=True) for q in queries],
         decisions=[DecisionOut.model_validate(d, from_attributes=True) for d in decisions],
         events=[EventOut.model_validate(e, from_attributes=True) for e in events],
         risk=risk,
