@@ -3,7 +3,8 @@
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
@@ -45,14 +46,19 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 
 
+# Declared as security schemes so /docs offers "Authorize"; the checks are ours (auto_error off).
+_bearer_scheme = HTTPBearer(auto_error=False, description="Authorization: Bearer <API key>")
+_api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False)
+
+
 def _bearer(
-    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
-    x_api_key: Annotated[str | None, Header(include_in_schema=False)] = None,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer_scheme)],
+    x_api_key: Annotated[str | None, Depends(_api_key_scheme)],
 ) -> str:
     if x_api_key:
         return x_api_key
-    if authorization and authorization.lower().startswith("bearer "):
-        return authorization[7:].strip()
+    if bearer is not None and bearer.scheme.lower() == "bearer" and bearer.credentials:
+        return bearer.credentials
     raise Unauthorized(
         "send your API key as 'Authorization: Bearer <key>'",
         headers={"WWW-Authenticate": "Bearer"},

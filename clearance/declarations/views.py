@@ -78,6 +78,9 @@ def encode_cursor(declaration: Declaration) -> str:
 def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     try:
         at, last_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        return plausible_utc(datetime.fromisoformat(at)), uuid.UUID(last_id)
+        lodged_at = datetime.fromisoformat(at)
+        if lodged_at.tzinfo is None:
+            raise ValueError("naive time")
+        return plausible_utc(lodged_at), uuid.UUID(last_id)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise invalid_field("cursor", "not a cursor this API returned") from None
