@@ -76,6 +76,93 @@ def _run(args: argparse.Namespace) -> None:
     )
 
 
+def _import_history(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from clearance import db
+    from clearance.clock import get_clock
+    from clearance.reference import service as reference_service
+    from clearance.risk import learning
+    from clearance.risk.history import read_jsonl
+
+    path = Path(args.file)
+    clock = get_clock()
+    with db.unit_of_work() as session:
+        added, skipped = learning.import_history(
+            session=session,
+            clock=clock,
+            reference=reference_service.snapshot(session=session, today=clock.now().date()),
+            records=read_jsonl(path),
+            source=args.source or path.stem,
+        )
+    print(f"{added} labeled declarations imported, {skipped} skipped (unlabeled or already there)")
+
+
+def _train(args: argparse.Namespace) -> None:
+    from clearance import db
+    from clearance.clock import get_clock
+    from clearance.risk import learning
+    from clearance.risk.model import train
+
+    with db.unit_of_work() as session:
+        records = learning.training_records(session=session)
+        if not records:
+            print("error: no labeled history; run `clearance risk import-history FILE` first")
+            raise SystemExit(2)
+        model = train(records, seed=args.seed)
+        row = learning.store_model(
+            session=session,
+            clock=get_clock(),
+            model=model,
+            trained_on=len(records),
+            actor="cli",
+            activate=not args.no_activate,
+        )
+    print(f"model {row.version} trained on {len(records)} declarations: {row.metrics}")
+    print("active" if row.active else "stored, not active (activate it through the API)")
+
+
+def _backtest(args: argparse.Namespace) -> None:
+    import json
+    from datetime import date
+    from pathlib import Path
+
+    from clearance.risk.backtest import backtest
+    from clearance.risk.history import read_jsonl
+
+    report = backtest(
+        list(read_jsonl(Path(args.history))),
+        split_date=date.fromisoformat(args.split_date),
+        seed=args.seed,
+        progress=not args.json,
+    )
+    print(json.dumps(report.to_json(), indent=2) if args.json else report.to_table())
+    if args.scores_out:
+        with Path(args.scores_out).open("w", encoding="utf-8") as out:
+            for ucr, score in report.scores:
+                out.write(json.dumps({"ucr": ucr, "score": score}) + "\n")
+
+
+def _risk_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    risk = commands.add_parser("risk", help="the risk engine: history, training, backtests")
+    risk_commands = risk.add_subparsers(dest="risk_command", required=True)
+    imported = risk_commands.add_parser("import-history", help="load labeled JSON Lines")
+    imported.add_argument("file")
+    imported.add_argument("--source", default=None, help="a name for this history (file stem)")
+    imported.set_defaults(handler=_import_history)
+    train = risk_commands.add_parser("train", help="train a model on all labeled history")
+    train.add_argument("--seed", type=int, default=7)
+    train.add_argument("--no-activate", action="store_true")
+    train.set_defaults(handler=_train)
+    test = risk_commands.add_parser("backtest", help="train before a date, score after it")
+    test.add_argument("--history", required=True)
+    test.add_argument("--split-date", required=True)
+    test.add_argument("--seed", type=int, default=7)
+    test.add_argument("--json", action="store_true")
+    test.add_argument("--scores-out", default=None)
+    test.set_defaults(handler=_backtest)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="clearance", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -117,6 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--interval", type=float, default=0.5)
     demo.add_argument("--seed", type=int, default=None)
     demo.set_defaults(handler=_demo)
+    _risk_commands(commands)
     return parser
 
 

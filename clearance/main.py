@@ -10,6 +10,7 @@ from clearance.metrics.router import router as metrics_router
 from clearance.middleware import BodyLimitMiddleware, MetricsMiddleware
 from clearance.queues import get_redis
 from clearance.review.router import router as review_router
+from clearance.risk.router import router as risk_router
 from clearance.settings import get_settings
 
 DESCRIPTION = """Customs clearance for the Ma Lù Thàng border gate (Lai Châu, Vietnam).
@@ -23,6 +24,7 @@ def create_app() -> FastAPI:
     install_handlers(app)
     app.include_router(declarations_router)
     app.include_router(review_router)
+    app.include_router(risk_router)
     app.include_router(metrics_router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware)

@@ -18,14 +18,24 @@ from clearance.reference.models import (
     Gate,
     Holiday,
     HsCode,
+    HsKeyword,
     ProhibitedGood,
     ReferencePrice,
 )
 from clearance.review.models import ReviewLease
+from clearance.risk.models import (
+    ChannelPolicy,
+    HistoryEntry,
+    RiskModelVersion,
+    RiskRule,
+    TraderStanding,
+    WatchlistParty,
+)
 
 __all__ = [
     "ApiKey",
     "Assessment",
+    "ChannelPolicy",
     "Country",
     "Currency",
     "Decision",
@@ -35,11 +45,17 @@ __all__ = [
     "DeclarationVersion",
     "ExchangeRate",
     "Gate",
+    "HistoryEntry",
     "Holiday",
     "HsCode",
+    "HsKeyword",
     "IdempotencyRecord",
     "ProhibitedGood",
     "Query",
     "ReferencePrice",
     "ReviewLease",
+    "RiskModelVersion",
+    "RiskRule",
+    "TraderStanding",
+    "WatchlistParty",
 ]

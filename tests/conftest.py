@@ -27,6 +27,7 @@ from clearance.main import create_app
 from clearance.migrations import upgrade
 from clearance.reference import service as reference_service
 from clearance.reference.seed import load_seed
+from clearance.risk import learning
 from clearance.settings import get_settings
 
 PG_ADMIN_URL = os.environ.get(
@@ -123,6 +124,7 @@ def _clear_caches() -> None:
     db.get_engine.cache_clear()
     queues.get_redis.cache_clear()
     reference_service.invalidate()
+    learning.forget_model()
 
 
 @pytest.fixture

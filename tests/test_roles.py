@@ -32,6 +32,8 @@ TRADER = frozenset({Role.trader})
 GATE = frozenset({Role.gate})
 REVIEWERS = frozenset({Role.officer, Role.supervisor})
 READERS = frozenset({Role.trader, Role.officer, Role.supervisor, Role.operator, Role.gate})
+SUPERVISOR = frozenset({Role.supervisor})
+RISK_READERS = frozenset({Role.officer, Role.supervisor, Role.operator})
 
 # The access policy. Every (method, path template) the API serves is listed here; the bank
 # has no route yet, so it is refused everywhere.
@@ -47,6 +49,17 @@ EXPECTED_ROLES: dict[Endpoint, frozenset[Role]] = {
     ("GET", "/v1/review/queue"): REVIEWERS,
     ("POST", "/v1/review/claim-next"): REVIEWERS,
     ("POST", "/v1/review/items/{declaration_id}/decision"): REVIEWERS,
+    ("GET", "/v1/risk/rules"): RISK_READERS,
+    ("PUT", "/v1/risk/rules/{rule_id}"): SUPERVISOR,
+    ("GET", "/v1/risk/rules/{rule_id}/versions"): RISK_READERS,
+    ("GET", "/v1/risk/policy"): RISK_READERS,
+    ("PUT", "/v1/risk/policy"): SUPERVISOR,
+    ("PUT", "/v1/risk/traders/{tax_code}"): SUPERVISOR,
+    ("GET", "/v1/risk/watchlist"): RISK_READERS,
+    ("POST", "/v1/risk/watchlist"): SUPERVISOR,
+    ("DELETE", "/v1/risk/watchlist/{party_id}"): SUPERVISOR,
+    ("GET", "/v1/risk/models"): RISK_READERS,
+    ("POST", "/v1/risk/models/{version}/activate"): SUPERVISOR,
 }
 
 # Routes outside the role model: probes and Prometheus, scraped without a key.
@@ -69,6 +82,13 @@ MINIMAL_BODIES: dict[Endpoint, Callable[[], dict[str, Any]]] = {
     ("POST", "/v1/review/items/{declaration_id}/decision"): lambda: {
         "decision": "release",
         "version": 1,
+    },
+    ("PUT", "/v1/risk/rules/{rule_id}"): lambda: {"severity": "info"},
+    ("PUT", "/v1/risk/traders/{tax_code}"): lambda: {"aeo": False},
+    ("POST", "/v1/risk/watchlist"): lambda: {
+        "name": "Công ty TNHH Ma Lù",
+        "reason": "test listing",
+        "source": "matrix test",
     },
 }
 
@@ -120,12 +140,17 @@ def required_role_sets(dependant: Dependant) -> list[frozenset[Role]]:
     return sets
 
 
+# Path parameters that are not ids, with a value of the right shape.
+PATH_EXAMPLES = {"rule_id": "R-NEW-TRADER", "tax_code": "0100000009", "version": "v0-unknown"}
+
+
 def concrete_path(route: Served) -> str:
     """The path template filled with syntactically valid values: UUIDs for ids, 1 for ints."""
     values: dict[str, str] = {}
     for param in route.dependant.path_params:
         annotation = param.field_info.annotation
-        values[param.name] = "1" if annotation is int else str(uuid.uuid4())
+        default = "1" if annotation is int else str(uuid.uuid4())
+        values[param.name] = PATH_EXAMPLES.get(param.name, default)
     return re.sub(r"{([^}:]+)(:[^}]*)?}", lambda m: values[m.group(1)], route.path)
 
 

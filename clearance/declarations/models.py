@@ -163,6 +163,16 @@ class Assessment(SQLModel, table=True):
     hard_hit: bool = False
     random_selected: bool = False
     reasons: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    # Why this channel: "rule", "model", "random", "amendment" (the earlier version's channel)
+    # or "below thresholds"; and what decided it, so any assessment can be reproduced.
+    channel_reason: str = Field(default="below thresholds", max_length=32)
+    model_version: str | None = Field(default=None, max_length=80)
+    model_score: float | None = None
+    policy_version: int | None = None
+    thresholds: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    rule_versions: dict[str, int] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
     assessed_at: datetime = _ts()
 
 

@@ -1,5 +1,6 @@
 """What screening and officers conclude about a version: assessments and decisions."""
 
+from collections.abc import Mapping
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -57,10 +58,12 @@ def record_assessment(
     hard_hit: bool,
     random_selected: bool,
     reasons: list[dict[str, Any]],
+    details: Mapping[str, Any] | None = None,
 ) -> Assessment:
     """Store the version's assessment; green is decided here and then, others join a queue."""
     now = clock.now()
     assessment = Assessment(
+        **(details or {}),
         declaration_id=declaration.id,
         version=declaration.version,
         score=score,

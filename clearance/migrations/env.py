@@ -9,7 +9,7 @@ from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
 import clearance.models  # noqa: F401 - registers every table on the metadata
-from clearance.db import make_engine
+from clearance.db import UTCDateTime, make_engine
 from clearance.settings import get_settings
 
 config = context.config
@@ -17,9 +17,11 @@ target_metadata = SQLModel.metadata
 
 
 def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
-    """Render SQLModel's AutoString as a plain String: migrations must not import sqlmodel."""
+    """Render our column types as plain SQLAlchemy ones: migrations import neither sqlmodel nor us."""
     if type_ == "type" and isinstance(obj, AutoString):
         return f"sa.String(length={obj.length})" if obj.length else "sa.String()"
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
     return False
 
 

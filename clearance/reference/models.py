@@ -89,3 +89,22 @@ class Holiday(SQLModel, table=True):
     __tablename__ = "holiday"
     day: date = Field(primary_key=True)
     name: str = Field(max_length=200)
+
+
+class HsKeyword(SQLModel, table=True):
+    """Words a truthful description of goods of a heading contains, in VI, ZH and EN."""
+
+    __tablename__ = "hs_keyword"
+    __table_args__ = (UniqueConstraint("heading", "effective_from", name="uq_hs_keyword_version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    heading: str = Field(max_length=4)
+    keywords_vi: str
+    keywords_zh: str
+    keywords_en: str
+    effective_from: date
+
+    def words(self) -> frozenset[str]:
+        cells = (self.keywords_vi, self.keywords_zh, self.keywords_en)
+        return frozenset(
+            w.strip().casefold() for cell in cells for w in cell.split("|") if w.strip()
+        )

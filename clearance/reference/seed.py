@@ -17,16 +17,19 @@ from clearance.reference.models import (
     Gate,
     Holiday,
     HsCode,
+    HsKeyword,
     ProhibitedGood,
     ReferencePrice,
 )
 
 DATA_DIR = Path(__file__).parent / "data"
+RISK_DATA_DIR = Path(__file__).parents[1] / "risk" / "data"
 SEED_EFFECTIVE_FROM = date(2026, 1, 1)
 
 
-def _rows(name: str) -> Iterator[dict[str, str]]:
-    with (DATA_DIR / name).open(encoding="utf-8", newline="") as handle:
+def read_rows(name: str) -> Iterator[dict[str, str]]:
+    path = DATA_DIR / name if (DATA_DIR / name).exists() else RISK_DATA_DIR / name
+    with path.open(encoding="utf-8", newline="") as handle:
         yield from csv.DictReader(handle)
 
 
@@ -89,6 +92,12 @@ SEEDS: list[tuple[str, type[SQLModel], Callable[[dict[str, str]], Any], tuple[st
         ("currency", "effective_from"),
     ),
     (
+        "hs_keywords.csv",
+        HsKeyword,
+        lambda r: HsKeyword.model_validate({**r, "effective_from": SEED_EFFECTIVE_FROM}),
+        ("heading", "effective_from"),
+    ),
+    (
         "holidays.csv",
         Holiday,
         lambda r: Holiday(day=date.fromisoformat(r["date"]), name=r["name"]),
@@ -104,7 +113,7 @@ def load_seed(*, session: Session) -> int:
         existing = {
             tuple(getattr(row, k) for k in key) for row in session.exec(select(table)).all()
         }
-        for raw in _rows(filename):
+        for raw in read_rows(filename):
             row = build(raw)
             if tuple(getattr(row, k) for k in key) not in existing:
                 session.add(row)

@@ -14,13 +14,14 @@ from clearance.reference.models import (
     ExchangeRate,
     Gate,
     HsCode,
+    HsKeyword,
     ProhibitedGood,
     ReferencePrice,
 )
 
 SNAPSHOT_TTL_SECONDS = 60.0
 
-Row = TypeVar("Row", HsCode, ExchangeRate)
+Row = TypeVar("Row", HsCode, ExchangeRate, HsKeyword)
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class ReferenceData:
     restrictions: tuple[Restriction, ...]
     prices: dict[tuple[str, str], PriceBand]
     rates_vnd: dict[str, Decimal]
+    hs_keywords: dict[str, frozenset[str]]
 
     def known_hs_code(self, code: str) -> bool:
         """A 6-digit code is known if a tariff line extends it; a 10-digit one by its 8 digits."""
@@ -91,6 +93,7 @@ def _current(rows: list[Row], key: str, today: date) -> dict[str, Row]:
 
 def load(*, session: Session, today: date) -> ReferenceData:
     hs = _current(list(session.exec(select(HsCode)).all()), "code", today)
+    keywords = _current(list(session.exec(select(HsKeyword)).all()), "heading", today)
     rates = _current(list(session.exec(select(ExchangeRate)).all()), "currency", today)
     prices: dict[tuple[str, str], ReferencePrice] = {}
     for price in sorted(session.exec(select(ReferencePrice)).all(), key=lambda p: p.effective_from):
@@ -113,6 +116,7 @@ def load(*, session: Session, today: date) -> ReferenceData:
             for k, p in prices.items()
         },
         rates_vnd={c: r.rate_vnd for c, r in rates.items()},
+        hs_keywords={heading: row.words() for heading, row in keywords.items()},
     )
 
 

@@ -14,8 +14,10 @@ from clearance.declarations import service as declarations_service
 from clearance.declarations.errors import InvalidTransition, StaleVersion
 from clearance.declarations.models import Assessment, Channel, Decision, Declaration, State
 from clearance.errors import Conflict
+from clearance.reference import service as reference_service
 from clearance.review.models import ReviewLease
 from clearance.review.schemas import DecisionIn, Lane, QueueItem
+from clearance.risk import learning
 
 CLAIM_CANDIDATES = 20
 LANE_STATES: dict[Lane, tuple[State, ...]] = {
@@ -202,6 +204,14 @@ def decide(
         revenue_currency=decision_in.revenue_currency,
         findings=[f.model_dump() for f in decision_in.findings],
         query=decision_in.query,
+    )
+    learning.record_outcome(
+        session=session,
+        clock=clock,
+        reference=reference_service.snapshot(session=session, today=clock.now().date()),
+        declaration=declaration,
+        body=declarations_service.body(session=session, declaration=declaration),
+        decision=decision,
     )
     session.exec(delete(ReviewLease).where(col(ReviewLease.declaration_id) == declaration.id))
     return declaration, decision

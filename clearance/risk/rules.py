@@ -1,8 +1,16 @@
-"""The first rule set. Each rule reads a declaration and answers hits with readable reasons."""
+"""Rules: each reads a declaration and its context and answers hits with readable reasons.
 
-from dataclasses import dataclass
+A rule's code is here; its settings (on/off, severity, thresholds) are data, versioned in the
+`risk_rule` table and edited by supervisors. Every hit records the rule version it used.
+"""
+
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
+from clearance.declarations.models import Kind
 from clearance.declarations.schemas import DeclarationIn, Line
 from clearance.reference.service import ReferenceData
 
@@ -13,6 +21,9 @@ LICENCE_DOCUMENTS = {
     "import_licence": {"licence"},
     "export_licence": {"licence"},
 }
+# ASEAN-China Free Trade Area: the origins a Form E may certify.
+ACFTA = ["BN", "KH", "CN", "ID", "LA", "MY", "MM", "PH", "SG", "TH", "VN"]
+HOME_COUNTRY = "VN"
 
 
 @dataclass(frozen=True)
@@ -37,85 +48,271 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class SplitWindow:
+    """The trader's other recent declarations of one HS heading, each under the threshold."""
+
+    count: int
+    total_usd: Decimal
+
+
+@dataclass(frozen=True)
 class Context:
     """What the rules may read besides the declaration itself."""
 
     reference: ReferenceData
-    trader_prior_declarations: int
-    new_trader_below: int
+    trader_prior_declarations: int = 0
+    trader_inspections: int = 0
+    trader_frauds: int = 0
+    watchlist_match: Callable[[str], tuple[str, float] | None] = lambda _name: None
+    watchlisted_tax_codes: frozenset[str] = frozenset()
+    split_windows: Mapping[str, SplitWindow] = field(default_factory=dict)
+    hs_keywords: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    weighbridge_kg: Decimal | None = None
 
 
-def prohibited_goods(body: DeclarationIn, ctx: Context) -> list[Hit]:
-    hits = []
-    for no, line in enumerate(body.lines, start=1):
-        for r in ctx.reference.restrictions_for(line.hs_code, body.kind.value):
-            if r.kind == "prohibited":
-                hits.append(
-                    Hit("R-PROHIBITED", 1, "critical", 1.0,
-                        f"HS {line.hs_code} is prohibited for {body.kind.value} "
-                        f"(prefix {r.hs_prefix}): {r.reason}",
-                        no, hard=True)
-                )  # fmt: skip
-    return hits
+@dataclass(frozen=True)
+class RuleConfig:
+    rule_id: str
+    version: int
+    enabled: bool
+    severity: str
+    params: Mapping[str, Any]
 
 
-def restricted_without_licence(body: DeclarationIn, ctx: Context) -> list[Hit]:
+Finding = tuple[float, str, int | None]  # score, reason, line number
+Check = Callable[[DeclarationIn, Context, Mapping[str, Any]], list[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    rule_id: str
+    description: str
+    severity: str
+    defaults: Mapping[str, Any]
+    check: Check
+    hard: bool = False
+
+
+def _lines(body: DeclarationIn) -> list[tuple[int, Line]]:
+    return list(enumerate(body.lines, start=1))
+
+
+def prohibited_goods(body: DeclarationIn, ctx: Context, _p: Mapping[str, Any]) -> list[Finding]:
+    return [
+        (1.0, f"HS {line.hs_code} is prohibited for {body.kind.value} "
+              f"(prefix {r.hs_prefix}): {r.reason}", no)
+        for no, line in _lines(body)
+        for r in ctx.reference.restrictions_for(line.hs_code, body.kind.value)
+        if r.kind == "prohibited"
+    ]  # fmt: skip
+
+
+def watchlisted_party(body: DeclarationIn, ctx: Context, p: Mapping[str, Any]) -> list[Finding]:
+    found: list[Finding] = []
+    parties = [("declarant", body.declarant.name, body.declarant.tax_code),
+               ("importer/exporter", body.trader.name, body.trader.tax_code),
+               ("counterparty", body.counterparty.name, None)]  # fmt: skip
+    for role, name, tax_code in parties:
+        if tax_code is not None and tax_code in ctx.watchlisted_tax_codes:
+            found.append((1.0, f"{role} tax code {tax_code} is on the watchlist", None))
+            continue
+        match = ctx.watchlist_match(name)
+        if match is not None and match[1] >= float(p["min_similarity"]):
+            found.append(
+                (1.0, f"{role} {name!r} matches watchlisted {match[0]!r} "
+                      f"(similarity {match[1]:.0%})", None)
+            )  # fmt: skip
+    return found
+
+
+def restricted_without_licence(
+    body: DeclarationIn, ctx: Context, p: Mapping[str, Any]
+) -> list[Finding]:
     held = {doc.kind for doc in body.documents}
-    hits = []
-    for no, line in enumerate(body.lines, start=1):
+    found: list[Finding] = []
+    for no, line in _lines(body):
         for r in ctx.reference.restrictions_for(line.hs_code, body.kind.value):
             needed = LICENCE_DOCUMENTS.get(r.licence or "", set())
             if r.kind == "restricted" and needed and not needed & held:
-                hits.append(
-                    Hit("R-RESTRICTED-NO-LICENCE", 1, "warning", 0.6,
-                        f"HS {line.hs_code} is restricted (prefix {r.hs_prefix}) and needs "
-                        f"a {r.licence} document; none is referenced: {r.reason}",
-                        no)
+                found.append(
+                    (float(p["score"]), f"HS {line.hs_code} is restricted (prefix {r.hs_prefix}) "
+                     f"and needs a {r.licence} document; none is referenced: {r.reason}", no)
                 )  # fmt: skip
-    return hits
+    return found
 
 
 def _unit_value_usd(line: Line, ctx: Context) -> Decimal | None:
     value_usd = ctx.reference.to_usd(line.customs_value, line.currency)
     if value_usd is None:
         return None
-    per = line.net_kg if line.unit == "kg" else line.quantity
-    return value_usd / per
+    return value_usd / (line.net_kg if line.unit == "kg" else line.quantity)
 
 
-def undervaluation(body: DeclarationIn, ctx: Context) -> list[Hit]:
+def undervaluation(body: DeclarationIn, ctx: Context, p: Mapping[str, Any]) -> list[Finding]:
     """Unit value below the tenth percentile of the reference band for HS code x origin."""
-    hits = []
-    for no, line in enumerate(body.lines, start=1):
+    found: list[Finding] = []
+    for no, line in _lines(body):
         band = ctx.reference.price_band(line.hs_code, line.origin)
         unit_value = _unit_value_usd(line, ctx)
-        if band is None or unit_value is None or unit_value >= band.p10:
+        if band is None or band.n < int(p["min_n"]) or unit_value is None:
+            continue
+        if unit_value >= band.p10:
             continue
         below_median = float(1 - unit_value / band.median)
         below_p10 = float(1 - unit_value / band.p10)
-        unit = "kg" if line.unit == "kg" else line.unit
-        hits.append(
-            Hit("R-UNDERVALUATION", 1, "warning", min(0.35 + below_p10, 0.95),
-                f"declared {unit_value:.2f} USD/{unit} is {below_median:.0%} below the "
-                f"HS {line.hs_code[:8]} x {line.origin} median of {band.median:.2f} USD/{unit} "
-                f"(10th percentile {band.p10:.2f}, n={band.n})",
-                no)
+        unit = line.unit
+        found.append(
+            (min(float(p["base_score"]) + below_p10, 0.95),
+             f"declared {unit_value:.2f} USD/{unit} is {below_median:.0%} below the "
+             f"HS {line.hs_code[:8]} x {line.origin} median of {band.median:.2f} USD/{unit} "
+             f"(10th percentile {band.p10:.2f}, n={band.n})", no)
         )  # fmt: skip
-    return hits
+    return found
 
 
-def new_trader(body: DeclarationIn, ctx: Context) -> list[Hit]:
-    if ctx.trader_prior_declarations >= ctx.new_trader_below:
+def hs_description_mismatch(
+    body: DeclarationIn, ctx: Context, p: Mapping[str, Any]
+) -> list[Finding]:
+    """The description names goods of another heading and none of the declared one."""
+    found: list[Finding] = []
+    for no, line in _lines(body):
+        text = unicodedata.normalize("NFC", line.description).casefold()
+        own = ctx.hs_keywords.get(line.hs_code[:4])
+        if not own or any(word in text for word in own):
+            continue
+        others = sorted(
+            heading
+            for heading, words in ctx.hs_keywords.items()
+            if heading != line.hs_code[:4] and any(word in text for word in words)
+        )
+        if others:
+            found.append(
+                (float(p["score"]), f"line {no} is declared under heading {line.hs_code[:4]} but "
+                 f"its description {line.description!r} reads as heading {', '.join(others[:3])}",
+                 no)
+            )  # fmt: skip
+    return found
+
+
+def form_e_origin(body: DeclarationIn, _ctx: Context, p: Mapping[str, Any]) -> list[Finding]:
+    """ACFTA preference claimed for goods the agreement cannot cover."""
+    if body.kind is not Kind.import_:
         return []
-    return [
-        Hit("R-NEW-TRADER", 1, "info", 0.4,
-            f"trader {body.trader.tax_code} has {ctx.trader_prior_declarations} earlier "
-            f"declarations at this service (fewer than {ctx.new_trader_below})")
-    ]  # fmt: skip
+    members, departure = set(p["acfta"]), body.counterparty.country
+    found: list[Finding] = []
+    for no, line in _lines(body):
+        if line.preference != "ACFTA_FORM_E":
+            continue
+        if line.origin not in members:
+            found.append((float(p["score"]), f"Form E preference claimed on line {no} with "
+                          f"origin {line.origin}, not an ACFTA member", no))  # fmt: skip
+        elif line.origin != departure and line.origin != HOME_COUNTRY:
+            found.append((float(p["score"]) / 2, f"Form E preference on line {no}: origin "
+                          f"{line.origin} differs from the country of departure {departure}",
+                          no))  # fmt: skip
+    return found
 
 
-RULES = (prohibited_goods, restricted_without_licence, undervaluation, new_trader)
+def split_shipment(body: DeclarationIn, ctx: Context, p: Mapping[str, Any]) -> list[Finding]:
+    """Several declarations of one heading, each under the threshold, together over it."""
+    threshold = Decimal(str(p["threshold_usd"]))
+    found: list[Finding] = []
+    for heading, window in ctx.split_windows.items():
+        own = sum(
+            (ctx.reference.to_usd(line.customs_value, line.currency) or Decimal(0))
+            for line in body.lines
+            if line.hs_code.startswith(heading)
+        )
+        total = window.total_usd + own
+        if window.count >= 1 and own < threshold <= total:
+            found.append(
+                (float(p["score"]), f"{window.count + 1} declarations of heading {heading} by "
+                 f"{body.trader.tax_code} within {p['window_days']} days, each under "
+                 f"{threshold:,.0f} USD, together {total:,.0f} USD", None)
+            )  # fmt: skip
+    return found
 
 
-def evaluate(body: DeclarationIn, ctx: Context) -> list[Hit]:
-    return [hit for rule in RULES for hit in rule(body, ctx)]
+def weight_mismatch(body: DeclarationIn, ctx: Context, p: Mapping[str, Any]) -> list[Finding]:
+    """Declared gross weight off the weighbridge's by more than the tolerance."""
+    if ctx.weighbridge_kg is None:
+        return []
+    declared = sum(line.gross_kg for line in body.lines)
+    off = float(abs(ctx.weighbridge_kg - declared) / ctx.weighbridge_kg)
+    if off <= float(p["tolerance"]):
+        return []
+    return [(float(p["score"]), f"declared gross {declared:,.0f} kg is {off:.0%} off the "
+             f"weighbridge's {ctx.weighbridge_kg:,.0f} kg (tolerance {float(p['tolerance']):.0%})",
+             None)]  # fmt: skip
+
+
+def new_trader(body: DeclarationIn, ctx: Context, p: Mapping[str, Any]) -> list[Finding]:
+    if ctx.trader_prior_declarations >= int(p["below"]):
+        return []
+    return [(float(p["score"]), f"trader {body.trader.tax_code} has "
+             f"{ctx.trader_prior_declarations} earlier declarations at this service "
+             f"(fewer than {p['below']})", None)]  # fmt: skip
+
+
+def fraud_history(body: DeclarationIn, ctx: Context, p: Mapping[str, Any]) -> list[Finding]:
+    if ctx.trader_frauds < int(p["min_frauds"]):
+        return []
+    score = min(float(p["score_per_fraud"]) * ctx.trader_frauds, float(p["max_score"]))
+    return [(score, f"trader {body.trader.tax_code}: {ctx.trader_frauds} of "
+             f"{ctx.trader_inspections} inspections in the last {p['lookback_days']} days "
+             f"found fraud", None)]  # fmt: skip
+
+
+RULES: dict[str, Rule] = {
+    rule.rule_id: rule
+    for rule in [
+        Rule("R-PROHIBITED", "Goods banned from import or export", "critical", {},
+             prohibited_goods, hard=True),
+        Rule("R-WATCHLIST", "A party on the sanctions or blacklist (fuzzy name match)",
+             "critical", {"min_similarity": 0.9}, watchlisted_party, hard=True),
+        Rule("R-RESTRICTED-NO-LICENCE", "Restricted goods without their licence or certificate",
+             "warning", {"score": 0.6}, restricted_without_licence),
+        Rule("R-UNDERVALUATION", "Unit value below the reference band for HS code x origin",
+             "warning", {"base_score": 0.35, "min_n": 5}, undervaluation),
+        Rule("R-HS-DESCRIPTION", "HS code does not match the goods description", "warning",
+             {"score": 0.5}, hs_description_mismatch),
+        Rule("R-FORM-E-ORIGIN", "ACFTA Form E claimed for a non-ACFTA origin or another "
+             "country of departure", "warning", {"score": 0.6, "acfta": ACFTA}, form_e_origin),
+        Rule("R-SPLIT-SHIPMENT", "One trader splitting a consignment under a threshold",
+             "warning", {"window_days": 7, "threshold_usd": 5000, "score": 0.5},
+             split_shipment),
+        Rule("R-WEIGHT", "Declared weight off the weighbridge weight", "warning",
+             {"tolerance": 0.05, "score": 0.6}, weight_mismatch),
+        Rule("R-NEW-TRADER", "A trader new to the service", "info", {"below": 3, "score": 0.4},
+             new_trader),
+        Rule("R-FRAUD-HISTORY", "A trader whose past inspections found fraud", "warning",
+             {"min_frauds": 1, "score_per_fraud": 0.25, "max_score": 0.75, "lookback_days": 365},
+             fraud_history),
+    ]
+}  # fmt: skip
+
+
+def default_configs(
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, RuleConfig]:
+    """Version 0 of every rule: its built-in settings, with `overrides` merged into params."""
+    return {
+        rule_id: RuleConfig(
+            rule_id, 0, True, rule.severity, {**rule.defaults, **(overrides or {}).get(rule_id, {})}
+        )
+        for rule_id, rule in RULES.items()
+    }
+
+
+def evaluate(body: DeclarationIn, ctx: Context, configs: Mapping[str, RuleConfig]) -> list[Hit]:
+    hits = []
+    for rule_id, rule in RULES.items():
+        config = configs[rule_id]
+        if not config.enabled:
+            continue
+        params = {**rule.defaults, **config.params}
+        for score, reason, line in rule.check(body, ctx, params):
+            hits.append(
+                Hit(rule_id, config.version, config.severity, score, reason, line, hard=rule.hard)
+            )
+    return hits

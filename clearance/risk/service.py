@@ -2,36 +2,42 @@
 
 import hashlib
 import uuid
-from dataclasses import dataclass
+from collections import defaultdict
+from datetime import timedelta
+from decimal import Decimal
+from functools import lru_cache
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from clearance.clock import Clock
 from clearance.declarations import outcomes, states
 from clearance.declarations import service as declarations_service
-from clearance.declarations.models import Assessment, Channel, Declaration, State
+from clearance.declarations.models import (
+    Assessment,
+    Channel,
+    Declaration,
+    DeclarationLine,
+    DeclarationVersion,
+    State,
+)
+from clearance.declarations.schemas import DeclarationIn
 from clearance.reference import service as reference_service
-from clearance.risk.rules import Context, Hit, evaluate
+from clearance.reference.service import ReferenceData
+from clearance.risk import channels, config, learning
+from clearance.risk.models import HistoryEntry, TraderStanding, WatchlistParty
+from clearance.risk.names import Watchlist
+from clearance.risk.rules import Context, Hit, RuleConfig, SplitWindow, evaluate
 from clearance.settings import Settings
 
-
-@dataclass(frozen=True)
-class Thresholds:
-    yellow: float
-    red: float
-    random_red_share: float
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> "Thresholds":
-        return cls(settings.yellow_threshold, settings.red_threshold, settings.random_red_share)
+RANDOM_REASON = "random selection"
 
 
-def combined_score(hits: list[Hit]) -> float:
+def combined_score(scores: list[float]) -> float:
     """Noisy-OR: independent signals each raise the risk, none can push it past 1."""
     clean = 1.0
-    for hit in hits:
-        clean *= 1.0 - hit.score
+    for score in scores:
+        clean *= 1.0 - score
     return round(1.0 - clean, 4)
 
 
@@ -41,32 +47,94 @@ def random_draw(declaration_id: uuid.UUID) -> float:
     return int.from_bytes(digest[:8], "big") / 2**64
 
 
-def assign_channel(
-    *,
-    score: float,
-    hard_hit: bool,
-    randomly_selected: bool,
-    floor: Channel | None,
-    thresholds: Thresholds,
-) -> Channel:
-    if hard_hit or randomly_selected or score >= thresholds.red:
-        channel = Channel.red
-    elif score >= thresholds.yellow:
-        channel = Channel.yellow
-    else:
-        channel = Channel.green
-    if floor is not None and floor.strictness > channel.strictness:
-        return floor
-    return channel
+def _split_windows(
+    session: Session, declaration: Declaration, body: DeclarationIn, reference: ReferenceData,
+    rule: RuleConfig, clock: Clock,
+) -> dict[str, SplitWindow]:  # fmt: skip
+    """Per HS heading: the trader's other current declarations in the window, each under it."""
+    since = clock.now() - timedelta(days=float(rule.params["window_days"]))
+    threshold = Decimal(str(rule.params["threshold_usd"]))
+    headings = {line.hs_code[:4] for line in body.lines}
+    rows = session.exec(
+        select(col(DeclarationLine.declaration_id), col(DeclarationLine.hs_code),
+               col(DeclarationLine.customs_value), col(DeclarationLine.currency))
+        .join(Declaration, col(Declaration.id) == col(DeclarationLine.declaration_id))
+        .where(
+            Declaration.trader_tax_code == declaration.trader_tax_code,
+            col(Declaration.id) != declaration.id,
+            col(Declaration.version) == col(DeclarationLine.version),
+            col(Declaration.state) != State.cancelled,
+            col(Declaration.lodged_at) >= since,
+        )
+    ).all()  # fmt: skip
+    totals: dict[tuple[str, uuid.UUID], Decimal] = defaultdict(Decimal)
+    for declaration_id, hs_code, value, currency in rows:
+        if hs_code[:4] in headings:
+            totals[(hs_code[:4], declaration_id)] += reference.to_usd(value, currency) or 0
+    windows: dict[str, SplitWindow] = {}
+    for heading in headings:
+        under = [v for (h, _d), v in totals.items() if h == heading and v < threshold]
+        if under:
+            windows[heading] = SplitWindow(len(under), sum(under, Decimal(0)))
+    return windows
 
 
-def _prior_declarations(session: Session, declaration: Declaration) -> int:
-    return session.exec(
+@lru_cache(maxsize=4)
+def _watchlist(names: tuple[str, ...]) -> Watchlist:
+    """One prepared watchlist per content, kept across screenings (it remembers answers)."""
+    return Watchlist(names)
+
+
+def _context(
+    session: Session, clock: Clock, declaration: Declaration, body: DeclarationIn,
+    configs: dict[str, RuleConfig],
+) -> Context:  # fmt: skip
+    reference = reference_service.snapshot(session=session, today=clock.now().date())
+    prior = session.exec(
         select(func.count()).where(
             Declaration.trader_tax_code == declaration.trader_tax_code,
             col(Declaration.lodged_at) < declaration.lodged_at,
         )
     ).one()
+    lookback = clock.now() - timedelta(
+        days=float(configs["R-FRAUD-HISTORY"].params["lookback_days"])
+    )
+    fraud = case((col(HistoryEntry.fraud_found), 1), else_=0)
+    inspections, frauds = session.exec(
+        select(func.count(), func.coalesce(func.sum(fraud), 0)).where(
+            HistoryEntry.trader_tax_code == declaration.trader_tax_code,
+            col(HistoryEntry.lodged_at) >= lookback,
+        )
+    ).one()
+    watched = session.exec(
+        select(WatchlistParty).where(col(WatchlistParty.removed_at).is_(None))
+    ).all()
+    watchlist = _watchlist(tuple(party.name for party in watched))
+    return Context(
+        reference=reference,
+        trader_prior_declarations=prior,
+        trader_inspections=inspections,
+        trader_frauds=int(frauds),
+        watchlist_match=watchlist.match,
+        watchlisted_tax_codes=frozenset(p.tax_code for p in watched if p.tax_code),
+        split_windows=_split_windows(
+            session, declaration, body, reference, configs["R-SPLIT-SHIPMENT"], clock
+        ),
+        hs_keywords=reference.hs_keywords,
+        weighbridge_kg=declaration.arrival_weight_kg,
+    )
+
+
+def _channel_reason(
+    channel: Channel, *, hard_hit: bool, randomly: bool, floor_applied: bool, rules_alone: Channel
+) -> str:
+    if channel is Channel.green:
+        return "below thresholds"
+    if hard_hit or (rules_alone is channel and not randomly):
+        return "rule"
+    if randomly:
+        return "random"
+    return "amendment" if floor_applied else "model"
 
 
 def screen(
@@ -83,37 +151,49 @@ def screen(
         return None
     if declaration.state is State.lodged:
         states.transition(
-            session=session,
-            clock=clock,
-            declaration=declaration,
-            to=State.screening,
-            actor_kind=states.WORKER,
-            actor=states.WORKER,
-            action="screen",
-        )
+            session=session, clock=clock, declaration=declaration, to=State.screening,
+            actor_kind=states.WORKER, actor=states.WORKER, action="screen",
+        )  # fmt: skip
     body = declarations_service.body(session=session, declaration=declaration)
-    context = Context(
-        reference=reference_service.snapshot(session=session, today=clock.now().date()),
-        trader_prior_declarations=_prior_declarations(session, declaration),
-        new_trader_below=settings.new_trader_declarations,
-    )
-    hits = evaluate(body, context)
-    thresholds = Thresholds.from_settings(settings)
-    score = combined_score(hits)
+    configs = config.rule_configs(session=session, settings=settings)
+    hits: list[Hit] = evaluate(body, _context(session, clock, declaration, body, configs), configs)
+    policy = config.policy(session=session, settings=settings)
+    thresholds = channels.fit(session=session, settings=settings, policy=policy)
+    model = learning.active_model(session=session)
+    lodged_at = session.exec(
+        select(DeclarationVersion.created_at).where(
+            DeclarationVersion.declaration_id == declaration.id,
+            DeclarationVersion.version == declaration.version,
+        )
+    ).one()
+    model_score = model.score(body, lodged_at) if model is not None else None
+    rules_score = combined_score([hit.score for hit in hits])
+    score = combined_score([rules_score, *([model_score] if model_score is not None else [])])
     hard_hit = any(hit.hard for hit in hits)
-    randomly_selected = random_draw(declaration.id) < thresholds.random_red_share
+    randomly = random_draw(declaration.id) < thresholds.random_share
+    standing = session.get(TraderStanding, declaration.trader_tax_code)
+    aeo = standing is not None and standing.aeo
+    floor = outcomes.channel_floor(session=session, declaration=declaration)
+
+    def channel_for(value: float, *, use_floor: bool = True) -> Channel:
+        return channels.assign_channel(
+            score=value, hard_hit=hard_hit, randomly_selected=randomly,
+            floor=floor if use_floor else None, thresholds=thresholds, aeo=aeo,
+        )  # fmt: skip
+
+    channel = channel_for(score)
     reasons = [hit.as_reason() for hit in hits]
-    if randomly_selected:
-        reasons.append({"rule_id": "RANDOM", "rule_version": 1, "severity": "info", "score": 0.0,
-                        "reason": f"random selection ({thresholds.random_red_share:.0%} share)",
+    if model is not None and model_score is not None and channel is not Channel.green:
+        # Explanations cost more than the score: computed only where an officer will read them.
+        reasons += [
+            {"rule_id": "MODEL", "rule_version": 0, "severity": "info",
+             "score": round(model_score, 4), "reason": text, "line": None}
+            for text in model.explain(body, lodged_at)
+        ]  # fmt: skip
+    if randomly:
+        reasons.append({"rule_id": "RANDOM", "rule_version": 0, "severity": "info", "score": 0.0,
+                        "reason": f"{RANDOM_REASON} ({thresholds.random_share:.0%} share)",
                         "line": None})  # fmt: skip
-    channel = assign_channel(
-        score=score,
-        hard_hit=hard_hit,
-        randomly_selected=randomly_selected,
-        floor=outcomes.channel_floor(session=session, declaration=declaration),
-        thresholds=thresholds,
-    )
     return outcomes.record_assessment(
         session=session,
         clock=clock,
@@ -121,6 +201,19 @@ def screen(
         score=score,
         channel=channel,
         hard_hit=hard_hit,
-        random_selected=randomly_selected,
+        random_selected=randomly,
         reasons=reasons,
-    )
+        details={
+            "channel_reason": _channel_reason(
+                channel, hard_hit=hard_hit, randomly=randomly,
+                floor_applied=channel is not channel_for(score, use_floor=False),
+                rules_alone=channel_for(rules_score, use_floor=False),
+            ),
+            "model_version": model.version if model is not None else None,
+            "model_score": model_score,
+            "policy_version": thresholds.policy_version,
+            "thresholds": {"yellow": thresholds.yellow, "red": thresholds.red,
+                           "fitted_on": thresholds.fitted_on, "aeo": aeo},
+            "rule_versions": {c.rule_id: c.version for c in configs.values() if c.enabled},
+        },
+    )  # fmt: skip

@@ -12,8 +12,9 @@ from sqlmodel import Session
 from clearance.declarations.models import Channel
 from clearance.declarations.schemas import DeclarationIn
 from clearance.reference import service as reference_service
-from clearance.risk.rules import Context, evaluate
-from clearance.risk.service import Thresholds, assign_channel, combined_score, random_draw
+from clearance.risk.channels import Thresholds, assign_channel
+from clearance.risk.rules import Context, default_configs, evaluate
+from clearance.risk.service import combined_score, random_draw
 from tests.factories import TEA_LINE, UREA_LINE, USED_CLOTHING_LINE, declaration, tea_export
 from tests.helpers import lodge, read
 
@@ -21,13 +22,15 @@ from tests.helpers import lodge, read
 @pytest.fixture
 def context(session: Session) -> Context:
     reference = reference_service.load(session=session, today=date(2026, 11, 30))
-    return Context(reference=reference, trader_prior_declarations=10, new_trader_below=3)
+    return Context(reference=reference, trader_prior_declarations=10)
+
+
+CONFIGS = default_configs()
 
 
 def _hits(body: dict[str, object], context: Context) -> dict[str, str]:
-    return {
-        hit.rule_id: hit.reason for hit in evaluate(DeclarationIn.model_validate(body), context)
-    }
+    hits = evaluate(DeclarationIn.model_validate(body), context, CONFIGS)
+    return {hit.rule_id: hit.reason for hit in hits}
 
 
 def test_a_clean_import_hits_nothing(context: Context) -> None:
@@ -56,7 +59,9 @@ def test_a_six_digit_code_does_not_dodge_the_price_band(context: Context) -> Non
 
 
 def test_prohibited_goods_are_a_hard_hit(context: Context) -> None:
-    hits = evaluate(DeclarationIn.model_validate(declaration(lines=[USED_CLOTHING_LINE])), context)
+    hits = evaluate(
+        DeclarationIn.model_validate(declaration(lines=[USED_CLOTHING_LINE])), context, CONFIGS
+    )
     [prohibited] = [hit for hit in hits if hit.rule_id == "R-PROHIBITED"]
     assert prohibited.hard
     assert prohibited.line == 1
@@ -69,19 +74,21 @@ def test_restricted_goods_need_their_certificate(context: Context) -> None:
 
 
 def test_a_new_trader_is_a_signal(context: Context) -> None:
-    new = Context(reference=context.reference, trader_prior_declarations=1, new_trader_below=3)
+    new = Context(reference=context.reference, trader_prior_declarations=1)
     assert "has 1 earlier declarations" in _hits(declaration(), new)["R-NEW-TRADER"]
 
 
 def test_scores_combine_without_passing_one(context: Context) -> None:
     body = tea_export(phytosanitary=False, lines=[{**TEA_LINE, "customs_value": "100.00"}])
-    hits = evaluate(DeclarationIn.model_validate(body), context)
-    score = combined_score(hits)
+    hits = evaluate(DeclarationIn.model_validate(body), context, CONFIGS)
+    score = combined_score([hit.score for hit in hits])
     assert max(hit.score for hit in hits) < score < 1
     assert combined_score([]) == 0
 
 
-THRESHOLDS = Thresholds(yellow=0.35, red=0.7, random_red_share=0.0)
+THRESHOLDS = Thresholds(
+    yellow=0.35, red=0.7, random_share=0.0, aeo_relief=0.3, policy_version=0, fitted_on=0
+)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,88 @@
+"""Per-declaration cost of the rule engine's pure parts: the rules and the watchlist match.
+
+    python -m loadtests.bench_risk [--count 2000]
+
+Model scoring has its own: `python -m clearance.risk.model --bench`. Needs no server: the
+reference data is read from the CSV files the service ships.
+"""
+
+import argparse
+import random
+import statistics
+import time
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from clearance.declarations.schemas import DeclarationIn
+from clearance.demo import DEMO_TRADERS, make_declaration
+from clearance.reference.seed import read_rows
+from clearance.reference.service import PriceBand, ReferenceData, Restriction
+from clearance.risk.names import Watchlist
+from clearance.risk.rules import Context, default_configs, evaluate
+
+
+def reference_from_files() -> ReferenceData:
+    """The shipped reference data, without a database."""
+    prices = {
+        (r["hs_code"], r["origin"]): PriceBand(
+            Decimal(r["unit_value_usd_p10"]), Decimal(r["unit_value_usd_median"]),
+            Decimal(r["unit_value_usd_p90"]), int(r["n"]),
+        )
+        for r in read_rows("reference_prices.csv")
+    }  # fmt: skip
+    keywords = {
+        r["heading"]: frozenset(
+            w.strip().casefold()
+            for cell in (r["keywords_vi"], r["keywords_zh"], r["keywords_en"])
+            for w in cell.split("|")
+            if w.strip()
+        )
+        for r in read_rows("hs_keywords.csv")
+    }
+    return ReferenceData(
+        countries=frozenset(r["code"] for r in read_rows("countries.csv")),
+        currencies=frozenset(r["code"] for r in read_rows("currencies.csv")),
+        gates=frozenset(r["code"] for r in read_rows("gates.csv")),
+        hs_codes={},
+        restrictions=tuple(
+            Restriction(r["hs_prefix"], r["kind"], r["regime"], r["licence"] or None, r["reason"])
+            for r in read_rows("prohibited.csv")
+        ),
+        prices=prices,
+        rates_vnd={r["currency"]: Decimal(r["rate_vnd"]) for r in read_rows("exchange_rates.csv")},
+        hs_keywords=keywords,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--count", type=int, default=2000)
+    args = parser.parse_args()
+    rng = random.Random(7)
+    now = datetime(2026, 11, 30, 8, tzinfo=UTC)
+    bodies = [
+        DeclarationIn.model_validate(
+            make_declaration(
+                rng, declarant=rng.choice(DEMO_TRADERS), now=now, honest=rng.random() > 0.15
+            )
+        )
+        for _ in range(args.count)
+    ]
+    names = [f"Công ty TNHH Thương mại Xuất nhập khẩu Số {n} Lai Châu" for n in range(1000)]
+    watchlist = Watchlist(names)
+    context = Context(reference=reference_from_files(), watchlist_match=watchlist.match)
+    configs = default_configs()
+    timings = []
+    for body in bodies:
+        started = time.perf_counter()
+        evaluate(body, context, configs)
+        timings.append((time.perf_counter() - started) * 1000)
+    timings.sort()
+    print(f"rules on {len(bodies)} demo declarations ({date.today()}), 1,000-name watchlist:")
+    p90, p99 = timings[int(0.9 * len(timings))], timings[int(0.99 * len(timings))]
+    median = statistics.median(timings)
+    print(f"  median {median:.3f} ms, p90 {p90:.3f} ms, p99 {p99:.3f} ms per declaration")
+
+
+if __name__ == "__main__":
+    main()
