@@ -127,16 +127,24 @@ def _backtest(args: argparse.Namespace) -> None:
     from datetime import date
     from pathlib import Path
 
+    from clearance.reference.seed import reference_from_files
     from clearance.risk.backtest import backtest
     from clearance.risk.history import read_jsonl
+    from clearance.risk.rules import hard_hit_by_goods
 
+    reference = reference_from_files()
     report = backtest(
         list(read_jsonl(Path(args.history))),
         split_date=date.fromisoformat(args.split_date),
         seed=args.seed,
         progress=not args.json,
+        lookup_baseline=args.lookup_baseline,
+        # Prohibited goods are red by rule whatever the model says: ranking them proves nothing.
+        exclude=lambda record: hard_hit_by_goods(
+            (line.hs_code for line in record.lines), record.kind.value, reference
+        ),
     )
-    print(json.dumps(report.to_json(), indent=2) if args.json else report.to_table())
+    print(report.to_json() if args.json else report.to_table())
     if args.scores_out:
         with Path(args.scores_out).open("w", encoding="utf-8") as out:
             for ucr, score in report.scores:
@@ -160,6 +168,9 @@ def _risk_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser
     test.add_argument("--seed", type=int, default=7)
     test.add_argument("--json", action="store_true")
     test.add_argument("--scores-out", default=None)
+    test.add_argument(
+        "--lookup-baseline", action="store_true", help="also rank by an exact goods-tuple lookup"
+    )
     test.set_defaults(handler=_backtest)
 
 

@@ -11,47 +11,12 @@ import random
 import statistics
 import time
 from datetime import UTC, date, datetime
-from decimal import Decimal
 
 from clearance.declarations.schemas import DeclarationIn
 from clearance.demo import DEMO_TRADERS, make_declaration
-from clearance.reference.seed import read_rows
-from clearance.reference.service import PriceBand, ReferenceData, Restriction
+from clearance.reference.seed import reference_from_files
 from clearance.risk.names import Watchlist
 from clearance.risk.rules import Context, default_configs, evaluate
-
-
-def reference_from_files() -> ReferenceData:
-    """The shipped reference data, without a database."""
-    prices = {
-        (r["hs_code"], r["origin"]): PriceBand(
-            Decimal(r["unit_value_usd_p10"]), Decimal(r["unit_value_usd_median"]),
-            Decimal(r["unit_value_usd_p90"]), int(r["n"]),
-        )
-        for r in read_rows("reference_prices.csv")
-    }  # fmt: skip
-    keywords = {
-        r["heading"]: frozenset(
-            w.strip().casefold()
-            for cell in (r["keywords_vi"], r["keywords_zh"], r["keywords_en"])
-            for w in cell.split("|")
-            if w.strip()
-        )
-        for r in read_rows("hs_keywords.csv")
-    }
-    return ReferenceData(
-        countries=frozenset(r["code"] for r in read_rows("countries.csv")),
-        currencies=frozenset(r["code"] for r in read_rows("currencies.csv")),
-        gates=frozenset(r["code"] for r in read_rows("gates.csv")),
-        hs_codes={},
-        restrictions=tuple(
-            Restriction(r["hs_prefix"], r["kind"], r["regime"], r["licence"] or None, r["reason"])
-            for r in read_rows("prohibited.csv")
-        ),
-        prices=prices,
-        rates_vnd={r["currency"]: Decimal(r["rate_vnd"]) for r in read_rows("exchange_rates.csv")},
-        hs_keywords=keywords,
-    )
 
 
 def main() -> None:

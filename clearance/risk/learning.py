@@ -17,6 +17,7 @@ from clearance.risk.history import Finding, HistoryRecord, Outcome, record_from_
 from clearance.risk.models import HistoryEntry, RiskModelVersion
 
 if TYPE_CHECKING:
+    from clearance.risk.features import Activity
     from clearance.risk.model import RiskModel
 
 OFFICER_SOURCE = "officer"
@@ -115,11 +116,18 @@ class LoadedModel:
     version: str
     model: "RiskModel"
 
-    def score(self, body: DeclarationIn, lodged_at: datetime) -> float:
-        return self.model.score(record_from_declaration(body, lodged_at=lodged_at))
+    @property
+    def history_until(self) -> datetime | None:
+        return self.model.history_until
 
-    def explain(self, body: DeclarationIn, lodged_at: datetime) -> list[str]:
-        return self.model.explain(record_from_declaration(body, lodged_at=lodged_at))
+    def score(self, body: DeclarationIn, lodged_at: datetime, live: "Activity | None") -> float:
+        return self.model.score(record_from_declaration(body, lodged_at=lodged_at), live=live)
+
+    def explain(
+        self, body: DeclarationIn, lodged_at: datetime, live: "Activity | None"
+    ) -> list[str]:
+        record = record_from_declaration(body, lodged_at=lodged_at)
+        return self.model.explain(record, live=live)
 
 
 _loaded: LoadedModel | None = None

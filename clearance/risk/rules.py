@@ -5,7 +5,7 @@ A rule's code is here; its settings (on/off, severity, thresholds) are data, ver
 """
 
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -316,3 +316,10 @@ def evaluate(body: DeclarationIn, ctx: Context, configs: Mapping[str, RuleConfig
                 Hit(rule_id, config.version, config.severity, score, reason, line, hard=rule.hard)
             )
     return hits
+
+
+def hard_hit_by_goods(hs_codes: Iterable[str], kind: str, reference: ReferenceData) -> bool:
+    """Whether prohibited goods alone send a declaration to red (backtests leave those out)."""
+    return any(
+        r.kind == "prohibited" for code in hs_codes for r in reference.restrictions_for(code, kind)
+    )

@@ -3,11 +3,11 @@
 import hashlib
 import uuid
 from collections import defaultdict
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
-from sqlalchemy import case, func
+from sqlalchemy import ColumnElement, case, func
 from sqlmodel import Session, col, select
 
 from clearance.clock import Clock
@@ -25,6 +25,7 @@ from clearance.declarations.schemas import DeclarationIn
 from clearance.reference import service as reference_service
 from clearance.reference.service import ReferenceData
 from clearance.risk import channels, config, learning
+from clearance.risk.features import Activity
 from clearance.risk.models import HistoryEntry, TraderStanding, WatchlistParty
 from clearance.risk.names import Watchlist
 from clearance.risk.rules import Context, Hit, RuleConfig, SplitWindow, evaluate
@@ -125,6 +126,41 @@ def _context(
     )
 
 
+def _live_activity(
+    session: Session, declaration: Declaration, body: DeclarationIn, since: datetime | None
+) -> Activity:
+    """The trader's declarations lodged here since the model's history ends: it adds them."""
+
+    def count(*conditions: ColumnElement[bool], days: int | None = None) -> int:
+        start = since or datetime.min.replace(tzinfo=UTC)
+        if days is not None:
+            start = max(start, declaration.lodged_at - timedelta(days=days))
+        return session.exec(
+            select(func.count(func.distinct(col(Declaration.id))))
+            .select_from(Declaration)
+            .outerjoin(DeclarationLine, col(DeclarationLine.declaration_id) == col(Declaration.id))
+            .where(
+                col(Declaration.lodged_at) >= start,
+                col(Declaration.lodged_at) < declaration.lodged_at,
+                *conditions,
+            )
+        ).one()
+
+    trader = col(Declaration.trader_tax_code) == declaration.trader_tax_code
+    return Activity(
+        importer_declarations=count(trader),
+        importer_7d=count(trader, days=7),
+        importer_30d=count(trader, days=30),
+        importer_hs6_declarations=min(
+            count(trader, col(DeclarationLine.hs_code).startswith(line.hs_code[:6]))
+            for line in body.lines
+        ),
+        declarant_declarations=count(
+            col(Declaration.declarant_tax_code) == declaration.declarant_tax_code
+        ),
+    )
+
+
 def _channel_reason(
     channel: Channel, *, hard_hit: bool, randomly: bool, floor_applied: bool, rules_alone: Channel
 ) -> str:
@@ -166,7 +202,12 @@ def screen(
             DeclarationVersion.version == declaration.version,
         )
     ).one()
-    model_score = model.score(body, lodged_at) if model is not None else None
+    live = (
+        _live_activity(session, declaration, body, model.history_until)
+        if model is not None
+        else None
+    )
+    model_score = model.score(body, lodged_at, live) if model is not None else None
     rules_score = combined_score([hit.score for hit in hits])
     score = combined_score([rules_score, *([model_score] if model_score is not None else [])])
     hard_hit = any(hit.hard for hit in hits)
@@ -188,7 +229,7 @@ def screen(
         reasons += [
             {"rule_id": "MODEL", "rule_version": 0, "severity": "info",
              "score": round(model_score, 4), "reason": text, "line": None}
-            for text in model.explain(body, lodged_at)
+            for text in model.explain(body, lodged_at, live)
         ]  # fmt: skip
     if randomly:
         reasons.append({"rule_id": "RANDOM", "rule_version": 0, "severity": "info", "score": 0.0,

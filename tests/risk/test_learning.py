@@ -1,0 +1,106 @@
+"""The model in the loop: trained from stored history, used by screening, relearning outcomes."""
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from clearance.clock import FrozenClock
+from clearance.declarations.models import Assessment
+from clearance.declarations.schemas import DeclarationIn
+from clearance.reference import service as reference_service
+from clearance.risk import learning
+from clearance.risk.history import record_from_declaration
+from clearance.risk.model import train
+from clearance.risk.simulator import simulate
+from tests.conftest import START, auth
+from tests.factories import TEA_LINE, declaration, tea_export
+from tests.helpers import claim, decide, lodge, read
+
+
+@pytest.fixture
+def history(session: Session, clock: FrozenClock) -> int:
+    """A year of simulated Ma Lù Thàng traffic with its inspection outcomes, imported."""
+    records = simulate(seed=5, count=3000, start=START - timedelta(days=365), days=360)
+    reference = reference_service.snapshot(session=session, today=START.date())
+    added, _skipped = learning.import_history(
+        session=session, clock=clock, reference=reference, records=records, source="simulated"
+    )
+    return added
+
+
+def _train_and_activate(session: Session, clock: FrozenClock) -> str:
+    records = learning.training_records(session=session)
+    model = train(records, seed=3, trained_at=clock.now())
+    row = learning.store_model(
+        session=session, clock=clock, model=model, trained_on=len(records), actor="test",
+        activate=True,
+    )  # fmt: skip
+    return row.version
+
+
+def test_screening_uses_the_active_model_and_explains_only_what_officers_read(
+    client: TestClient, keys: dict[str, str], work: Callable[[], int], session: Session,
+    clock: FrozenClock, history: int,
+) -> None:  # fmt: skip
+    version = _train_and_activate(session, clock)
+    listed = client.get("/v1/risk/models", headers=auth(keys["operator"])).json()
+    assert [(m["version"], m["active"], m["trained_on"]) for m in listed] == [
+        (version, True, history)
+    ]
+
+    ids = [lodge(client, keys["trader"], declaration()) for _ in range(4)]
+    work()
+    rows = session.exec(select(Assessment)).all()
+    assert {row.model_version for row in rows} == {version}
+    assert all(row.model_score is not None and 0 <= row.model_score <= 1 for row in rows)
+    for declaration_id in ids:
+        detail = read(client, keys["officer"], declaration_id)
+        model_reasons = [r for r in detail["risk"]["reasons"] if r["rule_id"] == "MODEL"]
+        if detail["channel"] == "green":
+            assert model_reasons == []
+        else:
+            assert model_reasons and all(r["reason"] for r in model_reasons)
+
+
+def _cheap_tea(**overrides: Any) -> dict[str, Any]:
+    """Tea at a third of its price, phytosanitary certificate and all: the pattern to learn."""
+    return tea_export(lines=[{**TEA_LINE, "customs_value": "5000.00"}], **overrides)
+
+
+def test_a_model_retrained_on_officer_outcomes_ranks_their_pattern_higher(
+    client: TestClient, keys: dict[str, str], work: Callable[[], int], session: Session,
+    clock: FrozenClock, history: int, configure: Callable[..., None],
+) -> None:  # fmt: skip
+    # Without rules the officers' queue is the model's alone: the test is about what it learns.
+    for rule_id in ("R-UNDERVALUATION", "R-NEW-TRADER"):
+        response = client.put(
+            f"/v1/risk/rules/{rule_id}", json={"enabled": False, "severity": "info"},
+            headers=auth(keys["supervisor"]),
+        )  # fmt: skip
+        assert response.status_code == 200
+    configure(random_red_share=1)  # every declaration goes to an officer
+    before = train(learning.training_records(session=session), seed=3, trained_at=clock.now())
+    probe = record_from_declaration(
+        DeclarationIn.model_validate(_cheap_tea()), lodged_at=clock.now() + timedelta(days=1)
+    )
+
+    for _ in range(40):
+        declaration_id = lodge(client, keys["trader"], _cheap_tea())
+        work()
+        claim(client, keys["officer"])
+        decide(client, keys["officer"], declaration_id, decision="inspect")
+        claim(client, keys["officer"], lane="inspection")
+        seized = decide(
+            client, keys["officer"], declaration_id, decision="seize", reason="undervalued tea",
+            inspected=True, fraud_found=True, revenue_recovered="500.00", revenue_currency="USD",
+            findings=[{"code": "undervaluation", "line": 1, "detail": "a third of the price"}],
+        )  # fmt: skip
+        assert seized.status_code == 200, seized.text
+        clock.advance(timedelta(hours=2))
+
+    after = train(learning.training_records(session=session), seed=3, trained_at=clock.now())
+    assert after.score(probe) > before.score(probe) + 0.2
