@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from clearance.clock import Clock
 from clearance.declarations.models import Decision, DecisionKind, Declaration
 from clearance.declarations.schemas import DeclarationIn
-from clearance.reference.service import ReferenceData
+from clearance.reference.service import PriceBand, ReferenceData
 from clearance.risk.history import Finding, HistoryRecord, Outcome, record_from_declaration
 from clearance.risk.models import HistoryEntry, RiskModelVersion
 
@@ -119,6 +119,10 @@ class LoadedModel:
     @property
     def history_until(self) -> datetime | None:
         return self.model.history_until
+
+    def band(self, hs_code: str, origin: str, unit: str) -> PriceBand | None:
+        learned = self.model.state.bands.band(hs_code, origin, unit)
+        return learned.as_price_band() if learned is not None else None
 
     def score(self, body: DeclarationIn, lodged_at: datetime, live: "Activity | None") -> float:
         return self.model.score(record_from_declaration(body, lodged_at=lodged_at), live=live)

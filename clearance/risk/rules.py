@@ -12,7 +12,7 @@ from typing import Any
 
 from clearance.declarations.models import Kind
 from clearance.declarations.schemas import DeclarationIn, Line
-from clearance.reference.service import ReferenceData
+from clearance.reference.service import PriceBand, ReferenceData
 
 # Document kinds that lift a restriction, as traders reference them.
 LICENCE_DOCUMENTS = {
@@ -49,7 +49,7 @@ class Hit:
 
 @dataclass(frozen=True)
 class SplitWindow:
-    """The trader's other recent declarations of one HS heading, each under the threshold."""
+    """The trader's other recent declarations of one HS heading, each just under the threshold."""
 
     count: int
     total_usd: Decimal
@@ -68,6 +68,8 @@ class Context:
     split_windows: Mapping[str, SplitWindow] = field(default_factory=dict)
     hs_keywords: Mapping[str, frozenset[str]] = field(default_factory=dict)
     weighbridge_kg: Decimal | None = None
+    # Unit-value bands learned from inspected history (the active model's); None without one.
+    learned_band: Callable[[str, str, str], PriceBand | None] = lambda _hs, _origin, _unit: None
 
 
 @dataclass(frozen=True)
@@ -152,7 +154,8 @@ def undervaluation(body: DeclarationIn, ctx: Context, p: Mapping[str, Any]) -> l
     """Unit value below the tenth percentile of the reference band for HS code x origin."""
     found: list[Finding] = []
     for no, line in _lines(body):
-        band = ctx.reference.price_band(line.hs_code, line.origin)
+        learned = ctx.learned_band(line.hs_code, line.origin, line.unit)
+        band = learned or ctx.reference.price_band(line.hs_code, line.origin)
         unit_value = _unit_value_usd(line, ctx)
         if band is None or band.n < int(p["min_n"]) or unit_value is None:
             continue
@@ -165,7 +168,8 @@ def undervaluation(body: DeclarationIn, ctx: Context, p: Mapping[str, Any]) -> l
             (min(float(p["base_score"]) + below_p10, 0.95),
              f"declared {unit_value:.2f} USD/{unit} is {below_median:.0%} below the "
              f"HS {line.hs_code[:8]} x {line.origin} median of {band.median:.2f} USD/{unit} "
-             f"(10th percentile {band.p10:.2f}, n={band.n})", no)
+             f"(10th percentile {band.p10:.2f}, n={band.n}"
+             f"{', learned from history' if learned else ''})", no)
         )  # fmt: skip
     return found
 
@@ -214,8 +218,9 @@ def form_e_origin(body: DeclarationIn, _ctx: Context, p: Mapping[str, Any]) -> l
 
 
 def split_shipment(body: DeclarationIn, ctx: Context, p: Mapping[str, Any]) -> list[Finding]:
-    """Several declarations of one heading, each under the threshold, together over it."""
+    """Several declarations of one heading, each just under the threshold, together over it."""
     threshold = Decimal(str(p["threshold_usd"]))
+    floor = threshold * Decimal(str(p["near_share"]))
     found: list[Finding] = []
     for heading, window in ctx.split_windows.items():
         own = sum(
@@ -224,11 +229,11 @@ def split_shipment(body: DeclarationIn, ctx: Context, p: Mapping[str, Any]) -> l
             if line.hs_code.startswith(heading)
         )
         total = window.total_usd + own
-        if window.count >= 1 and own < threshold <= total:
+        if window.count >= 1 and floor <= own < threshold <= total:
             found.append(
                 (float(p["score"]), f"{window.count + 1} declarations of heading {heading} by "
-                 f"{body.trader.tax_code} within {p['window_days']} days, each under "
-                 f"{threshold:,.0f} USD, together {total:,.0f} USD", None)
+                 f"{body.trader.tax_code} within {p['window_days']} days, each just under "
+                 f"{threshold:,.0f} USD (from {floor:,.0f}), together {total:,.0f} USD", None)
             )  # fmt: skip
     return found
 
@@ -279,7 +284,7 @@ RULES: dict[str, Rule] = {
         Rule("R-FORM-E-ORIGIN", "ACFTA Form E claimed for a non-ACFTA origin or another "
              "country of departure", "warning", {"score": 0.6, "acfta": ACFTA}, form_e_origin),
         Rule("R-SPLIT-SHIPMENT", "One trader splitting a consignment under a threshold",
-             "warning", {"window_days": 7, "threshold_usd": 5000, "score": 0.5},
+             "warning", {"window_days": 7, "threshold_usd": 5000, "near_share": 0.8, "score": 0.5},
              split_shipment),
         Rule("R-WEIGHT", "Declared weight off the weighbridge weight", "warning",
              {"tolerance": 0.05, "score": 0.6}, weight_mismatch),

@@ -52,9 +52,10 @@ def _split_windows(
     session: Session, declaration: Declaration, body: DeclarationIn, reference: ReferenceData,
     rule: RuleConfig, clock: Clock,
 ) -> dict[str, SplitWindow]:  # fmt: skip
-    """Per HS heading: the trader's other current declarations in the window, each under it."""
+    """Per HS heading: the trader's other current declarations in the window just under it."""
     since = clock.now() - timedelta(days=float(rule.params["window_days"]))
     threshold = Decimal(str(rule.params["threshold_usd"]))
+    floor = threshold * Decimal(str(rule.params["near_share"]))
     headings = {line.hs_code[:4] for line in body.lines}
     rows = session.exec(
         select(col(DeclarationLine.declaration_id), col(DeclarationLine.hs_code),
@@ -74,7 +75,7 @@ def _split_windows(
             totals[(hs_code[:4], declaration_id)] += reference.to_usd(value, currency) or 0
     windows: dict[str, SplitWindow] = {}
     for heading in headings:
-        under = [v for (h, _d), v in totals.items() if h == heading and v < threshold]
+        under = [v for (h, _d), v in totals.items() if h == heading and floor <= v < threshold]
         if under:
             windows[heading] = SplitWindow(len(under), sum(under, Decimal(0)))
     return windows
@@ -88,7 +89,7 @@ def _watchlist(names: tuple[str, ...]) -> Watchlist:
 
 def _context(
     session: Session, clock: Clock, declaration: Declaration, body: DeclarationIn,
-    configs: dict[str, RuleConfig],
+    configs: dict[str, RuleConfig], model: learning.LoadedModel | None,
 ) -> Context:  # fmt: skip
     reference = reference_service.snapshot(session=session, today=clock.now().date())
     prior = session.exec(
@@ -123,6 +124,7 @@ def _context(
         ),
         hs_keywords=reference.hs_keywords,
         weighbridge_kg=declaration.arrival_weight_kg,
+        **({"learned_band": model.band} if model is not None else {}),
     )
 
 
@@ -192,10 +194,11 @@ def screen(
         )  # fmt: skip
     body = declarations_service.body(session=session, declaration=declaration)
     configs = config.rule_configs(session=session, settings=settings)
-    hits: list[Hit] = evaluate(body, _context(session, clock, declaration, body, configs), configs)
+    model = learning.active_model(session=session)
+    context = _context(session, clock, declaration, body, configs, model)
+    hits: list[Hit] = evaluate(body, context, configs)
     policy = config.policy(session=session, settings=settings)
     thresholds = channels.fit(session=session, settings=settings, policy=policy)
-    model = learning.active_model(session=session)
     lodged_at = session.exec(
         select(DeclarationVersion.created_at).where(
             DeclarationVersion.declaration_id == declaration.id,

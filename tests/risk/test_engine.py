@@ -64,13 +64,13 @@ def test_form_e_for_a_non_acfta_origin_is_flagged(
 def test_split_shipments_under_the_threshold_are_flagged_together(
     client: TestClient, keys: dict[str, str], work: Callable[[], int], established: None
 ) -> None:
-    # 3,000 USD of urea at the median price each: under 5,000 alone, over it together.
+    # 4,500 USD of urea at the median price each: just under 5,000 alone, over it together.
     part = {
         **UREA_LINE,
-        "quantity": "8300",
-        "net_kg": "8300",
-        "gross_kg": "8400",
-        "customs_value": "3000.00",
+        "quantity": "12500",
+        "net_kg": "12500",
+        "gross_kg": "12700",
+        "customs_value": "4500.00",
     }
     first = _screened(client, keys, work, declaration(lines=[part]))
     second = _screened(client, keys, work, declaration(lines=[part]))
@@ -80,7 +80,7 @@ def test_split_shipments_under_the_threshold_are_flagged_together(
     ]
     assert reason == (
         f"2 declarations of heading 3102 by {TRADER_TAX_CODE} within 7 days, "
-        "each under 5,000 USD, together 6,000 USD"
+        "each just under 5,000 USD (from 4,000), together 9,000 USD"
     )
 
 

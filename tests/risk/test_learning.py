@@ -104,3 +104,16 @@ def test_a_model_retrained_on_officer_outcomes_ranks_their_pattern_higher(
 
     after = train(learning.training_records(session=session), seed=3, trained_at=clock.now())
     assert after.score(probe) > before.score(probe) + 0.2
+
+
+def test_undervaluation_reads_the_price_bands_learned_from_history(
+    client: TestClient, keys: dict[str, str], work: Callable[[], int], session: Session,
+    clock: FrozenClock, history: int,
+) -> None:  # fmt: skip
+    _train_and_activate(session, clock)
+    declaration_id = lodge(client, keys["trader"], _cheap_tea())
+    work()
+    reasons = read(client, keys["officer"], declaration_id)["risk"]["reasons"]
+    [reason] = [r["reason"] for r in reasons if r["rule_id"] == "R-UNDERVALUATION"]
+    assert reason.endswith("learned from history)")
+    assert "HS 09022010 x VN" in reason
