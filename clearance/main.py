@@ -3,7 +3,7 @@
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from clearance import db
+from clearance import db, wiring
 from clearance.declarations.router import router as declarations_router
 from clearance.errors import install_handlers
 from clearance.metrics.router import router as metrics_router
@@ -20,6 +20,7 @@ Authenticate with `Authorization: Bearer <API key>`. Errors are RFC 9457 problem
 
 def create_app() -> FastAPI:
     settings = get_settings()
+    wiring.install()
     app = FastAPI(title="clearance", version="0.1.0", description=DESCRIPTION)
     install_handlers(app)
     app.include_router(declarations_router)

@@ -7,11 +7,13 @@ from contextlib import contextmanager
 
 from sqlalchemy.exc import IntegrityError
 
-from clearance import db, metrics
+from clearance import db, metrics, wiring
 from clearance.clock import get_clock
 from clearance.declarations import sweeper
 from clearance.risk import service as risk_service
 from clearance.settings import get_settings
+
+wiring.install()  # a worker process runs the same lifecycle hooks as the API
 
 
 @contextmanager

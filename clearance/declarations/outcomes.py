@@ -185,3 +185,20 @@ def record_decision(
         declaration.due_at = None
         release.release_if_ready(session=session, clock=clock, declaration=declaration)
     return decision
+
+
+def stop_for_inspection(
+    *, session: Session, clock: Clock, declaration: Declaration, reason: str
+) -> None:
+    """A decided declaration the gate found wrong goes to physical inspection, not release."""
+    states.transition(
+        session=session,
+        clock=clock,
+        declaration=declaration,
+        to=State.inspection,
+        actor_kind=states.SYSTEM,
+        actor=states.SYSTEM,
+        action="rescore",
+        reason=reason,
+    )
+    declaration.due_at = clock.now() + INSPECTION_SLA

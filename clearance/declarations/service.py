@@ -3,6 +3,7 @@
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, true
@@ -33,6 +34,15 @@ from clearance.declarations.schemas import ArrivalIn, DeclarationIn, ExitIn
 from clearance.errors import FieldError, Forbidden, InvalidInput
 from clearance.queues import enqueue_screening
 from clearance.reference.service import ReferenceData
+
+# Checks other domains run when the truck reaches the gate, before release is considered
+# (the risk engine compares the weighbridge with the declaration). Registered by name.
+ArrivalCheck = Callable[[Session, Clock, Declaration], None]
+_arrival_checks: dict[str, ArrivalCheck] = {}
+
+
+def register_arrival_check(name: str, check: ArrivalCheck) -> None:
+    _arrival_checks[name] = check
 
 
 def payload_sha256(declaration_in: DeclarationIn) -> str:
@@ -417,6 +427,8 @@ def record_arrival(
         action="arrival",
         reason=f"weighbridge {arrival_in.weighbridge_kg} kg",
     )
+    for check in _arrival_checks.values():
+        check(session, clock, declaration)
     release.release_if_ready(session=session, clock=clock, declaration=declaration)
     return declaration
 

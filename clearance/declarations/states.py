@@ -44,6 +44,8 @@ TRANSITIONS: dict[tuple[State | None, State], frozenset[str]] = {
     (State.document_check, State.seized): frozenset({OFFICER}),
     (State.inspection, State.seized): frozenset({OFFICER}),
     (State.decided, State.released): frozenset({SYSTEM}),
+    # The gate's weighbridge contradicts the declaration after the decision: stop the truck.
+    (State.decided, State.inspection): frozenset({SYSTEM}),
     (State.released, State.exited): frozenset({GATE}),
     **{(s, State.held): frozenset({OFFICER, WORKER}) for s in HOLDABLE},
     **{(State.held, s): frozenset({TRADER, WORKER}) for s in HOLDABLE},

@@ -28,7 +28,7 @@ from clearance.risk import channels, config, learning
 from clearance.risk.features import Activity
 from clearance.risk.models import HistoryEntry, TraderStanding, WatchlistParty
 from clearance.risk.names import Watchlist
-from clearance.risk.rules import Context, Hit, RuleConfig, SplitWindow, evaluate
+from clearance.risk.rules import RULES, Context, Hit, RuleConfig, SplitWindow, evaluate
 from clearance.settings import Settings
 
 RANDOM_REASON = "random selection"
@@ -261,3 +261,42 @@ def screen(
             "rule_versions": {c.rule_id: c.version for c in configs.values() if c.enabled},
         },
     )  # fmt: skip
+
+
+def rescore_at_arrival(
+    *, session: Session, clock: Clock, settings: Settings, declaration: Declaration
+) -> Hit | None:
+    """The weighbridge against the declared weight, once the truck is there.
+
+    Screening reads the weighbridge when the truck came first; this covers the trucks that come
+    after screening. A mismatch makes the declaration red; a green one already decided is
+    stopped for inspection instead of released.
+    """
+    rescorable = {State.assessed, State.document_check, State.inspection, State.held, State.decided}
+    weight = config.rule_configs(session=session, settings=settings)["R-WEIGHT"]
+    if declaration.state not in rescorable or not weight.enabled:
+        return None
+    context = Context(
+        reference=reference_service.snapshot(session=session, today=clock.now().date()),
+        weighbridge_kg=declaration.arrival_weight_kg,
+    )
+    rule = RULES["R-WEIGHT"]
+    body = declarations_service.body(session=session, declaration=declaration)
+    findings = rule.check(body, context, {**rule.defaults, **weight.params})
+    assessment = outcomes.assessment_of(session=session, declaration=declaration)
+    if not findings or assessment is None:
+        return None
+    [(score, reason, line)] = findings
+    hit = Hit(rule.rule_id, weight.version, weight.severity, score, reason, line)
+    assessment.reasons = [*assessment.reasons, hit.as_reason()]
+    assessment.score = combined_score([assessment.score, hit.score])
+    assessment.channel = declaration.channel = Channel.red
+    session.add(assessment)
+    if declaration.state is State.decided:
+        outcomes.stop_for_inspection(
+            session=session, clock=clock, declaration=declaration, reason=hit.reason
+        )
+    else:
+        states.note(session=session, clock=clock, declaration=declaration, actor=states.SYSTEM,
+                    action="rescore", reason=hit.reason)  # fmt: skip
+    return hit

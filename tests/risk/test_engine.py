@@ -315,3 +315,37 @@ def test_import_history_reads_json_lines_and_skips_what_it_has(
         session=session, clock=clock, reference=reference, records=records, source="h"
     ) == (0, 2)
     assert [r.ucr for r in learning.training_records(session=session)] == [labeled.ucr]
+
+
+def test_a_green_truck_heavier_than_declared_is_stopped_for_inspection_not_released(
+    client: TestClient, keys: dict[str, str], work: Callable[[], int], established: None
+) -> None:
+    declaration_id = lodge(client, keys["trader"])
+    work()
+    assert read(client, keys["trader"], declaration_id)["state"] == "decided"
+    arrived = client.post(
+        f"/v1/declarations/{declaration_id}/arrival",
+        json={"weighbridge_kg": "26000"},
+        headers=auth(keys["gate"]),
+    ).json()
+    assert (arrived["state"], arrived["channel"]) == ("inspection", "red")
+    assert arrived["released_at"] is None
+    assert arrived["events"][-1]["action"] == "rescore"
+    detail = read(client, keys["officer"], declaration_id)
+    assert "R-WEIGHT" in _rules(detail)
+    queue = client.get("/v1/review/queue?lane=inspection", headers=auth(keys["officer"])).json()
+    assert [item["declaration_id"] for item in queue] == [declaration_id]
+
+
+def test_a_truck_within_tolerance_is_released_as_declared(
+    client: TestClient, keys: dict[str, str], work: Callable[[], int], established: None
+) -> None:
+    declaration_id = lodge(client, keys["trader"])
+    work()
+    arrived = client.post(
+        f"/v1/declarations/{declaration_id}/arrival",
+        json={"weighbridge_kg": "20900"},  # 2.4% over the declared 20,400 kg
+        headers=auth(keys["gate"]),
+    ).json()
+    assert arrived["state"] == "released"
+    assert "R-WEIGHT" not in _rules(read(client, keys["officer"], declaration_id))
