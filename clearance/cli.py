@@ -73,6 +73,7 @@ def _run(args: argparse.Namespace) -> None:
         data_dir=args.data_dir,
         workers=args.workers,
         demo_interval=None if args.no_demo else args.demo_interval,
+        demo_model=not args.no_model,
     )
 
 
@@ -184,6 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--workers", type=int, default=1)
     run.add_argument("--demo-interval", type=float, default=2.0)
     run.add_argument("--no-demo", action="store_true")
+    run.add_argument(
+        "--no-model", action="store_true", help="skip training a first model on simulated history"
+    )
     run.set_defaults(handler=_run)
 
     api = commands.add_parser("api", help="the HTTP API")

@@ -91,6 +91,44 @@ def _migrate() -> None:
         load_seed(session=session)
 
 
+DEMO_HISTORY_SIZE = 5000
+
+
+def train_demo_model() -> str | None:
+    """A first model from a simulated year at the gate, unless a model is active already."""
+    from datetime import timedelta
+
+    from clearance.clock import get_clock
+    from clearance.reference import service as reference_service
+    from clearance.risk import learning
+    from clearance.risk.model import train
+    from clearance.risk.simulator import simulate
+
+    clock = get_clock()
+    with db.unit_of_work() as session:
+        if learning.active_model(session=session) is not None:
+            return None
+        start = clock.now() - timedelta(days=365)
+        records = simulate(seed=1, count=DEMO_HISTORY_SIZE, start=start, days=360)
+        learning.import_history(
+            session=session,
+            clock=clock,
+            reference=reference_service.snapshot(session=session, today=clock.now().date()),
+            records=records,
+            source="simulated-demo",
+        )
+        model = train(learning.training_records(session=session), seed=1)
+        row = learning.store_model(
+            session=session,
+            clock=clock,
+            model=model,
+            trained_on=len(records),
+            actor="clearance run",
+            activate=True,
+        )
+        return row.version
+
+
 def create_keys(roles: dict[Role, str | None], name: str) -> dict[Role, str]:
     """One new key per role (the tax code is for traders); returns the plain keys."""
     with db.unit_of_work() as session:
@@ -138,7 +176,9 @@ def _banner(url: str, keys: dict[Role, str], data_dir: Path) -> str:
     return "\n".join(lines)
 
 
-def run(*, port: int, data_dir: str, workers: int, demo_interval: float | None) -> None:
+def run(
+    *, port: int, data_dir: str, workers: int, demo_interval: float | None, demo_model: bool
+) -> None:
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     here = Path(data_dir).resolve()
     here.mkdir(parents=True, exist_ok=True)
@@ -155,6 +195,8 @@ def run(*, port: int, data_dir: str, workers: int, demo_interval: float | None) 
     get_settings.cache_clear()
     try:
         _migrate()
+        if demo_model and (version := train_demo_model()) is not None:
+            print(f"trained risk model {version} on {DEMO_HISTORY_SIZE} simulated declarations")
         keys = create_keys(
             {role: DEMO_TAX_CODE if role is Role.trader else None for role in Role}, "clearance run"
         )
