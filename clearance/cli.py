@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from clearance.auth.models import Role
+from clearance.reports.cli import add_report_commands
 
 
 def _migrate(_args: argparse.Namespace) -> None:
@@ -220,6 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=None)
     demo.set_defaults(handler=_demo)
     _risk_commands(commands)
+    add_report_commands(commands)
     return parser
 
 

@@ -3,12 +3,14 @@
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from clearance import db, wiring
+from clearance import db, metrics, wiring
 from clearance.declarations.router import router as declarations_router
 from clearance.errors import install_handlers
 from clearance.metrics.router import router as metrics_router
 from clearance.middleware import BodyLimitMiddleware, MetricsMiddleware
 from clearance.queues import get_redis
+from clearance.reports.router import router as reports_router
+from clearance.reports.service import CHANNELS, release_target
 from clearance.review.router import router as review_router
 from clearance.risk.router import router as risk_router
 from clearance.settings import get_settings
@@ -21,11 +23,17 @@ Authenticate with `Authorization: Bearer <API key>`. Errors are RFC 9457 problem
 def create_app() -> FastAPI:
     settings = get_settings()
     wiring.install()
+    target = release_target()
+    metrics.export_target(
+        baseline_seconds={c: s for c in CHANNELS if (s := target.baseline_seconds(c)) is not None},
+        target_seconds={c: s for c in CHANNELS if (s := target.target_seconds(c)) is not None},
+    )
     app = FastAPI(title="clearance", version="0.1.0", description=DESCRIPTION)
     install_handlers(app)
     app.include_router(declarations_router)
     app.include_router(review_router)
     app.include_router(risk_router)
+    app.include_router(reports_router)
     app.include_router(metrics_router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware)

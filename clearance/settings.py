@@ -35,6 +35,12 @@ class Settings(BaseSettings):
     auto_cancel_after_days: int = 15
     lease_seconds: int = 15 * 60
 
+    # Clearance time target (DESIGN §5): the gate's measured baseline in hours, overall or per
+    # channel as JSON ({"green": 2, "all": 12}), and the reduction the province must reach.
+    # The 12 h default is a placeholder until the gate's own baseline is measured.
+    baseline_hours: float | dict[str, float] = 12.0
+    target_reduction: float = Field(default=0.5, ge=0, lt=1)
+
     @model_validator(mode="after")
     def _check(self) -> "Settings":
         if self.environment == "production" and self.secret_key == DEVELOPMENT_SECRET:

@@ -60,6 +60,7 @@ EXPECTED_ROLES: dict[Endpoint, frozenset[Role]] = {
     ("DELETE", "/v1/risk/watchlist/{party_id}"): SUPERVISOR,
     ("GET", "/v1/risk/models"): RISK_READERS,
     ("POST", "/v1/risk/models/{version}/activate"): SUPERVISOR,
+    ("GET", "/v1/reports/release-time"): frozenset({Role.operator, Role.supervisor}),
 }
 
 # Routes outside the role model: probes and Prometheus, scraped without a key.

@@ -7,7 +7,7 @@ files that `/metrics` aggregates.
 
 from datetime import datetime
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 # Clearance takes from a tenth of a second (a green lane, truck already at the gate) to days.
 CLEARANCE_BUCKETS = (
@@ -62,6 +62,27 @@ HTTP_DURATION = Histogram(
     ["method", "route"],
     buckets=REQUEST_BUCKETS,
 )
+
+
+TARGET_SECONDS = Gauge(
+    "clearance_target_seconds",
+    "Arrival to release target: the baseline less the configured reduction.",
+    ["channel"],
+    multiprocess_mode="max",
+)
+BASELINE_SECONDS = Gauge(
+    "clearance_baseline_seconds",
+    "Arrival to release measured before the service (the baseline of the target).",
+    ["channel"],
+    multiprocess_mode="max",
+)
+
+
+def export_target(*, baseline_seconds: dict[str, float], target_seconds: dict[str, float]) -> None:
+    for channel, seconds in baseline_seconds.items():
+        BASELINE_SECONDS.labels(channel).set(seconds)
+    for channel, seconds in target_seconds.items():
+        TARGET_SECONDS.labels(channel).set(seconds)
 
 
 def _label(channel: object) -> str:

@@ -1,0 +1,61 @@
+"""`GET /v1/reports/release-time`: the TRS report as JSON, CSV or a PNG chart."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from clearance.auth.models import Role
+from clearance.auth.service import Caller
+from clearance.deps import ClockDep, SessionDep, require
+from clearance.errors import PROBLEM_RESPONSES, invalid_field
+from clearance.fields import UtcDatetime
+from clearance.reports import chart, service
+from clearance.reports.schemas import ReleaseTarget, ReleaseTimeReport, ReportFormat
+
+router = APIRouter(prefix="/v1/reports", tags=["reports"], responses=PROBLEM_RESPONSES)
+
+ReportReaderDep = Annotated[Caller, Depends(require(Role.operator, Role.supervisor))]
+TargetDep = Annotated[ReleaseTarget, Depends(service.release_target)]
+
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+PNG_MEDIA_TYPE = "image/png"
+
+
+@router.get(
+    "/release-time",
+    response_model=ReleaseTimeReport,
+    responses={
+        200: {
+            "content": {
+                CSV_MEDIA_TYPE: {"schema": {"type": "string"}},
+                PNG_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
+            }
+        }
+    },
+)
+def release_time(
+    session: SessionDep,
+    clock: ClockDep,
+    _caller: ReportReaderDep,
+    target: TargetDep,
+    period_from: Annotated[UtcDatetime, Query(alias="from")],
+    period_to: Annotated[UtcDatetime, Query(alias="to")],
+    format: ReportFormat = ReportFormat.json,
+    outliers: Annotated[int, Query(ge=0, le=100)] = service.DEFAULT_OUTLIERS,
+) -> ReleaseTimeReport | Response:
+    """Time release per stage and channel for declarations lodged in [from, to) (WCO TRS)."""
+    if period_to <= period_from:
+        raise invalid_field("to", "must be after from")
+    report = service.release_time(
+        session=session,
+        period_from=period_from,
+        period_to=period_to,
+        generated_at=clock.now(),
+        target=target,
+        outliers=outliers,
+    )
+    if format is ReportFormat.csv:
+        return Response(service.to_csv(report), media_type=CSV_MEDIA_TYPE)
+    if format is ReportFormat.png:
+        return Response(chart.render_png(report), media_type=PNG_MEDIA_TYPE)
+    return report
