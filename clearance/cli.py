@@ -11,14 +11,10 @@ from clearance.reports.cli import add_report_commands
 
 
 def _migrate(_args: argparse.Namespace) -> None:
-    from clearance import db
-    from clearance.migrations import upgrade
-    from clearance.reference.seed import load_seed
+    from clearance.migrations import migrate
     from clearance.settings import get_settings
 
-    upgrade(get_settings().database_url)
-    with db.unit_of_work() as session:
-        added = load_seed(session=session)
+    added = migrate(get_settings().database_url)
     print(f"database at head; {added} reference rows added")
 
 

@@ -18,6 +18,7 @@ from clearance import db
 from clearance.auth.models import Role
 from clearance.auth.service import create_key
 from clearance.clock import get_clock
+from clearance.migrations import migrate
 from clearance.settings import get_settings
 
 STARTUP_TIMEOUT_SECONDS = 30.0
@@ -80,15 +81,6 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
             pass
         time.sleep(0.1)
     raise RuntimeError("the API did not start")
-
-
-def _migrate() -> None:
-    from clearance.migrations import upgrade
-    from clearance.reference.seed import load_seed
-
-    upgrade(get_settings().database_url)
-    with db.unit_of_work() as session:
-        load_seed(session=session)
 
 
 DEMO_HISTORY_SIZE = 5000
@@ -188,13 +180,14 @@ def run(
         children.append(redis_process)
         os.environ["CLEARANCE_REDIS_URL"] = redis_url
     os.environ.setdefault("CLEARANCE_DATABASE_URL", f"sqlite:///{here / 'clearance.db'}")
+    os.environ.setdefault("CLEARANCE_DOCUMENTS_DIR", str(here / "documents"))
     metrics_dir = here / "metrics"
     shutil.rmtree(metrics_dir, ignore_errors=True)
     metrics_dir.mkdir()
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     get_settings.cache_clear()
     try:
-        _migrate()
+        migrate(get_settings().database_url)
         if demo_model and (version := train_demo_model()) is not None:
             print(f"trained risk model {version} on {DEMO_HISTORY_SIZE} simulated declarations")
         keys = create_keys(

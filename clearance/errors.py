@@ -174,6 +174,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
         (404, "Not found, or not the caller's"),
         (409, "Conflict: illegal transition, idempotency key reuse, duplicate"),
         (413, "Body too large"),
+        (415, "Unsupported media type (an upload judged by its bytes)"),
         (422, "Invalid input: each wrong field is named"),
         (503, "A backing service is down; retry after the Retry-After header"),
     ]

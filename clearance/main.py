@@ -5,6 +5,8 @@ from sqlalchemy import text
 
 from clearance import db, metrics, wiring
 from clearance.declarations.router import router as declarations_router
+from clearance.documents.router import UPLOAD_PATH_PATTERN
+from clearance.documents.router import router as documents_router
 from clearance.errors import install_handlers
 from clearance.metrics.router import router as metrics_router
 from clearance.middleware import BodyLimitMiddleware, MetricsMiddleware
@@ -31,11 +33,15 @@ def create_app() -> FastAPI:
     app = FastAPI(title="clearance", version="0.1.0", description=DESCRIPTION)
     install_handlers(app)
     app.include_router(declarations_router)
+    app.include_router(documents_router)
     app.include_router(review_router)
     app.include_router(risk_router)
     app.include_router(reports_router)
     app.include_router(metrics_router)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    # Uploads stream to storage under their own limits; every other body is read whole.
+    app.add_middleware(
+        BodyLimitMiddleware, max_bytes=settings.max_body_bytes, exempt=UPLOAD_PATH_PATTERN
+    )
     app.add_middleware(MetricsMiddleware)
 
     @app.get("/healthz", tags=["operations"], include_in_schema=False)

@@ -1,5 +1,6 @@
 """ASGI middleware: body size limit before parsing, and request metrics by route template."""
 
+import re
 import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -15,12 +16,13 @@ class BodyLimitMiddleware:
     sends no Content-Length, or a false one, is stopped at the limit all the same.
     """
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, exempt: re.Pattern[str]) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.exempt = exempt
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or self.exempt.fullmatch(scope["path"]):
             await self.app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length")

@@ -11,6 +11,7 @@ from clearance.declarations.models import (
     IdempotencyRecord,
     Query,
 )
+from clearance.documents.models import Document, RequiredDocument
 from clearance.reference.models import (
     Country,
     Currency,
@@ -43,6 +44,7 @@ __all__ = [
     "DeclarationEvent",
     "DeclarationLine",
     "DeclarationVersion",
+    "Document",
     "ExchangeRate",
     "Gate",
     "HistoryEntry",
@@ -53,6 +55,7 @@ __all__ = [
     "ProhibitedGood",
     "Query",
     "ReferencePrice",
+    "RequiredDocument",
     "ReviewLease",
     "RiskModelVersion",
     "RiskRule",

@@ -19,6 +19,7 @@ class Settings(BaseSettings):
     secret_key: str = DEVELOPMENT_SECRET
 
     max_body_bytes: int = 256 * 1024
+    documents_dir: str = ".clearance/documents"
     page_size_max: int = 200
 
     # Channel thresholds on the risk score in [0, 1].

@@ -24,9 +24,8 @@ from clearance.auth.models import Role
 from clearance.auth.service import create_key
 from clearance.clock import FrozenClock, SystemClock, set_clock
 from clearance.main import create_app
-from clearance.migrations import upgrade
+from clearance.migrations import migrate
 from clearance.reference import service as reference_service
-from clearance.reference.seed import load_seed
 from clearance.risk import learning
 from clearance.settings import get_settings
 
@@ -53,12 +52,7 @@ def _admin(statement: str) -> None:
 
 
 def migrate_and_seed(url: str) -> None:
-    upgrade(url)
-    engine = db.make_engine(url)
-    with Session(engine) as session:
-        load_seed(session=session)
-        session.commit()
-    engine.dispose()
+    migrate(url)
 
 
 def _claim_redis_db() -> int:
@@ -106,9 +100,10 @@ def cloned_db(template_db: str) -> Iterator[str]:
 
 
 @pytest.fixture(autouse=True)
-def environment(monkeypatch: pytest.MonkeyPatch, redis_url: str) -> Iterator[None]:
+def environment(monkeypatch: pytest.MonkeyPatch, redis_url: str, tmp_path: Path) -> Iterator[None]:
     """Settings come from the environment, as in production; caches are cleared per test."""
     monkeypatch.setenv("CLEARANCE_ENVIRONMENT", "test")
+    monkeypatch.setenv("CLEARANCE_DOCUMENTS_DIR", str(tmp_path / "documents"))
     monkeypatch.setenv("CLEARANCE_REDIS_URL", redis_url)
     monkeypatch.setenv("CLEARANCE_RANDOM_RED_SHARE", "0")
     monkeypatch.setenv("CLEARANCE_DATABASE_URL", "postgresql+psycopg://unused@127.0.0.1/none")

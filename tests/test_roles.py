@@ -61,6 +61,14 @@ EXPECTED_ROLES: dict[Endpoint, frozenset[Role]] = {
     ("GET", "/v1/risk/models"): RISK_READERS,
     ("POST", "/v1/risk/models/{version}/activate"): SUPERVISOR,
     ("GET", "/v1/reports/release-time"): frozenset({Role.operator, Role.supervisor}),
+    ("POST", "/v1/declarations/{declaration_id}/documents"): TRADER,
+    ("GET", "/v1/declarations/{declaration_id}/documents"): frozenset(
+        {Role.trader, Role.officer, Role.supervisor, Role.operator}
+    ),
+    ("GET", "/v1/declarations/{declaration_id}/documents/{document_id}/file"): frozenset(
+        {Role.trader, Role.officer, Role.supervisor}
+    ),
+    ("GET", "/v1/requirements"): frozenset(Role),
 }
 
 # Routes outside the role model: probes and Prometheus, scraped without a key.
@@ -288,7 +296,11 @@ def test_trader_cannot_reach_another_companys_declaration(
         "/v1/declarations", json=factories.declaration(), headers=auth(keys["trader"])
     )
     assert lodged.status_code == 202, lodged.text
-    concrete = path.replace("{declaration_id}", lodged.json()["id"]).replace("{query_id}", "1")
+    concrete = (
+        path.replace("{declaration_id}", lodged.json()["id"])
+        .replace("{query_id}", "1")
+        .replace("{document_id}", str(uuid.uuid4()))
+    )
 
     response = send(client, routes[(method, path)], auth(keys["other_trader"]), concrete)
 

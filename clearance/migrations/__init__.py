@@ -17,3 +17,22 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str) -> None:
     command.upgrade(alembic_config(url), "head")
+
+
+def migrate(url: str) -> int:
+    """Upgrade the schema, then load the shipped reference data; returns rows added."""
+    from sqlmodel import Session
+
+    from clearance.db import make_engine
+    from clearance.documents.requirements import load_required_documents
+    from clearance.reference.seed import load_seed
+
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            added = load_seed(session=session) + load_required_documents(session)
+            session.commit()
+    finally:
+        engine.dispose()
+    return added

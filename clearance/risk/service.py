@@ -22,6 +22,8 @@ from clearance.declarations.models import (
     State,
 )
 from clearance.declarations.schemas import DeclarationIn
+from clearance.documents import service as documents_service
+from clearance.documents.checks import CHECKS_VERSION
 from clearance.reference import service as reference_service
 from clearance.reference.service import ReferenceData
 from clearance.risk import channels, config, learning
@@ -163,6 +165,15 @@ def _live_activity(
     )
 
 
+def _document_hits(session: Session, declaration: Declaration) -> list[Hit]:
+    """What the documents check found that speaks of fraud (reuse, inconsistency)."""
+    report = documents_service.check_declaration(session=session, declaration=declaration)
+    return [
+        Hit(f.check_id, CHECKS_VERSION, f.severity, f.risk_score, f.reason)
+        for f in documents_service.document_findings_for_risk(report)
+    ]
+
+
 def _channel_reason(
     channel: Channel, *, hard_hit: bool, randomly: bool, floor_applied: bool, rules_alone: Channel
 ) -> str:
@@ -196,7 +207,7 @@ def screen(
     configs = config.rule_configs(session=session, settings=settings)
     model = learning.active_model(session=session)
     context = _context(session, clock, declaration, body, configs, model)
-    hits: list[Hit] = evaluate(body, context, configs)
+    hits: list[Hit] = evaluate(body, context, configs) + _document_hits(session, declaration)
     policy = config.policy(session=session, settings=settings)
     thresholds = channels.fit(session=session, settings=settings, policy=policy)
     lodged_at = session.exec(

@@ -349,3 +349,25 @@ def test_a_truck_within_tolerance_is_released_as_declared(
     ).json()
     assert arrived["state"] == "released"
     assert "R-WEIGHT" not in _rules(read(client, keys["officer"], declaration_id))
+
+
+def test_a_form_e_number_used_before_is_a_risk_signal_the_engine_reads(
+    client: TestClient, keys: dict[str, str], work: Callable[[], int], established: None
+) -> None:
+    from tests.documents.helpers import co_form_e, uploaded
+
+    certificate = co_form_e()
+    first = lodge(client, keys["trader"])
+    uploaded(client, keys["trader"], first, certificate)
+    work()
+    assert "DOC-REUSED" not in _rules(read(client, keys["officer"], first))
+
+    second = lodge(client, keys["trader"])
+    uploaded(client, keys["trader"], second, certificate)  # the same C/O on another truck
+    work()
+    detail = read(client, keys["officer"], second)
+    [reason] = [r for r in detail["risk"]["reasons"] if r["rule_id"] == "DOC-REUSED"]
+    assert certificate["number"] in reason["reason"]
+    assert detail["channel"] == "red"
+    as_trader = client.get(f"/v1/declarations/{second}", headers=auth(keys["trader"])).text
+    assert "DOC-REUSED" not in as_trader

@@ -1,0 +1,21 @@
+"""Document errors, each carrying its HTTP status (rendered as RFC 9457 problems)."""
+
+from clearance.errors import ClearanceError, Conflict, NotFound
+
+
+class DocumentNotFound(NotFound):
+    code = "document_not_found"
+
+
+class UnsupportedMediaType(ClearanceError):
+    status, code, title = 415, "unsupported_media_type", "Unsupported media type"
+
+
+class TooManyDocuments(Conflict):
+    code = "too_many_documents"
+
+
+class DocumentsClosed(Conflict):
+    """The declaration is past the point where documents can change anything."""
+
+    code = "documents_closed"

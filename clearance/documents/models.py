@@ -1,0 +1,86 @@
+"""Document tables: uploaded documents and the versioned table of required documents."""
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from clearance.db import UTCDateTime, enum_type
+
+
+class DocumentKind(StrEnum):
+    invoice = "invoice"
+    packing_list = "packing_list"
+    co_form_e = "co_form_e"
+    phytosanitary = "phytosanitary"
+    quarantine = "quarantine"
+    licence = "licence"
+    contract = "contract"
+
+
+class Document(SQLModel, table=True):
+    """One uploaded document: its structured fields and where its file is stored."""
+
+    __tablename__ = "document"
+    __table_args__ = (
+        Index("ix_document_kind_number_key", "kind", "number_key"),
+        UniqueConstraint("storage_key", name="uq_document_storage_key"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    declaration_id: uuid.UUID = Field(
+        sa_column=Column(
+            ForeignKey("declaration.id", name="fk_document_declaration_id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        )
+    )
+    # The declaration's version when the file came, and whose goods it covers: the
+    # cross-trader check compares owners without re-reading every declaration.
+    declaration_version: int
+    trader_tax_code: str = Field(max_length=20, index=True)
+    kind: DocumentKind = Field(sa_type=enum_type(DocumentKind))
+    number: str = Field(max_length=64)
+    # The number as reuse is judged: case, spaces and punctuation do not make a new certificate.
+    number_key: str = Field(max_length=64)
+    issuer: str | None = Field(default=None, max_length=200)
+    issued_on: date | None = None
+    expires_on: date | None = None
+    fields: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    storage_key: str = Field(max_length=200)
+    sha256: str = Field(max_length=64, index=True)
+    size_bytes: int
+    media_type: str = Field(max_length=40)
+    uploaded_by: str = Field(max_length=40)
+    uploaded_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class RequiredDocument(SQLModel, table=True):
+    """A document kind the goods need, by regime, HS prefix and preference; versioned by date.
+
+    A newer row with `required` false withdraws a requirement without deleting its history.
+    """
+
+    __tablename__ = "required_document"
+    __table_args__ = (
+        UniqueConstraint(
+            "regime",
+            "hs_prefix",
+            "preference",
+            "document_kind",
+            "effective_from",
+            name="uq_required_document_version",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    regime: str = Field(max_length=16)  # import | export | transit | any
+    hs_prefix: str = Field(default="", max_length=10)  # "" for all goods
+    preference: str = Field(default="", max_length=16)  # "" whatever is claimed
+    document_kind: DocumentKind = Field(sa_type=enum_type(DocumentKind))
+    required: bool = True
+    reason: str
+    effective_from: date

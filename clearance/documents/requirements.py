@@ -1,0 +1,97 @@
+"""Which documents goods need: rows of data by regime, HS prefix and preference claimed."""
+
+import csv
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlmodel import Session, col, select
+
+from clearance.documents.models import DocumentKind, RequiredDocument
+
+DATA_FILE = Path(__file__).parent / "data" / "required_documents.csv"
+ANY_REGIME = "any"
+
+
+@dataclass(frozen=True)
+class Requirement:
+    kind: DocumentKind
+    reason: str
+
+
+def _row(raw: dict[str, str]) -> RequiredDocument:
+    return RequiredDocument(
+        regime=raw["regime"],
+        hs_prefix=raw["hs_prefix"],
+        preference=raw["preference"],
+        document_kind=DocumentKind(raw["document_kind"]),
+        required=raw["required"].strip().lower() == "true",
+        reason=raw["reason"],
+        effective_from=date.fromisoformat(raw["effective_from"]),
+    )
+
+
+def shipped_rows() -> list[RequiredDocument]:
+    with DATA_FILE.open(encoding="utf-8", newline="") as handle:
+        return [_row(raw) for raw in csv.DictReader(handle)]
+
+
+def _identity(row: RequiredDocument) -> tuple[str, str, str, str]:
+    return (row.regime, row.hs_prefix, row.preference, row.document_kind.value)
+
+
+def load_required_documents(session: Session) -> int:
+    """Insert the shipped rows not stored yet (a supervisor's edits stay); returns how many."""
+    stored = {
+        (*_identity(row), row.effective_from)
+        for row in session.exec(select(RequiredDocument)).all()
+    }
+    added = 0
+    for row in shipped_rows():
+        if (*_identity(row), row.effective_from) not in stored:
+            session.add(row)
+            added += 1
+    session.flush()
+    return added
+
+
+def current_rows(*, session: Session, today: date) -> list[RequiredDocument]:
+    """The newest version of each requirement in effect today, withdrawn ones left out."""
+    rows = session.exec(
+        select(RequiredDocument)
+        .where(col(RequiredDocument.effective_from) <= today)
+        .order_by(col(RequiredDocument.effective_from), col(RequiredDocument.id))
+    ).all()
+    newest = {_identity(row): row for row in rows}
+    return [row for row in newest.values() if row.required]
+
+
+def _applies(
+    row: RequiredDocument, kind: str, hs_codes: Sequence[str], preferences: Iterable[str]
+) -> bool:
+    if row.regime not in {ANY_REGIME, kind}:
+        return False
+    if row.preference and row.preference not in preferences:
+        return False
+    return not row.hs_prefix or any(code.startswith(row.hs_prefix) for code in hs_codes)
+
+
+def required_kinds(
+    rows: Iterable[RequiredDocument],
+    *,
+    kind: str,
+    hs_codes: Sequence[str],
+    preferences: Iterable[str],
+) -> list[Requirement]:
+    """One requirement per document kind the goods need, each with every reason it is needed."""
+    wanted = set(preferences)
+    reasons: dict[DocumentKind, list[str]] = {}
+    for row in sorted(rows, key=lambda r: (r.document_kind.value, r.hs_prefix, r.preference)):
+        if _applies(row, kind, hs_codes, wanted):
+            reasons.setdefault(row.document_kind, []).append(row.reason)
+    order = list(DocumentKind)
+    return [
+        Requirement(kind=doc_kind, reason="; ".join(dict.fromkeys(texts)))
+        for doc_kind, texts in sorted(reasons.items(), key=lambda item: order.index(item[0]))
+    ]

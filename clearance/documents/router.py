@@ -1,0 +1,145 @@
+"""Document endpoints: upload, list with check results, download; and the requirements."""
+
+import re
+import uuid
+from collections.abc import Iterator
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from clearance.auth.models import RISK_READERS, Role
+from clearance.auth.service import Caller
+from clearance.declarations import service as declarations_service
+from clearance.declarations.models import Kind
+from clearance.declarations.schemas import HsCodeStr
+from clearance.deps import ClockDep, SessionDep, TraderDep, require
+from clearance.documents import requirements, service, upload, views
+from clearance.documents.schemas import DocumentList, DocumentOut, Requirements
+from clearance.documents.sniff import EXTENSIONS
+from clearance.documents.storage import get_storage, read_chunks
+from clearance.errors import PROBLEM_RESPONSES, PayloadTooLarge
+
+router = APIRouter(tags=["documents"], responses=PROBLEM_RESPONSES)
+
+DocumentReaderDep = Annotated[
+    Caller, Depends(require(Role.trader, Role.officer, Role.supervisor, Role.operator))
+]
+DownloaderDep = Annotated[Caller, Depends(require(Role.trader, Role.officer, Role.supervisor))]
+Preference = Literal["ACFTA_FORM_E", "ATIGA_FORM_D"]
+AnyRoleDep = Annotated[Caller, Depends(require(*Role))]
+
+UPLOAD_PATH = "/v1/declarations/{declaration_id}/documents"
+# Requests the app's body limit leaves alone: the upload streams under its own limits.
+UPLOAD_PATH_PATTERN = re.compile(r"/v1/declarations/[^/]+/documents")
+UPLOAD_OPENAPI = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file", "fields"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "fields": {
+                            "type": "string",
+                            "description": "JSON: kind, number, issuer, issued_on, expires_on "
+                            "and the structured fields of the kind",
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(UPLOAD_PATH, status_code=status.HTTP_201_CREATED, openapi_extra=UPLOAD_OPENAPI)
+async def upload_document(
+    declaration_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    caller: TraderDep,
+) -> DocumentOut:
+    """Attach a document: a file (PDF, JPEG, PNG, XML; 10 MB at most) and its fields."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > upload.MAX_FILE_BYTES + upload.ENVELOPE_BYTES:
+        raise PayloadTooLarge(f"files are limited to {upload.MAX_FILE_BYTES} bytes")
+    await run_in_threadpool(
+        service.open_for_upload, session=session, caller=caller, declaration_id=declaration_id
+    )
+    received = await upload.receive(
+        content_type=request.headers.get("content-type", ""),
+        chunks=request.stream(),
+        max_file_bytes=upload.MAX_FILE_BYTES,
+    )
+    with received.file:
+        document = await run_in_threadpool(
+            service.upload,
+            session=session,
+            clock=clock,
+            storage=get_storage(),
+            caller=caller,
+            declaration_id=declaration_id,
+            upload_in=received,
+        )
+    return views.document_out(document, findings=None)
+
+
+@router.get(UPLOAD_PATH)
+def list_documents(
+    declaration_id: uuid.UUID, session: SessionDep, caller: DocumentReaderDep
+) -> DocumentList:
+    """The declaration's documents and what is missing; check results for officers only."""
+    declaration = declarations_service.get(
+        session=session, caller=caller, declaration_id=declaration_id
+    )
+    report = service.check_declaration(session=session, declaration=declaration)
+    documents = service.list_for(session=session, declaration=declaration)
+    return views.document_list(documents, report, with_findings=caller.role in RISK_READERS)
+
+
+@router.get(UPLOAD_PATH + "/{document_id}/file")
+def download_document(
+    declaration_id: uuid.UUID, document_id: uuid.UUID, session: SessionDep, caller: DownloaderDep
+) -> StreamingResponse:
+    """The stored file, as uploaded, with the media type detected from its bytes."""
+    document = service.get(
+        session=session, caller=caller, declaration_id=declaration_id, document_id=document_id
+    )
+    handle = get_storage().open(document.storage_key)
+
+    def chunks() -> Iterator[bytes]:
+        with handle:
+            yield from read_chunks(handle)
+
+    filename = f"{document.id}.{EXTENSIONS.get(document.media_type, 'bin')}"
+    return StreamingResponse(
+        chunks(),
+        media_type=document.media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Content-Length": str(document.size_bytes),
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@router.get("/v1/requirements")
+def required_documents(
+    session: SessionDep,
+    clock: ClockDep,
+    _caller: AnyRoleDep,
+    kind: Kind,
+    hs: Annotated[list[HsCodeStr], Query(min_length=1, max_length=200)],
+    preference: Annotated[list[Preference] | None, Query(max_length=10)] = None,
+) -> Requirements:
+    """What a trader needs before lodging: `?kind=export&hs=09022010&preference=ACFTA_FORM_E`."""
+    rows = requirements.current_rows(session=session, today=clock.now().date())
+    needed = requirements.required_kinds(
+        rows, kind=kind.value, hs_codes=hs, preferences=preference or []
+    )
+    return views.requirements_out(kind.value, hs, preference or [], needed)

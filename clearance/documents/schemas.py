@@ -1,0 +1,173 @@
+"""What a trader sends with a file (one model per document kind) and what each role reads."""
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, TypeAdapter, ValidationInfo, field_validator
+
+from clearance.declarations.schemas import (
+    MAX_KG,
+    MAX_QUANTITY,
+    MAX_VALUE,
+    CountryCode,
+    CurrencyCode,
+    HsCodeStr,
+    Name,
+    ShortText,
+    StrictModel,
+    TaxCode,
+)
+from clearance.documents.models import DocumentKind
+
+Quantity = Annotated[Decimal, Field(gt=0, le=MAX_QUANTITY, decimal_places=3)]
+Kg = Annotated[Decimal, Field(gt=0, le=MAX_KG, decimal_places=3)]
+
+
+class DocumentFieldsBase(StrictModel):
+    """What every document carries; `issuer` is the issuing authority of a certificate."""
+
+    number: ShortText
+    issuer: Name | None = None
+    issued_on: date | None = None
+    expires_on: date | None = None
+
+    @field_validator("expires_on")
+    @classmethod
+    def _expires_after_issue(cls, expires_on: date | None, info: ValidationInfo) -> date | None:
+        issued_on = info.data.get("issued_on")
+        if expires_on is not None and issued_on is not None and expires_on < issued_on:
+            raise ValueError("expires_on must not be before issued_on")
+        return expires_on
+
+
+class InvoiceLine(StrictModel):
+    hs_code: HsCodeStr
+    quantity: Quantity
+    unit_price: Decimal = Field(gt=0, le=MAX_VALUE, decimal_places=4)
+
+
+class InvoiceIn(DocumentFieldsBase):
+    kind: Literal["invoice"]
+    issued_on: date  # the invoice date
+    seller: Name
+    buyer: Name
+    currency: CurrencyCode
+    total: Decimal = Field(gt=0, le=MAX_VALUE, decimal_places=2)
+    lines: list[InvoiceLine] = Field(min_length=1, max_length=200)
+
+
+class PackingListIn(DocumentFieldsBase):
+    kind: Literal["packing_list"]
+    packages: int = Field(gt=0, le=100000)
+    gross_kg: Kg
+    net_kg: Kg
+
+    @field_validator("net_kg")
+    @classmethod
+    def _net_agrees(cls, net_kg: Decimal, info: ValidationInfo) -> Decimal:
+        gross_kg = info.data.get("gross_kg")
+        if gross_kg is not None and net_kg > gross_kg:
+            raise ValueError("net_kg must not exceed gross_kg")
+        return net_kg
+
+
+class GoodsLine(StrictModel):
+    hs_code: HsCodeStr
+    quantity: Quantity
+
+
+class CertificateOfOriginIn(DocumentFieldsBase):
+    kind: Literal["co_form_e"]
+    issuer: Name  # the issuing authority
+    issued_on: date
+    exporter: Name
+    importer: Name
+    origin_country: CountryCode
+    origin_criterion: Annotated[str, Field(pattern=r"^(WO|PE|RVC ?[0-9]{2}%?|CTH|PSR|CC|CTSH)$")]
+    lines: list[GoodsLine] = Field(min_length=1, max_length=200)
+
+
+class CertificateIn(DocumentFieldsBase):
+    kind: Literal["phytosanitary", "quarantine"]
+    issuer: Name
+    issued_on: date
+    goods: list[GoodsLine] = Field(min_length=1, max_length=200)
+
+
+class LicenceIn(DocumentFieldsBase):
+    kind: Literal["licence"]
+    expires_on: date
+    holder_tax_code: TaxCode
+    hs_codes: list[Annotated[str, Field(pattern=r"^[0-9]{4,10}$")]] = Field(
+        min_length=1, max_length=50
+    )
+    quantity_allowed: Quantity
+    unit: Literal["kg", "u", "m", "m2", "m3", "l", "head", "pair", "set"] = "kg"
+
+
+class ContractIn(DocumentFieldsBase):
+    kind: Literal["contract"]
+    issued_on: date  # the date signed
+    parties: list[Name] = Field(min_length=2, max_length=10)
+
+
+DocumentFieldsIn = Annotated[
+    InvoiceIn | PackingListIn | CertificateOfOriginIn | CertificateIn | LicenceIn | ContractIn,
+    Field(discriminator="kind"),
+]
+DOCUMENT_FIELDS: TypeAdapter[DocumentFieldsIn] = TypeAdapter(DocumentFieldsIn)
+# Columns of their own; everything else a kind carries goes into the `fields` JSON.
+COMMON_FIELDS = frozenset({"kind", "number", "issuer", "issued_on", "expires_on"})
+
+
+class RequirementOut(BaseModel):
+    kind: DocumentKind
+    reason: str
+
+
+class FindingOut(BaseModel):
+    """A check's result: for officers, supervisors and operators only."""
+
+    check_id: str
+    severity: str
+    reason: str
+    document_id: uuid.UUID | None
+    document_kind: DocumentKind | None
+    risk_score: float
+    blocks_release: bool
+
+
+class DocumentOut(BaseModel):
+    id: uuid.UUID
+    kind: DocumentKind
+    number: str
+    issuer: str | None
+    issued_on: date | None
+    expires_on: date | None
+    fields: dict[str, Any]
+    media_type: str
+    size_bytes: int
+    sha256: str
+    declaration_version: int
+    uploaded_at: datetime
+    findings: list[FindingOut] | None = Field(
+        default=None, description="Check results; never present for traders."
+    )
+
+
+class DocumentList(BaseModel):
+    documents: list[DocumentOut]
+    complete: bool = Field(description="Every required document is uploaded and valid.")
+    missing: list[RequirementOut]
+    findings: list[FindingOut] | None = Field(
+        default=None, description="Findings not tied to one document; never for traders."
+    )
+
+
+class Requirements(BaseModel):
+    kind: str
+    hs_codes: list[str]
+    preferences: list[str]
+    required: list[RequirementOut]

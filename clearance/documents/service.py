@@ -1,0 +1,266 @@
+"""Documents: store uploads, list and fetch them, and check a declaration's papers."""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from pydantic import ValidationError
+from sqlmodel import Session, col, func, or_, select
+
+from clearance.auth.service import Caller
+from clearance.clock import Clock, get_clock
+from clearance.declarations import service as declarations_service
+from clearance.declarations import states
+from clearance.declarations.models import Declaration, DeclarationLine, State
+from clearance.documents import checks, requirements
+from clearance.documents.checks import CheckInput, DocumentFacts, Finding, OtherUse, number_key
+from clearance.documents.errors import DocumentNotFound, DocumentsClosed, TooManyDocuments
+from clearance.documents.models import Document, DocumentKind
+from clearance.documents.requirements import Requirement
+from clearance.documents.schemas import COMMON_FIELDS, DOCUMENT_FIELDS, DocumentFieldsIn
+from clearance.documents.storage import Storage, read_chunks
+from clearance.documents.upload import ReceivedUpload
+from clearance.errors import FieldError, InvalidInput
+from clearance.reference import service as reference_service
+
+MAX_DOCUMENTS_PER_DECLARATION = 30
+# Past these, a new paper changes nothing: the truck is gone or the case is closed.
+CLOSED_STATES = states.FINAL | {State.released}
+
+
+@dataclass(frozen=True)
+class DocumentReport:
+    complete: bool  # nothing blocks release: every required kind uploaded and in date
+    missing: list[Requirement]
+    findings: list[Finding]
+
+    def for_document(self, document_id: uuid.UUID) -> list[Finding]:
+        return [f for f in self.findings if f.document_id == document_id]
+
+
+def parse_fields(raw: bytes) -> DocumentFieldsIn:
+    """The `fields` part, validated by the model of its kind; errors name `fields.<field>`."""
+    try:
+        return DOCUMENT_FIELDS.validate_json(raw)
+    except ValidationError as exc:
+        errors = [
+            FieldError(
+                field=".".join(["fields", *(str(p) for p in e["loc"][1:] or e["loc"])]),
+                message=e["msg"],
+            )
+            for e in exc.errors()
+        ]
+        detail = "; ".join(f"{e.field}: {e.message}" for e in errors[:5])
+        raise InvalidInput(detail, errors=errors) from None
+
+
+def _count(session: Session, declaration_id: uuid.UUID) -> int:
+    return session.exec(
+        select(func.count()).select_from(Document).where(Document.declaration_id == declaration_id)
+    ).one()
+
+
+def _check_open(session: Session, declaration: Declaration) -> None:
+    if declaration.state in CLOSED_STATES:
+        raise DocumentsClosed(f"documents cannot be added to a {declaration.state} declaration")
+    if _count(session, declaration.id) >= MAX_DOCUMENTS_PER_DECLARATION:
+        raise TooManyDocuments(
+            f"a declaration holds at most {MAX_DOCUMENTS_PER_DECLARATION} documents"
+        )
+
+
+def open_for_upload(*, session: Session, caller: Caller, declaration_id: uuid.UUID) -> Declaration:
+    """Refuse before a byte of the file is read: not the caller's, closed, or full."""
+    declaration = declarations_service.get(
+        session=session, caller=caller, declaration_id=declaration_id
+    )
+    _check_open(session, declaration)
+    return declaration
+
+
+def upload(
+    *,
+    session: Session,
+    clock: Clock,
+    storage: Storage,
+    caller: Caller,
+    declaration_id: uuid.UUID,
+    upload_in: ReceivedUpload,
+) -> Document:
+    """Validate the fields, store the file and record it; on any refusal nothing is stored."""
+    fields_in = parse_fields(upload_in.fields)
+    # Locked now, not while the file streamed in: a slow upload must not stall screening.
+    declaration = declarations_service.get(
+        session=session, caller=caller, declaration_id=declaration_id, for_update=True
+    )
+    _check_open(session, declaration)
+    stored = storage.put(read_chunks(upload_in.file))
+    try:
+        document = Document(
+            declaration_id=declaration.id,
+            declaration_version=declaration.version,
+            trader_tax_code=declaration.trader_tax_code,
+            kind=DocumentKind(fields_in.kind),
+            number=fields_in.number,
+            number_key=number_key(fields_in.number),
+            issuer=fields_in.issuer,
+            issued_on=fields_in.issued_on,
+            expires_on=fields_in.expires_on,
+            fields=fields_in.model_dump(mode="json", exclude=set(COMMON_FIELDS)),
+            storage_key=stored.key,
+            sha256=stored.sha256,
+            size_bytes=stored.size,
+            media_type=upload_in.media_type,
+            uploaded_by=caller.actor,
+            uploaded_at=clock.now(),
+        )
+        session.add(document)
+        session.flush()
+    except BaseException:
+        storage.delete(stored.key)
+        raise
+    return document
+
+
+def list_for(*, session: Session, declaration: Declaration) -> list[Document]:
+    return list(
+        session.exec(
+            select(Document)
+            .where(Document.declaration_id == declaration.id)
+            .order_by(col(Document.uploaded_at), col(Document.id))
+        ).all()
+    )
+
+
+def get(
+    *, session: Session, caller: Caller, declaration_id: uuid.UUID, document_id: uuid.UUID
+) -> Document:
+    """A document of a declaration the caller may see; anything else is a 404."""
+    declarations_service.get(session=session, caller=caller, declaration_id=declaration_id)
+    document = session.get(Document, document_id)
+    if document is None or document.declaration_id != declaration_id:
+        raise DocumentNotFound(f"no document {document_id} on declaration {declaration_id}")
+    return document
+
+
+def _other_uses(
+    session: Session, declaration: Declaration, docs: Sequence[Document]
+) -> list[OtherUse]:
+    """Our documents whose number (same kind) or file appears on another live declaration."""
+    if not docs:
+        return []
+    keys = {(d.kind, d.number_key) for d in docs}
+    hashes = {d.sha256 for d in docs}
+    rows = session.exec(
+        select(Document, Declaration.trader_tax_code)
+        .join(Declaration, col(Declaration.id) == col(Document.declaration_id))
+        .where(
+            Document.declaration_id != declaration.id,
+            col(Declaration.state) != State.cancelled,
+            or_(
+                col(Document.sha256).in_(hashes), col(Document.number_key).in_({k for _, k in keys})
+            ),
+        )
+    ).all()
+    uses = []
+    for ours in docs:
+        for theirs, trader in rows:
+            same_number = (theirs.kind, theirs.number_key) == (ours.kind, ours.number_key)
+            same_file = theirs.sha256 == ours.sha256
+            if same_number or same_file:
+                uses.append(
+                    OtherUse(ours.id, ours.kind, ours.number, theirs.declaration_id, trader,
+                             same_number, same_file)
+                )  # fmt: skip
+    return list({(u.document_id, u.other_declaration_id): u for u in uses}.values())
+
+
+def _licence_used(
+    session: Session, declaration: Declaration, docs: Sequence[Document]
+) -> dict[str, Decimal]:
+    """Per licence: the quantity of covered goods on earlier live declarations attaching it."""
+    used: dict[str, Decimal] = {}
+    for licence in (d for d in docs if d.kind is DocumentKind.licence):
+        prefixes = [str(p) for p in licence.fields.get("hs_codes", [])]
+        earlier = session.exec(
+            select(Declaration)
+            .join(Document, col(Document.declaration_id) == col(Declaration.id))
+            .where(
+                Document.kind == DocumentKind.licence,
+                Document.number_key == licence.number_key,
+                Declaration.id != declaration.id,
+                col(Declaration.lodged_at) < declaration.lodged_at,
+                col(Declaration.state) != State.cancelled,
+            )
+            .distinct()
+        ).all()
+        total = Decimal(0)
+        for other in earlier:
+            lines = session.exec(
+                select(DeclarationLine).where(
+                    DeclarationLine.declaration_id == other.id,
+                    DeclarationLine.version == other.version,
+                )
+            ).all()
+            total += sum(
+                (ln.quantity for ln in lines if any(ln.hs_code.startswith(p) for p in prefixes)),
+                Decimal(0),
+            )
+        used[licence.number_key] = total
+    return used
+
+
+def check_declaration(*, session: Session, declaration: Declaration) -> DocumentReport:
+    """Run every document check on the declaration's current version."""
+    today = get_clock().now().date()
+    body = declarations_service.body(session=session, declaration=declaration)
+    reference = reference_service.snapshot(session=session, today=today)
+    needed = requirements.required_kinds(
+        requirements.current_rows(session=session, today=today),
+        kind=body.kind.value,
+        hs_codes=[line.hs_code for line in body.lines],
+        preferences={line.preference for line in body.lines if line.preference},
+    )
+    docs = list_for(session=session, declaration=declaration)
+    facts = CheckInput(
+        body=body,
+        trader_tax_code=declaration.trader_tax_code,
+        on=declaration.arrived_at.date() if declaration.arrived_at else today,
+        arrived=declaration.arrived_at is not None,
+        weighbridge_kg=declaration.arrival_weight_kg,
+        documents=[
+            DocumentFacts(d.id, d.kind, d.number, d.issued_on, d.expires_on, d.fields, d.sha256)
+            for d in docs
+        ],
+        requirements=needed,
+        to_usd=reference.to_usd,
+        other_uses=_other_uses(session, declaration, docs),
+        licence_used=_licence_used(session, declaration, docs),
+    )
+    findings = checks.run_checks(facts)
+    missing_kinds = {f.document_kind for f in findings if f.check_id == "DOC-MISSING"}
+    return DocumentReport(
+        complete=not any(f.blocks_release for f in findings),
+        missing=[req for req in needed if req.kind in missing_kinds],
+        findings=findings,
+    )
+
+
+def document_findings_for_risk(report: DocumentReport) -> list[Finding]:
+    """Findings the risk engine reads as signals: reuse and inconsistency, not completeness."""
+    return [f for f in report.findings if f.risk_score > 0]
+
+
+def release_gate(session: Session, declaration: Declaration) -> str | None:
+    """The release gate (DESIGN §2): open when every required document is uploaded and valid."""
+    report = check_declaration(session=session, declaration=declaration)
+    if report.complete:
+        return None
+    blocking = [f for f in report.findings if f.blocks_release]
+    kinds = dict.fromkeys(
+        checks.LABELS[f.document_kind] + (" (expired)" if f.check_id == "DOC-EXPIRED" else "")
+        for f in blocking
+        if f.document_kind is not None
+    )
+    return "required documents: " + ", ".join(kinds)

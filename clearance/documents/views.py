@@ -1,0 +1,76 @@
+"""Documents as each role may read them: traders see what is missing, never the findings."""
+
+from collections.abc import Sequence
+
+from clearance.documents.checks import Finding
+from clearance.documents.models import Document
+from clearance.documents.requirements import Requirement
+from clearance.documents.schemas import (
+    DocumentList,
+    DocumentOut,
+    FindingOut,
+    RequirementOut,
+    Requirements,
+)
+from clearance.documents.service import DocumentReport
+
+
+def finding_out(finding: Finding) -> FindingOut:
+    return FindingOut(
+        check_id=finding.check_id,
+        severity=finding.severity,
+        reason=finding.reason,
+        document_id=finding.document_id,
+        document_kind=finding.document_kind,
+        risk_score=finding.risk_score,
+        blocks_release=finding.blocks_release,
+    )
+
+
+def document_out(document: Document, *, findings: Sequence[Finding] | None) -> DocumentOut:
+    return DocumentOut(
+        id=document.id,
+        kind=document.kind,
+        number=document.number,
+        issuer=document.issuer,
+        issued_on=document.issued_on,
+        expires_on=document.expires_on,
+        fields=document.fields,
+        media_type=document.media_type,
+        size_bytes=document.size_bytes,
+        sha256=document.sha256,
+        declaration_version=document.declaration_version,
+        uploaded_at=document.uploaded_at,
+        findings=None if findings is None else [finding_out(f) for f in findings],
+    )
+
+
+def requirement_out(requirement: Requirement) -> RequirementOut:
+    return RequirementOut(kind=requirement.kind, reason=requirement.reason)
+
+
+def document_list(
+    documents: Sequence[Document], report: DocumentReport, *, with_findings: bool
+) -> DocumentList:
+    return DocumentList(
+        documents=[
+            document_out(d, findings=report.for_document(d.id) if with_findings else None)
+            for d in documents
+        ],
+        complete=report.complete,
+        missing=[requirement_out(r) for r in report.missing],
+        findings=[finding_out(f) for f in report.findings if f.document_id is None]
+        if with_findings
+        else None,
+    )
+
+
+def requirements_out(
+    kind: str, hs_codes: Sequence[str], preferences: Sequence[str], needed: Sequence[Requirement]
+) -> Requirements:
+    return Requirements(
+        kind=kind,
+        hs_codes=list(hs_codes),
+        preferences=list(preferences),
+        required=[requirement_out(r) for r in needed],
+    )
