@@ -7,9 +7,10 @@ from clearance import db, metrics, wiring
 from clearance.declarations.router import router as declarations_router
 from clearance.documents.router import UPLOAD_PATH_PATTERN
 from clearance.documents.router import router as documents_router
-from clearance.errors import install_handlers
+from clearance.errors import ServiceUnavailable, install_handlers
 from clearance.metrics.router import router as metrics_router
 from clearance.middleware import BodyLimitMiddleware, MetricsMiddleware
+from clearance.migrations import at_head
 from clearance.queues import get_redis
 from clearance.reports.router import router as reports_router
 from clearance.reports.service import CHANNELS, release_target
@@ -50,8 +51,14 @@ def create_app() -> FastAPI:
 
     @app.get("/readyz", tags=["operations"], include_in_schema=False)
     def readyz() -> dict[str, str]:
+        """Database and Redis reachable, and the schema migrated to what this code expects."""
         with db.new_session() as session:
-            session.connection().execute(text("SELECT 1"))
+            connection = session.connection()
+            connection.execute(text("SELECT 1"))
+            if not at_head(connection):
+                raise ServiceUnavailable(
+                    "the database schema is not at head: run `clearance migrate`"
+                )
         get_redis().ping()
         return {"status": "ready"}
 

@@ -1,14 +1,17 @@
 """The embedded default: the same pipeline on SQLite, through a real RQ worker."""
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
+from alembic import command
 from fastapi.testclient import TestClient
 from redis import Redis
 
 from clearance.auth.models import Role
 from clearance.embedded import create_keys
 from clearance.main import create_app
+from clearance.migrations import alembic_config
 from tests.conftest import TRADER_TAX_CODE
 from tests.factories import declaration
 from tests.helpers import arrive, claim, decide, lodge, read
@@ -47,3 +50,17 @@ def test_lodge_screen_review_and_release_on_sqlite(
     detail = read(sqlite_client, trader, declaration_id)
     assert detail["state"] == "released"
     assert detail["released_at"].endswith("Z")
+
+
+def test_readyz_refuses_a_database_behind_the_code(
+    tmp_path: Path, configure: Callable[..., None], redis: Redis
+) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    command.upgrade(alembic_config(url), "0001")
+    configure(database_url=url)
+    with TestClient(create_app(), raise_server_exceptions=False) as client:
+        stale = client.get("/readyz")
+        assert stale.status_code == 503
+        assert "clearance migrate" in stale.json()["detail"]
+        command.upgrade(alembic_config(url), "head")
+        assert client.get("/readyz").status_code == 200

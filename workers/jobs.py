@@ -23,12 +23,14 @@ def _measured(job: str) -> Iterator[Callable[[str], None]]:
     def set_outcome(value: str) -> None:
         outcome[0] = value
 
+    metrics.JOBS_IN_FLIGHT.labels(job).inc()
     try:
         yield set_outcome
     except Exception:
         outcome[0] = "failed"
         raise
     finally:
+        metrics.JOBS_IN_FLIGHT.labels(job).dec()
         metrics.JOBS.labels(job, outcome[0]).inc()
         metrics.JOB_DURATION.labels(job).observe(time.perf_counter() - started)
 

@@ -2,6 +2,7 @@
 
 from sqlmodel import Session
 
+from clearance import metrics
 from clearance.clock import Clock
 from clearance.declarations.errors import InvalidTransition
 from clearance.declarations.models import Declaration, DeclarationEvent, State
@@ -78,6 +79,13 @@ def transition(
     """Move the declaration and record the event; an illegal move raises a 409."""
     from_state = None if new else declaration.state
     check(state=from_state, to=to, actor_kind=actor_kind)
+    if from_state is not None and from_state != to:
+        metrics.observe_stage(
+            stage=from_state,
+            channel=declaration.channel,
+            entered_at=declaration.state_since,
+            left_at=clock.now(),
+        )
     if declaration.state != to or new:
         declaration.state_since = clock.now()
     declaration.state = to

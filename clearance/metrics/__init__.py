@@ -49,7 +49,16 @@ ARRIVAL_TO_RELEASE = Histogram(
     ["channel"],
     buckets=CLEARANCE_BUCKETS,
 )
+STAGE_SECONDS = Histogram(
+    "clearance_stage_seconds",
+    "Time a declaration spent in a state (a TRS stage), observed when it leaves it.",
+    ["stage", "channel"],
+    buckets=CLEARANCE_BUCKETS,
+)
 JOBS = Counter("clearance_jobs_total", "Worker jobs run.", ["job", "outcome"])
+JOBS_IN_FLIGHT = Gauge(
+    "clearance_jobs_in_flight", "Worker jobs running now.", ["job"], multiprocess_mode="livesum"
+)
 JOB_DURATION = Histogram(
     "clearance_job_duration_seconds", "Worker job run time.", ["job"], buckets=REQUEST_BUCKETS
 )
@@ -87,6 +96,14 @@ def export_target(*, baseline_seconds: dict[str, float], target_seconds: dict[st
 
 def _label(channel: object) -> str:
     return str(getattr(channel, "value", channel) or "none")
+
+
+def observe_stage(
+    *, stage: object, channel: object, entered_at: datetime, left_at: datetime
+) -> None:
+    STAGE_SECONDS.labels(_label(stage), _label(channel)).observe(
+        max((left_at - entered_at).total_seconds(), 0.0)
+    )
 
 
 def observe_channel(*, channel: object, lodged_at: datetime, assessed_at: datetime) -> None:

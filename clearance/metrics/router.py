@@ -10,8 +10,10 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from clearance import db
+from clearance.clock import get_clock
 from clearance.declarations.models import Channel, Declaration, State
 from clearance.queues import get_redis, screening_queue
+from clearance.review import service as review_service
 
 router = APIRouter(tags=["operations"])
 
@@ -45,10 +47,26 @@ class LiveGauges(Collector):
                 )
                 .group_by(col(Declaration.state))
             ).all()
+            stats = review_service.lane_stats(session=session, clock=get_clock())
         counts = {str(state): n for state, n in rows}
         for state in ("assessed", "document_check", "inspection", "held"):
             lanes.add_metric([state], float(counts.get(state, 0)))
         yield lanes
+        overdue = GaugeMetricFamily(
+            "clearance_review_overdue_items",
+            "Declarations in a lane past their legal clock (Customs Law art. 23).",
+            labels=["lane"],
+        )
+        oldest = GaugeMetricFamily(
+            "clearance_review_oldest_waiting_seconds",
+            "How long the longest-waiting declaration of a lane has waited.",
+            labels=["lane"],
+        )
+        for lane in stats:
+            overdue.add_metric([lane.lane.value], float(lane.overdue))
+            oldest.add_metric([lane.lane.value], lane.oldest_waiting_seconds)
+        yield overdue
+        yield oldest
 
 
 def scrape_registry() -> CollectorRegistry:

@@ -1,9 +1,13 @@
 """Schema migrations, run with `clearance migrate`."""
 
+from functools import lru_cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection
 
 HERE = Path(__file__).parent
 
@@ -13,6 +17,16 @@ def alembic_config(url: str) -> Config:
     config.set_main_option("script_location", str(HERE))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
+
+
+@lru_cache
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def at_head(connection: Connection) -> bool:
+    """Whether the database's schema is the one this code was written for."""
+    return MigrationContext.configure(connection).get_current_revision() == head_revision()
 
 
 def upgrade(url: str) -> None:

@@ -1,9 +1,10 @@
 """Review queues: what officers work next, leases that keep two officers off one item."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, case, delete, or_
+from sqlalchemy import ColumnElement, and_, case, delete, func, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -26,6 +27,33 @@ LANE_STATES: dict[Lane, tuple[State, ...]] = {
     Lane.held: (State.held,),
 }
 CLAIMABLE = (Lane.document_check, Lane.inspection)
+
+
+@dataclass(frozen=True)
+class LaneStats:
+    lane: Lane
+    waiting: int
+    overdue: int
+    oldest_waiting_seconds: float
+
+
+def lane_stats(*, session: Session, clock: Clock) -> list[LaneStats]:
+    """How many wait in each lane, how many are past their legal clock, the longest wait."""
+    now = clock.now()
+    overdue = func.sum(case((col(Declaration.due_at) < now, 1), else_=0))
+    rows = session.exec(
+        select(Declaration.state, func.count(), overdue, func.min(Declaration.state_since))
+        .where(_in_lanes(tuple(Lane)))
+        .group_by(col(Declaration.state))
+    ).all()
+    totals = {lane: [0, 0, 0.0] for lane in Lane}
+    for state, count, late, since in rows:
+        figures = totals[_lane_of(State(state))]
+        figures[0] += count
+        figures[1] += int(late or 0)
+        if since is not None:
+            figures[2] = max(figures[2], (now - since).total_seconds())
+    return [LaneStats(lane, int(w), int(o), float(a)) for lane, (w, o, a) in totals.items()]
 
 
 class LeaseRequired(Conflict):

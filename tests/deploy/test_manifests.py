@@ -20,7 +20,13 @@ DEPLOY = Path(__file__).parents[2] / "deploy"
 K8S = DEPLOY / "k8s"
 DASHBOARD = DEPLOY / "grafana" / "dashboards" / "clearance.json"
 # Read at scrape time by clearance/metrics/router.py rather than declared in the module.
-LIVE_GAUGES = {"clearance_queue_depth", "clearance_review_items"}
+# tests/metrics checks that a real scrape holds each of them.
+LIVE_GAUGES = {
+    "clearance_queue_depth",
+    "clearance_review_items",
+    "clearance_review_overdue_items",
+    "clearance_review_oldest_waiting_seconds",
+}
 # The target gauges the settings export (issue 7 point 3), once wired.
 TARGET_GAUGE = "clearance_target_seconds"
 
