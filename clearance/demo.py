@@ -1,12 +1,13 @@
 """Realistic Ma Lù Thàng traffic: declarations a trader would lodge, and a loop that lodges them."""
 
 import csv
+import json
 import random
 import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
@@ -25,6 +26,7 @@ MAX_TRUCK_KG = 30_000
 DISHONEST_SHARE = 0.15
 PROHIBITED_SHARE = 0.01
 MISSING_PHYTO_SHARE = 0.10
+LATE_DOCUMENT_SHARE = 0.10  # declarations that upload one required paper with the arrival
 ARRIVAL_LAG = 3  # lodgements between a truck's lodgement and its arrival at the weighbridge
 STATUS_CHECKS_PER_ROUND = 5
 MAX_STATUS_CHECKS = 60
@@ -286,6 +288,7 @@ DEMO_TRADERS: list[tuple[str, str]] = [
 ]
 
 _issued_ucrs: set[str] = set()
+_issued_stamps: set[str] = set()
 
 
 def _rows(name: str) -> Iterator[dict[str, str]]:
@@ -454,6 +457,15 @@ def _truck(rng: random.Random, kind: str, now: datetime) -> dict[str, Any]:
     return truck
 
 
+def _stamp(rng: random.Random, today: date) -> str:
+    """A day's paper serial, never twice: a certificate number seen twice is reuse."""
+    while True:
+        stamp = f"{today:%y%m%d}{_digits(rng, 4)}"
+        if stamp not in _issued_stamps:
+            _issued_stamps.add(stamp)
+            return stamp
+
+
 def _ucr(rng: random.Random, today: date) -> str:
     while True:
         ucr = f"MLT-{today:%Y%m%d}-{_digits(rng, 6)}"
@@ -572,22 +584,29 @@ def _document(
     return doc
 
 
+def _lifting(kind: str, code: str) -> dict[str, set[str]]:
+    """Document kind -> the HS prefixes it lifts on this line: phytosanitary for plants,
+    quarantine for animals, and whatever the restrictions name."""
+    chapter = reference().tariff[code].chapter
+    needed: dict[str, set[str]] = {}
+    if "01" <= chapter <= "05":
+        needed.setdefault("quarantine", set()).add(chapter)
+    if "06" <= chapter <= "14":
+        needed.setdefault("phytosanitary", set()).add(chapter)
+    for r in reference().restrictions:
+        if (
+            r.kind == "restricted"
+            and code.startswith(r.hs_prefix)
+            and r.regime in {"any", kind}
+            and r.licence in LICENCE_DOCUMENTS
+        ):
+            needed.setdefault(LICENCE_DOCUMENTS[r.licence], set()).add(r.hs_prefix)
+    return needed
+
+
 def _needed_licences(kind: str, codes: list[str]) -> set[str]:
     """Document kinds that lift the restrictions on these lines, phytosanitary for plants."""
-    ref = reference()
-    needed: set[str] = set()
-    for code in codes:
-        if "06" <= ref.tariff[code].chapter <= "14":
-            needed.add("phytosanitary")
-        for r in ref.restrictions:
-            if (
-                r.kind == "restricted"
-                and code.startswith(r.hs_prefix)
-                and r.regime in {"any", kind}
-                and r.licence in LICENCE_DOCUMENTS
-            ):
-                needed.add(LICENCE_DOCUMENTS[r.licence])
-    return needed
+    return {doc_kind for code in codes for doc_kind in _lifting(kind, code)}
 
 
 def make_declaration(
@@ -666,7 +685,7 @@ def make_declaration(
     total = sum((Decimal(line["customs_value"]) for line in lines), Decimal(0))
     gross = sum((c.gross_kg for c in cargo), Decimal(0))
     net = sum((c.net_kg for c in cargo), Decimal(0))
-    stamp = f"{today:%y%m%d}{_digits(rng, 4)}"
+    stamp = _stamp(rng, today)
     invoiced = today - timedelta(days=rng.randint(0, 5))
     documents = [
         _document("invoice", f"INV-{stamp}", seller, invoiced, total=float(total),
@@ -709,6 +728,169 @@ def make_declaration(
     }
 
 
+def _decimal_text(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def _unit_price(value: Decimal, quantity: Decimal) -> str:
+    """Price per unit to the invoice's four decimals, never zero."""
+    price = (value / quantity).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    return _decimal_text(max(price, Decimal("0.0001")))
+
+
+def _goods_of(code: str, origin: str) -> Goods | None:
+    for goods in CATALOGUE:
+        if code in _codes(goods, origin):
+            return goods
+    return None
+
+
+def _invoiced_value(line: dict[str, Any], rng: random.Random) -> Decimal:
+    """What the seller really invoiced for a line: its customs value, unless that value was
+    undervalued, when the real invoice shows the price the goods fetch."""
+    ref = reference()
+    value = Decimal(line["customs_value"])
+    to_currency = {"CNY": ref.cny_per_usd, "USD": Decimal(1)}.get(line["currency"])
+    if to_currency is None:
+        return value
+    code, origin, unit = line["hs_code"], line["origin"], line["unit"]
+    quantity, net_kg = Decimal(line["quantity"]), Decimal(line["net_kg"])
+    basis = net_kg if unit == "kg" else quantity
+    band = ref.band(code, origin)
+    goods = _goods_of(code, origin)
+    if band is not None:
+        undervalued = value / to_currency / basis < band.p10 * Decimal("0.9")
+    else:
+        low = goods.usd_per_kg[0] if goods else 0.5
+        undervalued = value / to_currency / net_kg < Decimal(str(low)) * Decimal("0.9")
+    if not undervalued:
+        return value
+    gross_kg = Decimal(line["gross_kg"])
+    cargo = _Cargo(code, goods, line["description"], unit, quantity, net_kg, gross_kg, 0)
+    real = _unit_value_usd(rng, band, cargo, honest=True)
+    return max(_money(real * basis * to_currency), value)
+
+
+def _covered(body: dict[str, Any], doc_kind: str) -> tuple[list[dict[str, Any]], set[str]]:
+    """The lines a certificate or licence covers, and the HS prefixes it names."""
+    lines, prefixes = [], set()
+    for line in body["lines"]:
+        lifted = _lifting(body["kind"], line["hs_code"]).get(doc_kind)
+        if lifted:
+            lines.append(line)
+            prefixes |= lifted
+    return (lines, prefixes) if lines else (list(body["lines"]), set())
+
+
+def _upload_fields(body: dict[str, Any], ref: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """The `fields` part of one upload: the paper the body refers to, as its issuer wrote it."""
+    kind, lines = ref["kind"], body["lines"]
+    ours, theirs = body["trader"]["name"], body["counterparty"]["name"]
+    seller, buyer = (ours, theirs) if body["kind"] == "export" else (theirs, ours)
+    given = ref.get("fields", {})
+    fields: dict[str, Any] = {"kind": kind, "number": ref["number"]}
+    fields |= {k: ref[k] for k in ("issuer", "issued_on", "expires_on") if ref.get(k)}
+    if kind == "invoice":
+        values = [_invoiced_value(line, rng) for line in lines]
+        fields |= {
+            "seller": seller,
+            "buyer": buyer,
+            "currency": lines[0]["currency"],
+            "total": str(sum(values, Decimal(0))),
+            "lines": [
+                {
+                    "hs_code": line["hs_code"],
+                    "quantity": line["quantity"],
+                    "unit_price": _unit_price(value, Decimal(line["quantity"])),
+                }
+                for line, value in zip(lines, values, strict=True)
+            ],
+        }
+    elif kind == "packing_list":
+        gross = sum((Decimal(line["gross_kg"]) for line in lines), Decimal(0))
+        net = sum((Decimal(line["net_kg"]) for line in lines), Decimal(0))
+        packages = given.get("packages")
+        fields |= {
+            "packages": packages if isinstance(packages, int) and packages > 0 else len(lines),
+            "gross_kg": _decimal_text(gross),
+            "net_kg": _decimal_text(net),
+        }
+    elif kind == "contract":
+        fields["parties"] = [seller, buyer]
+    elif kind == "co_form_e":
+        claimed = [line for line in lines if line.get("preference") == "ACFTA_FORM_E"] or lines
+        exporter, importer = (theirs, ours) if body["kind"] == "import" else (ours, theirs)
+        fields |= {
+            "exporter": exporter,
+            "importer": importer,
+            "origin_country": claimed[0]["origin"],
+            "origin_criterion": str(given.get("origin_criterion") or "WO"),
+            "lines": [{"hs_code": ln["hs_code"], "quantity": ln["quantity"]} for ln in claimed],
+        }
+    elif kind in {"phytosanitary", "quarantine"}:
+        covered, _ = _covered(body, kind)
+        goods = [{"hs_code": ln["hs_code"], "quantity": ln["quantity"]} for ln in covered]
+        fields["goods"] = goods
+    elif kind == "licence":
+        covered, prefixes = _covered(body, kind)
+        quantity = sum((Decimal(line["quantity"]) for line in covered), Decimal(0))
+        allowed = quantity * Decimal(rng.choice((2, 3, 5, 10)))
+        fields |= {
+            "holder_tax_code": body["trader"]["tax_code"],
+            "hs_codes": sorted(prefixes or {line["hs_code"] for line in covered}),
+            "quantity_allowed": _decimal_text(min(allowed, Decimal("10000000"))),
+            "unit": covered[0]["unit"],
+        }
+        if "expires_on" not in fields:
+            issued = date.fromisoformat(fields.get("issued_on") or date.today().isoformat())
+            fields["expires_on"] = (issued + timedelta(days=180)).isoformat()
+    return fields
+
+
+def _pdf(title: str, rng: random.Random) -> bytes:
+    """A small one-page PDF naming the paper; a random serial keeps every file distinct."""
+    text = f"{title} #{rng.getrandbits(64):016x}".encode("ascii", "replace")
+    text = text.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+    stream = b"BT /F1 12 Tf 72 770 Td (" + text + b") Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, obj in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + obj + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\n" % (len(objects) + 1)
+    out += b"startxref\n%d\n%%%%EOF\n" % xref
+    return bytes(out)
+
+
+def document_uploads(
+    body: dict[str, Any], rng: random.Random
+) -> list[tuple[dict[str, Any], bytes]]:
+    """The (fields, file) of every paper the declaration refers to, ready to upload.
+
+    The fields agree with the declaration (the document checks find nothing on an honest one),
+    except that an undervalued declaration comes with the real invoice: its total is what
+    the goods were sold for, not the value declared.
+    """
+    return [
+        (
+            _upload_fields(body, ref, rng),
+            _pdf(f"{body['ucr']} {ref['kind']} {ref['number']}", rng),
+        )
+        for ref in body.get("documents", [])
+    ]
+
+
 @dataclass
 class _Lodged:
     """A truck the demo lodged and still follows."""
@@ -718,6 +900,7 @@ class _Lodged:
     key: str
     gross_kg: Decimal
     attempts: int = 0
+    late: list[tuple[dict[str, Any], bytes]] = field(default_factory=list)  # with the arrival
 
 
 def _bearer(key: str) -> dict[str, str]:
@@ -760,6 +943,41 @@ def _lodge(
         return None
     gross = sum((Decimal(line["gross_kg"]) for line in body["lines"]), Decimal(0))
     return _Lodged(declaration_id, body["ucr"], key, gross)
+
+
+def _upload(
+    client: httpx.Client, truck: _Lodged, fields: dict[str, Any], data: bytes,
+    log: Callable[[str], None], note: str = "",
+) -> bool:  # fmt: skip
+    """Upload one paper of the truck's declaration as its trader; whether it was stored."""
+    what = f"uploaded {fields['kind']} {fields['number']} for {truck.ucr}{note}"
+    try:
+        response = client.post(
+            f"/v1/declarations/{truck.id}/documents",
+            files={"file": ("scan.pdf", data, "application/pdf")},
+            data={"fields": json.dumps(fields, ensure_ascii=False)},
+            headers=_bearer(truck.key),
+        )
+    except httpx.HTTPError as exc:
+        log(f"{what} failed: {type(exc).__name__}: {exc}")
+        return False
+    if not response.is_success:
+        log(f"{what} -> {response.status_code} {' '.join(response.text.split())[:160]}")
+        return False
+    log(f"{what} -> {response.status_code}")
+    return True
+
+
+def _upload_papers(
+    client: httpx.Client, truck: _Lodged, body: dict[str, Any], rng: random.Random,
+    log: Callable[[str], None],
+) -> None:  # fmt: skip
+    """Upload the declaration's papers now, keeping one back for the arrival now and then."""
+    uploads = document_uploads(body, rng)
+    if uploads and rng.random() < LATE_DOCUMENT_SHARE:
+        truck.late.append(uploads.pop(rng.randrange(len(uploads))))
+    for fields, data in uploads:
+        _upload(client, truck, fields, data, log)
 
 
 def _arrive(
@@ -844,10 +1062,15 @@ def run_demo(
                 )
                 truck = _lodge(client, body, key, log)
                 if truck is not None:
+                    _upload_papers(client, truck, body, rng, log)
                     lodged.append(truck)
                 if len(lodged) > ARRIVAL_LAG:
                     waiting = lodged.popleft()
-                    if _arrive(client, waiting, gate_key, rng, log):
+                    arrived_now = _arrive(client, waiting, gate_key, rng, log)
+                    for fields, data in waiting.late:
+                        _upload(client, waiting, fields, data, log, " (late)")
+                    waiting.late.clear()
+                    if arrived_now:
                         waiting.attempts = 0
                         arrived.append(waiting)
                     else:

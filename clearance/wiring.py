@@ -3,8 +3,10 @@
 from sqlmodel import Session
 
 from clearance.clock import Clock
+from clearance.declarations import release
 from clearance.declarations import service as declarations_service
 from clearance.declarations.models import Declaration
+from clearance.documents import service as documents_service
 from clearance.risk import service as risk_service
 from clearance.settings import get_settings
 
@@ -15,6 +17,13 @@ def _weighbridge(session: Session, clock: Clock, declaration: Declaration) -> No
     )
 
 
+def _documents_uploaded(session: Session, clock: Clock, declaration: Declaration) -> None:
+    risk_service.documents_uploaded(session=session, clock=clock, declaration=declaration)
+
+
 def install() -> None:
     """Register every domain's hooks; registering twice replaces, never duplicates."""
     declarations_service.register_arrival_check("risk.weighbridge", _weighbridge)
+    documents_service.register_upload_hook("risk.documents", _documents_uploaded)
+    # Released only with the required documents uploaded and valid (DESIGN §2).
+    release.register_gate("documents", documents_service.release_gate)

@@ -9,6 +9,7 @@ arrival recorded at once, so a green release waits on screening, not on this scr
 import argparse
 import asyncio
 import itertools
+import json
 import math
 import random
 import secrets
@@ -24,7 +25,7 @@ from typing import Any
 
 import httpx
 
-from clearance.demo import DISHONEST_SHARE, make_declaration
+from clearance.demo import DISHONEST_SHARE, document_uploads, make_declaration
 from loadtests.api_keys import KeySetupError, TraderKey, gate_key, trader_keys
 
 # Waiting for an officer: screening is over, and nothing more happens on its own.
@@ -94,6 +95,16 @@ async def _lodge_and_arrive(
         failures[f"lodge {response.status_code}: {response.text[:120]}"] += 1
         return 1
     item.declaration_id = str(response.json()["id"])
+    # The papers, as a trader uploads them right after lodging: release waits for them.
+    for fields, data in document_uploads(item.body, random.Random(item.body["ucr"])):
+        response = await client.post(
+            f"/v1/declarations/{item.declaration_id}/documents",
+            files={"file": ("scan.pdf", data, "application/pdf")},
+            data={"fields": json.dumps(fields)},
+            headers=_bearer(item.trader.key),
+        )
+        if response.status_code != 201:
+            failures[f"upload {response.status_code}: {response.text[:120]}"] += 1
     gross = sum((Decimal(line["gross_kg"]) for line in item.body["lines"]), Decimal(0))
     response = await client.post(
         f"/v1/declarations/{item.declaration_id}/arrival",
@@ -102,7 +113,7 @@ async def _lodge_and_arrive(
     )
     if response.status_code != 200:
         failures[f"arrival {response.status_code}: {response.text[:120]}"] += 1
-    return 2
+    return 2 + len(item.body.get("documents", []))
 
 
 async def intake(

@@ -7,6 +7,7 @@ drives 60 declarations through the three channels with realistic waits.
 """
 
 import argparse
+import json
 import os
 import random
 import tempfile
@@ -18,7 +19,7 @@ from rq import SimpleWorker
 
 from clearance.auth.models import Role
 from clearance.clock import FrozenClock, set_clock
-from clearance.demo import DEMO_TRADERS, make_declaration
+from clearance.demo import DEMO_TRADERS, document_uploads, make_declaration
 from clearance.embedded import create_keys, start_redis
 from clearance.migrations import migrate
 from clearance.queues import get_redis, screening_queue
@@ -44,6 +45,11 @@ def drive(client: TestClient, clock: FrozenClock, rng: random.Random, count: int
         if response.status_code != 202:
             continue
         declaration_id = response.json()["id"]
+        for fields, data in document_uploads(body, rng):
+            client.post(f"/v1/declarations/{declaration_id}/documents",
+                        files={"file": ("scan.pdf", data, "application/pdf")},
+                        data={"fields": json.dumps(fields)},
+                        headers={"Authorization": f"Bearer {trader_keys[tax_code]}"})  # fmt: skip
         clock.advance(timedelta(seconds=rng.uniform(5, 40)))
         SimpleWorker([screening_queue()], connection=get_redis()).work(burst=True)
         clock.advance(timedelta(minutes=rng.uniform(20, 180)))  # the truck drives to the gate

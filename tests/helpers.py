@@ -1,5 +1,6 @@
 """Small steps every pipeline test takes, spoken as the API's users would."""
 
+from decimal import Decimal
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -8,12 +9,67 @@ from tests.conftest import auth
 from tests.factories import declaration
 
 
-def lodge(client: TestClient, key: str, body: dict[str, Any] | None = None, **headers: str) -> str:
-    response = client.post(
-        "/v1/declarations", json=body or declaration(), headers={**auth(key), **headers}
-    )
+def required_documents(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """Upload fields for every document the body's goods need, consistent with the body."""
+    from tests.documents import helpers as documents
+
+    lines = body["lines"]
+    total = sum(Decimal(line["customs_value"]) for line in lines)
+    gross = sum(Decimal(line["gross_kg"]) for line in lines)
+    net = sum(Decimal(line["net_kg"]) for line in lines)
+    seller, buyer = body["counterparty"]["name"], body["trader"]["name"]
+    if body["kind"] == "export":
+        seller, buyer = buyer, seller
+    items = [{"hs_code": line["hs_code"], "quantity": line["quantity"]} for line in lines]
+    prices = [
+        {**item, "unit_price": str(Decimal(line["customs_value"]) / Decimal(line["quantity"]))}
+        for item, line in zip(items, lines, strict=True)
+    ]
+    needed = [
+        documents.invoice(
+            total=f"{total:.2f}", currency=lines[0]["currency"], seller=seller, buyer=buyer,
+            lines=prices,
+        ),
+        documents.packing_list(gross=str(gross), net=str(net)),
+        documents.contract(parties=[body["trader"]["name"], body["counterparty"]["name"]]),
+    ]  # fmt: skip
+    if any(line.get("preference") == "ACFTA_FORM_E" for line in lines):
+        needed.append(
+            documents.co_form_e(
+                exporter=seller, importer=buyer, lines=items, origin_country=lines[0]["origin"]
+            )
+        )
+    plants = [item for item in items if "06" <= item["hs_code"][:2] <= "14"]
+    if plants:
+        needed.append(documents.phytosanitary(goods=plants))
+    return needed
+
+
+def upload_documents(
+    client: TestClient, key: str, declaration_id: str, body: dict[str, Any]
+) -> None:
+    from tests.documents.helpers import uploaded
+
+    for fields in required_documents(body):
+        uploaded(client, key, declaration_id, fields)
+
+
+def lodge(
+    client: TestClient,
+    key: str,
+    body: dict[str, Any] | None = None,
+    *,
+    documents: bool = True,
+    headers: dict[str, str] | None = None,
+) -> str:
+    """Lodge, and upload the documents the goods need, as a well-prepared trader does."""
+    body = body or declaration()
+    response = client.post("/v1/declarations", json=body, headers={**auth(key), **(headers or {})})
     assert response.status_code == 202, response.text
-    return str(response.json()["id"])
+    declaration_id = str(response.json()["id"])
+    if documents and response.headers.get("Idempotent-Replayed") != "true":
+        upload_documents(client, key, declaration_id, body)
+    return declaration_id
 
 
 def read(client: TestClient, key: str, declaration_id: str) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from schemathesis.checks import (
 from clearance.main import create_app
 from tests import factories
 from tests.conftest import auth
+from tests.helpers import lodge
 
 FUZZ_ROLES = ["trader", "officer", "gate"]
 MAX_EXAMPLES = 25
@@ -75,9 +76,7 @@ def seeded(
     configure(yellow_threshold=0)  # whatever the rules score, neither goes green
     ucrs: dict[str, str] = {}
     for body in [factories.declaration(), factories.tea_export(phytosanitary=False)]:
-        response = client.post("/v1/declarations", json=body, headers=auth(keys["trader"]))
-        assert response.status_code == 202, response.text
-        ucrs[response.json()["id"]] = body["ucr"]
+        ucrs[lodge(client, keys["trader"], body)] = body["ucr"]
     work()
     claimed = client.post("/v1/review/claim-next", json={}, headers=auth(keys["officer"]))
     assert claimed.status_code == 200, claimed.text

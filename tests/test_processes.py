@@ -1,5 +1,6 @@
 """The service as it runs: API and worker processes, the CLI, metrics across processes."""
 
+import json
 import os
 import signal
 import subprocess
@@ -16,7 +17,9 @@ from redis import Redis
 
 from clearance.embedded import free_port
 from tests.conftest import TRADER_TAX_CODE
+from tests.documents.helpers import pdf
 from tests.factories import declaration
+from tests.helpers import required_documents
 
 pytestmark = pytest.mark.slow
 CLI = [sys.executable, "-m", "clearance"]
@@ -96,6 +99,19 @@ def service(
             process.wait(timeout=15)
 
 
+def _upload_documents(
+    http: httpx.Client, headers: dict[str, str], location: str, body: dict[str, Any]
+) -> None:
+    for fields in required_documents(body):
+        uploaded = http.post(
+            f"{location}/documents",
+            files={"file": ("scan.pdf", pdf(), "application/pdf")},
+            data={"fields": json.dumps(fields)},
+            headers=headers,
+        )
+        assert uploaded.status_code == 201, uploaded.text
+
+
 def _metric(text: str, name: str, **labels: str) -> float:
     total = 0.0
     for family in text_string_to_metric_families(text):
@@ -112,9 +128,11 @@ def test_declarations_flow_through_api_and_worker_processes(service: dict[str, A
     ids = []
     with httpx.Client(base_url=url, timeout=10) as http:
         for _ in range(6):
-            response = http.post("/v1/declarations", json=declaration(), headers=trader)
+            body = declaration()
+            response = http.post("/v1/declarations", json=body, headers=trader)
             assert response.status_code == 202, response.text
             ids.append(response.json()["id"])
+            _upload_documents(http, trader, response.headers["Location"], body)
         for declaration_id in ids:
             _until(
                 lambda d=declaration_id: (
@@ -166,11 +184,11 @@ def test_clearance_run_starts_everything_embedded(tmp_path: Path) -> None:
         keys = dict(line.split() for line in keys_file.read_text().splitlines())
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
             body = declaration("0101234567")
-            lodged = http.post(
-                "/v1/declarations", json=body, headers={"Authorization": f"Bearer {keys['trader']}"}
-            )
+            trader = {"Authorization": f"Bearer {keys['trader']}"}
+            lodged = http.post("/v1/declarations", json=body, headers=trader)
             assert lodged.status_code == 202, lodged.text
             location = lodged.headers["Location"]
+            _upload_documents(http, trader, location, body)
             officer = {"Authorization": f"Bearer {keys['officer']}"}
             _until(
                 lambda: http.get(location, headers=officer).json()["state"] == "decided",

@@ -34,10 +34,10 @@ def test_lodge_screen_review_and_release_on_sqlite(
     )
     trader, gate, officer = keys[Role.trader], keys[Role.gate], keys[Role.officer]
     declaration_id = lodge(
-        sqlite_client, trader, declaration(), **{"Idempotency-Key": "sqlite-0001"}
+        sqlite_client, trader, declaration(), headers={"Idempotency-Key": "sqlite-0001"}
     )
     assert (
-        lodge(sqlite_client, trader, declaration(), **{"Idempotency-Key": "sqlite-0002"})
+        lodge(sqlite_client, trader, declaration(), headers={"Idempotency-Key": "sqlite-0002"})
         != declaration_id
     )
     assert work() == 2

@@ -1,6 +1,6 @@
 """What screening and officers conclude about a version: assessments and decisions."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -59,8 +59,12 @@ def record_assessment(
     random_selected: bool,
     reasons: list[dict[str, Any]],
     details: Mapping[str, Any] | None = None,
+    missing: Sequence[str] = (),
 ) -> Assessment:
-    """Store the version's assessment; green is decided here and then, others join a queue."""
+    """Store the version's assessment; green is decided here and then, others join a queue.
+
+    With required documents `missing`, any channel waits in `held` with a query naming them.
+    """
     now = clock.now()
     assessment = Assessment(
         **(details or {}),
@@ -93,7 +97,19 @@ def record_assessment(
         )
     ).one()
     metrics.observe_channel(channel=channel, lodged_at=version_lodged_at, assessed_at=now)
-    if channel is Channel.green:
+    if missing:
+        declaration.due_at = None if channel is Channel.green else now + DOCUMENT_CHECK_SLA
+        record_decision(
+            session=session,
+            clock=clock,
+            declaration=declaration,
+            kind=DecisionKind.hold,
+            actor_kind=states.WORKER,
+            actor=states.WORKER,
+            reason="required documents missing",
+            query="Upload the missing documents: " + "; ".join(missing),
+        )
+    elif channel is Channel.green:
         record_decision(
             session=session,
             clock=clock,
@@ -202,3 +218,47 @@ def stop_for_inspection(
         reason=reason,
     )
     declaration.due_at = clock.now() + INSPECTION_SLA
+
+
+def documents_arrived(*, session: Session, clock: Clock, declaration: Declaration) -> bool:
+    """Answer the worker's query for documents and go back to where the declaration was.
+
+    Returns whether it was waiting for them. A green one is then decided, as at screening.
+    """
+    if declaration.state is not State.held or declaration.held_from is None:
+        return False
+    waiting = session.exec(
+        select(Query).where(
+            Query.declaration_id == declaration.id,
+            Query.raised_by == states.WORKER,
+            col(Query.answered_at).is_(None),
+        )
+    ).all()
+    if not waiting:
+        return False
+    for query in waiting:
+        query.answer, query.answered_at = "the documents were uploaded", clock.now()
+        session.add(query)
+    states.transition(
+        session=session,
+        clock=clock,
+        declaration=declaration,
+        to=declaration.held_from,
+        actor_kind=states.WORKER,
+        actor=states.WORKER,
+        action="documents_arrived",
+        reason="required documents complete",
+    )
+    declaration.held_from = None
+    # The transition moved the state on from the `held` the check above narrowed it to.
+    if State(declaration.state) is State.assessed and declaration.channel is Channel.green:
+        record_decision(
+            session=session,
+            clock=clock,
+            declaration=declaration,
+            kind=DecisionKind.release,
+            actor_kind=states.WORKER,
+            actor=states.WORKER,
+            reason="green channel",
+        )
+    return True

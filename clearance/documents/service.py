@@ -1,7 +1,7 @@
 """Documents: store uploads, list and fetch them, and check a declaration's papers."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -37,6 +37,15 @@ class DocumentReport:
 
     def for_document(self, document_id: uuid.UUID) -> list[Finding]:
         return [f for f in self.findings if f.document_id == document_id]
+
+
+# What other domains do once a document is stored (the risk engine screens again). By name.
+UploadHook = Callable[[Session, Clock, Declaration], None]
+_upload_hooks: dict[str, UploadHook] = {}
+
+
+def register_upload_hook(name: str, hook: UploadHook) -> None:
+    _upload_hooks[name] = hook
 
 
 def parse_fields(raw: bytes) -> DocumentFieldsIn:
@@ -120,6 +129,8 @@ def upload(
     except BaseException:
         storage.delete(stored.key)
         raise
+    for hook in _upload_hooks.values():
+        hook(session, clock, declaration)
     return document
 
 

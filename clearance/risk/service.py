@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, case, func
 from sqlmodel import Session, col, select
 
 from clearance.clock import Clock
-from clearance.declarations import outcomes, states
+from clearance.declarations import outcomes, release, states
 from clearance.declarations import service as declarations_service
 from clearance.declarations.models import (
     Assessment,
@@ -24,6 +24,7 @@ from clearance.declarations.models import (
 from clearance.declarations.schemas import DeclarationIn
 from clearance.documents import service as documents_service
 from clearance.documents.checks import CHECKS_VERSION
+from clearance.documents.service import DocumentReport
 from clearance.reference import service as reference_service
 from clearance.reference.service import ReferenceData
 from clearance.risk import channels, config, learning
@@ -165,9 +166,8 @@ def _live_activity(
     )
 
 
-def _document_hits(session: Session, declaration: Declaration) -> list[Hit]:
+def _document_hits(report: DocumentReport) -> list[Hit]:
     """What the documents check found that speaks of fraud (reuse, inconsistency)."""
-    report = documents_service.check_declaration(session=session, declaration=declaration)
     return [
         Hit(f.check_id, CHECKS_VERSION, f.severity, f.risk_score, f.reason)
         for f in documents_service.document_findings_for_risk(report)
@@ -207,7 +207,8 @@ def screen(
     configs = config.rule_configs(session=session, settings=settings)
     model = learning.active_model(session=session)
     context = _context(session, clock, declaration, body, configs, model)
-    hits: list[Hit] = evaluate(body, context, configs) + _document_hits(session, declaration)
+    documents = documents_service.check_declaration(session=session, declaration=declaration)
+    hits: list[Hit] = evaluate(body, context, configs) + _document_hits(documents)
     policy = config.policy(session=session, settings=settings)
     thresholds = channels.fit(session=session, settings=settings, policy=policy)
     lodged_at = session.exec(
@@ -258,6 +259,7 @@ def screen(
         hard_hit=hard_hit,
         random_selected=randomly,
         reasons=reasons,
+        missing=[requirement.reason for requirement in documents.missing],
         details={
             "channel_reason": _channel_reason(
                 channel, hard_hit=hard_hit, randomly=randomly,
@@ -294,20 +296,43 @@ def rescore_at_arrival(
     rule = RULES["R-WEIGHT"]
     body = declarations_service.body(session=session, declaration=declaration)
     findings = rule.check(body, context, {**rule.defaults, **weight.params})
-    assessment = outcomes.assessment_of(session=session, declaration=declaration)
-    if not findings or assessment is None:
+    if not findings:
         return None
     [(score, reason, line)] = findings
     hit = Hit(rule.rule_id, weight.version, weight.severity, score, reason, line)
-    assessment.reasons = [*assessment.reasons, hit.as_reason()]
-    assessment.score = combined_score([assessment.score, hit.score])
+    return hit if _escalate(session, clock, declaration, [hit]) else None
+
+
+def _escalate(session: Session, clock: Clock, declaration: Declaration, hits: list[Hit]) -> bool:
+    """Signals found after screening make the declaration red; a decided one is inspected."""
+    assessment = outcomes.assessment_of(session=session, declaration=declaration)
+    if not hits or assessment is None:
+        return False
+    assessment.reasons = [*assessment.reasons, *(hit.as_reason() for hit in hits)]
+    assessment.score = combined_score([assessment.score, *(hit.score for hit in hits)])
     assessment.channel = declaration.channel = Channel.red
     session.add(assessment)
+    reason = "; ".join(hit.reason for hit in hits)
     if declaration.state is State.decided:
         outcomes.stop_for_inspection(
-            session=session, clock=clock, declaration=declaration, reason=hit.reason
+            session=session, clock=clock, declaration=declaration, reason=reason
         )
     else:
         states.note(session=session, clock=clock, declaration=declaration, actor=states.SYSTEM,
-                    action="rescore", reason=hit.reason)  # fmt: skip
-    return hit
+                    action="rescore", reason=reason)  # fmt: skip
+    return True
+
+
+def documents_uploaded(*, session: Session, clock: Clock, declaration: Declaration) -> None:
+    """A document arrived after screening: check again, and carry on if it was awaited."""
+    if declaration.state in {State.lodged, State.screening}:
+        return  # screening, still to come, reads every document
+    report = documents_service.check_declaration(session=session, declaration=declaration)
+    assessment = outcomes.assessment_of(session=session, declaration=declaration)
+    seen = {r["reason"] for r in assessment.reasons} if assessment is not None else set()
+    _escalate(
+        session, clock, declaration, [h for h in _document_hits(report) if h.reason not in seen]
+    )
+    if report.complete:
+        outcomes.documents_arrived(session=session, clock=clock, declaration=declaration)
+    release.release_if_ready(session=session, clock=clock, declaration=declaration)

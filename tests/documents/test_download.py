@@ -10,7 +10,7 @@ from tests.helpers import lodge
 
 @pytest.fixture
 def stored(client: TestClient, keys: dict[str, str]) -> tuple[str, str, bytes]:
-    declaration_id = lodge(client, keys["trader"])
+    declaration_id = lodge(client, keys["trader"], documents=False)
     content = pdf("download me")
     document = uploaded(client, keys["trader"], declaration_id, invoice(), content=content)
     return (

@@ -41,7 +41,7 @@ def _complete(client: TestClient, key: str, declaration_id: str) -> None:
 def test_gate_is_closed_until_every_required_document_is_uploaded(
     client: TestClient, keys: dict[str, str], session: Session
 ) -> None:
-    declaration_id = lodge(client, keys["trader"])
+    declaration_id = lodge(client, keys["trader"], documents=False)
     gate = service.release_gate(session, _declaration(session, declaration_id))
     assert gate == "required documents: commercial invoice, packing list, contract"
     _complete(client, keys["trader"], declaration_id)
@@ -53,7 +53,7 @@ def test_gate_is_closed_until_every_required_document_is_uploaded(
 def test_packing_list_checked_against_the_weighbridge_once_weighed(
     client: TestClient, keys: dict[str, str], session: Session
 ) -> None:
-    declaration_id = lodge(client, keys["trader"])
+    declaration_id = lodge(client, keys["trader"], documents=False)
     _complete(client, keys["trader"], declaration_id)
     arrive(client, keys["gate"], declaration_id, kg="30000")
     report = check_declaration(session=session, declaration=_declaration(session, declaration_id))
@@ -65,8 +65,12 @@ def test_form_e_number_on_a_second_truck_of_the_same_trader_is_reuse(
     client: TestClient, keys: dict[str, str], session: Session
 ) -> None:
     certificate = co_form_e()
-    first = lodge(client, keys["trader"], factories.declaration(lines=[FORM_E_LINE]))
-    second = lodge(client, keys["trader"], factories.declaration(lines=[FORM_E_LINE]))
+    first = lodge(
+        client, keys["trader"], factories.declaration(lines=[FORM_E_LINE]), documents=False
+    )
+    second = lodge(
+        client, keys["trader"], factories.declaration(lines=[FORM_E_LINE]), documents=False
+    )
     uploaded(client, keys["trader"], first, certificate)
     clean = check_declaration(session=session, declaration=_declaration(session, first))
     assert [f.check_id for f in clean.findings if f.check_id != "DOC-MISSING"] == []
@@ -81,8 +85,10 @@ def test_form_e_number_on_a_second_truck_of_the_same_trader_is_reuse(
 def test_identical_file_on_another_traders_declaration(
     client: TestClient, keys: dict[str, str], session: Session
 ) -> None:
-    ours = lodge(client, keys["trader"])
-    theirs = lodge(client, keys["other_trader"], factories.declaration("0100000002"))
+    ours = lodge(client, keys["trader"], documents=False)
+    theirs = lodge(
+        client, keys["other_trader"], factories.declaration("0100000002"), documents=False
+    )
     scan = pdf("the same scan")
     uploaded(client, keys["trader"], ours, invoice(), content=scan)
     uploaded(client, keys["other_trader"], theirs, invoice(), content=scan)
@@ -97,14 +103,20 @@ def test_licence_quantity_used_up_by_an_earlier_declaration(
 ) -> None:
     permit = licence(quantity="3000", hs_codes=["2608"])
     earlier = lodge(
-        client, keys["trader"], factories.declaration(lines=[ZINC_ORE_LINE], kind="export")
+        client,
+        keys["trader"],
+        factories.declaration(lines=[ZINC_ORE_LINE], kind="export"),
+        documents=False,
     )
     uploaded(client, keys["trader"], earlier, permit)
     first = check_declaration(session=session, declaration=_declaration(session, earlier))
     assert "DOC-LICENCE-EXHAUSTED" not in [f.check_id for f in first.findings]
     clock.advance(timedelta(hours=2))
     later = lodge(
-        client, keys["trader"], factories.declaration(lines=[ZINC_ORE_LINE], kind="export")
+        client,
+        keys["trader"],
+        factories.declaration(lines=[ZINC_ORE_LINE], kind="export"),
+        documents=False,
     )
     uploaded(client, keys["trader"], later, permit)
     report = check_declaration(session=session, declaration=_declaration(session, later))

@@ -28,7 +28,7 @@ def _rows(session: Session) -> list[Document]:
 def test_upload_records_hash_size_and_the_sniffed_type(
     client: TestClient, keys: dict[str, str], documents_dir: Path
 ) -> None:
-    declaration_id = lodge(client, keys["trader"])
+    declaration_id = lodge(client, keys["trader"], documents=False)
     content = PNG_BYTES
     # The name and header say PDF; the bytes are a PNG, and the bytes win.
     document = uploaded(client, keys["trader"], declaration_id, invoice(), content=content)
@@ -45,7 +45,7 @@ def test_upload_records_hash_size_and_the_sniffed_type(
 def test_wrong_type_with_a_lying_name_and_header_is_415_and_stores_nothing(
     client: TestClient, keys: dict[str, str], session: Session, documents_dir: Path
 ) -> None:
-    declaration_id = lodge(client, keys["trader"])
+    declaration_id = lodge(client, keys["trader"], documents=False)
     response = post_upload(
         client, keys["trader"], declaration_id, invoice(),
         content=b"MZ\x90\x00" + b"\x00" * 2000, filename="invoice.pdf",
@@ -61,7 +61,7 @@ def test_wrong_type_with_a_lying_name_and_header_is_415_and_stores_nothing(
 def test_empty_file_is_422_and_stores_nothing(
     client: TestClient, keys: dict[str, str], session: Session, documents_dir: Path
 ) -> None:
-    declaration_id = lodge(client, keys["trader"])
+    declaration_id = lodge(client, keys["trader"], documents=False)
     response = post_upload(client, keys["trader"], declaration_id, invoice(), content=b"")
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "file"
@@ -78,7 +78,7 @@ def test_oversized_file_is_413_while_streaming_and_stores_nothing(
 ) -> None:
     # Below the app's body limit, so it is this reader's limit that answers.
     monkeypatch.setattr(upload, "MAX_FILE_BYTES", 64 * 1024)
-    declaration_id = lodge(client, keys["trader"])
+    declaration_id = lodge(client, keys["trader"], documents=False)
     content = b"%PDF-1.7\n" + b"0" * (100 * 1024)
     response = post_upload(client, keys["trader"], declaration_id, invoice(), content=content)
     assert response.status_code == 413
@@ -118,7 +118,7 @@ def test_count_limit_is_409_and_stores_nothing_more(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(service, "MAX_DOCUMENTS_PER_DECLARATION", 2)
-    declaration_id = lodge(client, keys["trader"])
+    declaration_id = lodge(client, keys["trader"], documents=False)
     uploaded(client, keys["trader"], declaration_id, invoice())
     uploaded(client, keys["trader"], declaration_id, packing_list())
     response = post_upload(client, keys["trader"], declaration_id, invoice())
@@ -131,7 +131,7 @@ def test_count_limit_is_409_and_stores_nothing_more(
 def test_fields_are_validated_per_kind_and_unknown_ones_refused(
     client: TestClient, keys: dict[str, str], session: Session, documents_dir: Path
 ) -> None:
-    declaration_id = lodge(client, keys["trader"])
+    declaration_id = lodge(client, keys["trader"], documents=False)
     extra = post_upload(client, keys["trader"], declaration_id, {**invoice(), "colour": "red"})
     assert extra.status_code == 422
     assert extra.json()["errors"][0]["field"] == "fields.colour"
@@ -147,7 +147,7 @@ def test_fields_are_validated_per_kind_and_unknown_ones_refused(
 def test_missing_parts_and_non_multipart_bodies_are_refused(
     client: TestClient, keys: dict[str, str]
 ) -> None:
-    declaration_id = lodge(client, keys["trader"])
+    declaration_id = lodge(client, keys["trader"], documents=False)
     url = f"/v1/declarations/{declaration_id}/documents"
     no_fields = client.post(url, files={"file": ("a.pdf", pdf())}, headers=auth(keys["trader"]))
     assert no_fields.status_code == 422
@@ -159,7 +159,7 @@ def test_missing_parts_and_non_multipart_bodies_are_refused(
 def test_only_the_declarations_trader_may_upload(
     client: TestClient, keys: dict[str, str], session: Session
 ) -> None:
-    declaration_id = lodge(client, keys["trader"])
+    declaration_id = lodge(client, keys["trader"], documents=False)
     assert post_upload(client, keys["other_trader"], declaration_id, invoice()).status_code == 404
     assert post_upload(client, keys["officer"], declaration_id, invoice()).status_code == 403
     assert _rows(session) == []
@@ -168,7 +168,7 @@ def test_only_the_declarations_trader_may_upload(
 def test_a_cancelled_declaration_takes_no_more_documents(
     client: TestClient, keys: dict[str, str]
 ) -> None:
-    declaration_id = lodge(client, keys["trader"])
+    declaration_id = lodge(client, keys["trader"], documents=False)
     cancelled = client.post(
         f"/v1/declarations/{declaration_id}/cancel",
         json={"reason": "order cancelled"},
@@ -183,7 +183,7 @@ def test_a_cancelled_declaration_takes_no_more_documents(
 def test_trader_sees_its_documents_and_what_is_missing_but_no_findings(
     client: TestClient, keys: dict[str, str]
 ) -> None:
-    declaration_id = lodge(client, keys["trader"])
+    declaration_id = lodge(client, keys["trader"], documents=False)
     uploaded(client, keys["trader"], declaration_id, invoice(total="3000.00"))
     mine = listing(client, keys["trader"], declaration_id)
     assert [d["kind"] for d in mine["documents"]] == ["invoice"]

@@ -1,0 +1,90 @@
+"""Documents in the lifecycle: missing ones hold a declaration, their arrival moves it on."""
+
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import auth
+from tests.documents.helpers import co_form_e, uploaded
+from tests.factories import UREA_LINE, declaration
+from tests.helpers import arrive, lodge, read, required_documents, upload_documents
+
+
+@pytest.fixture
+def established(configure: Callable[..., None]) -> None:
+    configure(new_trader_declarations=0)
+
+
+def test_missing_documents_hold_any_channel_with_a_query_naming_them(
+    client: TestClient, keys: dict[str, str], work: Callable[[], int], established: None
+) -> None:
+    body = declaration()
+    declaration_id = lodge(client, keys["trader"], body, documents=False)
+    work()
+    held = read(client, keys["trader"], declaration_id)
+    assert (held["state"], held["channel"]) == ("held", "green")
+    [query] = held["queries"]
+    for missing in ("commercial invoice", "packing list", "contract"):
+        assert missing in query["text"]
+    assert "required documents: commercial invoice, packing list, contract" in held["missing"]
+
+    # The truck arrives: still no release without the papers.
+    assert arrive(client, keys["gate"], declaration_id)["state"] == "held"
+
+    upload_documents(client, keys["trader"], declaration_id, body)
+    released = read(client, keys["trader"], declaration_id)
+    assert released["state"] == "released"
+    assert released["queries"][0]["answer"] == "the documents were uploaded"
+    actions = [event["action"] for event in released["events"]]
+    assert actions[-3:] == ["documents_arrived", "decide_release", "release"]
+
+
+def test_a_partial_upload_keeps_the_declaration_waiting(
+    client: TestClient, keys: dict[str, str], work: Callable[[], int], established: None
+) -> None:
+    body = declaration()
+    declaration_id = lodge(client, keys["trader"], body, documents=False)
+    work()
+    invoice, *_rest = required_documents(body)
+    uploaded(client, keys["trader"], declaration_id, invoice)
+    detail = read(client, keys["trader"], declaration_id)
+    assert detail["state"] == "held"
+    assert "required documents: packing list, contract" in detail["missing"]
+
+
+def test_a_yellow_declaration_goes_back_to_the_officers_when_its_documents_arrive(
+    client: TestClient, keys: dict[str, str], work: Callable[[], int]
+) -> None:
+    body = declaration()  # a new trader: yellow
+    declaration_id = lodge(client, keys["trader"], body, documents=False)
+    work()
+    assert read(client, keys["officer"], declaration_id)["state"] == "held"
+    upload_documents(client, keys["trader"], declaration_id, body)
+    assert read(client, keys["officer"], declaration_id)["state"] == "assessed"
+    queue = client.get("/v1/review/queue", headers=auth(keys["officer"])).json()
+    assert [(item["declaration_id"], item["lane"]) for item in queue] == [
+        (declaration_id, "document_check")
+    ]
+
+
+def test_a_certificate_reused_after_screening_makes_the_declaration_red(
+    client: TestClient, keys: dict[str, str], work: Callable[[], int], established: None
+) -> None:
+    line = {**UREA_LINE, "preference": "ACFTA_FORM_E"}
+    first_body, second_body = declaration(lines=[line]), declaration(lines=[line])
+    certificate = co_form_e()
+    first = lodge(client, keys["trader"], first_body, documents=False)
+    uploaded(client, keys["trader"], first, certificate)
+    work()
+    second = lodge(client, keys["trader"], second_body, documents=False)
+    work()
+    assert read(client, keys["officer"], second)["state"] == "held"
+
+    for fields in required_documents(second_body):
+        uploaded(client, keys["trader"], second,
+                 certificate if fields["kind"] == "co_form_e" else fields)  # fmt: skip
+    detail = read(client, keys["officer"], second)
+    assert detail["channel"] == "red"
+    assert "DOC-REUSED" in [reason["rule_id"] for reason in detail["risk"]["reasons"]]
+    assert detail["state"] == "assessed"  # back in the queue, now red: inspection before release
