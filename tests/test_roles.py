@@ -69,6 +69,7 @@ EXPECTED_ROLES: dict[Endpoint, frozenset[Role]] = {
         {Role.trader, Role.officer, Role.supervisor}
     ),
     ("GET", "/v1/requirements"): frozenset(Role),
+    ("POST", "/v1/requirements"): SUPERVISOR,
 }
 
 # Routes outside the role model: probes and Prometheus, scraped without a key.
@@ -93,6 +94,13 @@ MINIMAL_BODIES: dict[Endpoint, Callable[[], dict[str, Any]]] = {
         "version": 1,
     },
     ("PUT", "/v1/risk/rules/{rule_id}"): lambda: {"severity": "info"},
+    ("POST", "/v1/requirements"): lambda: {
+        "regime": "import",
+        "hs_prefix": "3102",
+        "document_kind": "licence",
+        "reason": "matrix test",
+        "effective_from": "2026-12-01",
+    },
     ("PUT", "/v1/risk/traders/{tax_code}"): lambda: {"aeo": False},
     ("POST", "/v1/risk/watchlist"): lambda: {
         "name": "Công ty TNHH Ma Lù",

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from clearance.documents.models import DocumentKind, RequiredDocument
+from clearance.errors import Conflict
 
 DATA_FILE = Path(__file__).parent / "data" / "required_documents.csv"
 ANY_REGIME = "any"
@@ -95,3 +96,21 @@ def required_kinds(
         Requirement(kind=doc_kind, reason="; ".join(dict.fromkeys(texts)))
         for doc_kind, texts in sorted(reasons.items(), key=lambda item: order.index(item[0]))
     ]
+
+
+def add_version(*, session: Session, row: RequiredDocument) -> RequiredDocument:
+    """Store a supervisor's new version; one per requirement and effective date."""
+    clash = session.exec(
+        select(RequiredDocument).where(
+            RequiredDocument.regime == row.regime,
+            RequiredDocument.hs_prefix == row.hs_prefix,
+            RequiredDocument.preference == row.preference,
+            RequiredDocument.document_kind == row.document_kind,
+            RequiredDocument.effective_from == row.effective_from,
+        )
+    ).first()
+    if clash is not None:
+        raise Conflict("this requirement already has a version effective on that date")
+    session.add(row)
+    session.flush()
+    return row

@@ -16,7 +16,14 @@ from clearance.declarations.models import Kind
 from clearance.declarations.schemas import HsCodeStr
 from clearance.deps import ClockDep, SessionDep, TraderDep, require
 from clearance.documents import requirements, service, upload, views
-from clearance.documents.schemas import DocumentList, DocumentOut, Requirements
+from clearance.documents.models import RequiredDocument
+from clearance.documents.schemas import (
+    DocumentList,
+    DocumentOut,
+    RequiredDocumentIn,
+    RequiredDocumentOut,
+    Requirements,
+)
 from clearance.documents.sniff import EXTENSIONS
 from clearance.documents.storage import get_storage, read_chunks
 from clearance.errors import PROBLEM_RESPONSES, PayloadTooLarge
@@ -29,6 +36,7 @@ DocumentReaderDep = Annotated[
 DownloaderDep = Annotated[Caller, Depends(require(Role.trader, Role.officer, Role.supervisor))]
 Preference = Literal["ACFTA_FORM_E", "ATIGA_FORM_D"]
 AnyRoleDep = Annotated[Caller, Depends(require(*Role))]
+SupervisorDep = Annotated[Caller, Depends(require(Role.supervisor))]
 
 UPLOAD_PATH = "/v1/declarations/{declaration_id}/documents"
 # Requests the app's body limit leaves alone: the upload streams under its own limits.
@@ -126,6 +134,15 @@ def download_document(
             "X-Content-Type-Options": "nosniff",
         },
     )
+
+
+@router.post("/v1/requirements", status_code=status.HTTP_201_CREATED)
+def add_requirement(
+    body: RequiredDocumentIn, session: SessionDep, _caller: SupervisorDep
+) -> RequiredDocumentOut:
+    """A new version of a required document, in force from its date (supervisors)."""
+    row = requirements.add_version(session=session, row=RequiredDocument(**body.model_dump()))
+    return RequiredDocumentOut.model_validate(row, from_attributes=True)
 
 
 @router.get("/v1/requirements")

@@ -5,7 +5,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, TypeAdapter, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationInfo,
+    field_validator,
+)
 
 from clearance.declarations.schemas import (
     MAX_KG,
@@ -20,6 +27,7 @@ from clearance.declarations.schemas import (
     TaxCode,
 )
 from clearance.documents.models import DocumentKind
+from clearance.fields import NoControlCharacters
 
 Quantity = Annotated[Decimal, Field(gt=0, le=MAX_QUANTITY, decimal_places=3)]
 Kg = Annotated[Decimal, Field(gt=0, le=MAX_KG, decimal_places=3)]
@@ -171,3 +179,26 @@ class Requirements(BaseModel):
     hs_codes: list[str]
     preferences: list[str]
     required: list[RequirementOut]
+
+
+class RequiredDocumentIn(StrictModel):
+    """A supervisor's new version of one requirement; `required: false` withdraws it."""
+
+    regime: Literal["import", "export", "transit", "any"]
+    hs_prefix: Annotated[str, StringConstraints(pattern=r"^([0-9]{2}|[0-9]{4}|[0-9]{6,8})?$")] = ""
+    preference: Literal["", "ACFTA_FORM_E", "ATIGA_FORM_D"] = ""
+    document_kind: DocumentKind
+    required: bool = True
+    reason: Annotated[str, StringConstraints(min_length=3, max_length=300), NoControlCharacters]
+    effective_from: date
+
+
+class RequiredDocumentOut(BaseModel):
+    id: int
+    regime: str
+    hs_prefix: str
+    preference: str
+    document_kind: DocumentKind
+    required: bool
+    reason: str
+    effective_from: date

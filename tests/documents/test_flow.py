@@ -88,3 +88,34 @@ def test_a_certificate_reused_after_screening_makes_the_declaration_red(
     assert detail["channel"] == "red"
     assert "DOC-REUSED" in [reason["rule_id"] for reason in detail["risk"]["reasons"]]
     assert detail["state"] == "assessed"  # back in the queue, now red: inspection before release
+
+
+def test_a_supervisor_adds_a_requirement_from_a_date_and_traders_see_it(
+    client: TestClient, keys: dict[str, str], clock: object
+) -> None:
+    from datetime import timedelta
+
+    from clearance.clock import FrozenClock
+
+    assert isinstance(clock, FrozenClock)
+    ask = {"kind": "import", "hs": "31021000"}
+    before = client.get("/v1/requirements", params=ask, headers=auth(keys["trader"])).json()
+    new = {
+        "regime": "import",
+        "hs_prefix": "3102",
+        "document_kind": "licence",
+        "reason": "import licence: fertiliser (Decree 84/2019)",
+        "effective_from": "2026-12-01",
+    }
+    added = client.post("/v1/requirements", json=new, headers=auth(keys["supervisor"]))
+    assert added.status_code == 201, added.text
+    again = client.post("/v1/requirements", json=new, headers=auth(keys["supervisor"]))
+    assert again.status_code == 409
+
+    def kinds() -> list[str]:
+        answer = client.get("/v1/requirements", params=ask, headers=auth(keys["trader"])).json()
+        return sorted(item["kind"] for item in answer["required"])
+
+    assert kinds() == sorted(item["kind"] for item in before["required"])  # not in force yet
+    clock.advance(timedelta(days=2))
+    assert "licence" in kinds()
