@@ -1,6 +1,6 @@
 """Constrained types shared by every request model."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime
@@ -29,3 +29,10 @@ def plausible_utc(value: datetime) -> datetime:
 # Free text: append to a StringConstraints in an Annotated alias.
 NoControlCharacters = AfterValidator(_no_control_characters)
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(plausible_utc)]
+
+
+def expiry_after_issue(expires_on: date | None, issued_on: date | None) -> date | None:
+    """A document cannot expire before it was issued."""
+    if expires_on is not None and issued_on is not None and expires_on < issued_on:
+        raise ValueError("expires_on must not be before issued_on")
+    return expires_on

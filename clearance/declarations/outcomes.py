@@ -110,15 +110,7 @@ def record_assessment(
             query="Upload the missing documents: " + "; ".join(missing),
         )
     elif channel is Channel.green:
-        record_decision(
-            session=session,
-            clock=clock,
-            declaration=declaration,
-            kind=DecisionKind.release,
-            actor_kind=states.WORKER,
-            actor=states.WORKER,
-            reason="green channel",
-        )
+        _decide_green(session=session, clock=clock, declaration=declaration)
     else:
         declaration.due_at = now + DOCUMENT_CHECK_SLA
     return assessment
@@ -252,13 +244,18 @@ def documents_arrived(*, session: Session, clock: Clock, declaration: Declaratio
     declaration.held_from = None
     # The transition moved the state on from the `held` the check above narrowed it to.
     if State(declaration.state) is State.assessed and declaration.channel is Channel.green:
-        record_decision(
-            session=session,
-            clock=clock,
-            declaration=declaration,
-            kind=DecisionKind.release,
-            actor_kind=states.WORKER,
-            actor=states.WORKER,
-            reason="green channel",
-        )
+        _decide_green(session=session, clock=clock, declaration=declaration)
     return True
+
+
+def _decide_green(*, session: Session, clock: Clock, declaration: Declaration) -> None:
+    """The worker's decision on a green declaration: release as soon as the gates open."""
+    record_decision(
+        session=session,
+        clock=clock,
+        declaration=declaration,
+        kind=DecisionKind.release,
+        actor_kind=states.WORKER,
+        actor=states.WORKER,
+        reason="green channel",
+    )

@@ -15,7 +15,7 @@ from pydantic import (
 )
 
 from clearance.declarations.models import Channel, DecisionKind, Kind, State
-from clearance.fields import NoControlCharacters, UtcDatetime
+from clearance.fields import NoControlCharacters, UtcDatetime, expiry_after_issue
 
 TaxCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{10}(-[0-9]{3})?$")]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
@@ -114,10 +114,7 @@ class DocumentRef(StrictModel):
     @field_validator("expires_on")
     @classmethod
     def _expires_after_issue(cls, expires_on: date | None, info: ValidationInfo) -> date | None:
-        issued_on = info.data.get("issued_on")
-        if expires_on is not None and issued_on is not None and expires_on < issued_on:
-            raise ValueError("expires_on must not be before issued_on")
-        return expires_on
+        return expiry_after_issue(expires_on, info.data.get("issued_on"))
 
 
 class DeclarationIn(StrictModel):

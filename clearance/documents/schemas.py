@@ -27,7 +27,7 @@ from clearance.declarations.schemas import (
     TaxCode,
 )
 from clearance.documents.models import DocumentKind
-from clearance.fields import NoControlCharacters
+from clearance.fields import NoControlCharacters, expiry_after_issue
 
 Quantity = Annotated[Decimal, Field(gt=0, le=MAX_QUANTITY, decimal_places=3)]
 Kg = Annotated[Decimal, Field(gt=0, le=MAX_KG, decimal_places=3)]
@@ -44,10 +44,7 @@ class DocumentFieldsBase(StrictModel):
     @field_validator("expires_on")
     @classmethod
     def _expires_after_issue(cls, expires_on: date | None, info: ValidationInfo) -> date | None:
-        issued_on = info.data.get("issued_on")
-        if expires_on is not None and issued_on is not None and expires_on < issued_on:
-            raise ValueError("expires_on must not be before issued_on")
-        return expires_on
+        return expiry_after_issue(expires_on, info.data.get("issued_on"))
 
 
 class InvoiceLine(StrictModel):
