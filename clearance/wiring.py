@@ -3,8 +3,7 @@
 from sqlmodel import Session
 
 from clearance.clock import Clock
-from clearance.declarations import release
-from clearance.declarations import service as declarations_service
+from clearance.declarations import gate, release
 from clearance.declarations.models import Declaration
 from clearance.documents import service as documents_service
 from clearance.risk import service as risk_service
@@ -23,7 +22,7 @@ def _documents_uploaded(session: Session, clock: Clock, declaration: Declaration
 
 def install() -> None:
     """Register every domain's hooks; registering twice replaces, never duplicates."""
-    declarations_service.register_arrival_check("risk.weighbridge", _weighbridge)
+    gate.register_arrival_check("risk.weighbridge", _weighbridge)
     documents_service.register_upload_hook("risk.documents", _documents_uploaded)
     # Released only with the required documents uploaded and valid (DESIGN §2).
     release.register_gate("documents", documents_service.release_gate)

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Response, status
 
-from clearance.declarations import service, views
+from clearance.declarations import gate, service, views
 from clearance.declarations.models import State
 from clearance.declarations.schemas import (
     Accepted,
@@ -186,7 +186,7 @@ def record_arrival(
     caller: GateDep,
 ) -> DeclarationOut:
     """The gate records the truck's arrival and weighbridge weight."""
-    declaration = service.record_arrival(
+    declaration = gate.record_arrival(
         session=session, clock=clock, caller=caller, declaration_id=declaration_id, arrival_in=body
     )
     return views.detail(session=session, caller=caller, declaration=declaration)
@@ -197,7 +197,7 @@ def record_exit(
     declaration_id: uuid.UUID, body: ExitIn, session: SessionDep, clock: ClockDep, caller: GateDep
 ) -> DeclarationOut:
     """The gate records that the released truck left."""
-    declaration = service.record_exit(
+    declaration = gate.record_exit(
         session=session, clock=clock, caller=caller, declaration_id=declaration_id, exit_in=body
     )
     return views.detail(session=session, caller=caller, declaration=declaration)

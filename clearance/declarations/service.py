@@ -3,7 +3,6 @@
 import hashlib
 import json
 import uuid
-from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, true
@@ -15,7 +14,7 @@ from clearance.auth.models import Role
 from clearance.auth.service import Caller
 from clearance.clock import Clock
 from clearance.db import after_commit
-from clearance.declarations import release, states
+from clearance.declarations import states
 from clearance.declarations.errors import (
     DeclarationNotFound,
     DuplicateUcr,
@@ -30,19 +29,10 @@ from clearance.declarations.models import (
     Query,
     State,
 )
-from clearance.declarations.schemas import ArrivalIn, DeclarationIn, ExitIn
+from clearance.declarations.schemas import DeclarationIn
 from clearance.errors import FieldError, Forbidden, InvalidInput
 from clearance.queues import enqueue_screening
 from clearance.reference.service import ReferenceData
-
-# Checks other domains run when the truck reaches the gate, before release is considered
-# (the risk engine compares the weighbridge with the declaration). Registered by name.
-ArrivalCheck = Callable[[Session, Clock, Declaration], None]
-_arrival_checks: dict[str, ArrivalCheck] = {}
-
-
-def register_arrival_check(name: str, check: ArrivalCheck) -> None:
-    _arrival_checks[name] = check
 
 
 def payload_sha256(declaration_in: DeclarationIn) -> str:
@@ -399,54 +389,4 @@ def answer_query(
             reason=f"query {query_id} answered",
         )
         declaration.held_from = None
-    return declaration
-
-
-def record_arrival(
-    *,
-    session: Session,
-    clock: Clock,
-    caller: Caller,
-    declaration_id: uuid.UUID,
-    arrival_in: ArrivalIn,
-) -> Declaration:
-    declaration = get(
-        session=session, caller=caller, declaration_id=declaration_id, for_update=True
-    )
-    if declaration.state in states.FINAL or declaration.state is State.released:
-        raise InvalidTransition(f"a declaration in state {declaration.state} cannot record arrival")
-    if declaration.arrived_at is not None:
-        raise InvalidTransition("arrival is already recorded")
-    declaration.arrived_at = arrival_in.arrived_at or clock.now()
-    declaration.arrival_weight_kg = arrival_in.weighbridge_kg
-    states.note(
-        session=session,
-        clock=clock,
-        declaration=declaration,
-        actor=caller.actor,
-        action="arrival",
-        reason=f"weighbridge {arrival_in.weighbridge_kg} kg",
-    )
-    for check in _arrival_checks.values():
-        check(session, clock, declaration)
-    release.release_if_ready(session=session, clock=clock, declaration=declaration)
-    return declaration
-
-
-def record_exit(
-    *, session: Session, clock: Clock, caller: Caller, declaration_id: uuid.UUID, exit_in: ExitIn
-) -> Declaration:
-    declaration = get(
-        session=session, caller=caller, declaration_id=declaration_id, for_update=True
-    )
-    states.transition(
-        session=session,
-        clock=clock,
-        declaration=declaration,
-        to=State.exited,
-        actor_kind=states.GATE,
-        actor=caller.actor,
-        action="exit",
-    )
-    declaration.exited_at = exit_in.exited_at or clock.now()
     return declaration

@@ -1,0 +1,73 @@
+"""The gate's side of a declaration: the truck's arrival with its weighbridge weight, and exit."""
+
+import uuid
+from collections.abc import Callable
+
+from sqlmodel import Session
+
+from clearance.auth.service import Caller
+from clearance.clock import Clock
+from clearance.declarations import release, states
+from clearance.declarations.errors import InvalidTransition
+from clearance.declarations.models import Declaration, State
+from clearance.declarations.schemas import ArrivalIn, ExitIn
+from clearance.declarations.service import get
+
+# Checks other domains run when the truck reaches the gate, before release is considered
+# (the risk engine compares the weighbridge with the declaration). Registered by name.
+ArrivalCheck = Callable[[Session, Clock, Declaration], None]
+_arrival_checks: dict[str, ArrivalCheck] = {}
+
+
+def register_arrival_check(name: str, check: ArrivalCheck) -> None:
+    _arrival_checks[name] = check
+
+
+def record_arrival(
+    *,
+    session: Session,
+    clock: Clock,
+    caller: Caller,
+    declaration_id: uuid.UUID,
+    arrival_in: ArrivalIn,
+) -> Declaration:
+    declaration = get(
+        session=session, caller=caller, declaration_id=declaration_id, for_update=True
+    )
+    if declaration.state in states.FINAL or declaration.state is State.released:
+        raise InvalidTransition(f"a declaration in state {declaration.state} cannot record arrival")
+    if declaration.arrived_at is not None:
+        raise InvalidTransition("arrival is already recorded")
+    declaration.arrived_at = arrival_in.arrived_at or clock.now()
+    declaration.arrival_weight_kg = arrival_in.weighbridge_kg
+    states.note(
+        session=session,
+        clock=clock,
+        declaration=declaration,
+        actor=caller.actor,
+        action="arrival",
+        reason=f"weighbridge {arrival_in.weighbridge_kg} kg",
+    )
+    for check in _arrival_checks.values():
+        check(session, clock, declaration)
+    release.release_if_ready(session=session, clock=clock, declaration=declaration)
+    return declaration
+
+
+def record_exit(
+    *, session: Session, clock: Clock, caller: Caller, declaration_id: uuid.UUID, exit_in: ExitIn
+) -> Declaration:
+    declaration = get(
+        session=session, caller=caller, declaration_id=declaration_id, for_update=True
+    )
+    states.transition(
+        session=session,
+        clock=clock,
+        declaration=declaration,
+        to=State.exited,
+        actor_kind=states.GATE,
+        actor=caller.actor,
+        action="exit",
+    )
+    declaration.exited_at = exit_in.exited_at or clock.now()
+    return declaration
