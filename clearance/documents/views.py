@@ -16,15 +16,7 @@ from clearance.documents.service import DocumentReport
 
 
 def finding_out(finding: Finding) -> FindingOut:
-    return FindingOut(
-        check_id=finding.check_id,
-        severity=finding.severity,
-        reason=finding.reason,
-        document_id=finding.document_id,
-        document_kind=finding.document_kind,
-        risk_score=finding.risk_score,
-        blocks_release=finding.blocks_release,
-    )
+    return FindingOut.model_validate(finding, from_attributes=True)
 
 
 def document_out(document: Document, *, findings: Sequence[Finding] | None) -> DocumentOut:
