@@ -21,7 +21,7 @@ from clearance.reference.models import (
     ProhibitedGood,
     ReferencePrice,
 )
-from clearance.reference.service import PriceBand, ReferenceData, Restriction
+from clearance.reference.service import ReferenceData
 
 DATA_DIR = Path(__file__).parent / "data"
 RISK_DATA_DIR = Path(__file__).parents[1] / "risk" / "data"
@@ -124,34 +124,19 @@ def load_seed(*, session: Session) -> int:
     return added
 
 
-def reference_from_files() -> ReferenceData:
+def reference_from_files(today: date = SEED_EFFECTIVE_FROM) -> ReferenceData:
     """The shipped reference data without a database (backtests, benchmarks)."""
-    prices = {
-        (r["hs_code"], r["origin"]): PriceBand(
-            Decimal(r["unit_value_usd_p10"]), Decimal(r["unit_value_usd_median"]),
-            Decimal(r["unit_value_usd_p90"]), int(r["n"]),
-        )
-        for r in read_rows("reference_prices.csv")
-    }  # fmt: skip
-    keywords = {
-        r["heading"]: frozenset(
-            w.strip().casefold()
-            for cell in (r["keywords_vi"], r["keywords_zh"], r["keywords_en"])
-            for w in cell.split("|")
-            if w.strip()
-        )
-        for r in read_rows("hs_keywords.csv")
+    rows = {
+        filename: [build(raw) for raw in read_rows(filename)] for filename, _t, build, _k in SEEDS
     }
-    return ReferenceData(
-        countries=frozenset(r["code"] for r in read_rows("countries.csv")),
-        currencies=frozenset(r["code"] for r in read_rows("currencies.csv")),
-        gates=frozenset(r["code"] for r in read_rows("gates.csv")),
-        hs_codes={},
-        restrictions=tuple(
-            Restriction(r["hs_prefix"], r["kind"], r["regime"], r["licence"] or None, r["reason"])
-            for r in read_rows("prohibited.csv")
-        ),
-        prices=prices,
-        rates_vnd={r["currency"]: Decimal(r["rate_vnd"]) for r in read_rows("exchange_rates.csv")},
-        hs_keywords=keywords,
+    return service.from_rows(
+        today=today,
+        countries=(row.code for row in rows["countries.csv"]),
+        currencies=(row.code for row in rows["currencies.csv"]),
+        gates=(row.code for row in rows["gates.csv"]),
+        hs_codes=rows["hs_codes.csv"],
+        keywords=rows["hs_keywords.csv"],
+        rates=rows["exchange_rates.csv"],
+        prices=rows["reference_prices.csv"],
+        prohibited=rows["prohibited.csv"],
     )

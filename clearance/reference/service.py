@@ -1,12 +1,13 @@
 """Reference data as one in-memory snapshot per process, refreshed every minute."""
 
 import time as monotonic
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import TypeVar
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from clearance.reference.models import (
     Country,
@@ -91,32 +92,53 @@ def _current(rows: list[Row], key: str, today: date) -> dict[str, Row]:
     return current
 
 
-def load(*, session: Session, today: date) -> ReferenceData:
-    hs = _current(list(session.exec(select(HsCode)).all()), "code", today)
-    keywords = _current(list(session.exec(select(HsKeyword)).all()), "heading", today)
-    rates = _current(list(session.exec(select(ExchangeRate)).all()), "currency", today)
-    prices: dict[tuple[str, str], ReferencePrice] = {}
-    for price in sorted(session.exec(select(ReferencePrice)).all(), key=lambda p: p.effective_from):
+def from_rows(
+    *,
+    today: date,
+    countries: Iterable[str],
+    currencies: Iterable[str],
+    gates: Iterable[str],
+    hs_codes: list[HsCode],
+    keywords: list[HsKeyword],
+    rates: list[ExchangeRate],
+    prices: Iterable[ReferencePrice],
+    prohibited: Iterable[ProhibitedGood],
+) -> ReferenceData:
+    """The snapshot as of `today`, from rows read from the database or the shipped files."""
+    current_prices: dict[tuple[str, str], ReferencePrice] = {}
+    for price in sorted(prices, key=lambda p: p.effective_from):
         if price.effective_from <= today:
-            prices[(price.hs_code, price.origin)] = price
-    restrictions = [
-        Restriction(r.hs_prefix, r.kind, r.regime, r.licence, r.reason)
-        for r in session.exec(
-            select(ProhibitedGood).where(col(ProhibitedGood.effective_from) <= today)
-        ).all()
-    ]
+            current_prices[(price.hs_code, price.origin)] = price
     return ReferenceData(
-        countries=frozenset(session.exec(select(Country.code)).all()),
-        currencies=frozenset(session.exec(select(Currency.code)).all()),
-        gates=frozenset(session.exec(select(Gate.code)).all()),
-        hs_codes=hs,
-        restrictions=tuple(restrictions),
+        countries=frozenset(countries),
+        currencies=frozenset(currencies),
+        gates=frozenset(gates),
+        hs_codes=_current(hs_codes, "code", today),
+        restrictions=tuple(
+            Restriction(r.hs_prefix, r.kind, r.regime, r.licence, r.reason)
+            for r in prohibited
+            if r.effective_from <= today
+        ),
         prices={
             k: PriceBand(p.unit_value_usd_p10, p.unit_value_usd_median, p.unit_value_usd_p90, p.n)
-            for k, p in prices.items()
+            for k, p in current_prices.items()
         },
-        rates_vnd={c: r.rate_vnd for c, r in rates.items()},
-        hs_keywords={heading: row.words() for heading, row in keywords.items()},
+        rates_vnd={c: r.rate_vnd for c, r in _current(rates, "currency", today).items()},
+        hs_keywords={h: row.words() for h, row in _current(keywords, "heading", today).items()},
+    )
+
+
+def load(*, session: Session, today: date) -> ReferenceData:
+    return from_rows(
+        today=today,
+        countries=session.exec(select(Country.code)).all(),
+        currencies=session.exec(select(Currency.code)).all(),
+        gates=session.exec(select(Gate.code)).all(),
+        hs_codes=list(session.exec(select(HsCode)).all()),
+        keywords=list(session.exec(select(HsKeyword)).all()),
+        rates=list(session.exec(select(ExchangeRate)).all()),
+        prices=session.exec(select(ReferencePrice)).all(),
+        prohibited=session.exec(select(ProhibitedGood)).all(),
     )
 
 
