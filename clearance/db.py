@@ -145,3 +145,10 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def timestamp_field(*, nullable: bool = False, index: bool = False) -> Any:
+    """A UTC timestamp column for a SQLModel table (names end in `_at`)."""
+    from sqlmodel import Field
+
+    return Field(default=None, sa_column=sa.Column(UTCDateTime(), nullable=nullable, index=index))

@@ -3,10 +3,10 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, UniqueConstraint
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from clearance.db import UTCDateTime, enum_type
+from clearance.db import enum_type, timestamp_field
 
 
 class Role(StrEnum):
@@ -32,7 +32,5 @@ class ApiKey(SQLModel, table=True):
     role: Role = Field(sa_type=enum_type(Role))
     tax_code: str | None = Field(default=None, max_length=20, index=True)
     name: str = Field(default="", max_length=200)
-    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
-    revoked_at: datetime | None = Field(
-        default=None, sa_column=Column(UTCDateTime(), nullable=True)
-    )
+    created_at: datetime = timestamp_field()
+    revoked_at: datetime | None = timestamp_field(nullable=True)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, ForeignKey, Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from clearance.db import UTCDateTime, enum_type
+from clearance.db import enum_type, timestamp_field
 
 
 class State(StrEnum):
@@ -49,13 +49,6 @@ class DecisionKind(StrEnum):
     inspect = "inspect"
 
 
-def _ts(*, nullable: bool = False, index: bool = False) -> Any:
-    return Field(
-        default=None,
-        sa_column=Column(UTCDateTime(), nullable=nullable, index=index),
-    )
-
-
 def _fk_declaration() -> Any:
     return Field(
         sa_column=Column(
@@ -82,15 +75,15 @@ class Declaration(SQLModel, table=True):
     version: int = 1
     channel: Channel | None = Field(default=None, sa_type=enum_type(Channel))
     held_from: State | None = Field(default=None, sa_type=enum_type(State))
-    lodged_at: datetime = _ts(index=True)
-    state_since: datetime = _ts()
-    expected_arrival_at: datetime | None = _ts(nullable=True)
-    arrived_at: datetime | None = _ts(nullable=True)
+    lodged_at: datetime = timestamp_field(index=True)
+    state_since: datetime = timestamp_field()
+    expected_arrival_at: datetime | None = timestamp_field(nullable=True)
+    arrived_at: datetime | None = timestamp_field(nullable=True)
     arrival_weight_kg: Decimal | None = Field(default=None, sa_type=Numeric(14, 3))
-    released_at: datetime | None = _ts(nullable=True)
-    exited_at: datetime | None = _ts(nullable=True)
+    released_at: datetime | None = timestamp_field(nullable=True)
+    exited_at: datetime | None = timestamp_field(nullable=True)
     # Review SLA: when the current lane's legal clock runs out (DESIGN §2).
-    due_at: datetime | None = _ts(nullable=True)
+    due_at: datetime | None = timestamp_field(nullable=True)
 
 
 class DeclarationVersion(SQLModel, table=True):
@@ -105,7 +98,7 @@ class DeclarationVersion(SQLModel, table=True):
     payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     payload_sha256: str = Field(max_length=64)
     created_by: str = Field(max_length=40)
-    created_at: datetime = _ts()
+    created_at: datetime = timestamp_field()
 
 
 class DeclarationLine(SQLModel, table=True):
@@ -144,7 +137,7 @@ class DeclarationEvent(SQLModel, table=True):
     to_state: State = Field(sa_type=enum_type(State))
     actor: str = Field(max_length=40)
     reason: str = ""
-    at: datetime = _ts()
+    at: datetime = timestamp_field()
 
 
 class Assessment(SQLModel, table=True):
@@ -173,7 +166,7 @@ class Assessment(SQLModel, table=True):
     rule_versions: dict[str, int] = Field(
         default_factory=dict, sa_column=Column(JSON, nullable=False)
     )
-    assessed_at: datetime = _ts()
+    assessed_at: datetime = timestamp_field()
 
 
 class Decision(SQLModel, table=True):
@@ -192,7 +185,7 @@ class Decision(SQLModel, table=True):
     revenue_recovered: Decimal | None = Field(default=None, sa_type=Numeric(18, 2))
     revenue_currency: str | None = Field(default=None, max_length=3)
     findings: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
-    decided_at: datetime = _ts()
+    decided_at: datetime = timestamp_field()
 
 
 class Query(SQLModel, table=True):
@@ -205,9 +198,9 @@ class Query(SQLModel, table=True):
     version: int
     text: str
     raised_by: str = Field(max_length=40)
-    raised_at: datetime = _ts()
+    raised_at: datetime = timestamp_field()
     answer: str | None = None
-    answered_at: datetime | None = _ts(nullable=True)
+    answered_at: datetime | None = timestamp_field(nullable=True)
 
 
 class IdempotencyRecord(SQLModel, table=True):
@@ -221,4 +214,4 @@ class IdempotencyRecord(SQLModel, table=True):
     key: str = Field(max_length=200)
     request_sha256: str = Field(max_length=64)
     declaration_id: uuid.UUID = _fk_declaration()
-    created_at: datetime = _ts()
+    created_at: datetime = timestamp_field()

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, ForeignKey, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from clearance.db import UTCDateTime, enum_type
+from clearance.db import enum_type, timestamp_field
 
 
 class DocumentKind(StrEnum):
@@ -55,7 +55,7 @@ class Document(SQLModel, table=True):
     size_bytes: int
     media_type: str = Field(max_length=40)
     uploaded_by: str = Field(max_length=40)
-    uploaded_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    uploaded_at: datetime = timestamp_field()
 
 
 class RequiredDocument(SQLModel, table=True):

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import Column, ForeignKey
 from sqlmodel import Field, SQLModel
 
-from clearance.db import UTCDateTime
+from clearance.db import timestamp_field
 
 
 class ReviewLease(SQLModel, table=True):
@@ -20,5 +20,5 @@ class ReviewLease(SQLModel, table=True):
     )
     version: int
     officer: str = Field(max_length=40, index=True)
-    claimed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
-    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    claimed_at: datetime = timestamp_field()
+    expires_at: datetime = timestamp_field()

@@ -8,11 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Numeric, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from clearance.db import UTCDateTime
-
-
-def _ts(*, nullable: bool = False) -> Any:
-    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable))
+from clearance.db import timestamp_field
 
 
 class RiskRule(SQLModel, table=True):
@@ -29,7 +25,7 @@ class RiskRule(SQLModel, table=True):
     params: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     note: str = ""
     created_by: str = Field(max_length=40)
-    created_at: datetime = _ts()
+    created_at: datetime = timestamp_field()
 
 
 class ChannelPolicy(SQLModel, table=True):
@@ -47,7 +43,7 @@ class ChannelPolicy(SQLModel, table=True):
     window: int  # how many recent scores the thresholds are fitted to
     note: str = ""
     created_by: str = Field(max_length=40)
-    created_at: datetime = _ts()
+    created_at: datetime = timestamp_field()
 
 
 class TraderStanding(SQLModel, table=True):
@@ -59,7 +55,7 @@ class TraderStanding(SQLModel, table=True):
     name: str = ""
     aeo: bool = False
     updated_by: str = Field(max_length=40)
-    updated_at: datetime = _ts()
+    updated_at: datetime = timestamp_field()
 
 
 class WatchlistParty(SQLModel, table=True):
@@ -74,8 +70,8 @@ class WatchlistParty(SQLModel, table=True):
     reason: str
     source: str = Field(max_length=100)
     added_by: str = Field(max_length=40)
-    added_at: datetime = _ts()
-    removed_at: datetime | None = _ts(nullable=True)
+    added_at: datetime = timestamp_field()
+    removed_at: datetime | None = timestamp_field(nullable=True)
 
 
 class HistoryEntry(SQLModel, table=True):
@@ -91,13 +87,13 @@ class HistoryEntry(SQLModel, table=True):
     ucr: str = Field(max_length=40)
     declarant_tax_code: str = Field(max_length=40)
     trader_tax_code: str = Field(max_length=40, index=True)
-    lodged_at: datetime = _ts()
+    lodged_at: datetime = timestamp_field()
     record: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     fraud_found: bool
     revenue_usd: Decimal | None = Field(default=None, sa_type=Numeric(18, 2))
     declaration_id: uuid.UUID | None = Field(default=None, index=True)
     version: int | None = None
-    recorded_at: datetime = _ts()
+    recorded_at: datetime = timestamp_field()
 
 
 class RiskModelVersion(SQLModel, table=True):
@@ -113,4 +109,4 @@ class RiskModelVersion(SQLModel, table=True):
     metrics: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     artefact: str = Field(sa_column=Column(Text, nullable=False))
     created_by: str = Field(max_length=40)
-    created_at: datetime = _ts()
+    created_at: datetime = timestamp_field()
