@@ -23,7 +23,7 @@ from clearance.reference.models import (
     ProhibitedGood,
     ReferencePrice,
 )
-from clearance.review.models import ReviewLease
+from clearance.review.models import DocumentCheck, Inspection, ReviewLease, SeizureCase
 from clearance.risk.models import (
     ChannelPolicy,
     HistoryEntry,
@@ -45,6 +45,7 @@ __all__ = [
     "DeclarationLine",
     "DeclarationVersion",
     "Document",
+    "DocumentCheck",
     "ExchangeRate",
     "Gate",
     "HistoryEntry",
@@ -52,6 +53,7 @@ __all__ = [
     "HsCode",
     "HsKeyword",
     "IdempotencyRecord",
+    "Inspection",
     "ProhibitedGood",
     "Query",
     "ReferencePrice",
@@ -59,6 +61,7 @@ __all__ = [
     "ReviewLease",
     "RiskModelVersion",
     "RiskRule",
+    "SeizureCase",
     "TraderStanding",
     "WatchlistParty",
 ]

@@ -4,6 +4,7 @@ from sqlmodel import Session
 
 from clearance import metrics
 from clearance.clock import Clock
+from clearance.declarations import sla
 from clearance.declarations.errors import InvalidTransition
 from clearance.declarations.models import Declaration, DeclarationEvent, State
 
@@ -86,9 +87,13 @@ def transition(
             entered_at=declaration.state_since,
             left_at=clock.now(),
         )
-    if declaration.state != to or new:
-        declaration.state_since = clock.now()
+    entered = declaration.state != to or new
     declaration.state = to
+    if entered:
+        declaration.state_since = clock.now()
+        # Claiming an assessed item starts the check, not a new clock: the dossier was complete.
+        if (from_state, to) != (State.assessed, State.document_check):
+            sla.restart(session=session, declaration=declaration, now=clock.now())
     return _write(session, clock, declaration, from_state, action, actor, reason)
 
 
