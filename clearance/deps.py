@@ -115,6 +115,7 @@ def require(*roles: Role) -> Callable[[Caller], Caller]:
 
 TraderDep = Annotated[Caller, Depends(require(Role.trader))]
 GateDep = Annotated[Caller, Depends(require(Role.gate))]
+SupervisorDep = Annotated[Caller, Depends(require(Role.supervisor))]
 OfficerDep = Annotated[Caller, Depends(require(Role.officer, Role.supervisor))]
 ReaderDep = Annotated[
     Caller,

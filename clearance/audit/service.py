@@ -1,9 +1,10 @@
-"""Writing audit records into the caller's unit of work."""
+"""Writing audit records into the caller's unit of work, and listing them for supervisors."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from clearance.audit.models import OK, SYSTEM_ROLE, AuditRecord
 
@@ -11,6 +12,19 @@ DECLARATION = "declaration"
 # session.info keys: what a unit of work tells the audit about itself.
 _REQUEST_ID = "audit.request_id"
 _DECLARATION_CHANGED = "audit.declaration_changed"
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What a supervisor narrows the trail to; None means any."""
+
+    actor: str | None = None
+    role: str | None = None
+    action_prefix: str | None = None
+    target_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    outcome: str | None = None
 
 
 def record(
@@ -84,3 +98,31 @@ def record_system_event(
         version=version,
         request_id=request_id if isinstance(request_id, str) else None,
     )
+
+
+def list_records(
+    *, session: Session, where: AuditFilter, after: int | None, limit: int, oldest_first: bool
+) -> list[AuditRecord]:
+    """One page of the trail in id order; `after` is the last id of the previous page."""
+    equal_to = [
+        (AuditRecord.actor, where.actor),
+        (AuditRecord.role, where.role),
+        (AuditRecord.target_id, where.target_id),
+        (AuditRecord.outcome, where.outcome),
+    ]
+    statement = select(AuditRecord).where(
+        *(col(column) == value for column, value in equal_to if value is not None)
+    )
+    if where.since is not None:
+        statement = statement.where(col(AuditRecord.at) >= where.since)
+    if where.until is not None:
+        statement = statement.where(col(AuditRecord.at) < where.until)
+    if where.action_prefix:
+        statement = statement.where(
+            col(AuditRecord.action).startswith(where.action_prefix, autoescape=True)
+        )
+    order = col(AuditRecord.id).asc() if oldest_first else col(AuditRecord.id).desc()
+    if after is not None:
+        beyond = col(AuditRecord.id) > after if oldest_first else col(AuditRecord.id) < after
+        statement = statement.where(beyond)
+    return list(session.exec(statement.order_by(order).limit(limit)).all())
