@@ -4,6 +4,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from clearance import db, metrics, wiring
+from clearance.audit.router import router as audit_router
 from clearance.declarations.router import router as declarations_router
 from clearance.documents.router import UPLOAD_PATH_PATTERN
 from clearance.documents.router import router as documents_router
@@ -38,6 +39,7 @@ def create_app() -> FastAPI:
     app.include_router(review_router)
     app.include_router(risk_router)
     app.include_router(reports_router)
+    app.include_router(audit_router)
     app.include_router(metrics_router)
     # Uploads stream to storage under their own limits; every other body is read whole.
     app.add_middleware(

@@ -1,5 +1,6 @@
 """Every table, imported in one place so metadata (and Alembic) sees them all."""
 
+from clearance.audit.models import AuditRecord
 from clearance.auth.models import ApiKey
 from clearance.declarations.models import (
     Assessment,
@@ -36,6 +37,7 @@ from clearance.risk.models import (
 __all__ = [
     "ApiKey",
     "Assessment",
+    "AuditRecord",
     "ChannelPolicy",
     "Country",
     "Currency",

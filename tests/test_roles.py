@@ -78,6 +78,7 @@ EXPECTED_ROLES: dict[Endpoint, frozenset[Role]] = {
     ),
     ("GET", "/v1/requirements"): frozenset(Role),
     ("POST", "/v1/requirements"): SUPERVISOR,
+    ("GET", "/v1/audit"): SUPERVISOR,
 }
 
 # Routes outside the role model: probes and Prometheus, scraped without a key.

@@ -3,6 +3,7 @@
 from sqlmodel import Session
 
 from clearance import metrics
+from clearance.audit import service as audit_service
 from clearance.clock import Clock
 from clearance.declarations import sla
 from clearance.declarations.errors import InvalidTransition
@@ -16,6 +17,9 @@ TRADER, WORKER, OFFICER, GATE, SYSTEM, SWEEPER = (
     "system",
     "sweeper",
 )
+# The service's own actors: their changes get an audit record here, the one place every change
+# passes; a person's changes are audited once per request instead (clearance.deps).
+SYSTEM_ACTORS = frozenset({WORKER, SYSTEM, SWEEPER})
 
 BEFORE_DECISION = frozenset(
     {
@@ -131,4 +135,15 @@ def _write(
     )
     session.add(declaration)
     session.add(event)
+    audit_service.declaration_changed(session, declaration.id)
+    if actor in SYSTEM_ACTORS:
+        moved = from_state is not None and from_state != declaration.state
+        audit_service.record_system_event(
+            session=session,
+            at=event.at,
+            actor=actor,
+            action=f"transition:{from_state}->{declaration.state}" if moved else f"event:{action}",
+            declaration_id=declaration.id,
+            version=declaration.version,
+        )
     return event
