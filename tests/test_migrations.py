@@ -10,7 +10,7 @@ from sqlalchemy import Engine, inspect, text
 from clearance import db
 from clearance.migrations import alembic_config
 
-BEFORE_AUDIT = "0003"
+BEFORE_AUDIT = "0004"
 PG_GUARDS = (
     "SELECT count(*) FROM pg_trigger WHERE tgname = 'trg_audit_record_append_only'"
     " UNION ALL SELECT count(*) FROM pg_proc WHERE proname = 'audit_record_append_only'"

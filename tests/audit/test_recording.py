@@ -15,7 +15,7 @@ from clearance.declarations.models import Declaration, State
 from clearance.main import create_app
 from tests.conftest import auth
 from tests.factories import declaration
-from tests.helpers import arrive, claim, decide, lodge, read
+from tests.helpers import arrive, check_documents, claim, decide, lodge, read
 from workers import jobs
 
 Trail = Callable[..., list[AuditRecord]]
@@ -68,6 +68,7 @@ def test_officer_claim_and_decision_and_gate_arrival_are_recorded(
     work()
     arrive(client, keys["gate"], declaration_id)
     assert claim(client, keys["officer"])["item"]["declaration_id"] == declaration_id
+    assert check_documents(client, keys["officer"], declaration_id).status_code == 201
     decided = decide(client, keys["officer"], declaration_id, decision="release")
     assert decided.status_code == 200, decided.text
 
@@ -81,6 +82,8 @@ def test_officer_claim_and_decision_and_gate_arrival_are_recorded(
     officer = trail(actor=actors["officer"])
     assert _who_what_version(officer) == [
         (actors["officer"], "POST /v1/review/claim-next", 1),
+        (actors["officer"], f"GET {DECLARATION_PATH}/documents", 1),  # an officer's read
+        (actors["officer"], "POST /v1/review/items/{declaration_id}/document-check", 1),
         (actors["officer"], "POST /v1/review/items/{declaration_id}/decision", 1),
     ]
     # The claim's path names no declaration: the one it moved is the target.
