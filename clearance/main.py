@@ -9,6 +9,7 @@ from clearance.declarations.router import router as declarations_router
 from clearance.documents.router import UPLOAD_PATH_PATTERN
 from clearance.documents.router import router as documents_router
 from clearance.errors import ServiceUnavailable, install_handlers
+from clearance.mandates.router import router as mandates_router
 from clearance.metrics.router import router as metrics_router
 from clearance.middleware import BodyLimitMiddleware, MetricsMiddleware
 from clearance.migrations import at_head
@@ -40,6 +41,7 @@ def create_app() -> FastAPI:
     app.include_router(risk_router)
     app.include_router(reports_router)
     app.include_router(audit_router)
+    app.include_router(mandates_router)
     app.include_router(metrics_router)
     # Uploads stream to storage under their own limits; every other body is read whole.
     app.add_middleware(

@@ -13,6 +13,7 @@ from clearance.declarations.models import (
     Query,
 )
 from clearance.documents.models import Document, RequiredDocument
+from clearance.mandates.models import Mandate
 from clearance.reference.models import (
     Country,
     Currency,
@@ -56,6 +57,7 @@ __all__ = [
     "HsKeyword",
     "IdempotencyRecord",
     "Inspection",
+    "Mandate",
     "ProhibitedGood",
     "Query",
     "ReferencePrice",

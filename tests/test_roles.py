@@ -78,6 +78,9 @@ EXPECTED_ROLES: dict[Endpoint, frozenset[Role]] = {
     ),
     ("GET", "/v1/requirements"): frozenset(Role),
     ("POST", "/v1/requirements"): SUPERVISOR,
+    ("POST", "/v1/mandates"): TRADER | SUPERVISOR,
+    ("GET", "/v1/mandates"): TRADER | SUPERVISOR,
+    ("POST", "/v1/mandates/{mandate_id}/revoke"): TRADER | SUPERVISOR,
     ("GET", "/v1/audit"): SUPERVISOR,
 }
 
@@ -176,7 +179,12 @@ def required_role_sets(dependant: Dependant) -> list[frozenset[Role]]:
 
 
 # Path parameters that are not ids, with a value of the right shape.
-PATH_EXAMPLES = {"rule_id": "R-NEW-TRADER", "tax_code": "0100000009", "version": "v0-unknown"}
+PATH_EXAMPLES = {
+    "rule_id": "R-NEW-TRADER",
+    "tax_code": "0100000009",
+    "version": "v0-unknown",
+    "mandate_id": "1",
+}
 
 
 def concrete_path(route: Served) -> str:
