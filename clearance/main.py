@@ -5,6 +5,8 @@ from sqlalchemy import text
 
 from clearance import db, metrics, wiring
 from clearance.audit.router import router as audit_router
+from clearance.auth.router import router as keys_router
+from clearance.deadletters.router import router as deadletters_router
 from clearance.declarations.router import router as declarations_router
 from clearance.documents.router import UPLOAD_PATH_PATTERN
 from clearance.documents.router import router as documents_router
@@ -42,6 +44,8 @@ def create_app() -> FastAPI:
     app.include_router(reports_router)
     app.include_router(audit_router)
     app.include_router(mandates_router)
+    app.include_router(keys_router)
+    app.include_router(deadletters_router)
     app.include_router(metrics_router)
     # Uploads stream to storage under their own limits; every other body is read whole.
     app.add_middleware(

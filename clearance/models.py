@@ -2,6 +2,7 @@
 
 from clearance.audit.models import AuditRecord
 from clearance.auth.models import ApiKey
+from clearance.deadletters.models import DeadLetter
 from clearance.declarations.models import (
     Assessment,
     Decision,
@@ -42,6 +43,7 @@ __all__ = [
     "ChannelPolicy",
     "Country",
     "Currency",
+    "DeadLetter",
     "Decision",
     "Declaration",
     "DeclarationEvent",
