@@ -8,11 +8,12 @@ from clearance.auth import service
 from clearance.auth.models import ApiKey, Role
 from clearance.auth.schemas import KeyIn, KeyOut, NewKey
 from clearance.auth.service import Caller
-from clearance.deps import CallerDep, ClockDep, SessionDep, SettingsDep, require
+from clearance.deps import ClockDep, SessionDep, SettingsDep, require
 from clearance.errors import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1/keys", tags=["keys"], responses=PROBLEM_RESPONSES)
 SupervisorDep = Annotated[Caller, Depends(require(Role.supervisor))]
+AnyKeyDep = Annotated[Caller, Depends(require(*Role))]
 
 
 def _new(key: ApiKey, plain: str) -> NewKey:
@@ -53,7 +54,7 @@ def revoke(
 
 @router.post("/rotate", status_code=status.HTTP_201_CREATED)
 def rotate(
-    session: SessionDep, clock: ClockDep, settings: SettingsDep, caller: CallerDep
+    session: SessionDep, clock: ClockDep, settings: SettingsDep, caller: AnyKeyDep
 ) -> NewKey:
     """A successor for the calling key; the old one keeps working for the grace period."""
     key, plain = service.rotate(
