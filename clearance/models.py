@@ -13,6 +13,7 @@ from clearance.declarations.models import (
     Query,
 )
 from clearance.documents.models import Document, RequiredDocument
+from clearance.duties.models import DutyAssessment, Guarantee, Payment, TariffRate
 from clearance.reference.models import (
     Country,
     Currency,
@@ -48,14 +49,17 @@ __all__ = [
     "DeclarationVersion",
     "Document",
     "DocumentCheck",
+    "DutyAssessment",
     "ExchangeRate",
     "Gate",
+    "Guarantee",
     "HistoryEntry",
     "Holiday",
     "HsCode",
     "HsKeyword",
     "IdempotencyRecord",
     "Inspection",
+    "Payment",
     "ProhibitedGood",
     "Query",
     "ReferencePrice",
@@ -64,6 +68,7 @@ __all__ = [
     "RiskModelVersion",
     "RiskRule",
     "SeizureCase",
+    "TariffRate",
     "TraderStanding",
     "WatchlistParty",
 ]
