@@ -8,6 +8,7 @@ from clearance.audit.router import router as audit_router
 from clearance.declarations.router import router as declarations_router
 from clearance.documents.router import UPLOAD_PATH_PATTERN
 from clearance.documents.router import router as documents_router
+from clearance.duties.router import router as duties_router
 from clearance.errors import ServiceUnavailable, install_handlers
 from clearance.metrics.router import router as metrics_router
 from clearance.middleware import BodyLimitMiddleware, MetricsMiddleware
@@ -36,6 +37,7 @@ def create_app() -> FastAPI:
     install_handlers(app)
     app.include_router(declarations_router)
     app.include_router(documents_router)
+    app.include_router(duties_router)
     app.include_router(review_router)
     app.include_router(risk_router)
     app.include_router(reports_router)
