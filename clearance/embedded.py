@@ -145,10 +145,12 @@ def demo(*, url: str, count: int, interval: float, seed: int | None) -> None:
     for tax_code, _name in DEMO_TRADERS:
         trader_keys[tax_code] = create_keys({Role.trader: tax_code}, "demo trader")[Role.trader]
     gate_key = create_keys({Role.gate: None}, "demo gate")[Role.gate]
+    bank_key = create_keys({Role.bank: None}, "demo bank")[Role.bank]
     run_demo(
         base_url=url,
         trader_keys=trader_keys,
         gate_key=gate_key,
+        bank_key=bank_key,
         count=count,
         interval=interval,
         rng=random.Random(seed),

@@ -94,6 +94,7 @@ def service(
             "gate": _create_key(env, "gate"),
             "operator": _create_key(env, "operator"),
             "bank": _create_key(env, "bank"),
+            "env": env,
         }
     finally:
         for process in processes:
@@ -183,6 +184,31 @@ def test_declarations_flow_through_api_and_worker_processes(service: dict[str, A
         )
         == 6
     )
+
+
+def test_the_demo_pays_the_duty_as_the_bank_and_its_goods_are_released(
+    service: dict[str, Any],
+) -> None:
+    url = service["url"]
+    command = [*CLI, "demo", "--url", url, "--count", "12", "--interval", "0", "--seed", "3"]
+    demo = subprocess.run(
+        command, env=service["env"], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert "paid " in demo.stdout, demo.stdout[-2000:]
+    operator = {"Authorization": f"Bearer {service['operator']}"}
+
+    def paid_and_released() -> list[str]:
+        with httpx.Client(base_url=url, timeout=10) as http:
+            listed = http.get("/v1/declarations?limit=50", headers=operator).json()["items"]
+            details = [http.get(f"/v1/declarations/{d['id']}", headers=operator).json()
+                       for d in listed]  # fmt: skip
+        return [
+            d["id"] for d in details
+            if d["state"] in {"released", "exited"}
+            and "payment" in [e["action"] for e in d["events"]]
+        ]  # fmt: skip
+
+    assert _until(paid_and_released, "a paid import released")
 
 
 def test_clearance_run_starts_everything_embedded(tmp_path: Path) -> None:
