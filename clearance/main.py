@@ -10,6 +10,7 @@ from clearance.deadletters.router import router as deadletters_router
 from clearance.declarations.router import router as declarations_router
 from clearance.documents.router import UPLOAD_PATH_PATTERN
 from clearance.documents.router import router as documents_router
+from clearance.duties.router import router as duties_router
 from clearance.errors import ServiceUnavailable, install_handlers
 from clearance.mandates.router import router as mandates_router
 from clearance.metrics.router import router as metrics_router
@@ -39,6 +40,7 @@ def create_app() -> FastAPI:
     install_handlers(app)
     app.include_router(declarations_router)
     app.include_router(documents_router)
+    app.include_router(duties_router)
     app.include_router(review_router)
     app.include_router(risk_router)
     app.include_router(reports_router)

@@ -14,6 +14,7 @@ from clearance.declarations.models import (
     Query,
 )
 from clearance.documents.models import Document, RequiredDocument
+from clearance.duties.models import DutyAssessment, Guarantee, Payment, TariffRate
 from clearance.mandates.models import Mandate
 from clearance.reference.models import (
     Country,
@@ -51,8 +52,10 @@ __all__ = [
     "DeclarationVersion",
     "Document",
     "DocumentCheck",
+    "DutyAssessment",
     "ExchangeRate",
     "Gate",
+    "Guarantee",
     "HistoryEntry",
     "Holiday",
     "HsCode",
@@ -60,6 +63,7 @@ __all__ = [
     "IdempotencyRecord",
     "Inspection",
     "Mandate",
+    "Payment",
     "ProhibitedGood",
     "Query",
     "ReferencePrice",
@@ -68,6 +72,7 @@ __all__ = [
     "RiskModelVersion",
     "RiskRule",
     "SeizureCase",
+    "TariffRate",
     "TraderStanding",
     "WatchlistParty",
 ]
