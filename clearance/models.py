@@ -13,6 +13,7 @@ from clearance.declarations.models import (
     Query,
 )
 from clearance.documents.models import Document, RequiredDocument
+from clearance.notifications.models import Notification, Subscription
 from clearance.reference.models import (
     Country,
     Currency,
@@ -56,6 +57,7 @@ __all__ = [
     "HsKeyword",
     "IdempotencyRecord",
     "Inspection",
+    "Notification",
     "ProhibitedGood",
     "Query",
     "ReferencePrice",
@@ -64,6 +66,7 @@ __all__ = [
     "RiskModelVersion",
     "RiskRule",
     "SeizureCase",
+    "Subscription",
     "TraderStanding",
     "WatchlistParty",
 ]
