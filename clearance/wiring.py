@@ -3,9 +3,10 @@
 from sqlmodel import Session
 
 from clearance.clock import Clock
-from clearance.declarations import gate, release
+from clearance.declarations import gate, release, states
 from clearance.declarations.models import Declaration
 from clearance.documents import service as documents_service
+from clearance.notifications import outbox
 from clearance.risk import service as risk_service
 from clearance.settings import get_settings
 
@@ -26,3 +27,6 @@ def install() -> None:
     documents_service.register_upload_hook("risk.documents", _documents_uploaded)
     # Released only with the required documents uploaded and valid (DESIGN §2).
     release.register_gate("documents", documents_service.release_gate)
+    # Every state change (and the truck's arrival) goes to the traders' outbox, in the same
+    # transaction as the change itself.
+    states.register_event_hook("notifications", outbox.record_event)
