@@ -99,10 +99,7 @@ def record_event(session: Session, declaration: Declaration, event: DeclarationE
     ).all()
     if not subscriptions:
         return
-    # The declaration's row is locked by this change, so no other writer races for the number.
-    last = session.exec(
-        select(func.max(Notification.sequence)).where(Notification.declaration_id == declaration.id)
-    ).one()
+    sequence = _next_sequence(session, declaration.id)
     payload = trader_view(declaration, event).model_dump(mode="json")
     for subscription in subscriptions:
         session.add(
@@ -111,7 +108,7 @@ def record_event(session: Session, declaration: Declaration, event: DeclarationE
                 tax_code=subscription.tax_code,
                 declaration_id=declaration.id,
                 version=event.version,
-                sequence=(last or 0) + 1,
+                sequence=sequence,
                 type=kind,
                 payload=payload,
                 created_at=event.at,
@@ -121,6 +118,18 @@ def record_event(session: Session, declaration: Declaration, event: DeclarationE
         pair = (subscription.id, declaration.id)
         after_commit(session, lambda p=pair: enqueue_delivery(*p), key=("deliver", *pair))  # type: ignore[misc]
     after_commit(session, lambda: metrics.NOTIFICATIONS.labels(kind.value).inc(len(subscriptions)))
+
+
+def _next_sequence(session: Session, declaration_id: uuid.UUID) -> int:
+    # Changes of one declaration number their events in turn, under its row lock (most callers
+    # hold it already); a race here would fail the state change on the unique sequence.
+    session.exec(
+        select(Declaration.id).where(Declaration.id == declaration_id).with_for_update()
+    ).one()
+    last = session.exec(
+        select(func.max(Notification.sequence)).where(Notification.declaration_id == declaration_id)
+    ).one()
+    return (last or 0) + 1
 
 
 def claim_next(
