@@ -86,7 +86,9 @@ def list_subscriptions(
     statement = select(Subscription).where(Subscription.tax_code == _tax_code(caller))
     if active_only:
         statement = statement.where(col(Subscription.disabled_at).is_(None))
-    return session.exec(statement.order_by(col(Subscription.created_at))).all()
+    return session.exec(
+        statement.order_by(col(Subscription.created_at), col(Subscription.url))
+    ).all()
 
 
 def disable(

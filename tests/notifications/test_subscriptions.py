@@ -2,11 +2,13 @@
 
 import time
 from collections.abc import Callable
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 from sqlmodel import Session
 
+from clearance.clock import FrozenClock
 from clearance.notifications.models import NotificationStatus
 from tests import factories
 from tests.conftest import OTHER_TAX_CODE, auth
@@ -15,12 +17,13 @@ from tests.notifications.conftest import Receiver, outbox, push, subscribe
 
 
 def test_the_secret_is_shown_once_and_generated_when_not_given(
-    client: TestClient, keys: dict[str, str], receiver: Receiver
+    client: TestClient, keys: dict[str, str], receiver: Receiver, clock: FrozenClock
 ) -> None:
     created = subscribe(client, keys["trader"], receiver.url)
     assert len(created["secret"]) >= 32
     assert created["active"] is True
     mine = "m" * 32
+    clock.advance(timedelta(seconds=1))
     assert subscribe(client, keys["trader"], receiver.url + "/2", secret=mine)["secret"] == mine
 
     listed = client.get("/v1/subscriptions", headers=auth(keys["trader"])).json()["items"]
@@ -42,7 +45,7 @@ def test_a_short_secret_is_refused_naming_the_field(
 
 
 def test_the_same_url_twice_is_a_conflict_until_it_is_disabled(
-    client: TestClient, keys: dict[str, str], receiver: Receiver
+    client: TestClient, keys: dict[str, str], receiver: Receiver, clock: FrozenClock
 ) -> None:
     first = subscribe(client, keys["trader"], receiver.url)
     again = client.post(
@@ -58,6 +61,7 @@ def test_the_same_url_twice_is_a_conflict_until_it_is_disabled(
         client.delete(f"/v1/subscriptions/{first['id']}", headers=auth(keys["trader"])).json()
         == disabled.json()
     )  # disabling twice changes nothing
+    clock.advance(timedelta(seconds=1))
     assert subscribe(client, keys["trader"], receiver.url)["id"] != first["id"]
     listed = client.get("/v1/subscriptions", headers=auth(keys["trader"])).json()["items"]
     assert [s["active"] for s in listed] == [False, True]  # the row is kept
