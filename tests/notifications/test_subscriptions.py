@@ -6,8 +6,9 @@ from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import event
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
+from clearance.audit.models import AuditRecord
 from clearance.clock import FrozenClock
 from clearance.notifications.models import NotificationStatus
 from tests import factories
@@ -210,3 +211,32 @@ def test_a_disabled_subscription_gets_no_new_events_and_keeps_its_undelivered_on
     assert len(receiver.received) == 1
     pulled = client.get("/v1/notifications", headers=auth(keys["trader"])).json()["items"]
     assert [p["status"] for p in pulled] == ["pending"]
+
+
+def test_registering_disabling_and_acknowledging_are_audited_without_the_secret(
+    client: TestClient,
+    keys: dict[str, str],
+    receiver: Receiver,
+    session: Session,
+    deliver: Callable[[], int],
+) -> None:
+    created = subscribe(client, keys["trader"], receiver.url)
+    receiver.answer(500)
+    lodge(client, keys["trader"], documents=False)
+    deliver()
+    (row,) = outbox(session)
+    client.post(f"/v1/notifications/{row.event_id}/ack", headers=auth(keys["trader"]))
+    client.delete(f"/v1/subscriptions/{created['id']}", headers=auth(keys["trader"]))
+
+    records = session.exec(
+        select(AuditRecord).where(col(AuditRecord.action).contains("/v1/"))
+    ).all()
+    found = {(r.action, r.target_kind, r.target_id) for r in records}
+    assert ("POST /v1/subscriptions", None, None) in found
+    assert ("POST /v1/notifications/{event_id}/ack", "notification", str(row.event_id)) in found
+    assert (
+        "DELETE /v1/subscriptions/{subscription_id}",
+        "subscription",
+        created["id"],
+    ) in found
+    assert all(created["secret"] not in str(r.model_dump()) for r in records)
