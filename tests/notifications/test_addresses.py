@@ -4,10 +4,12 @@ from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 from sqlmodel import Session
 
 from clearance.notifications import addresses
 from clearance.notifications.errors import UnsafeCallback
+from clearance.settings import get_settings
 from tests.conftest import auth
 from tests.helpers import lodge
 from tests.notifications.conftest import Receiver, outbox, subscribe
@@ -115,3 +117,11 @@ def test_an_address_no_longer_allowed_is_refused_at_delivery_too(
     (row,) = outbox(session)
     assert row.last_error is not None and row.last_error.startswith("refused:")
     assert row.attempts == 1
+
+
+def test_an_allowlist_entry_that_is_no_host_or_network_is_refused_at_start(
+    configure: Callable[..., None],
+) -> None:
+    configure(notification_allowlist='["hooks.gate.internal", "10.0.0.0/8", "not a host!"]')
+    with pytest.raises(ValidationError, match="not a host"):
+        get_settings()
