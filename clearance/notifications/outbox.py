@@ -211,8 +211,10 @@ def record_failure(
     session.add(row)
     subscription = session.get(Subscription, row.subscription_id)
     if subscription is not None:
-        # The other declarations' events wait too: a dead receiver is tried once per step.
-        subscription.paused_until = row.next_attempt_at
+        # The other declarations' events wait too: a dead receiver is tried once per step, and
+        # the longest wait of its failing events sets the pace (a fresh event does not hurry it).
+        paused = subscription.paused_until
+        subscription.paused_until = max(row.next_attempt_at, paused or row.next_attempt_at)
         session.add(subscription)
     return row.next_attempt_at
 
