@@ -16,6 +16,7 @@ from clearance.mandates.router import router as mandates_router
 from clearance.metrics.router import router as metrics_router
 from clearance.middleware import BodyLimitMiddleware, MetricsMiddleware
 from clearance.migrations import at_head
+from clearance.notifications.router import router as notifications_router
 from clearance.queues import get_redis
 from clearance.reports.router import router as reports_router
 from clearance.reports.service import CHANNELS, release_target
@@ -48,6 +49,7 @@ def create_app() -> FastAPI:
     app.include_router(mandates_router)
     app.include_router(keys_router)
     app.include_router(deadletters_router)
+    app.include_router(notifications_router)
     app.include_router(metrics_router)
     # Uploads stream to storage under their own limits; every other body is read whole.
     app.add_middleware(

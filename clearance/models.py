@@ -16,6 +16,7 @@ from clearance.declarations.models import (
 from clearance.documents.models import Document, RequiredDocument
 from clearance.duties.models import DutyAssessment, Guarantee, Payment, TariffRate
 from clearance.mandates.models import Mandate
+from clearance.notifications.models import Notification, Subscription
 from clearance.reference.models import (
     Country,
     Currency,
@@ -63,6 +64,7 @@ __all__ = [
     "IdempotencyRecord",
     "Inspection",
     "Mandate",
+    "Notification",
     "Payment",
     "ProhibitedGood",
     "Query",
@@ -72,6 +74,7 @@ __all__ = [
     "RiskModelVersion",
     "RiskRule",
     "SeizureCase",
+    "Subscription",
     "TariffRate",
     "TraderStanding",
     "WatchlistParty",

@@ -3,10 +3,11 @@
 from sqlmodel import Session
 
 from clearance.clock import Clock
-from clearance.declarations import gate, outcomes, release
+from clearance.declarations import gate, outcomes, release, states
 from clearance.declarations.models import Declaration
 from clearance.documents import service as documents_service
 from clearance.duties import payments
+from clearance.notifications import outbox
 from clearance.risk import service as risk_service
 from clearance.settings import get_settings
 
@@ -32,3 +33,6 @@ def install() -> None:
     release.register_gate("documents", documents_service.release_gate)
     # And with the duty paid or guaranteed where any is owed (DESIGN §2).
     release.register_gate("duty", payments.release_gate)
+    # Every state change (and the truck's arrival) goes to the traders' outbox, in the same
+    # transaction as the change itself.
+    states.register_event_hook("notifications", outbox.record_event)

@@ -160,3 +160,13 @@ def inspect_goods(
     return client.post(
         f"/v1/review/items/{declaration_id}/inspection", json=body, headers=auth(key)
     )
+
+
+def grant_mandate(client: TestClient, client_key: str, broker_tax_code: str) -> dict[str, Any]:
+    """The importer or exporter authorises a broker for every kind, for a year."""
+    mandate = {"broker_tax_code": broker_tax_code, "scope": ["import", "export", "transit"],
+               "valid_from": "2026-11-01", "valid_to": "2027-10-31"}  # fmt: skip
+    response = client.post("/v1/mandates", json=mandate, headers=auth(client_key))
+    assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
+    return result

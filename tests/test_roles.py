@@ -96,6 +96,12 @@ EXPECTED_ROLES: dict[Endpoint, frozenset[Role]] = {
     ("GET", "/v1/declarations/{declaration_id}/duties"): DUTY_READERS,
     ("POST", "/v1/declarations/{declaration_id}/guarantees"): SUPERVISOR,
     ("POST", "/v1/payments/notifications"): BANK,
+    # A trader's own callbacks and pull queue; nobody else's, and no other role's.
+    ("POST", "/v1/subscriptions"): TRADER,
+    ("GET", "/v1/subscriptions"): TRADER,
+    ("DELETE", "/v1/subscriptions/{subscription_id}"): TRADER,
+    ("GET", "/v1/notifications"): TRADER,
+    ("POST", "/v1/notifications/{event_id}/ack"): TRADER,
 }
 
 # Routes outside the role model: probes and Prometheus, scraped without a key.
@@ -161,6 +167,7 @@ MINIMAL_BODIES: dict[Endpoint, Callable[[], dict[str, Any]]] = {
         "reason": "test listing",
         "source": "matrix test",
     },
+    ("POST", "/v1/subscriptions"): lambda: {"url": "https://hooks.example.com/clearance"},
 }
 
 ROLES = list(Role)
