@@ -15,10 +15,9 @@ from clearance.settings import get_settings
 SCREENING_QUEUE = "clearance-screening"
 SCREEN_JOB = "workers.jobs.screen_declaration"
 SWEEPER_LOCK_KEY = "clearance:sweeper:lock"
-# A failed job is parked as a dead letter for an operator to replay, not lost: leave it be.
-ACCOUNTED_FOR = frozenset(
-    {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.FAILED}
-)
+# Waiting or running: the sweeper leaves the declaration to its job. A failed one is left
+# only if it was parked as a dead letter (the sweeper asks the database).
+IN_HAND = frozenset({JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED})
 
 
 @lru_cache
@@ -62,20 +61,21 @@ def replay_screening(declaration_id: uuid.UUID, version: int) -> None:
     enqueue_screening(declaration_id, version, queue.connection)
 
 
-def screening_job_accounted_for(
+def screening_job_status(
     declaration_id: uuid.UUID, version: int, connection: Redis | None = None
-) -> bool:
-    """Whether a job for this version is waiting, running or parked, so the sweeper leaves it."""
+) -> JobStatus | None:
+    """This version's job as RQ sees it; None when Redis holds none, or nobody runs it."""
     try:
         job = Job.fetch(
             screening_job_id(declaration_id, version), connection=connection or get_redis()
         )
     except NoSuchJobError:
-        return False
+        return None
     status = job.get_status(refresh=False)
     if status == JobStatus.STARTED and job.last_heartbeat is not None:
         # A worker killed mid-job leaves it "started" until RQ's own cleanup; a silent
         # heartbeat past the job timeout means nobody is running it.
         silent = datetime.now(UTC) - job.last_heartbeat.replace(tzinfo=UTC)
-        return silent.total_seconds() < get_settings().job_timeout_seconds * 2
-    return status in ACCOUNTED_FOR
+        if silent.total_seconds() >= get_settings().job_timeout_seconds * 2:
+            return None
+    return status
