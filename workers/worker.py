@@ -70,9 +70,9 @@ def run(*, burst: bool = False, metrics_port: int | None = None, sweep: bool = T
 def _work(redis: Redis, *, burst: bool) -> bool:
     """Work the queue; False when the worker stopped without being asked (Redis lost)."""
     # SimpleWorker runs jobs in its own process: no fork per job (~46 jobs/s with forking),
-    # and Prometheus multiprocess files stay one per worker.
-    worker = ScreeningWorker([screening_queue(redis)], connection=redis)
+    # and Prometheus multiprocess files stay one per worker. Creating it talks to Redis too.
     try:
+        worker = ScreeningWorker([screening_queue(redis)], connection=redis)
         worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
     except RedisError as exc:
         logger.warning("the worker lost Redis (%s); starting it again", exc)
