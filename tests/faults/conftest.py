@@ -40,8 +40,8 @@ def pg_proxy() -> Iterator[PostgresProxy]:
 def make_service(
     cloned_db: str, private_redis: RedisServer, tmp_path: Path
 ) -> Iterator[Callable[..., Service]]:
-    """The service's processes on the test's database (or a proxy to it) and the private
-    Redis; stopped before the database is dropped."""
+    """The service's processes on the test's database (or a proxy to it) and private Redis."""
+    # Requesting `cloned_db` here stops the processes before the database is dropped.
     started: list[Service] = []
 
     def make(database_url: str = cloned_db, **settings: str) -> Service:

@@ -35,8 +35,7 @@ def until(
     timeout: float = 60.0,
     abort: Callable[[], list[str]] | None = None,
 ) -> T:
-    """Poll `check` until it returns something truthy; fail with `what` after `timeout`, or at
-    once when `abort` reports something went wrong meanwhile."""
+    """Poll `check` until truthy; fail after `timeout`, or at once when `abort` reports."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         result = check()
@@ -79,8 +78,9 @@ class RedisServer:
 
 
 class PostgresProxy:
-    """A TCP proxy in front of PostgreSQL that the test cuts (drops every connection, refuses
-    new ones, as a restarting server does) and restores."""
+    """A TCP proxy in front of PostgreSQL that the test cuts and restores."""
+
+    # Cut, it drops every connection and refuses new ones, as a restarting server does.
 
     def __init__(self, target_port: int = 5432) -> None:
         self.target = ("127.0.0.1", target_port)
@@ -147,8 +147,9 @@ class PostgresProxy:
 
 
 class Service:
-    """The service's own processes (`clearance api`, `clearance worker`), each in its own
-    process group so a kill takes a worker's RQ scheduler child with it."""
+    """The service's own `clearance api` and `clearance worker` processes."""
+
+    # Each in a process group of its own, so a kill takes a worker's RQ scheduler with it.
 
     def __init__(self, env: dict[str, str], log_dir: Path) -> None:
         self.env = env

@@ -51,8 +51,9 @@ class Answer:
 
 @dataclass
 class Intake:
-    """A trader's client that lodges each body until it is accepted, retrying with the same
-    Idempotency-Key (as the API asks) after a 503 or a dropped connection."""
+    """A trader's client that lodges each body until accepted, as the API asks clients to."""
+
+    # It retries with the same Idempotency-Key after a 503 or a dropped connection.
 
     url: str
     key: str

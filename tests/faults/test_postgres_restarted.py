@@ -24,8 +24,8 @@ CUT_SECONDS = 3.0  # a restart's few seconds: longer than the jobs' immediate re
 
 
 def terminate_backends(database_url: str) -> int:
-    """pg_terminate_backend on the service's connections to this test's database only: other
-    engineers' services share the server and the application name."""
+    """pg_terminate_backend on the service's connections to this test's database only."""
+    # Other engineers' services share the server and the application name: never theirs.
     engine = create_engine(PG_ADMIN_URL)
     try:
         with engine.connect() as connection:
