@@ -16,12 +16,10 @@ from clearance.auth import service as auth_service
 from clearance.auth.models import Role
 from clearance.auth.service import Caller
 from clearance.clock import Clock, get_clock
-from clearance.errors import Conflict, Forbidden, ServiceUnavailable, Unauthorized
+from clearance.errors import Conflict, Forbidden, Unauthorized, database_unavailable
 from clearance.reference import service as reference_service
 from clearance.reference.service import ReferenceData
 from clearance.settings import Settings, get_settings
-
-RETRY_AFTER_SECONDS = "5"
 
 
 def _session(request: Request) -> Iterator[Session]:
@@ -59,9 +57,7 @@ def _session(request: Request) -> Iterator[Session]:
             raise Conflict("the request conflicts with data stored meanwhile; retry it") from exc
         except OperationalError as exc:
             db.rollback(session)
-            raise ServiceUnavailable(
-                "the database is unavailable", headers={"Retry-After": RETRY_AFTER_SECONDS}
-            ) from exc
+            raise database_unavailable() from exc
 
 
 SessionDep = Annotated[Session, Depends(_session, scope="function")]

@@ -1,15 +1,21 @@
 """Domain errors carry their HTTP status; one handler renders them as RFC 9457 problems."""
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://clearance.example/problems/"
+# What a client is told to wait while the database is away (a restart takes seconds).
+DATABASE_RETRY_AFTER_SECONDS = "5"
+
+logger = logging.getLogger(__name__)
 
 
 class FieldError(BaseModel):
@@ -76,6 +82,12 @@ class TooManyRequests(ClearanceError):
 
 class ServiceUnavailable(ClearanceError):
     status, code, title = 503, "unavailable", "Service unavailable"
+
+
+def database_unavailable() -> ServiceUnavailable:
+    return ServiceUnavailable(
+        "the database is unavailable", headers={"Retry-After": DATABASE_RETRY_AFTER_SECONDS}
+    )
 
 
 def invalid_field(field: str, message: str) -> InvalidInput:
@@ -162,8 +174,16 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    # The connection was lost or refused wherever the request was (authentication, a query, the
+    # commit): the same 503 as at the commit, never a 500. The pool reconnects by itself.
+    logger.warning("database unavailable during %s %s: %s", request.method, request.url.path, exc)
+    return await _clearance_error(request, database_unavailable())
+
+
 def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ClearanceError, _clearance_error)
+    app.add_exception_handler(OperationalError, _database_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
 

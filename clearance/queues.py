@@ -19,12 +19,9 @@ SCREEN_JOB = "workers.jobs.screen_declaration"
 NOTIFICATIONS_QUEUE = "clearance-notifications"
 DELIVER_JOB = "workers.jobs.deliver_notifications"
 SWEEPER_LOCK_KEY = "clearance:sweeper:lock"
-# A failed job is parked as a dead letter for an operator to replay, not lost: leave it be.
-ACCOUNTED_FOR = frozenset(
-    {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.FAILED}
-)
-# A delivery job is never parked: the database says what is due, so a failed one is just gone.
-WAITING_OR_RUNNING = ACCOUNTED_FOR - {JobStatus.FAILED}
+# Waiting or running: the sweeper leaves the declaration to its job. A failed one is left
+# only if it was parked as a dead letter (the sweeper asks the database).
+IN_HAND = frozenset({JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED})
 
 
 @lru_cache
@@ -68,30 +65,27 @@ def replay_screening(declaration_id: uuid.UUID, version: int) -> None:
     enqueue_screening(declaration_id, version, queue.connection)
 
 
-def screening_job_accounted_for(
+def screening_job_status(
     declaration_id: uuid.UUID, version: int, connection: Redis | None = None
-) -> bool:
-    """Whether a job for this version is waiting, running or parked, so the sweeper leaves it."""
-    return job_accounted_for(
-        screening_job_id(declaration_id, version), ACCOUNTED_FOR, connection=connection
-    )
+) -> JobStatus | None:
+    """This version's screening job as RQ sees it (see `job_status`)."""
+    return job_status(screening_job_id(declaration_id, version), connection)
 
 
-def job_accounted_for(
-    job_id: str, statuses: frozenset[JobStatus], connection: Redis | None = None
-) -> bool:
-    """Whether a job of this id is in one of `statuses` and, if started, still running."""
+def job_status(job_id: str, connection: Redis | None = None) -> JobStatus | None:
+    """A job as RQ sees it; None when Redis holds none, or nobody runs it."""
     try:
         job = Job.fetch(job_id, connection=connection or get_redis())
     except NoSuchJobError:
-        return False
+        return None
     status = job.get_status(refresh=False)
     if status == JobStatus.STARTED and job.last_heartbeat is not None:
         # A worker killed mid-job leaves it "started" until RQ's own cleanup; a silent
         # heartbeat past the job timeout means nobody is running it.
         silent = datetime.now(UTC) - job.last_heartbeat.replace(tzinfo=UTC)
-        return silent.total_seconds() < get_settings().job_timeout_seconds * 2
-    return status in statuses
+        if silent.total_seconds() >= get_settings().job_timeout_seconds * 2:
+            return None
+    return status
 
 
 def notifications_queue(connection: Redis | None = None) -> Queue:

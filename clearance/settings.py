@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     job_timeout_seconds: int = 60
     job_failure_ttl_seconds: int = 7 * 24 * 3600
     # Seconds between a failed job's retries; after the last, it is parked as a dead letter.
-    job_retry_intervals: list[int] = [5, 30, 120]
+    job_retry_intervals: list[int] = Field(default=[5, 30, 120], min_length=1)
     sweeper_interval_seconds: float = 30.0
     sweeper_stuck_after_seconds: float = 120.0
     auto_cancel_after_days: int = 15

@@ -1,11 +1,15 @@
 """Worker start-up: a non-forking RQ worker, plus the sweeper on a timer."""
 
 import logging
+import signal
 import threading
+import time
 from collections.abc import Sequence
+from types import FrameType
 
 from prometheus_client import start_http_server
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 
 from clearance.queues import NOTIFICATIONS_QUEUE, SCREENING_QUEUE, SWEEPER_LOCK_KEY, get_redis
@@ -13,6 +17,21 @@ from clearance.settings import get_settings
 from workers import jobs
 
 logger = logging.getLogger(__name__)
+RESTART_AFTER_SECONDS = 1.0
+
+
+# In order of priority: a worker takes a screening job before any delivery.
+QUEUES = (SCREENING_QUEUE, NOTIFICATIONS_QUEUE)
+
+
+class Worker(SimpleWorker):
+    """A SimpleWorker that remembers being asked to stop, to tell a shutdown from a lost Redis."""
+
+    stop_asked = False
+
+    def request_stop(self, signum: int, frame: FrameType | None) -> None:
+        self.stop_asked = True
+        super().request_stop(signum, frame)  # type: ignore[no-untyped-call]  # rq: untyped
 
 
 def _sweep_forever(redis: Redis, interval: float, stop: threading.Event) -> None:
@@ -40,10 +59,6 @@ def _sweep_once() -> None:
         logger.exception("notification sweep failed; trying again next interval")
 
 
-# In order of priority: a worker takes a screening job before any delivery.
-QUEUES = (SCREENING_QUEUE, NOTIFICATIONS_QUEUE)
-
-
 def run(
     *,
     burst: bool = False,
@@ -64,10 +79,29 @@ def run(
             name="sweeper",
             daemon=True,
         ).start()
-    # SimpleWorker runs jobs in its own process: no fork per job (~46 jobs/s with forking),
-    # and Prometheus multiprocess files stay one per worker.
-    worker = SimpleWorker([Queue(name, connection=redis) for name in queues], connection=redis)
     try:
-        worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+        while not _work(redis, queues, burst=burst):
+            # RQ quits its loop when Redis goes away in the middle of a job (and cannot start
+            # without it): start again, rather than leave screening to whoever restarts the
+            # process. Nothing runs now, so a stop signal may end the process at once.
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            time.sleep(RESTART_AFTER_SECONDS)
     finally:
         stop.set()
+
+
+def _work(redis: Redis, queues: Sequence[str], *, burst: bool) -> bool:
+    """Work the queues; False when the worker stopped without being asked (Redis lost)."""
+    # SimpleWorker runs jobs in its own process: no fork per job (~46 jobs/s with forking),
+    # and Prometheus multiprocess files stay one per worker. Creating it talks to Redis too.
+    try:
+        worker = Worker([Queue(name, connection=redis) for name in queues], connection=redis)
+        worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+    except RedisError as exc:
+        logger.warning("the worker lost Redis (%s); starting it again", exc)
+        return False
+    if burst or worker.stop_asked:
+        return True
+    logger.warning("the worker stopped without being asked; starting it again")
+    return False

@@ -43,6 +43,20 @@ def park(
     return letter
 
 
+def parked(*, session: Session, declaration_id: uuid.UUID, version: int) -> bool:
+    """Whether this version's job waits in a dead letter no operator has replayed yet."""
+    return (
+        session.exec(
+            select(DeadLetter.id).where(
+                DeadLetter.declaration_id == declaration_id,
+                DeadLetter.version == version,
+                col(DeadLetter.replayed_at).is_(None),
+            )
+        ).first()
+        is not None
+    )
+
+
 def list_letters(*, session: Session, replayed: bool | None, limit: int) -> list[DeadLetter]:
     statement = select(DeadLetter).order_by(col(DeadLetter.id).desc()).limit(limit)
     if replayed is not None:

@@ -9,6 +9,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    FiniteFloat,
     StringConstraints,
     ValidationInfo,
     field_validator,
@@ -106,7 +107,9 @@ class DocumentRef(StrictModel):
         Annotated[str, StringConstraints(min_length=1, max_length=64), NoControlCharacters],
         Annotated[str, StringConstraints(max_length=500), NoControlCharacters]
         | int
-        | float
+        # JSON has no NaN or Infinity (Python's parser takes them): the stored body could not
+        # hold them, and they would come back as null.
+        | FiniteFloat
         | bool
         | None,
     ] = Field(default_factory=dict, max_length=50)

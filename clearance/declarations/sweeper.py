@@ -2,14 +2,16 @@
 
 from datetime import timedelta
 
+from rq.job import JobStatus
 from sqlmodel import Session, col, select
 
 from clearance import metrics
 from clearance.clock import Clock
 from clearance.db import after_commit
+from clearance.deadletters import service as deadletters
 from clearance.declarations import release, service, states
 from clearance.declarations.models import Declaration, State
-from clearance.queues import enqueue_screening, screening_job_accounted_for
+from clearance.queues import IN_HAND, enqueue_screening, screening_job_status
 from clearance.settings import Settings
 
 SWEEP_BATCH = 500
@@ -58,10 +60,23 @@ def decided_and_arrived(*, session: Session) -> list[Declaration]:
     )
 
 
+def _job_in_hand(session: Session, declaration: Declaration) -> bool:
+    """Its job waits, runs, or failed and was parked for an operator: nothing to do here."""
+    status = screening_job_status(declaration.id, declaration.version)
+    if status == JobStatus.FAILED:
+        # A last try that failed while the database was down could not park itself, nor can
+        # one RQ gives up on after its worker died: enqueued afresh, it is screened, or it
+        # fails again and is parked then.
+        return deadletters.parked(
+            session=session, declaration_id=declaration.id, version=declaration.version
+        )
+    return status in IN_HAND
+
+
 def sweep(*, session: Session, clock: Clock, settings: Settings) -> dict[str, int]:
     reenqueued = 0
     for declaration in stuck_in_screening(session=session, clock=clock, settings=settings):
-        if screening_job_accounted_for(declaration.id, declaration.version):
+        if _job_in_hand(session, declaration):
             continue
         declaration_id, version = declaration.id, declaration.version
         after_commit(session, lambda d=declaration_id, v=version: enqueue_screening(d, v))  # type: ignore[misc]

@@ -12,9 +12,9 @@ from clearance.db import after_commit
 from clearance.notifications import addresses, outbox, signing
 from clearance.notifications.errors import UnsafeCallback
 from clearance.queues import (
-    WAITING_OR_RUNNING,
+    IN_HAND,
     enqueue_delivery,
-    job_accounted_for,
+    job_status,
     sweeper_delivery_job_id,
 )
 from clearance.settings import Settings
@@ -119,7 +119,7 @@ def sweep(*, session: Session, clock: Clock, settings: Settings) -> int:
         session=session, older_than=older_than
     ):
         job_id = sweeper_delivery_job_id(subscription_id, declaration_id)
-        if job_accounted_for(job_id, WAITING_OR_RUNNING):
+        if job_status(job_id) in IN_HAND:
             continue
         after_commit(
             session,

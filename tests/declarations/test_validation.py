@@ -3,6 +3,7 @@
 import base64
 import copy
 import json
+import math
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Protocol
 
@@ -229,6 +230,20 @@ def test_schema_violation_is_a_422_naming_the_field_and_stores_nothing(
     mutate(body)
     response = client.post(URL, json=body, headers=auth(keys["trader"]))
     assert_problem(response, status=422, code="invalid_input", fields=[field])
+    assert_nothing_stored(client, session, keys["trader"])
+
+
+@pytest.mark.parametrize("number", [math.nan, math.inf, -math.inf])
+def test_a_document_field_that_is_no_finite_number_is_a_422_naming_it(
+    client: TestClient, keys: dict[str, str], session: Session, number: float
+) -> None:
+    body = factories.declaration()
+    body["documents"][0]["fields"] = {"total": number}
+    content = json.dumps(body).encode()  # NaN, Infinity: Python's JSON, not the standard's
+    response = client.post(URL, content=content, headers={**auth(keys["trader"]), **JSON_HEADERS})
+    assert response.status_code == 422, response.text
+    fields = {error["field"] for error in response.json()["errors"]}
+    assert fields and all(f.startswith("documents.0.fields.total") for f in fields)
     assert_nothing_stored(client, session, keys["trader"])
 
 

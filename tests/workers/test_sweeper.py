@@ -1,15 +1,19 @@
 """The sweeper finds work Redis lost, and never causes a version to be screened twice."""
 
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from redis import Redis
+from rq.job import Job, JobStatus
+from rq.registry import FailedJobRegistry
 from sqlmodel import Session, select
 
 from clearance.clock import FrozenClock
+from clearance.deadletters import service as deadletters
 from clearance.declarations.models import Assessment
-from clearance.queues import screening_queue
+from clearance.queues import screening_job_id, screening_queue
 from tests.conftest import auth
 from tests.helpers import arrive, lodge, read
 from workers import jobs
@@ -82,3 +86,52 @@ def test_declarations_without_arrival_are_cancelled_after_fifteen_days(
     assert (
         client.get(f"/v1/declarations/{waiting}", headers=auth(keys["trader"])).status_code == 200
     )
+
+
+def _fail_without_parking(redis: Redis, declaration_id: str) -> None:
+    """What RQ leaves when the last try failed and could not park itself (the database was
+    down), or when its cleanup gives up on an abandoned last try: FAILED, no dead letter."""
+    queue = screening_queue(redis)
+    job = Job.fetch(screening_job_id(uuid.UUID(declaration_id), 1), connection=redis)
+    queue.remove(job)
+    job.set_status(JobStatus.FAILED)
+    FailedJobRegistry(queue=queue).add(job, ttl=3600, exc_string="OperationalError")
+
+
+def test_a_failed_job_nobody_parked_is_enqueued_again_and_screened_once(
+    client: TestClient,
+    keys: dict[str, str],
+    redis: Redis,
+    clock: FrozenClock,
+    work: Callable[[], int],
+    session: Session,
+) -> None:
+    declaration_id = lodge(client, keys["trader"])
+    _fail_without_parking(redis, declaration_id)
+    clock.advance(timedelta(minutes=3))
+    assert jobs.sweep()["reenqueued"] == 1
+    assert work() == 1
+    assert read(client, keys["trader"], declaration_id)["state"] == "assessed"
+    assert len(session.exec(select(Assessment)).all()) == 1
+
+
+def test_a_failed_job_parked_as_a_dead_letter_is_left_to_the_operator(
+    client: TestClient,
+    keys: dict[str, str],
+    redis: Redis,
+    clock: FrozenClock,
+    session: Session,
+) -> None:
+    declaration_id = lodge(client, keys["trader"])
+    _fail_without_parking(redis, declaration_id)
+    letter = deadletters.park(session=session, clock=clock, job="screen",
+                              job_id=screening_job_id(uuid.UUID(declaration_id), 1),
+                              declaration_id=uuid.UUID(declaration_id), version=1,
+                              error="OperationalError")  # fmt: skip
+    session.commit()
+    clock.advance(timedelta(minutes=3))
+    assert jobs.sweep()["reenqueued"] == 0
+    letter.replayed_at = clock.now()  # replayed, but the replay's enqueue was lost
+    session.add(letter)
+    session.commit()
+    assert jobs.sweep()["reenqueued"] == 1
