@@ -66,3 +66,11 @@ def authenticate(*, session: Session, secret_key: str, key: str) -> Caller:
     if found is None or found.revoked_at is not None or found.id is None:
         raise Unauthorized("unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"})
     return Caller(key_id=found.id, role=Role(found.role), tax_code=found.tax_code)
+
+
+def caller_by_id(*, session: Session, key_id: int) -> Caller:
+    """The caller behind a key id (a signed-in page session), refused once the key is revoked."""
+    found = session.get(ApiKey, key_id)
+    if found is None or found.revoked_at is not None or found.id is None:
+        raise Unauthorized("unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"})
+    return Caller(key_id=found.id, role=Role(found.role), tax_code=found.tax_code)

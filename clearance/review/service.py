@@ -243,3 +243,13 @@ def decide(
     )
     session.exec(delete(ReviewLease).where(col(ReviewLease.declaration_id) == declaration.id))
     return declaration, decision
+
+
+def current_lease(
+    *, session: Session, clock: Clock, declaration: Declaration
+) -> ReviewLease | None:
+    """The unexpired lease on the declaration's current version, if anyone holds one."""
+    lease = session.get(ReviewLease, declaration.id)
+    if lease is None or lease.version != declaration.version or lease.expires_at <= clock.now():
+        return None
+    return lease

@@ -1,0 +1,37 @@
+"""Signing in and posting forms as a browser does, for the in-process page tests."""
+
+import re
+
+import httpx2
+from fastapi.testclient import TestClient
+
+from clearance.web import session as tokens
+
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([0-9a-f]{64})"')
+
+
+def csrf_from(html: str) -> str:
+    found = CSRF_INPUT.search(html)
+    assert found, "the page has no form with a CSRF token"
+    return found.group(1)
+
+
+def sign_in(client: TestClient, key: str) -> str:
+    """Sign in with the key as the sign-in form does; returns the session's CSRF token."""
+    form = client.get("/officer/")
+    assert form.status_code == 200, form.text
+    signed_in = client.post(
+        "/officer/sign-in",
+        data={"api_key": key, "csrf_token": csrf_from(form.text)},
+        follow_redirects=False,
+    )
+    assert signed_in.status_code == 303, signed_in.text
+    assert signed_in.headers["location"] == "/officer/queue"
+    assert client.cookies.get(tokens.SESSION_COOKIE)
+    queue = client.get("/officer/queue")
+    assert queue.status_code == 200, queue.text
+    return csrf_from(queue.text)
+
+
+def redirected_to_sign_in(response: httpx2.Response) -> bool:
+    return response.status_code == 303 and response.headers.get("location") == "/officer/"
