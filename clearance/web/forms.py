@@ -1,5 +1,7 @@
 """Posted forms read into the same input models the JSON API validates."""
 
+from itertools import zip_longest
+
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.datastructures import FormData
@@ -18,11 +20,11 @@ def _texts(form: FormData, name: str) -> list[str]:
 
 def findings(form: FormData) -> list[dict[str, str | None]]:
     """The rows of the findings table; a row left blank is no finding."""
-    rows = zip(
+    rows = zip_longest(
         _texts(form, "finding_code"),
         _texts(form, "finding_line"),
         _texts(form, "finding_detail"),
-        strict=False,
+        fillvalue="",
     )
     return [
         {"code": code, "line": line or None, "detail": detail}

@@ -1,11 +1,13 @@
 """Signing in and posting forms as a browser does, for the in-process page tests."""
 
 import re
+from typing import Any
 
 import httpx2
 from fastapi.testclient import TestClient
 
 from clearance.web import session as tokens
+from tests.factories import declaration
 
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([0-9a-f]{64})"')
 
@@ -35,3 +37,19 @@ def sign_in(client: TestClient, key: str) -> str:
 
 def redirected_to_sign_in(response: httpx2.Response) -> bool:
     return response.status_code == 303 and response.headers.get("location") == "/officer/"
+
+
+# A counterparty on the watchlist makes a declaration red (a hard rule); the factories' usual
+# counterparty stays off it, so a new trader's other declarations are yellow.
+WATCHLISTED = {
+    "name": "河口顺达物流有限公司",
+    "country": "CN",
+    "reason": "smuggling case 2026/31",
+    "source": "GDVC blacklist",
+}
+
+
+def red_declaration() -> dict[str, Any]:
+    body = declaration()
+    body["counterparty"] = {"name": WATCHLISTED["name"], "country": "CN"}
+    return body
