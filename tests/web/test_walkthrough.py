@@ -1,0 +1,224 @@
+"""Two officers at work in a real browser against the service as it runs.
+
+The API runs in its own process (uvicorn) on a database of this test's own; screening is done
+by a real RQ worker; Debian's Chromium, headless, driven by Playwright (no browser download).
+Officer A claims a red declaration, records a discrepancy and seizes it, and the trader's API
+view says `seized`; officer B, in English, releases a yellow one, which is released when the
+gate records the truck. With CLEARANCE_SCREENSHOTS_DIR set, the pages are saved as PNG there.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from redis import Redis
+
+from clearance import db
+from clearance.auth.models import Role
+from clearance.embedded import create_keys, free_port
+from tests.conftest import TRADER_TAX_CODE
+from tests.documents.helpers import pdf
+from tests.factories import declaration
+from tests.helpers import required_documents
+from tests.web.helpers import WATCHLISTED, red_declaration
+
+pytestmark = pytest.mark.slow
+CHROMIUM = os.environ.get("CLEARANCE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # the suite runs as root
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = os.environ.get("CLEARANCE_SCREENSHOTS_DIR")
+STARTUP_SECONDS = 30.0
+
+
+def _healthy(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@pytest.fixture
+def service(
+    cloned_db: str, redis: Redis, redis_url: str, configure: Callable[..., None]
+) -> Iterator[str]:
+    """The API in a process of its own; keys and the in-process worker use the same database."""
+    configure(database_url=cloned_db, redis_url=redis_url, random_red_share=0)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    api = subprocess.Popen(
+        [sys.executable, "-m", "clearance", "api", "--port", str(port)],
+        env=dict(os.environ),
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while not _healthy(url):
+            assert api.poll() is None and time.monotonic() < deadline, "the API did not start"
+            time.sleep(0.05)
+        yield url
+    finally:
+        os.killpg(api.pid, signal.SIGTERM)
+        api.wait(timeout=15)
+        db.get_engine().dispose()
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"no Chromium at {CHROMIUM}: `apt-get install chromium` (.ci/run does)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        yield launched
+        launched.close()
+
+
+def _lodge(http: httpx.Client, key: str, body: dict[str, Any]) -> str:
+    """Lodge as the trader's system does, with every document the goods need."""
+    headers = {"Authorization": f"Bearer {key}"}
+    lodged = http.post("/v1/declarations", json=body, headers=headers)
+    assert lodged.status_code == 202, lodged.text
+    for fields in required_documents(body):
+        uploaded = http.post(
+            f"{lodged.headers['Location']}/documents",
+            files={"file": ("scan.pdf", pdf(), "application/pdf")},
+            data={"fields": json.dumps(fields)},
+            headers=headers,
+        )
+        assert uploaded.status_code == 201, uploaded.text
+    return str(lodged.json()["id"])
+
+
+def _state(http: httpx.Client, key: str, declaration_id: str) -> tuple[str, str | None]:
+    found = http.get(
+        f"/v1/declarations/{declaration_id}", headers={"Authorization": f"Bearer {key}"}
+    )
+    assert found.status_code == 200, found.text
+    return found.json()["state"], found.json()["channel"]
+
+
+def _screenshot(page: Page, name: str) -> None:
+    if SCREENSHOTS:
+        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=True)
+
+
+def _sign_in(browser: Browser, url: str, key: str, *, screenshot: bool = False) -> Page:
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(f"{url}/officer/")
+    if screenshot:
+        _screenshot(page, "sign-in")
+    page.fill("#api_key", key)
+    page.click("button[type=submit]")
+    expect(page).to_have_url(f"{url}/officer/queue")
+    return page
+
+
+def _claim_next(page: Page, url: str, expected_id: str) -> None:
+    page.click("#claim-next")
+    expect(page).to_have_url(f"{url}/officer/declarations/{expected_id}?notice=claimed")
+
+
+def _lodge_red_and_yellow(
+    http: httpx.Client, keys: dict[Role, str], work: Callable[[], int]
+) -> tuple[str, str]:
+    """A red one (watchlisted counterparty) screened first, so it is due first; a yellow one."""
+    supervisor = {"Authorization": f"Bearer {keys[Role.supervisor]}"}
+    listed = http.post("/v1/risk/watchlist", json=WATCHLISTED, headers=supervisor)
+    assert listed.status_code == 201, listed.text
+    red = _lodge(http, keys[Role.trader], red_declaration())
+    assert work() >= 1
+    yellow = _lodge(http, keys[Role.trader], declaration())  # a new trader: yellow
+    assert work() >= 1
+    assert _state(http, keys[Role.trader], red) == ("assessed", "red")
+    assert _state(http, keys[Role.trader], yellow) == ("assessed", "yellow")
+    return red, yellow
+
+
+def _record_a_discrepancy_and_seize(page: Page) -> None:
+    page.click("text=Thêm phát hiện")  # htmx fetches a second row of findings
+    expect(page.locator("#finding-rows tr.finding")).to_have_count(2)
+    page.locator("select[name=finding_code]").nth(0).select_option("quantity")
+    page.locator("input[name=finding_line]").nth(0).fill("1")
+    page.locator("input[name=finding_detail]").nth(0).fill("412 bags counted, 400 declared")
+    page.locator("select[name=finding_code]").nth(1).select_option("weight")
+    page.locator("input[name=finding_detail]").nth(1).fill("weighbridge 21,050 kg")
+    page.check("input[name=decision][value=seize]")
+    page.check("input[name=fraud_found]")
+    page.fill("textarea[name=reason]", "Watchlisted consignor; undeclared bags found")
+    _screenshot(page, "declaration")
+    page.click("#submit-decision")
+    expect(page.locator("#state")).to_have_attribute("data-state", "seized")
+
+
+def _release_in_english(page: Page, url: str, declaration_id: str) -> None:
+    page.click("a[href='?lang=en']")
+    expect(page.locator("h1")).to_have_text("My queue")
+    _claim_next(page, url, declaration_id)
+    page.check("input[name=decision][value=release]")
+    page.fill("textarea[name=reason]", "Papers in order")
+    page.click("#submit-decision")
+    expect(page.locator("#state")).to_have_attribute("data-state", "decided")
+
+
+def test_two_officers_seize_a_red_one_and_release_a_yellow_one_in_the_browser(
+    service: str, browser: Browser, work: Callable[[], int]
+) -> None:
+    keys = create_keys(
+        {Role.trader: TRADER_TAX_CODE, Role.gate: None, Role.supervisor: None}, "e2e"
+    )
+    officer_a, officer_b = (create_keys({Role.officer: None}, n)[Role.officer] for n in "AB")
+    with httpx.Client(base_url=service, timeout=10) as http:
+        red, yellow = _lodge_red_and_yellow(http, keys, work)
+
+        # Officer A, in Vietnamese (the default), claims the red one.
+        page = _sign_in(browser, service, officer_a, screenshot=True)
+        expect(page.locator("#lane-document_check tr[data-ucr]")).to_have_count(2)
+        _screenshot(page, "queue")
+        _claim_next(page, service, red)
+        expect(page.locator("#risk")).to_contain_text("R-WATCHLIST")
+
+        # The supervisor, in English, sees it held and the yellow one waiting.
+        supervisor = _sign_in(browser, service, keys[Role.supervisor])
+        supervisor.goto(f"{service}/officer/supervisor?lang=en")
+        expect(supervisor.locator("#workload tbody tr")).to_have_count(1)
+        expect(supervisor.locator("#lanes tbody tr").first).to_contain_text("2")
+        _screenshot(supervisor, "supervisor")
+
+        # A discrepancy, a seizure; the trader's own view of it.
+        _record_a_discrepancy_and_seize(page)
+        assert _state(http, keys[Role.trader], red) == ("seized", "red")
+
+        # Officer B releases the yellow one; it waits for the truck, then is released.
+        page = _sign_in(browser, service, officer_b)
+        _release_in_english(page, service, yellow)
+        assert _state(http, keys[Role.trader], yellow) == ("decided", "yellow")
+        arrived = http.post(
+            f"/v1/declarations/{yellow}/arrival",
+            json={"weighbridge_kg": "20400"},
+            headers={"Authorization": f"Bearer {keys[Role.gate]}"},
+        )
+        assert arrived.status_code == 200, arrived.text
+        assert _state(http, keys[Role.trader], yellow) == ("released", "yellow")
+        page.reload()
+        expect(page.locator("#state")).to_have_attribute("data-state", "released")
+
+        supervisor.reload()
+        expect(supervisor.locator("#workload")).to_contain_text("Nobody holds an item.")
