@@ -124,5 +124,16 @@ def verify_csrf(request: Request, settings: SettingsDep, form: FormDep) -> None:
         raise CsrfFailed("the form's CSRF token is wrong")
 
 
-# Every POST page route carries this; the page role test checks that it does.
+def verify_sign_in_csrf(request: Request, settings: SettingsDep, form: FormDep) -> None:
+    """The sign-in form's token, bound to the pre-session nonce cookie it was served with."""
+    check_origin(request)
+    nonce, sent = request.cookies.get(tokens.SIGNIN_COOKIE), form.get(tokens.CSRF_FIELD)
+    if not (nonce and isinstance(sent, str)):
+        raise CsrfFailed("the sign-in form carries no CSRF token, or its cookie is gone")
+    if not tokens.csrf_valid(secret_key=settings.secret_key, bound_to=nonce, sent=sent):
+        raise CsrfFailed("the sign-in form's CSRF token is wrong")
+
+
+# Every POST page route carries one of these; the page role test checks that it does.
 CSRF = Depends(verify_csrf)
+SIGN_IN_CSRF = Depends(verify_sign_in_csrf)

@@ -16,12 +16,11 @@ from clearance.web import session as tokens
 from clearance.web.deps import (
     CSRF,
     PAGE_ROLES,
-    CsrfFailed,
+    SIGN_IN_CSRF,
     FormDep,
     OfficerPage,
     PageRoleRefused,
     SupervisorPage,
-    check_origin,
     current_viewer,
 )
 from clearance.web.templating import render, secure
@@ -37,14 +36,14 @@ def _redirect(url: str) -> Response:
     return secure(RedirectResponse(url, status_code=status.HTTP_303_SEE_OTHER))
 
 
-def _sign_in_page(request: Request, settings_secret: str, *, error: str | None = None) -> Response:
+def _sign_in_page(request: Request, secret_key: str, *, error: str | None = None) -> Response:
     """The sign-in form with a fresh pre-session nonce its CSRF token is bound to."""
     nonce = tokens.new_signin_nonce()
     response = render(
         request,
         "signin.html",
         {
-            "csrf": tokens.csrf_token(secret_key=settings_secret, bound_to=nonce),
+            "csrf": tokens.csrf_token(secret_key=secret_key, bound_to=nonce),
             "error": error,
         },
         status_code=status.HTTP_401_UNAUTHORIZED if error else status.HTTP_200_OK,
@@ -64,17 +63,11 @@ def home(request: Request, session: SessionDep, settings: SettingsDep, clock: Cl
     return _sign_in_page(request, settings.secret_key)
 
 
-@router.post("/sign-in")
+@router.post("/sign-in", dependencies=[SIGN_IN_CSRF])
 def sign_in(
     request: Request, session: SessionDep, settings: SettingsDep, clock: ClockDep, form: FormDep
 ) -> Response:
     """Turn an officer's or supervisor's API key into a signed session cookie."""
-    check_origin(request)
-    nonce, sent = request.cookies.get(tokens.SIGNIN_COOKIE), form.get(tokens.CSRF_FIELD)
-    if not (nonce and isinstance(sent, str)) or not tokens.csrf_valid(
-        secret_key=settings.secret_key, bound_to=nonce, sent=sent
-    ):
-        raise CsrfFailed("the sign-in form's CSRF token is missing or wrong")
     key = form.get("api_key")
     try:
         caller = auth_service.authenticate(

@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from clearance.auth.models import Role
 from clearance.main import create_app
 from clearance.web import session as tokens
-from clearance.web.deps import verify_csrf
+from clearance.web.deps import verify_csrf, verify_sign_in_csrf
 from tests.test_roles import Endpoint, Served, required_role_sets
 from tests.web.helpers import redirected_to_sign_in
 
@@ -102,10 +102,15 @@ def test_page_requires_exactly_the_roles_in_the_table(
     assert frozenset.intersection(*role_sets) == PAGE_ROLES[(method, path)]
 
 
-def test_every_post_but_sign_in_verifies_the_csrf_token(routes: dict[Endpoint, Served]) -> None:
-    posts = {path for (method, path) in routes if method == "POST"} - {"/officer/sign-in"}
-    assert posts
-    assert [path for path in posts if verify_csrf not in _calls(routes[("POST", path)])] == []
+def test_every_post_verifies_a_csrf_token(routes: dict[Endpoint, Served]) -> None:
+    posts = {path for (method, path) in routes if method == "POST"}
+    assert "/officer/sign-in" in posts
+    unchecked = [
+        path
+        for path in posts
+        if not {verify_csrf, verify_sign_in_csrf} & _calls(routes[("POST", path)])
+    ]
+    assert unchecked == []
 
 
 def _send(client: TestClient, method: str, path: str, csrf: str | None) -> Any:
