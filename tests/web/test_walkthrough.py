@@ -124,8 +124,15 @@ def _screenshot(page: Page, name: str) -> None:
         image.quantize(colors=256).save(Path(SCREENSHOTS) / f"{name}.png", optimize=True)
 
 
-def _sign_in(browser: Browser, url: str, key: str, *, screenshot: bool = False) -> Page:
+def _sign_in(
+    browser: Browser, url: str, key: str, errors: list[str], *, screenshot: bool = False
+) -> Page:
+    """A fresh browser profile signed in with the key; script errors and CSP refusals noted."""
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
+    page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(f"{url}/officer/")
     if screenshot:
         _screenshot(page, "sign-in")
@@ -189,18 +196,19 @@ def test_two_officers_seize_a_red_one_and_release_a_yellow_one_in_the_browser(
         {Role.trader: TRADER_TAX_CODE, Role.gate: None, Role.supervisor: None}, "e2e"
     )
     officer_a, officer_b = (create_keys({Role.officer: None}, n)[Role.officer] for n in "AB")
+    errors: list[str] = []
     with httpx.Client(base_url=service, timeout=10) as http:
         red, yellow = _lodge_red_and_yellow(http, keys, work)
 
         # Officer A, in Vietnamese (the default), claims the red one.
-        page = _sign_in(browser, service, officer_a, screenshot=True)
+        page = _sign_in(browser, service, officer_a, errors, screenshot=True)
         expect(page.locator("#lane-document_check tr[data-ucr]")).to_have_count(2)
         _screenshot(page, "queue")
         _claim_next(page, service, red)
         expect(page.locator("#risk")).to_contain_text("R-WATCHLIST")
 
         # The supervisor, in English, sees it held and the yellow one waiting.
-        supervisor = _sign_in(browser, service, keys[Role.supervisor])
+        supervisor = _sign_in(browser, service, keys[Role.supervisor], errors)
         supervisor.goto(f"{service}/officer/supervisor?lang=en")
         expect(supervisor.locator("#workload tbody tr")).to_have_count(1)
         expect(supervisor.locator("#lanes tbody tr").first).to_contain_text("2")
@@ -211,7 +219,7 @@ def test_two_officers_seize_a_red_one_and_release_a_yellow_one_in_the_browser(
         assert _state(http, keys[Role.trader], red) == ("seized", "red")
 
         # Officer B releases the yellow one; it waits for the truck, then is released.
-        page = _sign_in(browser, service, officer_b)
+        page = _sign_in(browser, service, officer_b, errors)
         _release_in_english(page, service, yellow)
         assert _state(http, keys[Role.trader], yellow) == ("decided", "yellow")
         arrived = http.post(
@@ -226,3 +234,4 @@ def test_two_officers_seize_a_red_one_and_release_a_yellow_one_in_the_browser(
 
         supervisor.reload()
         expect(supervisor.locator("#workload")).to_contain_text("Nobody holds an item.")
+    assert errors == []  # htmx and the pages run under their content security policy
