@@ -9,6 +9,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
 from clearance import db
+from clearance.audit import requests as audit_requests
+from clearance.audit import service as audit_service
 from clearance.auth import service as auth_service
 from clearance.auth.models import Role
 from clearance.auth.service import Caller
@@ -21,15 +23,35 @@ from clearance.settings import Settings, get_settings
 RETRY_AFTER_SECONDS = "5"
 
 
-def _session() -> Iterator[Session]:
-    """One session per request, committed once after the handler (STYLE §3)."""
+def _session(request: Request) -> Iterator[Session]:
+    """One session per request, committed once after the handler (STYLE §3), with its audit."""
+    # The audit record is added just before the commit, so an action and its record are stored
+    # together or not at all. A request refused for its key or role is recorded in a session of
+    # its own: this one is rolled back. Taking the caller from `request.state` (set by `_caller`
+    # or an HTML page's login) makes this the one hook for every route that has a session.
+    settings, clock = get_settings(), get_clock()
     with db.new_session() as session:
+        audit_service.set_request_id(session, audit_requests.request_id_of(request))
         try:
             yield session
-        except BaseException:
+        except BaseException as exc:
             db.rollback(session)
+            if isinstance(exc, Unauthorized | Forbidden):
+                audit_requests.record_refusal(
+                    request=request,
+                    status=exc.status,
+                    at=clock.now(),
+                    trusted_proxies=settings.trusted_proxies,
+                )
             raise
         try:
+            if audit_requests.is_audited(request):
+                audit_requests.record_request(
+                    session=session,
+                    request=request,
+                    at=clock.now(),
+                    trusted_proxies=settings.trusted_proxies,
+                )
             db.commit(session)
         except IntegrityError as exc:
             db.rollback(session)
@@ -93,6 +115,7 @@ def require(*roles: Role) -> Callable[[Caller], Caller]:
 
 TraderDep = Annotated[Caller, Depends(require(Role.trader))]
 GateDep = Annotated[Caller, Depends(require(Role.gate))]
+SupervisorDep = Annotated[Caller, Depends(require(Role.supervisor))]
 OfficerDep = Annotated[Caller, Depends(require(Role.officer, Role.supervisor))]
 ReaderDep = Annotated[
     Caller,

@@ -5,6 +5,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from clearance import db, metrics, wiring
+from clearance.audit.router import router as audit_router
 from clearance.declarations.router import router as declarations_router
 from clearance.documents.router import UPLOAD_PATH_PATTERN
 from clearance.documents.router import router as documents_router
@@ -42,6 +43,7 @@ def create_app() -> FastAPI:
     app.include_router(review_router)
     app.include_router(risk_router)
     app.include_router(reports_router)
+    app.include_router(audit_router)
     app.include_router(metrics_router)
     # Pages for people (officers, supervisors): HTML, outside the OpenAPI schema.
     app.include_router(pages_router)

@@ -1,5 +1,6 @@
 """Every table, imported in one place so metadata (and Alembic) sees them all."""
 
+from clearance.audit.models import AuditRecord
 from clearance.auth.models import ApiKey
 from clearance.declarations.models import (
     Assessment,
@@ -23,7 +24,7 @@ from clearance.reference.models import (
     ProhibitedGood,
     ReferencePrice,
 )
-from clearance.review.models import ReviewLease
+from clearance.review.models import DocumentCheck, Inspection, ReviewLease, SeizureCase
 from clearance.risk.models import (
     ChannelPolicy,
     HistoryEntry,
@@ -36,6 +37,7 @@ from clearance.risk.models import (
 __all__ = [
     "ApiKey",
     "Assessment",
+    "AuditRecord",
     "ChannelPolicy",
     "Country",
     "Currency",
@@ -45,6 +47,7 @@ __all__ = [
     "DeclarationLine",
     "DeclarationVersion",
     "Document",
+    "DocumentCheck",
     "ExchangeRate",
     "Gate",
     "HistoryEntry",
@@ -52,6 +55,7 @@ __all__ = [
     "HsCode",
     "HsKeyword",
     "IdempotencyRecord",
+    "Inspection",
     "ProhibitedGood",
     "Query",
     "ReferencePrice",
@@ -59,6 +63,7 @@ __all__ = [
     "ReviewLease",
     "RiskModelVersion",
     "RiskRule",
+    "SeizureCase",
     "TraderStanding",
     "WatchlistParty",
 ]

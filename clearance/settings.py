@@ -3,7 +3,7 @@
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, IPvAnyNetwork, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_SECRET = "development-only-secret-change-me"  # noqa: S105
@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = 256 * 1024
     documents_dir: str = ".clearance/documents"
     page_size_max: int = 200
+    # Proxies whose X-Forwarded-For the audit believes (JSON list of addresses or networks,
+    # e.g. '["10.0.0.0/8"]'); from anyone else the header is ignored and the peer recorded.
+    trusted_proxies: list[IPvAnyNetwork] = []
 
     # Channel thresholds on the risk score in [0, 1].
     yellow_threshold: float = Field(default=0.35, ge=0, le=1)

@@ -2,6 +2,8 @@
 
     python -m loadtests.bench_risk [--count 2000]
 
+It also times the fraud simulator that makes the demo's history and the backtests' data.
+
 Model scoring has its own: `python -m clearance.risk.model --bench`. Needs no server: the
 reference data is read from the CSV files the service ships.
 """
@@ -17,6 +19,7 @@ from clearance.demo import DEMO_TRADERS, make_declaration
 from clearance.reference.seed import reference_from_files
 from clearance.risk.names import Watchlist
 from clearance.risk.rules import Context, default_configs, evaluate
+from clearance.risk.simulator import simulate_with_truth
 
 
 def main() -> None:
@@ -47,6 +50,9 @@ def main() -> None:
     p90, p99 = timings[int(0.9 * len(timings))], timings[int(0.99 * len(timings))]
     median = statistics.median(timings)
     print(f"  median {median:.3f} ms, p90 {p90:.3f} ms, p99 {p99:.3f} ms per declaration")
+    started = time.perf_counter()
+    simulate_with_truth(seed=7, count=20_000, start=now, days=365, drift_at=0.6)
+    print(f"simulator: 20,000 declarations in {time.perf_counter() - started:.1f} s")
 
 
 if __name__ == "__main__":

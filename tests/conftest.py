@@ -99,6 +99,15 @@ def cloned_db(template_db: str) -> Iterator[str]:
     _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture
+def empty_db() -> Iterator[str]:
+    """A database with no schema at all, for migrations to build up and tear down."""
+    name = f"clearance_e_{uuid.uuid4().hex[:12]}"
+    _admin(f'CREATE DATABASE "{name}"')
+    yield pg_url(name)
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(autouse=True)
 def environment(monkeypatch: pytest.MonkeyPatch, redis_url: str, tmp_path: Path) -> Iterator[None]:
     """Settings come from the environment, as in production; caches are cleared per test."""

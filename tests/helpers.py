@@ -102,3 +102,33 @@ def decide(client: TestClient, key: str, declaration_id: str, **body: Any) -> An
 
 def actions(detail: dict[str, Any]) -> list[str]:
     return [event["action"] for event in detail["events"]]
+
+
+def check_documents(
+    client: TestClient, key: str, declaration_id: str, version: int = 1, **queried: str
+) -> Any:
+    """Record a document check: every document accepted, but those queried by kind=note."""
+    listing = client.get(f"/v1/declarations/{declaration_id}/documents", headers=auth(key))
+    assert listing.status_code == 200, listing.text
+    verdicts = [
+        {"document_id": d["id"], "verdict": "queried", "note": queried[d["kind"]]}
+        if d["kind"] in queried
+        else {"document_id": d["id"], "verdict": "accepted"}
+        for d in listing.json()["documents"]
+        if d["kind"] != "inspection_photo"
+    ]
+    return client.post(
+        f"/v1/review/items/{declaration_id}/document-check",
+        json={"version": version, "documents": verdicts},
+        headers=auth(key),
+    )
+
+
+def inspect_goods(
+    client: TestClient, key: str, declaration_id: str, version: int = 1, **found: Any
+) -> Any:
+    """Record a physical inspection: seals intact and nothing found, unless told otherwise."""
+    body = {"version": version, "seals_intact": True, **found}
+    return client.post(
+        f"/v1/review/items/{declaration_id}/inspection", json=body, headers=auth(key)
+    )

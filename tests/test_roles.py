@@ -49,6 +49,13 @@ EXPECTED_ROLES: dict[Endpoint, frozenset[Role]] = {
     ("GET", "/v1/review/queue"): REVIEWERS,
     ("POST", "/v1/review/claim-next"): REVIEWERS,
     ("POST", "/v1/review/items/{declaration_id}/decision"): REVIEWERS,
+    ("GET", "/v1/review/items/{declaration_id}"): REVIEWERS,
+    ("PUT", "/v1/review/items/{declaration_id}/lease"): REVIEWERS,
+    ("DELETE", "/v1/review/items/{declaration_id}/lease"): REVIEWERS,
+    ("POST", "/v1/review/items/{declaration_id}/reassign"): SUPERVISOR,
+    ("POST", "/v1/review/items/{declaration_id}/document-check"): REVIEWERS,
+    ("POST", "/v1/review/items/{declaration_id}/inspection"): REVIEWERS,
+    ("GET", "/v1/review/workload"): SUPERVISOR,
     ("GET", "/v1/risk/rules"): RISK_READERS,
     ("PUT", "/v1/risk/rules/{rule_id}"): SUPERVISOR,
     ("GET", "/v1/risk/rules/{rule_id}/versions"): RISK_READERS,
@@ -61,7 +68,8 @@ EXPECTED_ROLES: dict[Endpoint, frozenset[Role]] = {
     ("GET", "/v1/risk/models"): RISK_READERS,
     ("POST", "/v1/risk/models/{version}/activate"): SUPERVISOR,
     ("GET", "/v1/reports/release-time"): frozenset({Role.operator, Role.supervisor}),
-    ("POST", "/v1/declarations/{declaration_id}/documents"): TRADER,
+    # Traders send their dossier; officers add photos taken at the inspection.
+    ("POST", "/v1/declarations/{declaration_id}/documents"): TRADER | REVIEWERS,
     ("GET", "/v1/declarations/{declaration_id}/documents"): frozenset(
         {Role.trader, Role.officer, Role.supervisor, Role.operator}
     ),
@@ -70,6 +78,7 @@ EXPECTED_ROLES: dict[Endpoint, frozenset[Role]] = {
     ),
     ("GET", "/v1/requirements"): frozenset(Role),
     ("POST", "/v1/requirements"): SUPERVISOR,
+    ("GET", "/v1/audit"): SUPERVISOR,
 }
 
 # Routes outside the role model: probes and Prometheus, scraped without a key.
@@ -95,6 +104,15 @@ MINIMAL_BODIES: dict[Endpoint, Callable[[], dict[str, Any]]] = {
     ("POST", "/v1/review/items/{declaration_id}/decision"): lambda: {
         "decision": "release",
         "version": 1,
+    },
+    ("POST", "/v1/review/items/{declaration_id}/reassign"): lambda: {"officer": "officer:1"},
+    ("POST", "/v1/review/items/{declaration_id}/document-check"): lambda: {
+        "version": 1,
+        "documents": [{"document_id": str(uuid.uuid4()), "verdict": "accepted"}],
+    },
+    ("POST", "/v1/review/items/{declaration_id}/inspection"): lambda: {
+        "version": 1,
+        "seals_intact": True,
     },
     ("PUT", "/v1/risk/rules/{rule_id}"): lambda: {"severity": "info"},
     ("POST", "/v1/requirements"): lambda: {

@@ -14,7 +14,7 @@ from clearance.main import create_app
 from clearance.migrations import alembic_config
 from tests.conftest import TRADER_TAX_CODE
 from tests.factories import declaration
-from tests.helpers import arrive, claim, decide, lodge, read
+from tests.helpers import arrive, check_documents, claim, decide, lodge, read
 
 
 @pytest.fixture
@@ -46,6 +46,7 @@ def test_lodge_screen_review_and_release_on_sqlite(
     arrive(sqlite_client, gate, declaration_id)
     claimed = claim(sqlite_client, officer)
     assert claimed["item"]["declaration_id"] == declaration_id
+    assert check_documents(sqlite_client, officer, declaration_id).status_code == 201
     assert decide(sqlite_client, officer, declaration_id, decision="release").status_code == 200
     detail = read(sqlite_client, trader, declaration_id)
     assert detail["state"] == "released"

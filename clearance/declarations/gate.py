@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from clearance.auth.service import Caller
 from clearance.clock import Clock
-from clearance.declarations import release, states
+from clearance.declarations import release, sla, states
 from clearance.declarations.errors import InvalidTransition
 from clearance.declarations.models import Declaration, State
 from clearance.declarations.schemas import ArrivalIn, ExitIn
@@ -40,6 +40,8 @@ def record_arrival(
         raise InvalidTransition("arrival is already recorded")
     declaration.arrived_at = arrival_in.arrived_at or clock.now()
     declaration.arrival_weight_kg = arrival_in.weighbridge_kg
+    if declaration.state is State.inspection and declaration.due_at is None:
+        sla.restart(session=session, declaration=declaration, now=clock.now())  # goods presented
     states.note(
         session=session,
         clock=clock,

@@ -46,7 +46,8 @@ class DecisionKind(StrEnum):
     release = "release"
     hold = "hold"
     seize = "seize"
-    inspect = "inspect"
+    inspect = "inspect"  # a red declaration's documents are checked: on to the goods
+    escalate = "escalate"  # a yellow one turns red: its goods are inspected too
 
 
 def _fk_declaration() -> Any:

@@ -1,7 +1,6 @@
 """What screening and officers conclude about a version: assessments and decisions."""
 
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -21,11 +20,6 @@ from clearance.declarations.models import (
     Query,
     State,
 )
-
-# Vietnam Customs Law art. 23: document check within 2 working hours of a complete dossier,
-# physical inspection within 8 working hours of the goods being presented.
-DOCUMENT_CHECK_SLA = timedelta(hours=2)
-INSPECTION_SLA = timedelta(hours=8)
 
 
 def assessment_of(*, session: Session, declaration: Declaration) -> Assessment | None:
@@ -98,7 +92,6 @@ def record_assessment(
     ).one()
     metrics.observe_channel(channel=channel, lodged_at=version_lodged_at, assessed_at=now)
     if missing:
-        declaration.due_at = None if channel is Channel.green else now + DOCUMENT_CHECK_SLA
         record_decision(
             session=session,
             clock=clock,
@@ -111,8 +104,6 @@ def record_assessment(
         )
     elif channel is Channel.green:
         _decide_green(session=session, clock=clock, declaration=declaration)
-    else:
-        declaration.due_at = now + DOCUMENT_CHECK_SLA
     return assessment
 
 
@@ -145,6 +136,7 @@ def record_decision(
         DecisionKind.seize: State.seized,
         DecisionKind.hold: State.held,
         DecisionKind.inspect: State.inspection,
+        DecisionKind.escalate: State.inspection,
     }[kind]
     states.check(state=state, to=target, actor_kind=actor_kind)
     now = clock.now()
@@ -173,11 +165,8 @@ def record_decision(
                 raised_at=now,
             )
         )
-    if kind is DecisionKind.inspect:
-        presented = declaration.arrived_at or now
-        declaration.due_at = max(presented, now) + INSPECTION_SLA
-        if declaration.channel is Channel.yellow:
-            declaration.channel = Channel.red
+    if kind is DecisionKind.escalate:
+        declaration.channel = Channel.red
     states.transition(
         session=session,
         clock=clock,
@@ -190,7 +179,6 @@ def record_decision(
     )
     metrics.DECISIONS.labels(kind.value, actor_kind).inc()
     if target is State.decided:
-        declaration.due_at = None
         release.release_if_ready(session=session, clock=clock, declaration=declaration)
     return decision
 
@@ -209,7 +197,6 @@ def stop_for_inspection(
         action="rescore",
         reason=reason,
     )
-    declaration.due_at = clock.now() + INSPECTION_SLA
 
 
 def documents_arrived(*, session: Session, clock: Clock, declaration: Declaration) -> bool:

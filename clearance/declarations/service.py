@@ -320,7 +320,6 @@ def amend(
     declaration.expected_arrival_at = declaration_in.truck.expected_arrival_at
     declaration.channel = None
     declaration.held_from = None
-    declaration.due_at = None
     _start_version(
         session=session,
         clock=clock,

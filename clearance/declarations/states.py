@@ -3,7 +3,9 @@
 from sqlmodel import Session
 
 from clearance import metrics
+from clearance.audit import service as audit_service
 from clearance.clock import Clock
+from clearance.declarations import sla
 from clearance.declarations.errors import InvalidTransition
 from clearance.declarations.models import Declaration, DeclarationEvent, State
 
@@ -15,6 +17,9 @@ TRADER, WORKER, OFFICER, GATE, SYSTEM, SWEEPER = (
     "system",
     "sweeper",
 )
+# The service's own actors: their changes get an audit record here, the one place every change
+# passes; a person's changes are audited once per request instead (clearance.deps).
+SYSTEM_ACTORS = frozenset({WORKER, SYSTEM, SWEEPER})
 
 BEFORE_DECISION = frozenset(
     {
@@ -86,9 +91,13 @@ def transition(
             entered_at=declaration.state_since,
             left_at=clock.now(),
         )
-    if declaration.state != to or new:
-        declaration.state_since = clock.now()
+    entered = declaration.state != to or new
     declaration.state = to
+    if entered:
+        declaration.state_since = clock.now()
+        # Claiming an assessed item starts the check, not a new clock: the dossier was complete.
+        if (from_state, to) != (State.assessed, State.document_check):
+            sla.restart(session=session, declaration=declaration, now=clock.now())
     return _write(session, clock, declaration, from_state, action, actor, reason)
 
 
@@ -126,4 +135,15 @@ def _write(
     )
     session.add(declaration)
     session.add(event)
+    audit_service.declaration_changed(session, declaration.id)
+    if actor in SYSTEM_ACTORS:
+        moved = from_state is not None and from_state != declaration.state
+        audit_service.record_system_event(
+            session=session,
+            at=event.at,
+            actor=actor,
+            action=f"transition:{from_state}->{declaration.state}" if moved else f"event:{action}",
+            declaration_id=declaration.id,
+            version=declaration.version,
+        )
     return event

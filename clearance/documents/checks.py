@@ -37,6 +37,7 @@ LABELS = {
     DocumentKind.quarantine: "quarantine certificate",
     DocumentKind.licence: "licence",
     DocumentKind.contract: "contract",
+    DocumentKind.inspection_photo: "inspection photo",
 }
 
 

@@ -19,3 +19,9 @@ class DocumentsClosed(Conflict):
     """The declaration is past the point where documents can change anything."""
 
     code = "documents_closed"
+
+
+class NotUnderInspection(Conflict):
+    """Officers' photos belong to a physical inspection in progress."""
+
+    code = "not_under_inspection"

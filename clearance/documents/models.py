@@ -19,6 +19,8 @@ class DocumentKind(StrEnum):
     quarantine = "quarantine"
     licence = "licence"
     contract = "contract"
+    # Taken by officers at the physical inspection; never part of the trader's dossier.
+    inspection_photo = "inspection_photo"
 
 
 class Document(SQLModel, table=True):

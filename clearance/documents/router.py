@@ -14,7 +14,7 @@ from clearance.auth.service import Caller
 from clearance.declarations import service as declarations_service
 from clearance.declarations.models import Kind
 from clearance.declarations.schemas import HsCodeStr
-from clearance.deps import ClockDep, SessionDep, TraderDep, require
+from clearance.deps import ClockDep, SessionDep, require
 from clearance.documents import requirements, service, upload, views
 from clearance.documents.models import RequiredDocument
 from clearance.documents.schemas import (
@@ -34,6 +34,8 @@ DocumentReaderDep = Annotated[
     Caller, Depends(require(Role.trader, Role.officer, Role.supervisor, Role.operator))
 ]
 DownloaderDep = Annotated[Caller, Depends(require(Role.trader, Role.officer, Role.supervisor))]
+# Traders upload their dossier; officers upload photos taken at the inspection.
+UploaderDep = DownloaderDep
 Preference = Literal["ACFTA_FORM_E", "ATIGA_FORM_D"]
 AnyRoleDep = Annotated[Caller, Depends(require(*Role))]
 SupervisorDep = Annotated[Caller, Depends(require(Role.supervisor))]
@@ -70,7 +72,7 @@ async def upload_document(
     request: Request,
     session: SessionDep,
     clock: ClockDep,
-    caller: TraderDep,
+    caller: UploaderDep,
 ) -> DocumentOut:
     """Attach a document: a file (PDF, JPEG, PNG, XML; 10 MB at most) and its fields."""
     declared = request.headers.get("content-length", "")

@@ -118,8 +118,20 @@ class ContractIn(DocumentFieldsBase):
     parties: list[Name] = Field(min_length=2, max_length=10)
 
 
+class InspectionPhotoIn(DocumentFieldsBase):
+    """A photo an officer takes at the physical inspection; `number` labels it (e.g. P-1)."""
+
+    kind: Literal["inspection_photo"]
+
+
 DocumentFieldsIn = Annotated[
-    InvoiceIn | PackingListIn | CertificateOfOriginIn | CertificateIn | LicenceIn | ContractIn,
+    InvoiceIn
+    | PackingListIn
+    | CertificateOfOriginIn
+    | CertificateIn
+    | LicenceIn
+    | ContractIn
+    | InspectionPhotoIn,
     Field(discriminator="kind"),
 ]
 DOCUMENT_FIELDS: TypeAdapter[DocumentFieldsIn] = TypeAdapter(DocumentFieldsIn)

@@ -8,6 +8,7 @@ from decimal import Decimal
 from pydantic import ValidationError
 from sqlmodel import Session, col, func, or_, select
 
+from clearance.auth.models import Role
 from clearance.auth.service import Caller
 from clearance.clock import Clock, get_clock
 from clearance.declarations import service as declarations_service
@@ -15,18 +16,24 @@ from clearance.declarations import states
 from clearance.declarations.models import Declaration, DeclarationLine, State
 from clearance.documents import checks, requirements
 from clearance.documents.checks import CheckInput, DocumentFacts, Finding, OtherUse, number_key
-from clearance.documents.errors import DocumentNotFound, DocumentsClosed, TooManyDocuments
+from clearance.documents.errors import (
+    DocumentNotFound,
+    DocumentsClosed,
+    NotUnderInspection,
+    TooManyDocuments,
+)
 from clearance.documents.models import Document, DocumentKind
 from clearance.documents.requirements import Requirement
 from clearance.documents.schemas import COMMON_FIELDS, DOCUMENT_FIELDS, DocumentFieldsIn
 from clearance.documents.storage import Storage, read_chunks
 from clearance.documents.upload import ReceivedUpload
-from clearance.errors import FieldError, InvalidInput
+from clearance.errors import FieldError, InvalidInput, invalid_field
 from clearance.reference import service as reference_service
 
 MAX_DOCUMENTS_PER_DECLARATION = 30
 # Past these, a new paper changes nothing: the truck is gone or the case is closed.
 CLOSED_STATES = states.FINAL | {State.released}
+PHOTO_MEDIA_TYPES = frozenset({"image/jpeg", "image/png"})
 
 
 @dataclass(frozen=True)
@@ -79,12 +86,32 @@ def _check_open(session: Session, declaration: Declaration) -> None:
         )
 
 
+def _check_uploader(caller: Caller, declaration: Declaration) -> None:
+    """Traders send their dossier; officers add photos only while the goods are inspected."""
+    if caller.role is not Role.trader and declaration.state is not State.inspection:
+        raise NotUnderInspection("officers attach photos only to a declaration under inspection")
+
+
+def _check_kind(caller: Caller, kind: DocumentKind, media_type: str) -> None:
+    photo = kind is DocumentKind.inspection_photo
+    if photo != (caller.role is not Role.trader):
+        raise invalid_field(
+            "fields.kind",
+            "officers upload inspection photos only"
+            if not photo
+            else "inspection photos are taken by officers",
+        )
+    if photo and media_type not in PHOTO_MEDIA_TYPES:
+        raise invalid_field("file", "an inspection photo is a JPEG or PNG image")
+
+
 def open_for_upload(*, session: Session, caller: Caller, declaration_id: uuid.UUID) -> Declaration:
     """Refuse before a byte of the file is read: not the caller's, closed, or full."""
     declaration = declarations_service.get(
         session=session, caller=caller, declaration_id=declaration_id
     )
     _check_open(session, declaration)
+    _check_uploader(caller, declaration)
     return declaration
 
 
@@ -104,6 +131,8 @@ def upload(
         session=session, caller=caller, declaration_id=declaration_id, for_update=True
     )
     _check_open(session, declaration)
+    _check_uploader(caller, declaration)
+    _check_kind(caller, DocumentKind(fields_in.kind), upload_in.media_type)
     stored = storage.put(read_chunks(upload_in.file))
     try:
         document = Document(
@@ -129,8 +158,9 @@ def upload(
     except BaseException:
         storage.delete(stored.key)
         raise
-    for hook in _upload_hooks.values():
-        hook(session, clock, declaration)
+    if document.kind is not DocumentKind.inspection_photo:  # evidence, not the dossier
+        for hook in _upload_hooks.values():
+            hook(session, clock, declaration)
     return document
 
 
@@ -233,7 +263,11 @@ def check_declaration(*, session: Session, declaration: Declaration) -> Document
         hs_codes=[line.hs_code for line in body.lines],
         preferences={line.preference for line in body.lines if line.preference},
     )
-    docs = list_for(session=session, declaration=declaration)
+    docs = [
+        d
+        for d in list_for(session=session, declaration=declaration)
+        if d.kind is not DocumentKind.inspection_photo
+    ]
     facts = CheckInput(
         body=body,
         trader_tax_code=declaration.trader_tax_code,

@@ -1,5 +1,6 @@
 """Review queues: what officers work next, leases that keep two officers off one item."""
 
+import math
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -8,25 +9,35 @@ from sqlalchemy import ColumnElement, and_, case, delete, func, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from clearance.auth.models import ApiKey, Role
 from clearance.auth.service import Caller
 from clearance.clock import Clock
-from clearance.declarations import outcomes, states
 from clearance.declarations import service as declarations_service
-from clearance.declarations.errors import InvalidTransition, StaleVersion
-from clearance.declarations.models import Assessment, Channel, Decision, Declaration, State
-from clearance.errors import Conflict
-from clearance.reference import service as reference_service
+from clearance.declarations import states
+from clearance.declarations.models import Assessment, Channel, Declaration, State
+from clearance.errors import Conflict, NotFound, invalid_field
+from clearance.reference import calendar
 from clearance.review.models import ReviewLease
-from clearance.review.schemas import DecisionIn, Lane, QueueItem
-from clearance.risk import learning
+from clearance.review.schemas import Lane, QueueItem
 
-CLAIM_CANDIDATES = 20
+# The queue is sorted in Python by working time left, which SQL cannot compute; a gate's
+# queue holds hundreds of items, so reading this many is cheap and never cuts a real one.
+QUEUE_SCAN = 5000
 LANE_STATES: dict[Lane, tuple[State, ...]] = {
     Lane.document_check: (State.assessed, State.document_check),
     Lane.inspection: (State.inspection,),
     Lane.held: (State.held,),
 }
 CLAIMABLE = (Lane.document_check, Lane.inspection)
+REVIEWING = frozenset({State.document_check, State.inspection})
+
+
+class LeaseRequired(Conflict):
+    code = "lease_required"
+
+
+class LeaseNotFound(NotFound):
+    code = "lease_not_found"
 
 
 @dataclass(frozen=True)
@@ -56,10 +67,6 @@ def lane_stats(*, session: Session, clock: Clock) -> list[LaneStats]:
     return [LaneStats(lane, int(w), int(o), float(a)) for lane, (w, o, a) in totals.items()]
 
 
-class LeaseRequired(Conflict):
-    code = "lease_required"
-
-
 def _lane_of(state: State) -> Lane:
     return next(lane for lane, lane_states in LANE_STATES.items() if state in lane_states)
 
@@ -86,72 +93,119 @@ def _queue_statement(lanes: tuple[Lane, ...]):  # type: ignore[no-untyped-def]
         )
         .outerjoin(ReviewLease, col(ReviewLease.declaration_id) == col(Declaration.id))
         .where(_in_lanes(lanes))
-        # Overdue first (earliest due), then by risk: the legal clock outranks the score.
-        .order_by(
-            case((col(Declaration.due_at).is_(None), 1), else_=0),
-            col(Declaration.due_at),
-            col(Assessment.score).desc(),
-            col(Declaration.lodged_at),
+        .order_by(col(Declaration.due_at), col(Declaration.lodged_at), col(Declaration.id))
+        .limit(QUEUE_SCAN)
+    )
+
+
+def _active(lease: ReviewLease | None, declaration: Declaration, now: datetime) -> bool:
+    return lease is not None and lease.expires_at > now and lease.version == declaration.version
+
+
+def _items(
+    session: Session,
+    now: datetime,
+    rows: list[tuple[Declaration, float | None, ReviewLease | None]],
+) -> list[QueueItem]:
+    """Queue items, overdue first, then by working time left, then by risk."""
+    calendars = calendar.for_gates(session=session, gate_codes={d.gate_code for d, _, _ in rows})
+    items = []
+    for declaration, score, lease in rows:
+        due = declaration.due_at
+        left = (
+            None
+            if due is None
+            else calendars[declaration.gate_code].between(now, due).total_seconds()
         )
-    )
+        held = lease if _active(lease, declaration, now) else None
+        items.append(
+            QueueItem(
+                declaration_id=declaration.id,
+                version=declaration.version,
+                ucr=declaration.ucr,
+                gate=declaration.gate_code,
+                lane=_lane_of(declaration.state),
+                state=declaration.state,
+                channel=declaration.channel,
+                score=score,
+                due_at=due,
+                time_left_seconds=left,
+                overdue=due is not None and due < now,
+                leased_by=held.officer if held else None,
+                lease_expires_at=held.expires_at if held else None,
+            )
+        )
+    return sorted(items, key=_urgency)
 
 
-def _item(
-    now: datetime, declaration: Declaration, score: float | None, lease: ReviewLease | None
-) -> QueueItem:
-    active = (
-        lease
-        if lease is not None and lease.expires_at > now and lease.version == declaration.version
-        else None
-    )
-    due = declaration.due_at
-    return QueueItem(
-        declaration_id=declaration.id,
-        version=declaration.version,
-        ucr=declaration.ucr,
-        lane=_lane_of(declaration.state),
-        state=declaration.state,
-        channel=declaration.channel,
-        score=score,
-        due_at=due,
-        overdue=due is not None and due < now,
-        leased_by=active.officer if active else None,
-        lease_expires_at=active.expires_at if active else None,
-    )
+def _urgency(item: QueueItem) -> tuple[bool, float, float, datetime | None]:
+    left = math.inf if item.time_left_seconds is None else item.time_left_seconds
+    return (not item.overdue, left, -(item.score or 0.0), item.due_at)
 
 
-def queue(*, session: Session, clock: Clock, lane: Lane | None, limit: int) -> list[QueueItem]:
+def queue(
+    *,
+    session: Session,
+    clock: Clock,
+    lane: Lane | None,
+    limit: int,
+    overdue_only: bool = False,
+    officer: str | None = None,
+) -> list[QueueItem]:
     lanes = (lane,) if lane else tuple(Lane)
-    rows = session.exec(_queue_statement(lanes).limit(limit)).all()
-    return [_item(clock.now(), d, score, lease) for d, score, lease in rows]
+    items = _items(session, clock.now(), list(session.exec(_queue_statement(lanes)).all()))
+    if overdue_only:
+        items = [i for i in items if i.overdue]
+    if officer is not None:
+        items = [i for i in items if i.leased_by == officer]
+    return items[:limit]
 
 
-def _acquire(
-    session: Session, *, declaration: Declaration, officer: str, now: datetime, expires: datetime
-) -> bool:
-    """Take or renew the lease in one statement; false if someone else holds it."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    values = {
+def _lease_values(
+    declaration: Declaration, officer: str, now: datetime, seconds: int
+) -> dict[str, object]:
+    return {
         "declaration_id": declaration.id,
         "version": declaration.version,
         "officer": officer,
         "claimed_at": now,
-        "expires_at": expires,
+        "expires_at": now + timedelta(seconds=seconds),
     }
+
+
+def _acquire(
+    session: Session, *, values: dict[str, object], force: bool = False
+) -> ReviewLease | None:
+    """Take the lease in one statement; None if someone else holds it (unless forced)."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = dialect.insert(ReviewLease).values(**values)
+    # An expired lease, or one on an earlier version (amended since), is free to take.
+    free = or_(
+        col(ReviewLease.expires_at) < values["claimed_at"],
+        col(ReviewLease.officer) == values["officer"],
+        col(ReviewLease.version) != values["version"],
+    )
     statement = statement.on_conflict_do_update(
-        index_elements=["declaration_id"],
-        set_=values,
-        # An expired lease, or one on an earlier version (amended since), is free to take.
-        where=or_(
-            col(ReviewLease.expires_at) < now,
-            col(ReviewLease.officer) == officer,
-            col(ReviewLease.version) != declaration.version,
-        ),
+        index_elements=["declaration_id"], set_=values, where=None if force else free
     )
     # RETURNING, not rowcount: drivers report -1 for INSERT ... ON CONFLICT.
     taken = session.connection().execute(statement.returning(col(ReviewLease.declaration_id)))
-    return taken.first() is not None
+    if taken.first() is None:
+        return None
+    return session.get(ReviewLease, values["declaration_id"], populate_existing=True)
+
+
+def _start_check(session: Session, clock: Clock, declaration: Declaration, actor: str) -> None:
+    if declaration.state is State.assessed:
+        states.transition(
+            session=session,
+            clock=clock,
+            declaration=declaration,
+            to=State.document_check,
+            actor_kind=states.OFFICER,
+            actor=actor,
+            action="claim",
+        )
 
 
 def claim_next(
@@ -159,97 +213,116 @@ def claim_next(
 ) -> tuple[QueueItem, datetime] | None:
     """Lease the most urgent free item to the officer, or None when the queue is empty."""
     now = clock.now()
-    expires = now + timedelta(seconds=lease_seconds)
-    lanes = (lane,) if lane else CLAIMABLE
-    statement = _queue_statement(lanes).where(
+    statement = _queue_statement((lane,) if lane else CLAIMABLE).where(
         or_(
             col(ReviewLease.declaration_id).is_(None),
             col(ReviewLease.expires_at) < now,
             col(ReviewLease.version) != col(Declaration.version),
         )
     )
-    for declaration, score, _lease in session.exec(statement.limit(CLAIM_CANDIDATES)).all():
-        if not _acquire(
-            session, declaration=declaration, officer=caller.actor, now=now, expires=expires
-        ):
+    rows = {d.id: (d, s, lease) for d, s, lease in session.exec(statement).all()}
+    for item in _items(session, now, list(rows.values())):
+        declaration = rows[item.declaration_id][0]
+        values = _lease_values(declaration, caller.actor, now, lease_seconds)
+        lease = _acquire(session, values=values)
+        if lease is None:
             continue  # another officer got there first
         session.refresh(declaration, with_for_update=True)
-        if declaration.state is State.assessed:
-            states.transition(
-                session=session,
-                clock=clock,
-                declaration=declaration,
-                to=State.document_check,
-                actor_kind=states.OFFICER,
-                actor=caller.actor,
-                action="claim",
-            )
-        item = _item(now, declaration, score, None)
-        return item.model_copy(
-            update={"leased_by": caller.actor, "lease_expires_at": expires}
-        ), expires
+        _start_check(session, clock, declaration, caller.actor)
+        claimed = item.model_copy(
+            update={
+                "state": declaration.state,
+                "leased_by": lease.officer,
+                "lease_expires_at": lease.expires_at,
+            }
+        )
+        return claimed, lease.expires_at
     return None
 
 
-def decide(
+def held_lease(
+    *, session: Session, clock: Clock, caller: Caller, declaration: Declaration
+) -> ReviewLease:
+    """The caller's live lease on the declaration's current version, or a 409 saying so."""
+    lease = session.get(ReviewLease, declaration.id)
+    if (
+        lease is None
+        or lease.officer != caller.actor
+        or not _active(lease, declaration, clock.now())
+    ):
+        raise LeaseRequired("claim this declaration (POST /v1/review/claim-next) first")
+    return lease
+
+
+def end_lease(*, session: Session, declaration: Declaration) -> None:
+    session.exec(delete(ReviewLease).where(col(ReviewLease.declaration_id) == declaration.id))
+
+
+def renew_lease(
+    *, session: Session, clock: Clock, caller: Caller, declaration_id: uuid.UUID, lease_seconds: int
+) -> ReviewLease:
+    """Extend the caller's own live lease; an expired one must be claimed again."""
+    declaration = declarations_service.get(
+        session=session, caller=caller, declaration_id=declaration_id, for_update=True
+    )
+    lease = held_lease(session=session, clock=clock, caller=caller, declaration=declaration)
+    lease.expires_at = clock.now() + timedelta(seconds=lease_seconds)
+    session.add(lease)
+    return lease
+
+
+def release_lease(
+    *, session: Session, clock: Clock, caller: Caller, declaration_id: uuid.UUID
+) -> None:
+    """Give the item back to the queue: the holder may, and so may a supervisor."""
+    declaration = declarations_service.get(
+        session=session, caller=caller, declaration_id=declaration_id, for_update=True
+    )
+    lease = session.get(ReviewLease, declaration.id)
+    if lease is None or not _active(lease, declaration, clock.now()):
+        raise LeaseNotFound(f"declaration {declaration_id} is not leased to anyone")
+    if lease.officer != caller.actor and caller.role is not Role.supervisor:
+        raise LeaseRequired(f"the lease is held by {lease.officer}; a supervisor can release it")
+    end_lease(session=session, declaration=declaration)
+
+
+def reassign(
     *,
     session: Session,
     clock: Clock,
     caller: Caller,
     declaration_id: uuid.UUID,
-    decision_in: DecisionIn,
-) -> tuple[Declaration, Decision]:
-    """Record the officer's decision on the version it names; the lease ends with it."""
+    officer: str,
+    lease_seconds: int,
+) -> ReviewLease:
+    """A supervisor hands an item under review to an officer, whoever held it."""
+    role, _, key_id = officer.partition(":")
+    key = session.get(ApiKey, int(key_id))
+    if key is None or key.revoked_at is not None or key.role.value != role:
+        raise invalid_field("officer", f"{officer} is not an active officer or supervisor key")
     declaration = declarations_service.get(
         session=session, caller=caller, declaration_id=declaration_id, for_update=True
     )
-    lease = session.get(ReviewLease, declaration.id)
-    if (
-        lease is None
-        or lease.officer != caller.actor
-        or lease.version != declaration.version
-        or lease.expires_at <= clock.now()
+    if declaration.state not in REVIEWING and not (
+        declaration.state is State.assessed and declaration.channel is not Channel.green
     ):
-        raise LeaseRequired("claim this declaration (POST /v1/review/claim-next) before deciding")
-    if decision_in.version != declaration.version:
-        raise StaleVersion(
-            f"the decision names version {decision_in.version}; the declaration is at version "
-            f"{declaration.version}"
-        )
-    if declaration.state not in {State.document_check, State.inspection}:
-        raise InvalidTransition(f"a declaration in state {declaration.state} is not under review")
-    decision = outcomes.record_decision(
-        session=session,
-        clock=clock,
-        declaration=declaration,
-        kind=decision_in.decision,
-        actor_kind=states.OFFICER,
-        actor=caller.actor,
-        reason=decision_in.reason,
-        inspected=decision_in.inspected,
-        fraud_found=decision_in.fraud_found,
-        revenue_recovered=decision_in.revenue_recovered,
-        revenue_currency=decision_in.revenue_currency,
-        findings=[f.model_dump() for f in decision_in.findings],
-        query=decision_in.query,
-    )
-    learning.record_outcome(
-        session=session,
-        clock=clock,
-        reference=reference_service.snapshot(session=session, today=clock.now().date()),
-        declaration=declaration,
-        body=declarations_service.body(session=session, declaration=declaration),
-        decision=decision,
-    )
-    session.exec(delete(ReviewLease).where(col(ReviewLease.declaration_id) == declaration.id))
-    return declaration, decision
-
-
-def current_lease(
-    *, session: Session, clock: Clock, declaration: Declaration
-) -> ReviewLease | None:
-    """The unexpired lease on the declaration's current version, if anyone holds one."""
-    lease = session.get(ReviewLease, declaration.id)
-    if lease is None or lease.version != declaration.version or lease.expires_at <= clock.now():
-        return None
+        raise LeaseRequired(f"a declaration in state {declaration.state} is not under review")
+    values = _lease_values(declaration, officer, clock.now(), lease_seconds)
+    lease = _acquire(session, values=values, force=True)
+    assert lease is not None  # forced: the upsert always writes
+    _start_check(session, clock, declaration, caller.actor)
     return lease
+
+
+def item(*, session: Session, clock: Clock, declaration: Declaration) -> QueueItem | None:
+    """The declaration as a queue item, or None when it waits in no lane."""
+    rows = session.exec(
+        _queue_statement(tuple(Lane)).where(col(Declaration.id) == declaration.id)
+    ).all()
+    items = _items(session, clock.now(), list(rows))
+    return items[0] if items else None
+
+
+def live_lease(*, session: Session, clock: Clock, declaration: Declaration) -> ReviewLease | None:
+    lease = session.get(ReviewLease, declaration.id)
+    return lease if _active(lease, declaration, clock.now()) else None

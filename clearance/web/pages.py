@@ -1,59 +1,42 @@
 """What each page shows, put together from the same service functions the JSON API calls."""
 
 import uuid
-from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
 
+from clearance.auth.models import Role
 from clearance.auth.service import Caller
 from clearance.clock import Clock
 from clearance.declarations import service as declarations_service
 from clearance.declarations import views as declaration_views
-from clearance.declarations.models import State
+from clearance.declarations.models import Channel, DecisionKind, State
 from clearance.declarations.schemas import DeclarationOut
 from clearance.documents import service as documents_service
 from clearance.documents import views as document_views
-from clearance.documents.schemas import DocumentList
+from clearance.documents.models import DocumentKind
+from clearance.documents.schemas import DocumentList, DocumentOut
 from clearance.reports.service import CHANNELS, release_target
 from clearance.review import service as review_service
-from clearance.review.models import ReviewLease
-from clearance.review.schemas import FindingCode, Lane, QueueItem
+from clearance.review import views as review_views
+from clearance.review import work
+from clearance.review.schemas import Finding, FindingCode, Lane, ReviewRecord
+from clearance.review.service import REVIEWING
 from clearance.risk import channels, config
 from clearance.risk.rules import RULES
 from clearance.settings import Settings
 
 QUEUE_LIMIT = 200
 FINDING_CODES: tuple[str, ...] = FindingCode.__args__  # type: ignore[attr-defined]
-UNDER_REVIEW = frozenset({State.document_check, State.inspection})
-
-
-@dataclass(frozen=True)
-class Row:
-    """A queue item with its SLA clock as the page shows it."""
-
-    item: QueueItem
-    time_left_seconds: float | None
-    mine: bool
-
-
-def _row(item: QueueItem, caller: Caller, now: datetime) -> Row:
-    left = (item.due_at - now).total_seconds() if item.due_at is not None else None
-    return Row(item=item, time_left_seconds=left, mine=item.leased_by == caller.actor)
 
 
 def queue(*, session: Session, clock: Clock, caller: Caller) -> dict[str, Any]:
     """Items I hold, then every lane, most urgent first (the service's order)."""
-    now = clock.now()
-    rows = [
-        _row(item, caller, now)
-        for item in review_service.queue(session=session, clock=clock, lane=None, limit=QUEUE_LIMIT)
-    ]
+    items = review_service.queue(session=session, clock=clock, lane=None, limit=QUEUE_LIMIT)
     return {
-        "mine": [row for row in rows if row.mine],
-        "lanes": {lane: [row for row in rows if row.item.lane is lane] for lane in Lane},
+        "mine": [item for item in items if item.leased_by == caller.actor],
+        "lanes": {lane: [item for item in items if item.lane is lane] for lane in Lane},
         "claimable": [Lane.document_check, Lane.inspection],
     }
 
@@ -62,38 +45,81 @@ def queue(*, session: Session, clock: Clock, caller: Caller) -> dict[str, Any]:
 class DeclarationPage:
     declaration: DeclarationOut
     documents: DocumentList
-    lease: ReviewLease | None
+    review: ReviewRecord
     mine: bool
-    under_review: bool
+    supervisor: bool
+
+    @property
+    def under_review(self) -> bool:
+        return self.declaration.state in REVIEWING
+
+    @property
+    def needs_check(self) -> bool:
+        """No document check of this version has accepted every document yet."""
+        version = self.declaration.version
+        return not any(c.all_accepted and c.version == version for c in self.review.document_checks)
+
+    @property
+    def found_at_inspection(self) -> list[Finding]:
+        """The latest inspection's discrepancies on this version: the decision's findings."""
+        version = self.declaration.version
+        inspections = [i for i in self.review.inspections if i.version == version]
+        return inspections[-1].discrepancies if inspections else []
+
+    @property
+    def dossier(self) -> list[DocumentOut]:
+        """The trader's documents, the ones a document check judges."""
+        return [d for d in self.documents.documents if d.kind is not DocumentKind.inspection_photo]
+
+    @property
+    def photos(self) -> list[DocumentOut]:
+        return [d for d in self.documents.documents if d.kind is DocumentKind.inspection_photo]
+
+    @property
+    def decisions(self) -> list[DecisionKind]:
+        """What the form offers: red goes on to inspection, yellow is escalated to it."""
+        red = self.declaration.channel is Channel.red
+        not_offered = {DecisionKind.escalate if red else DecisionKind.inspect}
+        if self.declaration.state is State.inspection:
+            not_offered |= {DecisionKind.inspect, DecisionKind.escalate}
+        return [kind for kind in DecisionKind if kind not in not_offered]
 
 
 def declaration(
     *, session: Session, clock: Clock, caller: Caller, declaration_id: uuid.UUID
 ) -> DeclarationPage:
-    """The declaration as an officer reads it, its documents with their checks, the lease."""
+    """The declaration as an officer reads it: documents and their checks, the review work."""
     found = declarations_service.get(session=session, caller=caller, declaration_id=declaration_id)
     report = documents_service.check_declaration(session=session, declaration=found)
     documents = documents_service.list_for(session=session, declaration=found)
-    lease = review_service.current_lease(session=session, clock=clock, declaration=found)
+    lease = review_service.live_lease(session=session, clock=clock, declaration=found)
+    checks, inspections, cases = work.records(session=session, declaration=found)
     return DeclarationPage(
         declaration=declaration_views.detail(session=session, caller=caller, declaration=found),
         documents=document_views.document_list(documents, report, with_findings=True),
-        lease=lease,
+        review=review_views.record_out(
+            item=review_service.item(session=session, clock=clock, declaration=found),
+            lease=lease,
+            checks=checks,
+            inspections=inspections,
+            cases=cases,
+        ),
         mine=lease is not None and lease.officer == caller.actor,
-        under_review=found.state in UNDER_REVIEW,
+        supervisor=caller.role is Role.supervisor,
     )
 
 
 def supervisor(*, session: Session, clock: Clock, settings: Settings) -> dict[str, Any]:
     """Lanes, overdue items, who holds what, channel targets and thresholds, the rules."""
-    items = review_service.queue(session=session, clock=clock, lane=None, limit=QUEUE_LIMIT)
     policy = config.policy(session=session, settings=settings)
     rule_configs = config.rule_configs(session=session, settings=settings)
     target = release_target()
     return {
         "lane_stats": review_service.lane_stats(session=session, clock=clock),
-        "overdue": [item for item in items if item.overdue],
-        "workload": sorted(Counter(i.leased_by for i in items if i.leased_by).items()),
+        "overdue": review_service.queue(
+            session=session, clock=clock, lane=None, limit=QUEUE_LIMIT, overdue_only=True
+        ),
+        "workload": work.workload(session=session, clock=clock),
         "policy": policy,
         "thresholds": channels.fit(session=session, settings=settings, policy=policy),
         "release_targets": [

@@ -1,17 +1,17 @@
 """The officer pages under /officer/: thin routes over the services the JSON API calls."""
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, status
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from clearance.auth import service as auth_service
 from clearance.deps import ClockDep, SessionDep, SettingsDep
 from clearance.errors import Unauthorized
 from clearance.review import service as review_service
 from clearance.review.schemas import Lane
-from clearance.web import forms, pages
+from clearance.web import pages
 from clearance.web import session as tokens
 from clearance.web.deps import (
     CSRF,
@@ -23,17 +23,16 @@ from clearance.web.deps import (
     SupervisorPage,
     current_viewer,
 )
-from clearance.web.templating import render, secure
+from clearance.web.review import NOTICES, redirect
+from clearance.web.review import router as review_router
+from clearance.web.templating import render
 
 router = APIRouter(prefix="/officer", include_in_schema=False)
+router.include_router(review_router)
 
 QUEUE_URL = "/officer/queue"
 SIGN_IN_URL = "/officer/"
-Notice = Annotated[str | None, Query(pattern=r"^(claimed|decided|empty)$")]
-
-
-def _redirect(url: str) -> Response:
-    return secure(RedirectResponse(url, status_code=status.HTTP_303_SEE_OTHER))
+Notice = Annotated[str | None, Query(pattern=f"^({'|'.join(NOTICES)})$")]
 
 
 def _sign_in_page(request: Request, secret_key: str, *, error: str | None = None) -> Response:
@@ -59,7 +58,7 @@ def home(request: Request, session: SessionDep, settings: SettingsDep, clock: Cl
     """The sign-in form, or the queue for someone signed in already."""
     viewer = current_viewer(request, session=session, settings=settings, clock=clock)
     if viewer is not None and viewer.caller.role in PAGE_ROLES:
-        return _redirect(QUEUE_URL)
+        return redirect(QUEUE_URL)
     return _sign_in_page(request, settings.secret_key)
 
 
@@ -82,7 +81,7 @@ def sign_in(
     token, _expires = tokens.issue(
         secret_key=settings.secret_key, key_id=caller.key_id, now=clock.now()
     )
-    response = _redirect(QUEUE_URL)
+    response = redirect(QUEUE_URL)
     tokens.set_cookie(
         response, request, name=tokens.SESSION_COOKIE, value=token, max_age=tokens.SESSION_LIFETIME
     )
@@ -92,7 +91,7 @@ def sign_in(
 
 @router.post("/sign-out", dependencies=[CSRF])
 def sign_out(request: Request) -> Response:
-    response = _redirect(SIGN_IN_URL)
+    response = redirect(SIGN_IN_URL)
     tokens.clear_cookie(response, request, name=tokens.SESSION_COOKIE)
     return response
 
@@ -133,8 +132,8 @@ def claim_next(
         lease_seconds=settings.lease_seconds,
     )
     if claimed is None:
-        return _redirect(f"{QUEUE_URL}?notice=empty")
-    return _redirect(f"/officer/declarations/{claimed[0].declaration_id}?notice=claimed")
+        return redirect(f"{QUEUE_URL}?notice=empty")
+    return redirect(f"/officer/declarations/{claimed[0].declaration_id}?notice=claimed")
 
 
 @router.get("/declarations/{declaration_id}")
@@ -158,28 +157,13 @@ def declaration_page(
 
 
 @router.get("/findings/row")
-def finding_row(request: Request, viewer: OfficerPage) -> Response:
-    """One more blank row of the findings table (htmx)."""
-    return render(request, "_finding_row.html", {"finding_codes": pages.FINDING_CODES})
-
-
-@router.post("/declarations/{declaration_id}/decision", dependencies=[CSRF])
-def decide(
-    declaration_id: uuid.UUID,
-    session: SessionDep,
-    clock: ClockDep,
-    viewer: OfficerPage,
-    form: FormDep,
+def finding_row(
+    request: Request, viewer: OfficerPage, prefix: Literal["finding", "discrepancy"] = "finding"
 ) -> Response:
-    """Release, hold with a query, send to inspection, or seize: the API's decision, by form."""
-    review_service.decide(
-        session=session,
-        clock=clock,
-        caller=viewer.caller,
-        declaration_id=declaration_id,
-        decision_in=forms.decision_in(form),
+    """One more blank row of a findings table (htmx)."""
+    return render(
+        request, "_finding_row.html", {"finding_codes": pages.FINDING_CODES, "prefix": prefix}
     )
-    return _redirect(f"/officer/declarations/{declaration_id}?notice=decided")
 
 
 @router.get("/supervisor")

@@ -1,7 +1,7 @@
 """Jinja2 rendering for the officer pages: language, security headers, local times."""
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -10,14 +10,13 @@ from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 from starlette.responses import Response
 
+from clearance.reference.calendar import VIETNAM
 from clearance.web import i18n
 from clearance.web.session import LANGUAGE_COOKIE, set_cookie
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_PATH = "/officer/static"
-# The gate's time: Vietnam keeps UTC+7 all year (no daylight saving).
-VIETNAM = timezone(timedelta(hours=7), "ICT")
 LANGUAGE_COOKIE_LIFETIME = timedelta(days=365)
 
 # Pages load only their own script and style; htmx is told not to inject its inline style.

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import auth
 from tests.factories import USED_CLOTHING_LINE, declaration, tea_export
-from tests.helpers import actions, arrive, claim, decide, lodge, read
+from tests.helpers import actions, arrive, check_documents, claim, decide, lodge, read
 
 
 @pytest.fixture
@@ -93,6 +93,7 @@ def test_yellow_declaration_waits_for_an_officer_then_is_released(
     claimed = claim(client, keys["officer"])
     assert claimed["item"]["declaration_id"] == declaration_id
     assert read(client, keys["officer"], declaration_id)["state"] == "document_check"
+    assert check_documents(client, keys["officer"], declaration_id).status_code == 201
 
     response = decide(
         client, keys["officer"], declaration_id, decision="release", reason="papers in order"
@@ -120,6 +121,8 @@ def test_red_declaration_cannot_be_released_without_inspection(
     )
     claimed = claim(client, keys["supervisor"], lane="inspection")
     assert claimed["item"]["lane"] == "inspection"
+    refused = decide(client, keys["supervisor"], declaration_id, decision="release")
+    assert refused.json()["code"] == "check_required"
     seized = decide(
         client,
         keys["supervisor"],

@@ -156,12 +156,14 @@ def test_missing_parts_and_non_multipart_bodies_are_refused(
     assert as_json.status_code == 415
 
 
-def test_only_the_declarations_trader_may_upload(
+def test_only_the_declarations_trader_uploads_the_dossier(
     client: TestClient, keys: dict[str, str], session: Session
 ) -> None:
     declaration_id = lodge(client, keys["trader"], documents=False)
     assert post_upload(client, keys["other_trader"], declaration_id, invoice()).status_code == 404
-    assert post_upload(client, keys["officer"], declaration_id, invoice()).status_code == 403
+    # Officers add only inspection photos, and only while the goods are inspected.
+    assert post_upload(client, keys["officer"], declaration_id, invoice()).status_code == 409
+    assert post_upload(client, keys["gate"], declaration_id, invoice()).status_code == 403
     assert _rows(session) == []
 
 

@@ -11,7 +11,7 @@ from clearance.clock import FrozenClock
 from tests.conftest import auth
 from tests.deploy.test_manifests import LIVE_GAUGES
 from tests.factories import USED_CLOTHING_LINE, declaration
-from tests.helpers import arrive, claim, decide, lodge
+from tests.helpers import arrive, check_documents, claim, decide, lodge
 
 MINUTE = 60.0
 
@@ -78,6 +78,7 @@ def test_three_channels_through_the_histograms(
     decide(client, keys["officer"], third, decision="inspect")
     assert claim(client, keys["officer"])["item"]["declaration_id"] == second
     clock.advance(timedelta(minutes=15))
+    check_documents(client, keys["officer"], second)
     released = decide(client, keys["officer"], second, decision="release")
     assert released.status_code == 200, released.text
     assert released.json()["state"] == "released"

@@ -18,7 +18,7 @@ from clearance.reports.cli import add_report_commands, report_command
 from clearance.reports.schemas import ReleaseTimeReport, Stage
 from tests.conftest import START, auth
 from tests.factories import USED_CLOTHING_LINE, declaration
-from tests.helpers import arrive, claim, decide, lodge
+from tests.helpers import arrive, check_documents, claim, decide, inspect_goods, lodge
 
 MINUTE = 60.0
 PERIOD = {"from": START.isoformat(), "to": (START + timedelta(hours=3)).isoformat()}
@@ -44,8 +44,8 @@ def traffic(
     minute 40: Y lodged by a new trader; 45 yellow; 50 truck arrives; 60 claimed;
                70 released by the officer; 110 exits.
     minute 80: R lodged (used clothing); 82 red; 90 claimed; 95 sent to inspection;
-               150 claimed for inspection; 160 release decided; 170 truck arrives and R is
-               released. (An officer's lease lasts 15 minutes.)
+               150 truck arrives and R is claimed for inspection; 155 inspected and its
+               documents checked; 160 released. (An officer's lease lasts 15 minutes.)
     minute 170: C lodged and cancelled. Minute 200: X lodged, outside the period.
     """
     client, gate = reports_client, keys["gate"]
@@ -67,6 +67,7 @@ def traffic(
     _at(clock, 60)
     assert claim(client, keys["officer"])["item"]["declaration_id"] == y
     _at(clock, 70)
+    check_documents(client, keys["officer"], y)
     assert decide(client, keys["officer"], y, decision="release").json()["state"] == "released"
     _at(clock, 80)
     r = lodge(client, keys["trader"], declaration(lines=[USED_CLOTHING_LINE]))
@@ -80,14 +81,17 @@ def traffic(
     exit_y = client.post(f"/v1/declarations/{y}/exit", json={}, headers=auth(gate))
     assert exit_y.status_code == 200, exit_y.text
     _at(clock, 150)
+    arrive(client, gate, r)
     claim(client, keys["supervisor"], lane="inspection")
+    _at(clock, 155)
+    assert inspect_goods(client, keys["supervisor"], r).status_code == 201
+    assert check_documents(client, keys["supervisor"], r).status_code == 201
     _at(clock, 160)
     assert (
         decide(client, keys["supervisor"], r, decision="release", inspected=True).json()["state"]
-        == "decided"
+        == "released"
     )
     _at(clock, 170)
-    assert arrive(client, gate, r)["state"] == "released"
     c = lodge(client, keys["trader"])
     cancelled = client.post(
         f"/v1/declarations/{c}/cancel",
@@ -154,9 +158,9 @@ def test_yellow_and_red_stages_follow_the_officers_work(
         "screening_to_document_check": 8,
         "document_check": 5,
         "inspection": 65,
-        "decision_to_release": 10,
-        "arrival_to_release": 0,
-        "lodgement_to_release": 90,
+        "decision_to_release": 0,
+        "arrival_to_release": 10,
+        "lodgement_to_release": 80,
     }
     assert {s: v["median_seconds"] for s, v in red.items() if v["count"]} == {
         s: m * MINUTE for s, m in expected_red.items()
@@ -174,10 +178,10 @@ def test_all_channels_count_every_declaration_lodged_in_the_period(
         1,
         0,
     )
-    # Arrival -> release over 0, 10, 20 and 30 minutes.
+    # Arrival -> release over 10, 10, 20 and 30 minutes.
     assert _figures(_stages(report, "all")["arrival_to_release"]) == (
         4,
-        900.0,
+        1050.0,
         900.0,
         1620.0,
         1800.0,

@@ -18,7 +18,7 @@ from clearance.risk.models import HistoryEntry
 from clearance.settings import get_settings
 from tests.conftest import START, TRADER_TAX_CODE, auth
 from tests.factories import UREA_LINE, declaration
-from tests.helpers import claim, decide, lodge, read
+from tests.helpers import arrive, check_documents, claim, decide, inspect_goods, lodge, read
 
 
 @pytest.fixture
@@ -278,8 +278,15 @@ def test_officer_decisions_become_labeled_history(
     declaration_id = lodge(client, keys["trader"])
     work()
     claim(client, keys["officer"])
-    decide(client, keys["officer"], declaration_id, decision="inspect")
+    assert decide(client, keys["officer"], declaration_id, decision="escalate").status_code == 200
     claim(client, keys["officer"], lane="inspection")
+    arrive(client, keys["gate"], declaration_id)
+    weight = {"code": "weight", "line": 1, "detail": "2 t more than declared"}
+    assert (
+        inspect_goods(client, keys["officer"], declaration_id, discrepancies=[weight]).status_code
+        == 201
+    )
+    assert check_documents(client, keys["officer"], declaration_id).status_code == 201
     response = decide(
         client, keys["officer"], declaration_id, decision="release", inspected=True,
         fraud_found=True, revenue_recovered="1500000.00", revenue_currency="VND",

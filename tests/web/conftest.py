@@ -1,14 +1,18 @@
-"""Fixtures of the page tests: sessions minted for any key, as a sign-in would make them."""
+"""Fixtures of the page tests: sessions minted for any key; declarations screened for review."""
 
 from collections.abc import Callable
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from clearance.auth.models import ApiKey
 from clearance.clock import FrozenClock
 from clearance.settings import get_settings
 from clearance.web import session as tokens
+from tests.conftest import auth
+from tests.helpers import lodge, read
+from tests.web.helpers import WATCHLISTED, red_declaration
 
 
 def key_id(session: Session, plain: str) -> int:
@@ -33,3 +37,23 @@ def mint_session(session: Session, clock: FrozenClock) -> Callable[[str], tuple[
         return token, tokens.csrf_token(secret_key=secret, bound_to=token)
 
     return mint
+
+
+@pytest.fixture
+def yellow(client: TestClient, keys: dict[str, str], work: Callable[[], int]) -> str:
+    """A new trader's declaration, screened yellow, waiting for a document check."""
+    declaration_id = lodge(client, keys["trader"])
+    work()
+    assert read(client, keys["officer"], declaration_id)["channel"] == "yellow"
+    return declaration_id
+
+
+@pytest.fixture
+def red(client: TestClient, keys: dict[str, str], work: Callable[[], int]) -> str:
+    """A declaration with a watchlisted counterparty: red by a hard rule."""
+    listed = client.post("/v1/risk/watchlist", json=WATCHLISTED, headers=auth(keys["supervisor"]))
+    assert listed.status_code == 201, listed.text
+    declaration_id = lodge(client, keys["trader"], red_declaration())
+    work()
+    assert read(client, keys["officer"], declaration_id)["channel"] == "red"
+    return declaration_id

@@ -10,6 +10,9 @@ from clearance.web import session as tokens
 from tests.factories import declaration
 
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([0-9a-f]{64})"')
+DOCUMENT_ROW = re.compile(
+    r'<tr class="verdict" data-kind="([a-z_]+)">.*?name="verdict\.([0-9a-f-]{36})"', re.S
+)
 
 
 def csrf_from(html: str) -> str:
@@ -53,3 +56,29 @@ def red_declaration() -> dict[str, Any]:
     body = declaration()
     body["counterparty"] = {"name": WATCHLISTED["name"], "country": "CN"}
     return body
+
+
+def claim(client: TestClient, csrf: str, lane: str = "") -> str:
+    """Claim next from the queue page; returns the declaration page it opens."""
+    claimed = client.post(
+        "/officer/claim-next", data={"csrf_token": csrf, "lane": lane}, follow_redirects=False
+    )
+    assert claimed.status_code == 303, claimed.text
+    location = claimed.headers["location"]
+    assert location.endswith("?notice=claimed"), location
+    return location.split("?")[0]
+
+
+def verdicts(page_html: str, **queried: str) -> dict[str, str]:
+    """The document check form's fields: every document accepted, or queried by kind=note."""
+    fields: dict[str, str] = {}
+    for kind, document_id in DOCUMENT_ROW.findall(page_html):
+        fields[f"verdict.{document_id}"] = "queried" if kind in queried else "accepted"
+        fields[f"note.{document_id}"] = queried.get(kind, "")
+    assert fields, "the page has no document check form"
+    return fields
+
+
+def post_form(client: TestClient, url: str, csrf: str, **fields: Any) -> httpx2.Response:
+    """Post a page's form as the browser does, following the redirect to the result."""
+    return client.post(url, data={"csrf_token": csrf, "version": "1", **fields})

@@ -10,10 +10,11 @@ from fastapi.testclient import TestClient
 from clearance.declarations.models import Channel, DecisionKind, Kind, State
 from clearance.documents.models import DocumentKind
 from clearance.reports.service import CHANNELS
-from clearance.review.schemas import Lane
+from clearance.review.schemas import Lane, Verdict
 from clearance.web import i18n
 from clearance.web import session as tokens
 from clearance.web.pages import FINDING_CODES
+from clearance.web.review import NOTICES
 from clearance.web.templating import TEMPLATES_DIR
 from tests.web.helpers import sign_in
 
@@ -54,11 +55,15 @@ def _templates() -> list[str]:
 def test_every_prefix_a_template_labels_values_under_is_checked_here() -> None:
     prefixes = {prefix for text in _templates() for prefix in PREFIX_LABEL.findall(text)}
     assert prefixes
-    assert sorted(prefixes - {*ENUM_PREFIXES, "finding", "notice"}) == []
+    assert sorted(prefixes - {*ENUM_PREFIXES, "finding", "notice", "verdict"}) == []
 
 
 def test_every_notice_a_page_may_show_has_a_label() -> None:
-    assert {"notice.claimed", "notice.decided", "notice.empty"} <= set(i18n.LABELS["en"])
+    assert [n for n in NOTICES if f"notice.{n}" not in i18n.LABELS["en"]] == []
+
+
+def test_every_verdict_has_a_label() -> None:
+    assert [v for v in Verdict if f"verdict.{v.value}" not in i18n.LABELS["vi"]] == []
 
 
 @pytest.mark.parametrize("prefix", list(ENUM_PREFIXES))

@@ -40,6 +40,11 @@ PAGE_ROLES: dict[Endpoint, frozenset[Role]] = {
     ("GET", "/officer/declarations/{declaration_id}"): REVIEWERS,
     ("GET", "/officer/findings/row"): REVIEWERS,
     ("POST", "/officer/declarations/{declaration_id}/decision"): REVIEWERS,
+    ("POST", "/officer/declarations/{declaration_id}/document-check"): REVIEWERS,
+    ("POST", "/officer/declarations/{declaration_id}/inspection"): REVIEWERS,
+    ("POST", "/officer/declarations/{declaration_id}/lease/renew"): REVIEWERS,
+    ("POST", "/officer/declarations/{declaration_id}/lease/release"): REVIEWERS,
+    ("POST", "/officer/declarations/{declaration_id}/reassign"): SUPERVISOR,
     ("GET", "/officer/supervisor"): SUPERVISOR,
 }
 GUARDED = [

@@ -163,30 +163,67 @@ def _lodge_red_and_yellow(
     return red, yellow
 
 
-def _record_a_discrepancy_and_seize(page: Page) -> None:
-    page.click("text=Thêm phát hiện")  # htmx fetches a second row of findings
-    expect(page.locator("#finding-rows tr.finding")).to_have_count(2)
-    page.locator("select[name=finding_code]").nth(0).select_option("quantity")
-    page.locator("input[name=finding_line]").nth(0).fill("1")
-    page.locator("input[name=finding_detail]").nth(0).fill("412 bags counted, 400 declared")
-    page.locator("select[name=finding_code]").nth(1).select_option("weight")
-    page.locator("input[name=finding_detail]").nth(1).fill("weighbridge 21,050 kg")
+def _accept_every_document(page: Page) -> None:
+    for verdict in page.locator("#document-check-form input[value=accepted]").all():
+        verdict.check()
+
+
+def _check_and_send_to_inspection(page: Page) -> None:
+    """Officer A, on the red one: every document accepted, then on to the goods."""
+    expect(page.locator("#risk")).to_contain_text("R-WATCHLIST")
+    _accept_every_document(page)
+    _screenshot(page, "declaration")
+    page.click("#submit-check")
+    expect(page.locator(".notice")).to_have_text("Đã ghi nhận kết quả kiểm tra hồ sơ.")
+    page.check("input[name=decision][value=inspect]")
+    page.click("#submit-decision")
+    expect(page.locator("#state")).to_have_attribute("data-state", "inspection")
+
+
+def _inspect_and_seize(page: Page) -> None:
+    """At the goods: a count and a weight that disagree with the declaration; seized."""
+    page.fill("input[name=seal_numbers]", "CN-88121, CN-88122")
+    page.fill("input[name=packages_counted]", "412")
+    page.fill("input[name=weight_kg]", "21050")
+    page.click("#inspection-form >> text=Thêm phát hiện")  # htmx fetches a second row
+    expect(page.locator("#discrepancy-rows tr.finding")).to_have_count(2)
+    rows = page.locator("#discrepancy-rows tr.finding")
+    rows.nth(0).locator("select").select_option("quantity")
+    rows.nth(0).locator("input[name=discrepancy_line]").fill("1")
+    rows.nth(0).locator("input[name=discrepancy_detail]").fill("412 bags counted, 400 declared")
+    rows.nth(1).locator("select").select_option("weight")
+    rows.nth(1).locator("input[name=discrepancy_detail]").fill("weighbridge 21,050 kg")
+    _screenshot(page, "inspection")
+    page.click("#submit-inspection")
+    expect(page.locator("#review-records")).to_contain_text("412 bags counted, 400 declared")
     page.check("input[name=decision][value=seize]")
     page.check("input[name=fraud_found]")
-    page.fill("textarea[name=reason]", "Watchlisted consignor; undeclared bags found")
-    _screenshot(page, "declaration")
+    page.fill("#decision-form textarea[name=reason]", "Watchlisted consignor; undeclared bags")
     page.click("#submit-decision")
     expect(page.locator("#state")).to_have_attribute("data-state", "seized")
+    expect(page.locator(".case")).to_contain_text("SC-")
 
 
-def _release_in_english(page: Page, url: str, declaration_id: str) -> None:
+def _check_and_release_in_english(page: Page, url: str, declaration_id: str) -> None:
     page.click("a[href='?lang=en']")
     expect(page.locator("h1")).to_have_text("My queue")
     _claim_next(page, url, declaration_id)
+    _accept_every_document(page)
+    page.click("#submit-check")
+    expect(page.locator(".notice")).to_have_text("Document check recorded.")
     page.check("input[name=decision][value=release]")
-    page.fill("textarea[name=reason]", "Papers in order")
+    page.fill("#decision-form textarea[name=reason]", "Papers in order")
     page.click("#submit-decision")
     expect(page.locator("#state")).to_have_attribute("data-state", "decided")
+
+
+def _arrive(http: httpx.Client, key: str, declaration_id: str, kg: str) -> None:
+    arrived = http.post(
+        f"/v1/declarations/{declaration_id}/arrival",
+        json={"weighbridge_kg": kg},
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert arrived.status_code == 200, arrived.text
 
 
 def test_two_officers_seize_a_red_one_and_release_a_yellow_one_in_the_browser(
@@ -199,13 +236,13 @@ def test_two_officers_seize_a_red_one_and_release_a_yellow_one_in_the_browser(
     errors: list[str] = []
     with httpx.Client(base_url=service, timeout=10) as http:
         red, yellow = _lodge_red_and_yellow(http, keys, work)
+        _arrive(http, keys[Role.gate], red, "21050")  # the red truck waits at the gate
 
         # Officer A, in Vietnamese (the default), claims the red one.
         page = _sign_in(browser, service, officer_a, errors, screenshot=True)
         expect(page.locator("#lane-document_check tr[data-ucr]")).to_have_count(2)
         _screenshot(page, "queue")
         _claim_next(page, service, red)
-        expect(page.locator("#risk")).to_contain_text("R-WATCHLIST")
 
         # The supervisor, in English, sees it held and the yellow one waiting.
         supervisor = _sign_in(browser, service, keys[Role.supervisor], errors)
@@ -214,24 +251,23 @@ def test_two_officers_seize_a_red_one_and_release_a_yellow_one_in_the_browser(
         expect(supervisor.locator("#lanes tbody tr").first).to_contain_text("2")
         _screenshot(supervisor, "supervisor")
 
-        # A discrepancy, a seizure; the trader's own view of it.
-        _record_a_discrepancy_and_seize(page)
+        # Documents, inspection, a discrepancy, a seizure; the trader's own view of it.
+        _check_and_send_to_inspection(page)
+        page.goto(f"{service}/officer/queue")
+        page.select_option("select[name=lane]", "inspection")
+        _claim_next(page, service, red)
+        _inspect_and_seize(page)
         assert _state(http, keys[Role.trader], red) == ("seized", "red")
 
         # Officer B releases the yellow one; it waits for the truck, then is released.
         page = _sign_in(browser, service, officer_b, errors)
-        _release_in_english(page, service, yellow)
+        _check_and_release_in_english(page, service, yellow)
         assert _state(http, keys[Role.trader], yellow) == ("decided", "yellow")
-        arrived = http.post(
-            f"/v1/declarations/{yellow}/arrival",
-            json={"weighbridge_kg": "20400"},
-            headers={"Authorization": f"Bearer {keys[Role.gate]}"},
-        )
-        assert arrived.status_code == 200, arrived.text
+        _arrive(http, keys[Role.gate], yellow, "20400")
         assert _state(http, keys[Role.trader], yellow) == ("released", "yellow")
         page.reload()
         expect(page.locator("#state")).to_have_attribute("data-state", "released")
 
         supervisor.reload()
-        expect(supervisor.locator("#workload")).to_contain_text("Nobody holds an item.")
+        expect(supervisor.locator("#workload tbody tr")).to_have_count(2)  # decisions today
     assert errors == []  # htmx and the pages run under their content security policy

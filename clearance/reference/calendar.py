@@ -1,0 +1,79 @@
+"""Working hours at a gate: the legal review clocks (DESIGN §2) count only these."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, timezone
+
+from sqlmodel import Session, col, select
+
+from clearance.reference.models import Gate, Holiday
+
+# Vietnam keeps one offset all year (no daylight saving), so a fixed zone is exact.
+VIETNAM = timezone(timedelta(hours=7), "ICT")
+# A clock never needs more than this many days to run out; beyond it the calendar is wrong.
+MAX_DAYS = 400
+DEFAULT_HOURS = (time(7, 0), time(19, 0))
+
+
+@dataclass(frozen=True)
+class WorkingCalendar:
+    """Opening hours every working day (local time), closed on holidays and off weekdays."""
+
+    opens: time
+    closes: time
+    holidays: frozenset[date]
+    weekdays: frozenset[int] = frozenset(range(7))  # border gates open every day
+
+    def _window(self, day: date) -> tuple[datetime, datetime] | None:
+        if day in self.holidays or day.weekday() not in self.weekdays:
+            return None
+        return (
+            datetime.combine(day, self.opens, VIETNAM),
+            datetime.combine(day, self.closes, VIETNAM),
+        )
+
+    def _windows(self, start: datetime) -> Iterable[tuple[datetime, datetime]]:
+        day = start.astimezone(VIETNAM).date()
+        for offset in range(MAX_DAYS):
+            window = self._window(day + timedelta(days=offset))
+            if window is not None:
+                yield window
+        raise ValueError(f"no working hours within {MAX_DAYS} days of {start.isoformat()}")
+
+    def add(self, start: datetime, duration: timedelta) -> datetime:
+        """The moment `duration` of working time after `start` runs out."""
+        left = duration
+        for opens, closes in self._windows(start):
+            begin = max(opens, start)
+            if begin >= closes:
+                continue
+            if begin + left <= closes:
+                return (begin + left).astimezone(UTC)
+            left -= closes - begin
+        raise AssertionError("unreachable: _windows raises when it runs out")
+
+    def between(self, start: datetime, end: datetime) -> timedelta:
+        """Working time from `start` to `end`; negative when `end` is earlier."""
+        if end < start:
+            return -self.between(end, start)
+        total = timedelta()
+        for opens, closes in self._windows(start):
+            if opens >= end:
+                return total
+            total += max(timedelta(), min(closes, end) - max(opens, start))
+        return total
+
+
+def for_gates(*, session: Session, gate_codes: Iterable[str]) -> dict[str, WorkingCalendar]:
+    """The calendars of these gates; an unknown gate keeps the usual hours."""
+    holidays = frozenset(session.exec(select(col(Holiday.day))).all())
+    codes = set(gate_codes)
+    hours = {
+        gate.code: (gate.opens, gate.closes)
+        for gate in session.exec(select(Gate).where(col(Gate.code).in_(codes))).all()
+    }
+    return {code: WorkingCalendar(*hours.get(code, DEFAULT_HOURS), holidays) for code in codes}
+
+
+def for_gate(*, session: Session, gate_code: str) -> WorkingCalendar:
+    return for_gates(session=session, gate_codes=[gate_code])[gate_code]

@@ -1,0 +1,291 @@
+"""What officers record under a lease: document checks, inspections, decisions and cases."""
+
+import uuid
+from datetime import datetime, time
+from typing import TypeVar
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from clearance.auth.service import Caller
+from clearance.clock import Clock
+from clearance.declarations import outcomes, states
+from clearance.declarations import service as declarations_service
+from clearance.declarations.errors import InvalidTransition, StaleVersion
+from clearance.declarations.models import Channel, Decision, DecisionKind, Declaration, State
+from clearance.documents import service as documents_service
+from clearance.documents.models import DocumentKind
+from clearance.errors import Conflict, invalid_field
+from clearance.reference import service as reference_service
+from clearance.reference.calendar import VIETNAM
+from clearance.review.models import DocumentCheck, Inspection, ReviewLease, SeizureCase
+from clearance.review.schemas import (
+    DecisionIn,
+    DocumentCheckIn,
+    InspectionIn,
+    OfficerWorkload,
+    Verdict,
+)
+from clearance.review.service import REVIEWING, end_lease, held_lease
+from clearance.risk import learning
+
+Record = TypeVar("Record", DocumentCheck, Inspection, SeizureCase)
+
+
+class CheckRequired(Conflict):
+    code = "check_required"
+
+
+def _under_review(
+    *, session: Session, clock: Clock, caller: Caller, declaration_id: uuid.UUID, version: int
+) -> Declaration:
+    """The declaration, locked, under the caller's lease, at the version the officer judged."""
+    declaration = declarations_service.get(
+        session=session, caller=caller, declaration_id=declaration_id, for_update=True
+    )
+    held_lease(session=session, clock=clock, caller=caller, declaration=declaration)
+    if version != declaration.version:
+        raise StaleVersion(
+            f"the request names version {version}; the declaration is at version "
+            f"{declaration.version}"
+        )
+    if declaration.state not in REVIEWING:
+        raise InvalidTransition(f"a declaration in state {declaration.state} is not under review")
+    return declaration
+
+
+def record_document_check(
+    *,
+    session: Session,
+    clock: Clock,
+    caller: Caller,
+    declaration_id: uuid.UUID,
+    check_in: DocumentCheckIn,
+) -> tuple[Declaration, DocumentCheck]:
+    """A verdict on every document; a queried one holds the declaration with a query."""
+    declaration = _under_review(
+        session=session, clock=clock, caller=caller, declaration_id=declaration_id,
+        version=check_in.version,
+    )  # fmt: skip
+    documents = {
+        d.id: d
+        for d in documents_service.list_for(session=session, declaration=declaration)
+        if d.kind is not DocumentKind.inspection_photo
+    }
+    given = [v.document_id for v in check_in.documents]
+    for index, document_id in enumerate(given):
+        if document_id not in documents:
+            raise invalid_field(
+                f"documents[{index}].document_id", "not a document of this declaration"
+            )
+        if given.index(document_id) != index:
+            raise invalid_field(f"documents[{index}].document_id", "judged twice")
+    unjudged = [f"{d.kind.value} {d.number}" for i, d in documents.items() if i not in given]
+    if unjudged:
+        raise invalid_field("documents", "no verdict on " + ", ".join(unjudged))
+    verdicts = [
+        {
+            "document_id": str(v.document_id),
+            "kind": documents[v.document_id].kind.value,
+            "number": documents[v.document_id].number,
+            "verdict": v.verdict.value,
+            "note": v.note,
+        }
+        for v in check_in.documents
+    ]
+    queried = [v for v in verdicts if v["verdict"] == Verdict.queried]
+    check = DocumentCheck(
+        declaration_id=declaration.id,
+        version=declaration.version,
+        officer=caller.actor,
+        verdicts=verdicts,
+        all_accepted=not queried,
+        note=check_in.note,
+        checked_at=clock.now(),
+    )
+    session.add(check)
+    states.note(
+        session=session, clock=clock, declaration=declaration, actor=caller.actor,
+        action="document_check", reason=f"{len(verdicts) - len(queried)} accepted, "
+        f"{len(queried)} queried",
+    )  # fmt: skip
+    if queried:
+        query = "; ".join(f"{v['kind']} {v['number']}: {v['note']}" for v in queried)
+        outcomes.record_decision(
+            session=session, clock=clock, declaration=declaration, kind=DecisionKind.hold,
+            actor_kind=states.OFFICER, actor=caller.actor, reason="documents queried",
+            query=f"Documents queried: {query}",
+        )  # fmt: skip
+        end_lease(session=session, declaration=declaration)
+    session.flush()
+    return declaration, check
+
+
+def record_inspection(
+    *,
+    session: Session,
+    clock: Clock,
+    caller: Caller,
+    declaration_id: uuid.UUID,
+    inspection_in: InspectionIn,
+) -> Inspection:
+    """What the officer found at the goods; the decision follows separately."""
+    declaration = _under_review(
+        session=session, clock=clock, caller=caller, declaration_id=declaration_id,
+        version=inspection_in.version,
+    )  # fmt: skip
+    if declaration.state is not State.inspection:
+        raise InvalidTransition("only a declaration sent to inspection can record one")
+    if declaration.arrived_at is None:
+        raise InvalidTransition("the goods have not been presented: the truck has not arrived")
+    photos = {
+        d.id
+        for d in documents_service.list_for(session=session, declaration=declaration)
+        if d.kind is DocumentKind.inspection_photo
+    }
+    for index, photo in enumerate(inspection_in.photo_document_ids):
+        if photo not in photos:
+            raise invalid_field(
+                f"photo_document_ids[{index}]", "not an inspection photo of this declaration"
+            )
+    inspection = Inspection(
+        **inspection_in.model_dump(
+            mode="json", exclude={"version", "weight_kg", "photo_document_ids"}
+        ),
+        weight_kg=inspection_in.weight_kg,
+        photo_document_ids=[str(p) for p in inspection_in.photo_document_ids],
+        declaration_id=declaration.id,
+        version=declaration.version,
+        officer=caller.actor,
+        inspected_at=clock.now(),
+    )
+    session.add(inspection)
+    states.note(
+        session=session, clock=clock, declaration=declaration, actor=caller.actor,
+        action="inspection", reason=f"{len(inspection_in.discrepancies)} discrepancies",
+    )  # fmt: skip
+    session.flush()
+    return inspection
+
+
+def _latest(session: Session, table: type[Record], declaration: Declaration) -> Record | None:
+    return session.exec(
+        select(table)
+        .where(table.declaration_id == declaration.id, table.version == declaration.version)
+        .order_by(col(table.id).desc())
+    ).first()
+
+
+def _check_decision(
+    session: Session, declaration: Declaration, kind: DecisionKind
+) -> Inspection | None:
+    """Refuse a decision the recorded work does not support; returns the inspection, if any."""
+    inspection = _latest(session, Inspection, declaration)
+    if kind is DecisionKind.escalate and declaration.channel is not Channel.yellow:
+        raise InvalidTransition("only a yellow declaration is escalated; send a red one to inspect")
+    if kind is DecisionKind.inspect and declaration.channel is not Channel.red:
+        raise InvalidTransition("a yellow declaration goes to inspection by escalation")
+    if kind is DecisionKind.release:
+        if declaration.channel is Channel.red and inspection is None:
+            raise CheckRequired("record the physical inspection before releasing red goods")
+        check = _latest(session, DocumentCheck, declaration)
+        if check is None or not check.all_accepted:
+            raise CheckRequired("record a document check accepting every document before release")
+    return inspection
+
+
+def decide(
+    *,
+    session: Session,
+    clock: Clock,
+    caller: Caller,
+    declaration_id: uuid.UUID,
+    decision_in: DecisionIn,
+) -> tuple[Declaration, Decision, SeizureCase | None]:
+    """Record the officer's decision on the version it names; the lease ends with it."""
+    declaration = _under_review(
+        session=session, clock=clock, caller=caller, declaration_id=declaration_id,
+        version=decision_in.version,
+    )  # fmt: skip
+    inspection = _check_decision(session, declaration, decision_in.decision)
+    findings = [f.model_dump() for f in decision_in.findings]
+    if inspection is not None:
+        findings += [f for f in inspection.discrepancies if f not in findings]
+    decision = outcomes.record_decision(
+        session=session,
+        clock=clock,
+        declaration=declaration,
+        kind=decision_in.decision,
+        actor_kind=states.OFFICER,
+        actor=caller.actor,
+        reason=decision_in.reason,
+        inspected=decision_in.inspected or inspection is not None,
+        fraud_found=decision_in.fraud_found,
+        revenue_recovered=decision_in.revenue_recovered,
+        revenue_currency=decision_in.revenue_currency,
+        findings=findings,
+        query=decision_in.query,
+    )
+    case = None
+    if decision_in.decision is DecisionKind.seize:
+        case = SeizureCase(
+            declaration_id=declaration.id, version=declaration.version, reason=decision_in.reason,
+            findings=findings, opened_by=caller.actor, opened_at=clock.now(),
+        )  # fmt: skip
+        session.add(case)
+        session.flush()
+    learning.record_outcome(
+        session=session,
+        clock=clock,
+        reference=reference_service.snapshot(session=session, today=clock.now().date()),
+        declaration=declaration,
+        body=declarations_service.body(session=session, declaration=declaration),
+        decision=decision,
+    )
+    # Every decision ends the lease: an item sent to inspection waits in that lane's queue.
+    end_lease(session=session, declaration=declaration)
+    return declaration, decision, case
+
+
+def records(
+    *, session: Session, declaration: Declaration
+) -> tuple[list[DocumentCheck], list[Inspection], list[SeizureCase]]:
+    """Every check, inspection and case recorded on the declaration, oldest first."""
+
+    def of(table: type[Record]) -> list[Record]:
+        statement = select(table).where(table.declaration_id == declaration.id)
+        return list(session.exec(statement.order_by(col(table.id))).all())
+
+    return of(DocumentCheck), of(Inspection), of(SeizureCase)
+
+
+def workload(*, session: Session, clock: Clock) -> list[OfficerWorkload]:
+    """Per officer: items held under live leases, how many overdue, decisions today."""
+    now = clock.now()
+    midnight = datetime.combine(now.astimezone(VIETNAM).date(), time(), VIETNAM)
+    held = session.exec(
+        select(ReviewLease, Declaration.due_at)
+        .join(Declaration, col(Declaration.id) == col(ReviewLease.declaration_id))
+        .where(col(ReviewLease.expires_at) > now, ReviewLease.version == Declaration.version)
+    ).all()
+    decided = session.exec(
+        select(Decision.actor, func.count())
+        .where(col(Decision.decided_at) >= midnight, Decision.actor != states.WORKER)
+        .group_by(col(Decision.actor))
+    ).all()
+    figures: dict[str, OfficerWorkload] = {}
+
+    def of(officer: str) -> OfficerWorkload:
+        return figures.setdefault(
+            officer, OfficerWorkload(officer=officer, items_held=0, overdue_held=0,
+                                     decisions_today=0, oldest_claim_at=None),
+        )  # fmt: skip
+
+    for lease, due in held:
+        row = of(lease.officer)
+        row.items_held += 1
+        row.overdue_held += int(due is not None and due < now)
+        row.oldest_claim_at = min(filter(None, (row.oldest_claim_at, lease.claimed_at)))
+    for actor, count in decided:
+        of(actor).decisions_today = count
+    return sorted(figures.values(), key=lambda w: w.officer)

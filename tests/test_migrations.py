@@ -1,0 +1,82 @@
+"""Migrations build the schema the models describe, and tear it down again, on both engines."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from sqlalchemy import Engine, inspect, text
+
+from clearance import db
+from clearance.migrations import alembic_config
+
+BEFORE_AUDIT = "0004"
+PG_GUARDS = (
+    "SELECT count(*) FROM pg_trigger WHERE tgname = 'trg_audit_record_append_only'"
+    " UNION ALL SELECT count(*) FROM pg_proc WHERE proname = 'audit_record_append_only'"
+)
+SQLITE_GUARDS = "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrations.db'}"
+    else:
+        yield request.getfixturevalue("empty_db")
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    made = db.make_engine(database_url)
+    yield made
+    made.dispose()
+
+
+def _tables(engine: Engine) -> set[str]:
+    return set(inspect(engine).get_table_names()) - {"alembic_version"}
+
+
+def _guards(engine: Engine) -> list[object]:
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            return list(connection.execute(text(SQLITE_GUARDS)).scalars())
+        return [n for n in connection.execute(text(PG_GUARDS)).scalars() if n]
+
+
+def test_head_matches_the_models(database_url: str) -> None:
+    config = alembic_config(database_url)
+    command.upgrade(config, "head")
+
+    command.check(config)  # raises when autogenerate would find anything to do
+
+
+def test_audit_migration_goes_up_and_down_with_its_guards(
+    database_url: str, engine: Engine
+) -> None:
+    config = alembic_config(database_url)
+    command.upgrade(config, "head")
+    assert "audit_record" in _tables(engine)
+    guarded = _guards(engine)
+    assert len(guarded) == 2  # PostgreSQL: trigger and function; SQLite: update and delete
+
+    command.downgrade(config, BEFORE_AUDIT)
+    assert "audit_record" not in _tables(engine)
+    assert _guards(engine) == []
+
+    command.upgrade(config, "head")
+    assert _guards(engine) == guarded
+
+
+def test_every_migration_goes_down_to_nothing_and_up_again(
+    database_url: str, engine: Engine
+) -> None:
+    config = alembic_config(database_url)
+    command.upgrade(config, "head")
+    tables = _tables(engine)
+
+    command.downgrade(config, "base")
+    assert _tables(engine) == set()
+    command.upgrade(config, "head")
+    assert _tables(engine) == tables
+    command.check(config)
