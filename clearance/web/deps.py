@@ -111,7 +111,11 @@ def check_origin(request: Request) -> None:
         raise CrossSite("a request from another site was refused")
 
 
-def verify_csrf(request: Request, settings: SettingsDep, form: FormDep) -> None:
+# Each check takes the request session, unused, so that it is opened first: a refusal then
+# passes through it and is audited like any other.
+def verify_csrf(
+    request: Request, _session: SessionDep, settings: SettingsDep, form: FormDep
+) -> None:
     """The session's token, from the form field or htmx's header; constant-time compared."""
     check_origin(request)
     session_token = request.cookies.get(tokens.SESSION_COOKIE)
@@ -124,7 +128,9 @@ def verify_csrf(request: Request, settings: SettingsDep, form: FormDep) -> None:
         raise CsrfFailed("the form's CSRF token is wrong")
 
 
-def verify_sign_in_csrf(request: Request, settings: SettingsDep, form: FormDep) -> None:
+def verify_sign_in_csrf(
+    request: Request, _session: SessionDep, settings: SettingsDep, form: FormDep
+) -> None:
     """The sign-in form's token, bound to the pre-session nonce cookie it was served with."""
     check_origin(request)
     nonce, sent = request.cookies.get(tokens.SIGNIN_COOKIE), form.get(tokens.CSRF_FIELD)

@@ -25,7 +25,9 @@ NOTICES = (
     "reassigned",
 )
 
-router = APIRouter(dependencies=[CSRF])
+# Its own router with the full prefix: a route's template (audit actions, metric labels) is
+# the path it was declared with, which a nested router's prefix would not be part of.
+router = APIRouter(prefix="/officer", include_in_schema=False, dependencies=[CSRF])
 
 
 def redirect(url: str) -> Response:

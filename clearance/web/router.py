@@ -24,11 +24,9 @@ from clearance.web.deps import (
     current_viewer,
 )
 from clearance.web.review import NOTICES, redirect
-from clearance.web.review import router as review_router
 from clearance.web.templating import render
 
 router = APIRouter(prefix="/officer", include_in_schema=False)
-router.include_router(review_router)
 
 QUEUE_URL = "/officer/queue"
 SIGN_IN_URL = "/officer/"
@@ -76,6 +74,7 @@ def sign_in(
         )
     except Unauthorized:
         return _sign_in_page(request, settings.secret_key, error="bad_key")
+    request.state.caller = caller  # the audit records who signed in, or who was refused
     if caller.role not in PAGE_ROLES:
         raise PageRoleRefused(f"role {caller.role.value} may not use the officer pages")
     token, _expires = tokens.issue(
