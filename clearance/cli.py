@@ -37,6 +37,16 @@ def _create_key(args: argparse.Namespace) -> None:
     print(plain)
 
 
+def _demo_mandates(args: argparse.Namespace) -> None:
+    from clearance import db
+    from clearance.clock import get_clock
+    from clearance.demo import grant_demo_mandates
+
+    with db.unit_of_work() as session:
+        granted = grant_demo_mandates(session=session, clock=get_clock(), brokers=args.tax_code)
+    print(f"{granted} demo mandates recorded")
+
+
 def _api(args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -209,6 +219,14 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--tax-code", default=None)
     create.add_argument("--name", default="")
     create.set_defaults(handler=_create_key)
+
+    mandates = commands.add_parser("mandates", help="brokers' mandates")
+    mandate_commands = mandates.add_subparsers(dest="mandates_command", required=True)
+    demo_mandates = mandate_commands.add_parser(
+        "demo", help="record the mandates the demo traffic's brokers lodge under"
+    )
+    demo_mandates.add_argument("--tax-code", action="append", required=True)
+    demo_mandates.set_defaults(handler=_demo_mandates)
 
     demo = commands.add_parser("demo", help="lodge realistic Ma Lù Thàng traffic")
     demo.add_argument("--url", default="http://127.0.0.1:8000")

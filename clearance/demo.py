@@ -6,7 +6,7 @@ import random
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
@@ -15,6 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlmodel import Session, select
+
+from clearance.clock import Clock
+from clearance.mandates.models import Mandate
 
 DATA_DIR = Path(__file__).parent / "reference" / "data"
 GATE = "MLT"
@@ -29,6 +33,7 @@ MISSING_PHYTO_SHARE = 0.10
 LATE_DOCUMENT_SHARE = 0.10  # declarations that upload one required paper with the arrival
 ARRIVAL_LAG = 3  # lodgements between a truck's lodgement and its arrival at the weighbridge
 STATUS_CHECKS_PER_ROUND = 5
+CLIENTS_PER_BROKER = 4
 MAX_STATUS_CHECKS = 60
 MAX_ARRIVAL_ATTEMPTS = 3
 
@@ -418,6 +423,36 @@ def _tax_code(rng: random.Random) -> str:
     return code + f"-{rng.randint(1, 9):03d}" if rng.random() < 0.1 else code
 
 
+def demo_clients(broker: str) -> list[str]:
+    """The tax codes of the companies a demo trader declares for as their broker."""
+    rng = random.Random(f"clients of {broker}")
+    return [code for code in (_tax_code(rng) for _ in range(CLIENTS_PER_BROKER)) if code != broker]
+
+
+def grant_demo_mandates(*, session: Session, clock: Clock, brokers: Iterable[str]) -> int:
+    """Record the mandates the demo's brokers hold (as a supervisor records paper ones)."""
+    today = clock.now().date()
+    granted = 0
+    for broker in brokers:
+        held = set(
+            session.exec(
+                select(Mandate.client_tax_code).where(Mandate.broker_tax_code == broker)
+            ).all()
+        )
+        for client in demo_clients(broker):
+            if client not in held:
+                session.add(
+                    Mandate(broker_tax_code=broker, client_tax_code=client,
+                            scope=["import", "export", "transit"],
+                            valid_from=today - timedelta(days=1),
+                            valid_to=today + timedelta(days=365), granted_by="demo",
+                            granted_at=clock.now())
+                )  # fmt: skip
+                granted += 1
+    session.flush()
+    return granted
+
+
 def vn_company(rng: random.Random, family: str) -> tuple[str, str]:
     """A (tax code, name) of a Vietnamese company in a line of trade."""
     trade = rng.choice(VN_TRADES.get(family, ("Thương mại",)))
@@ -639,10 +674,9 @@ def make_declaration(
 
     if rng.random() < 0.7:
         trader = declarant
-    else:
-        trader = vn_company(rng, "transit" if kind == "transit" else family)
-        while trader[0] == declarant[0]:
-            trader = vn_company(rng, family)
+    else:  # a broker lodging for one of the clients whose mandate it holds
+        name = vn_company(rng, "transit" if kind == "transit" else family)[1]
+        trader = (rng.choice(demo_clients(declarant[0])), name)
     if kind == "transit":
         country = rng.choice(destinations)
         names, address = TRANSIT_CONSIGNEES[country]

@@ -139,11 +139,13 @@ def create_keys(roles: dict[Role, str | None], name: str) -> dict[Role, str]:
 
 def demo(*, url: str, count: int, interval: float, seed: int | None) -> None:
     """Lodge demo traffic through the HTTP API, as traders and the gate would."""
-    from clearance.demo import DEMO_TRADERS, run_demo
+    from clearance.demo import DEMO_TRADERS, grant_demo_mandates, run_demo
 
     trader_keys = {}
     for tax_code, _name in DEMO_TRADERS:
         trader_keys[tax_code] = create_keys({Role.trader: tax_code}, "demo trader")[Role.trader]
+    with db.unit_of_work() as session:
+        grant_demo_mandates(session=session, clock=get_clock(), brokers=trader_keys)
     gate_key = create_keys({Role.gate: None}, "demo gate")[Role.gate]
     run_demo(
         base_url=url,

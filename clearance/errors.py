@@ -70,6 +70,10 @@ class PayloadTooLarge(ClearanceError):
     status, code, title = 413, "payload_too_large", "Payload too large"
 
 
+class TooManyRequests(ClearanceError):
+    status, code, title = 429, "rate_limited", "Too many requests"
+
+
 class ServiceUnavailable(ClearanceError):
     status, code, title = 503, "unavailable", "Service unavailable"
 
@@ -176,6 +180,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
         (413, "Body too large"),
         (415, "Unsupported media type (an upload judged by its bytes)"),
         (422, "Invalid input: each wrong field is named"),
+        (429, "Too many requests for this API key; retry after the Retry-After header"),
         (503, "A backing service is down; retry after the Retry-After header"),
     ]
 }

@@ -6,10 +6,13 @@ from sqlalchemy import text
 
 from clearance import db, metrics, wiring
 from clearance.audit.router import router as audit_router
+from clearance.auth.router import router as keys_router
+from clearance.deadletters.router import router as deadletters_router
 from clearance.declarations.router import router as declarations_router
 from clearance.documents.router import UPLOAD_PATH_PATTERN
 from clearance.documents.router import router as documents_router
 from clearance.errors import ServiceUnavailable, install_handlers
+from clearance.mandates.router import router as mandates_router
 from clearance.metrics.router import router as metrics_router
 from clearance.middleware import BodyLimitMiddleware, MetricsMiddleware
 from clearance.migrations import at_head
@@ -45,6 +48,9 @@ def create_app() -> FastAPI:
     app.include_router(risk_router)
     app.include_router(reports_router)
     app.include_router(audit_router)
+    app.include_router(mandates_router)
+    app.include_router(keys_router)
+    app.include_router(deadletters_router)
     app.include_router(metrics_router)
     # Pages for people (officers, supervisors): HTML, outside the OpenAPI schema.
     app.include_router(pages_router)

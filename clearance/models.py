@@ -2,6 +2,7 @@
 
 from clearance.audit.models import AuditRecord
 from clearance.auth.models import ApiKey
+from clearance.deadletters.models import DeadLetter
 from clearance.declarations.models import (
     Assessment,
     Decision,
@@ -13,6 +14,7 @@ from clearance.declarations.models import (
     Query,
 )
 from clearance.documents.models import Document, RequiredDocument
+from clearance.mandates.models import Mandate
 from clearance.reference.models import (
     Country,
     Currency,
@@ -41,6 +43,7 @@ __all__ = [
     "ChannelPolicy",
     "Country",
     "Currency",
+    "DeadLetter",
     "Decision",
     "Declaration",
     "DeclarationEvent",
@@ -56,6 +59,7 @@ __all__ = [
     "HsKeyword",
     "IdempotencyRecord",
     "Inspection",
+    "Mandate",
     "ProhibitedGood",
     "Query",
     "ReferencePrice",

@@ -8,14 +8,13 @@ from redis import Redis
 from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
+from rq.registry import FailedJobRegistry
 
 from clearance.settings import get_settings
 
 SCREENING_QUEUE = "clearance-screening"
 SCREEN_JOB = "workers.jobs.screen_declaration"
 SWEEPER_LOCK_KEY = "clearance:sweeper:lock"
-# Backoff between tries of a failed job; intervals need the worker's scheduler.
-RETRY_INTERVALS = [5, 30, 120]
 # A failed job is parked as a dead letter for an operator to replay, not lost: leave it be.
 ACCOUNTED_FOR = frozenset(
     {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.FAILED}
@@ -48,8 +47,19 @@ def enqueue_screening(
         job_timeout=settings.job_timeout_seconds,
         failure_ttl=settings.job_failure_ttl_seconds,
         result_ttl=3600,
-        retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+        # Backoff between tries; intervals above zero need the worker's scheduler.
+        retry=Retry(max=len(settings.job_retry_intervals), interval=settings.job_retry_intervals),
     )
+
+
+def replay_screening(declaration_id: uuid.UUID, version: int) -> None:
+    """Take the failed job out of RQ's failed registry and queue it afresh."""
+    queue = screening_queue()
+    job_id = screening_job_id(declaration_id, version)
+    registry = FailedJobRegistry(queue=queue)
+    if job_id in registry:
+        registry.remove(job_id, delete_job=True)
+    enqueue_screening(declaration_id, version, queue.connection)
 
 
 def screening_job_accounted_for(

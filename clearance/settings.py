@@ -18,6 +18,11 @@ class Settings(BaseSettings):
     # Keys are stored as HMAC-SHA256(secret_key, key): a leaked table alone opens nothing.
     secret_key: str = DEVELOPMENT_SECRET
 
+    # Requests per second each API key may make (0: no limit); over it, 429 with Retry-After.
+    rate_limit_per_second: int = Field(default=100, ge=0)
+    # A rotated key keeps working this long, so clients can switch without an outage.
+    key_rotation_grace_seconds: int = Field(default=3600, ge=0)
+
     max_body_bytes: int = 256 * 1024
     documents_dir: str = ".clearance/documents"
     page_size_max: int = 200
@@ -34,6 +39,8 @@ class Settings(BaseSettings):
 
     job_timeout_seconds: int = 60
     job_failure_ttl_seconds: int = 7 * 24 * 3600
+    # Seconds between a failed job's retries; after the last, it is parked as a dead letter.
+    job_retry_intervals: list[int] = [5, 30, 120]
     sweeper_interval_seconds: float = 30.0
     sweeper_stuck_after_seconds: float = 120.0
     auto_cancel_after_days: int = 15

@@ -48,20 +48,25 @@ def parse_trader_keys(value: str) -> list[TraderKey]:
 
 def create_key_with_cli(*, role: str, tax_code: str | None = None) -> str:
     """A new key from `clearance keys create` against CLEARANCE_DATABASE_URL; its last line."""
-    command = [sys.executable, "-m", "clearance", "keys", "create", "--role", role]
-    command += ["--name", KEY_NAME]
+    arguments = ["keys", "create", "--role", role, "--name", KEY_NAME]
     if tax_code is not None:
-        command += ["--tax-code", tax_code]
+        arguments += ["--tax-code", tax_code]
+    return _run_cli(arguments)
+
+
+def _run_cli(arguments: list[str]) -> str:
+    """Run `clearance <arguments>`; returns the last line it printed."""
+    command = [sys.executable, "-m", "clearance", *arguments]
     try:
         result = subprocess.run(  # noqa: S603 - our own CLI, arguments from our own code
             command, capture_output=True, text=True, timeout=CLI_TIMEOUT_SECONDS, check=False
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise KeySetupError(f"`clearance keys create` did not run: {exc}") from exc
+        raise KeySetupError(f"`clearance {arguments[0]}` did not run: {exc}") from exc
     lines = result.stdout.strip().splitlines()
     if result.returncode != 0 or not lines:
         detail = " ".join(result.stderr.split())[-300:]
-        raise KeySetupError(f"`clearance keys create --role {role}` failed: {detail}")
+        raise KeySetupError(f"`clearance {' '.join(arguments[:3])}` failed: {detail}")
     return lines[-1].strip()
 
 
@@ -76,10 +81,12 @@ def trader_keys(environ: Mapping[str, str] = os.environ) -> list[TraderKey]:
     for tax_code in tax_codes:
         if not TAX_CODE.match(tax_code):
             raise KeySetupError(f"{TAX_CODES_ENV}: {tax_code!r} is not a tax code")
-    return [
+    keys = [
         TraderKey(tax_code=code, key=create_key_with_cli(role="trader", tax_code=code))
         for code in tax_codes
     ]
+    _run_cli(["mandates", "demo", *(f"--tax-code={code}" for code in tax_codes)])
+    return keys
 
 
 def gate_key(environ: Mapping[str, str] = os.environ) -> str:

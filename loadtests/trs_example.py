@@ -17,9 +17,10 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from rq import SimpleWorker
 
+from clearance import db
 from clearance.auth.models import Role
 from clearance.clock import FrozenClock, set_clock
-from clearance.demo import DEMO_TRADERS, document_uploads, make_declaration
+from clearance.demo import DEMO_TRADERS, document_uploads, grant_demo_mandates, make_declaration
 from clearance.embedded import create_keys, start_redis
 from clearance.migrations import migrate
 from clearance.queues import get_redis, screening_queue
@@ -33,6 +34,8 @@ def drive(client: TestClient, clock: FrozenClock, rng: random.Random, count: int
     traders = {tax_code: name for tax_code, name in DEMO_TRADERS}
     keys = create_keys({Role.gate: None, Role.officer: None}, "trs example")
     trader_keys = {t: create_keys({Role.trader: t}, "trs example")[Role.trader] for t in traders}
+    with db.unit_of_work() as session:
+        grant_demo_mandates(session=session, clock=clock, brokers=traders)
     auth = {role: {"Authorization": f"Bearer {key}"} for role, key in keys.items()}
     for _ in range(count):
         tax_code = rng.choice(list(traders))
@@ -59,24 +62,37 @@ def drive(client: TestClient, clock: FrozenClock, rng: random.Random, count: int
                               headers=auth[Role.gate]).json()  # fmt: skip
         if arrived.get("state") in {"assessed", "inspection"}:
             clock.advance(timedelta(minutes=rng.uniform(10, 90)))  # waiting for an officer
-            claimed = client.post("/v1/review/claim-next", json={}, headers=auth[Role.officer])
-            if (
-                claimed.status_code == 200
-                and claimed.json()["item"]["declaration_id"] == declaration_id
-            ):
-                item = claimed.json()["item"]
-                url = f"/v1/review/items/{declaration_id}/decision"
-                if item["channel"] == "red":
-                    client.post(url, json={"decision": "inspect", "version": item["version"]},
-                                headers=auth[Role.officer])  # fmt: skip
-                    client.post("/v1/review/claim-next", json={"lane": "inspection"},
-                                headers=auth[Role.officer])  # fmt: skip
-                    clock.advance(timedelta(minutes=rng.uniform(60, 240)))
-                clock.advance(timedelta(minutes=rng.uniform(15, 60)))
-                client.post(url, json={"decision": "release", "version": item["version"],
-                                       "inspected": item["channel"] == "red"},
-                            headers=auth[Role.officer])  # fmt: skip
+            review(client, auth[Role.officer], declaration_id, clock, rng)
         clock.advance(timedelta(minutes=rng.uniform(2, 12)))
+
+
+def review(
+    client: TestClient,
+    officer: dict[str, str],
+    declaration_id: str,
+    clock: FrozenClock,
+    rng: random.Random,
+) -> None:
+    """An officer checks the documents, inspects red goods, and releases."""
+    claimed = client.post("/v1/review/claim-next", json={}, headers=officer)
+    if claimed.status_code != 200 or claimed.json()["item"]["declaration_id"] != declaration_id:
+        return
+    item, url = claimed.json()["item"], f"/v1/review/items/{declaration_id}"
+    documents = client.get(f"/v1/declarations/{declaration_id}/documents", headers=officer)
+    verdicts = [{"document_id": d["id"], "verdict": "accepted"}
+                for d in documents.json()["documents"]]  # fmt: skip
+    client.post(f"{url}/document-check", json={"version": item["version"], "documents": verdicts},
+                headers=officer)  # fmt: skip
+    if item["channel"] == "red":
+        client.post(f"{url}/decision", json={"decision": "inspect", "version": item["version"]},
+                    headers=officer)  # fmt: skip
+        client.post("/v1/review/claim-next", json={"lane": "inspection"}, headers=officer)
+        clock.advance(timedelta(minutes=rng.uniform(60, 240)))
+        client.post(f"{url}/inspection", json={"version": item["version"], "seals_intact": True},
+                    headers=officer)  # fmt: skip
+    clock.advance(timedelta(minutes=rng.uniform(15, 60)))
+    client.post(f"{url}/decision", json={"decision": "release", "version": item["version"]},
+                headers=officer)  # fmt: skip
 
 
 def main() -> None:
@@ -95,7 +111,6 @@ def main() -> None:
             migrate(get_settings().database_url)
             clock = FrozenClock(START)
             set_clock(clock)
-            from clearance import db
             from clearance.main import create_app
 
             with TestClient(create_app()) as client:

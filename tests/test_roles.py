@@ -78,7 +78,16 @@ EXPECTED_ROLES: dict[Endpoint, frozenset[Role]] = {
     ),
     ("GET", "/v1/requirements"): frozenset(Role),
     ("POST", "/v1/requirements"): SUPERVISOR,
+    ("POST", "/v1/mandates"): TRADER | SUPERVISOR,
+    ("GET", "/v1/mandates"): TRADER | SUPERVISOR,
+    ("POST", "/v1/mandates/{mandate_id}/revoke"): TRADER | SUPERVISOR,
     ("GET", "/v1/audit"): SUPERVISOR,
+    ("POST", "/v1/keys"): SUPERVISOR,
+    ("GET", "/v1/keys"): SUPERVISOR,
+    ("POST", "/v1/keys/{key_id}/revoke"): SUPERVISOR,
+    ("POST", "/v1/keys/rotate"): frozenset(Role),
+    ("GET", "/v1/dead-letters"): frozenset({Role.operator, Role.supervisor}),
+    ("POST", "/v1/dead-letters/{letter_id}/replay"): frozenset({Role.operator, Role.supervisor}),
 }
 
 # Routes outside the role model: probes and Prometheus, scraped without a key.
@@ -123,6 +132,7 @@ MINIMAL_BODIES: dict[Endpoint, Callable[[], dict[str, Any]]] = {
         "effective_from": "2026-12-01",
     },
     ("PUT", "/v1/risk/traders/{tax_code}"): lambda: {"aeo": False},
+    ("POST", "/v1/keys"): lambda: {"role": "gate"},
     ("POST", "/v1/risk/watchlist"): lambda: {
         "name": "Công ty TNHH Ma Lù",
         "reason": "test listing",
@@ -179,7 +189,14 @@ def required_role_sets(dependant: Dependant) -> list[frozenset[Role]]:
 
 
 # Path parameters that are not ids, with a value of the right shape.
-PATH_EXAMPLES = {"rule_id": "R-NEW-TRADER", "tax_code": "0100000009", "version": "v0-unknown"}
+PATH_EXAMPLES = {
+    "rule_id": "R-NEW-TRADER",
+    "tax_code": "0100000009",
+    "version": "v0-unknown",
+    "mandate_id": "1",
+    "key_id": "999999",
+    "letter_id": "999999",
+}
 
 
 def concrete_path(route: Served) -> str:

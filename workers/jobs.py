@@ -1,14 +1,17 @@
 """Job functions: thin wrappers that open a session and call a `clearance` service."""
 
 import time
+import traceback
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from rq import get_current_job
 from sqlalchemy.exc import IntegrityError
 
 from clearance import db, metrics, wiring
 from clearance.clock import get_clock
+from clearance.deadletters import service as deadletters
 from clearance.declarations import sweeper
 from clearance.risk import service as risk_service
 from clearance.settings import get_settings
@@ -51,8 +54,24 @@ def screen_declaration(declaration_id: str, version: int) -> str:
         except IntegrityError:
             # Another run stored this version's assessment first: the work is done.
             result = "duplicate"
+        except Exception:
+            _park_if_final("screen", uuid.UUID(declaration_id), version)
+            raise
         set_outcome(result if result in {"skipped", "duplicate"} else "done")
         return result
+
+
+def _park_if_final(job: str, declaration_id: uuid.UUID, version: int) -> None:
+    """On the last retry's failure, keep the job in the database as a dead letter."""
+    current = get_current_job()
+    if current is not None and current.retries_left:
+        return  # RQ tries it again
+    with db.unit_of_work() as session:
+        deadletters.park(
+            session=session, clock=get_clock(), job=job,
+            job_id=current.id if current else f"{job}-{declaration_id}-v{version}",
+            declaration_id=declaration_id, version=version, error=traceback.format_exc(),
+        )  # fmt: skip
 
 
 def sweep() -> dict[str, int]:

@@ -34,3 +34,5 @@ class ApiKey(SQLModel, table=True):
     name: str = Field(default="", max_length=200)
     created_at: datetime = timestamp_field()
     revoked_at: datetime | None = timestamp_field(nullable=True)
+    # Set when the key is rotated: it keeps working until then, for the client to switch.
+    expires_at: datetime | None = timestamp_field(nullable=True)

@@ -4,14 +4,19 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from clearance.auth.models import ApiKey, Role
-from clearance.clock import Clock
-from clearance.errors import InvalidInput, Unauthorized
+from clearance.clock import Clock, get_clock
+from clearance.errors import NotFound, Unauthorized, invalid_field
 
 KEY_PREFIX = "clr_"
+
+
+class KeyNotFound(NotFound):
+    code = "key_not_found"
 
 
 @dataclass(frozen=True)
@@ -42,9 +47,9 @@ def create_key(
 ) -> tuple[ApiKey, str]:
     """Store a new key's digest; the plain key is returned once and never again."""
     if role is Role.trader and not tax_code:
-        raise InvalidInput("a trader key needs the company's tax code")
+        raise invalid_field("tax_code", "a trader key needs the company's tax code")
     if role is not Role.trader and tax_code:
-        raise InvalidInput("only trader keys carry a tax code")
+        raise invalid_field("tax_code", "only trader keys carry a tax code")
     plain = f"{KEY_PREFIX}{secrets.token_urlsafe(32)}"
     key = ApiKey(
         digest=digest(secret_key=secret_key, key=plain),
@@ -63,14 +68,53 @@ def authenticate(*, session: Session, secret_key: str, key: str) -> Caller:
     found = session.exec(
         select(ApiKey).where(ApiKey.digest == digest(secret_key=secret_key, key=key))
     ).first()
-    if found is None or found.revoked_at is not None or found.id is None:
-        raise Unauthorized("unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"})
-    return Caller(key_id=found.id, role=Role(found.role), tax_code=found.tax_code)
+    return _usable(found)
 
 
 def caller_by_id(*, session: Session, key_id: int) -> Caller:
-    """The caller behind a key id (a signed-in page session), refused once the key is revoked."""
-    found = session.get(ApiKey, key_id)
+    """The caller behind a key id (a signed-in page session), while the key is still usable."""
+    return _usable(session.get(ApiKey, key_id))
+
+
+def _usable(found: ApiKey | None) -> Caller:
+    """The key's caller, unless it is unknown, revoked, or rotated and past its grace period."""
     if found is None or found.revoked_at is not None or found.id is None:
         raise Unauthorized("unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"})
+    if found.expires_at is not None and found.expires_at <= get_clock().now():
+        raise Unauthorized(
+            "this API key was rotated and has expired; use its successor",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     return Caller(key_id=found.id, role=Role(found.role), tax_code=found.tax_code)
+
+
+def list_keys(*, session: Session) -> list[ApiKey]:
+    return list(session.exec(select(ApiKey).order_by(col(ApiKey.id))).all())
+
+
+def revoke(*, session: Session, clock: Clock, key_id: int) -> ApiKey:
+    """Stop a key at once; the row stays, so the audit trail still names it."""
+    key = session.get(ApiKey, key_id, with_for_update=True)
+    if key is None:
+        raise KeyNotFound(f"no API key {key_id}")
+    if key.revoked_at is None:
+        key.revoked_at = clock.now()
+        session.add(key)
+    return key
+
+
+def rotate(
+    *, session: Session, clock: Clock, secret_key: str, caller: Caller, grace_seconds: int
+) -> tuple[ApiKey, str]:
+    """A successor for the caller's own key; the old one works for the grace period only."""
+    old = session.get(ApiKey, caller.key_id, with_for_update=True)
+    if old is None:
+        raise KeyNotFound("the calling key is gone")
+    key, plain = create_key(
+        session=session, clock=clock, secret_key=secret_key, role=Role(old.role),
+        tax_code=old.tax_code, name=old.name,
+    )  # fmt: skip
+    deadline = clock.now() + timedelta(seconds=grace_seconds)
+    old.expires_at = min(old.expires_at or deadline, deadline)
+    session.add(old)
+    return key, plain

@@ -58,6 +58,19 @@ def release_if_ready(*, session: Session, clock: Clock, declaration: Declaration
     return True
 
 
+ARRIVAL_GATE = "arrival recorded at the gate"
+READY_ON_ARRIVAL = "ready: release on arrival"
+
+
+def readiness(state: State, missing: list[str]) -> str:
+    """One line for the trader: what is still needed, or that only the truck is."""
+    if state in states.FINAL or state is State.released:
+        return state.value
+    if missing == [ARRIVAL_GATE]:
+        return READY_ON_ARRIVAL
+    return "waiting: " + "; ".join(missing) if missing else "ready: release"
+
+
 def _decided(_session: Session, declaration: Declaration) -> str | None:
     if declaration.state in {State.decided, State.released, State.exited}:
         return None
@@ -65,7 +78,7 @@ def _decided(_session: Session, declaration: Declaration) -> str | None:
 
 
 def _arrived(_session: Session, declaration: Declaration) -> str | None:
-    return None if declaration.arrived_at is not None else "arrival recorded at the gate"
+    return None if declaration.arrived_at is not None else ARRIVAL_GATE
 
 
 register_gate("decision", _decided)

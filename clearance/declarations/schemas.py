@@ -224,6 +224,9 @@ class DeclarationOut(DeclarationSummary):
     released_at: datetime | None
     exited_at: datetime | None
     missing: list[str] = Field(description="Release gates still closed.")
+    readiness: str = Field(
+        description="What is still needed: `ready: release on arrival` when only the truck is"
+    )
     declaration: DeclarationIn
     queries: list[QueryOut]
     decisions: list[DecisionOut]

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, or_, select
 from clearance import metrics
 from clearance.auth.models import Role
 from clearance.auth.service import Caller
-from clearance.clock import Clock
+from clearance.clock import Clock, get_clock
 from clearance.db import after_commit
 from clearance.declarations import states
 from clearance.declarations.errors import (
@@ -31,6 +31,7 @@ from clearance.declarations.models import (
 )
 from clearance.declarations.schemas import DeclarationIn
 from clearance.errors import FieldError, Forbidden, InvalidInput
+from clearance.mandates import service as mandates_service
 from clearance.queues import enqueue_screening
 from clearance.reference.service import ReferenceData
 
@@ -70,13 +71,24 @@ def check_references(
         raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
 
 
-def _check_declarant(caller: Caller, declaration_in: DeclarationIn, prefix: str = "") -> None:
+def _check_declarant(
+    session: Session, clock: Clock, caller: Caller, declaration_in: DeclarationIn, prefix: str = ""
+) -> None:
+    """The caller declares, for itself or for a client whose mandate it holds."""
     if caller.tax_code != declaration_in.declarant.tax_code:
         field = f"{prefix}declarant.tax_code"
         raise Forbidden(
             f"{field} must be the tax code your API key was issued to",
             errors=[FieldError(field=field, message="not the caller's tax code")],
         )
+    mandates_service.check(
+        session=session,
+        clock=clock,
+        broker=declaration_in.declarant.tax_code,
+        client=declaration_in.trader.tax_code,
+        kind=declaration_in.kind.value,
+        field=f"{prefix}trader.tax_code",
+    )
 
 
 def _start_version(
@@ -155,7 +167,7 @@ def lodge(
     idempotency_key: str | None,
 ) -> tuple[Declaration, bool]:
     """Store a new declaration and queue it for screening; returns it and whether it is new."""
-    _check_declarant(caller, declaration_in)
+    _check_declarant(session, clock, caller, declaration_in)
     scope, body_sha = caller.tax_code or caller.actor, payload_sha256(declaration_in)
     if idempotency_key is not None:
         replayed = _replayed(
@@ -232,13 +244,25 @@ def _visible_to(caller: Caller) -> ColumnElement[bool]:
 def get(
     *, session: Session, caller: Caller, declaration_id: uuid.UUID, for_update: bool = False
 ) -> Declaration:
-    """The declaration if the caller may see it; another trader's is a 404, not a 403."""
+    """The declaration if the caller may see it; another trader's is a 404, not a 403.
+
+    `for_update` reads it to change it: a broker then needs its client's live mandate.
+    """
     statement = select(Declaration).where(Declaration.id == declaration_id, _visible_to(caller))
     if for_update:
         statement = statement.with_for_update()
     declaration = session.exec(statement).first()
     if declaration is None:
         raise DeclarationNotFound(f"no declaration {declaration_id}")
+    if for_update and caller.role is Role.trader:
+        mandates_service.check(
+            session=session,
+            clock=get_clock(),
+            broker=caller.tax_code or "",
+            client=declaration.trader_tax_code,
+            kind=declaration.kind.value,
+            field="declaration_id",
+        )
     return declaration
 
 
@@ -303,7 +327,7 @@ def amend(
     declaration = get(
         session=session, caller=caller, declaration_id=declaration_id, for_update=True
     )
-    _check_declarant(caller, declaration_in, prefix="declaration.")
+    _check_declarant(session, clock, caller, declaration_in, prefix="declaration.")
     if declaration_in.ucr != declaration.ucr:
         raise InvalidInput(
             "an amendment keeps the UCR",

@@ -37,6 +37,7 @@ def detail(*, session: Session, caller: Caller, declaration: Declaration) -> Dec
     decisions = session.exec(
         select(Decision).where(Decision.declaration_id == declaration.id).order_by(col(Decision.id))
     ).all()
+    missing = release.closed_gates(session=session, declaration=declaration)
     risk = None
     if caller.role in RISK_READERS:
         assessment = assessment_of(session=session, declaration=declaration)
@@ -48,7 +49,8 @@ def detail(*, session: Session, caller: Caller, declaration: Declaration) -> Dec
         arrived_at=declaration.arrived_at,
         released_at=declaration.released_at,
         exited_at=declaration.exited_at,
-        missing=release.closed_gates(session=session, declaration=declaration),
+        missing=missing,
+        readiness=release.readiness(declaration.state, missing),
         declaration=declarations_service.body(session=session, declaration=declaration),
         queries=[QueryOut.model_validate(q, from_attributes=True) for q in queries],
         decisions=[DecisionOut.model_validate(d, from_attributes=True) for d in decisions],

@@ -222,6 +222,11 @@ _LABELS: tuple[tuple[str, str, str], ...] = (
     ("error.409", "Xung đột", "Conflict"),
     ("error.413", "Dữ liệu quá lớn", "Too large"),
     ("error.422", "Dữ liệu nhập không hợp lệ", "Invalid input"),
+    (
+        "error.429",
+        "Quá nhiều yêu cầu, hãy thử lại sau giây lát",
+        "Too many requests: retry in a moment",
+    ),
     ("error.503", "Dịch vụ tạm thời không sẵn sàng", "Service unavailable"),
     (
         "problem.csrf_failed",

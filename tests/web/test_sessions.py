@@ -156,6 +156,32 @@ def test_revoking_the_key_ends_its_sessions(
     assert client.get("/officer/", follow_redirects=False).status_code == 200  # no loop
 
 
+def test_a_rotated_keys_session_ends_with_its_grace_period(
+    client: TestClient, keys: dict[str, str], session: Session, clock: FrozenClock
+) -> None:
+    sign_in(client, keys["officer"])
+    key = session.exec(select(ApiKey).where(ApiKey.prefix == keys["officer"][:10])).one()
+    key.expires_at = clock.now() + timedelta(minutes=5)
+    session.add(key)
+    session.commit()
+    assert client.get("/officer/queue").status_code == 200
+
+    clock.advance(timedelta(minutes=5))
+
+    assert redirected_to_sign_in(client.get("/officer/queue", follow_redirects=False))
+
+
+def test_pages_count_against_the_keys_rate_limit(
+    client: TestClient, keys: dict[str, str], configure: Callable[..., None]
+) -> None:
+    sign_in(client, keys["officer"])
+    configure(rate_limit_per_second=1)
+
+    statuses = {client.get("/officer/queue").status_code for _ in range(3)}
+
+    assert 429 in statuses
+
+
 def test_sign_out_clears_the_cookie(client: TestClient, keys: dict[str, str]) -> None:
     csrf = sign_in(client, keys["officer"])
 

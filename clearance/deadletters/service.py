@@ -1,0 +1,72 @@
+"""Park a job that failed its last retry; list the parked ones; replay one."""
+
+import uuid
+
+from sqlmodel import Session, col, select
+
+from clearance.auth.service import Caller
+from clearance.clock import Clock
+from clearance.db import after_commit
+from clearance.deadletters.models import DeadLetter
+from clearance.declarations.models import Declaration, State
+from clearance.errors import Conflict, NotFound
+from clearance.queues import replay_screening
+
+ERROR_CHARS = 2000
+AWAITING_SCREENING = frozenset({State.lodged, State.screening})
+
+
+class DeadLetterNotFound(NotFound):
+    code = "dead_letter_not_found"
+
+
+class AlreadyReplayed(Conflict):
+    code = "already_replayed"
+
+
+def park(
+    *,
+    session: Session,
+    clock: Clock,
+    job: str,
+    job_id: str,
+    declaration_id: uuid.UUID,
+    version: int,
+    error: str,
+) -> DeadLetter:
+    letter = DeadLetter(
+        job=job, job_id=job_id, declaration_id=declaration_id, version=version,
+        error=error[-ERROR_CHARS:], failed_at=clock.now(),
+    )  # fmt: skip
+    session.add(letter)
+    session.flush()
+    return letter
+
+
+def list_letters(*, session: Session, replayed: bool | None, limit: int) -> list[DeadLetter]:
+    statement = select(DeadLetter).order_by(col(DeadLetter.id).desc()).limit(limit)
+    if replayed is not None:
+        is_replayed = col(DeadLetter.replayed_at).is_not(None)
+        statement = statement.where(is_replayed if replayed else ~is_replayed)
+    return list(session.exec(statement).all())
+
+
+def replay(*, session: Session, clock: Clock, caller: Caller, letter_id: int) -> DeadLetter:
+    """Run the job again once this request commits; a version screened since needs none."""
+    letter = session.get(DeadLetter, letter_id, with_for_update=True)
+    if letter is None:
+        raise DeadLetterNotFound(f"no dead letter {letter_id}")
+    if letter.replayed_at is not None:
+        raise AlreadyReplayed(f"dead letter {letter_id} was replayed at {letter.replayed_at}")
+    declaration = session.get(Declaration, letter.declaration_id)
+    if (
+        declaration is None
+        or declaration.version != letter.version
+        or declaration.state not in AWAITING_SCREENING
+    ):
+        raise AlreadyReplayed("the declaration has moved on: this version needs no screening")
+    letter.replayed_at, letter.replayed_by = clock.now(), caller.actor
+    session.add(letter)
+    declaration_id, version = letter.declaration_id, letter.version
+    after_commit(session, lambda: replay_screening(declaration_id, version))
+    return letter

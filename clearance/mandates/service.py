@@ -1,0 +1,105 @@
+"""Who may declare for whom: a live mandate from the importer or exporter to its broker."""
+
+from datetime import date
+
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
+
+from clearance.auth.models import Role
+from clearance.auth.service import Caller
+from clearance.clock import Clock
+from clearance.errors import FieldError, Forbidden, NotFound, invalid_field
+from clearance.mandates.models import Mandate
+from clearance.mandates.schemas import MandateIn
+from clearance.reference.calendar import VIETNAM
+
+
+class MandateRequired(Forbidden):
+    code = "mandate_required"
+
+
+class MandateNotFound(NotFound):
+    code = "mandate_not_found"
+
+
+def local_today(clock: Clock) -> date:
+    """Mandates run by the date at the gate, not in UTC."""
+    return clock.now().astimezone(VIETNAM).date()
+
+
+def check(
+    *, session: Session, clock: Clock, broker: str, client: str, kind: str, field: str
+) -> None:
+    """Refuse a broker acting for a client without a live mandate covering this kind."""
+    if broker == client:
+        return
+    today = local_today(clock)
+    mandates = session.exec(
+        select(Mandate).where(
+            Mandate.broker_tax_code == broker,
+            Mandate.client_tax_code == client,
+            col(Mandate.revoked_at).is_(None),
+        )
+    ).all()
+    covering = [m for m in mandates if kind in m.scope]
+    if any(m.valid_from <= today <= m.valid_to for m in covering):
+        return
+    if covering:
+        latest = max(covering, key=lambda m: m.valid_to)
+        when = "expired on" if latest.valid_to < today else "starts on"
+        day = latest.valid_to if latest.valid_to < today else latest.valid_from
+        detail = f"mandate {latest.id} from {client} to {broker} for {kind} {when} {day}"
+    else:
+        detail = f"no mandate from {client} to broker {broker} for {kind} declarations"
+    raise MandateRequired(detail, errors=[FieldError(field=field, message=detail)])
+
+
+def grant(*, session: Session, clock: Clock, caller: Caller, mandate_in: MandateIn) -> Mandate:
+    """A client authorises a broker; a supervisor may record a client's paper mandate."""
+    client = mandate_in.client_tax_code
+    if caller.role is Role.trader:
+        if client not in {None, caller.tax_code}:
+            raise invalid_field("client_tax_code", "a trader grants mandates for itself only")
+        client = caller.tax_code
+    if client is None:
+        raise invalid_field("client_tax_code", "required when a supervisor records a mandate")
+    if client == mandate_in.broker_tax_code:
+        raise invalid_field("broker_tax_code", "a company needs no mandate to declare for itself")
+    mandate = Mandate(
+        broker_tax_code=mandate_in.broker_tax_code,
+        client_tax_code=client,
+        scope=list(mandate_in.scope),
+        valid_from=mandate_in.valid_from,
+        valid_to=mandate_in.valid_to,
+        granted_by=caller.actor,
+        granted_at=clock.now(),
+    )
+    session.add(mandate)
+    session.flush()
+    return mandate
+
+
+def list_for(*, session: Session, caller: Caller) -> list[Mandate]:
+    """A trader's mandates as client or broker; everything for a supervisor."""
+    statement = select(Mandate).order_by(col(Mandate.id))
+    if caller.role is Role.trader:
+        statement = statement.where(
+            or_(
+                col(Mandate.client_tax_code) == caller.tax_code,
+                col(Mandate.broker_tax_code) == caller.tax_code,
+            )
+        )
+    return list(session.exec(statement).all())
+
+
+def revoke(*, session: Session, clock: Clock, caller: Caller, mandate_id: int) -> Mandate:
+    """The client (or a supervisor) ends a mandate; the row stays, as every record does."""
+    mandate = session.get(Mandate, mandate_id, with_for_update=True)
+    if mandate is None or (
+        caller.role is Role.trader and caller.tax_code != mandate.client_tax_code
+    ):
+        raise MandateNotFound(f"no mandate {mandate_id} granted by you")
+    if mandate.revoked_at is None:
+        mandate.revoked_at = clock.now()
+        session.add(mandate)
+    return mandate
