@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from clearance.auth.models import Role
+from clearance.queues import NOTIFICATIONS_QUEUE, SCREENING_QUEUE
 from clearance.reports.cli import add_report_commands
 
 
@@ -63,7 +64,12 @@ def _api(args: argparse.Namespace) -> None:
 def _worker(args: argparse.Namespace) -> None:
     from workers import worker
 
-    worker.run(burst=args.burst, metrics_port=args.metrics_port, sweep=not args.no_sweeper)
+    worker.run(
+        burst=args.burst,
+        metrics_port=args.metrics_port,
+        sweep=not args.no_sweeper,
+        queues=args.queue or worker.QUEUES,
+    )
 
 
 def _demo(args: argparse.Namespace) -> None:
@@ -203,8 +209,14 @@ def build_parser() -> argparse.ArgumentParser:
     api.add_argument("--processes", type=int, default=1)
     api.set_defaults(handler=_api)
 
-    worker = commands.add_parser("worker", help="a screening worker (and the sweeper)")
+    worker = commands.add_parser("worker", help="a worker for screening and notifications")
     worker.add_argument("--burst", action="store_true", help="stop when the queue is empty")
+    worker.add_argument(
+        "--queue",
+        action="append",
+        choices=[SCREENING_QUEUE, NOTIFICATIONS_QUEUE],
+        help="listen to this queue only (repeatable); default both, screening first",
+    )
     worker.add_argument("--metrics-port", type=int, default=None)
     worker.add_argument("--no-sweeper", action="store_true")
     worker.set_defaults(handler=_worker)

@@ -1,7 +1,7 @@
 """Engine and session factory: one session per request or per job, committed in one place."""
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -16,6 +16,7 @@ from clearance.settings import get_settings
 
 APPLICATION_NAME = "clearance"
 _AFTER_COMMIT = "after_commit"
+_AFTER_COMMIT_KEYS = "after_commit_keys"
 
 logger = logging.getLogger(__name__)
 
@@ -84,14 +85,23 @@ def set_session_factory(factory: Callable[[], Session] | None) -> None:
     _session_factory = factory or _default_session
 
 
-def after_commit(session: Session, action: Callable[[], None]) -> None:
+def after_commit(
+    session: Session, action: Callable[[], None], *, key: Hashable | None = None
+) -> None:
     """Run `action` once the session's work is committed; dropped if it rolls back."""
+    if key is not None:
+        # One action per key and commit: ten events of one declaration enqueue one job.
+        keys: set[Hashable] = session.info.setdefault(_AFTER_COMMIT_KEYS, set())
+        if key in keys:
+            return
+        keys.add(key)
     session.info.setdefault(_AFTER_COMMIT, []).append(action)
 
 
 def commit(session: Session) -> None:
     """Commit, then run what waited for the commit (enqueues): commit first, enqueue second."""
     session.commit()
+    session.info.pop(_AFTER_COMMIT_KEYS, None)
     actions: list[Callable[[], None]] = session.info.pop(_AFTER_COMMIT, [])
     for action in actions:
         try:
@@ -103,6 +113,7 @@ def commit(session: Session) -> None:
 
 def rollback(session: Session) -> None:
     session.info.pop(_AFTER_COMMIT, None)
+    session.info.pop(_AFTER_COMMIT_KEYS, None)
     session.rollback()
 
 

@@ -147,10 +147,12 @@ def demo(*, url: str, count: int, interval: float, seed: int | None) -> None:
     with db.unit_of_work() as session:
         grant_demo_mandates(session=session, clock=get_clock(), brokers=trader_keys)
     gate_key = create_keys({Role.gate: None}, "demo gate")[Role.gate]
+    bank_key = create_keys({Role.bank: None}, "demo bank")[Role.bank]
     run_demo(
         base_url=url,
         trader_keys=trader_keys,
         gate_key=gate_key,
+        bank_key=bank_key,
         count=count,
         interval=interval,
         rng=random.Random(seed),

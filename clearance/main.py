@@ -11,11 +11,13 @@ from clearance.deadletters.router import router as deadletters_router
 from clearance.declarations.router import router as declarations_router
 from clearance.documents.router import UPLOAD_PATH_PATTERN
 from clearance.documents.router import router as documents_router
+from clearance.duties.router import router as duties_router
 from clearance.errors import ServiceUnavailable, install_handlers
 from clearance.mandates.router import router as mandates_router
 from clearance.metrics.router import router as metrics_router
 from clearance.middleware import BodyLimitMiddleware, MetricsMiddleware
 from clearance.migrations import at_head
+from clearance.notifications.router import router as notifications_router
 from clearance.queues import get_redis
 from clearance.reports.router import router as reports_router
 from clearance.reports.service import CHANNELS, release_target
@@ -44,6 +46,7 @@ def create_app() -> FastAPI:
     install_handlers(app)
     app.include_router(declarations_router)
     app.include_router(documents_router)
+    app.include_router(duties_router)
     app.include_router(review_router)
     app.include_router(risk_router)
     app.include_router(reports_router)
@@ -51,6 +54,7 @@ def create_app() -> FastAPI:
     app.include_router(mandates_router)
     app.include_router(keys_router)
     app.include_router(deadletters_router)
+    app.include_router(notifications_router)
     app.include_router(metrics_router)
     # Pages for people (officers, supervisors): HTML, outside the OpenAPI schema.
     app.include_router(pages_router)

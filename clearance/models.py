@@ -14,7 +14,9 @@ from clearance.declarations.models import (
     Query,
 )
 from clearance.documents.models import Document, RequiredDocument
+from clearance.duties.models import DutyAssessment, Guarantee, Payment, TariffRate
 from clearance.mandates.models import Mandate
+from clearance.notifications.models import Notification, Subscription
 from clearance.reference.models import (
     Country,
     Currency,
@@ -51,8 +53,10 @@ __all__ = [
     "DeclarationVersion",
     "Document",
     "DocumentCheck",
+    "DutyAssessment",
     "ExchangeRate",
     "Gate",
+    "Guarantee",
     "HistoryEntry",
     "Holiday",
     "HsCode",
@@ -60,6 +64,8 @@ __all__ = [
     "IdempotencyRecord",
     "Inspection",
     "Mandate",
+    "Notification",
+    "Payment",
     "ProhibitedGood",
     "Query",
     "ReferencePrice",
@@ -68,6 +74,8 @@ __all__ = [
     "RiskModelVersion",
     "RiskRule",
     "SeizureCase",
+    "Subscription",
+    "TariffRate",
     "TraderStanding",
     "WatchlistParty",
 ]

@@ -1,5 +1,7 @@
 """One settings object for the whole service, read from `CLEARANCE_*` environment variables."""
 
+import ipaddress
+import re
 from functools import lru_cache
 from typing import Literal
 
@@ -7,6 +9,9 @@ from pydantic import Field, IPvAnyNetwork, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_SECRET = "development-only-secret-change-me"  # noqa: S105
+HOST_NAME = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
+)
 
 
 class Settings(BaseSettings):
@@ -52,13 +57,34 @@ class Settings(BaseSettings):
     baseline_hours: float | dict[str, float] = 12.0
     target_reduction: float = Field(default=0.5, ge=0, lt=1)
 
+    # Trader callbacks (README, Notifications). Hosts or networks (JSON list, e.g.
+    # '["hooks.gate.internal", "10.20.0.0/16"]') a callback may reach over plain http and at
+    # private addresses. Empty by default: https to public addresses only, so nobody can point
+    # the service at Redis, the database or a cloud metadata endpoint.
+    notification_allowlist: list[str] = []
+    notification_timeout_seconds: float = Field(default=5.0, gt=0, le=30)
+    # How old a process's set of subscribed traders may be; a registration answers only after
+    # this long, so every process sees it by then (clearance/notifications/subscribers.py).
+    notification_cache_seconds: float = Field(default=2.0, ge=0, le=30)
+
     @model_validator(mode="after")
     def _check(self) -> "Settings":
         if self.environment == "production" and self.secret_key == DEVELOPMENT_SECRET:
             raise ValueError("CLEARANCE_SECRET_KEY must be set outside development")
         if self.yellow_threshold > self.red_threshold:
             raise ValueError("yellow_threshold must not exceed red_threshold")
+        for entry in self.notification_allowlist:
+            if not _host_or_network(entry):
+                raise ValueError(f"notification_allowlist: {entry!r} is no host name or network")
         return self
+
+
+def _host_or_network(entry: str) -> bool:
+    try:
+        ipaddress.ip_network(entry, strict=False)
+    except ValueError:
+        return HOST_NAME.match(entry.lower()) is not None
+    return True
 
 
 @lru_cache

@@ -11,6 +11,7 @@ from clearance.demo import DEMO_TRADERS
 
 TRADER_KEYS_ENV = "CLEARANCE_LOADTEST_TRADER_KEYS"
 GATE_KEY_ENV = "CLEARANCE_LOADTEST_GATE_KEY"
+BANK_KEY_ENV = "CLEARANCE_LOADTEST_BANK_KEY"
 TAX_CODES_ENV = "CLEARANCE_LOADTEST_TAX_CODES"
 KEY_NAME = "loadtest"
 CLI_TIMEOUT_SECONDS = 60
@@ -92,3 +93,8 @@ def trader_keys(environ: Mapping[str, str] = os.environ) -> list[TraderKey]:
 def gate_key(environ: Mapping[str, str] = os.environ) -> str:
     """The key from CLEARANCE_LOADTEST_GATE_KEY, else a new gate key."""
     return environ.get(GATE_KEY_ENV, "").strip() or create_key_with_cli(role="gate")
+
+
+def bank_key(environ: Mapping[str, str] = os.environ) -> str:
+    """The key from CLEARANCE_LOADTEST_BANK_KEY, else a new bank key."""
+    return environ.get(BANK_KEY_ENV, "").strip() or create_key_with_cli(role="bank")

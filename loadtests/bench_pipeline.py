@@ -2,8 +2,9 @@
 
     python -m loadtests.bench_pipeline --count 200 --host http://127.0.0.1:8765
 
-Keys as for the locust scenario (loadtests/README.md). Each declaration is lodged and its
-arrival recorded at once, so a green release waits on screening, not on this script.
+Keys as for the locust scenario (loadtests/README.md), and a bank key. Each declaration is
+lodged, its duty paid and its arrival recorded at once, so a green release waits on screening,
+not on this script.
 """
 
 import argparse
@@ -26,7 +27,7 @@ from typing import Any
 import httpx
 
 from clearance.demo import DISHONEST_SHARE, document_uploads, make_declaration
-from loadtests.api_keys import KeySetupError, TraderKey, gate_key, trader_keys
+from loadtests.api_keys import KeySetupError, TraderKey, bank_key, gate_key, trader_keys
 
 # Waiting for an officer: screening is over, and nothing more happens on its own.
 REVIEW_STATES = frozenset({"assessed", "document_check", "inspection", "held", "decided"})
@@ -85,10 +86,31 @@ def _bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
+async def _pay(client: httpx.AsyncClient, item: Tracked, bank: str, failures: Counter[str]) -> int:
+    """The bank pays what the declaration owes, as VNACCS e-payment; the requests made."""
+    response = await client.get(
+        f"/v1/declarations/{item.declaration_id}/duties", headers=_bearer(bank)
+    )
+    outstanding = response.json().get("outstanding_vnd") if response.status_code == 200 else None
+    if not outstanding:
+        return 1  # nothing owed, or no rate to pay at
+    notice = {
+        "bank_reference": f"BENCH-{uuid.uuid4().hex[:20]}",
+        "declaration_id": item.declaration_id,
+        "amount_vnd": outstanding,
+        "paid_at": datetime.now(UTC).isoformat(),
+    }
+    response = await client.post("/v1/payments/notifications", json=notice, headers=_bearer(bank))
+    if response.status_code != 201:
+        failures[f"payment {response.status_code}: {response.text[:120]}"] += 1
+    return 2
+
+
 async def _lodge_and_arrive(
-    client: httpx.AsyncClient, item: Tracked, gate: str, failures: Counter[str]
+    client: httpx.AsyncClient, item: Tracked, keys: tuple[str, str], failures: Counter[str]
 ) -> int:
-    """Lodge one declaration, then record its truck's arrival; the number of requests made."""
+    """Lodge one declaration, pay it, record its truck's arrival; the number of requests made."""
+    gate, bank = keys
     headers = {**_bearer(item.trader.key), "Idempotency-Key": str(uuid.uuid4())}
     response = await client.post("/v1/declarations", json=item.body, headers=headers)
     if response.status_code != 202:
@@ -105,6 +127,7 @@ async def _lodge_and_arrive(
         )
         if response.status_code != 201:
             failures[f"upload {response.status_code}: {response.text[:120]}"] += 1
+    paying = await _pay(client, item, bank, failures)
     gross = sum((Decimal(line["gross_kg"]) for line in item.body["lines"]), Decimal(0))
     response = await client.post(
         f"/v1/declarations/{item.declaration_id}/arrival",
@@ -113,11 +136,11 @@ async def _lodge_and_arrive(
     )
     if response.status_code != 200:
         failures[f"arrival {response.status_code}: {response.text[:120]}"] += 1
-    return 2 + len(item.body.get("documents", []))
+    return 2 + paying + len(item.body.get("documents", []))
 
 
 async def intake(
-    client: httpx.AsyncClient, tracked: list[Tracked], gate: str, concurrency: int
+    client: httpx.AsyncClient, tracked: list[Tracked], keys: tuple[str, str], concurrency: int
 ) -> Intake:
     """Lodge everything with `concurrency` requests in flight."""
     failures: Counter[str] = Counter()
@@ -125,7 +148,7 @@ async def intake(
 
     async def one(item: Tracked) -> int:
         async with limit:
-            return await _lodge_and_arrive(client, item, gate, failures)
+            return await _lodge_and_arrive(client, item, keys, failures)
 
     started = time.perf_counter()
     requests = await asyncio.gather(*(one(item) for item in tracked))
@@ -227,14 +250,15 @@ def report(tracked: list[Tracked], result: Intake, unsettled: list[Tracked]) -> 
         print(f"screening: {len(assessed)} assessed within {span:.2f} s of the first lodgement")
 
 
-async def bench(args: argparse.Namespace, traders: list[TraderKey], gate: str) -> int:
+async def bench(args: argparse.Namespace, traders: list[TraderKey], keys: tuple[str, str]) -> int:
+    """Lodge, pay and arrive everything, then wait for it to settle; the exit status."""
     tracked = build(args.count, traders, args.seed)
     async with httpx.AsyncClient(
         base_url=args.host,
         timeout=REQUEST_TIMEOUT_SECONDS,
         limits=httpx.Limits(max_connections=args.concurrency),
     ) as client:
-        result = await intake(client, tracked, gate, args.concurrency)
+        result = await intake(client, tracked, keys, args.concurrency)
         unsettled = await poll(client, tracked, args.concurrency, args.timeout)
     report(tracked, result, unsettled)
     return 1 if unsettled or result.failures else 0
@@ -249,10 +273,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=None)
     args = parser.parse_args(argv)
     try:
-        traders, gate = trader_keys(), gate_key()
+        traders, keys = trader_keys(), (gate_key(), bank_key())
     except KeySetupError as exc:
         sys.exit(f"bench_pipeline: {exc}")
-    sys.exit(asyncio.run(bench(args, traders, gate)))
+    sys.exit(asyncio.run(bench(args, traders, keys)))
 
 
 if __name__ == "__main__":

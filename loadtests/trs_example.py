@@ -30,9 +30,23 @@ from clearance.settings import get_settings
 START = datetime(2026, 12, 1, 0, 30, tzinfo=UTC)  # 07:30 at the gate
 
 
+def pay(client: TestClient, clock: FrozenClock, bank: dict[str, str], declaration_id: str) -> None:
+    """The bank pays what the declaration owes a minute after it is assessed."""
+    clock.advance(timedelta(minutes=1))
+    owed = client.get(f"/v1/declarations/{declaration_id}/duties", headers=bank).json()
+    if owed.get("outstanding_vnd"):
+        notice = {
+            "bank_reference": f"TRS-{declaration_id[:18]}",
+            "declaration_id": declaration_id,
+            "amount_vnd": owed["outstanding_vnd"],
+            "paid_at": clock.now().isoformat(),
+        }
+        client.post("/v1/payments/notifications", json=notice, headers=bank)  # fmt: skip
+
+
 def drive(client: TestClient, clock: FrozenClock, rng: random.Random, count: int) -> None:
     traders = {tax_code: name for tax_code, name in DEMO_TRADERS}
-    keys = create_keys({Role.gate: None, Role.officer: None}, "trs example")
+    keys = create_keys({Role.gate: None, Role.officer: None, Role.bank: None}, "trs example")
     trader_keys = {t: create_keys({Role.trader: t}, "trs example")[Role.trader] for t in traders}
     with db.unit_of_work() as session:
         grant_demo_mandates(session=session, clock=clock, brokers=traders)
@@ -55,6 +69,7 @@ def drive(client: TestClient, clock: FrozenClock, rng: random.Random, count: int
                         headers={"Authorization": f"Bearer {trader_keys[tax_code]}"})  # fmt: skip
         clock.advance(timedelta(seconds=rng.uniform(5, 40)))
         SimpleWorker([screening_queue()], connection=get_redis()).work(burst=True)
+        pay(client, clock, auth[Role.bank], declaration_id)
         clock.advance(timedelta(minutes=rng.uniform(20, 180)))  # the truck drives to the gate
         weight = sum(float(line["gross_kg"]) for line in body["lines"])
         arrived = client.post(f"/v1/declarations/{declaration_id}/arrival",

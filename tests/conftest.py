@@ -25,6 +25,7 @@ from clearance.auth.service import create_key
 from clearance.clock import FrozenClock, SystemClock, set_clock
 from clearance.main import create_app
 from clearance.migrations import migrate
+from clearance.notifications import subscribers
 from clearance.reference import service as reference_service
 from clearance.risk import learning
 from clearance.settings import get_settings
@@ -131,6 +132,7 @@ def _clear_caches() -> None:
     queues.get_redis.cache_clear()
     reference_service.invalidate()
     learning.forget_model()
+    subscribers.forget()
 
 
 @pytest.fixture

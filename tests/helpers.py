@@ -1,12 +1,16 @@
 """Small steps every pipeline test takes, spoken as the API's users would."""
 
+import itertools
 from decimal import Decimal
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from clearance.clock import get_clock
 from tests.conftest import auth
 from tests.factories import declaration
+
+_bank_reference = itertools.count(1)
 
 
 def required_documents(body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -88,6 +92,30 @@ def arrive(client: TestClient, key: str, declaration_id: str, kg: str = "20400")
     return result
 
 
+def duties(client: TestClient, key: str, declaration_id: str) -> dict[str, Any]:
+    response = client.get(f"/v1/declarations/{declaration_id}/duties", headers=auth(key))
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def pay(
+    client: TestClient, bank_key: str, declaration_id: str, amount_vnd: int | None = None
+) -> dict[str, Any]:
+    """The bank's notice that the outstanding duty (or `amount_vnd`) was paid just now."""
+    amount = amount_vnd or duties(client, bank_key, declaration_id)["outstanding_vnd"]
+    notice = {
+        "bank_reference": f"VCB-TEST-{next(_bank_reference):06d}",
+        "declaration_id": declaration_id,
+        "amount_vnd": amount,
+        "paid_at": get_clock().now().isoformat(),
+    }
+    response = client.post("/v1/payments/notifications", json=notice, headers=auth(bank_key))
+    assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
 def claim(client: TestClient, key: str, **body: Any) -> dict[str, Any]:
     response = client.post("/v1/review/claim-next", json=body, headers=auth(key))
     assert response.status_code == 200, response.text
@@ -132,3 +160,13 @@ def inspect_goods(
     return client.post(
         f"/v1/review/items/{declaration_id}/inspection", json=body, headers=auth(key)
     )
+
+
+def grant_mandate(client: TestClient, client_key: str, broker_tax_code: str) -> dict[str, Any]:
+    """The importer or exporter authorises a broker for every kind, for a year."""
+    mandate = {"broker_tax_code": broker_tax_code, "scope": ["import", "export", "transit"],
+               "valid_from": "2026-11-01", "valid_to": "2027-10-31"}  # fmt: skip
+    response = client.post("/v1/mandates", json=mandate, headers=auth(client_key))
+    assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
+    return result

@@ -1,9 +1,9 @@
 """The API keeps its own OpenAPI contract under generated input (a bounded schemathesis run).
 
 Every documented operation is called with generated parameters and bodies, as a trader, an
-officer and the gate, against a database holding screened declarations, one of them held with a
-query. No response may be a 5xx, or carry a status, media type or body the schema does not
-document.
+officer, the gate and the bank, against a database holding screened declarations, one of them
+held with a query. No response may be a 5xx, or carry a status, media type or body the schema
+does not document.
 
 The schema is loaded at import from an app of its own: schemathesis' fixture loader
 (`schemathesis.pytest.from_fixture`) reads `request.node._nodeid`, which pytest 9 removed.
@@ -37,7 +37,7 @@ from tests import factories
 from tests.conftest import auth
 from tests.helpers import lodge
 
-FUZZ_ROLES = ["trader", "officer", "gate"]
+FUZZ_ROLES = ["trader", "officer", "gate", "bank"]
 MAX_EXAMPLES = 25
 CHECKS = [
     not_a_server_error,
@@ -47,6 +47,7 @@ CHECKS = [
 ]
 LODGE = "POST /v1/declarations"
 AMEND = "POST /v1/declarations/{declaration_id}/amendments"
+PAYMENT = "POST /v1/payments/notifications"
 IDEMPOTENCY_KEYS = st.from_regex(r"[\x21-\x7e]{8,40}", fullmatch=True)
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", create_app())
@@ -137,6 +138,10 @@ def steer(case: Case[Any], data: st.DataObject, seeded: Seeded) -> None:
         if data.draw(st.booleans(), label="idempotency key"):
             headers["Idempotency-Key"] = data.draw(IDEMPOTENCY_KEYS)
         case.headers = headers
+    elif label == PAYMENT and isinstance(case.body, dict) and data.draw(st.booleans()):
+        case.body["declaration_id"] = data.draw(st.sampled_from(sorted(seeded.ucrs)))
+        case.body.pop("ucr", None)
+        case.body.pop("declarant_tax_code", None)
     elif label == AMEND and data.draw(st.booleans(), label="valid body"):
         ucr = seeded.ucrs.get(str(path.get("declaration_id")))
         reason = data.draw(st.text(min_size=3, max_size=80), label="reason")

@@ -6,7 +6,9 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +93,8 @@ def service(
             "trader": _create_key(env, "trader", TRADER_TAX_CODE),
             "gate": _create_key(env, "gate"),
             "operator": _create_key(env, "operator"),
+            "bank": _create_key(env, "bank"),
+            "env": env,
         }
     finally:
         for process in processes:
@@ -110,6 +114,20 @@ def _upload_documents(
             headers=headers,
         )
         assert uploaded.status_code == 201, uploaded.text
+
+
+def _pay(http: httpx.Client, bank_key: str, declaration_id: str) -> None:
+    """The bank pays what the declaration owes, as its notice says."""
+    bank = {"Authorization": f"Bearer {bank_key}"}
+    owed = http.get(f"/v1/declarations/{declaration_id}/duties", headers=bank).json()
+    notice = {
+        "bank_reference": f"VCB-{uuid.uuid4().hex[:16]}",
+        "declaration_id": declaration_id,
+        "amount_vnd": owed["outstanding_vnd"],
+        "paid_at": datetime.now(UTC).isoformat(),
+    }
+    paid = http.post("/v1/payments/notifications", json=notice, headers=bank)
+    assert paid.status_code == 201, paid.text
 
 
 def _metric(text: str, name: str, **labels: str) -> float:
@@ -140,6 +158,7 @@ def test_declarations_flow_through_api_and_worker_processes(service: dict[str, A
                 ),
                 "screening",
             )
+            _pay(http, service["bank"], declaration_id)
             arrived = http.post(
                 f"/v1/declarations/{declaration_id}/arrival",
                 json={"weighbridge_kg": "20400"},
@@ -165,6 +184,31 @@ def test_declarations_flow_through_api_and_worker_processes(service: dict[str, A
         )
         == 6
     )
+
+
+def test_the_demo_pays_the_duty_as_the_bank_and_its_goods_are_released(
+    service: dict[str, Any],
+) -> None:
+    url = service["url"]
+    command = [*CLI, "demo", "--url", url, "--count", "12", "--interval", "0", "--seed", "3"]
+    demo = subprocess.run(
+        command, env=service["env"], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert "paid " in demo.stdout, demo.stdout[-2000:]
+    operator = {"Authorization": f"Bearer {service['operator']}"}
+
+    def paid_and_released() -> list[str]:
+        with httpx.Client(base_url=url, timeout=10) as http:
+            listed = http.get("/v1/declarations?limit=50", headers=operator).json()["items"]
+            details = [http.get(f"/v1/declarations/{d['id']}", headers=operator).json()
+                       for d in listed]  # fmt: skip
+        return [
+            d["id"] for d in details
+            if d["state"] in {"released", "exited"}
+            and "payment" in [e["action"] for e in d["events"]]
+        ]  # fmt: skip
+
+    assert _until(paid_and_released, "a paid import released")
 
 
 def test_clearance_run_starts_everything_embedded(tmp_path: Path) -> None:
@@ -194,6 +238,7 @@ def test_clearance_run_starts_everything_embedded(tmp_path: Path) -> None:
                 lambda: http.get(location, headers=officer).json()["state"] == "decided",
                 "green decision",
             )
+            _pay(http, keys["bank"], location.rsplit("/", 1)[-1])
             arrived = http.post(
                 f"{location}/arrival",
                 json={"weighbridge_kg": "20400"},

@@ -34,9 +34,12 @@ REVIEWERS = frozenset({Role.officer, Role.supervisor})
 READERS = frozenset({Role.trader, Role.officer, Role.supervisor, Role.operator, Role.gate})
 SUPERVISOR = frozenset({Role.supervisor})
 RISK_READERS = frozenset({Role.officer, Role.supervisor, Role.operator})
+BANK = frozenset({Role.bank})
+# Who reads what a declaration owes: its trader, customs, and the bank that collects it.
+DUTY_READERS = frozenset({Role.trader, Role.officer, Role.supervisor, Role.operator, Role.bank})
 
 # The access policy. Every (method, path template) the API serves is listed here; the bank
-# has no route yet, so it is refused everywhere.
+# sends payment notices and reads what is owed, nothing else.
 EXPECTED_ROLES: dict[Endpoint, frozenset[Role]] = {
     ("POST", "/v1/declarations"): TRADER,
     ("GET", "/v1/declarations"): READERS,
@@ -88,6 +91,17 @@ EXPECTED_ROLES: dict[Endpoint, frozenset[Role]] = {
     ("POST", "/v1/keys/rotate"): frozenset(Role),
     ("GET", "/v1/dead-letters"): frozenset({Role.operator, Role.supervisor}),
     ("POST", "/v1/dead-letters/{letter_id}/replay"): frozenset({Role.operator, Role.supervisor}),
+    ("GET", "/v1/tariff"): frozenset(Role),
+    ("POST", "/v1/tariff"): SUPERVISOR,
+    ("GET", "/v1/declarations/{declaration_id}/duties"): DUTY_READERS,
+    ("POST", "/v1/declarations/{declaration_id}/guarantees"): SUPERVISOR,
+    ("POST", "/v1/payments/notifications"): BANK,
+    # A trader's own callbacks and pull queue; nobody else's, and no other role's.
+    ("POST", "/v1/subscriptions"): TRADER,
+    ("GET", "/v1/subscriptions"): TRADER,
+    ("DELETE", "/v1/subscriptions/{subscription_id}"): TRADER,
+    ("GET", "/v1/notifications"): TRADER,
+    ("POST", "/v1/notifications/{event_id}/ack"): TRADER,
 }
 
 # Routes outside the role model: probes and Prometheus, scraped without a key.
@@ -133,11 +147,30 @@ MINIMAL_BODIES: dict[Endpoint, Callable[[], dict[str, Any]]] = {
     },
     ("PUT", "/v1/risk/traders/{tax_code}"): lambda: {"aeo": False},
     ("POST", "/v1/keys"): lambda: {"role": "gate"},
+    ("POST", "/v1/tariff"): lambda: {
+        "hs_code": "31021000",
+        "mfn_rate": "6",
+        "acfta_rate": "0",
+        "vat_rate": "5",
+        "effective_from": "2026-12-01",
+    },
+    ("POST", "/v1/declarations/{declaration_id}/guarantees"): lambda: {
+        "amount_vnd": 21397680,
+        "reference": "BL-VCB-2026-0042",
+        "expires_on": "2026-12-31",
+    },
+    ("POST", "/v1/payments/notifications"): lambda: {
+        "bank_reference": "VCB-20261130-000001",
+        "declaration_id": str(uuid.uuid4()),
+        "amount_vnd": 21397680,
+        "paid_at": "2026-11-30T07:00:00Z",
+    },
     ("POST", "/v1/risk/watchlist"): lambda: {
         "name": "Công ty TNHH Ma Lù",
         "reason": "test listing",
         "source": "matrix test",
     },
+    ("POST", "/v1/subscriptions"): lambda: {"url": "https://hooks.example.com/clearance"},
 }
 
 ROLES = list(Role)

@@ -14,7 +14,7 @@ from clearance.main import create_app
 from clearance.migrations import alembic_config
 from tests.conftest import TRADER_TAX_CODE
 from tests.factories import declaration
-from tests.helpers import arrive, check_documents, claim, decide, lodge, read
+from tests.helpers import arrive, check_documents, claim, decide, lodge, pay, read
 
 
 @pytest.fixture
@@ -30,7 +30,8 @@ def test_lodge_screen_review_and_release_on_sqlite(
     sqlite_client: TestClient, work: Callable[[], int]
 ) -> None:
     keys = create_keys(
-        {Role.trader: TRADER_TAX_CODE, Role.gate: None, Role.officer: None}, "sqlite test"
+        {Role.trader: TRADER_TAX_CODE, Role.gate: None, Role.officer: None, Role.bank: None},
+        "sqlite test",
     )
     trader, gate, officer = keys[Role.trader], keys[Role.gate], keys[Role.officer]
     declaration_id = lodge(
@@ -43,6 +44,7 @@ def test_lodge_screen_review_and_release_on_sqlite(
     assert work() == 2
 
     assert read(sqlite_client, trader, declaration_id)["channel"] == "yellow"
+    assert pay(sqlite_client, keys[Role.bank], declaration_id)["amount_vnd"] == 21_397_680
     arrive(sqlite_client, gate, declaration_id)
     claimed = claim(sqlite_client, officer)
     assert claimed["item"]["declaration_id"] == declaration_id

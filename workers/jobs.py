@@ -13,6 +13,7 @@ from clearance import db, metrics, wiring
 from clearance.clock import get_clock
 from clearance.deadletters import service as deadletters
 from clearance.declarations import sweeper
+from clearance.notifications import delivery
 from clearance.risk import service as risk_service
 from clearance.settings import get_settings
 
@@ -78,3 +79,20 @@ def sweep() -> dict[str, int]:
     """Re-enqueue lost screening jobs and cancel declarations whose truck never came."""
     with _measured("sweep"), db.unit_of_work() as session:
         return sweeper.sweep(session=session, clock=get_clock(), settings=get_settings())
+
+
+def deliver_notifications(subscription_id: str, declaration_id: str) -> str:
+    """Push a subscription's due events of one declaration, in order; safe to run twice."""
+    with _measured("deliver"):
+        return delivery.deliver_pending(
+            clock=get_clock(),
+            settings=get_settings(),
+            subscription_id=uuid.UUID(subscription_id),
+            declaration_id=uuid.UUID(declaration_id),
+        )
+
+
+def sweep_notifications() -> int:
+    """Enqueue deliveries that are overdue in the outbox: Redis lost their job."""
+    with _measured("sweep_notifications"), db.unit_of_work() as session:
+        return delivery.sweep(session=session, clock=get_clock(), settings=get_settings())

@@ -2,12 +2,13 @@
 
 import logging
 import threading
+from collections.abc import Sequence
 
 from prometheus_client import start_http_server
 from redis import Redis
-from rq import SimpleWorker
+from rq import Queue, SimpleWorker
 
-from clearance.queues import SWEEPER_LOCK_KEY, get_redis, screening_queue
+from clearance.queues import NOTIFICATIONS_QUEUE, SCREENING_QUEUE, SWEEPER_LOCK_KEY, get_redis
 from clearance.settings import get_settings
 from workers import jobs
 
@@ -15,19 +16,42 @@ logger = logging.getLogger(__name__)
 
 
 def _sweep_forever(redis: Redis, interval: float, stop: threading.Event) -> None:
-    """Run the sweeper every `interval` seconds; a Redis lock keeps it to one worker at a time."""
+    """Run the sweepers every `interval` seconds; a Redis lock keeps them to one worker."""
     while not stop.wait(interval):
         try:
             if redis.set(SWEEPER_LOCK_KEY, "1", nx=True, px=int(interval * 1000 * 0.9)):
-                result = jobs.sweep()
-                if any(result.values()):
-                    logger.info("sweeper: %s", result)
+                _sweep_once()
         except Exception:
-            logger.exception("sweeper run failed; trying again next interval")
+            logger.exception("sweeper lock unavailable; trying again next interval")
 
 
-def run(*, burst: bool = False, metrics_port: int | None = None, sweep: bool = True) -> None:
-    """Work the screening queue until stopped (or until empty with `burst`)."""
+def _sweep_once() -> None:
+    # Each sweep on its own: a failure of one must not starve the other.
+    try:
+        result = jobs.sweep()
+        if any(result.values()):
+            logger.info("sweeper: %s", result)
+    except Exception:
+        logger.exception("sweeper run failed; trying again next interval")
+    try:
+        if enqueued := jobs.sweep_notifications():
+            logger.info("sweeper: %d overdue notification deliveries enqueued", enqueued)
+    except Exception:
+        logger.exception("notification sweep failed; trying again next interval")
+
+
+# In order of priority: a worker takes a screening job before any delivery.
+QUEUES = (SCREENING_QUEUE, NOTIFICATIONS_QUEUE)
+
+
+def run(
+    *,
+    burst: bool = False,
+    metrics_port: int | None = None,
+    sweep: bool = True,
+    queues: Sequence[str] = QUEUES,
+) -> None:
+    """Work the queues until stopped (or until empty with `burst`)."""
     settings = get_settings()
     redis = get_redis()
     if metrics_port:
@@ -42,7 +66,7 @@ def run(*, burst: bool = False, metrics_port: int | None = None, sweep: bool = T
         ).start()
     # SimpleWorker runs jobs in its own process: no fork per job (~46 jobs/s with forking),
     # and Prometheus multiprocess files stay one per worker.
-    worker = SimpleWorker([screening_queue(redis)], connection=redis)
+    worker = SimpleWorker([Queue(name, connection=redis) for name in queues], connection=redis)
     try:
         worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
     finally:

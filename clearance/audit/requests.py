@@ -35,6 +35,8 @@ PATH_TARGETS = (
     ("party_id", "watchlist_party"),
     ("tax_code", "trader"),
     ("version", "risk_model"),
+    ("subscription_id", "subscription"),
+    ("event_id", "notification"),
 )
 
 logger = logging.getLogger(__name__)

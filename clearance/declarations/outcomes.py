@@ -1,6 +1,6 @@
 """What screening and officers conclude about a version: assessments and decisions."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +20,15 @@ from clearance.declarations.models import (
     Query,
     State,
 )
+
+# What other domains do once a version is assessed, before a green one is decided (duties
+# assess what it owes, so the release gates read it). Registered by name.
+AssessedHook = Callable[[Session, Clock, Declaration], None]
+_assessed_hooks: dict[str, AssessedHook] = {}
+
+
+def register_assessed_hook(name: str, hook: AssessedHook) -> None:
+    _assessed_hooks[name] = hook
 
 
 def assessment_of(*, session: Session, declaration: Declaration) -> Assessment | None:
@@ -91,6 +100,8 @@ def record_assessment(
         )
     ).one()
     metrics.observe_channel(channel=channel, lodged_at=version_lodged_at, assessed_at=now)
+    for hook in _assessed_hooks.values():
+        hook(session, clock, declaration)
     if missing:
         record_decision(
             session=session,

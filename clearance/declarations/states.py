@@ -1,5 +1,7 @@
 """The one state machine every declaration change goes through (DESIGN §2)."""
 
+from collections.abc import Callable
+
 from sqlmodel import Session
 
 from clearance import metrics
@@ -36,6 +38,21 @@ HOLDABLE = frozenset(
     {State.lodged, State.screening, State.assessed, State.document_check, State.inspection}
 )
 FINAL = frozenset({State.exited, State.seized, State.cancelled})
+
+# What other domains do with every event, in the same unit of work (notifications write their
+# outbox rows here). Registered by name, so this module imports none of them.
+EventHook = Callable[[Session, Declaration, DeclarationEvent], None]
+_event_hooks: dict[str, EventHook] = {}
+
+
+def register_event_hook(name: str, hook: EventHook) -> None:
+    """Run `hook` for every event written from now on; registering a name again replaces it."""
+    _event_hooks[name] = hook
+
+
+def unregister_event_hook(name: str) -> None:
+    _event_hooks.pop(name, None)
+
 
 # (from, to) -> the kinds of actor that may make the move.
 TRANSITIONS: dict[tuple[State | None, State], frozenset[str]] = {
@@ -146,4 +163,6 @@ def _write(
             declaration_id=declaration.id,
             version=declaration.version,
         )
+    for hook in _event_hooks.values():
+        hook(session, declaration, event)
     return event

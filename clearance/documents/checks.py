@@ -89,6 +89,7 @@ class Finding:
     document_kind: DocumentKind | None = None
     risk_score: float = 0.0  # what the risk engine reads; 0 for completeness
     blocks_release: bool = False
+    line: int | None = None  # the declaration line it concerns, where it concerns one
 
     def as_reason(self) -> dict[str, object]:
         """In the shape of a risk rule hit's reason, so an assessment can store it as one."""
@@ -98,7 +99,7 @@ class Finding:
             "severity": self.severity,
             "score": round(self.risk_score, 4),
             "reason": self.reason,
-            "line": None,
+            "line": self.line,
         }
 
 
@@ -240,7 +241,7 @@ def certificate_of_origin_matches_lines(facts: CheckInput) -> list[Finding]:
         Finding("DOC-CO-ORIGIN", CRITICAL,
                 f"C/O Form E {co.number} certifies origin {co.fields['origin_country']} but line "
                 f"{no} (HS {line.hs_code}) declares origin {line.origin}", co.id, co.kind,
-                risk_score=0.7)
+                risk_score=0.7, line=no)
         for co in _of(facts, DocumentKind.co_form_e)
         for no, line in _form_e_lines(facts.body)
         if line.origin != co.fields["origin_country"]

@@ -1,6 +1,7 @@
 """Every Prometheus metric of the service, in one place (STYLE §8).
 
-Labels are bounded: kind, channel, decision, job, outcome, route template, status. Never an id.
+Labels are bounded: kind, channel, decision, job, outcome, route template, status, type. Never
+an id.
 With PROMETHEUS_MULTIPROC_DIR set (API processes and workers of `clearance run`), values go to
 files that `/metrics` aggregates.
 """
@@ -61,6 +62,14 @@ JOBS_IN_FLIGHT = Gauge(
 )
 JOB_DURATION = Histogram(
     "clearance_job_duration_seconds", "Worker job run time.", ["job"], buckets=REQUEST_BUCKETS
+)
+NOTIFICATIONS = Counter(
+    "clearance_notifications_total", "Events written to the notification outbox.", ["type"]
+)
+# outcome: delivered; retrying (a failed push, tried again later); failed (given up after
+# 24 hours: pull queue only); deferred (held while the receiver is failing for another event).
+NOTIFICATION_DELIVERIES = Counter(
+    "clearance_notification_deliveries_total", "Pushes to trader callbacks.", ["outcome"]
 )
 HTTP_REQUESTS = Counter(
     "clearance_http_requests_total", "HTTP requests answered.", ["method", "route", "status"]

@@ -12,7 +12,8 @@ from sqlmodel import col, select
 from clearance import db
 from clearance.clock import get_clock
 from clearance.declarations.models import Channel, Declaration, State
-from clearance.queues import get_redis, screening_queue
+from clearance.notifications.models import Notification, NotificationStatus, Subscription
+from clearance.queues import get_redis, notifications_queue, screening_queue
 from clearance.review import service as review_service
 
 router = APIRouter(tags=["operations"])
@@ -26,11 +27,12 @@ class LiveGauges(Collector):
             "clearance_queue_depth", "Jobs waiting in a worker queue.", labels=["queue"]
         )
         try:
-            queue = screening_queue(get_redis())
-            depth.add_metric([queue.name], float(queue.count))
+            for queue in (screening_queue(get_redis()), notifications_queue(get_redis())):
+                depth.add_metric([queue.name], float(queue.count))
         except Exception:  # noqa: S110 - an unreachable Redis must not break the scrape
             pass
         yield depth
+        yield _undelivered_notifications()
         lanes = GaugeMetricFamily(
             "clearance_review_items",
             "Declarations waiting for officers, by state.",
@@ -67,6 +69,30 @@ class LiveGauges(Collector):
             oldest.add_metric([lane.lane.value], lane.oldest_waiting_seconds)
         yield overdue
         yield oldest
+
+
+def _undelivered_notifications() -> GaugeMetricFamily:
+    """Outbox rows of active subscriptions not delivered or acknowledged, by status."""
+    gauge = GaugeMetricFamily(
+        "clearance_notifications_undelivered",
+        "Notifications waiting to be pushed (pending) or given up on (failed, pull queue only).",
+        labels=["status"],
+    )
+    with db.new_session() as session:
+        rows = session.exec(
+            select(Notification.status, func.count())
+            .join(Subscription, col(Subscription.id) == Notification.subscription_id)
+            .where(
+                Notification.status != NotificationStatus.delivered,
+                col(Notification.acknowledged_at).is_(None),
+                col(Subscription.disabled_at).is_(None),
+            )
+            .group_by(col(Notification.status))
+        ).all()
+    counts = {str(status): n for status, n in rows}
+    for status in (NotificationStatus.pending, NotificationStatus.failed):
+        gauge.add_metric([status.value], float(counts.get(status.value, 0)))
+    return gauge
 
 
 def scrape_registry() -> CollectorRegistry:

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TypeVar
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from clearance.reference.models import (
     Country,
@@ -140,6 +140,16 @@ def load(*, session: Session, today: date) -> ReferenceData:
         prices=session.exec(select(ReferencePrice)).all(),
         prohibited=session.exec(select(ProhibitedGood)).all(),
     )
+
+
+def rate_vnd_on(*, session: Session, currency: str, on: date) -> Decimal | None:
+    """A currency's VND rate in force on a day (duty is assessed at the lodgement day's rate)."""
+    return session.exec(
+        select(col(ExchangeRate.rate_vnd))
+        .where(ExchangeRate.currency == currency, col(ExchangeRate.effective_from) <= on)
+        .order_by(col(ExchangeRate.effective_from).desc())
+        .limit(1)
+    ).first()
 
 
 _cache: tuple[float, date, ReferenceData] | None = None

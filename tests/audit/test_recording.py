@@ -15,7 +15,7 @@ from clearance.declarations.models import Declaration, State
 from clearance.main import create_app
 from tests.conftest import auth
 from tests.factories import declaration
-from tests.helpers import arrive, check_documents, claim, decide, lodge, read
+from tests.helpers import arrive, check_documents, claim, decide, lodge, pay, read
 from workers import jobs
 
 Trail = Callable[..., list[AuditRecord]]
@@ -66,6 +66,7 @@ def test_officer_claim_and_decision_and_gate_arrival_are_recorded(
 ) -> None:
     declaration_id = lodge(client, keys["trader"])
     work()
+    pay(client, keys["bank"], declaration_id)
     arrive(client, keys["gate"], declaration_id)
     assert claim(client, keys["officer"])["item"]["declaration_id"] == declaration_id
     assert check_documents(client, keys["officer"], declaration_id).status_code == 201
@@ -202,6 +203,7 @@ def test_worker_screening_and_system_release_leave_system_records(
     configure(new_trader_declarations=0)  # clean goods from a known trader go green
     declaration_id = lodge(client, keys["trader"])
     work()
+    pay(client, keys["bank"], declaration_id)
     response = client.post(
         f"/v1/declarations/{declaration_id}/arrival",
         json={"weighbridge_kg": "20400"},

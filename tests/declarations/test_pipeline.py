@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import auth
 from tests.factories import USED_CLOTHING_LINE, declaration, tea_export
-from tests.helpers import actions, arrive, check_documents, claim, decide, lodge, read
+from tests.helpers import actions, arrive, check_documents, claim, decide, lodge, pay, read
 
 
 @pytest.fixture
@@ -21,6 +21,7 @@ def test_green_declaration_is_released_when_the_truck_arrives(
 ) -> None:
     declaration_id = lodge(client, keys["trader"])
     assert work() == 1
+    pay(client, keys["bank"], declaration_id)
 
     screened = read(client, keys["trader"], declaration_id)
     assert (screened["state"], screened["channel"]) == ("decided", "green")
@@ -37,14 +38,18 @@ def test_event_history_of_a_green_release_is_complete_and_ordered(
 ) -> None:
     declaration_id = lodge(client, keys["trader"])
     work()
+    pay(client, keys["bank"], declaration_id)
     detail = arrive(client, keys["gate"], declaration_id)
-    assert actions(detail) == ["lodge", "screen", "assess", "decide_release", "arrival", "release"]
+    assert actions(detail) == [
+        "lodge", "screen", "assess", "decide_release", "payment", "arrival", "release",
+    ]  # fmt: skip
     moves = [(e["from_state"], e["to_state"]) for e in detail["events"]]
     assert moves == [
         (None, "lodged"),
         ("lodged", "screening"),
         ("screening", "assessed"),
         ("assessed", "decided"),
+        ("decided", "decided"),
         ("decided", "decided"),
         ("decided", "released"),
     ]
@@ -55,6 +60,7 @@ def test_truck_already_at_the_gate_is_released_by_screening(
     client: TestClient, keys: dict[str, str], work: Callable[[], int], established: None
 ) -> None:
     declaration_id = lodge(client, keys["trader"])
+    pay(client, keys["bank"], declaration_id)  # before screening: the duty is known already
     assert arrive(client, keys["gate"], declaration_id)["state"] == "lodged"
     work()
     assert read(client, keys["trader"], declaration_id)["state"] == "released"
@@ -70,6 +76,7 @@ def test_released_truck_exits_and_exit_before_release_is_refused(
     assert early.status_code == 409
     assert early.json()["code"] == "invalid_transition"
     work()
+    pay(client, keys["bank"], declaration_id)
     arrive(client, keys["gate"], declaration_id)
     gone = client.post(
         f"/v1/declarations/{declaration_id}/exit", json={}, headers=auth(keys["gate"])
@@ -83,6 +90,7 @@ def test_yellow_declaration_waits_for_an_officer_then_is_released(
 ) -> None:
     declaration_id = lodge(client, keys["trader"])  # a new trader: yellow
     work()
+    pay(client, keys["bank"], declaration_id)
     arrive(client, keys["gate"], declaration_id)
     assert read(client, keys["trader"], declaration_id)["state"] == "assessed"
 
@@ -219,6 +227,7 @@ def test_trader_cancels_before_examination_but_not_after_release(
 
     second = lodge(client, keys["trader"])
     work()
+    pay(client, keys["bank"], second)
     arrive(client, keys["gate"], second)
     late = client.post(
         f"/v1/declarations/{second}/cancel",

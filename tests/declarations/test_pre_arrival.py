@@ -1,4 +1,4 @@
-"""Pre-arrival clearance (WTO TFA art. 7.1): everything but the weighbridge before the truck."""
+"""Pre-arrival clearance (WTO TFA art. 7.1, 7.2): all but the weighbridge before the truck."""
 
 from collections.abc import Callable
 from datetime import timedelta
@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from clearance.clock import FrozenClock
 from tests.factories import declaration
-from tests.helpers import arrive, lodge, read, upload_documents
+from tests.helpers import arrive, lodge, pay, read, upload_documents
 
 
 @pytest.fixture
@@ -31,6 +31,9 @@ def ready(
     assert waiting["readiness"].startswith("waiting: ")
     assert "commercial invoice" in waiting["readiness"]
     upload_documents(client, keys["trader"], declaration_id, body)
+    unpaid = read(client, keys["trader"], declaration_id)["readiness"]
+    assert unpaid == "waiting: arrival recorded at the gate; duty of 21,397,680 VND unpaid"
+    pay(client, keys["bank"], declaration_id)  # 24/7 e-payment, before the truck leaves
     return declaration_id
 
 

@@ -8,21 +8,21 @@ from sqlmodel import Session
 
 from clearance.declarations import release
 from clearance.declarations.models import Declaration
-from tests.helpers import arrive, lodge, read
+from tests.helpers import arrive, lodge, pay, read
 from workers import jobs
 
 
 @pytest.fixture
-def duty_gate() -> Iterator[dict[str, bool]]:
-    """A gate like the payments issue will add: closed until the duty is paid."""
-    paid = {"paid": False}
+def excise_gate() -> Iterator[dict[str, bool]]:
+    """A gate another domain could add (excise stamps, say): closed until it is told."""
+    stamped = {"stamped": False}
 
     def check(_session: Session, _declaration: Declaration) -> str | None:
-        return None if paid["paid"] else "duty paid or guaranteed"
+        return None if stamped["stamped"] else "excise stamps affixed"
 
-    release.register_gate("test-duty", check)
-    yield paid
-    release.unregister_gate("test-duty")
+    release.register_gate("test-excise", check)
+    yield stamped
+    release.unregister_gate("test-excise")
 
 
 def test_a_registered_gate_holds_release_until_it_opens(
@@ -30,17 +30,18 @@ def test_a_registered_gate_holds_release_until_it_opens(
     keys: dict[str, str],
     work: Callable[[], int],
     configure: Callable[..., None],
-    duty_gate: dict[str, bool],
+    excise_gate: dict[str, bool],
 ) -> None:
     configure(new_trader_declarations=0)
     declaration_id = lodge(client, keys["trader"])
     work()
+    pay(client, keys["bank"], declaration_id)
     detail = arrive(client, keys["gate"], declaration_id)
     assert detail["state"] == "decided"
-    assert detail["missing"] == ["duty paid or guaranteed"]
+    assert detail["missing"] == ["excise stamps affixed"]
     assert jobs.sweep()["released"] == 0
 
-    duty_gate["paid"] = True
+    excise_gate["stamped"] = True
     assert jobs.sweep()["released"] == 1
     released = read(client, keys["trader"], declaration_id)
     assert released["state"] == "released"

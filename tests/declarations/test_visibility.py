@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import OTHER_TAX_CODE, TRADER_TAX_CODE, auth
 from tests.factories import USED_CLOTHING_LINE, declaration
-from tests.helpers import lodge, read
+from tests.helpers import grant_mandate, lodge, read
 
 
 def test_another_traders_declaration_is_not_found(client: TestClient, keys: dict[str, str]) -> None:
@@ -30,10 +30,7 @@ def test_another_traders_declaration_is_not_found(client: TestClient, keys: dict
 
 
 def test_the_importer_sees_what_its_broker_lodged(client: TestClient, keys: dict[str, str]) -> None:
-    mandate = {"broker_tax_code": TRADER_TAX_CODE, "scope": ["import"],
-               "valid_from": "2026-11-01", "valid_to": "2027-10-31"}  # fmt: skip
-    granted = client.post("/v1/mandates", json=mandate, headers=auth(keys["other_trader"]))
-    assert granted.status_code == 201, granted.text
+    grant_mandate(client, keys["other_trader"], TRADER_TAX_CODE)
     body = declaration(TRADER_TAX_CODE, trader_tax_code=OTHER_TAX_CODE)
     declaration_id = lodge(client, keys["trader"], body)
     assert read(client, keys["other_trader"], declaration_id)["id"] == declaration_id

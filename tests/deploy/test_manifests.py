@@ -26,6 +26,7 @@ LIVE_GAUGES = {
     "clearance_review_items",
     "clearance_review_overdue_items",
     "clearance_review_oldest_waiting_seconds",
+    "clearance_notifications_undelivered",
 }
 # The target gauges the settings export (issue 7 point 3), once wired.
 TARGET_GAUGE = "clearance_target_seconds"

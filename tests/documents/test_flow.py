@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from tests.conftest import auth
 from tests.documents.helpers import co_form_e, uploaded
 from tests.factories import UREA_LINE, declaration
-from tests.helpers import arrive, lodge, read, required_documents, upload_documents
+from tests.helpers import arrive, lodge, pay, read, required_documents, upload_documents
 
 
 @pytest.fixture
@@ -22,6 +22,7 @@ def test_missing_documents_hold_any_channel_with_a_query_naming_them(
     body = declaration()
     declaration_id = lodge(client, keys["trader"], body, documents=False)
     work()
+    pay(client, keys["bank"], declaration_id)
     held = read(client, keys["trader"], declaration_id)
     assert (held["state"], held["channel"]) == ("held", "green")
     [query] = held["queries"]

@@ -18,10 +18,16 @@ from clearance.reports.cli import add_report_commands, report_command
 from clearance.reports.schemas import ReleaseTimeReport, Stage
 from tests.conftest import START, auth
 from tests.factories import USED_CLOTHING_LINE, declaration
-from tests.helpers import arrive, check_documents, claim, decide, inspect_goods, lodge
+from tests.helpers import arrive, check_documents, claim, decide, inspect_goods, lodge, pay
 
 MINUTE = 60.0
 PERIOD = {"from": START.isoformat(), "to": (START + timedelta(hours=3)).isoformat()}
+
+
+# Used clothing has no rate in the shipped tariff (its import is banned): without one no duty
+# can be assessed, so a supervisor adds it for the day before the red one is released.
+USED_CLOTHING_RATE = {"hs_code": "63090000", "mfn_rate": "100", "vat_rate": "10",
+                      "effective_from": START.date().isoformat()}  # fmt: skip
 
 
 def _at(clock: FrozenClock, minutes: int) -> None:
@@ -47,19 +53,23 @@ def traffic(
                150 truck arrives and R is claimed for inspection; 155 inspected and its
                documents checked; 160 released. (An officer's lease lasts 15 minutes.)
     minute 170: C lodged and cancelled. Minute 200: X lodged, outside the period.
+    Every duty is paid as soon as the declaration is lodged: payment never holds a truck here.
     """
     client, gate = reports_client, keys["gate"]
     configure(new_trader_declarations=0)
     g1 = lodge(client, keys["trader"])
+    pay(client, keys["bank"], g1)
     arrive(client, gate, g1)
     _at(clock, 10)
     work()
     g2 = lodge(client, keys["trader"])
+    pay(client, keys["bank"], g2)
     arrive(client, gate, g2)
     _at(clock, 40)
     work()
     configure(new_trader_declarations=5)
     y = lodge(client, keys["other_trader"], declaration("0100000002"))
+    pay(client, keys["bank"], y)
     _at(clock, 45)
     work()
     _at(clock, 50)
@@ -71,6 +81,9 @@ def traffic(
     assert decide(client, keys["officer"], y, decision="release").json()["state"] == "released"
     _at(clock, 80)
     r = lodge(client, keys["trader"], declaration(lines=[USED_CLOTHING_LINE]))
+    rated = client.post("/v1/tariff", json=USED_CLOTHING_RATE, headers=auth(keys["supervisor"]))
+    assert rated.status_code == 201, rated.text
+    pay(client, keys["bank"], r)
     _at(clock, 82)
     work()
     _at(clock, 90)

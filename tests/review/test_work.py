@@ -19,6 +19,7 @@ from tests.helpers import (
     decide,
     inspect_goods,
     lodge,
+    pay,
     read,
 )
 
@@ -65,6 +66,7 @@ def test_accepted_documents_let_a_yellow_declaration_be_released(
     assert checked.status_code == 201, checked.text
     assert checked.json()["all_accepted"] is True
     assert {v["kind"] for v in checked.json()["verdicts"]} >= {"invoice", "packing_list"}
+    pay(client, keys["bank"], yellow)
     arrive(client, keys["gate"], yellow)
     assert decide(client, keys["officer"], yellow, decision="release").json()["state"] == "released"
     [recorded] = review_record(client, keys["supervisor"], yellow)["document_checks"]
@@ -144,6 +146,7 @@ def test_inspection_waits_for_the_goods_and_records_what_was_found(
 ) -> None:
     declaration_id = lodge(client, keys["trader"])
     work()
+    pay(client, keys["bank"], declaration_id)
     claim(client, keys["officer"])
     decide(client, keys["officer"], declaration_id, decision="escalate")
     claim(client, keys["officer"], lane="inspection")

@@ -18,7 +18,16 @@ from clearance.risk.models import HistoryEntry
 from clearance.settings import get_settings
 from tests.conftest import START, TRADER_TAX_CODE, auth
 from tests.factories import UREA_LINE, declaration
-from tests.helpers import arrive, check_documents, claim, decide, inspect_goods, lodge, read
+from tests.helpers import (
+    arrive,
+    check_documents,
+    claim,
+    decide,
+    inspect_goods,
+    lodge,
+    pay,
+    read,
+)
 
 
 @pytest.fixture
@@ -349,6 +358,7 @@ def test_a_truck_within_tolerance_is_released_as_declared(
 ) -> None:
     declaration_id = lodge(client, keys["trader"])
     work()
+    pay(client, keys["bank"], declaration_id)
     arrived = client.post(
         f"/v1/declarations/{declaration_id}/arrival",
         json={"weighbridge_kg": "20900"},  # 2.4% over the declared 20,400 kg

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from clearance.clock import FrozenClock
 from clearance.declarations.models import Decision
-from tests.helpers import arrive, read
+from tests.helpers import arrive, pay, read
 from tests.web.helpers import claim, post_form, sign_in, verdicts
 
 DISCREPANCY = {"code": "quantity", "line": 1, "detail": "412 bags counted, 400 declared"}
@@ -38,7 +38,8 @@ def test_a_yellow_one_is_checked_and_released_and_waits_for_the_truck(
     assert 'id="review-records"' in checked.text and checked.text.count("Chấp nhận") >= 3
     assert 'id="document-check-form"' not in checked.text  # accepted: no second check asked
     assert 'data-state="decided"' in released.text
-    assert "arrival recorded at the gate" in released.text  # the release gate still closed
+    assert "arrival recorded at the gate" in released.text  # release gates still closed
+    pay(client, keys["bank"], yellow)
     assert arrive(client, keys["gate"], yellow)["state"] == "released"
 
 

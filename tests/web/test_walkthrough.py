@@ -2,9 +2,10 @@
 
 The API runs in its own process (uvicorn) on a database of this test's own; screening is done
 by a real RQ worker; Debian's Chromium, headless, driven by Playwright (no browser download).
-Officer A claims a red declaration, records a discrepancy and seizes it, and the trader's API
-view says `seized`; officer B, in English, releases a yellow one, which is released when the
-gate records the truck. With CLEARANCE_SCREENSHOTS_DIR set, the pages are saved as PNG there.
+Officer A claims a red declaration, checks its documents, inspects it, records discrepancies
+and seizes it, and the trader's API view says `seized`; officer B, in English, releases a
+yellow one, which is released once its duty is paid and the gate records the truck. With
+CLEARANCE_SCREENSHOTS_DIR set, the pages are saved as PNG there.
 """
 
 import io
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -217,6 +219,21 @@ def _check_and_release_in_english(page: Page, url: str, declaration_id: str) -> 
     expect(page.locator("#state")).to_have_attribute("data-state", "decided")
 
 
+def _pay(http: httpx.Client, key: str, declaration_id: str) -> None:
+    """The bank's notice that what the declaration owes is paid."""
+    headers = {"Authorization": f"Bearer {key}"}
+    owed = http.get(f"/v1/declarations/{declaration_id}/duties", headers=headers)
+    assert owed.status_code == 200, owed.text
+    notice = {
+        "bank_reference": f"VCB-E2E-{declaration_id[:8]}",
+        "declaration_id": declaration_id,
+        "amount_vnd": owed.json()["outstanding_vnd"],
+        "paid_at": datetime.now(UTC).isoformat(),
+    }
+    paid = http.post("/v1/payments/notifications", json=notice, headers=headers)
+    assert paid.status_code == 201, paid.text
+
+
 def _arrive(http: httpx.Client, key: str, declaration_id: str, kg: str) -> None:
     arrived = http.post(
         f"/v1/declarations/{declaration_id}/arrival",
@@ -229,9 +246,8 @@ def _arrive(http: httpx.Client, key: str, declaration_id: str, kg: str) -> None:
 def test_two_officers_seize_a_red_one_and_release_a_yellow_one_in_the_browser(
     service: str, browser: Browser, work: Callable[[], int]
 ) -> None:
-    keys = create_keys(
-        {Role.trader: TRADER_TAX_CODE, Role.gate: None, Role.supervisor: None}, "e2e"
-    )
+    roles: dict[Role, str | None] = {Role.trader: TRADER_TAX_CODE, Role.supervisor: None}
+    keys = create_keys({**roles, Role.gate: None, Role.bank: None}, "e2e")
     officer_a, officer_b = (create_keys({Role.officer: None}, n)[Role.officer] for n in "AB")
     errors: list[str] = []
     with httpx.Client(base_url=service, timeout=10) as http:
@@ -259,10 +275,11 @@ def test_two_officers_seize_a_red_one_and_release_a_yellow_one_in_the_browser(
         _inspect_and_seize(page)
         assert _state(http, keys[Role.trader], red) == ("seized", "red")
 
-        # Officer B releases the yellow one; it waits for the truck, then is released.
+        # Officer B releases the yellow one; it waits for the bank and the truck, then is released.
         page = _sign_in(browser, service, officer_b, errors)
         _check_and_release_in_english(page, service, yellow)
         assert _state(http, keys[Role.trader], yellow) == ("decided", "yellow")
+        _pay(http, keys[Role.bank], yellow)
         _arrive(http, keys[Role.gate], yellow, "20400")
         assert _state(http, keys[Role.trader], yellow) == ("released", "yellow")
         page.reload()

@@ -1,0 +1,1 @@
+"""Duties and payment: the tariff, each declaration's assessment, bank notices, guarantees."""

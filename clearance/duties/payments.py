@@ -1,0 +1,209 @@
+"""Bank notices and guarantees, and the release gate they open: duty paid or guaranteed."""
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, func, select
+
+from clearance.auth.service import Caller
+from clearance.clock import Clock, get_clock
+from clearance.declarations import release, states
+from clearance.declarations import service as declarations_service
+from clearance.declarations.errors import InvalidTransition
+from clearance.declarations.models import Declaration, State
+from clearance.duties import service
+from clearance.duties.errors import PaidDeclarationNotFound, PaymentReferenceReused
+from clearance.duties.models import Guarantee, Payment
+from clearance.duties.schemas import GuaranteeIn, PaymentNoticeIn
+from clearance.errors import invalid_field
+from clearance.reference.calendar import VIETNAM
+
+# A bank's clock may run a little ahead of ours; a payment further in the future is a mistake.
+CLOCK_SKEW = timedelta(minutes=5)
+# Past these a guarantee changes nothing: the goods are gone or the case is closed.
+CLOSED_STATES = states.FINAL | {State.released}
+
+
+@dataclass(frozen=True)
+class Balance:
+    owed_vnd: int | None  # None while a line's rate is unknown
+    paid_vnd: int
+    guarantees: list[Guarantee]  # the live ones
+
+    @property
+    def guaranteed_vnd(self) -> int:
+        return sum(g.amount_vnd for g in self.guarantees)
+
+    @property
+    def outstanding_vnd(self) -> int | None:
+        if self.owed_vnd is None:
+            return None
+        return max(0, self.owed_vnd - self.paid_vnd - self.guaranteed_vnd)
+
+
+def today(clock: Clock) -> date:
+    return clock.now().astimezone(VIETNAM).date()
+
+
+def paid_vnd(*, session: Session, declaration_id: uuid.UUID) -> int:
+    """Every payment counts, whichever version it was made for: an amendment keeps them."""
+    total = session.exec(
+        select(func.coalesce(func.sum(Payment.amount_vnd), 0)).where(
+            Payment.declaration_id == declaration_id
+        )
+    ).one()
+    return int(total)
+
+
+def live_guarantees(*, session: Session, declaration_id: uuid.UUID, on: date) -> list[Guarantee]:
+    return list(
+        session.exec(
+            select(Guarantee)
+            .where(Guarantee.declaration_id == declaration_id, col(Guarantee.expires_on) >= on)
+            .order_by(col(Guarantee.id))
+        ).all()
+    )
+
+
+def balance(*, session: Session, declaration: Declaration, owed_vnd: int | None) -> Balance:
+    return Balance(
+        owed_vnd=owed_vnd,
+        paid_vnd=paid_vnd(session=session, declaration_id=declaration.id),
+        guarantees=live_guarantees(
+            session=session, declaration_id=declaration.id, on=today(get_clock())
+        ),
+    )
+
+
+def release_gate(session: Session, declaration: Declaration) -> str | None:
+    """The release gate (DESIGN §2): open when nothing is owed, or it is paid or guaranteed."""
+    assessed = service.current(session=session, declaration=declaration)
+    if assessed.unknown:
+        notes = "; ".join(f"line {line.line_no} {line.note}" for line in assessed.unknown)
+        return f"duty not assessed: {notes}"
+    if not assessed.owed_vnd:
+        return None  # nothing owed: no payment to wait for
+    outstanding = balance(
+        session=session, declaration=declaration, owed_vnd=assessed.owed_vnd
+    ).outstanding_vnd
+    return f"duty of {outstanding:,} VND unpaid" if outstanding else None
+
+
+def _request_sha256(notice: PaymentNoticeIn) -> str:
+    canonical = json.dumps(notice.model_dump(mode="json"), sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _replayed(session: Session, notice: PaymentNoticeIn, sha: str) -> Payment | None:
+    payment = session.exec(
+        select(Payment).where(Payment.bank_reference == notice.bank_reference)
+    ).first()
+    if payment is not None and payment.request_sha256 != sha:
+        raise PaymentReferenceReused(
+            f"bank reference {notice.bank_reference} was already notified with other details"
+        )
+    return payment
+
+
+def _paid_declaration(session: Session, notice: PaymentNoticeIn) -> Declaration:
+    """The declaration a notice names, locked: the bank may pay for any declaration."""
+    named = (
+        Declaration.id == notice.declaration_id
+        if notice.declaration_id is not None
+        else (Declaration.ucr == notice.ucr)
+        & (Declaration.declarant_tax_code == notice.declarant_tax_code)
+    )
+    declaration = session.exec(select(Declaration).where(named).with_for_update()).first()
+    if declaration is None:
+        what = notice.declaration_id or f"UCR {notice.ucr} of {notice.declarant_tax_code}"
+        raise PaidDeclarationNotFound(f"no declaration {what}")
+    return declaration
+
+
+def record_notice(
+    *, session: Session, clock: Clock, caller: Caller, notice: PaymentNoticeIn
+) -> tuple[Payment, bool]:
+    """Record a bank's payment notice once, then release if that opened the last gate."""
+    sha = _request_sha256(notice)
+    replayed = _replayed(session, notice, sha)
+    if replayed is not None:
+        return replayed, False
+    if notice.paid_at > clock.now() + CLOCK_SKEW:
+        raise invalid_field("paid_at", "is in the future")
+    declaration = _paid_declaration(session, notice)
+    payment = Payment(
+        bank_reference=notice.bank_reference, declaration_id=declaration.id,
+        amount_vnd=notice.amount_vnd, paid_at=notice.paid_at, bank_actor=caller.actor,
+        request_sha256=sha, received_at=clock.now(),
+    )  # fmt: skip
+    try:
+        # A savepoint: the same notice sent twice at once is a replay, not an error.
+        with session.begin_nested():
+            session.add(payment)
+            session.flush()
+    except IntegrityError:
+        replayed = _replayed(session, notice, sha)
+        if replayed is None:
+            raise
+        return replayed, False
+    # The Time Release Study's duty-payment stamp, in the declaration's own history.
+    states.note(
+        session=session, clock=clock, declaration=declaration, actor=caller.actor,
+        action="payment",
+        reason=f"{notice.amount_vnd:,} VND paid (bank reference {notice.bank_reference})",
+    )  # fmt: skip
+    release.release_if_ready(session=session, clock=clock, declaration=declaration)
+    return payment, True
+
+
+def register_guarantee(
+    *,
+    session: Session,
+    clock: Clock,
+    caller: Caller,
+    declaration_id: uuid.UUID,
+    guarantee_in: GuaranteeIn,
+) -> Guarantee:
+    """A supervisor registers a guarantee of the duty; release follows if it was the last gate."""
+    declaration = declarations_service.get(
+        session=session, caller=caller, declaration_id=declaration_id, for_update=True
+    )
+    if declaration.state in CLOSED_STATES:
+        raise InvalidTransition(f"a {declaration.state} declaration takes no guarantee")
+    if guarantee_in.expires_on < today(clock):
+        raise invalid_field("expires_on", "the guarantee has expired already")
+    guarantee = Guarantee(
+        declaration_id=declaration.id,
+        amount_vnd=guarantee_in.amount_vnd,
+        reference=guarantee_in.reference,
+        registered_by=caller.actor,
+        registered_at=clock.now(),
+        expires_on=guarantee_in.expires_on,
+    )
+    session.add(guarantee)
+    session.flush()
+    states.note(
+        session=session, clock=clock, declaration=declaration, actor=caller.actor,
+        action="guarantee",
+        reason=f"guarantee {guarantee.reference} of {guarantee.amount_vnd:,} VND "
+        f"until {guarantee.expires_on}",
+    )  # fmt: skip
+    release.release_if_ready(session=session, clock=clock, declaration=declaration)
+    return guarantee
+
+
+def assessed_hook(session: Session, clock: Clock, declaration: Declaration) -> None:
+    """Screening assessed a version: store what it owes before the decision reads the gate."""
+    service.record(session=session, clock=clock, declaration=declaration)
+
+
+def documents_hook(session: Session, clock: Clock, declaration: Declaration) -> None:
+    """A paper arrived: a C/O may grant (or a bad one refuse) the preference; assess again."""
+    if declaration.state in {State.lodged, State.screening}:
+        return  # screening, still to come, assesses with every document
+    service.record(session=session, clock=clock, declaration=declaration)
+    release.release_if_ready(session=session, clock=clock, declaration=declaration)

@@ -1,0 +1,107 @@
+"""Duty endpoints: the tariff, a declaration's duties, bank notices, guarantees."""
+
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response, status
+
+from clearance.auth.models import Role
+from clearance.auth.service import Caller
+from clearance.declarations import service as declarations_service
+from clearance.deps import ClockDep, ReferenceDep, SessionDep, SupervisorDep, require
+from clearance.duties import payments, tariff, views
+from clearance.duties.models import TariffRate
+from clearance.duties.schemas import (
+    DutiesOut,
+    GuaranteeIn,
+    GuaranteeOut,
+    PaymentNoticeIn,
+    PaymentOut,
+    TariffOut,
+    TariffRateIn,
+    TariffRateOut,
+)
+from clearance.errors import PROBLEM_RESPONSES, invalid_field
+
+router = APIRouter(tags=["duties"], responses=PROBLEM_RESPONSES)
+
+AnyRoleDep = Annotated[Caller, Depends(require(*Role))]
+BankDep = Annotated[Caller, Depends(require(Role.bank))]
+# The bank reads what a declaration owes before it collects; the gate has no need to.
+DutyReaderDep = Annotated[
+    Caller,
+    Depends(require(Role.trader, Role.officer, Role.supervisor, Role.operator, Role.bank)),
+]
+HsPrefix = Annotated[str | None, Query(pattern=r"^[0-9]{2,8}$")]
+
+
+@router.get("/v1/tariff")
+def read_tariff(
+    session: SessionDep,
+    clock: ClockDep,
+    _caller: AnyRoleDep,
+    hs: HsPrefix = None,
+    on: date | None = None,
+) -> TariffOut:
+    """The import duty and VAT rates in force on a day (today by default): `?hs=3102`."""
+    day = on or payments.today(clock)
+    rates = tariff.rates_on(session=session, on=day, prefixes=[hs] if hs else [])
+    return TariffOut(on=day, rates=[views.tariff_rate_out(r) for _c, r in sorted(rates.items())])
+
+
+@router.post("/v1/tariff", status_code=status.HTTP_201_CREATED)
+def add_tariff_version(
+    body: TariffRateIn,
+    session: SessionDep,
+    clock: ClockDep,
+    reference: ReferenceDep,
+    caller: SupervisorDep,
+) -> TariffRateOut:
+    """A new version of one line's rates, in force from its date (supervisors)."""
+    if body.effective_from < payments.today(clock):
+        raise invalid_field("effective_from", "must be today or later")
+    if body.hs_code not in reference.hs_codes:
+        raise invalid_field("hs_code", f"HS {body.hs_code} is not in the gate's nomenclature")
+    row = tariff.add_version(
+        session=session, row=TariffRate(**body.model_dump(), created_by=caller.actor)
+    )
+    return views.tariff_rate_out(row)
+
+
+@router.get("/v1/declarations/{declaration_id}/duties")
+def read_duties(declaration_id: uuid.UUID, session: SessionDep, caller: DutyReaderDep) -> DutiesOut:
+    """What the declaration owes per line, and what is paid, guaranteed and outstanding."""
+    declaration = declarations_service.get(
+        session=session, caller=caller, declaration_id=declaration_id
+    )
+    return views.duties_out(session=session, declaration=declaration)
+
+
+@router.post("/v1/declarations/{declaration_id}/guarantees", status_code=status.HTTP_201_CREATED)
+def register_guarantee(
+    declaration_id: uuid.UUID,
+    body: GuaranteeIn,
+    session: SessionDep,
+    clock: ClockDep,
+    caller: SupervisorDep,
+) -> GuaranteeOut:
+    """Register a guarantee of the duty (supervisors): it opens the gate while it is live."""
+    guarantee = payments.register_guarantee(
+        session=session, clock=clock, caller=caller, declaration_id=declaration_id,
+        guarantee_in=body,
+    )  # fmt: skip
+    return GuaranteeOut.model_validate(guarantee, from_attributes=True)
+
+
+@router.post("/v1/payments/notifications", status_code=status.HTTP_201_CREATED)
+def notify_payment(
+    body: PaymentNoticeIn, response: Response, session: SessionDep, clock: ClockDep, caller: BankDep
+) -> PaymentOut:
+    """A bank's notice that duty was paid; the same notice again is answered the same."""
+    payment, created = payments.record_notice(
+        session=session, clock=clock, caller=caller, notice=body
+    )
+    if not created:
+        response.headers["Idempotent-Replayed"] = "true"
+    return PaymentOut.model_validate(payment, from_attributes=True)

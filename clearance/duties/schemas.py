@@ -1,0 +1,114 @@
+"""What the bank, supervisors and every reader send and read about duties."""
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Self
+
+from pydantic import BaseModel, Field, StringConstraints, model_validator
+
+from clearance.declarations.schemas import StrictModel, TaxCode
+from clearance.fields import UtcDatetime
+
+# More than any truck of goods owes: beyond it an amount is a typing error.
+MAX_VND = 10**15
+HsCode8 = Annotated[str, StringConstraints(pattern=r"^[0-9]{8}$")]
+Reference = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9\-_/.]{3,63}$")]
+Ucr = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9\-/]{3,34}$")]
+Percent = Annotated[Decimal, Field(ge=0, le=1000, decimal_places=2)]
+Vnd = Annotated[int, Field(gt=0, le=MAX_VND)]
+
+
+class TariffRateIn(StrictModel):
+    hs_code: HsCode8
+    mfn_rate: Percent
+    acfta_rate: Percent | None = Field(default=None, description="None: no Form E preference.")
+    vat_rate: Annotated[Decimal, Field(ge=0, le=100, decimal_places=2)]
+    effective_from: date = Field(description="Today or later: the past is never rewritten.")
+
+
+class TariffRateOut(BaseModel):
+    hs_code: str
+    mfn_rate: Decimal
+    acfta_rate: Decimal | None
+    vat_rate: Decimal
+    effective_from: date
+
+
+class TariffOut(BaseModel):
+    on: date
+    rates: list[TariffRateOut]
+
+
+class PaymentNoticeIn(StrictModel):
+    """A bank's notice: the declaration by id, or by its UCR and the declarant's tax code."""
+
+    bank_reference: Reference
+    declaration_id: uuid.UUID | None = None
+    ucr: Ucr | None = None
+    declarant_tax_code: TaxCode | None = None
+    amount_vnd: Vnd
+    paid_at: UtcDatetime
+
+    @model_validator(mode="after")
+    def _one_way_to_name_the_declaration(self) -> Self:
+        by_id = self.declaration_id is not None
+        by_ucr = self.ucr is not None or self.declarant_tax_code is not None
+        if by_id == by_ucr or (by_ucr and (self.ucr is None or self.declarant_tax_code is None)):
+            raise ValueError("name the declaration by declaration_id, or by ucr and tax code")
+        return self
+
+
+class PaymentOut(BaseModel):
+    bank_reference: str
+    declaration_id: uuid.UUID
+    amount_vnd: int
+    paid_at: datetime
+    received_at: datetime
+
+
+class GuaranteeIn(StrictModel):
+    amount_vnd: Vnd
+    reference: Reference
+    expires_on: date
+
+
+class GuaranteeOut(BaseModel):
+    id: int
+    declaration_id: uuid.UUID
+    amount_vnd: int
+    reference: str
+    registered_by: str
+    registered_at: datetime
+    expires_on: date
+
+
+class DutyLineOut(BaseModel):
+    line_no: int
+    hs_code: str
+    customs_value: Decimal
+    currency: str
+    rate_vnd: Decimal | None
+    value_vnd: int | None
+    duty_rate: Decimal | None = Field(description="Percent: the ACFTA rate where granted.")
+    vat_rate: Decimal | None
+    preference_claimed: str | None
+    preference_granted: bool
+    note: str = Field(description="Why the preference was (not) granted, or the rate unknown.")
+    duty_vnd: int | None
+    vat_vnd: int | None
+    total_vnd: int | None
+
+
+class DutiesOut(BaseModel):
+    declaration_id: uuid.UUID
+    version: int
+    assessed_on: date = Field(description="The customs day whose rates apply: the lodgement.")
+    computed_at: datetime | None = Field(description="None: not screened yet, provisional.")
+    note: str
+    lines: list[DutyLineOut]
+    owed_vnd: int | None = Field(description="None while a line's rate is unknown.")
+    paid_vnd: int
+    guaranteed_vnd: int
+    outstanding_vnd: int | None
+    guarantees: list[GuaranteeOut]

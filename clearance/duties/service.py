@@ -1,0 +1,169 @@
+"""A declaration's duties: assess each line of the current version, store it, read it back."""
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from sqlmodel import Session, col, delete, select
+
+from clearance.clock import Clock
+from clearance.declarations import service as declarations_service
+from clearance.declarations.models import Declaration, DeclarationVersion, Kind
+from clearance.declarations.schemas import DeclarationIn
+from clearance.documents import service as documents_service
+from clearance.documents.models import DocumentKind
+from clearance.duties import compute, tariff
+from clearance.duties.compute import FORM_E, LineDuty
+from clearance.duties.models import DutyAssessment
+from clearance.reference import service as reference_service
+from clearance.reference.calendar import VIETNAM
+
+# C/O checks whose finding refuses the Form E preference, and how a trader is told why.
+REFUSING_CHECKS = {
+    "DOC-MISSING": "no C/O Form E uploaded",
+    "DOC-EXPIRED": "the C/O Form E has expired",
+    "DOC-CO-ORIGIN": "the C/O Form E certifies another origin than the line declares",
+    "DOC-CO-PARTY": "the C/O Form E names another exporter or importer than the declaration",
+    "DOC-REUSED": "the C/O Form E was already used for another declaration",
+    "DOC-OTHER-TRADER": "the C/O Form E is attached to another trader's declaration",
+}
+NOT_DUTIABLE = {
+    Kind.export: "exports owe no import duty or VAT (export duties are out of scope)",
+    Kind.transit: "goods in transit are not dutiable (Law 107/2016/QH13 art. 2.4)",
+}
+
+
+@dataclass(frozen=True)
+class Assessed:
+    """The duties of one declaration version; `computed_at` is None until it is stored."""
+
+    version: int
+    day: date
+    lines: list[LineDuty]
+    note: str = ""
+    computed_at: datetime | None = None
+
+    @property
+    def owed_vnd(self) -> int | None:
+        """What the version owes, or None while a line's rate is unknown."""
+        totals = [line.total_vnd for line in self.lines]
+        return None if None in totals else sum(t for t in totals if t is not None)
+
+    @property
+    def unknown(self) -> list[LineDuty]:
+        return [line for line in self.lines if not line.rate_known]
+
+
+def customs_day(*, session: Session, declaration: Declaration) -> date:
+    """The day (in Vietnam) the current version was lodged: its rates are the ones that apply."""
+    created_at = session.exec(
+        select(DeclarationVersion.created_at).where(
+            DeclarationVersion.declaration_id == declaration.id,
+            DeclarationVersion.version == declaration.version,
+        )
+    ).one()
+    return created_at.astimezone(VIETNAM).date()
+
+
+def form_e_refusals(
+    *, session: Session, declaration: Declaration, body: DeclarationIn
+) -> dict[int, str]:
+    """Per line claiming Form E, why the preference is refused; lines absent pass the checks."""
+    claimed = [no for no, line in enumerate(body.lines, 1) if line.preference == FORM_E]
+    if not claimed:
+        return {}  # the document checks cost queries: only a preference needs them
+    report = documents_service.check_declaration(session=session, declaration=declaration)
+    refusals: dict[int, str] = {}
+    for finding in report.findings:
+        why = REFUSING_CHECKS.get(finding.check_id)
+        if why is None or finding.document_kind is not DocumentKind.co_form_e:
+            continue
+        for no in [finding.line] if finding.line is not None else claimed:
+            refusals.setdefault(no, why)
+    certificates = [
+        d for d in documents_service.list_for(session=session, declaration=declaration)
+        if d.kind is DocumentKind.co_form_e
+    ]  # fmt: skip
+    # Chinese and ASEAN tariffs agree on the first six digits only: the C/O lists its own codes.
+    covered = {str(item.get("hs_code", ""))[:6] for d in certificates
+               for item in d.fields.get("lines", [])}  # fmt: skip
+    for no in claimed if certificates else []:
+        hs6 = body.lines[no - 1].hs_code[:6]
+        if hs6 not in covered:
+            refusals.setdefault(no, f"the goods (HS {hs6}) are not on the C/O Form E")
+    return refusals
+
+
+def assess(*, session: Session, declaration: Declaration) -> Assessed:
+    """Compute the current version's duties without storing them."""
+    day = customs_day(session=session, declaration=declaration)
+    if declaration.kind is not Kind.import_:
+        return Assessed(declaration.version, day, [], NOT_DUTIABLE[Kind(declaration.kind)])
+    body = declarations_service.body(session=session, declaration=declaration)
+    prefixes = {line.hs_code[:6] for line in body.lines}
+    rates = tariff.rates_on(session=session, on=day, prefixes=prefixes)
+    currency = body.lines[0].currency  # one currency per declaration (the invoice's)
+    rate_vnd = reference_service.rate_vnd_on(session=session, currency=currency, on=day)
+    refusals = form_e_refusals(session=session, declaration=declaration, body=body)
+    lines = [
+        compute.line_duty(line_no=no, line=line, day=day, rates=rates, rate_vnd=rate_vnd,
+                          form_e_refusal=refusals.get(no))
+        for no, line in enumerate(body.lines, 1)
+    ]  # fmt: skip
+    return Assessed(declaration.version, day, lines)
+
+
+def record(*, session: Session, clock: Clock, declaration: Declaration) -> Assessed:
+    """Assess the current version and store it, replacing an earlier assessment of it."""
+    assessed = replace(assess(session=session, declaration=declaration), computed_at=clock.now())
+    session.exec(
+        delete(DutyAssessment).where(
+            col(DutyAssessment.declaration_id) == declaration.id,
+            col(DutyAssessment.version) == declaration.version,
+        )
+    )
+    for line in assessed.lines:
+        session.add(_row(declaration, assessed, line))
+    session.flush()
+    return assessed
+
+
+def _row(declaration: Declaration, assessed: Assessed, line: LineDuty) -> DutyAssessment:
+    assert assessed.computed_at is not None
+    return DutyAssessment(
+        declaration_id=declaration.id, version=assessed.version, line_no=line.line_no,
+        hs_code=line.hs_code, customs_value=line.customs_value, currency=line.currency,
+        rate_vnd=line.rate_vnd, value_vnd=line.value_vnd, duty_rate=line.duty_rate,
+        vat_rate=line.vat_rate, preference_claimed=line.preference_claimed,
+        preference_granted=line.preference_granted, note=line.note,
+        rate_known=line.rate_known, duty_vnd=line.duty_vnd, vat_vnd=line.vat_vnd,
+        total_vnd=line.total_vnd, assessed_on=assessed.day, computed_at=assessed.computed_at,
+    )  # fmt: skip
+
+
+def _line(row: DutyAssessment) -> LineDuty:
+    return LineDuty(
+        line_no=row.line_no, hs_code=row.hs_code, customs_value=row.customs_value,
+        currency=row.currency, preference_claimed=row.preference_claimed,
+        rate_vnd=row.rate_vnd, value_vnd=row.value_vnd, duty_rate=row.duty_rate,
+        vat_rate=row.vat_rate, preference_granted=row.preference_granted, note=row.note,
+        duty_vnd=row.duty_vnd, vat_vnd=row.vat_vnd,
+    )  # fmt: skip
+
+
+def current(*, session: Session, declaration: Declaration) -> Assessed:
+    """The stored assessment of the current version; computed afresh before screening, and
+    while a rate is unknown (a supervisor may add the missing line, in force that day)."""
+    rows = session.exec(
+        select(DutyAssessment)
+        .where(
+            DutyAssessment.declaration_id == declaration.id,
+            DutyAssessment.version == declaration.version,
+        )
+        .order_by(col(DutyAssessment.line_no))
+    ).all()
+    if not rows or not all(row.rate_known for row in rows):
+        return assess(session=session, declaration=declaration)
+    first = rows[0]
+    return Assessed(
+        first.version, first.assessed_on, [_line(r) for r in rows], computed_at=first.computed_at
+    )

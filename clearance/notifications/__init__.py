@@ -1,0 +1,1 @@
+"""Push notifications to traders: subscriptions, the outbox, signed delivery and the pull queue."""

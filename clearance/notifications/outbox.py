@@ -1,0 +1,245 @@
+"""The outbox: rows written with each state change, claimed one at a time, resolved in order."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import exists, func
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from clearance import metrics
+from clearance.db import after_commit
+from clearance.declarations.models import Declaration, DeclarationEvent
+from clearance.notifications import subscribers
+from clearance.notifications.models import (
+    Notification,
+    NotificationStatus,
+    NotificationType,
+    Subscription,
+)
+from clearance.notifications.schemas import DeclarationChange, NotificationEvent
+from clearance.queues import enqueue_delivery
+from clearance.settings import get_settings
+
+# The gate records a truck's arrival as an event without a change of state (declarations/gate).
+ARRIVAL = "arrival"
+# Retries: 10 s, 20 s, 40 s, ... doubling up to every 2 hours, for at least 24 hours from the
+# event; then it is `failed` and waits in the pull queue.
+RETRY_FIRST = timedelta(seconds=10)
+RETRY_CAP = timedelta(hours=2)
+RETRY_FOR = timedelta(hours=24)
+SWEEP_BATCH = 500
+UNRESOLVED = (NotificationStatus.pending, NotificationStatus.failed)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """An event leased for one push: everything the push needs, read in the claim."""
+
+    notification_id: int
+    event_id: uuid.UUID
+    url: str
+    secret: str
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """The head was moved to a later time by this claim: whoever claimed it schedules it."""
+
+    until: datetime
+
+
+def notification_type(event: DeclarationEvent) -> NotificationType | None:
+    """What a trader hears of an event: every change of state, and the truck's arrival."""
+    if event.action == ARRIVAL:
+        return NotificationType.arrived
+    if event.from_state != event.to_state:
+        return NotificationType.state_changed
+    return None
+
+
+def trader_view(declaration: Declaration, event: DeclarationEvent) -> DeclarationChange:
+    return DeclarationChange(
+        id=declaration.id,
+        ucr=declaration.ucr,
+        version=event.version,
+        from_state=event.from_state,
+        to_state=event.to_state,
+        channel=declaration.channel,
+        at=event.at,
+    )
+
+
+def event_of(row: Notification) -> NotificationEvent:
+    """The body a delivery sends and the pull queue shows, from the stored row."""
+    return NotificationEvent(
+        event_id=row.event_id,
+        type=row.type,
+        sequence=row.sequence,
+        declaration=DeclarationChange.model_validate(row.payload),
+    )
+
+
+def record_event(session: Session, declaration: Declaration, event: DeclarationEvent) -> None:
+    """The state machine's hook: an outbox row per active subscription of either trader."""
+    kind = notification_type(event)
+    if kind is None:
+        return
+    # A broker lodges for an importer: the declarant and the trader both hear of it.
+    tax_codes = {declaration.declarant_tax_code, declaration.trader_tax_code}
+    max_age = get_settings().notification_cache_seconds
+    if not subscribers.any_subscribed(session=session, tax_codes=tax_codes, max_age=max_age):
+        return
+    subscriptions = session.exec(
+        select(Subscription).where(
+            col(Subscription.tax_code).in_(tax_codes), col(Subscription.disabled_at).is_(None)
+        )
+    ).all()
+    if not subscriptions:
+        return
+    sequence = _next_sequence(session, declaration.id)
+    payload = trader_view(declaration, event).model_dump(mode="json")
+    for subscription in subscriptions:
+        session.add(
+            Notification(
+                subscription_id=subscription.id,
+                tax_code=subscription.tax_code,
+                declaration_id=declaration.id,
+                version=event.version,
+                sequence=sequence,
+                type=kind,
+                payload=payload,
+                created_at=event.at,
+                next_attempt_at=event.at,
+            )
+        )
+        pair = (subscription.id, declaration.id)
+        after_commit(session, lambda p=pair: enqueue_delivery(*p), key=("deliver", *pair))  # type: ignore[misc]
+    after_commit(session, lambda: metrics.NOTIFICATIONS.labels(kind.value).inc(len(subscriptions)))
+
+
+def _next_sequence(session: Session, declaration_id: uuid.UUID) -> int:
+    # Changes of one declaration number their events in turn, under its row lock (most callers
+    # hold it already); a race here would fail the state change on the unique sequence.
+    session.exec(
+        select(Declaration.id).where(Declaration.id == declaration_id).with_for_update()
+    ).one()
+    last = session.exec(
+        select(func.max(Notification.sequence)).where(Notification.declaration_id == declaration_id)
+    ).one()
+    return (last or 0) + 1
+
+
+def claim_next(
+    *,
+    session: Session,
+    now: datetime,
+    subscription_id: uuid.UUID,
+    declaration_id: uuid.UUID,
+    lease: timedelta,
+) -> Claimed | Deferred | None:
+    """Lease the oldest unresolved event of a declaration if it is due; None: nothing to do."""
+    subscription = session.get(Subscription, subscription_id)
+    if subscription is None or subscription.disabled_at is not None:
+        return None  # its events stay pending, for the pull queue
+    head = session.exec(
+        select(Notification)
+        .where(
+            Notification.subscription_id == subscription_id,
+            Notification.declaration_id == declaration_id,
+            col(Notification.status).in_(UNRESOLVED),
+            col(Notification.acknowledged_at).is_(None),
+        )
+        .order_by(col(Notification.sequence))
+        .limit(1)
+        .with_for_update()
+    ).first()
+    # A failed event holds back the later ones until the trader acknowledges it (order first);
+    # one not yet due is leased by another run or waits for a retry someone has scheduled.
+    if head is None or head.status is NotificationStatus.failed or head.next_attempt_at > now:
+        return None
+    if subscription.paused_until is not None and subscription.paused_until > now:
+        head.next_attempt_at = subscription.paused_until
+        session.add(head)
+        return Deferred(until=subscription.paused_until)
+    assert head.id is not None
+    head.attempts += 1
+    head.next_attempt_at = now + lease  # if this run dies, the event is due again then
+    session.add(head)
+    return Claimed(
+        notification_id=head.id,
+        event_id=head.event_id,
+        url=subscription.url,
+        secret=subscription.secret,
+        body=event_of(head).model_dump_json().encode(),
+    )
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """The wait after the `attempts`-th failed push: doubling from 10 s, at most 2 hours."""
+    doublings = min(max(attempts - 1, 0), 20)
+    return min(RETRY_FIRST * (1 << doublings), RETRY_CAP)
+
+
+def record_delivered(*, session: Session, now: datetime, notification_id: int) -> None:
+    row = session.get(Notification, notification_id, with_for_update=True)
+    if row is None:
+        return
+    row.status, row.delivered_at, row.last_error = NotificationStatus.delivered, now, None
+    session.add(row)
+    subscription = session.get(Subscription, row.subscription_id)
+    if subscription is not None and subscription.paused_until is not None:
+        subscription.paused_until = None  # the receiver is back: no need to hold others
+        session.add(subscription)
+
+
+def record_failure(
+    *, session: Session, now: datetime, notification_id: int, error: str
+) -> datetime | None:
+    """Note a failed push; returns when to try again, or None once it has failed for good."""
+    row = session.get(Notification, notification_id, with_for_update=True)
+    if row is None:
+        return None
+    row.last_error = error[:300]
+    if now - row.created_at >= RETRY_FOR:
+        row.status = NotificationStatus.failed
+        session.add(row)
+        return None
+    row.next_attempt_at = now + retry_delay(row.attempts)
+    session.add(row)
+    subscription = session.get(Subscription, row.subscription_id)
+    if subscription is not None:
+        # The other declarations' events wait too: a dead receiver is tried once per step, and
+        # the longest wait of its failing events sets the pace (a fresh event does not hurry it).
+        paused = subscription.paused_until
+        subscription.paused_until = max(row.next_attempt_at, paused or row.next_attempt_at)
+        session.add(subscription)
+    return row.next_attempt_at
+
+
+def stale_heads(*, session: Session, older_than: datetime) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """(subscription, declaration) pairs whose next event is overdue: its job was lost."""
+    earlier = aliased(Notification)
+    held_back = exists().where(
+        col(earlier.subscription_id) == col(Notification.subscription_id),
+        col(earlier.declaration_id) == col(Notification.declaration_id),
+        col(earlier.sequence) < col(Notification.sequence),
+        col(earlier.status).in_(UNRESOLVED),
+        col(earlier.acknowledged_at).is_(None),
+    )
+    rows = session.exec(
+        select(Notification.subscription_id, Notification.declaration_id)
+        .join(Subscription, col(Subscription.id) == Notification.subscription_id)
+        .where(
+            Notification.status == NotificationStatus.pending,
+            col(Notification.acknowledged_at).is_(None),
+            col(Notification.next_attempt_at) < older_than,
+            col(Subscription.disabled_at).is_(None),
+            ~held_back,
+        )
+        .distinct()
+        .limit(SWEEP_BATCH)
+    ).all()
+    return [(subscription_id, declaration_id) for subscription_id, declaration_id in rows]
