@@ -163,6 +163,7 @@ def _banner(url: str, keys: dict[Role, str], data_dir: Path) -> str:
     lines = [
         "",
         f"clearance is running: API {url}  docs {url}/docs  metrics {url}/metrics",
+        f"officer pages {url}/officer/ (sign in with the officer or supervisor key)",
         f"data in {data_dir} (SQLite, Redis log); Ctrl-C stops everything",
         "API keys of this run (send as 'Authorization: Bearer <key>'):",
         *(f"  {role.value:<10} {key}" for role, key in keys.items()),

@@ -1,6 +1,7 @@
 """The FastAPI application."""
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from clearance import db, metrics, wiring
@@ -23,6 +24,10 @@ from clearance.reports.service import CHANNELS, release_target
 from clearance.review.router import router as review_router
 from clearance.risk.router import router as risk_router
 from clearance.settings import get_settings
+from clearance.web import errors as page_errors
+from clearance.web.review import router as page_work_router
+from clearance.web.router import router as pages_router
+from clearance.web.templating import STATIC_DIR, STATIC_PATH
 
 DESCRIPTION = """Customs clearance for the Ma Lù Thàng border gate (Lai Châu, Vietnam).
 
@@ -51,6 +56,11 @@ def create_app() -> FastAPI:
     app.include_router(deadletters_router)
     app.include_router(notifications_router)
     app.include_router(metrics_router)
+    # Pages for people (officers, supervisors): HTML, outside the OpenAPI schema.
+    app.include_router(pages_router)
+    app.include_router(page_work_router)
+    app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="officer_static")
+    page_errors.install(app)
     # Uploads stream to storage under their own limits; every other body is read whole.
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_body_bytes, exempt=UPLOAD_PATH_PATTERN

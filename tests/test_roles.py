@@ -106,6 +106,9 @@ EXPECTED_ROLES: dict[Endpoint, frozenset[Role]] = {
 
 # Routes outside the role model: probes and Prometheus, scraped without a key.
 UNGUARDED_PATHS = frozenset({"/metrics", "/healthz", "/readyz", "/docs", "/openapi.json", "/redoc"})
+# The officer pages sign in with a session cookie, not a key: tests/web/test_page_roles.py
+# holds their own table, checked the same way.
+PAGES_PREFIX = "/officer/"
 
 # The smallest body each allowed role could send; a route not listed here is sent `{}`.
 MINIMAL_BODIES: dict[Endpoint, Callable[[], dict[str, Any]]] = {
@@ -200,7 +203,7 @@ def api_routes(app: FastAPI) -> dict[Endpoint, Served]:
     for route in routes:
         if not isinstance(getattr(route, "original_route", route), APIRoute):
             continue
-        if route.path in UNGUARDED_PATHS:
+        if route.path in UNGUARDED_PATHS or route.path.startswith(PAGES_PREFIX):
             continue
         for method in set(route.methods) - {"HEAD", "OPTIONS"}:
             found[(method, route.path)] = Served(method, route.path, route.dependant)

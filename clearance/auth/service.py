@@ -68,6 +68,16 @@ def authenticate(*, session: Session, secret_key: str, key: str) -> Caller:
     found = session.exec(
         select(ApiKey).where(ApiKey.digest == digest(secret_key=secret_key, key=key))
     ).first()
+    return _usable(found)
+
+
+def caller_by_id(*, session: Session, key_id: int) -> Caller:
+    """The caller behind a key id (a signed-in page session), while the key is still usable."""
+    return _usable(session.get(ApiKey, key_id))
+
+
+def _usable(found: ApiKey | None) -> Caller:
+    """The key's caller, unless it is unknown, revoked, or rotated and past its grace period."""
     if found is None or found.revoked_at is not None or found.id is None:
         raise Unauthorized("unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"})
     if found.expires_at is not None and found.expires_at <= get_clock().now():

@@ -1,0 +1,151 @@
+"""Dependencies of the officer pages: who is signed in, what they may see, CSRF on every POST."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+from starlette.datastructures import FormData
+
+from clearance.auth import ratelimit
+from clearance.auth import service as auth_service
+from clearance.auth.models import Role
+from clearance.auth.service import Caller
+from clearance.clock import Clock
+from clearance.deps import ClockDep, SessionDep, SettingsDep
+from clearance.errors import Forbidden, Unauthorized
+from clearance.settings import Settings
+from clearance.web import session as tokens
+
+PAGE_ROLES = frozenset({Role.officer, Role.supervisor})
+
+
+class NotSignedIn(Unauthorized):
+    """No valid session cookie: pages answer with the sign-in page, not a problem document."""
+
+    code = "not_signed_in"
+
+
+class CsrfFailed(Forbidden):
+    code = "csrf_failed"
+
+
+class CrossSite(Forbidden):
+    code = "cross_site"
+
+
+class PageRoleRefused(Forbidden):
+    code = "page_role"
+
+
+class SupervisorOnly(Forbidden):
+    code = "supervisor_only"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The signed-in person and the CSRF token their forms carry."""
+
+    caller: Caller
+    csrf: str
+
+
+def current_viewer(
+    request: Request, *, session: Session, settings: Settings, clock: Clock
+) -> Viewer | None:
+    """Who the session cookie signs in, if it is ours, unexpired and its key not revoked."""
+    token = request.cookies.get(tokens.SESSION_COOKIE)
+    if not token:
+        return None
+    found = tokens.read(secret_key=settings.secret_key, token=token, now=clock.now())
+    if found is None:
+        return None
+    try:
+        caller = auth_service.caller_by_id(session=session, key_id=found.key_id)
+    except Unauthorized:
+        return None  # the key was revoked, or rotated and its grace period is over
+    # Read by the audit hook, as for API requests; and the key's rate limit counts pages too.
+    request.state.caller = caller
+    ratelimit.check(
+        redis_url=settings.redis_url,
+        key_id=caller.key_id,
+        per_second=settings.rate_limit_per_second,
+    )
+    return Viewer(caller, tokens.csrf_token(secret_key=settings.secret_key, bound_to=token))
+
+
+def _viewer(
+    request: Request, session: SessionDep, settings: SettingsDep, clock: ClockDep
+) -> Viewer:
+    viewer = current_viewer(request, session=session, settings=settings, clock=clock)
+    if viewer is None:
+        raise NotSignedIn("sign in with your API key")
+    return viewer
+
+
+ViewerDep = Annotated[Viewer, Depends(_viewer)]
+
+
+def require_page(*roles: Role) -> Callable[[Viewer], Viewer]:
+    """Let only these roles see the page; the page role test reads `roles`."""
+    refusal = SupervisorOnly if set(roles) == {Role.supervisor} else PageRoleRefused
+
+    def check(viewer: ViewerDep) -> Viewer:
+        if viewer.caller.role not in roles:
+            raise refusal(f"role {viewer.caller.role.value} may not see this page")
+        return viewer
+
+    check.roles = frozenset(roles)  # type: ignore[attr-defined]
+    return check
+
+
+OfficerPage = Annotated[Viewer, Depends(require_page(Role.officer, Role.supervisor))]
+SupervisorPage = Annotated[Viewer, Depends(require_page(Role.supervisor))]
+
+
+async def form_data(request: Request) -> FormData:
+    """The posted form, parsed once (Starlette keeps it for the route)."""
+    return await request.form()
+
+
+FormDep = Annotated[FormData, Depends(form_data)]
+
+
+def check_origin(request: Request) -> None:
+    if tokens.cross_site(request):
+        raise CrossSite("a request from another site was refused")
+
+
+# Each check takes the request session, unused, so that it is opened first: a refusal then
+# passes through it and is audited like any other.
+def verify_csrf(
+    request: Request, _session: SessionDep, settings: SettingsDep, form: FormDep
+) -> None:
+    """The session's token, from the form field or htmx's header; constant-time compared."""
+    check_origin(request)
+    session_token = request.cookies.get(tokens.SESSION_COOKIE)
+    if not session_token:
+        raise NotSignedIn("sign in with your API key")
+    sent = request.headers.get(tokens.CSRF_HEADER) or form.get(tokens.CSRF_FIELD)
+    if not isinstance(sent, str):
+        raise CsrfFailed("the form carries no CSRF token")
+    if not tokens.csrf_valid(secret_key=settings.secret_key, bound_to=session_token, sent=sent):
+        raise CsrfFailed("the form's CSRF token is wrong")
+
+
+def verify_sign_in_csrf(
+    request: Request, _session: SessionDep, settings: SettingsDep, form: FormDep
+) -> None:
+    """The sign-in form's token, bound to the pre-session nonce cookie it was served with."""
+    check_origin(request)
+    nonce, sent = request.cookies.get(tokens.SIGNIN_COOKIE), form.get(tokens.CSRF_FIELD)
+    if not (nonce and isinstance(sent, str)):
+        raise CsrfFailed("the sign-in form carries no CSRF token, or its cookie is gone")
+    if not tokens.csrf_valid(secret_key=settings.secret_key, bound_to=nonce, sent=sent):
+        raise CsrfFailed("the sign-in form's CSRF token is wrong")
+
+
+# Every POST page route carries one of these; the page role test checks that it does.
+CSRF = Depends(verify_csrf)
+SIGN_IN_CSRF = Depends(verify_sign_in_csrf)

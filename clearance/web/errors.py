@@ -1,0 +1,89 @@
+"""Errors on the officer pages are pages: the JSON API keeps its problem documents."""
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from clearance.errors import ClearanceError
+from clearance.web import i18n
+from clearance.web.deps import NotSignedIn
+from clearance.web.session import SESSION_COOKIE, clear_cookie
+from clearance.web.templating import STATIC_PATH, render, secure
+
+PAGES_PREFIX = "/officer"
+SIGN_IN_URL = "/officer/"
+Handler = Callable[[Request, Exception], Awaitable[Response]]
+
+
+def _on_page(request: Request) -> bool:
+    path = request.url.path
+    return (path == PAGES_PREFIX or path.startswith(PAGES_PREFIX + "/")) and not path.startswith(
+        STATIC_PATH + "/"
+    )
+
+
+def _validation_detail(error: dict[str, object]) -> str:
+    loc = error.get("loc") or ()
+    field = ".".join(str(p) for p in loc if p != "body") if isinstance(loc, tuple | list) else ""
+    message = str(error.get("msg", ""))
+    return f"{field}: {message}" if field else message
+
+
+def _status_and_details(exc: Exception) -> tuple[int, str, list[str]]:
+    if isinstance(exc, ClearanceError):
+        return exc.status, exc.code, [exc.detail] + [f"{e.field}: {e.message}" for e in exc.errors]
+    if isinstance(exc, RequestValidationError):
+        return 422, "invalid_input", [_validation_detail(e) for e in exc.errors()]
+    assert isinstance(exc, StarletteHTTPException)
+    return exc.status_code, f"http_{exc.status_code}", [str(exc.detail)]
+
+
+def error_page(request: Request, exc: Exception) -> Response:
+    """The error in the reader's language; a lapsed session goes back to the sign-in form."""
+    if isinstance(exc, NotSignedIn):
+        if request.headers.get("hx-request"):
+            # htmx swaps what it is given; this header makes it navigate instead.
+            response = Response(status_code=200, headers={"HX-Redirect": SIGN_IN_URL})
+        else:
+            response = RedirectResponse(SIGN_IN_URL, status_code=303)
+        if request.cookies.get(SESSION_COOKIE):
+            clear_cookie(response, request, name=SESSION_COOKIE)
+        return secure(response)
+    status, code, details = _status_and_details(exc)
+    labels = i18n.LABELS[i18n.language(request)]
+    heading_key = f"error.{status}" if f"error.{status}" in labels else "error"
+    message_key = f"problem.{code}"
+    return render(
+        request,
+        "error.html",
+        {
+            "status": status,
+            "heading_key": heading_key,
+            "message_key": message_key if message_key in labels else None,
+            "details": details,
+        },
+        status_code=status,
+    )
+
+
+def install(app: FastAPI) -> None:
+    """Wrap the app's problem handlers: pages get an HTML answer, the API what it had."""
+    for exc_class in (ClearanceError, RequestValidationError, StarletteHTTPException):
+        app.add_exception_handler(exc_class, _for_pages(app.exception_handlers[exc_class]))
+
+
+def _for_pages(api_handler: Callable[..., object]) -> Handler:
+    async def handle(request: Request, exc: Exception) -> Response:
+        if _on_page(request):
+            return error_page(request, exc)
+        response = api_handler(request, exc)
+        assert isinstance(response, Awaitable)
+        result = await response
+        assert isinstance(result, Response)
+        return result
+
+    return handle

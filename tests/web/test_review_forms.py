@@ -1,0 +1,198 @@
+"""The officer's work by form: document check, inspection, decision, leases; as the API does it."""
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, col, select
+
+from clearance.clock import FrozenClock
+from clearance.declarations.models import Decision
+from tests.helpers import arrive, pay, read
+from tests.web.helpers import claim, post_form, sign_in, verdicts
+
+DISCREPANCY = {"code": "quantity", "line": 1, "detail": "412 bags counted, 400 declared"}
+
+
+def _latest_decision(session: Session) -> Decision:
+    decision = session.exec(select(Decision).order_by(col(Decision.id).desc())).first()
+    assert decision is not None
+    return decision
+
+
+def test_a_yellow_one_is_checked_and_released_and_waits_for_the_truck(
+    client: TestClient, keys: dict[str, str], yellow: str
+) -> None:
+    csrf = sign_in(client, keys["officer"])
+    location = claim(client, csrf)
+
+    checked = post_form(
+        client, f"{location}/document-check", csrf, **verdicts(client.get(location).text)
+    )
+    released = post_form(
+        client, f"{location}/decision", csrf, decision="release", reason="in order"
+    )
+
+    assert "Đã ghi nhận kết quả kiểm tra hồ sơ." in checked.text
+    assert 'id="review-records"' in checked.text and checked.text.count("Chấp nhận") >= 3
+    assert 'id="document-check-form"' not in checked.text  # accepted: no second check asked
+    assert 'data-state="decided"' in released.text
+    assert "arrival recorded at the gate" in released.text  # release gates still closed
+    pay(client, keys["bank"], yellow)
+    assert arrive(client, keys["gate"], yellow)["state"] == "released"
+
+
+def test_a_queried_document_holds_the_declaration_for_the_trader(
+    client: TestClient, keys: dict[str, str], yellow: str
+) -> None:
+    csrf = sign_in(client, keys["officer"])
+    location = claim(client, csrf)
+    fields = verdicts(client.get(location).text, invoice="the total does not match the contract")
+
+    held = post_form(client, f"{location}/document-check", csrf, **fields)
+
+    assert 'data-state="held"' in held.text and "Yêu cầu giải trình" in held.text
+    queries = read(client, keys["trader"], yellow)["queries"]
+    assert "the total does not match the contract" in queries[0]["text"]
+
+
+def test_a_red_one_is_inspected_and_seized_with_the_discrepancy_and_a_case(
+    client: TestClient, keys: dict[str, str], red: str, session: Session
+) -> None:
+    arrive(client, keys["gate"], red, kg="21050")
+    csrf = sign_in(client, keys["officer"])
+    location = claim(client, csrf)
+    post_form(client, f"{location}/document-check", csrf, **verdicts(client.get(location).text))
+    post_form(client, f"{location}/decision", csrf, decision="inspect")
+    assert claim(client, csrf, lane="inspection") == location
+
+    inspected = post_form(
+        client, f"{location}/inspection", csrf, seal_numbers="CN-88121, CN-88122",
+        packages_counted="412", weight_kg="21050", sample_taken="on", sample_reference="S-1",
+        discrepancy_code=[DISCREPANCY["code"], ""], discrepancy_line=["1", ""],
+        discrepancy_detail=[DISCREPANCY["detail"], ""],
+    )  # fmt: skip
+    prefilled = client.get(location).text.split('id="decision-form"')[1]
+    seized = post_form(
+        client, f"{location}/decision", csrf, decision="seize", fraud_found="on",
+        reason="watchlisted consignor; undeclared bags", finding_code="weight",
+        finding_detail="650 kg over the declared gross weight",
+    )  # fmt: skip
+
+    assert "Đã ghi nhận kết quả kiểm tra thực tế." in inspected.text
+    assert "CN-88121, CN-88122" in inspected.text and "412 bags counted" in inspected.text
+    assert f'value="{DISCREPANCY["detail"]}"' in prefilled  # the decision starts from them
+    assert 'data-state="seized"' in seized.text and "SC-2026-" in seized.text  # the case
+    assert read(client, keys["trader"], red)["state"] == "seized"
+    decision = _latest_decision(session)
+    assert decision.findings == [
+        {"code": "weight", "line": None, "detail": "650 kg over the declared gross weight"},
+        DISCREPANCY,  # the inspection's, added by the service
+    ]
+    assert decision.inspected and decision.fraud_found
+
+
+@pytest.mark.parametrize(
+    ("form", "status", "says"),
+    [
+        ({"decision": "seize"}, 422, "a seizure needs a reason"),
+        ({"decision": "hold"}, 422, "a hold needs a query to the trader"),
+        ({"decision": "release"}, 409, "record the physical inspection before releasing red goods"),
+        ({"decision": "escalate"}, 409, "only a yellow declaration is escalated"),
+        ({"decision": "seize", "reason": "x" * 3, "version": "2"}, 409, "version"),
+        ({"decision": "seize", "reason": "found", "finding_code": "smuggling"}, 422, "findings"),
+    ],
+    ids=["seize without reason", "hold without query", "red release", "red escalation", "stale",
+         "bad code"],
+)  # fmt: skip
+def test_a_refused_decision_is_an_error_page_and_changes_nothing(
+    client: TestClient,
+    keys: dict[str, str],
+    red: str,
+    form: dict[str, str],
+    status: int,
+    says: str,
+) -> None:
+    csrf = sign_in(client, keys["officer"])
+    location = claim(client, csrf)
+
+    refused = post_form(client, f"{location}/decision", csrf, **form)
+
+    assert refused.status_code == status
+    assert refused.headers["content-type"].startswith("text/html")
+    assert says in refused.text
+    assert read(client, keys["trader"], red)["state"] == "document_check"
+
+
+def test_a_yellow_one_is_not_released_before_its_documents_are_checked(
+    client: TestClient, keys: dict[str, str], yellow: str
+) -> None:
+    csrf = sign_in(client, keys["officer"])
+    location = claim(client, csrf)
+
+    refused = post_form(client, f"{location}/decision", csrf, decision="release")
+
+    assert refused.status_code == 409 and "record a document check" in refused.text
+
+
+def test_an_incomplete_check_names_the_document_left_out(
+    client: TestClient, keys: dict[str, str], yellow: str
+) -> None:
+    csrf = sign_in(client, keys["officer"])
+    location = claim(client, csrf)
+    fields = verdicts(client.get(location).text)
+    first = next(name for name in fields if name.startswith("verdict."))
+    del fields[first]
+
+    refused = post_form(client, f"{location}/document-check", csrf, **fields)
+
+    assert refused.status_code == 422 and "no verdict on" in refused.text
+
+
+def test_the_officer_renews_and_gives_back_the_lease(
+    client: TestClient, keys: dict[str, str], yellow: str, clock: FrozenClock
+) -> None:
+    csrf = sign_in(client, keys["officer"])
+    location = claim(client, csrf)
+    clock.advance(timedelta(minutes=10))
+
+    renewed = post_form(client, f"{location}/lease/renew", csrf)
+    released = post_form(client, f"{location}/lease/release", csrf)
+
+    assert "Đã gia hạn giữ hồ sơ." in renewed.text
+    assert "30/11/2026 15:25" in renewed.text  # 15 minutes from 15:10
+    assert "Đã trả hồ sơ về hàng đợi." in released.text
+    assert "Chưa ai nhận" in released.text  # free in the queue again
+
+
+def test_a_supervisor_reassigns_an_item_and_can_take_a_lease_back(
+    client: TestClient, keys: dict[str, str], yellow: str
+) -> None:
+    officer_csrf = sign_in(client, keys["officer"])
+    location = claim(client, officer_csrf)
+    officer = client.get("/officer/queue").text.split("<strong>")[1].split("</strong>")[0]
+    client.cookies.clear()
+    csrf = sign_in(client, keys["supervisor"])
+
+    taken = post_form(client, f"{location}/lease/release", csrf)
+    bad = post_form(client, f"{location}/reassign", csrf, officer="somebody")
+    given = post_form(client, f"{location}/reassign", csrf, officer=officer)
+
+    assert "Đã trả hồ sơ về hàng đợi." in taken.text
+    assert bad.status_code == 422
+    assert "Đã giao hồ sơ cho cán bộ." in given.text
+    assert f"{officer} đang giữ hồ sơ này" in given.text
+
+
+def test_the_supervisor_sees_the_decisions_of_the_day_per_officer(
+    client: TestClient, keys: dict[str, str], yellow: str, make_key: Callable[..., str]
+) -> None:
+    csrf = sign_in(client, keys["supervisor"])
+    location = claim(client, csrf)
+    post_form(client, f"{location}/document-check", csrf, **verdicts(client.get(location).text))
+    post_form(client, f"{location}/decision", csrf, decision="release")
+
+    workload = client.get("/officer/supervisor").text.split('id="workload"')[1]
+
+    assert '<td class="num">0</td><td class="num">0</td><td class="num">1</td>' in workload
