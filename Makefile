@@ -4,12 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check
+.PHONY: run test lint check lock audit
 
-$(STAMP): pyproject.toml
+# Installed within the pinned versions of requirements.lock (`make lock` refreshes it).
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -24,3 +25,14 @@ lint: $(STAMP)
 	$(BIN)/mypy clearance workers tests loadtests
 
 check: lint test
+
+lock: $(STAMP)
+	{ echo "# Every package the service and its tests install, pinned: \`make lock\` writes it from the"; \
+	  echo "# venv, \`make\` installs with it as constraints. Python 3.11, Linux x86_64."; \
+	  $(BIN)/pip freeze --exclude-editable; } > requirements.lock
+
+# A report of known advisories for the pinned versions. It needs the registry's advisory data,
+# which this workplace's mirror may not serve, so it never fails the build.
+audit: $(STAMP)
+	-timeout 300 $(BIN)/pip-audit --requirement requirements.lock --no-deps --disable-pip \
+	  --progress-spinner off

@@ -188,8 +188,6 @@ class DecisionIn(BaseModel):
             raise ValueError("a seizure needs a reason")
         if (self.revenue_recovered is None) != (self.revenue_currency is None):
             raise ValueError("revenue_recovered and revenue_currency go together")
-        if self.fraud_found and not self.findings:
-            raise ValueError("fraud_found needs at least one finding")
         return self
 
 

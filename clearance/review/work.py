@@ -211,6 +211,8 @@ def decide(
     findings = [f.model_dump() for f in decision_in.findings]
     if inspection is not None:
         findings += [f for f in inspection.discrepancies if f not in findings]
+    if decision_in.fraud_found and not findings:
+        raise invalid_field("findings", "fraud_found needs a finding here or in the inspection")
     decision = outcomes.record_decision(
         session=session,
         clock=clock,

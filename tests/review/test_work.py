@@ -251,3 +251,16 @@ def test_bad_inspection_bodies_name_the_field(
         response = client.post(url, json=body, headers=auth(keys["officer"]))
         assert response.status_code == 422, (field, response.text)
         assert field in response.text, field
+
+
+def test_fraud_found_needs_a_finding_in_the_decision_or_the_inspection(
+    client: TestClient, keys: dict[str, str], red: str
+) -> None:
+    bare = decide(client, keys["officer"], red, decision="seize", reason="x" * 5, fraud_found=True)
+    assert bare.status_code == 422
+    assert bare.json()["errors"][0]["field"] == "findings"
+    inspect_goods(client, keys["officer"], red, discrepancies=[WEIGHT])
+    seized = decide(client, keys["officer"], red, decision="seize", reason="overweight",
+                    fraud_found=True)  # fmt: skip
+    assert seized.status_code == 200, seized.text
+    assert seized.json()["case"]["findings"] == [WEIGHT]
