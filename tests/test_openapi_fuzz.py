@@ -37,8 +37,8 @@ from tests import factories
 from tests.conftest import auth
 from tests.helpers import lodge
 
-FUZZ_ROLES = ["trader", "officer", "gate", "bank"]
-MAX_EXAMPLES = 25
+FUZZ_ROLES = ["trader", "officer", "supervisor", "operator", "gate", "bank"]
+MAX_EXAMPLES = 17  # per operation and role: about 100 cases per operation in all
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
