@@ -8,7 +8,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from pathlib import Path
@@ -19,10 +19,10 @@ from sqlmodel import Session, select
 
 from clearance.clock import Clock
 from clearance.mandates.models import Mandate
+from clearance.reference.calendar import VIETNAM
 
 DATA_DIR = Path(__file__).parent / "reference" / "data"
 GATE = "MLT"
-VN_TIME = timezone(timedelta(hours=7), "ICT")
 CNY_PER_USD = Decimal("7.2")
 
 MIN_TRUCK_KG = 2_000
@@ -649,7 +649,7 @@ def make_declaration(
 ) -> dict[str, Any]:
     """A declaration as a Ma Lù Thàng trader would lodge it, ready to send as JSON."""
     ref = reference()
-    now = (now if now.tzinfo else now.replace(tzinfo=UTC)).astimezone(VN_TIME)
+    now = (now if now.tzinfo else now.replace(tzinfo=UTC)).astimezone(VIETNAM)
     today = now.date()
 
     destinations = sorted(c for c in TRANSIT_CONSIGNEES if not ref.countries or c in ref.countries)

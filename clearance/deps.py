@@ -119,6 +119,7 @@ TraderDep = Annotated[Caller, Depends(require(Role.trader))]
 GateDep = Annotated[Caller, Depends(require(Role.gate))]
 SupervisorDep = Annotated[Caller, Depends(require(Role.supervisor))]
 OfficerDep = Annotated[Caller, Depends(require(Role.officer, Role.supervisor))]
+AnyRoleDep = Annotated[Caller, Depends(require(*Role))]
 ReaderDep = Annotated[
     Caller,
     Depends(require(Role.trader, Role.officer, Role.supervisor, Role.operator, Role.gate)),

@@ -2,18 +2,15 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, status
+from fastapi import APIRouter, Path, status
 
 from clearance.auth import service
-from clearance.auth.models import ApiKey, Role
+from clearance.auth.models import ApiKey
 from clearance.auth.schemas import KeyIn, KeyOut, NewKey
-from clearance.auth.service import Caller
-from clearance.deps import ClockDep, SessionDep, SettingsDep, require
+from clearance.deps import AnyRoleDep, ClockDep, SessionDep, SettingsDep, SupervisorDep
 from clearance.errors import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1/keys", tags=["keys"], responses=PROBLEM_RESPONSES)
-SupervisorDep = Annotated[Caller, Depends(require(Role.supervisor))]
-AnyKeyDep = Annotated[Caller, Depends(require(*Role))]
 
 
 def _new(key: ApiKey, plain: str) -> NewKey:
@@ -54,7 +51,7 @@ def revoke(
 
 @router.post("/rotate", status_code=status.HTTP_201_CREATED)
 def rotate(
-    session: SessionDep, clock: ClockDep, settings: SettingsDep, caller: AnyKeyDep
+    session: SessionDep, clock: ClockDep, settings: SettingsDep, caller: AnyRoleDep
 ) -> NewKey:
     """A successor for the calling key; the old one keeps working for the grace period."""
     key, plain = service.rotate(

@@ -14,7 +14,7 @@ from clearance.auth.service import Caller
 from clearance.declarations import service as declarations_service
 from clearance.declarations.models import Kind
 from clearance.declarations.schemas import HsCodeStr
-from clearance.deps import ClockDep, SessionDep, require
+from clearance.deps import AnyRoleDep, ClockDep, SessionDep, SupervisorDep, require
 from clearance.documents import requirements, service, upload, views
 from clearance.documents.models import RequiredDocument
 from clearance.documents.schemas import (
@@ -37,8 +37,6 @@ DownloaderDep = Annotated[Caller, Depends(require(Role.trader, Role.officer, Rol
 # Traders upload their dossier; officers upload photos taken at the inspection.
 UploaderDep = DownloaderDep
 Preference = Literal["ACFTA_FORM_E", "ATIGA_FORM_D"]
-AnyRoleDep = Annotated[Caller, Depends(require(*Role))]
-SupervisorDep = Annotated[Caller, Depends(require(Role.supervisor))]
 
 UPLOAD_PATH = "/v1/declarations/{declaration_id}/documents"
 # Requests the app's body limit leaves alone: the upload streams under its own limits.

@@ -20,7 +20,7 @@ from clearance.duties.errors import PaidDeclarationNotFound, PaymentReferenceReu
 from clearance.duties.models import Guarantee, Payment
 from clearance.duties.schemas import GuaranteeIn, PaymentNoticeIn
 from clearance.errors import invalid_field
-from clearance.reference.calendar import VIETNAM
+from clearance.reference.calendar import local_date
 
 # A bank's clock may run a little ahead of ours; a payment further in the future is a mistake.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -43,10 +43,6 @@ class Balance:
         if self.owed_vnd is None:
             return None
         return max(0, self.owed_vnd - self.paid_vnd - self.guaranteed_vnd)
-
-
-def today(clock: Clock) -> date:
-    return clock.now().astimezone(VIETNAM).date()
 
 
 def paid_vnd(*, session: Session, declaration_id: uuid.UUID) -> int:
@@ -74,7 +70,7 @@ def balance(*, session: Session, declaration: Declaration, owed_vnd: int | None)
         owed_vnd=owed_vnd,
         paid_vnd=paid_vnd(session=session, declaration_id=declaration.id),
         guarantees=live_guarantees(
-            session=session, declaration_id=declaration.id, on=today(get_clock())
+            session=session, declaration_id=declaration.id, on=local_date(get_clock().now())
         ),
     )
 
@@ -174,7 +170,7 @@ def register_guarantee(
     )
     if declaration.state in CLOSED_STATES:
         raise InvalidTransition(f"a {declaration.state} declaration takes no guarantee")
-    if guarantee_in.expires_on < today(clock):
+    if guarantee_in.expires_on < local_date(clock.now()):
         raise invalid_field("expires_on", "the guarantee has expired already")
     guarantee = Guarantee(
         declaration_id=declaration.id,

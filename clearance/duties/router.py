@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from clearance.auth.models import Role
 from clearance.auth.service import Caller
 from clearance.declarations import service as declarations_service
-from clearance.deps import ClockDep, ReferenceDep, SessionDep, SupervisorDep, require
+from clearance.deps import AnyRoleDep, ClockDep, ReferenceDep, SessionDep, SupervisorDep, require
 from clearance.duties import payments, tariff, views
 from clearance.duties.models import TariffRate
 from clearance.duties.schemas import (
@@ -23,10 +23,10 @@ from clearance.duties.schemas import (
     TariffRateOut,
 )
 from clearance.errors import PROBLEM_RESPONSES, invalid_field
+from clearance.reference.calendar import local_date
 
 router = APIRouter(tags=["duties"], responses=PROBLEM_RESPONSES)
 
-AnyRoleDep = Annotated[Caller, Depends(require(*Role))]
 BankDep = Annotated[Caller, Depends(require(Role.bank))]
 # The bank reads what a declaration owes before it collects; the gate has no need to.
 DutyReaderDep = Annotated[
@@ -45,7 +45,7 @@ def read_tariff(
     on: date | None = None,
 ) -> TariffOut:
     """The import duty and VAT rates in force on a day (today by default): `?hs=3102`."""
-    day = on or payments.today(clock)
+    day = on or local_date(clock.now())
     rates = tariff.rates_on(session=session, on=day, prefixes=[hs] if hs else [])
     return TariffOut(on=day, rates=[views.tariff_rate_out(r) for _c, r in sorted(rates.items())])
 
@@ -59,7 +59,7 @@ def add_tariff_version(
     caller: SupervisorDep,
 ) -> TariffRateOut:
     """A new version of one line's rates, in force from its date (supervisors)."""
-    if body.effective_from < payments.today(clock):
+    if body.effective_from < local_date(clock.now()):
         raise invalid_field("effective_from", "must be today or later")
     if body.hs_code not in reference.hs_codes:
         raise invalid_field("hs_code", f"HS {body.hs_code} is not in the gate's nomenclature")

@@ -15,7 +15,7 @@ from clearance.duties import compute, tariff
 from clearance.duties.compute import FORM_E, LineDuty
 from clearance.duties.models import DutyAssessment
 from clearance.reference import service as reference_service
-from clearance.reference.calendar import VIETNAM
+from clearance.reference.calendar import local_date
 
 # C/O checks whose finding refuses the Form E preference, and how a trader is told why.
 REFUSING_CHECKS = {
@@ -61,7 +61,7 @@ def customs_day(*, session: Session, declaration: Declaration) -> date:
             DeclarationVersion.version == declaration.version,
         )
     ).one()
-    return created_at.astimezone(VIETNAM).date()
+    return local_date(created_at)
 
 
 def form_e_refusals(

@@ -1,7 +1,5 @@
 """Who may declare for whom: a live mandate from the importer or exporter to its broker."""
 
-from datetime import date
-
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
@@ -11,7 +9,7 @@ from clearance.clock import Clock
 from clearance.errors import FieldError, Forbidden, NotFound, invalid_field
 from clearance.mandates.models import Mandate
 from clearance.mandates.schemas import MandateIn
-from clearance.reference.calendar import VIETNAM
+from clearance.reference.calendar import local_date
 
 
 class MandateRequired(Forbidden):
@@ -22,18 +20,13 @@ class MandateNotFound(NotFound):
     code = "mandate_not_found"
 
 
-def local_today(clock: Clock) -> date:
-    """Mandates run by the date at the gate, not in UTC."""
-    return clock.now().astimezone(VIETNAM).date()
-
-
 def check(
     *, session: Session, clock: Clock, broker: str, client: str, kind: str, field: str
 ) -> None:
     """Refuse a broker acting for a client without a live mandate covering this kind."""
     if broker == client:
         return
-    today = local_today(clock)
+    today = local_date(clock.now())  # mandates run by the date at the gate
     mandates = session.exec(
         select(Mandate).where(
             Mandate.broker_tax_code == broker,

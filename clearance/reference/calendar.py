@@ -15,6 +15,11 @@ MAX_DAYS = 400
 DEFAULT_HOURS = (time(7, 0), time(19, 0))
 
 
+def local_date(moment: datetime) -> date:
+    """The date at the gate: dates in Vietnamese law and papers are local, not UTC."""
+    return moment.astimezone(VIETNAM).date()
+
+
 @dataclass(frozen=True)
 class WorkingCalendar:
     """Opening hours every working day (local time), closed on holidays and off weekdays."""
@@ -33,7 +38,7 @@ class WorkingCalendar:
         )
 
     def _windows(self, start: datetime) -> Iterable[tuple[datetime, datetime]]:
-        day = start.astimezone(VIETNAM).date()
+        day = local_date(start)
         for offset in range(MAX_DAYS):
             window = self._window(day + timedelta(days=offset))
             if window is not None:

@@ -3,12 +3,10 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
-from clearance.auth.models import Role
-from clearance.auth.service import Caller
 from clearance.declarations import service as declarations_service
-from clearance.deps import ClockDep, OfficerDep, SessionDep, SettingsDep, require
+from clearance.deps import ClockDep, OfficerDep, SessionDep, SettingsDep, SupervisorDep
 from clearance.errors import PROBLEM_RESPONSES
 from clearance.review import service, views, work
 from clearance.review.schemas import (
@@ -29,7 +27,6 @@ from clearance.review.schemas import (
 )
 
 router = APIRouter(prefix="/v1/review", tags=["review"], responses=PROBLEM_RESPONSES)
-SupervisorDep = Annotated[Caller, Depends(require(Role.supervisor))]
 ITEM = "/items/{declaration_id}"
 
 

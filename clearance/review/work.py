@@ -17,7 +17,7 @@ from clearance.documents import service as documents_service
 from clearance.documents.models import DocumentKind
 from clearance.errors import Conflict, invalid_field
 from clearance.reference import service as reference_service
-from clearance.reference.calendar import VIETNAM
+from clearance.reference.calendar import VIETNAM, local_date
 from clearance.review.models import DocumentCheck, Inspection, ReviewLease, SeizureCase
 from clearance.review.schemas import (
     DecisionIn,
@@ -264,7 +264,7 @@ def records(
 def workload(*, session: Session, clock: Clock) -> list[OfficerWorkload]:
     """Per officer: items held under live leases, how many overdue, decisions today."""
     now = clock.now()
-    midnight = datetime.combine(now.astimezone(VIETNAM).date(), time(), VIETNAM)
+    midnight = datetime.combine(local_date(now), time(), VIETNAM)
     held = session.exec(
         select(ReviewLease, Declaration.due_at)
         .join(Declaration, col(Declaration.id) == col(ReviewLease.declaration_id))

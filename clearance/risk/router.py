@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Path
 
 from clearance.auth.models import Role
 from clearance.auth.service import Caller
-from clearance.deps import ClockDep, SessionDep, SettingsDep, require
+from clearance.deps import ClockDep, SessionDep, SettingsDep, SupervisorDep, require
 from clearance.errors import PROBLEM_RESPONSES, NotFound
 from clearance.risk import admin, config
 from clearance.risk.rules import RULES
@@ -25,7 +25,6 @@ from clearance.risk.schemas import (
 
 router = APIRouter(prefix="/v1/risk", tags=["risk"], responses=PROBLEM_RESPONSES)
 
-SupervisorDep = Annotated[Caller, Depends(require(Role.supervisor))]
 RiskReaderDep = Annotated[Caller, Depends(require(Role.officer, Role.supervisor, Role.operator))]
 RuleId = Annotated[str, Path(pattern=r"^R-[A-Z0-9-]{2,37}$")]
 TaxCodePath = Annotated[str, Path(pattern=r"^[0-9]{10}(-[0-9]{3})?$")]

@@ -34,7 +34,6 @@ from clearance.demo import (
     INCOTERMS,
     PHYTO_ISSUERS_CN,
     VN_PROVINCE_TAX_PREFIXES,
-    VN_TIME,
     Goods,
     _Cargo,
     _codes,
@@ -53,6 +52,7 @@ from clearance.demo import (
 )
 from clearance.demo import DOCUMENT_ISSUERS as LICENCE_ISSUERS
 from clearance.demo import _cargo as _line_cargo
+from clearance.reference.calendar import VIETNAM
 from clearance.risk.history import Finding, FindingCode, HistoryRecord, Outcome, write_jsonl
 
 
@@ -392,7 +392,7 @@ class _Simulation:
         span = (high - low).total_seconds()
         for _ in range(100):
             at = low + timedelta(seconds=int(self.rng.random() * span))
-            if 6 <= at.astimezone(VN_TIME).hour < 19:
+            if 6 <= at.astimezone(VIETNAM).hour < 19:
                 return at
         return low
 
@@ -633,7 +633,7 @@ class _Simulation:
     ) -> SimulatedDeclaration:
         rng = self.rng
         trader = plan.trader
-        local = plan.at.astimezone(VN_TIME)
+        local = plan.at.astimezone(VIETNAM)
         ucr = self._unique(lambda: f"MLT-{local:%Y%m%d}-{self._d(6)}")
         partner = rng.choice(trader.partners)
         declarant = trader.declarant if rng.random() < 0.9 else rng.choice(self.brokers)

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from clearance.declarations.schemas import DeclarationIn
-from clearance.demo import CATALOGUE, VN_TIME, Goods, reference
+from clearance.demo import CATALOGUE, Goods, reference
+from clearance.reference.calendar import VIETNAM
 from clearance.risk.history import HistoryLine, HistoryRecord, read_jsonl, write_jsonl
 from clearance.risk.simulator import (
     ACFTA,
@@ -206,7 +207,7 @@ def test_records_come_in_lodgement_order_while_the_gate_is_open(
     stamps = [simulated.record.lodged_at for simulated in run]
     assert stamps == sorted(stamps)
     assert stamps[0] >= START and stamps[-1] < START + timedelta(days=DAYS)
-    assert all(6 <= stamp.astimezone(VN_TIME).hour < 19 for stamp in stamps)
+    assert all(6 <= stamp.astimezone(VIETNAM).hour < 19 for stamp in stamps)
 
 
 def test_every_record_carries_its_outcome(run: list[SimulatedDeclaration]) -> None:
