@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     sweeper_stuck_after_seconds: float = 120.0
     auto_cancel_after_days: int = 15
     lease_seconds: int = 15 * 60
+    # How long a process keeps rules, policy, watchlist, requirements, tariff and calendars
+    # before reading them again (clearance/hot.py); 0 reads them on every use.
+    hot_cache_seconds: float = Field(default=5.0, ge=0)
 
     # Clearance time target (DESIGN §5): the gate's measured baseline in hours, overall or per
     # channel as JSON ({"green": 2, "all": 12}), and the reduction the province must reach.

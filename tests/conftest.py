@@ -19,7 +19,7 @@ from rq import SimpleWorker
 from sqlalchemy import Connection, Engine, text
 from sqlmodel import Session
 
-from clearance import db, queues
+from clearance import db, hot, queues
 from clearance.auth.models import Role
 from clearance.auth.service import create_key
 from clearance.clock import FrozenClock, SystemClock, set_clock
@@ -131,6 +131,7 @@ def _clear_caches() -> None:
     db.get_engine.cache_clear()
     queues.get_redis.cache_clear()
     reference_service.invalidate()
+    hot.clear()
     learning.forget_model()
     subscribers.forget()
 

@@ -273,14 +273,26 @@ def lock(*, session: Session, declaration_id: uuid.UUID) -> Declaration | None:
     ).first()
 
 
+def current_version(*, session: Session, declaration: Declaration) -> DeclarationVersion:
+    """The stored current version; read once per session (a version never changes)."""
+    key = ("declaration_version", declaration.id, declaration.version)
+    if (found := session.info.get(key)) is None:
+        found = session.info[key] = session.exec(
+            select(DeclarationVersion).where(
+                DeclarationVersion.declaration_id == declaration.id,
+                DeclarationVersion.version == declaration.version,
+            )
+        ).one()
+    return found
+
+
 def body(*, session: Session, declaration: Declaration) -> DeclarationIn:
-    version = session.exec(
-        select(DeclarationVersion).where(
-            DeclarationVersion.declaration_id == declaration.id,
-            DeclarationVersion.version == declaration.version,
-        )
-    ).one()
-    return DeclarationIn.model_validate(version.payload)
+    """The current version's declaration, parsed once per session."""
+    key = ("declaration_body", declaration.id, declaration.version)
+    if (found := session.info.get(key)) is None:
+        version = current_version(session=session, declaration=declaration)
+        found = session.info[key] = DeclarationIn.model_validate(version.payload)
+    return found
 
 
 def list_for(

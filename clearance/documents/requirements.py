@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
+from clearance import hot
 from clearance.documents.models import DocumentKind, RequiredDocument
 from clearance.errors import Conflict
 
@@ -59,13 +60,17 @@ def load_required_documents(session: Session) -> int:
 
 def current_rows(*, session: Session, today: date) -> list[RequiredDocument]:
     """The newest version of each requirement in effect today, withdrawn ones left out."""
-    rows = session.exec(
-        select(RequiredDocument)
-        .where(col(RequiredDocument.effective_from) <= today)
-        .order_by(col(RequiredDocument.effective_from), col(RequiredDocument.id))
-    ).all()
-    newest = {_identity(row): row for row in rows}
-    return [row for row in newest.values() if row.required]
+
+    def load() -> list[RequiredDocument]:
+        rows = session.exec(
+            select(RequiredDocument)
+            .where(col(RequiredDocument.effective_from) <= today)
+            .order_by(col(RequiredDocument.effective_from), col(RequiredDocument.id))
+        ).all()
+        newest = {_identity(row): row for row in rows}
+        return [row for row in newest.values() if row.required]
+
+    return list(hot.cached("requirements", today, [RequiredDocument.__tablename__], load))
 
 
 def _applies(

@@ -7,7 +7,7 @@ from sqlmodel import Session, col, delete, select
 
 from clearance.clock import Clock
 from clearance.declarations import service as declarations_service
-from clearance.declarations.models import Declaration, DeclarationVersion, Kind
+from clearance.declarations.models import Declaration, Kind
 from clearance.declarations.schemas import DeclarationIn
 from clearance.documents import service as documents_service
 from clearance.documents.models import DocumentKind
@@ -55,13 +55,8 @@ class Assessed:
 
 def customs_day(*, session: Session, declaration: Declaration) -> date:
     """The day (in Vietnam) the current version was lodged: its rates are the ones that apply."""
-    created_at = session.exec(
-        select(DeclarationVersion.created_at).where(
-            DeclarationVersion.declaration_id == declaration.id,
-            DeclarationVersion.version == declaration.version,
-        )
-    ).one()
-    return local_date(created_at)
+    version = declarations_service.current_version(session=session, declaration=declaration)
+    return local_date(version.created_at)
 
 
 def form_e_refusals(

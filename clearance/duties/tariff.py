@@ -6,8 +6,9 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, select
 
+from clearance import hot
 from clearance.duties.errors import TariffVersionExists
 from clearance.duties.models import TariffRate
 
@@ -57,11 +58,14 @@ def newest(rows: Iterable[TariffRate], on: date) -> dict[str, TariffRate]:
 
 def rates_on(*, session: Session, on: date, prefixes: Iterable[str] = ()) -> dict[str, TariffRate]:
     """The rates in force on a day, for HS codes starting with any of the prefixes (or all)."""
-    statement = select(TariffRate).where(col(TariffRate.effective_from) <= on)
-    wanted = set(prefixes)
-    if wanted:
-        statement = statement.where(or_(*(col(TariffRate.hs_code).startswith(p) for p in wanted)))
-    return newest(session.exec(statement).all(), on)
+    wanted = tuple(prefixes)
+    in_force = hot.cached(
+        "tariff", on, [TariffRate.__tablename__],
+        lambda: newest(session.exec(
+            select(TariffRate).where(col(TariffRate.effective_from) <= on)
+        ).all(), on),
+    )  # fmt: skip
+    return {code: row for code, row in in_force.items() if not wanted or code.startswith(wanted)}
 
 
 def add_version(*, session: Session, row: TariffRate) -> TariffRate:

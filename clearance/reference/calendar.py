@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 
 from sqlmodel import Session, col, select
 
+from clearance import hot
 from clearance.reference.models import Gate, Holiday
 
 # Vietnam keeps one offset all year (no daylight saving), so a fixed zone is exact.
@@ -71,13 +72,14 @@ class WorkingCalendar:
 
 def for_gates(*, session: Session, gate_codes: Iterable[str]) -> dict[str, WorkingCalendar]:
     """The calendars of these gates; an unknown gate keeps the usual hours."""
-    holidays = frozenset(session.exec(select(col(Holiday.day))).all())
-    codes = set(gate_codes)
-    hours = {
-        gate.code: (gate.opens, gate.closes)
-        for gate in session.exec(select(Gate).where(col(Gate.code).in_(codes))).all()
-    }
-    return {code: WorkingCalendar(*hours.get(code, DEFAULT_HOURS), holidays) for code in codes}
+    holidays, hours = hot.cached(
+        "calendar", None, [Holiday.__tablename__, Gate.__tablename__],
+        lambda: (
+            frozenset(session.exec(select(col(Holiday.day))).all()),
+            {gate.code: (gate.opens, gate.closes) for gate in session.exec(select(Gate)).all()},
+        ),
+    )  # fmt: skip
+    return {code: WorkingCalendar(*hours.get(code, DEFAULT_HOURS), holidays) for code in gate_codes}
 
 
 def for_gate(*, session: Session, gate_code: str) -> WorkingCalendar:

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from clearance import hot
 from clearance.declarations.models import Assessment, Channel
 from clearance.risk.models import ChannelPolicy
 from clearance.settings import Settings
@@ -35,12 +36,17 @@ def fit(*, session: Session, settings: Settings, policy: ChannelPolicy) -> Thres
     Hard hits and random selections are left out: they go red whatever the threshold, and
     the random share is taken from the red budget.
     """
-    recent = session.exec(
-        select(Assessment.score)
-        .where(col(Assessment.hard_hit).is_(False), col(Assessment.random_selected).is_(False))
-        .order_by(col(Assessment.id).desc())
-        .limit(policy.window)
-    ).all()
+    # Refitted at most every `hot_cache_seconds` per process: a quantile of the last thousands
+    # of scores moves slowly, and reading them costs more than the rest of a screening.
+    recent = hot.cached(
+        "recent_scores", policy.window, [],
+        lambda: session.exec(
+            select(Assessment.score)
+            .where(col(Assessment.hard_hit).is_(False), col(Assessment.random_selected).is_(False))
+            .order_by(col(Assessment.id).desc())
+            .limit(policy.window)
+        ).all(),
+    )  # fmt: skip
     if len(recent) < MIN_SCORES_TO_FIT:
         return Thresholds(
             settings.yellow_threshold, settings.red_threshold, policy.random_share,

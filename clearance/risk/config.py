@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from clearance import hot
 from clearance.clock import Clock
 from clearance.errors import invalid_field
 from clearance.risk.models import ChannelPolicy, RiskRule
@@ -20,7 +21,14 @@ DEFAULT_WINDOW = 2000
 
 def rule_configs(*, session: Session, settings: Settings) -> dict[str, RuleConfig]:
     """Each rule's newest settings; rules never edited run on their built-in ones."""
-    configs = default_configs({"R-NEW-TRADER": {"below": settings.new_trader_declarations}})
+    below = settings.new_trader_declarations
+    return dict(
+        hot.cached("rules", below, [RiskRule.__tablename__], lambda: _rule_configs(session, below))
+    )
+
+
+def _rule_configs(session: Session, below: int) -> dict[str, RuleConfig]:
+    configs = default_configs({"R-NEW-TRADER": {"below": below}})
     newest = (
         select(RiskRule.rule_id, func.max(RiskRule.version).label("version"))
         .group_by(col(RiskRule.rule_id))
@@ -102,7 +110,12 @@ def rule_versions(*, session: Session, rule_id: str) -> list[RiskRule]:
 
 def policy(*, session: Session, settings: Settings) -> ChannelPolicy:
     """The channel policy in force; version 0 is the built-in one."""
-    newest = session.exec(select(ChannelPolicy).order_by(col(ChannelPolicy.version).desc())).first()
+    newest = hot.cached(
+        "policy", None, [ChannelPolicy.__tablename__],
+        lambda: session.exec(
+            select(ChannelPolicy).order_by(col(ChannelPolicy.version).desc())
+        ).first(),
+    )  # fmt: skip
     if newest is not None:
         return newest
     return ChannelPolicy(

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from clearance import hot
 from clearance.clock import Clock
 from clearance.declarations.models import Decision, DecisionKind, Declaration
 from clearance.declarations.schemas import DeclarationIn
@@ -140,9 +141,12 @@ _loaded: LoadedModel | None = None
 def active_model(*, session: Session) -> LoadedModel | None:
     """The active model, loaded once per version per process."""
     global _loaded
-    version = session.exec(
-        select(RiskModelVersion.version).where(col(RiskModelVersion.active).is_(True))
-    ).first()
+    version = hot.cached(
+        "active_model", None, [RiskModelVersion.__tablename__],
+        lambda: session.exec(
+            select(RiskModelVersion.version).where(col(RiskModelVersion.active).is_(True))
+        ).first(),
+    )  # fmt: skip
     if version is None:
         return None
     if _loaded is None or _loaded.version != version:

@@ -6,10 +6,12 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import ColumnElement, case, func
 from sqlmodel import Session, col, select
 
+from clearance import hot
 from clearance.clock import Clock
 from clearance.declarations import outcomes, release, states
 from clearance.declarations import service as declarations_service
@@ -18,7 +20,6 @@ from clearance.declarations.models import (
     Channel,
     Declaration,
     DeclarationLine,
-    DeclarationVersion,
     State,
 )
 from clearance.declarations.schemas import DeclarationIn
@@ -60,9 +61,11 @@ def _split_windows(
     threshold = Decimal(str(rule.params["threshold_usd"]))
     floor = threshold * Decimal(str(rule.params["near_share"]))
     headings = {line.hs_code[:4] for line in body.lines}
+    hs4_of = func.substr(col(DeclarationLine.hs_code), 1, 4)
+    # Summed in the database: a busy trader has thousands of lines in the window.
     rows = session.exec(
-        select(col(DeclarationLine.declaration_id), col(DeclarationLine.hs_code),
-               col(DeclarationLine.customs_value), col(DeclarationLine.currency))
+        select(col(DeclarationLine.declaration_id), hs4_of,
+               col(DeclarationLine.currency), func.sum(col(DeclarationLine.customs_value)))
         .join(Declaration, col(Declaration.id) == col(DeclarationLine.declaration_id))
         .where(
             Declaration.trader_tax_code == declaration.trader_tax_code,
@@ -70,12 +73,13 @@ def _split_windows(
             col(Declaration.version) == col(DeclarationLine.version),
             col(Declaration.state) != State.cancelled,
             col(Declaration.lodged_at) >= since,
+            hs4_of.in_(headings),
         )
+        .group_by(col(DeclarationLine.declaration_id), hs4_of, col(DeclarationLine.currency))
     ).all()  # fmt: skip
     totals: dict[tuple[str, uuid.UUID], Decimal] = defaultdict(Decimal)
-    for declaration_id, hs_code, value, currency in rows:
-        if hs_code[:4] in headings:
-            totals[(hs_code[:4], declaration_id)] += reference.to_usd(value, currency) or 0
+    for declaration_id, hs4, currency, value in rows:
+        totals[(hs4, declaration_id)] += reference.to_usd(Decimal(value), currency) or 0
     windows: dict[str, SplitWindow] = {}
     for heading in headings:
         under = [v for (h, _d), v in totals.items() if h == heading and floor <= v < threshold]
@@ -111,9 +115,12 @@ def _context(
             col(HistoryEntry.lodged_at) >= lookback,
         )
     ).one()
-    watched = session.exec(
-        select(WatchlistParty).where(col(WatchlistParty.removed_at).is_(None))
-    ).all()
+    watched = hot.cached(
+        "watchlist", None, [WatchlistParty.__tablename__],
+        lambda: session.exec(
+            select(WatchlistParty).where(col(WatchlistParty.removed_at).is_(None))
+        ).all(),
+    )  # fmt: skip
     watchlist = _watchlist(tuple(party.name for party in watched))
     return Context(
         reference=reference,
@@ -136,33 +143,33 @@ def _live_activity(
 ) -> Activity:
     """The trader's declarations lodged here since the model's history ends: it adds them."""
 
-    def count(*conditions: ColumnElement[bool], days: int | None = None) -> int:
-        start = since or datetime.min.replace(tzinfo=UTC)
-        if days is not None:
-            start = max(start, declaration.lodged_at - timedelta(days=days))
-        return session.exec(
-            select(func.count(func.distinct(col(Declaration.id))))
-            .select_from(Declaration)
-            .outerjoin(DeclarationLine, col(DeclarationLine.declaration_id) == col(Declaration.id))
-            .where(
-                col(Declaration.lodged_at) >= start,
-                col(Declaration.lodged_at) < declaration.lodged_at,
-                *conditions,
-            )
-        ).one()
+    start = since or datetime.min.replace(tzinfo=UTC)
+    lodged_at = col(Declaration.lodged_at)
 
+    def count(*conditions: ColumnElement[bool], days: int | None = None) -> Any:
+        if days is not None:
+            conditions += (lodged_at >= max(start, declaration.lodged_at - timedelta(days=days)),)
+        return func.count(func.distinct(col(Declaration.id))).filter(*conditions)
+
+    # One query for every count: each is a filtered aggregate over the same rows.
     trader = col(Declaration.trader_tax_code) == declaration.trader_tax_code
+    hs6 = sorted({line.hs_code[:6] for line in body.lines})
+    counts = session.exec(
+        select(
+            count(trader), count(trader, days=7), count(trader, days=30),
+            count(col(Declaration.declarant_tax_code) == declaration.declarant_tax_code),
+            *(count(trader, col(DeclarationLine.hs_code).startswith(code)) for code in hs6),
+        )
+        .select_from(Declaration)
+        .outerjoin(DeclarationLine, col(DeclarationLine.declaration_id) == col(Declaration.id))
+        .where(lodged_at >= start, lodged_at < declaration.lodged_at)
+    ).one()  # fmt: skip
     return Activity(
-        importer_declarations=count(trader),
-        importer_7d=count(trader, days=7),
-        importer_30d=count(trader, days=30),
-        importer_hs6_declarations=min(
-            count(trader, col(DeclarationLine.hs_code).startswith(line.hs_code[:6]))
-            for line in body.lines
-        ),
-        declarant_declarations=count(
-            col(Declaration.declarant_tax_code) == declaration.declarant_tax_code
-        ),
+        importer_declarations=counts[0],
+        importer_7d=counts[1],
+        importer_30d=counts[2],
+        importer_hs6_declarations=min(counts[4:]),
+        declarant_declarations=counts[3],
     )
 
 
@@ -211,12 +218,9 @@ def screen(
     hits: list[Hit] = evaluate(body, context, configs) + _document_hits(documents)
     policy = config.policy(session=session, settings=settings)
     thresholds = channels.fit(session=session, settings=settings, policy=policy)
-    lodged_at = session.exec(
-        select(DeclarationVersion.created_at).where(
-            DeclarationVersion.declaration_id == declaration.id,
-            DeclarationVersion.version == declaration.version,
-        )
-    ).one()
+    lodged_at = declarations_service.current_version(
+        session=session, declaration=declaration
+    ).created_at
     live = (
         _live_activity(session, declaration, body, model.history_until)
         if model is not None
