@@ -22,6 +22,7 @@ from tests.faults.ledger import Intake, assert_each_screened_once, census, issue
 pytestmark = pytest.mark.slow
 DECLARATIONS = 5
 RETRY_INTERVALS = [1, 2]
+HOT_CACHE_SECONDS = 1
 
 
 def activate_broken_model(database_url: str) -> None:
@@ -46,7 +47,9 @@ def test_a_job_that_keeps_failing_is_retried_parked_and_replayed_once(
     make_service: Callable[..., Service], cloned_db: str
 ) -> None:
     activate_broken_model(cloned_db)
-    service = make_service(job_retry_intervals=str(RETRY_INTERVALS))
+    service = make_service(
+        job_retry_intervals=str(RETRY_INTERVALS), hot_cache_seconds=str(HOT_CACHE_SECONDS)
+    )
     service.start_api()
     service.start_worker("worker")
     service.wait_healthy()
@@ -81,6 +84,8 @@ def test_a_job_that_keeps_failing_is_retried_parked_and_replayed_once(
         assert {row.state for row in census(cloned_db).values()} <= {"lodged", "screening"}
 
         deactivate_models(cloned_db)  # the cause, fixed
+        fixed_at = time.monotonic()  # workers see it once their cached active model expires
+        until(lambda: time.monotonic() - fixed_at > HOT_CACHE_SECONDS, "workers see the fix")
         replayed_at = time.monotonic()
         for letter in letters:
             replayed = http.post(f"/v1/dead-letters/{letter['id']}/replay")
