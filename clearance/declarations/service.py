@@ -4,6 +4,7 @@ import hashlib
 import json
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, true
 from sqlalchemy.exc import IntegrityError
@@ -37,8 +38,14 @@ from clearance.reference.service import ReferenceData
 
 
 def payload_sha256(declaration_in: DeclarationIn) -> str:
-    canonical = json.dumps(declaration_in.model_dump(mode="json"), sort_keys=True)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return stored_payload(declaration_in)[1]
+
+
+def stored_payload(declaration_in: DeclarationIn) -> tuple[dict[str, Any], str]:
+    """The body as stored, and the digest an idempotent retry is compared by."""
+    payload = declaration_in.model_dump(mode="json")
+    canonical = json.dumps(payload, sort_keys=True)
+    return payload, hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def check_references(
@@ -100,8 +107,10 @@ def _start_version(
     caller: Caller,
     action: str,
     reason: str = "",
+    stored: tuple[dict[str, Any], str] | None = None,
 ) -> None:
     """Lodge the declaration's current version: event, body, lines, and its screening job."""
+    payload, body_sha = stored or stored_payload(body)
     states.transition(
         session=session,
         clock=clock,
@@ -117,8 +126,8 @@ def _start_version(
         DeclarationVersion(
             declaration_id=declaration.id,
             version=declaration.version,
-            payload=body.model_dump(mode="json"),
-            payload_sha256=payload_sha256(body),
+            payload=payload,
+            payload_sha256=body_sha,
             created_by=caller.actor,
             created_at=clock.now(),
         )
@@ -168,7 +177,8 @@ def lodge(
 ) -> tuple[Declaration, bool]:
     """Store a new declaration and queue it for screening; returns it and whether it is new."""
     _check_declarant(session, clock, caller, declaration_in)
-    scope, body_sha = caller.tax_code or caller.actor, payload_sha256(declaration_in)
+    scope, stored = caller.tax_code or caller.actor, stored_payload(declaration_in)
+    body_sha = stored[1]
     if idempotency_key is not None:
         replayed = _replayed(
             session=session, scope=scope, key=idempotency_key, request_sha256=body_sha
@@ -227,6 +237,7 @@ def lodge(
         body=declaration_in,
         caller=caller,
         action="lodge",
+        stored=stored,
     )
     metrics.DECLARATIONS_LODGED.labels(declaration.kind.value).inc()
     return declaration, True
