@@ -36,11 +36,15 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
+    settings = get_settings()
+    # Per process. An API process runs up to 40 requests at once in its thread pool, each
+    # holding a connection for its transaction; PostgreSQL's default max_connections is 100:
+    # size both to the replicas (deploy/README.md).
     return create_engine(
         url,
         pool_pre_ping=True,
-        pool_size=10,
-        max_overflow=10,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
         connect_args={"application_name": APPLICATION_NAME},
     )
 

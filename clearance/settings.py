@@ -19,6 +19,8 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = "sqlite:///clearance.db"
+    db_pool_size: int = Field(default=10, ge=1)  # PostgreSQL connections kept per process
+    db_max_overflow: int = Field(default=10, ge=0)  # and opened beyond them at a peak
     redis_url: str = "redis://127.0.0.1:6379/0"
     # Keys are stored as HMAC-SHA256(secret_key, key): a leaked table alone opens nothing.
     secret_key: str = DEVELOPMENT_SECRET
