@@ -186,14 +186,6 @@ def lodge(
         if replayed is not None:
             return replayed, False
     check_references(reference=reference, declaration_in=declaration_in)
-    taken = session.exec(
-        select(Declaration.id).where(
-            Declaration.declarant_tax_code == declaration_in.declarant.tax_code,
-            Declaration.ucr == declaration_in.ucr,
-        )
-    ).first()
-    if taken is not None:
-        raise DuplicateUcr(f"UCR {declaration_in.ucr} is already used by declaration {taken}")
     now = clock.now()
     declaration = Declaration(
         ucr=declaration_in.ucr,
@@ -229,7 +221,16 @@ def lodge(
             )
             if replayed is not None:
                 return replayed, False
-        raise DuplicateUcr(f"UCR {declaration_in.ucr} is already used") from None
+        # The unique UCR per declarant refused it: looked up only now, off the hot path.
+        taken = session.exec(
+            select(Declaration.id).where(
+                Declaration.declarant_tax_code == declaration_in.declarant.tax_code,
+                Declaration.ucr == declaration_in.ucr,
+            )
+        ).first()
+        raise DuplicateUcr(
+            f"UCR {declaration_in.ucr} is already used by declaration {taken}"
+        ) from None
     _start_version(
         session=session,
         clock=clock,

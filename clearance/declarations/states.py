@@ -111,7 +111,8 @@ def transition(
     entered = declaration.state != to or new
     declaration.state = to
     if entered:
-        declaration.state_since = clock.now()
+        if not new or declaration.state_since is None:  # a new one is stored with its time
+            declaration.state_since = clock.now()
         # Claiming an assessed item starts the check, not a new clock: the dossier was complete.
         if (from_state, to) != (State.assessed, State.document_check):
             sla.restart(session=session, declaration=declaration, now=clock.now())

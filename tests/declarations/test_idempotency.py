@@ -68,6 +68,8 @@ def test_a_ucr_is_used_once_per_declarant(
     again = client.post("/v1/declarations", json=body, headers=auth(keys["trader"]))
     assert again.status_code == 409
     assert again.json()["code"] == "duplicate_ucr"
+    first = client.get("/v1/declarations", headers=auth(keys["trader"])).json()["items"][0]
+    assert f"already used by declaration {first['id']}" in again.json()["detail"]
     other = client.post(
         "/v1/declarations",
         json={**declaration("0100000002"), "ucr": body["ucr"]},
