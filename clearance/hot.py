@@ -19,6 +19,7 @@ from clearance.settings import get_settings
 
 T = TypeVar("T")
 _WRITTEN = "hot_written_tables"
+MAX_VALUES = 256
 
 _lock = threading.Lock()
 # (name, key) -> (expires at, value); table -> the names read from it.
@@ -37,6 +38,9 @@ def cached(name: str, key: Hashable, tables: Iterable[str], load: Callable[[], T
         return found[1]  # type: ignore[no-any-return]
     value = load()
     with _lock:
+        if len(_values) >= MAX_VALUES:  # keys by day would otherwise pile up over the years
+            for stale in [entry for entry, (expires, _) in _values.items() if expires <= now]:
+                del _values[stale]
         _values[(name, key)] = (now + ttl, value)
         for table in tables:
             _readers.setdefault(table, set()).add(name)

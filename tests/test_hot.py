@@ -90,3 +90,13 @@ def test_a_new_policy_applies_at_once_in_the_process_that_stored_it(session: Ses
                              values={"red_share": 0.2}, actor="test")  # fmt: skip
     after = config.policy(session=session, settings=settings)
     assert (after.version, after.red_share) == (before.version + 1, 0.2)
+
+
+def test_expired_values_are_dropped_once_many_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [1000.0]
+    monkeypatch.setattr("clearance.hot.time.monotonic", lambda: now[0])
+    for day in range(hot.MAX_VALUES):
+        hot.cached("tariff", day, ["tariff_rate"], lambda: "rates")
+    now[0] += get_settings().hot_cache_seconds + 1
+    hot.cached("tariff", "today", ["tariff_rate"], lambda: "rates")
+    assert list(hot._values) == [("tariff", "today")]
