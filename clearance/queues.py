@@ -1,6 +1,9 @@
 """Redis connection, queue names and job ids: Redis carries work the database can rebuild."""
 
+import threading
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
@@ -8,6 +11,7 @@ from redis import Redis
 from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
+from rq.queue import EnqueueData
 from rq.registry import FailedJobRegistry
 
 from clearance.settings import get_settings
@@ -38,21 +42,81 @@ def screening_job_id(declaration_id: uuid.UUID, version: int) -> str:
     return f"screen-{declaration_id}-v{version}"
 
 
+@dataclass(eq=False)
+class _Waiting:
+    job: EnqueueData
+    sent: bool = False
+    error: Exception | None = None
+
+
+class GroupEnqueue:
+    """Jobs of concurrent requests go to Redis in one pipeline, with no timer to wait for.
+
+    The first caller sends its job at once. Callers that come while a send is under way wait,
+    and the first of them sends every job waiting by then in one pipeline. A request alone
+    pays for its own round trip, as before; a burst shares them. Each caller returns once its
+    job is in Redis (or raises what sending it raised), as a plain enqueue would.
+    """
+
+    def __init__(self, send: Callable[[list[EnqueueData]], None]) -> None:
+        self._send = send
+        self._ready = threading.Condition()
+        self._waiting: list[_Waiting] = []
+        self._sending = False
+
+    def submit(self, job: EnqueueData) -> None:
+        mine = _Waiting(job)
+        with self._ready:
+            self._waiting.append(mine)
+            while self._sending and not mine.sent:
+                self._ready.wait()
+            if not mine.sent:
+                self._sending = True
+                batch, self._waiting = self._waiting, []
+        if not mine.sent:
+            try:
+                self._send([waiting.job for waiting in batch])
+            except Exception as exc:
+                for waiting in batch:
+                    waiting.error = exc
+            with self._ready:
+                for waiting in batch:
+                    waiting.sent = True
+                self._sending = False
+                self._ready.notify_all()
+        if mine.error is not None:
+            raise mine.error
+
+
+def _send_screenings(jobs: list[EnqueueData]) -> None:
+    queue = screening_queue()
+    with queue.connection.pipeline() as pipeline:
+        queue.enqueue_many(jobs, pipeline=pipeline)
+        pipeline.execute()
+
+
+_screenings = GroupEnqueue(_send_screenings)
+
+
 def enqueue_screening(
     declaration_id: uuid.UUID, version: int, connection: Redis | None = None
 ) -> None:
+    """Queue a version's screening job; concurrent callers share one pipeline to Redis."""
     settings = get_settings()
-    screening_queue(connection).enqueue(
+    job = Queue.prepare_data(
         SCREEN_JOB,
-        str(declaration_id),
-        version,
+        (str(declaration_id), version),
         job_id=screening_job_id(declaration_id, version),
-        job_timeout=settings.job_timeout_seconds,
+        timeout=settings.job_timeout_seconds,
         failure_ttl=settings.job_failure_ttl_seconds,
         result_ttl=3600,
         # Backoff between tries; intervals above zero need the worker's scheduler.
         retry=Retry(max=len(settings.job_retry_intervals), interval=settings.job_retry_intervals),
     )
+    if connection is not None:
+        screening_queue(connection).enqueue_many([job])
+    else:
+        _screenings.submit(job)
 
 
 def replay_screening(declaration_id: uuid.UUID, version: int) -> None:
