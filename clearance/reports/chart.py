@@ -2,9 +2,6 @@
 
 import io
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
 from clearance.reports.schemas import (
     SEQUENTIAL_STAGES,
     ChannelReport,
@@ -49,6 +46,11 @@ def _medians(channel: ChannelReport) -> dict[Stage, float]:
 
 def render_png(report: ReleaseTimeReport) -> bytes:
     """A PNG the way TRS reports show the breakdown: one bar per channel, one colour a stage."""
+    # Imported here: matplotlib takes over a second to import, and every API process and
+    # worker would pay it at start for a chart an operator asks for now and then.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     unit, per_unit = _unit(report)
     channels = [report.channel(name) for name in CHANNEL_ORDER]
     figure = Figure(figsize=(10, 4.8), dpi=100, layout="constrained")
