@@ -40,6 +40,16 @@ class Claimed:
         return f"/v1/review/items/{self.declaration_id}"
 
 
+def _absent_at(detail: dict[str, Any], moment: datetime) -> bool:
+    """Whether the declaration's truck was not at the gate yet at `moment`.
+
+    The truck may arrive between a refused inspection and the second look; this compares the
+    service's clock with locust's, so run locust on a machine with a synchronised clock.
+    """
+    arrived_at = detail.get("arrived_at")
+    return arrived_at is None or datetime.fromisoformat(arrived_at) >= moment
+
+
 class OfficerUser(FastHttpUser):
     """A customs officer: claims an item, checks the papers, inspects the goods, decides.
 
@@ -130,6 +140,7 @@ class OfficerUser(FastHttpUser):
         by its trader, made red by the weighbridge, or its truck not at the gate yet.
         """
         expected = 200 if action == "decision" else 201
+        sent_at = datetime.now(UTC)
         with self.client.post(
             f"{item.path}/{action}",
             json={"version": item.version, **body},
@@ -145,7 +156,7 @@ class OfficerUser(FastHttpUser):
                 return None
             if now is not None and now.get("channel") != item.channel:
                 response.success()
-            elif now is not None and step == "inspect" and now.get("arrived_at") is None:
+            elif now is not None and step == "inspect" and _absent_at(now, sent_at):
                 response.success()
                 self.detour = "document_check"  # papers meanwhile, not this truck again
             else:
@@ -161,10 +172,11 @@ class OfficerUser(FastHttpUser):
             name="recheck",
             catch_response=True,
         ) as response:
-            if response.status_code != 200:
+            detail = json_object(response)
+            if response.status_code != 200 or "version" not in detail:
                 response.failure(refusal(response))
                 return None
-            return json_object(response)
+            return detail
 
     def give_back(self, item: Claimed) -> None:
         """Release the lease: after a failure no item waits for its lease to lapse."""
