@@ -1,6 +1,7 @@
 """Customs' side of the scenario: officers work the review queue, operators watch the service."""
 
 import itertools
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,6 +23,10 @@ REPORT_PERIOD = timedelta(days=1)
 UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 # What an officer asks for when a declaration under review has no papers to check.
 NO_DOCUMENTS_QUERY = "Upload the invoice, packing list and contract of these goods"
+# An officer keeps the lease of goods whose truck is not at the gate yet, tries again this
+# often, and gives the lease back after the longer wait (a truck that never comes).
+TRUCK_RETRY_SECONDS = 10.0
+TRUCK_WAIT_SECONDS = 30.0
 
 _officer_numbers = itertools.count()
 
@@ -40,6 +45,15 @@ class Claimed:
         return f"/v1/review/items/{self.declaration_id}"
 
 
+@dataclass
+class AwaitedTruck:
+    """Goods an officer holds the lease of until their truck reaches the gate."""
+
+    item: Claimed
+    since: float  # time.monotonic() of the first refused inspection
+    tried: float  # and of the last
+
+
 def _absent_at(detail: dict[str, Any], moment: datetime) -> bool:
     """Whether the declaration's truck was not at the gate yet at `moment`.
 
@@ -54,7 +68,9 @@ class OfficerUser(FastHttpUser):
     """A customs officer: claims an item, checks the papers, inspects the goods, decides.
 
     Every other officer works at the goods: claims from the inspection lane first, and only
-    when it is empty the most urgent item of any lane, as the others always do.
+    when it is empty the most urgent item of any lane, as the others always do. Goods whose
+    truck is not at the gate yet stay leased to the officer, so that claims move on to other
+    items, and are inspected once the truck is there.
     """
 
     fixed_count = OFFICERS
@@ -65,17 +81,23 @@ class OfficerUser(FastHttpUser):
         self.headers = bearer(next(keys().officers))
         at_goods = next(_officer_numbers) % 2 == 1
         self.lanes: list[str | None] = ["inspection", None] if at_goods else [None]
-        self.detour: str | None = None  # the only lane of the next claim
+        self.awaited: dict[str, AwaitedTruck] = {}
+
+    def on_stop(self) -> None:
+        """No lease outlives the run: give back the goods still waiting for their truck."""
+        for awaited in list(self.awaited.values()):
+            self.give_back(awaited.item)
 
     @task
     def review(self) -> None:
         """Red goods are referred to inspection after the papers, and released after it."""
-        item = self.claim()
+        item = self.truck_to_try() or self.claim()
         if item is None:
             return
         at_goods = item.state == "inspection"
         if at_goods and self.post_on(item, "inspection", {"seals_intact": True}, "inspect") is None:
             return
+        self.awaited.pop(item.declaration_id, None)
         # At inspection too: a green one the weighbridge stopped never had its papers checked.
         documents = self.documents(item)
         if documents is None:
@@ -89,10 +111,23 @@ class OfficerUser(FastHttpUser):
         refer = item.channel == "red" and not at_goods
         self.post_on(item, "decision", {"decision": "inspect" if refer else "release"})
 
+    def truck_to_try(self) -> Claimed | None:
+        """Goods the officer holds whose truck may have come since the last try."""
+        now = time.monotonic()
+        due = (a for a in self.awaited.values() if now - a.tried >= TRUCK_RETRY_SECONDS)
+        return next((a.item for a in due), None)
+
+    def await_truck(self, item: Claimed) -> None:
+        """Keep the lease until the truck comes, or give it back after TRUCK_WAIT_SECONDS."""
+        now = time.monotonic()
+        awaited = self.awaited.setdefault(item.declaration_id, AwaitedTruck(item, now, now))
+        awaited.tried = now
+        if now - awaited.since > TRUCK_WAIT_SECONDS:
+            self.give_back(item)
+
     def claim(self) -> Claimed | None:
         """Lease the most urgent free item of the officer's lanes, in turn; None if none."""
-        lanes, self.detour = ([self.detour] if self.detour else self.lanes), None
-        for lane in lanes:
+        for lane in self.lanes:
             with self.client.post(
                 "/v1/review/claim-next",
                 json={"lane": lane} if lane else {},
@@ -153,12 +188,14 @@ class OfficerUser(FastHttpUser):
             now = self.recheck(item) if response.status_code == 409 else None
             if now is not None and now.get("version") != item.version:
                 response.success()  # the lease went with the version the trader replaced
+                self.awaited.pop(item.declaration_id, None)
+                return None
+            if now is not None and step == "inspect" and _absent_at(now, sent_at):
+                response.success()
+                self.await_truck(item)
                 return None
             if now is not None and now.get("channel") != item.channel:
                 response.success()
-            elif now is not None and step == "inspect" and _absent_at(now, sent_at):
-                response.success()
-                self.detour = "document_check"  # papers meanwhile, not this truck again
             else:
                 response.failure(refusal(response))
         self.give_back(item)
@@ -180,6 +217,7 @@ class OfficerUser(FastHttpUser):
 
     def give_back(self, item: Claimed) -> None:
         """Release the lease: after a failure no item waits for its lease to lapse."""
+        self.awaited.pop(item.declaration_id, None)
         with self.client.delete(
             f"{item.path}/lease", headers=self.headers, name="release", catch_response=True
         ) as response:
