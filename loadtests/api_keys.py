@@ -12,6 +12,10 @@ from clearance.demo import DEMO_TRADERS
 TRADER_KEYS_ENV = "CLEARANCE_LOADTEST_TRADER_KEYS"
 GATE_KEY_ENV = "CLEARANCE_LOADTEST_GATE_KEY"
 BANK_KEY_ENV = "CLEARANCE_LOADTEST_BANK_KEY"
+# One key per officer user (comma-separated): two users on one key would be one officer, whose
+# claims may take the same item twice.
+OFFICER_KEY_ENV = "CLEARANCE_LOADTEST_OFFICER_KEY"
+OPERATOR_KEY_ENV = "CLEARANCE_LOADTEST_OPERATOR_KEY"
 TAX_CODES_ENV = "CLEARANCE_LOADTEST_TAX_CODES"
 KEY_NAME = "loadtest"
 CLI_TIMEOUT_SECONDS = 60
@@ -98,3 +102,18 @@ def gate_key(environ: Mapping[str, str] = os.environ) -> str:
 def bank_key(environ: Mapping[str, str] = os.environ) -> str:
     """The key from CLEARANCE_LOADTEST_BANK_KEY, else a new bank key."""
     return environ.get(BANK_KEY_ENV, "").strip() or create_key_with_cli(role="bank")
+
+
+def officer_keys(count: int, environ: Mapping[str, str] = os.environ) -> list[str]:
+    """`count` keys from CLEARANCE_LOADTEST_OFFICER_KEY (comma-separated), else new ones."""
+    given = [key.strip() for key in environ.get(OFFICER_KEY_ENV, "").split(",") if key.strip()]
+    if not given:
+        return [create_key_with_cli(role="officer") for _ in range(count)]
+    if len(given) < count:
+        raise KeySetupError(f"{OFFICER_KEY_ENV}: {len(given)} keys for {count} officers")
+    return given[:count]
+
+
+def operator_key(environ: Mapping[str, str] = os.environ) -> str:
+    """The key from CLEARANCE_LOADTEST_OPERATOR_KEY, else a new operator key."""
+    return environ.get(OPERATOR_KEY_ENV, "").strip() or create_key_with_cli(role="operator")
