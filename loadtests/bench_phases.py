@@ -368,6 +368,9 @@ def memory_figures(
             "end": round(idle[2] / MB, 1),
             "max": round(max(p[2] for p in points) / MB, 1),
         },
+        # Near 0 when flat. One-off growth comes early (lazy imports; the sweeper's first
+        # run, 30 s in): over enough jobs, what grows after the first tenth is a leak.
+        "growth_after_10_percent_mb": round((idle[2] - first(0.1)[2]) / MB, 1),
         "rss_with_children_mb_end": round(idle[3] / MB, 1),
         "series": [
             {"done": p[1], "seconds": round(p[0], 1), "rss_mb": round(p[2] / MB, 1)}

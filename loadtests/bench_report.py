@@ -127,7 +127,8 @@ def _memory_rows(result: dict[str, Any]) -> list[str]:
         lines.append(
             f"  one clearance worker, {memory['done']} of {memory['jobs']} no-op jobs at "
             f"{memory['jobs_per_second']}/s: RSS after the first job {mb['start']} MB, after 10% "
-            f"{mb['after_10_percent']} MB, at the end {mb['end']} MB (max {mb['max']} MB)"
+            f"{mb['after_10_percent']} MB, at the end {mb['end']} MB (max {mb['max']} MB); "
+            f"{memory['growth_after_10_percent_mb']:+} MB from 10% to the end"
         )
     return lines
 
@@ -137,9 +138,9 @@ def table(result: dict[str, Any]) -> str:
     s, machine = result["settings"], result["machine"]
     lines = [
         f"clearance benchmark {result['started_at']}, commit {machine['commit']}",
-        f"  {s['api_processes']} API processes, {s['workers']} workers, {s['count']} declarations "
-        f"(+{s['release_sample']} through release), wrk {s['threads']} threads / "
-        f"{s['connections']} connections, model {result['setup']['model'] or 'none'}",
+        f"  API processes {s['api_processes']}, workers {s['workers']}, declarations {s['count']} "
+        f"(+{s['release_sample']} through release), wrk threads {s['threads']}, connections "
+        f"{s['connections']}, model {result['setup']['model'] or 'none'}",
         f"  {machine['cpus']} CPUs, load average {machine['load_average_before']} before; "
         f"PostgreSQL {machine['postgres']}, Redis {machine['redis']}, {machine['wrk']}",
         "",

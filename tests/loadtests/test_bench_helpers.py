@@ -111,5 +111,6 @@ def test_memory_figures_take_rss_after_the_first_job_a_tenth_and_at_rest() -> No
 
     assert figures["rss_mb"] == {"start": 101.0, "after_10_percent": 101.0, "end": 111.0,
                                  "max": 110.0}  # fmt: skip
+    assert figures["growth_after_10_percent_mb"] == 10.0
     assert figures["jobs_per_second"] == 100.0
     assert [p["done"] for p in figures["series"]] == [100 * max(1, i) for i in range(11)]
