@@ -33,7 +33,14 @@ from loadtests.bench_services import (
     wait_http,
 )
 from loadtests.bench_setup import Bodies, Keys, build_bodies, lodge_all
-from loadtests.cpu_usage import CpuMeter, Snapshot, cpu_count, postgres_of, process_tree, rss_bytes
+from loadtests.cpu_usage import (
+    CpuMeter,
+    PostgresOf,
+    Snapshot,
+    Trees,
+    cpu_count,
+    rss_bytes,
+)
 from loadtests.wrk_intake import WrkResult, run_wrk
 
 BARE_QUEUE = "bench-noop"
@@ -101,7 +108,7 @@ def bare_api(run: Run, bodies_file: Path) -> dict[str, Any]:
     child = run.start("bare-api", command)
     try:
         wait_http(f"http://127.0.0.1:{port}/openapi.json", child)
-        meter = CpuMeter({"api": lambda: process_tree(child.pid)})
+        meter = CpuMeter({"api": Trees(child.pid)})
         before = Snapshot.now()
         meter.start()
         result = _wrk(run, f"http://127.0.0.1:{port}/v1/declarations", bodies_file)
@@ -137,8 +144,8 @@ def bare_rq(run: Run) -> dict[str, Any]:
         # Started first, like the service's workers: their start-up is not measured.
         _until(lambda: Worker.count(queue=queue) >= len(workers), children, "bare RQ workers")
         meter = CpuMeter({
-            "redis": lambda: process_tree(run.redis.pid),
-            "workers": lambda: [p for w in workers for p in process_tree(w.pid)],
+            "redis": Trees(run.redis.pid),
+            "workers": Trees(*(w.pid for w in workers)),
         })  # fmt: skip
         before = Snapshot.now()
         meter.start()
@@ -229,10 +236,10 @@ def service(
     children = [run.redis, api, *workers]
     warm_up(run, url, keys, connection, children)
     meter = CpuMeter({
-        "api": lambda: process_tree(api.pid),
-        "database": postgres_of(run.database.name),
-        "redis": lambda: process_tree(run.redis.pid),
-        "workers": lambda: [p for w in workers for p in process_tree(w.pid)],
+        "api": Trees(api.pid),
+        "database": PostgresOf(run.database.name),
+        "redis": Trees(run.redis.pid),
+        "workers": Trees(*(w.pid for w in workers)),
     })  # fmt: skip
     rss_start = [rss_bytes(w.pid) for w in workers]
     before = Snapshot.now()
@@ -325,6 +332,7 @@ def worker_memory(run: Run, jobs: int) -> dict[str, Any]:
     queue = Queue(SCREENING_QUEUE, connection=redis)
     running = StartedJobRegistry(queue=queue)
     worker = run.start("rss-worker", [*CLEARANCE, "worker", "--queue", SCREENING_QUEUE])
+    tree = Trees(worker.pid)  # with its RQ scheduler, a forked child
     points: list[tuple[float, int, int, int]] = []  # seconds, jobs done, RSS, RSS with children
     began = time.monotonic()
     deadline = began + max(run.args.timeout, jobs / 20)
@@ -333,15 +341,15 @@ def worker_memory(run: Run, jobs: int) -> dict[str, Any]:
             if not worker.alive():
                 raise BenchError(f"the worker ended:\n{worker.tail()}")
             left = queue.count + running.count
-            tree = sum(rss_bytes(p.pid) for p in process_tree(worker.pid))
-            points.append((time.monotonic() - began, jobs - left, rss_bytes(worker.pid), tree))
+            rss = rss_bytes(worker.pid), sum(rss_bytes(p.pid) for p in tree())
+            points.append((time.monotonic() - began, jobs - left, *rss))
             if left == 0:
                 break
             # Finely until the first job is done: the worker's size once it is up and working.
             time.sleep(RSS_SECONDS if left < jobs else PROGRESS_SECONDS / 5)
         time.sleep(1.0)  # idle: what it keeps once the work is done
-        tree = sum(rss_bytes(p.pid) for p in process_tree(worker.pid))
-        idle = (time.monotonic() - began, points[-1][1], rss_bytes(worker.pid), tree)
+        rss = rss_bytes(worker.pid), sum(rss_bytes(p.pid) for p in tree())
+        idle = (time.monotonic() - began, points[-1][1], *rss)
     finally:
         worker.stop()
     return memory_figures(points, idle, jobs) | {"enqueue_seconds": round(enqueue_seconds, 2)}

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import psutil
 
-SAMPLE_SECONDS = 0.25
+SAMPLE_SECONDS = 0.5
+TREE_REFRESH_SECONDS = 2.0
 # PostgreSQL's own processes, shared by every database of the cluster.
 POSTGRES_BACKGROUND = (
     "checkpointer",
@@ -67,14 +68,62 @@ def postgres_processes() -> list[tuple[psutil.Process, str]]:
     return found
 
 
-def postgres_of(database: str) -> Finder:
-    """The backends of `database`, and the background processes that write for everyone."""
+class Trees:
+    """Finds these processes and their descendants; again every TREE_REFRESH_SECONDS only,
+    as finding descendants reads every process of the machine."""
 
-    def find() -> list[psutil.Process]:
-        wanted = {"ours", "background"}
-        return [p for p, line in postgres_processes() if postgres_role(line, database) in wanted]
+    def __init__(self, *pids: int) -> None:
+        self._pids = pids
+        self._found: list[psutil.Process] = []
+        self._at = -TREE_REFRESH_SECONDS
 
-    return find
+    def __call__(self) -> list[psutil.Process]:
+        if time.monotonic() - self._at >= TREE_REFRESH_SECONDS:
+            self._found = [p for pid in self._pids for p in process_tree(pid)]
+            self._at = time.monotonic()
+        return self._found
+
+
+class PostgresOf:
+    """Finds the backends of `database` and the background processes that write for everyone.
+
+    Each process is told apart once, by its command line; the machine's other processes cost
+    a directory listing per reading, not a file each.
+    """
+
+    WANTED = frozenset({"ours", "background"})
+
+    def __init__(self, database: str) -> None:
+        self._database = database
+        self._known: dict[int, tuple[psutil.Process, str | None]] = {}
+
+    def __call__(self) -> list[psutil.Process]:
+        pids = psutil.pids()
+        for gone in self._known.keys() - set(pids):
+            del self._known[gone]
+        found = []
+        for pid in pids:
+            if pid not in self._known and (role := self._role(pid)) is not None:
+                self._known[pid] = role
+            process, kind = self._known.get(pid, (None, None))
+            if process is not None and kind in self.WANTED:
+                found.append(process)
+        return found
+
+    def _role(self, pid: int) -> tuple[psutil.Process, str | None] | None:
+        """The process and its role; None to look again later (it has no title of its own yet)."""
+        try:
+            process = psutil.Process(pid)
+            if process.name() != "postgres":
+                return process, None
+            role = postgres_role(" ".join(process.cmdline()), self._database)
+            # A backend just forked still shows the postmaster's command line.
+            parent = process.parent()
+            if role == "postmaster" and parent is not None and parent.name() == "postgres":
+                return None
+            return process, role
+        except _GONE:
+            return None
 
 
 def postgres_cluster_seconds() -> float:
