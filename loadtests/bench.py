@@ -32,7 +32,7 @@ from typing import Any
 from redis import Redis
 
 from loadtests.bench_phases import Run, bare_api, bare_rq, service, worker_memory
-from loadtests.bench_report import ratios, table, write_json
+from loadtests.bench_report import combine_bare_api, combine_bare_rq, ratios, table, write_json
 from loadtests.bench_services import (
     DEFAULT_PG_ADMIN_URL,
     PG_ADMIN_URL_ENV,
@@ -135,16 +135,23 @@ def measure(args: argparse.Namespace, run: Run, result: dict[str, Any]) -> None:
         bodies_file = run.workdir / "bodies.txt"
         write_bodies(bodies_file, ((trader.key, body) for trader, body in bodies.items))
     result["setup"] = {"model": model, "bodies_refused_by_schema": bodies.invalid + sample.invalid}
+    bare_apis, bare_rqs = [], []
     if not args.skip_baselines:
-        with _phase(result, "bare_api"):
-            result["bare_api"] = bare_api(run, bodies_file)
-        with _phase(result, "bare_rq"):
-            result["bare_rq"] = bare_rq(run)
+        with _phase(result, "bare_before"):
+            bare_apis.append(bare_api(run, bodies_file))
+            bare_rqs.append(bare_rq(run))
     with _phase(result, "service"):
         result["service"], problems = service(run, keys, bodies_file, sample)
-        for child in run.children[1:]:  # all but Redis: the memory run has the machine to itself
+        for child in run.children[1:]:  # all but Redis: what follows has the machine to itself
             child.stop()
     result["problems"].extend(problems)
+    # The baselines again: the noise of a shared machine changes over minutes.
+    if not args.skip_baselines:
+        with _phase(result, "bare_after"):
+            bare_apis.append(bare_api(run, bodies_file))
+            bare_rqs.append(bare_rq(run))
+        result["bare_api"] = combine_bare_api(bare_apis)
+        result["bare_rq"] = combine_bare_rq(bare_rqs)
     result["ratios"] = ratios(result)
     if args.rss_jobs:
         with _phase(result, "worker_memory"):

@@ -5,6 +5,7 @@ import asyncio
 import random
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -133,10 +134,11 @@ def _wrk(run: Run, url: str, bodies_file: Path) -> WrkResult:
 def bare_rq(run: Run) -> dict[str, Any]:
     """`--count` no-op jobs drained by `--workers` RQ SimpleWorkers that wait for them."""
     redis = Redis.from_url(run.redis_url)
-    queue = Queue(BARE_QUEUE, connection=redis)
+    # A queue of its own each time: the registries of an earlier run would count as done.
+    queue = Queue(f"{BARE_QUEUE}-{uuid.uuid4().hex[:6]}", connection=redis)
     command = [
         sys.executable, "-m", "rq.cli", "worker", "-w", "rq.worker.SimpleWorker",
-        "--url", run.redis_url, "--path", str(REPO_ROOT), "--quiet", BARE_QUEUE,
+        "--url", run.redis_url, "--path", str(REPO_ROOT), "--quiet", queue.name,
     ]  # fmt: skip
     workers = [run.start(f"bare-rq-{i}", command) for i in range(run.args.workers)]
     children = [run.redis, *workers]
@@ -149,7 +151,7 @@ def bare_rq(run: Run) -> dict[str, Any]:
         })  # fmt: skip
         before = Snapshot.now()
         meter.start()
-        ids = enqueue_noops(redis=redis, queue_name=BARE_QUEUE, count=run.args.count)
+        ids = enqueue_noops(redis=redis, queue_name=queue.name, count=run.args.count)
         over = (FinishedJobRegistry(queue=queue), FailedJobRegistry(queue=queue))
         _until(
             lambda: sum(r.count for r in over) >= len(ids), children, "bare RQ", run.args.timeout

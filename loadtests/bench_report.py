@@ -9,6 +9,7 @@ from loadtests.bench_timings import ratio
 
 LATENCIES = ("p50", "p95", "p99")
 COMPONENTS = ("api", "database", "redis", "workers", "load_generator")
+_WHEN = ("before the service", "after the service")
 
 
 def ratios(result: dict[str, Any]) -> dict[str, float | None]:
@@ -34,6 +35,39 @@ def ratios(result: dict[str, Any]) -> dict[str, float | None]:
     return found
 
 
+def _mean(values: Iterable[float]) -> float:
+    found = list(values)
+    return round(sum(found) / len(found), 3) if found else 0.0
+
+
+def combine_bare_api(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The bare endpoint's runs (before and after the service), and their means."""
+    return {
+        "runs": runs,
+        "accepted": min(run["accepted"] for run in runs),
+        "refused": sum(run["refused"] for run in runs),
+        "requests_per_second": _mean(run["requests_per_second"] for run in runs),
+        "latency_ms": {n: _mean(run["latency_ms"][n] for run in runs) for n in LATENCIES},
+        "cpu": {"ms_per_unit": {"api": _mean(run["cpu"]["ms_per_unit"]["api"] for run in runs)}},
+    }
+
+
+def combine_bare_rq(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The bare RQ runs (before and after the service), and their means."""
+    return {
+        "runs": runs,
+        "jobs": min(run["jobs"] for run in runs),
+        "finished": min(run["finished"] for run in runs),
+        "jobs_per_second": _mean(run["jobs_per_second"] for run in runs),
+        "cpu": {
+            "ms_per_unit": {
+                name: _mean(run["cpu"]["ms_per_unit"][name] for run in runs)
+                for name in ("redis", "workers")
+            }
+        },
+    }
+
+
 def write_json(path: Path, result: dict[str, Any]) -> None:
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str) + "\n")
 
@@ -53,19 +87,20 @@ def _cell(value: Any) -> str:
 
 def _intake_rows(result: dict[str, Any]) -> list[str]:
     lines = [_row("Intake, POST /v1/declarations (wrk)", ["req/s", *LATENCIES, "refused"])]
-    for label, figures in (
-        ("service", result["service"]["intake"]),
-        ("bare FastAPI endpoint", result.get("bare_api")),
-    ):
-        if figures:
-            latency = figures["latency_ms"]
-            rate = figures["requests_per_second"]
-            lines.append(_row(label, [rate, *(latency[n] for n in LATENCIES), figures["refused"]]))
+    bare = result.get("bare_api")
+    rows = [("service", result["service"]["intake"])]
+    if bare:
+        rows += [(f"bare FastAPI, {_WHEN[i]}", run) for i, run in enumerate(bare["runs"])]
+        rows.append(("bare FastAPI, mean", bare))
+    for label, figures in rows:
+        latency = figures["latency_ms"]
+        rate = figures["requests_per_second"]
+        lines.append(_row(label, [rate, *(latency[n] for n in LATENCIES), figures["refused"]]))
     found = result["ratios"]
     if "intake_requests_per_second" in found:
         values = [found["intake_requests_per_second"], *(found[f"intake_{n}"] for n in LATENCIES)]
         lines.append(_row("service / bare", values))
-    lines.append("  (latencies in ms, as wrk reports them)")
+    lines.append("  (latencies in ms, as wrk reports them; ratios against the bare means)")
     return lines
 
 
@@ -74,7 +109,9 @@ def _worker_rows(result: dict[str, Any]) -> list[str]:
     e2e = result["service"]["end_to_end"]
     lines.append(_row("service: declarations screened", [e2e["worker_declarations_per_second"]]))
     if bare := result.get("bare_rq"):
-        lines.append(_row("bare RQ no-op jobs (SimpleWorker)", [bare["jobs_per_second"]]))
+        for i, run in enumerate(bare["runs"]):
+            lines.append(_row(f"bare RQ no-op, {_WHEN[i]}", [run["jobs_per_second"]]))
+        lines.append(_row("bare RQ no-op, mean", [bare["jobs_per_second"]]))
         lines.append(_row("service / bare", [result["ratios"]["worker_per_second"]]))
     return lines
 
@@ -104,10 +141,11 @@ def _cpu_rows(result: dict[str, Any]) -> list[str]:
         _row("service phase", [cpu["ms_per_unit"][c] for c in COMPONENTS]),
     ]
     if bare := result.get("bare_api"):
-        lines.append(_row("bare FastAPI, per request", [bare["cpu"]["ms_per_unit"]["api"]]))
+        lines.append(_row("bare FastAPI, per request (mean)", [bare["cpu"]["ms_per_unit"]["api"]]))
     if bare_rq := result.get("bare_rq"):
         per_job = bare_rq["cpu"]["ms_per_unit"]
-        lines.append(_row("bare RQ, per job", [None, None, per_job["redis"], per_job["workers"]]))
+        per_job_row = [None, None, per_job["redis"], per_job["workers"]]
+        lines.append(_row("bare RQ, per job (mean)", per_job_row))
     busy = cpu["machine_busy_share"]
     lines.append(
         f"  service phase {cpu['wall_seconds']} s: machine busy {busy:.0%} of "

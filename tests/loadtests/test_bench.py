@@ -56,7 +56,8 @@ def test_the_release_sample_goes_through_to_release(result: dict[str, Any]) -> N
         assert sample["lodged_to_released_ms"]["p50"] > 0
 
 
-def test_the_baselines_run_in_the_same_run(result: dict[str, Any]) -> None:
+def test_the_baselines_run_before_and_after_the_service(result: dict[str, Any]) -> None:
+    assert len(result["bare_api"]["runs"]) == len(result["bare_rq"]["runs"]) == 2
     assert result["bare_api"]["accepted"] == COUNT
     assert result["bare_api"]["requests_per_second"] > 0
     assert result["bare_rq"]["finished"] == COUNT

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from loadtests.bench_phases import memory_figures
+from loadtests.bench_report import combine_bare_api, combine_bare_rq
 from loadtests.bench_timings import distribution, per_second
 from loadtests.cpu_usage import postgres_role
 from loadtests.wrk_intake import RESULT_PREFIX, WrkError, parse_output
@@ -114,3 +115,25 @@ def test_memory_figures_take_rss_after_the_first_job_a_tenth_and_at_rest() -> No
     assert figures["growth_after_10_percent_mb"] == 10.0
     assert figures["jobs_per_second"] == 100.0
     assert [p["done"] for p in figures["series"]] == [100 * max(1, i) for i in range(11)]
+
+
+def test_the_bare_runs_are_averaged_and_kept() -> None:
+    def api_run(rate: float, p99: float, cpu: float) -> dict[str, Any]:
+        latency = {"p50": 1.0, "p95": 2.0, "p99": p99}
+        cpu_figures = {"ms_per_unit": {"api": cpu}}
+        return {"accepted": 3, "refused": 0, "requests_per_second": rate,
+                "latency_ms": latency, "cpu": cpu_figures}  # fmt: skip
+
+    def rq_run(rate: float, finished: int) -> dict[str, Any]:
+        cpu_figures = {"ms_per_unit": {"redis": 1.0, "workers": rate / 100}}
+        return {"jobs": 3, "finished": finished, "jobs_per_second": rate, "cpu": cpu_figures}
+
+    api = combine_bare_api([api_run(1000.0, 40.0, 1.0), api_run(2000.0, 20.0, 0.5)])
+    rq = combine_bare_rq([rq_run(100.0, 3), rq_run(300.0, 2)])
+
+    assert (api["requests_per_second"], api["latency_ms"]["p99"]) == (1500.0, 30.0)
+    assert api["cpu"]["ms_per_unit"]["api"] == 0.75
+    assert len(api["runs"]) == 2
+    assert (rq["jobs_per_second"], rq["finished"], rq["cpu"]["ms_per_unit"]["workers"]) == (
+        200.0, 2, 2.0,
+    )  # fmt: skip
