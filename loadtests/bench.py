@@ -7,8 +7,9 @@ Everything is private to the run and removed at its end (even on Ctrl-C): a data
 processes and M `clearance worker`s. It prints intake req/s and latency (wrk), lodged ->
 channel and lodged -> released times (from the service's own events), the workers' rate, CPU
 milliseconds per declaration for each component, and a worker's memory over many jobs, next to
-a bare FastAPI endpoint and a bare RQ job on the same machine at the same time: on a shared,
-noisy machine the ratios hold better than the absolute figures. See loadtests/README.md.
+a bare FastAPI endpoint and a bare RQ job run just before and after on the same machine: on
+a shared, noisy machine a ratio to a bare figure of the same run is meant to hold better than
+the absolute figures. See loadtests/README.md.
 """
 
 import argparse
