@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check lock audit
+.PHONY: run test lint check lock audit bench
 
 # Installed within the pinned versions of requirements.lock (`make lock` refreshes it).
 $(STAMP): pyproject.toml requirements.lock
@@ -25,6 +25,12 @@ lint: $(STAMP)
 	$(BIN)/mypy clearance workers tests loadtests
 
 check: lint test
+
+# The whole service under load on this machine, beside a bare FastAPI endpoint and a bare RQ
+# job (loadtests/README.md, "The benchmark"); needs PostgreSQL on 127.0.0.1:5432 and wrk.
+BENCH_ARGS ?= --count 3000 --api-processes 2 --workers 2 --rss-jobs 10000
+bench: $(STAMP)
+	$(BIN)/python -m loadtests.bench $(BENCH_ARGS) --json bench.json
 
 lock: $(STAMP)
 	{ echo "# Every package the service and its tests install, pinned: \`make lock\` writes it from the"; \

@@ -4,7 +4,7 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from clearance.demo import DEMO_TRADERS
@@ -51,20 +51,35 @@ def parse_trader_keys(value: str) -> list[TraderKey]:
     return keys
 
 
-def create_key_with_cli(*, role: str, tax_code: str | None = None) -> str:
-    """A new key from `clearance keys create` against CLEARANCE_DATABASE_URL; its last line."""
+def create_key_with_cli(
+    *, role: str, tax_code: str | None = None, env: Mapping[str, str] | None = None
+) -> str:
+    """A new key from `clearance keys create` against CLEARANCE_DATABASE_URL (of `env`, else of
+    this process); its last line."""
     arguments = ["keys", "create", "--role", role, "--name", KEY_NAME]
     if tax_code is not None:
         arguments += ["--tax-code", tax_code]
-    return _run_cli(arguments)
+    return _run_cli(arguments, env)
 
 
-def _run_cli(arguments: list[str]) -> str:
+def grant_demo_mandates_with_cli(
+    tax_codes: Sequence[str], env: Mapping[str, str] | None = None
+) -> None:
+    """`clearance mandates demo`: the mandates these brokers lodge the demo's traffic under."""
+    _run_cli(["mandates", "demo", *(f"--tax-code={code}" for code in tax_codes)], env)
+
+
+def _run_cli(arguments: list[str], env: Mapping[str, str] | None = None) -> str:
     """Run `clearance <arguments>`; returns the last line it printed."""
     command = [sys.executable, "-m", "clearance", *arguments]
     try:
         result = subprocess.run(  # noqa: S603 - our own CLI, arguments from our own code
-            command, capture_output=True, text=True, timeout=CLI_TIMEOUT_SECONDS, check=False
+            command,
+            capture_output=True,
+            text=True,
+            timeout=CLI_TIMEOUT_SECONDS,
+            check=False,
+            env=None if env is None else dict(env),
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise KeySetupError(f"`clearance {arguments[0]}` did not run: {exc}") from exc
@@ -90,7 +105,7 @@ def trader_keys(environ: Mapping[str, str] = os.environ) -> list[TraderKey]:
         TraderKey(tax_code=code, key=create_key_with_cli(role="trader", tax_code=code))
         for code in tax_codes
     ]
-    _run_cli(["mandates", "demo", *(f"--tax-code={code}" for code in tax_codes)])
+    grant_demo_mandates_with_cli(tax_codes)
     return keys
 
 
