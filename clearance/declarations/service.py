@@ -37,10 +37,6 @@ from clearance.queues import enqueue_screening
 from clearance.reference.service import ReferenceData
 
 
-def payload_sha256(declaration_in: DeclarationIn) -> str:
-    return stored_payload(declaration_in)[1]
-
-
 def stored_payload(declaration_in: DeclarationIn) -> tuple[dict[str, Any], str]:
     """The body as stored, and the digest an idempotent retry is compared by."""
     payload = declaration_in.model_dump(mode="json")
