@@ -13,11 +13,14 @@ from collections.abc import Callable, Hashable, Iterable
 from typing import Any, TypeVar
 
 from sqlalchemy import event
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import ORMExecuteState, Session
+from sqlmodel import SQLModel
 
 from clearance.settings import get_settings
 
 T = TypeVar("T")
+R = TypeVar("R", bound=SQLModel)
 _WRITTEN = "hot_written_tables"
 MAX_VALUES = 256
 
@@ -45,6 +48,16 @@ def cached(name: str, key: Hashable, tables: Iterable[str], load: Callable[[], T
         for table in tables:
             _readers.setdefault(table, set()).add(name)
     return value
+
+
+def copied(row: R) -> R:
+    """A copy of an ORM row that belongs to no session, to be kept and shared.
+
+    The row itself stays in the session that read it: a rollback there expires it, and the
+    next process-wide reader of the shared row would fail to refresh it.
+    """
+    columns = sa_inspect(row).mapper.column_attrs
+    return type(row)(**{column.key: getattr(row, column.key) for column in columns})
 
 
 def forget(tables: Iterable[str]) -> None:

@@ -100,3 +100,16 @@ def test_expired_values_are_dropped_once_many_are_kept(monkeypatch: pytest.Monke
     now[0] += get_settings().hot_cache_seconds + 1
     hot.cached("tariff", "today", ["tariff_rate"], lambda: "rates")
     assert list(hot._values) == [("tariff", "today")]
+
+
+def test_a_rollback_where_a_shared_row_was_read_does_not_spoil_it(session: Session) -> None:
+    settings = get_settings()
+    with db.unit_of_work() as work:
+        config.update_policy(session=work, clock=get_clock(), settings=settings,
+                             values={"red_share": 0.2}, actor="test")  # fmt: skip
+    with pytest.raises(RuntimeError), db.unit_of_work() as failing:
+        read = config.policy(session=failing, settings=settings)  # cached by this session
+        raise RuntimeError("rolled back: the session's rows are expired")
+    with db.new_session() as other:
+        again = config.policy(session=other, settings=settings)
+    assert (again.version, again.red_share) == (read.version, 0.2)

@@ -68,7 +68,7 @@ def current_rows(*, session: Session, today: date) -> list[RequiredDocument]:
             .order_by(col(RequiredDocument.effective_from), col(RequiredDocument.id))
         ).all()
         newest = {_identity(row): row for row in rows}
-        return [row for row in newest.values() if row.required]
+        return [hot.copied(row) for row in newest.values() if row.required]
 
     return list(hot.cached("requirements", today, [RequiredDocument.__tablename__], load))
 

@@ -61,9 +61,9 @@ def rates_on(*, session: Session, on: date, prefixes: Iterable[str] = ()) -> dic
     wanted = tuple(prefixes)
     in_force = hot.cached(
         "tariff", on, [TariffRate.__tablename__],
-        lambda: newest(session.exec(
+        lambda: {code: hot.copied(row) for code, row in newest(session.exec(
             select(TariffRate).where(col(TariffRate.effective_from) <= on)
-        ).all(), on),
+        ).all(), on).items()},
     )  # fmt: skip
     return {code: row for code, row in in_force.items() if not wanted or code.startswith(wanted)}
 

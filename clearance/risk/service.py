@@ -117,9 +117,9 @@ def _context(
     ).one()
     watched = hot.cached(
         "watchlist", None, [WatchlistParty.__tablename__],
-        lambda: session.exec(
+        lambda: [hot.copied(row) for row in session.exec(
             select(WatchlistParty).where(col(WatchlistParty.removed_at).is_(None))
-        ).all(),
+        )],
     )  # fmt: skip
     watchlist = _watchlist(tuple(party.name for party in watched))
     return Context(
