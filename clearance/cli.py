@@ -5,6 +5,8 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
 
 from clearance.auth.models import Role
 from clearance.queues import NOTIFICATIONS_QUEUE, SCREENING_QUEUE
@@ -36,6 +38,26 @@ def _create_key(args: argparse.Namespace) -> None:
         )
     print(f"created {key.role} key {key.prefix}... (id {key.id}); it is shown only now:")
     print(plain)
+
+
+def _import_tariff(args: argparse.Namespace) -> None:
+    from clearance import db
+    from clearance.reference.nomenclature import EditionInForce, import_edition
+    from clearance.reference.tariff_files import MalformedEdition
+
+    try:
+        with db.unit_of_work() as session:
+            diff = import_edition(
+                session=session,
+                directory=args.directory,
+                effective_from=args.effective_from,
+                created_by="import",
+            )
+    except (MalformedEdition, EditionInForce) as error:
+        print(f"refused, nothing changed: {error}", file=sys.stderr)
+        raise SystemExit(2) from error
+    print(f"edition in force from {args.effective_from}:")
+    print(diff.summary())
 
 
 def _demo_mandates(args: argparse.Namespace) -> None:
@@ -239,6 +261,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo_mandates.add_argument("--tax-code", action="append", required=True)
     demo_mandates.set_defaults(handler=_demo_mandates)
+
+    reference = commands.add_parser("reference", help="reference data")
+    reference_commands = reference.add_subparsers(dest="reference_command", required=True)
+    tariff = reference_commands.add_parser(
+        "import-tariff", help="load an edition of the tariff (tariff.csv, procedures.csv)"
+    )
+    tariff.add_argument("directory", type=Path)
+    tariff.add_argument("--effective-from", type=date.fromisoformat, required=True)
+    tariff.set_defaults(handler=_import_tariff)
 
     demo = commands.add_parser("demo", help="lodge realistic Ma Lù Thàng traffic")
     demo.add_argument("--url", default="http://127.0.0.1:8000")

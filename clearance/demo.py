@@ -22,6 +22,7 @@ from clearance.mandates.models import Mandate
 from clearance.reference.calendar import VIETNAM
 
 DATA_DIR = Path(__file__).parent / "reference" / "data"
+GOODS_FILE = Path(__file__).parent / "risk" / "data" / "goods.csv"
 GATE = "MLT"
 CNY_PER_USD = Decimal("7.2")
 
@@ -73,7 +74,7 @@ DEFAULT_KG_PER_UNIT = {
 
 @dataclass(frozen=True)
 class Tariff:
-    """One line of hs_codes.csv."""
+    """One line of goods.csv."""
 
     code: str
     chapter: str
@@ -297,8 +298,8 @@ _issued_stamps: set[str] = set()
 
 
 def _rows(name: str) -> Iterator[dict[str, str]]:
-    """The rows of one reference CSV file, or none if it is not there."""
-    path = DATA_DIR / name
+    """The rows of one reference CSV file (or the goods catalogue), or none if it is not there."""
+    path = GOODS_FILE if name == GOODS_FILE.name else DATA_DIR / name
     if not path.exists():
         return
     with path.open(encoding="utf-8", newline="") as handle:
@@ -316,10 +317,10 @@ def reference() -> Reference:
             description_en=row["description_en"],
             unit=row["unit"],
         )
-        for row in _rows("hs_codes.csv")
+        for row in _rows(GOODS_FILE.name)
     }
     if not tariff:
-        raise RuntimeError(f"no HS codes in {DATA_DIR / 'hs_codes.csv'}")
+        raise RuntimeError(f"no HS codes in {GOODS_FILE}")
     bands = {
         (row["hs_code"], row["origin"]): Band(
             Decimal(row["unit_value_usd_p10"]),
@@ -376,7 +377,7 @@ def _mentions(tariff: Tariff, keywords: tuple[str, ...]) -> bool:
 
 
 def _catalogue(kind: str, origin: str) -> list[Goods]:
-    """The goods of one direction that hs_codes.csv has codes for."""
+    """The goods of one direction that goods.csv has codes for."""
     return [g for g in CATALOGUE if g.kind == kind and _codes(g, origin)]
 
 

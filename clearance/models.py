@@ -14,19 +14,22 @@ from clearance.declarations.models import (
     Query,
 )
 from clearance.documents.models import Document, RequiredDocument
-from clearance.duties.models import DutyAssessment, Guarantee, Payment, TariffRate
+from clearance.duties.models import DutyAssessment, Guarantee, Payment
 from clearance.mandates.models import Mandate
 from clearance.notifications.models import Notification, Subscription
 from clearance.reference.models import (
+    Agreement,
     Country,
     Currency,
     ExchangeRate,
     Gate,
     Holiday,
-    HsCode,
     HsKeyword,
+    ProcedurePaper,
     ProhibitedGood,
     ReferencePrice,
+    TariffLine,
+    VatRate,
 )
 from clearance.review.models import DocumentCheck, Inspection, ReviewLease, SeizureCase
 from clearance.risk.models import (
@@ -39,6 +42,7 @@ from clearance.risk.models import (
 )
 
 __all__ = [
+    "Agreement",
     "ApiKey",
     "Assessment",
     "AuditRecord",
@@ -59,13 +63,13 @@ __all__ = [
     "Guarantee",
     "HistoryEntry",
     "Holiday",
-    "HsCode",
     "HsKeyword",
     "IdempotencyRecord",
     "Inspection",
     "Mandate",
     "Notification",
     "Payment",
+    "ProcedurePaper",
     "ProhibitedGood",
     "Query",
     "ReferencePrice",
@@ -75,7 +79,8 @@ __all__ = [
     "RiskRule",
     "SeizureCase",
     "Subscription",
-    "TariffRate",
+    "TariffLine",
     "TraderStanding",
+    "VatRate",
     "WatchlistParty",
 ]

@@ -26,6 +26,7 @@ from clearance.clock import FrozenClock, SystemClock, set_clock
 from clearance.main import create_app
 from clearance.migrations import migrate
 from clearance.notifications import subscribers
+from clearance.reference import nomenclature
 from clearance.reference import service as reference_service
 from clearance.risk import learning
 from clearance.settings import get_settings
@@ -131,6 +132,7 @@ def _clear_caches() -> None:
     db.get_engine.cache_clear()
     queues.get_redis.cache_clear()
     reference_service.invalidate()
+    nomenclature.forget_newer_than_first_load()
     hot.clear()
     learning.forget_model()
     subscribers.forget()

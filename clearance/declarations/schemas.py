@@ -21,7 +21,7 @@ from clearance.fields import NoControlCharacters, UtcDatetime, expiry_after_issu
 TaxCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{10}(-[0-9]{3})?$")]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
-HsCodeStr = Annotated[str, StringConstraints(pattern=r"^[0-9]{6,10}$")]
+HsCodeStr = Annotated[str, StringConstraints(pattern=r"^[0-9]{4,10}$")]
 Name = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoControlCharacters
 ]
@@ -80,7 +80,8 @@ class Line(StrictModel):
     incoterm: Literal[
         "EXW", "FCA", "CPT", "CIP", "DAP", "DPU", "DDP", "FAS", "FOB", "CFR", "CIF"
     ] = "DAP"
-    preference: Literal["ACFTA_FORM_E", "ATIGA_FORM_D"] | None = None
+    # A claimed FTA preference, by the code of its schedule (reference/data/agreements.csv).
+    preference: Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{1,15}$")] | None = None
 
     # Field validators (not model ones) so the error names the field; earlier fields are in
     # `info.data` when they were valid.
@@ -97,7 +98,18 @@ class Line(StrictModel):
 
 class DocumentRef(StrictModel):
     kind: Literal[
-        "invoice", "packing_list", "co_form_e", "phytosanitary", "quarantine", "licence", "contract"
+        "invoice",
+        "packing_list",
+        "co_form_e",
+        "co_form_d",
+        "phytosanitary",
+        "quarantine",
+        "licence",
+        "contract",
+        "cites_permit",
+        "quality_inspection",
+        "food_safety",
+        "chemical_declaration",
     ]
     number: ShortText
     issuer: Name | None = None

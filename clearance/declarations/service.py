@@ -59,8 +59,15 @@ def check_references(
         if not reference.known_hs_code(line.hs_code):
             errors.append(
                 FieldError(
-                    field=f"lines.{i}.hs_code",
-                    message=f"HS code {line.hs_code} is not in the tariff table of the gate",
+                    field=f"lines.{i}.hs_code", message=_unknown_line(reference, line.hs_code)
+                )
+            )
+        if line.preference is not None and line.preference not in reference.preferences():
+            errors.append(
+                FieldError(
+                    field=f"lines.{i}.preference",
+                    message=f"the gate grants no preference {line.preference}; one of "
+                    + ", ".join(sorted(reference.preferences())),
                 )
             )
         if line.origin not in reference.countries:
@@ -72,6 +79,19 @@ def check_references(
     if errors:
         errors = [FieldError(field=prefix + e.field, message=e.message) for e in errors]
         raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
+
+
+def _unknown_line(reference: ReferenceData, hs_code: str) -> str:
+    """Why a code is not declarable, with the lines under its heading that come closest."""
+    why = (
+        f"HS {hs_code} is a heading or subheading: declare one of its 8-digit lines"
+        if len(hs_code) < 8
+        else f"HS {hs_code} is not a line of Vietnam's tariff"
+    )
+    closest = reference.nomenclature.closest(hs_code, reference.today)
+    if not closest:
+        return f"{why}; heading {hs_code[:4]} has no lines"
+    return f"{why}; the closest lines under heading {hs_code[:4]}: {', '.join(closest)}"
 
 
 def _check_declarant(

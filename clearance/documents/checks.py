@@ -26,17 +26,23 @@ WEIGHBRIDGE_TOLERANCE = Decimal("0.05")
 BLOCKING, CRITICAL, WARNING = "blocking", "critical", "warning"
 # Numbers that name one consignment: seeing one twice is reuse. A licence or a contract
 # legitimately covers many shipments, so only their files' owners are compared.
-CERTIFICATES = frozenset({DocumentKind.co_form_e, DocumentKind.phytosanitary,
-                          DocumentKind.quarantine})  # fmt: skip
+CERTIFICATES_OF_ORIGIN = frozenset({DocumentKind.co_form_e, DocumentKind.co_form_d})
+CERTIFICATES = CERTIFICATES_OF_ORIGIN | {DocumentKind.phytosanitary, DocumentKind.quarantine,
+                                         DocumentKind.cites_permit}  # fmt: skip
 SHARED_BY_DESIGN = frozenset({DocumentKind.licence, DocumentKind.contract})
 LABELS = {
     DocumentKind.invoice: "commercial invoice",
     DocumentKind.packing_list: "packing list",
     DocumentKind.co_form_e: "C/O Form E",
+    DocumentKind.co_form_d: "C/O Form D",
     DocumentKind.phytosanitary: "phytosanitary certificate",
     DocumentKind.quarantine: "quarantine certificate",
     DocumentKind.licence: "licence",
     DocumentKind.contract: "contract",
+    DocumentKind.cites_permit: "CITES permit",
+    DocumentKind.quality_inspection: "quality inspection result",
+    DocumentKind.food_safety: "food safety inspection result",
+    DocumentKind.chemical_declaration: "chemical import declaration",
     DocumentKind.inspection_photo: "inspection photo",
 }
 
@@ -230,38 +236,42 @@ def packing_list_matches_weighbridge(facts: CheckInput) -> list[Finding]:
                     risk_score=0.6)]  # fmt: skip
 
 
-def _form_e_lines(body: DeclarationIn) -> list[tuple[int, Line]]:
-    claimed = [(no, ln) for no, ln in enumerate(body.lines, 1) if ln.preference == "ACFTA_FORM_E"]
+def _claiming_lines(body: DeclarationIn) -> list[tuple[int, Line]]:
+    claimed = [(no, ln) for no, ln in enumerate(body.lines, 1) if ln.preference is not None]
     return claimed or list(enumerate(body.lines, 1))
 
 
+def _certificates_of_origin(facts: CheckInput) -> list[DocumentFacts]:
+    return [d for d in facts.documents if d.kind in CERTIFICATES_OF_ORIGIN]
+
+
 def certificate_of_origin_matches_lines(facts: CheckInput) -> list[Finding]:
-    """The origin a Form E certifies is the origin declared on the lines it covers."""
+    """The origin a C/O certifies is the origin declared on the lines it covers."""
     return [
         Finding("DOC-CO-ORIGIN", CRITICAL,
-                f"C/O Form E {co.number} certifies origin {co.fields['origin_country']} but line "
-                f"{no} (HS {line.hs_code}) declares origin {line.origin}", co.id, co.kind,
+                f"{LABELS[co.kind]} {co.number} certifies origin {co.fields['origin_country']} "
+                f"but line {no} (HS {line.hs_code}) declares origin {line.origin}", co.id, co.kind,
                 risk_score=0.7, line=no)
-        for co in _of(facts, DocumentKind.co_form_e)
-        for no, line in _form_e_lines(facts.body)
+        for co in _certificates_of_origin(facts)
+        for no, line in _claiming_lines(facts.body)
         if line.origin != co.fields["origin_country"]
     ]  # fmt: skip
 
 
 def certificate_of_origin_names_the_parties(facts: CheckInput) -> list[Finding]:
-    """The exporter and importer a Form E names are the declaration's seller and buyer."""
+    """The exporter and importer a C/O names are the declaration's seller and buyer."""
     body = facts.body
     ours, theirs = body.trader.name, body.counterparty.name
     exporter, importer = (theirs, ours) if body.kind is Kind.import_ else (ours, theirs)
     found = []
-    for co in _of(facts, DocumentKind.co_form_e):
+    for co in _certificates_of_origin(facts):
         for role, named, expected in (("exporter", co.fields["exporter"], exporter),
                                       ("importer", co.fields["importer"], importer)):  # fmt: skip
             similarity = name_similarity(str(named), expected)
             if similarity < MATCH_THRESHOLD:
                 found.append(Finding("DOC-CO-PARTY", CRITICAL,
-                                     f"C/O Form E {co.number} names {role} {named!r}, not the "
-                                     f"declared {expected!r} (similarity {similarity:.0%})",
+                                     f"{LABELS[co.kind]} {co.number} names {role} {named!r}, "
+                                     f"not the declared {expected!r} (similarity {similarity:.0%})",
                                      co.id, co.kind, risk_score=0.6))  # fmt: skip
     return found
 

@@ -15,10 +15,15 @@ class DocumentKind(StrEnum):
     invoice = "invoice"
     packing_list = "packing_list"
     co_form_e = "co_form_e"
+    co_form_d = "co_form_d"
     phytosanitary = "phytosanitary"
     quarantine = "quarantine"
     licence = "licence"
     contract = "contract"
+    cites_permit = "cites_permit"
+    quality_inspection = "quality_inspection"
+    food_safety = "food_safety"
+    chemical_declaration = "chemical_declaration"
     # Taken by officers at the physical inspection; never part of the trader's dossier.
     inspection_photo = "inspection_photo"
 

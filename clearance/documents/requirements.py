@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from clearance import hot
 from clearance.documents.models import DocumentKind, RequiredDocument
 from clearance.errors import Conflict
+from clearance.reference.service import ReferenceData
 
 DATA_FILE = Path(__file__).parent / "data" / "required_documents.csv"
 ANY_REGIME = "any"
@@ -20,6 +21,7 @@ ANY_REGIME = "any"
 class Requirement:
     kind: DocumentKind
     reason: str
+    legal_basis: tuple[str, ...] = ()
 
 
 def _row(raw: dict[str, str]) -> RequiredDocument:
@@ -89,16 +91,29 @@ def required_kinds(
     kind: str,
     hs_codes: Sequence[str],
     preferences: Iterable[str],
+    reference: ReferenceData | None = None,
 ) -> list[Requirement]:
-    """One requirement per document kind the goods need, each with every reason it is needed."""
+    """One requirement per document kind the goods need, each with every reason it is needed:
+    the rows of the requirements table, and what the lines' specialised procedures ask for."""
     wanted = set(preferences)
     reasons: dict[DocumentKind, list[str]] = {}
+    bases: dict[DocumentKind, list[str]] = {}
     for row in sorted(rows, key=lambda r: (r.document_kind.value, r.hs_prefix, r.preference)):
         if _applies(row, kind, hs_codes, wanted):
             reasons.setdefault(row.document_kind, []).append(row.reason)
+    for code in hs_codes if reference is not None else ():
+        for paper, procedure in reference.papers_for(code, kind) if reference else ():
+            if paper.document_kind:
+                doc_kind = DocumentKind(paper.document_kind)
+                reasons.setdefault(doc_kind, []).append(f"{paper.paper}: {procedure}")
+                bases.setdefault(doc_kind, []).append(procedure)
     order = list(DocumentKind)
     return [
-        Requirement(kind=doc_kind, reason="; ".join(dict.fromkeys(texts)))
+        Requirement(
+            kind=doc_kind,
+            reason="; ".join(dict.fromkeys(texts)),
+            legal_basis=tuple(dict.fromkeys(bases.get(doc_kind, []))),
+        )
         for doc_kind, texts in sorted(reasons.items(), key=lambda item: order.index(item[0]))
     ]
 

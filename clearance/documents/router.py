@@ -3,10 +3,11 @@
 import re
 import uuid
 from collections.abc import Iterator
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import StreamingResponse
+from pydantic import StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from clearance.auth.models import RISK_READERS, Role
@@ -27,6 +28,7 @@ from clearance.documents.schemas import (
 from clearance.documents.sniff import EXTENSIONS
 from clearance.documents.storage import get_storage, read_chunks
 from clearance.errors import PROBLEM_RESPONSES, PayloadTooLarge
+from clearance.reference import service as reference_service
 
 router = APIRouter(tags=["documents"], responses=PROBLEM_RESPONSES)
 
@@ -36,7 +38,7 @@ DocumentReaderDep = Annotated[
 DownloaderDep = Annotated[Caller, Depends(require(Role.trader, Role.officer, Role.supervisor))]
 # Traders upload their dossier; officers upload photos taken at the inspection.
 UploaderDep = DownloaderDep
-Preference = Literal["ACFTA_FORM_E", "ATIGA_FORM_D"]
+Preference = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{1,15}$")]
 
 UPLOAD_PATH = "/v1/declarations/{declaration_id}/documents"
 # Requests the app's body limit leaves alone: the upload streams under its own limits.
@@ -155,8 +157,10 @@ def required_documents(
     preference: Annotated[list[Preference] | None, Query(max_length=10)] = None,
 ) -> Requirements:
     """What a trader needs before lodging: `?kind=export&hs=09022010&preference=ACFTA_FORM_E`."""
-    rows = requirements.current_rows(session=session, today=clock.now().date())
+    today = clock.now().date()
+    rows = requirements.current_rows(session=session, today=today)
+    reference = reference_service.snapshot(session=session, today=today)
     needed = requirements.required_kinds(
-        rows, kind=kind.value, hs_codes=hs, preferences=preference or []
+        rows, kind=kind.value, hs_codes=hs, preferences=preference or [], reference=reference
     )
     return views.requirements_out(kind.value, hs, preference or [], needed)

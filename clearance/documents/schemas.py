@@ -84,7 +84,7 @@ class GoodsLine(StrictModel):
 
 
 class CertificateOfOriginIn(DocumentFieldsBase):
-    kind: Literal["co_form_e"]
+    kind: Literal["co_form_e", "co_form_d"]
     issuer: Name  # the issuing authority
     issued_on: date
     exporter: Name
@@ -95,7 +95,16 @@ class CertificateOfOriginIn(DocumentFieldsBase):
 
 
 class CertificateIn(DocumentFieldsBase):
-    kind: Literal["phytosanitary", "quarantine"]
+    """A certificate or result a specialised procedure asks for, covering the goods listed."""
+
+    kind: Literal[
+        "phytosanitary",
+        "quarantine",
+        "cites_permit",
+        "quality_inspection",
+        "food_safety",
+        "chemical_declaration",
+    ]
     issuer: Name
     issued_on: date
     goods: list[GoodsLine] = Field(min_length=1, max_length=200)
@@ -142,6 +151,9 @@ COMMON_FIELDS = frozenset({"kind", "number", "issuer", "issued_on", "expires_on"
 class RequirementOut(BaseModel):
     kind: DocumentKind
     reason: str
+    legal_basis: list[str] = Field(
+        default_factory=list, description="The specialised procedures that ask for it."
+    )
 
 
 class FindingOut(BaseModel):
@@ -195,7 +207,7 @@ class RequiredDocumentIn(StrictModel):
 
     regime: Literal["import", "export", "transit", "any"]
     hs_prefix: Annotated[str, StringConstraints(pattern=r"^([0-9]{2}|[0-9]{4}|[0-9]{6,8})?$")] = ""
-    preference: Literal["", "ACFTA_FORM_E", "ATIGA_FORM_D"] = ""
+    preference: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9_]{0,16}$")] = ""
     document_kind: DocumentKind
     required: bool = True
     reason: Annotated[str, StringConstraints(min_length=3, max_length=300), NoControlCharacters]

@@ -262,6 +262,7 @@ def check_declaration(*, session: Session, declaration: Declaration) -> Document
         kind=body.kind.value,
         hs_codes=[line.hs_code for line in body.lines],
         preferences={line.preference for line in body.lines if line.preference},
+        reference=reference,
     )
     docs = [
         d

@@ -38,7 +38,9 @@ def document_out(document: Document, *, findings: Sequence[Finding] | None) -> D
 
 
 def requirement_out(requirement: Requirement) -> RequirementOut:
-    return RequirementOut(kind=requirement.kind, reason=requirement.reason)
+    return RequirementOut(
+        kind=requirement.kind, reason=requirement.reason, legal_basis=list(requirement.legal_basis)
+    )
 
 
 def document_list(

@@ -1,4 +1,10 @@
-"""The arithmetic of one line's duty and VAT, in Decimal, rounded to whole đồng.
+"""The rate that applies to one line, and the arithmetic of its duty and VAT, in Decimal,
+rounded to whole đồng.
+
+The rate (Law 107/2016/QH13 art. 5; Decree 26/2023/ND-CP): MFN for goods of a country that
+gives Vietnam MFN treatment, the standard rate for others; an FTA rate only where the line
+claims it, the origin is a party of that schedule and not excluded on the line, the
+schedule has a rate there (`*` has none), and the certificate's checks found nothing.
 
 customs value in VND = value x the day's rate; duty = value VND x duty rate;
 VAT = (value VND + duty) x VAT rate; each amount rounded half up to the đồng. The value is taken
@@ -10,11 +16,10 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from clearance.declarations.schemas import Line
-from clearance.duties.models import TariffRate
+from clearance.reference import notation
+from clearance.reference.service import ReferenceData
+from clearance.reference.tariff_files import EditionLine
 
-FORM_E = "ACFTA_FORM_E"
-# ASEAN members and China: the only origins ACFTA preference can be given to.
-ACFTA_PARTIES = frozenset({"BN", "CN", "ID", "KH", "LA", "MM", "MY", "PH", "SG", "TH", "VN"})
 HUNDRED = Decimal(100)
 
 
@@ -51,31 +56,45 @@ def to_vnd(amount: Decimal) -> int:
     return int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def tariff_line(hs_code: str, rates: dict[str, TariffRate]) -> TariffRate | None:
-    """The tariff line of a declared code: its first 8 digits, or the one line a 6-digit code
-    can only mean; a 6-digit code covering several lines has no single rate."""
-    if len(hs_code) >= 8:
-        return rates.get(hs_code[:8])
-    under = [row for code, row in rates.items() if code.startswith(hs_code)]
-    return under[0] if len(under) == 1 else None
+def _cell_rate(cell: notation.Cell, origin: str, mfn: Decimal | None) -> Decimal | None:
+    if cell.kind is notation.CellKind.share_of_mfn and cell.share_of_mfn is not None:
+        return None if mfn is None else mfn * cell.share_of_mfn
+    rate, _why = cell.rate_for(origin)
+    if rate is not None and cell.out_of_quota is not None:
+        return cell.out_of_quota  # no tariff quota is allocated through this service
+    return rate
+
+
+def base_rate(
+    line: Line, tariff: EditionLine, reference: ReferenceData
+) -> tuple[Decimal | None, str]:
+    """MFN for an origin with MFN treatment, the standard rate otherwise; None: not computable."""
+    mfn_cell = notation.parse(tariff.rates.get("mfn", ""))
+    mfn = _cell_rate(mfn_cell, line.origin, None)
+    if line.origin in reference.mfn_countries:
+        return mfn, "MFN rate" if mfn is not None else f"MFN rate: {mfn_cell.rate_for('')[1]}"
+    standard = _cell_rate(notation.parse(tariff.rates.get("standard", "")), line.origin, mfn)
+    return standard, f"standard rate: {line.origin} has no MFN treatment"
 
 
 def duty_rate(
-    line: Line, tariff: TariffRate, form_e_refusal: str | None
-) -> tuple[Decimal, bool, str]:
-    """The rate that applies, whether it is the ACFTA one, and why (not)."""
+    line: Line, tariff: EditionLine, reference: ReferenceData, refusal: str | None
+) -> tuple[Decimal | None, bool, str]:
+    """The rate that applies, whether it is a preference, and why (not)."""
+    base, why_base = base_rate(line, tariff, reference)
     if line.preference is None:
-        return tariff.mfn_rate, False, ""
-    if line.preference != FORM_E:
-        return tariff.mfn_rate, False, f"{line.preference}: no such rates in the tariff; MFN rate"
-    why_not = (
-        f"no ACFTA rate for HS {tariff.hs_code}" if tariff.acfta_rate is None
-        else f"origin {line.origin} is not an ACFTA party" if line.origin not in ACFTA_PARTIES
-        else form_e_refusal
-    )  # fmt: skip
-    if why_not is not None or tariff.acfta_rate is None:
-        return tariff.mfn_rate, False, f"Form E preference refused: {why_not}; MFN rate"
-    return tariff.acfta_rate, True, "ACFTA rate: the C/O Form E checks found nothing"
+        return base, False, why_base
+    schedule = reference.schedule_for(line.preference, line.origin)
+    if schedule is None:
+        why_not = f"origin {line.origin} is not a party of the agreement"
+        return base, False, f"{line.preference} preference refused: {why_not}; {why_base}"
+    cell = notation.parse(tariff.rates.get(schedule.column, ""))
+    preferential, why = cell.rate_for(line.origin)
+    if refusal is not None or preferential is None:
+        return base, False, f"{schedule.agreement} preference refused: {refusal or why}; {why_base}"
+    if base is not None and base < preferential:
+        return base, False, f"{why_base}: lower than the {schedule.agreement} rate"
+    return preferential, True, f"{schedule.agreement} rate" + (f" ({why})" if why else "")
 
 
 def line_duty(
@@ -83,24 +102,26 @@ def line_duty(
     line_no: int,
     line: Line,
     day: date,
-    rates: dict[str, TariffRate],
+    reference: ReferenceData,
     rate_vnd: Decimal | None,
-    form_e_refusal: str | None = None,
+    refusal: str | None = None,
 ) -> LineDuty:
     """One line's duty and VAT at the rates in force on `day`."""
     facts = LineDuty(line_no, line.hs_code, line.customs_value, line.currency, line.preference)
-    tariff = tariff_line(line.hs_code, rates)
-    if tariff is None:
-        note = f"rate unknown: no tariff rate for HS {line.hs_code} on {day}"
-        return replace(facts, note=note)
+    tariff = reference.tariff_line(line.hs_code, day)
+    vat = reference.vat_on(line.hs_code, day)
+    if tariff is None or vat is None:
+        return replace(facts, note=f"rate unknown: HS {line.hs_code} is not a line on {day}")
     if rate_vnd is None:
         note = f"rate unknown: no exchange rate for {line.currency} on {day}"
         return replace(facts, note=note)
-    rate, granted, note = duty_rate(line, tariff, form_e_refusal)
+    rate, granted, note = duty_rate(line, tariff, reference, refusal)
+    if rate is None:
+        return replace(facts, rate_vnd=rate_vnd, note=f"rate unknown: {note}")
     value_vnd = to_vnd(line.customs_value * rate_vnd)
     duty = to_vnd(value_vnd * rate / HUNDRED)
-    vat = to_vnd((value_vnd + duty) * tariff.vat_rate / HUNDRED)
+    vat_vnd = to_vnd((value_vnd + duty) * vat.rate / HUNDRED)
     return replace(
-        facts, rate_vnd=rate_vnd, value_vnd=value_vnd, duty_rate=rate, vat_rate=tariff.vat_rate,
-        preference_granted=granted, note=note, duty_vnd=duty, vat_vnd=vat,
+        facts, rate_vnd=rate_vnd, value_vnd=value_vnd, duty_rate=rate, vat_rate=vat.rate,
+        preference_granted=granted, note=note, duty_vnd=duty, vat_vnd=vat_vnd,
     )  # fmt: skip

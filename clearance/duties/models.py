@@ -1,4 +1,5 @@
-"""Duty tables: the versioned tariff, assessments per line, bank payments and guarantees.
+"""Duty tables: assessments per line, bank payments and guarantees (the tariff is reference
+data: `reference/models.py`).
 
 Rates are percentages (6 means 6%); amounts in VND are whole đồng, stored as integers.
 """
@@ -28,22 +29,6 @@ def _declaration_fk(name: str) -> Any:
 
 def _vnd(*, nullable: bool = False) -> Any:
     return Field(default=None, sa_column=Column(BigInteger(), nullable=nullable))
-
-
-class TariffRate(SQLModel, table=True):
-    """Import duty and VAT of one 8-digit AHTN line, in force from a date."""
-
-    __tablename__ = "tariff_rate"
-    __table_args__ = (UniqueConstraint("hs_code", "effective_from", name="uq_tariff_rate_version"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    hs_code: str = Field(max_length=8, index=True)
-    mfn_rate: Decimal = Field(sa_type=RATE)
-    # The ACFTA (ASEAN-China, C/O Form E) rate; None where the line has no preference.
-    acfta_rate: Decimal | None = Field(default=None, sa_type=RATE)
-    vat_rate: Decimal = Field(sa_type=RATE)
-    effective_from: date
-    created_by: str = Field(default="seed", max_length=40)
 
 
 class DutyAssessment(SQLModel, table=True):

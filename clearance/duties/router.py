@@ -11,16 +11,15 @@ from clearance.auth.service import Caller
 from clearance.declarations import service as declarations_service
 from clearance.deps import AnyRoleDep, ClockDep, ReferenceDep, SessionDep, SupervisorDep, require
 from clearance.duties import payments, tariff, views
-from clearance.duties.models import TariffRate
 from clearance.duties.schemas import (
     DutiesOut,
     GuaranteeIn,
     GuaranteeOut,
     PaymentNoticeIn,
     PaymentOut,
+    TariffLineIn,
+    TariffLineOut,
     TariffOut,
-    TariffRateIn,
-    TariffRateOut,
 )
 from clearance.errors import PROBLEM_RESPONSES, invalid_field
 from clearance.reference.calendar import local_date
@@ -38,35 +37,46 @@ HsPrefix = Annotated[str | None, Query(pattern=r"^[0-9]{2,8}$")]
 
 @router.get("/v1/tariff")
 def read_tariff(
-    session: SessionDep,
     clock: ClockDep,
+    reference: ReferenceDep,
     _caller: AnyRoleDep,
     hs: HsPrefix = None,
     on: date | None = None,
+    offset: Annotated[int, Query(ge=0, le=20000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> TariffOut:
-    """The import duty and VAT rates in force on a day (today by default): `?hs=3102`."""
+    """The lines in force on a day (today by default), a page at a time: `?hs=0902`."""
     day = on or local_date(clock.now())
-    rates = tariff.rates_on(session=session, on=day, prefixes=[hs] if hs else [])
-    return TariffOut(on=day, rates=[views.tariff_rate_out(r) for _c, r in sorted(rates.items())])
+    found = tariff.page(reference=reference, on=day, prefix=hs or "", offset=offset, limit=limit)
+    return TariffOut(
+        on=day,
+        total=found.total,
+        offset=offset,
+        limit=limit,
+        lines=[views.tariff_line_out(reference, code, line, day) for code, line in found.lines],
+    )
 
 
 @router.post("/v1/tariff", status_code=status.HTTP_201_CREATED)
 def add_tariff_version(
-    body: TariffRateIn,
+    body: TariffLineIn,
     session: SessionDep,
     clock: ClockDep,
     reference: ReferenceDep,
     caller: SupervisorDep,
-) -> TariffRateOut:
+) -> TariffLineOut:
     """A new version of one line's rates, in force from its date (supervisors)."""
     if body.effective_from < local_date(clock.now()):
         raise invalid_field("effective_from", "must be today or later")
-    if body.hs_code not in reference.hs_codes:
-        raise invalid_field("hs_code", f"HS {body.hs_code} is not in the gate's nomenclature")
-    row = tariff.add_version(
-        session=session, row=TariffRate(**body.model_dump(), created_by=caller.actor)
+    line = tariff.add_rates(
+        session=session,
+        reference=reference,
+        hs_code=body.hs_code,
+        effective_from=body.effective_from,
+        rates=body.rates,
+        created_by=caller.actor,
     )
-    return views.tariff_rate_out(row)
+    return views.tariff_line_out(reference, body.hs_code, line, body.effective_from)
 
 
 @router.get("/v1/declarations/{declaration_id}/duties")

@@ -8,36 +8,52 @@ from typing import Annotated, Self
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from clearance.declarations.schemas import StrictModel, TaxCode
-from clearance.fields import UtcDatetime
+from clearance.fields import NoControlCharacters, UtcDatetime
 
 # More than any truck of goods owes: beyond it an amount is a typing error.
 MAX_VND = 10**15
 HsCode8 = Annotated[str, StringConstraints(pattern=r"^[0-9]{8}$")]
 Reference = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9\-_/.]{3,63}$")]
 Ucr = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9\-/]{3,34}$")]
-Percent = Annotated[Decimal, Field(ge=0, le=1000, decimal_places=2)]
 Vnd = Annotated[int, Field(gt=0, le=MAX_VND)]
 
 
-class TariffRateIn(StrictModel):
+RateColumn = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,15}$")]
+RateCell = Annotated[str, StringConstraints(max_length=100), NoControlCharacters]
+
+
+class TariffLineIn(StrictModel):
+    """A line's new rates in the decrees' notation (`5`, `0 (-CN)`, `*`), from a date."""
+
     hs_code: HsCode8
-    mfn_rate: Percent
-    acfta_rate: Percent | None = Field(default=None, description="None: no Form E preference.")
-    vat_rate: Annotated[Decimal, Field(ge=0, le=100, decimal_places=2)]
+    rates: dict[RateColumn, RateCell] = Field(
+        min_length=1, max_length=30, description="Column (`mfn`, `acfta`, ...) -> cell."
+    )
     effective_from: date = Field(description="Today or later: the past is never rewritten.")
 
 
-class TariffRateOut(BaseModel):
+class ProcedureOut(BaseModel):
+    text: str
+    legal_basis: str
+
+
+class TariffLineOut(BaseModel):
     hs_code: str
-    mfn_rate: Decimal
-    acfta_rate: Decimal | None
-    vat_rate: Decimal
-    effective_from: date
+    description_vi: str
+    description_en: str
+    rates: dict[str, str] = Field(description="Each column as the decrees write it.")
+    vat_rate: Decimal | None
+    vat_legal_basis: str
+    procedures: list[ProcedureOut]
+    border_resident: bool = Field(description="On the border-resident trade list.")
 
 
 class TariffOut(BaseModel):
     on: date
-    rates: list[TariffRateOut]
+    total: int = Field(description="Lines under the prefix; `offset` and `limit` page them.")
+    offset: int
+    limit: int
+    lines: list[TariffLineOut]
 
 
 class PaymentNoticeIn(StrictModel):

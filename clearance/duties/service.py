@@ -10,21 +10,23 @@ from clearance.declarations import service as declarations_service
 from clearance.declarations.models import Declaration, Kind
 from clearance.declarations.schemas import DeclarationIn
 from clearance.documents import service as documents_service
+from clearance.documents.checks import LABELS
 from clearance.documents.models import DocumentKind
-from clearance.duties import compute, tariff
-from clearance.duties.compute import FORM_E, LineDuty
+from clearance.duties import compute
+from clearance.duties.compute import LineDuty
 from clearance.duties.models import DutyAssessment
 from clearance.reference import service as reference_service
 from clearance.reference.calendar import local_date
+from clearance.reference.service import ReferenceData
 
-# C/O checks whose finding refuses the Form E preference, and how a trader is told why.
+# C/O checks whose finding refuses the preference, and how a trader is told why.
 REFUSING_CHECKS = {
-    "DOC-MISSING": "no C/O Form E uploaded",
-    "DOC-EXPIRED": "the C/O Form E has expired",
-    "DOC-CO-ORIGIN": "the C/O Form E certifies another origin than the line declares",
-    "DOC-CO-PARTY": "the C/O Form E names another exporter or importer than the declaration",
-    "DOC-REUSED": "the C/O Form E was already used for another declaration",
-    "DOC-OTHER-TRADER": "the C/O Form E is attached to another trader's declaration",
+    "DOC-MISSING": "no {co} uploaded",
+    "DOC-EXPIRED": "the {co} has expired",
+    "DOC-CO-ORIGIN": "the {co} certifies another origin than the line declares",
+    "DOC-CO-PARTY": "the {co} names another exporter or importer than the declaration",
+    "DOC-REUSED": "the {co} was already used for another declaration",
+    "DOC-OTHER-TRADER": "the {co} is attached to another trader's declaration",
 }
 NOT_DUTIABLE = {
     Kind.export: "exports owe no import duty or VAT (export duties are out of scope)",
@@ -59,32 +61,33 @@ def customs_day(*, session: Session, declaration: Declaration) -> date:
     return local_date(version.created_at)
 
 
-def form_e_refusals(
-    *, session: Session, declaration: Declaration, body: DeclarationIn
+def certificate_refusals(
+    *, session: Session, declaration: Declaration, body: DeclarationIn, reference: ReferenceData
 ) -> dict[int, str]:
-    """Per line claiming Form E, why the preference is refused; lines absent pass the checks."""
-    claimed = [no for no, line in enumerate(body.lines, 1) if line.preference == FORM_E]
+    """Per line claiming a preference, why its certificate refuses it; lines absent pass."""
+    claimed: dict[int, DocumentKind] = {}
+    for no, line in enumerate(body.lines, 1):
+        schedule = reference.schedule_for(line.preference, line.origin) if line.preference else None
+        if schedule is not None and schedule.document_kind:
+            claimed[no] = DocumentKind(schedule.document_kind)
     if not claimed:
         return {}  # the document checks cost queries: only a preference needs them
     report = documents_service.check_declaration(session=session, declaration=declaration)
     refusals: dict[int, str] = {}
     for finding in report.findings:
         why = REFUSING_CHECKS.get(finding.check_id)
-        if why is None or finding.document_kind is not DocumentKind.co_form_e:
-            continue
-        for no in [finding.line] if finding.line is not None else claimed:
-            refusals.setdefault(no, why)
-    certificates = [
-        d for d in documents_service.list_for(session=session, declaration=declaration)
-        if d.kind is DocumentKind.co_form_e
-    ]  # fmt: skip
-    # Chinese and ASEAN tariffs agree on the first six digits only: the C/O lists its own codes.
-    covered = {str(item.get("hs_code", ""))[:6] for d in certificates
-               for item in d.fields.get("lines", [])}  # fmt: skip
-    for no in claimed if certificates else []:
+        for no, kind in claimed.items():
+            if why and finding.document_kind is kind and finding.line in (None, no):
+                refusals.setdefault(no, why.format(co=LABELS[kind]))
+    documents = documents_service.list_for(session=session, declaration=declaration)
+    for no, kind in claimed.items():
+        certificates = [d for d in documents if d.kind is kind]
+        # Chinese and ASEAN tariffs agree on the first six digits only: the C/O lists its own.
+        covered = {str(item.get("hs_code", ""))[:6] for d in certificates
+                   for item in d.fields.get("lines", [])}  # fmt: skip
         hs6 = body.lines[no - 1].hs_code[:6]
-        if hs6 not in covered:
-            refusals.setdefault(no, f"the goods (HS {hs6}) are not on the C/O Form E")
+        if certificates and hs6 not in covered:
+            refusals.setdefault(no, f"the goods (HS {hs6}) are not on the {LABELS[kind]}")
     return refusals
 
 
@@ -94,14 +97,15 @@ def assess(*, session: Session, declaration: Declaration) -> Assessed:
     if declaration.kind is not Kind.import_:
         return Assessed(declaration.version, day, [], NOT_DUTIABLE[Kind(declaration.kind)])
     body = declarations_service.body(session=session, declaration=declaration)
-    prefixes = {line.hs_code[:6] for line in body.lines}
-    rates = tariff.rates_on(session=session, on=day, prefixes=prefixes)
+    reference = reference_service.snapshot(session=session, today=day)
     currency = body.lines[0].currency  # one currency per declaration (the invoice's)
     rate_vnd = reference_service.rate_vnd_on(session=session, currency=currency, on=day)
-    refusals = form_e_refusals(session=session, declaration=declaration, body=body)
+    refusals = certificate_refusals(
+        session=session, declaration=declaration, body=body, reference=reference
+    )
     lines = [
-        compute.line_duty(line_no=no, line=line, day=day, rates=rates, rate_vnd=rate_vnd,
-                          form_e_refusal=refusals.get(no))
+        compute.line_duty(line_no=no, line=line, day=day, reference=reference,
+                          rate_vnd=rate_vnd, refusal=refusals.get(no))
         for no, line in enumerate(body.lines, 1)
     ]  # fmt: skip
     return Assessed(declaration.version, day, lines)

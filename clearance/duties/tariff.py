@@ -1,84 +1,102 @@
-"""The tariff as data: shipped rows, the rates in force on a day, a supervisor's new version."""
+"""The tariff as readers and supervisors see it: pages of lines in force, a line's new rates."""
 
-import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
-from pathlib import Path
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
-from clearance import hot
 from clearance.duties.errors import TariffVersionExists
-from clearance.duties.models import TariffRate
-
-DATA_FILE = Path(__file__).parent / "data" / "tariff.csv"
-
-
-def _lines(path: Path) -> Iterator[str]:
-    """The file without its `#` header, which says where the figures come from."""
-    with path.open(encoding="utf-8", newline="") as handle:
-        yield from (line for line in handle if not line.startswith("#"))
+from clearance.errors import FieldError, InvalidInput
+from clearance.reference import nomenclature, notation
+from clearance.reference.models import TariffLine
+from clearance.reference.service import ReferenceData
+from clearance.reference.tariff_files import REQUIRED_RATES, EditionLine
 
 
-def shipped_rows(path: Path = DATA_FILE) -> list[TariffRate]:
-    return [
-        TariffRate(
-            hs_code=raw["hs_code"],
-            mfn_rate=Decimal(raw["mfn_rate"]),
-            acfta_rate=Decimal(raw["acfta_rate"]) if raw["acfta_rate"] else None,
-            vat_rate=Decimal(raw["vat_rate"]),
-            effective_from=date.fromisoformat(raw["effective_from"]),
+@dataclass(frozen=True)
+class Page:
+    on: date
+    total: int
+    lines: list[tuple[str, EditionLine]]
+
+
+def page(*, reference: ReferenceData, on: date, prefix: str, offset: int, limit: int) -> Page:
+    """The lines in force on the day under the prefix, `limit` of them from `offset`."""
+    found = list(reference.nomenclature.under(prefix, on))
+    return Page(on=on, total=len(found), lines=found[offset : offset + limit])
+
+
+def columns(reference: ReferenceData) -> list[str]:
+    """The rate columns a line may carry: standard, MFN, and each FTA schedule."""
+    return [*REQUIRED_RATES, *(s.column for s in reference.schedules)]
+
+
+def _checked_rates(reference: ReferenceData, rates: Mapping[str, str]) -> None:
+    known, errors = columns(reference), []
+    for column, cell in rates.items():
+        if column not in known:
+            errors.append(FieldError(field=f"rates.{column}", message="no such rate column"))
+            continue
+        try:
+            empty = notation.parse(cell).kind is notation.CellKind.empty
+        except notation.MalformedCell as error:
+            errors.append(FieldError(field=f"rates.{column}", message=str(error)))
+            continue
+        if empty and column in REQUIRED_RATES:
+            errors.append(FieldError(field=f"rates.{column}", message="every line has this rate"))
+    if errors:
+        raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
+
+
+def add_rates(
+    *,
+    session: Session,
+    reference: ReferenceData,
+    hs_code: str,
+    effective_from: date,
+    rates: Mapping[str, str],
+    created_by: str,
+) -> EditionLine:
+    """A new version of a line, in force from the date: its current rates with these changed
+    (an empty cell removes a column's rate)."""
+    _checked_rates(reference, rates)
+    current = reference.nomenclature.line(hs_code, effective_from)
+    if current is None:
+        raise InvalidInput(
+            f"hs_code: HS {hs_code} is not a line of the tariff on {effective_from}",
+            errors=[FieldError(field="hs_code", message="not a line of the tariff on that day")],
         )
-        for raw in csv.DictReader(_lines(path))
-    ]
-
-
-def load_tariff(session: Session) -> int:
-    """Insert the shipped rows not stored yet (a supervisor's versions stay); returns how many."""
-    rows = select(col(TariffRate.hs_code), col(TariffRate.effective_from))
-    stored = set(session.exec(rows).all())
-    added = 0
-    for row in shipped_rows():
-        if (row.hs_code, row.effective_from) not in stored:
-            session.add(row)
-            added += 1
-    session.flush()
-    return added
-
-
-def newest(rows: Iterable[TariffRate], on: date) -> dict[str, TariffRate]:
-    """Per HS code, the version in force on the day: the latest that started by then."""
-    current: dict[str, TariffRate] = {}
-    for row in sorted(rows, key=lambda r: r.effective_from):
-        if row.effective_from <= on:
-            current[row.hs_code] = row
-    return current
-
-
-def rates_on(*, session: Session, on: date, prefixes: Iterable[str] = ()) -> dict[str, TariffRate]:
-    """The rates in force on a day, for HS codes starting with any of the prefixes (or all)."""
-    wanted = tuple(prefixes)
-    in_force = hot.cached(
-        "tariff", on, [TariffRate.__tablename__],
-        lambda: {code: hot.copied(row) for code, row in newest(session.exec(
-            select(TariffRate).where(col(TariffRate.effective_from) <= on)
-        ).all(), on).items()},
-    )  # fmt: skip
-    return {code: row for code, row in in_force.items() if not wanted or code.startswith(wanted)}
-
-
-def add_version(*, session: Session, row: TariffRate) -> TariffRate:
-    """Store a supervisor's new version; one per HS code and effective date."""
     clash = session.exec(
-        select(TariffRate.id).where(
-            TariffRate.hs_code == row.hs_code, TariffRate.effective_from == row.effective_from
+        select(TariffLine.id).where(
+            TariffLine.code == hs_code, TariffLine.effective_from == effective_from
         )
     ).first()
     if clash is not None:
         raise TariffVersionExists(
-            f"HS {row.hs_code} already has a tariff version effective on {row.effective_from}"
+            f"HS {hs_code} already has a version effective on {effective_from}"
         )
-    session.add(row)
+    merged = {**current.rates, **{c: v.strip() for c, v in rates.items()}}
+    line = EditionLine(
+        current.description_vi,
+        current.description_en,
+        {c: v for c, v in merged.items() if v},
+        current.procedures,
+    )
+    session.add(
+        TariffLine(
+            code=hs_code,
+            description_vi=line.description_vi,
+            description_en=line.description_en,
+            rates=dict(line.rates),
+            procedures=line.procedures,
+            effective_from=effective_from,
+            created_by=created_by,
+        )
+    )
     session.flush()
-    return row
+    return line
+
+
+def procedures_of(line: EditionLine) -> tuple[nomenclature.Procedure, ...]:
+    return nomenclature.procedures(line.procedures)

@@ -1,16 +1,21 @@
 """Duties as readers see them: per line, what is owed, paid, guaranteed and outstanding."""
 
+from datetime import date
+
 from sqlmodel import Session
 
 from clearance.declarations.models import Declaration
 from clearance.duties import payments, service
-from clearance.duties.models import TariffRate
 from clearance.duties.schemas import (
     DutiesOut,
     DutyLineOut,
     GuaranteeOut,
-    TariffRateOut,
+    ProcedureOut,
+    TariffLineOut,
 )
+from clearance.reference import nomenclature
+from clearance.reference.service import ReferenceData
+from clearance.reference.tariff_files import EditionLine
 
 
 def duties_out(*, session: Session, declaration: Declaration) -> DutiesOut:
@@ -34,5 +39,20 @@ def duties_out(*, session: Session, declaration: Declaration) -> DutiesOut:
     )
 
 
-def tariff_rate_out(row: TariffRate) -> TariffRateOut:
-    return TariffRateOut.model_validate(row, from_attributes=True)
+def tariff_line_out(
+    reference: ReferenceData, code: str, line: EditionLine, on: date
+) -> TariffLineOut:
+    vat = reference.vat_on(code, on)
+    return TariffLineOut(
+        hs_code=code,
+        description_vi=line.description_vi,
+        description_en=line.description_en,
+        rates=dict(line.rates),
+        vat_rate=vat.rate if vat else None,
+        vat_legal_basis=vat.legal_basis if vat else "",
+        procedures=[
+            ProcedureOut(text=p.text, legal_basis=p.basis)
+            for p in nomenclature.procedures(line.procedures)
+        ],
+        border_resident=reference.border_resident(code, on),
+    )

@@ -39,16 +39,13 @@ def migrate(url: str) -> int:
 
     from clearance.db import make_engine
     from clearance.documents.requirements import load_required_documents
-    from clearance.duties.tariff import load_tariff
     from clearance.reference.seed import load_seed
 
     upgrade(url)
     engine = make_engine(url)
     try:
         with Session(engine) as session:
-            added = (
-                load_seed(session=session) + load_required_documents(session) + load_tariff(session)
-            )
+            added = load_seed(session=session) + load_required_documents(session)
             session.commit()
     finally:
         engine.dispose()

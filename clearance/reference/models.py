@@ -3,7 +3,7 @@
 from datetime import date, time
 from decimal import Decimal
 
-from sqlalchemy import Numeric, UniqueConstraint
+from sqlalchemy import JSON, Column, Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -11,6 +11,9 @@ class Country(SQLModel, table=True):
     __tablename__ = "country"
     code: str = Field(primary_key=True, max_length=2)
     name: str = Field(max_length=100)
+    # Gives Vietnam most-favoured-nation treatment (a WTO member): its goods pay MFN rates,
+    # other countries' goods the standard rate (Law 107/2016/QH13 art. 5).
+    mfn: bool = True
 
 
 class Currency(SQLModel, table=True):
@@ -31,18 +34,64 @@ class Gate(SQLModel, table=True):
     closes: time
 
 
-class HsCode(SQLModel, table=True):
-    __tablename__ = "hs_code"
-    __table_args__ = (UniqueConstraint("code", "effective_from", name="uq_hs_code_version"),)
+class TariffLine(SQLModel, table=True):
+    """One 8-digit line of Vietnam's nomenclature with its rates and procedures, from a date.
+
+    `rates` holds each column of the tariff (`standard`, `mfn`, one per FTA schedule) as the
+    decrees write it (`reference/notation.py` reads it); a line an edition drops gets a
+    version that is `withdrawn`.
+    """
+
+    __tablename__ = "tariff_line"
+    __table_args__ = (UniqueConstraint("code", "effective_from", name="uq_tariff_line_version"),)
     id: int | None = Field(default=None, primary_key=True)
-    code: str = Field(max_length=10, index=True)
-    chapter: str = Field(max_length=2)
-    heading: str = Field(max_length=4)
+    code: str = Field(max_length=8, index=True)
     description_vi: str
-    description_zh: str
     description_en: str
-    unit: str = Field(max_length=8)
+    rates: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    procedures: str = ""  # the specialised procedures, each with its legal basis
+    withdrawn: bool = False
     effective_from: date
+    created_by: str = Field(default="seed", max_length=40)
+
+
+class VatRate(SQLModel, table=True):
+    """The VAT rate of goods whose HS code starts with a prefix (the longest prefix wins)."""
+
+    __tablename__ = "vat_rate"
+    __table_args__ = (UniqueConstraint("hs_prefix", "effective_from", name="uq_vat_rate_version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    hs_prefix: str = Field(max_length=8)
+    rate: Decimal = Field(sa_type=Numeric(6, 2))
+    legal_basis: str
+    effective_from: date
+
+
+class Agreement(SQLModel, table=True):
+    """A free-trade agreement's schedule: its tariff column, members, and the certificate that
+    claims it (no `preference` yet: its rates are known but the gate does not grant them)."""
+
+    __tablename__ = "agreement"
+    column: str = Field(primary_key=True, max_length=16)
+    agreement: str = Field(max_length=100)
+    preference: str = Field(default="", max_length=16)
+    document_kind: str = Field(default="", max_length=32)
+    members: str  # ISO codes, space-separated
+    legal_basis: str = Field(max_length=100)
+
+
+class ProcedurePaper(SQLModel, table=True):
+    """What a specialised procedure asks of the trader: a paper of a kind, or (no kind) a mark
+    on the line such as the border-resident trade list."""
+
+    __tablename__ = "procedure_paper"
+    __table_args__ = (UniqueConstraint("basis", "procedure", name="uq_procedure_paper"),)
+    id: int | None = Field(default=None, primary_key=True)
+    basis: str = Field(max_length=100)  # part of the legal document's reference
+    procedure: str = Field(max_length=200)  # part of the procedure's text
+    regime: str = Field(max_length=16)  # import | export | any
+    document_kind: str = Field(default="", max_length=32)
+    paper: str
 
 
 class ProhibitedGood(SQLModel, table=True):

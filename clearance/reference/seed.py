@@ -4,23 +4,28 @@ import csv
 from collections.abc import Callable, Iterator
 from datetime import date, time
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, SQLModel, select
 
-from clearance.reference import service
+from clearance.reference import service, tariff_files
 from clearance.reference.models import (
+    Agreement,
     Country,
     Currency,
     ExchangeRate,
     Gate,
     Holiday,
-    HsCode,
     HsKeyword,
+    ProcedurePaper,
     ProhibitedGood,
     ReferencePrice,
+    TariffLine,
+    VatRate,
 )
+from clearance.reference.nomenclature import Nomenclature
 from clearance.reference.service import ReferenceData
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -32,10 +37,6 @@ def read_rows(name: str) -> Iterator[dict[str, str]]:
     path = DATA_DIR / name if (DATA_DIR / name).exists() else RISK_DATA_DIR / name
     with path.open(encoding="utf-8", newline="") as handle:
         yield from csv.DictReader(handle)
-
-
-def _hs(row: dict[str, str]) -> HsCode:
-    return HsCode.model_validate({**row, "effective_from": SEED_EFFECTIVE_FROM})
 
 
 def _prohibited(row: dict[str, str]) -> ProhibitedGood:
@@ -71,7 +72,12 @@ def _gate(row: dict[str, str]) -> Gate:
 
 # file, table, builder, the columns that identify a row
 SEEDS: list[tuple[str, type[SQLModel], Callable[[dict[str, str]], Any], tuple[str, ...]]] = [
-    ("countries.csv", Country, lambda r: Country(**r), ("code",)),
+    (
+        "countries.csv",
+        Country,
+        lambda r: Country(code=r["code"], name=r["name"], mfn=r["mfn"] == "true"),
+        ("code",),
+    ),
     (
         "currencies.csv",
         Currency,
@@ -79,7 +85,19 @@ SEEDS: list[tuple[str, type[SQLModel], Callable[[dict[str, str]], Any], tuple[st
         ("code",),
     ),
     ("gates.csv", Gate, _gate, ("code",)),
-    ("hs_codes.csv", HsCode, _hs, ("code", "effective_from")),
+    ("agreements.csv", Agreement, Agreement.model_validate, ("column",)),
+    (
+        "vat_rates.csv",
+        VatRate,
+        lambda r: VatRate(
+            hs_prefix=r["hs_prefix"],
+            rate=Decimal(r["rate"]),
+            legal_basis=r["legal_basis"],
+            effective_from=date.fromisoformat(r["effective_from"]),
+        ),
+        ("hs_prefix", "effective_from"),
+    ),
+    ("procedure_papers.csv", ProcedurePaper, ProcedurePaper.model_validate, ("basis", "procedure")),
     ("prohibited.csv", ProhibitedGood, _prohibited, ("hs_prefix", "regime", "effective_from")),
     ("reference_prices.csv", ReferencePrice, _price, ("hs_code", "origin", "effective_from")),
     (
@@ -131,12 +149,29 @@ def reference_from_files(today: date = SEED_EFFECTIVE_FROM) -> ReferenceData:
     }
     return service.from_rows(
         today=today,
-        countries=(row.code for row in rows["countries.csv"]),
+        countries=rows["countries.csv"],
         currencies=(row.code for row in rows["currencies.csv"]),
         gates=(row.code for row in rows["gates.csv"]),
-        hs_codes=rows["hs_codes.csv"],
+        nomenclature=shipped_nomenclature(),
         keywords=rows["hs_keywords.csv"],
         rates=rows["exchange_rates.csv"],
         prices=rows["reference_prices.csv"],
         prohibited=rows["prohibited.csv"],
+        agreements=rows["agreements.csv"],
+        vat=rows["vat_rates.csv"],
+        papers=rows["procedure_papers.csv"],
     )
+
+
+@lru_cache(maxsize=1)
+def shipped_nomenclature() -> Nomenclature:
+    """The shipped edition in memory, as a process that read it from the database holds it."""
+    rows = tariff_files.version_rows(
+        stored={},
+        new=tariff_files.read_edition(tariff_files.SHIPPED_EDITION),
+        effective_from=tariff_files.SHIPPED_EFFECTIVE_FROM,
+        created_by="seed",
+    )
+    loaded = Nomenclature()
+    loaded.add([TariffLine.model_validate({"id": n, **row}) for n, row in enumerate(rows, 1)])
+    return loaded

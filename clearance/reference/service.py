@@ -10,20 +10,25 @@ from typing import TypeVar
 from sqlmodel import Session, col, select
 
 from clearance import hot
+from clearance.reference import nomenclature as nomenclature_module
 from clearance.reference.models import (
+    Agreement,
     Country,
     Currency,
     ExchangeRate,
     Gate,
-    HsCode,
     HsKeyword,
+    ProcedurePaper,
     ProhibitedGood,
     ReferencePrice,
+    VatRate,
 )
+from clearance.reference.nomenclature import Nomenclature
+from clearance.reference.tariff_files import EditionLine
 
 SNAPSHOT_TTL_SECONDS = 60.0
 
-Row = TypeVar("Row", HsCode, ExchangeRate, HsKeyword)
+Row = TypeVar("Row", ExchangeRate, HsKeyword)
 
 
 @dataclass(frozen=True)
@@ -44,21 +49,96 @@ class Restriction:
 
 
 @dataclass(frozen=True)
+class Schedule:
+    """One FTA schedule: its tariff column, the parties it covers, the claim that asks for it."""
+
+    column: str
+    agreement: str
+    preference: str
+    document_kind: str
+    members: frozenset[str]
+    legal_basis: str
+
+
+@dataclass(frozen=True)
+class Vat:
+    hs_prefix: str
+    rate: Decimal
+    legal_basis: str
+    effective_from: date
+
+
+@dataclass(frozen=True)
+class Paper:
+    """What a procedure of a line asks for: a document of a kind, or (no kind) a mark."""
+
+    basis: str
+    procedure: str
+    regime: str
+    document_kind: str
+    paper: str
+
+
+@dataclass(frozen=True)
 class ReferenceData:
+    today: date
     countries: frozenset[str]
+    mfn_countries: frozenset[str]
     currencies: frozenset[str]
     gates: frozenset[str]
-    hs_codes: dict[str, HsCode]
+    nomenclature: Nomenclature
     restrictions: tuple[Restriction, ...]
     prices: dict[tuple[str, str], PriceBand]
     rates_vnd: dict[str, Decimal]
     hs_keywords: dict[str, frozenset[str]]
+    schedules: tuple[Schedule, ...] = ()
+    vat: tuple[Vat, ...] = ()
+    papers: tuple[Paper, ...] = ()
+
+    def tariff_line(self, code: str, on: date | None = None) -> EditionLine | None:
+        """The declarable 8-digit line of a code (a 10-digit code by its first 8) on the day."""
+        return self.nomenclature.line(code, on or self.today)
 
     def known_hs_code(self, code: str) -> bool:
-        """A 6-digit code is known if a tariff line extends it; a 10-digit one by its 8 digits."""
-        if len(code) <= 8:
-            return any(known.startswith(code) for known in self.hs_codes)
-        return code[:8] in self.hs_codes
+        return self.tariff_line(code) is not None
+
+    def schedule_for(self, preference: str, origin: str) -> Schedule | None:
+        """The schedule a claimed preference gives goods of the origin, if it covers them."""
+        claimed = [s for s in self.schedules if s.preference == preference]
+        return next((s for s in claimed if origin in s.members), None)
+
+    def preferences(self) -> frozenset[str]:
+        """The preferences the gate grants: the schedules with a certificate to claim them."""
+        return frozenset(s.preference for s in self.schedules if s.preference)
+
+    def vat_on(self, hs_code: str, on: date) -> Vat | None:
+        """The VAT in force on the day for the longest prefix of the code that has one."""
+        in_force = [
+            v for v in self.vat if hs_code.startswith(v.hs_prefix) and v.effective_from <= on
+        ]
+        return max(in_force, key=lambda v: (len(v.hs_prefix), v.effective_from), default=None)
+
+    def papers_for(
+        self, hs_code: str, regime: str, on: date | None = None
+    ) -> list[tuple[Paper, str]]:
+        """What the line's procedures ask for in this regime, each with the procedure's basis."""
+        line = self.tariff_line(hs_code, on)
+        if line is None:
+            return []
+        found = []
+        for procedure in nomenclature_module.procedures(line.procedures):
+            for paper in self.papers:
+                if (
+                    paper.basis in procedure.basis
+                    and paper.procedure in procedure.text
+                    and paper.regime in {"any", regime}
+                ):
+                    found.append((paper, f"{procedure.text} ({procedure.basis})"))
+        return found
+
+    def border_resident(self, hs_code: str, on: date | None = None) -> bool:
+        """On the list of goods border residents may trade (it matters at Ma Lù Thàng)."""
+        return any(not paper.document_kind for paper, _ in self.papers_for(hs_code, "import", on))
 
     def restrictions_for(self, hs_code: str, regime: str) -> list[Restriction]:
         return [
@@ -96,25 +176,31 @@ def _current(rows: list[Row], key: str, today: date) -> dict[str, Row]:
 def from_rows(
     *,
     today: date,
-    countries: Iterable[str],
+    countries: Iterable[Country],
     currencies: Iterable[str],
     gates: Iterable[str],
-    hs_codes: list[HsCode],
+    nomenclature: Nomenclature,
     keywords: list[HsKeyword],
     rates: list[ExchangeRate],
     prices: Iterable[ReferencePrice],
     prohibited: Iterable[ProhibitedGood],
+    agreements: Iterable[Agreement],
+    vat: Iterable[VatRate],
+    papers: Iterable[ProcedurePaper],
 ) -> ReferenceData:
     """The snapshot as of `today`, from rows read from the database or the shipped files."""
     current_prices: dict[tuple[str, str], ReferencePrice] = {}
     for price in sorted(prices, key=lambda p: p.effective_from):
         if price.effective_from <= today:
             current_prices[(price.hs_code, price.origin)] = price
+    countries = list(countries)
     return ReferenceData(
-        countries=frozenset(countries),
+        today=today,
+        countries=frozenset(c.code for c in countries),
+        mfn_countries=frozenset(c.code for c in countries if c.mfn),
         currencies=frozenset(currencies),
         gates=frozenset(gates),
-        hs_codes=_current(hs_codes, "code", today),
+        nomenclature=nomenclature,
         restrictions=tuple(
             Restriction(r.hs_prefix, r.kind, r.regime, r.licence, r.reason)
             for r in prohibited
@@ -126,20 +212,38 @@ def from_rows(
         },
         rates_vnd={c: r.rate_vnd for c, r in _current(rates, "currency", today).items()},
         hs_keywords={h: row.words() for h, row in _current(keywords, "heading", today).items()},
+        schedules=tuple(
+            Schedule(
+                a.column,
+                a.agreement,
+                a.preference,
+                a.document_kind,
+                frozenset(a.members.split()),
+                a.legal_basis,
+            )
+            for a in agreements
+        ),
+        vat=tuple(Vat(v.hs_prefix, v.rate, v.legal_basis, v.effective_from) for v in vat),
+        papers=tuple(
+            Paper(p.basis, p.procedure, p.regime, p.document_kind, p.paper) for p in papers
+        ),
     )
 
 
 def load(*, session: Session, today: date) -> ReferenceData:
     return from_rows(
         today=today,
-        countries=session.exec(select(Country.code)).all(),
+        countries=session.exec(select(Country)).all(),
         currencies=session.exec(select(Currency.code)).all(),
         gates=session.exec(select(Gate.code)).all(),
-        hs_codes=list(session.exec(select(HsCode)).all()),
+        nomenclature=nomenclature_module.current(session=session),
         keywords=list(session.exec(select(HsKeyword)).all()),
         rates=list(session.exec(select(ExchangeRate)).all()),
         prices=session.exec(select(ReferencePrice)).all(),
         prohibited=session.exec(select(ProhibitedGood)).all(),
+        agreements=session.exec(select(Agreement)).all(),
+        vat=session.exec(select(VatRate)).all(),
+        papers=session.exec(select(ProcedurePaper)).all(),
     )
 
 

@@ -13,15 +13,20 @@ from clearance.documents.requirements import (
     required_kinds,
     shipped_rows,
 )
-from clearance.reference.seed import DATA_DIR
+from clearance.reference.seed import DATA_DIR, reference_from_files
 from tests.conftest import auth
 
 TODAY = date(2026, 11, 30)
 
 
+REFERENCE = reference_from_files(TODAY)
+
+
 def kinds(kind: str, hs: list[str], preferences: tuple[str, ...] = ()) -> list[str]:
-    return [r.kind.value for r in required_kinds(
-        shipped_rows(), kind=kind, hs_codes=hs, preferences=preferences)]  # fmt: skip
+    needed = required_kinds(
+        shipped_rows(), kind=kind, hs_codes=hs, preferences=preferences, reference=REFERENCE
+    )
+    return [r.kind.value for r in needed]
 
 
 def test_invoice_packing_list_and_contract_for_every_border_trade() -> None:
@@ -35,10 +40,15 @@ def test_form_e_when_acfta_preference_is_claimed() -> None:
 
 
 def test_phytosanitary_for_plant_products_with_the_reason() -> None:
-    needed = required_kinds(shipped_rows(), kind="export", hs_codes=["09022010"], preferences=())
+    needed = required_kinds(
+        shipped_rows(), kind="export", hs_codes=["09022010"], preferences=(), reference=REFERENCE
+    )
     [phyto] = [r for r in needed if r.kind is DocumentKind.phytosanitary]
-    assert phyto.reason.startswith("phytosanitary certificate: plant products")
-    assert "(HS chapter 09)" in phyto.reason
+    # procedures.csv, 09022010: "Kiểm dịch thực vật (01/2024/TT-BNNPTNT M9)".
+    assert phyto.reason == (
+        "plant quarantine certificate: Kiểm dịch thực vật (01/2024/TT-BNNPTNT M9)"
+    )
+    assert phyto.legal_basis == ("Kiểm dịch thực vật (01/2024/TT-BNNPTNT M9)",)
     assert "phytosanitary" in kinds("import", ["08109092"])
     assert "phytosanitary" not in kinds("import", ["15079010"])
 

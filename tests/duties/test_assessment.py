@@ -74,8 +74,13 @@ def test_form_e_with_a_clean_certificate_pays_the_acfta_rate(
 
     line = _one_line(duties(client, keys["trader"], declaration_id))
 
-    assert (line["duty_rate"], line["preference_granted"]) == ("0.00", True)
-    assert (line["duty_vnd"], line["vat_vnd"], line["total_vnd"]) == (0, 9_468_000, 9_468_000)
+    # 31021000 under ACFTA: "5" (tariff.csv); 5% of 189,360,000; VAT 5% of 198,828,000.
+    assert (line["duty_rate"], line["preference_granted"]) == ("5.00", True)
+    assert (line["duty_vnd"], line["vat_vnd"], line["total_vnd"]) == (
+        9_468_000,
+        9_941_400,
+        19_409_400,
+    )
 
 
 def test_a_certificate_of_another_origin_gets_the_mfn_rate_with_the_reason(
@@ -95,8 +100,8 @@ def test_a_certificate_of_another_origin_gets_the_mfn_rate_with_the_reason(
         "6.00", False, 21_397_680,
     )  # fmt: skip
     assert line["note"] == (
-        "Form E preference refused: the C/O Form E certifies another origin than the line "
-        "declares; MFN rate"
+        "ASEAN-China (ACFTA) preference refused: the C/O Form E certifies another origin than "
+        "the line declares; MFN rate"
     )
 
 
@@ -110,13 +115,15 @@ def test_a_certificate_uploaded_after_screening_grants_the_preference(
         uploaded(client, keys["trader"], declaration_id, fields)
     work()
     refused = _one_line(duties(client, keys["trader"], declaration_id))
-    assert refused["note"] == "Form E preference refused: no C/O Form E uploaded; MFN rate"
+    assert refused["note"] == (
+        "ASEAN-China (ACFTA) preference refused: no C/O Form E uploaded; MFN rate"
+    )
 
     uploaded(client, keys["trader"], declaration_id, co_form_e())
 
     granted = duties(client, keys["trader"], declaration_id)
     assert _one_line(granted)["preference_granted"] is True
-    assert granted["owed_vnd"] == 9_468_000
+    assert granted["owed_vnd"] == 19_409_400
 
 
 def test_an_amendment_is_assessed_again_and_keeps_what_was_paid(
@@ -181,8 +188,7 @@ def test_a_new_tariff_version_applies_only_from_its_date(
     client: TestClient, keys: dict[str, str], work: Callable[[], int], clock: FrozenClock
 ) -> None:
     supervisor = auth(keys["supervisor"])
-    new_rate = {"hs_code": "31021000", "mfn_rate": "3", "acfta_rate": "0", "vat_rate": "5",
-                "effective_from": "2026-12-01"}  # fmt: skip
+    new_rate = {"hs_code": "31021000", "rates": {"mfn": "3"}, "effective_from": "2026-12-01"}
     added = client.post("/v1/tariff", json=new_rate, headers=supervisor)
     assert added.status_code == 201, added.text
     assert client.post("/v1/tariff", json=new_rate, headers=supervisor).status_code == 409
@@ -197,7 +203,7 @@ def test_a_new_tariff_version_applies_only_from_its_date(
     assert _one_line(duties(client, keys["trader"], today))["duty_rate"] == "6.00"
     assert _one_line(duties(client, keys["trader"], tomorrow))["duty_rate"] == "3.00"
     listed = client.get("/v1/tariff?hs=3102&on=2026-12-01", headers=auth(keys["gate"])).json()
-    assert {r["hs_code"]: r["mfn_rate"] for r in listed["rates"]}["31021000"] == "3.00"
+    assert {r["hs_code"]: r["rates"]["mfn"] for r in listed["lines"]}["31021000"] == "3"
 
 
 def test_a_trader_never_sees_another_traders_duties(
