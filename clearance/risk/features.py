@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from clearance.declarations.models import Kind
+from clearance.reference.seed import shipped_areas
 from clearance.reference.service import PriceBand
 from clearance.risk.history import HistoryLine, HistoryRecord
 
@@ -31,8 +32,6 @@ WINDOW_DAYS = (7, 30)
 BAND_MIN_N = 5  # fewer prices than this make no reference band
 BAND_REFRESH = timedelta(days=30)  # during a replay, bands are rebuilt this often
 ALL_ORIGINS = "*"
-ASEAN = frozenset({"BN", "KH", "ID", "LA", "MY", "MM", "PH", "SG", "TH", "VN"})
-PREFERENCE_AREAS = {"ACFTA_FORM_E": ASEAN | {"CN"}, "ATIGA_FORM_D": ASEAN}
 PROFILES = ("importer", "declarant", "hs6", "hs6_origin", "route")
 KINDS = {kind.value: index for index, kind in enumerate(Kind)}
 DAY_SECONDS = 86400.0
@@ -131,7 +130,7 @@ class ReferenceBands:
 
 def outside_area(line: HistoryLine) -> bool:
     """A preference claimed for an origin outside the area of its agreement."""
-    area = PREFERENCE_AREAS.get(line.preference or "")
+    area = shipped_areas().get(line.preference or "")
     return area is not None and line.origin not in area
 
 

@@ -21,8 +21,6 @@ LICENCE_DOCUMENTS = {
     "import_licence": {"licence"},
     "export_licence": {"licence"},
 }
-# ASEAN-China Free Trade Area: the origins a Form E may certify.
-ACFTA = ["BN", "KH", "CN", "ID", "LA", "MY", "MM", "PH", "SG", "TH", "VN"]
 HOME_COUNTRY = "VN"
 
 
@@ -198,22 +196,22 @@ def hs_description_mismatch(
     return found
 
 
-def form_e_origin(body: DeclarationIn, _ctx: Context, p: Mapping[str, Any]) -> list[Finding]:
-    """ACFTA preference claimed for goods the agreement cannot cover."""
+def form_e_origin(body: DeclarationIn, ctx: Context, p: Mapping[str, Any]) -> list[Finding]:
+    """An FTA preference claimed for goods its schedules cannot cover (reference agreements)."""
     if body.kind is not Kind.import_:
         return []
-    members, departure = set(p["acfta"]), body.counterparty.country
+    departure = body.counterparty.country
     found: list[Finding] = []
     for no, line in _lines(body):
-        if line.preference != "ACFTA_FORM_E":
+        if line.preference is None:
             continue
-        if line.origin not in members:
-            found.append((float(p["score"]), f"Form E preference claimed on line {no} with "
-                          f"origin {line.origin}, not an ACFTA member", no))  # fmt: skip
+        if ctx.reference.schedule_for(line.preference, line.origin) is None:
+            found.append((float(p["score"]), f"{line.preference} preference claimed on line "
+                          f"{no} with origin {line.origin}, not a party", no))  # fmt: skip
         elif line.origin != departure and line.origin != HOME_COUNTRY:
-            found.append((float(p["score"]) / 2, f"Form E preference on line {no}: origin "
-                          f"{line.origin} differs from the country of departure {departure}",
-                          no))  # fmt: skip
+            found.append((float(p["score"]) / 2, f"{line.preference} preference on line {no}: "
+                          f"origin {line.origin} differs from the country of departure "
+                          f"{departure}", no))  # fmt: skip
     return found
 
 
@@ -282,7 +280,7 @@ RULES: dict[str, Rule] = {
         Rule("R-HS-DESCRIPTION", "HS code does not match the goods description", "warning",
              {"score": 0.5}, hs_description_mismatch),
         Rule("R-FORM-E-ORIGIN", "ACFTA Form E claimed for a non-ACFTA origin or another "
-             "country of departure", "warning", {"score": 0.6, "acfta": ACFTA}, form_e_origin),
+             "country of departure", "warning", {"score": 0.6}, form_e_origin),
         Rule("R-SPLIT-SHIPMENT", "One trader splitting a consignment under a threshold",
              "warning", {"window_days": 7, "threshold_usd": 5000, "near_share": 0.8, "score": 0.5},
              split_shipment),

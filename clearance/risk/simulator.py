@@ -53,6 +53,7 @@ from clearance.demo import (
 from clearance.demo import DOCUMENT_ISSUERS as LICENCE_ISSUERS
 from clearance.demo import _cargo as _line_cargo
 from clearance.reference.calendar import VIETNAM
+from clearance.reference.seed import shipped_areas
 from clearance.risk.history import Finding, FindingCode, HistoryRecord, Outcome, write_jsonl
 
 
@@ -97,7 +98,7 @@ SPLIT_FLOOR = Decimal("0.85")  # honest declarations stay out of [0.85, 1) x the
 SPLIT_WINDOW = timedelta(days=4)
 HONEST_WEIGHT_SPREAD = 0.015  # weighbridge vs declared gross, honest trucks
 HIDDEN_WEIGHT = (1.07, 1.30)  # weighbridge / declared gross when goods are left undeclared
-ACFTA = frozenset({"BN", "KH", "ID", "LA", "MY", "MM", "PH", "SG", "TH", "VN", "CN"})
+ACFTA = shipped_areas()["ACFTA_FORM_E"]
 NON_ACFTA_ORIGINS = ("JP", "KR", "TW", "IN", "DE", "US")
 OTHER_ACFTA_ORIGINS = ("TH", "MY", "LA", "KH", "ID")
 FRAUD_RATE = 0.10  # planted declarations per declaration, before split clusters multiply

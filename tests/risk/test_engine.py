@@ -64,7 +64,7 @@ def test_form_e_for_a_non_acfta_origin_is_flagged(
 ) -> None:
     line = {**UREA_LINE, "origin": "US", "preference": "ACFTA_FORM_E"}
     detail = _screened(client, keys, work, declaration(lines=[line]))
-    assert any("not an ACFTA member" in r["reason"] for r in detail["risk"]["reasons"])
+    assert any("with origin US, not a party" in r["reason"] for r in detail["risk"]["reasons"])
     ok = _screened(
         client, keys, work, declaration(lines=[{**UREA_LINE, "preference": "ACFTA_FORM_E"}])
     )
