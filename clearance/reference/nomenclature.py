@@ -7,7 +7,7 @@ supervisor's new rate, an imported edition), checking for them at most every
 import bisect
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -68,7 +68,7 @@ class Nomenclature:
         self.last_id = 0
         self._rates: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
 
-    def add(self, rows: list[Any]) -> None:
+    def add(self, rows: Sequence[Any]) -> None:
         for row in rows:
             # Lines share their rates often: one dict per distinct set keeps the copy small.
             rates = dict(sorted(row.rates.items()))
@@ -124,6 +124,8 @@ def _common_prefix(a: str, b: str) -> str:
     return a[:n]
 
 
+_COLUMNS = ("id", "code", "description_vi", "description_en", "rates", "procedures", "withdrawn",
+            "effective_from")  # fmt: skip
 _lock = threading.Lock()
 _loaded = Nomenclature()
 _baseline_id: int | None = None
@@ -132,6 +134,14 @@ _baseline_id: int | None = None
 def _newest_id(session: Session) -> int:
     statement = select(func.coalesce(func.max(col(TariffLine.id)), 0))
     return int(session.execute(statement).scalar_one())
+
+
+def read_newer(*, session: Session, into: Nomenclature) -> Nomenclature:
+    """Add the versions stored since `into` was last read (all of them the first time)."""
+    columns = [col(getattr(TariffLine, name)) for name in _COLUMNS]
+    rows = session.execute(select(*columns).where(col(TariffLine.id) > into.last_id)).all()
+    into.add(rows)
+    return into
 
 
 def current(*, session: Session) -> Nomenclature:
@@ -143,10 +153,7 @@ def current(*, session: Session) -> Nomenclature:
     if newest > _loaded.last_id:
         with _lock:
             if newest > _loaded.last_id:
-                rows = session.execute(
-                    select(TariffLine).where(col(TariffLine.id) > _loaded.last_id)
-                ).scalars()
-                _loaded.add(list(rows))
+                read_newer(session=session, into=_loaded)
                 if _baseline_id is None:
                     _baseline_id = _loaded.last_id
     return _loaded
