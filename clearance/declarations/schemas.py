@@ -180,7 +180,10 @@ class EventOut(BaseModel):
     from_state: State | None
     to_state: State
     actor: str
-    reason: str
+    text: str = Field(description="What happened, from a fixed set of texts every role may read.")
+    reason: str | None = Field(
+        default=None, description="The detail behind it: officers, supervisors, operators only."
+    )
     at: datetime
 
 
