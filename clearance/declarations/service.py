@@ -327,8 +327,8 @@ def amend(
     declaration = get(
         session=session, caller=caller, declaration_id=declaration_id, for_update=True
     )
-    parties.check_unchanged(declaration, declaration_in)
     parties.check_declarant(session, clock, caller, declaration_in, prefix="declaration.")
+    parties.check_unchanged(declaration, declaration_in)
     if declaration_in.ucr != declaration.ucr:
         raise InvalidInput(
             "an amendment keeps the UCR",
