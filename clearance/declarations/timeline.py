@@ -27,7 +27,7 @@ class TraderText(StrEnum):
     documents_checked = "document check recorded"
     inspected = "inspection recorded"
     decided = "decision to release recorded"
-    seized = "goods seized: a case is opened"
+    seized = "goods seized"
     released = "released"
     arrived = "weighbridge reading recorded"
     exited = "exit recorded"

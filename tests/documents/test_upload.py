@@ -14,11 +14,11 @@ from clearance.documents.models import Document
 from clearance.errors import PayloadTooLarge
 from tests.conftest import auth
 from tests.documents.conftest import stored_files
-from tests.documents.helpers import invoice, listing, packing_list, pdf, uploaded
+from tests.documents.helpers import image, invoice, listing, packing_list, pdf, uploaded
 from tests.documents.helpers import upload as post_upload
 from tests.helpers import lodge
 
-PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG_BYTES = image("PNG")
 
 
 def _rows(session: Session) -> list[Document]:
