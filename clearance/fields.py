@@ -43,9 +43,18 @@ def plausible_utc(value: datetime) -> datetime:
     return utc
 
 
+def plausible_date(value: date) -> date:
+    # Year 1 or 9999 parses as a date but dates no customs paper; it would only skew checks
+    # of validity on the day and overflow date arithmetic downstream.
+    if not EARLIEST.date() <= value < LATEST.date():
+        raise ValueError(f"must be between {EARLIEST.year} and {LATEST.year}")
+    return value
+
+
 # Free text: append to a StringConstraints in an Annotated alias.
 NoControlCharacters = AfterValidator(_no_control_characters)
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(plausible_utc)]
+PlausibleDate = Annotated[date, AfterValidator(plausible_date)]
 
 
 def expiry_after_issue(expires_on: date | None, issued_on: date | None) -> date | None:

@@ -8,7 +8,7 @@ from typing import Annotated, Self
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from clearance.declarations.schemas import StrictModel, TaxCode
-from clearance.fields import UtcDatetime
+from clearance.fields import PlausibleDate, UtcDatetime
 
 # More than any truck of goods owes: beyond it an amount is a typing error.
 MAX_VND = 10**15
@@ -24,7 +24,7 @@ class TariffRateIn(StrictModel):
     mfn_rate: Percent
     acfta_rate: Percent | None = Field(default=None, description="None: no Form E preference.")
     vat_rate: Annotated[Decimal, Field(ge=0, le=100, decimal_places=2)]
-    effective_from: date = Field(description="Today or later: the past is never rewritten.")
+    effective_from: PlausibleDate = Field(description="Today or later: never rewrites the past.")
 
 
 class TariffRateOut(BaseModel):
@@ -70,7 +70,7 @@ class PaymentOut(BaseModel):
 class GuaranteeIn(StrictModel):
     amount_vnd: Vnd
     reference: Reference
-    expires_on: date
+    expires_on: PlausibleDate
 
 
 class GuaranteeOut(BaseModel):
