@@ -33,6 +33,7 @@ class TraderText(StrEnum):
     exited = "exit recorded"
     paid = "payment recorded"
     guaranteed = "guarantee recorded"
+    overpaid = "paid beyond the duty owed: a refund is due"
     updated = "declaration updated"
 
 
@@ -57,6 +58,7 @@ _BY_ACTION = {
     "exit": TraderText.exited,
     "payment": TraderText.paid,
     "guarantee": TraderText.guaranteed,
+    "overpayment": TraderText.overpaid,
 }
 
 KNOWN_ACTIONS = frozenset({*_BY_ACTION, "rescore"})

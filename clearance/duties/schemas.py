@@ -111,4 +111,5 @@ class DutiesOut(BaseModel):
     paid_vnd: int
     guaranteed_vnd: int
     outstanding_vnd: int | None
+    overpaid_vnd: int = Field(description="Paid beyond what is owed: to be refunded.")
     guarantees: list[GuaranteeOut]
