@@ -9,10 +9,27 @@ EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 
+# Invisible format characters: bidi embeddings, overrides and isolates, zero-width spaces and
+# joiners, the word joiner and the BOM. They make one name display as another (or split a name
+# so a watchlist match misses it), and no customs field needs them.
+INVISIBLE = frozenset(
+    "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+    "\u2060\u2066\u2067\u2068\u2069\ufeff"
+)
+CONTROL_CHARACTERS = "must not contain control or invisible characters"
+
+
+def has_control_characters(value: str, *, allowed: str = "") -> bool:
+    """C0 and C1 controls, DEL, and invisible format characters, but for those `allowed`."""
+    return any(
+        (ord(c) < 32 or 127 <= ord(c) < 160 or c in INVISIBLE) and c not in allowed for c in value
+    )
+
+
 def _no_control_characters(value: str) -> str:
     # PostgreSQL refuses NUL in text, and no customs field has a reason to hold control codes.
-    if any(ord(c) < 32 and c not in "\t\n\r" for c in value):
-        raise ValueError("must not contain control characters")
+    if has_control_characters(value, allowed="\t\n\r"):
+        raise ValueError(CONTROL_CHARACTERS)
     return value
 
 
@@ -26,9 +43,18 @@ def plausible_utc(value: datetime) -> datetime:
     return utc
 
 
+def plausible_date(value: date) -> date:
+    # Year 1 or 9999 parses as a date but dates no customs paper; it would only skew checks
+    # of validity on the day and overflow date arithmetic downstream.
+    if not EARLIEST.date() <= value < LATEST.date():
+        raise ValueError(f"must be between {EARLIEST.year} and {LATEST.year}")
+    return value
+
+
 # Free text: append to a StringConstraints in an Annotated alias.
 NoControlCharacters = AfterValidator(_no_control_characters)
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(plausible_utc)]
+PlausibleDate = Annotated[date, AfterValidator(plausible_date)]
 
 
 def expiry_after_issue(expires_on: date | None, issued_on: date | None) -> date | None:

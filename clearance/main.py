@@ -15,7 +15,11 @@ from clearance.duties.router import router as duties_router
 from clearance.errors import ServiceUnavailable, install_handlers
 from clearance.mandates.router import router as mandates_router
 from clearance.metrics.router import router as metrics_router
-from clearance.middleware import BodyLimitMiddleware, MetricsMiddleware
+from clearance.middleware import (
+    BodyLimitMiddleware,
+    MetricsMiddleware,
+    UrlControlCharacterMiddleware,
+)
 from clearance.migrations import at_head
 from clearance.notifications.router import router as notifications_router
 from clearance.queues import get_redis
@@ -65,6 +69,7 @@ def create_app() -> FastAPI:
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_body_bytes, exempt=UPLOAD_PATH_PATTERN
     )
+    app.add_middleware(UrlControlCharacterMiddleware)
     app.add_middleware(MetricsMiddleware)
 
     @app.get("/healthz", tags=["operations"], include_in_schema=False)

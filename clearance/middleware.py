@@ -1,12 +1,54 @@
-"""ASGI middleware: body size limit before parsing, and request metrics by route template."""
+"""ASGI middleware: control characters in the URL, body size limit before parsing, and request
+metrics by route template."""
 
 import re
 import time
+from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from clearance import metrics
-from clearance.errors import problem_response
+from clearance.errors import FieldError, problem_response
+from clearance.fields import CONTROL_CHARACTERS, has_control_characters
+
+
+def _url_control_characters(scope: Scope) -> list[FieldError]:
+    """Where the decoded path or a query parameter holds a control or invisible character."""
+    errors = []
+    if has_control_characters(scope["path"]):
+        errors.append(FieldError(field="path", message=CONTROL_CHARACTERS))
+    query = scope.get("query_string", b"").decode("latin-1")
+    pairs = parse_qsl(query, keep_blank_values=True, encoding="utf-8", errors="replace")
+    for name, value in pairs:
+        if has_control_characters(name) or has_control_characters(value):
+            field = name if not has_control_characters(name) else "query"
+            errors.append(FieldError(field=field, message=CONTROL_CHARACTERS))
+    return errors
+
+
+class UrlControlCharacterMiddleware:
+    """Refuse a URL with control characters in one place, before any route or database sees it.
+
+    Path and query values reach queries as text, and PostgreSQL refuses NUL in text with an
+    error that would otherwise be a 500 on whichever route forgot to check.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        errors = _url_control_characters(scope) if scope["type"] == "http" else []
+        if not errors:
+            await self.app(scope, receive, send)
+            return
+        response = problem_response(
+            status=422,
+            code="invalid_input",
+            title="Invalid input",
+            detail="; ".join(f"{e.field}: {e.message}" for e in errors),
+            errors=errors,
+        )
+        await response(scope, receive, send)
 
 
 class BodyLimitMiddleware:

@@ -10,13 +10,17 @@ from sqlmodel import Session, col, select
 
 from clearance.auth.models import ApiKey, Role
 from clearance.clock import Clock, get_clock
-from clearance.errors import NotFound, Unauthorized, invalid_field
+from clearance.errors import Conflict, NotFound, Unauthorized, invalid_field
 
 KEY_PREFIX = "clr_"
 
 
 class KeyNotFound(NotFound):
     code = "key_not_found"
+
+
+class KeyAlreadyRotated(Conflict):
+    code = "key_already_rotated"
 
 
 @dataclass(frozen=True)
@@ -107,9 +111,15 @@ def rotate(
     *, session: Session, clock: Clock, secret_key: str, caller: Caller, grace_seconds: int
 ) -> tuple[ApiKey, str]:
     """A successor for the caller's own key; the old one works for the grace period only."""
-    old = session.get(ApiKey, caller.key_id, with_for_update=True)
+    # populate_existing: authentication read this row into the session before the lock, and a
+    # concurrent rotation may have committed since; the check below must see the locked row.
+    old = session.get(ApiKey, caller.key_id, with_for_update=True, populate_existing=True)
     if old is None:
         raise KeyNotFound("the calling key is gone")
+    # A key in its grace period is on its way out: were it allowed to rotate, a leaked old key
+    # could mint unexpiring successors for ever. Only the live, unrotated key may.
+    if old.expires_at is not None or old.revoked_at is not None:
+        raise KeyAlreadyRotated("this API key was already rotated; rotate its successor instead")
     key, plain = create_key(
         session=session, clock=clock, secret_key=secret_key, role=Role(old.role),
         tax_code=old.tax_code, name=old.name,

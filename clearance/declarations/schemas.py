@@ -16,7 +16,7 @@ from pydantic import (
 )
 
 from clearance.declarations.models import Channel, DecisionKind, Kind, State
-from clearance.fields import NoControlCharacters, UtcDatetime, expiry_after_issue
+from clearance.fields import NoControlCharacters, PlausibleDate, UtcDatetime, expiry_after_issue
 
 TaxCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{10}(-[0-9]{3})?$")]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
@@ -113,8 +113,8 @@ class DocumentRef(StrictModel):
     ]
     number: ShortText
     issuer: Name | None = None
-    issued_on: date | None = None
-    expires_on: date | None = None
+    issued_on: PlausibleDate | None = None
+    expires_on: PlausibleDate | None = None
     fields: dict[
         Annotated[str, StringConstraints(min_length=1, max_length=64), NoControlCharacters],
         Annotated[str, StringConstraints(max_length=500), NoControlCharacters]
@@ -192,7 +192,10 @@ class EventOut(BaseModel):
     from_state: State | None
     to_state: State
     actor: str
-    reason: str
+    text: str = Field(description="What happened, from a fixed set of texts every role may read.")
+    reason: str | None = Field(
+        default=None, description="The detail behind it: officers, supervisors, operators only."
+    )
     at: datetime
 
 

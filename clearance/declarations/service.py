@@ -15,7 +15,7 @@ from clearance.auth.models import Role
 from clearance.auth.service import Caller
 from clearance.clock import Clock, get_clock
 from clearance.db import after_commit
-from clearance.declarations import states
+from clearance.declarations import parties, states
 from clearance.declarations.errors import (
     DeclarationNotFound,
     DuplicateUcr,
@@ -31,7 +31,7 @@ from clearance.declarations.models import (
     State,
 )
 from clearance.declarations.schemas import DeclarationIn
-from clearance.errors import FieldError, Forbidden, InvalidInput
+from clearance.errors import FieldError, InvalidInput
 from clearance.mandates import service as mandates_service
 from clearance.queues import enqueue_screening
 from clearance.reference.service import ReferenceData
@@ -92,26 +92,6 @@ def _unknown_line(reference: ReferenceData, hs_code: str) -> str:
     if not closest:
         return f"{why}; heading {hs_code[:4]} has no lines"
     return f"{why}; the closest lines under heading {hs_code[:4]}: {', '.join(closest)}"
-
-
-def _check_declarant(
-    session: Session, clock: Clock, caller: Caller, declaration_in: DeclarationIn, prefix: str = ""
-) -> None:
-    """The caller declares, for itself or for a client whose mandate it holds."""
-    if caller.tax_code != declaration_in.declarant.tax_code:
-        field = f"{prefix}declarant.tax_code"
-        raise Forbidden(
-            f"{field} must be the tax code your API key was issued to",
-            errors=[FieldError(field=field, message="not the caller's tax code")],
-        )
-    mandates_service.check(
-        session=session,
-        clock=clock,
-        broker=declaration_in.declarant.tax_code,
-        client=declaration_in.trader.tax_code,
-        kind=declaration_in.kind.value,
-        field=f"{prefix}trader.tax_code",
-    )
 
 
 def _start_version(
@@ -192,7 +172,7 @@ def lodge(
     idempotency_key: str | None,
 ) -> tuple[Declaration, bool]:
     """Store a new declaration and queue it for screening; returns it and whether it is new."""
-    _check_declarant(session, clock, caller, declaration_in)
+    parties.check_declarant(session, clock, caller, declaration_in)
     scope, stored = caller.tax_code or caller.actor, stored_payload(declaration_in)
     body_sha = stored[1]
     if idempotency_key is not None:
@@ -367,7 +347,8 @@ def amend(
     declaration = get(
         session=session, caller=caller, declaration_id=declaration_id, for_update=True
     )
-    _check_declarant(session, clock, caller, declaration_in, prefix="declaration.")
+    parties.check_declarant(session, clock, caller, declaration_in, prefix="declaration.")
+    parties.check_unchanged(declaration, declaration_in)
     if declaration_in.ucr != declaration.ucr:
         raise InvalidInput(
             "an amendment keeps the UCR",
@@ -380,7 +361,6 @@ def amend(
     declaration.version += 1
     declaration.kind = declaration_in.kind
     declaration.gate_code = declaration_in.gate
-    declaration.trader_tax_code = declaration_in.trader.tax_code
     declaration.expected_arrival_at = declaration_in.truck.expected_arrival_at
     declaration.channel = None
     declaration.held_from = None

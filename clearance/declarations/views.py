@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from clearance.auth.models import RISK_READERS
 from clearance.auth.service import Caller
-from clearance.declarations import release
+from clearance.declarations import release, timeline
 from clearance.declarations import service as declarations_service
 from clearance.declarations.models import Decision, Declaration, DeclarationEvent, Query
 from clearance.declarations.outcomes import assessment_of
@@ -17,7 +17,6 @@ from clearance.declarations.schemas import (
     DecisionOut,
     DeclarationOut,
     DeclarationSummary,
-    EventOut,
     QueryOut,
     RiskOut,
 )
@@ -39,7 +38,8 @@ def detail(*, session: Session, caller: Caller, declaration: Declaration) -> Dec
     ).all()
     missing = release.closed_gates(session=session, declaration=declaration)
     risk = None
-    if caller.role in RISK_READERS:
+    with_detail = caller.role in RISK_READERS
+    if with_detail:
         assessment = assessment_of(session=session, declaration=declaration)
         if assessment is not None:
             risk = RiskOut.model_validate(assessment, from_attributes=True)
@@ -54,7 +54,7 @@ def detail(*, session: Session, caller: Caller, declaration: Declaration) -> Dec
         declaration=declarations_service.body(session=session, declaration=declaration),
         queries=[QueryOut.model_validate(q, from_attributes=True) for q in queries],
         decisions=[DecisionOut.model_validate(d, from_attributes=True) for d in decisions],
-        events=[EventOut.model_validate(e, from_attributes=True) for e in events],
+        events=[timeline.event_out(e, with_detail=with_detail) for e in events],
         risk=risk,
     )
 

@@ -27,7 +27,7 @@ from clearance.declarations.schemas import (
     TaxCode,
 )
 from clearance.documents.models import DocumentKind
-from clearance.fields import NoControlCharacters, expiry_after_issue
+from clearance.fields import NoControlCharacters, PlausibleDate, expiry_after_issue
 
 Quantity = Annotated[Decimal, Field(gt=0, le=MAX_QUANTITY, decimal_places=3)]
 Kg = Annotated[Decimal, Field(gt=0, le=MAX_KG, decimal_places=3)]
@@ -38,8 +38,8 @@ class DocumentFieldsBase(StrictModel):
 
     number: ShortText
     issuer: Name | None = None
-    issued_on: date | None = None
-    expires_on: date | None = None
+    issued_on: PlausibleDate | None = None
+    expires_on: PlausibleDate | None = None
 
     @field_validator("expires_on")
     @classmethod
@@ -55,7 +55,7 @@ class InvoiceLine(StrictModel):
 
 class InvoiceIn(DocumentFieldsBase):
     kind: Literal["invoice"]
-    issued_on: date  # the invoice date
+    issued_on: PlausibleDate  # the invoice date
     seller: Name
     buyer: Name
     currency: CurrencyCode
@@ -86,7 +86,7 @@ class GoodsLine(StrictModel):
 class CertificateOfOriginIn(DocumentFieldsBase):
     kind: Literal["co_form_e", "co_form_d"]
     issuer: Name  # the issuing authority
-    issued_on: date
+    issued_on: PlausibleDate
     exporter: Name
     importer: Name
     origin_country: CountryCode
@@ -106,13 +106,13 @@ class CertificateIn(DocumentFieldsBase):
         "chemical_declaration",
     ]
     issuer: Name
-    issued_on: date
+    issued_on: PlausibleDate
     goods: list[GoodsLine] = Field(min_length=1, max_length=200)
 
 
 class LicenceIn(DocumentFieldsBase):
     kind: Literal["licence"]
-    expires_on: date
+    expires_on: PlausibleDate
     holder_tax_code: TaxCode
     hs_codes: list[Annotated[str, Field(pattern=r"^[0-9]{4,10}$")]] = Field(
         min_length=1, max_length=50
@@ -123,7 +123,7 @@ class LicenceIn(DocumentFieldsBase):
 
 class ContractIn(DocumentFieldsBase):
     kind: Literal["contract"]
-    issued_on: date  # the date signed
+    issued_on: PlausibleDate  # the date signed
     parties: list[Name] = Field(min_length=2, max_length=10)
 
 
@@ -211,7 +211,7 @@ class RequiredDocumentIn(StrictModel):
     document_kind: DocumentKind
     required: bool = True
     reason: Annotated[str, StringConstraints(min_length=3, max_length=300), NoControlCharacters]
-    effective_from: date
+    effective_from: PlausibleDate
 
 
 class RequiredDocumentOut(BaseModel):
@@ -222,4 +222,4 @@ class RequiredDocumentOut(BaseModel):
     document_kind: DocumentKind
     required: bool
     reason: str
-    effective_from: date
+    effective_from: PlausibleDate

@@ -14,7 +14,7 @@ from clearance.clock import Clock, get_clock
 from clearance.declarations import service as declarations_service
 from clearance.declarations import states
 from clearance.declarations.models import Declaration, DeclarationLine, State
-from clearance.documents import checks, requirements
+from clearance.documents import checks, requirements, structure
 from clearance.documents.checks import CheckInput, DocumentFacts, Finding, OtherUse, number_key
 from clearance.documents.errors import (
     DocumentNotFound,
@@ -133,6 +133,7 @@ def upload(
     _check_open(session, declaration)
     _check_uploader(caller, declaration)
     _check_kind(caller, DocumentKind(fields_in.kind), upload_in.media_type)
+    structure.verify(upload_in.media_type, upload_in.file)
     stored = storage.put(read_chunks(upload_in.file))
     try:
         document = Document(

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
+from clearance import metrics
 from clearance.auth.service import Caller
 from clearance.clock import Clock, get_clock
 from clearance.declarations import release, states
@@ -43,6 +44,13 @@ class Balance:
         if self.owed_vnd is None:
             return None
         return max(0, self.owed_vnd - self.paid_vnd - self.guaranteed_vnd)
+
+    @property
+    def overpaid_vnd(self) -> int:
+        """Paid beyond what is owed: flagged for a refund or an explanation, never kept quietly."""
+        if self.owed_vnd is None:
+            return 0
+        return max(0, self.paid_vnd - self.owed_vnd)
 
 
 def paid_vnd(*, session: Session, declaration_id: uuid.UUID) -> int:
@@ -131,6 +139,9 @@ def record_notice(
     if notice.paid_at > clock.now() + CLOCK_SKEW:
         raise invalid_field("paid_at", "is in the future")
     declaration = _paid_declaration(session, notice)
+    if notice.paid_at < declaration.lodged_at:
+        # Duty is owed from the lodgement: an earlier payment is for something else.
+        raise invalid_field("paid_at", "is before the declaration was lodged")
     payment = Payment(
         bank_reference=notice.bank_reference, declaration_id=declaration.id,
         amount_vnd=notice.amount_vnd, paid_at=notice.paid_at, bank_actor=caller.actor,
@@ -152,8 +163,23 @@ def record_notice(
         action="payment",
         reason=f"{notice.amount_vnd:,} VND paid (bank reference {notice.bank_reference})",
     )  # fmt: skip
+    _flag_overpayment(session, clock, declaration, caller.actor)
     release.release_if_ready(session=session, clock=clock, declaration=declaration)
     return payment, True
+
+
+def _flag_overpayment(session: Session, clock: Clock, declaration: Declaration, actor: str) -> None:
+    """Record in the history that the payments now exceed the duty, for officers to act on."""
+    assessed = service.current(session=session, declaration=declaration)
+    over = balance(session=session, declaration=declaration, owed_vnd=assessed.owed_vnd)
+    if assessed.unknown or over.overpaid_vnd <= 0:
+        return
+    metrics.OVERPAYMENTS.inc()
+    states.note(
+        session=session, clock=clock, declaration=declaration, actor=actor, action="overpayment",
+        reason=f"{over.paid_vnd:,} VND paid against {over.owed_vnd:,} VND owed: "
+        f"{over.overpaid_vnd:,} VND to refund",
+    )  # fmt: skip
 
 
 def register_guarantee(

@@ -8,7 +8,7 @@ from typing import Annotated, Self
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from clearance.declarations.schemas import StrictModel, TaxCode
-from clearance.fields import NoControlCharacters, UtcDatetime
+from clearance.fields import NoControlCharacters, PlausibleDate, UtcDatetime
 
 # More than any truck of goods owes: beyond it an amount is a typing error.
 MAX_VND = 10**15
@@ -29,7 +29,7 @@ class TariffLineIn(StrictModel):
     rates: dict[RateColumn, RateCell] = Field(
         min_length=1, max_length=30, description="Column (`mfn`, `acfta`, ...) -> cell."
     )
-    effective_from: date = Field(description="Today or later: the past is never rewritten.")
+    effective_from: PlausibleDate = Field(description="Today or later: never rewrites the past.")
 
 
 class ProcedureOut(BaseModel):
@@ -86,7 +86,7 @@ class PaymentOut(BaseModel):
 class GuaranteeIn(StrictModel):
     amount_vnd: Vnd
     reference: Reference
-    expires_on: date
+    expires_on: PlausibleDate
 
 
 class GuaranteeOut(BaseModel):
@@ -127,4 +127,5 @@ class DutiesOut(BaseModel):
     paid_vnd: int
     guaranteed_vnd: int
     outstanding_vnd: int | None
+    overpaid_vnd: int = Field(description="Paid beyond what is owed: to be refunded.")
     guarantees: list[GuaranteeOut]

@@ -33,6 +33,7 @@ def duties_out(*, session: Session, declaration: Declaration) -> DutiesOut:
         paid_vnd=balance.paid_vnd,
         guaranteed_vnd=balance.guaranteed_vnd,
         outstanding_vnd=balance.outstanding_vnd,
+        overpaid_vnd=balance.overpaid_vnd,
         guarantees=[
             GuaranteeOut.model_validate(g, from_attributes=True) for g in balance.guarantees
         ],

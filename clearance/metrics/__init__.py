@@ -27,6 +27,9 @@ SCREENINGS = Counter(
     "clearance_screenings_total", "Declaration versions screened, by channel.", ["channel"]
 )
 DECISIONS = Counter("clearance_decisions_total", "Decisions recorded.", ["decision", "actor_kind"])
+OVERPAYMENTS = Counter(
+    "clearance_overpayments_total", "Payment notices that took a declaration past what it owes."
+)
 RELEASES = Counter("clearance_releases_total", "Declarations released.", ["channel"])
 CANCELLATIONS = Counter("clearance_cancellations_total", "Declarations cancelled.", ["actor_kind"])
 SWEEPER_REENQUEUED = Counter(

@@ -82,6 +82,25 @@ def test_rotation_gives_a_successor_and_the_old_key_works_only_through_the_grace
     assert client.get("/v1/declarations", headers=auth(new)).status_code == 200
 
 
+def test_a_rotated_key_cannot_rotate_again_only_its_successor_can(
+    client: TestClient, keys: dict[str, str], session: Session
+) -> None:
+    old = keys["trader"]
+    first = client.post("/v1/keys/rotate", headers=auth(old))
+    assert first.status_code == 201, first.text
+    again = client.post("/v1/keys/rotate", headers=auth(old))
+    assert again.status_code == 409, again.text
+    assert again.json()["code"] == "key_already_rotated"
+    # The old key still reads during its grace period; it just cannot mint keys.
+    assert client.get("/v1/declarations", headers=auth(old)).status_code == 200
+    successor = client.post("/v1/keys/rotate", headers=auth(first.json()["key"]))
+    assert successor.status_code == 201, successor.text
+    session.expire_all()
+    chain = [session.get(ApiKey, body.json()["id"]) for body in (first, successor)]
+    # One live key at the end of the chain: every earlier one expires.
+    assert [k is not None and k.expires_at is None for k in chain] == [False, True]
+
+
 def test_each_key_is_rate_limited_on_its_own(
     client: TestClient, keys: dict[str, str], configure: Callable[..., None]
 ) -> None:

@@ -1,15 +1,16 @@
 """Amendments: a new version, screened again, never given a less strict channel."""
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from clearance.declarations.models import Assessment
-from tests.conftest import auth
+from clearance.declarations.models import Assessment, Declaration
+from tests.conftest import OTHER_TAX_CODE, TRADER_TAX_CODE, auth
 from tests.factories import UREA_LINE, USED_CLOTHING_LINE, declaration
-from tests.helpers import lodge, read
+from tests.helpers import grant_mandate, lodge, read
 
 
 def _amend(client: TestClient, key: str, declaration_id: str, body: dict[str, Any]) -> Any:
@@ -102,3 +103,38 @@ def test_amendment_during_review_takes_the_item_back_from_the_officer(
     work()
     queue = client.get("/v1/review/queue", headers=auth(keys["officer"])).json()
     assert [(item["version"], item["leased_by"]) for item in queue] == [(2, None)]
+
+
+def test_a_broker_cannot_amend_its_client_out_of_the_clients_declaration(
+    client: TestClient, keys: dict[str, str]
+) -> None:
+    grant_mandate(client, keys["other_trader"], TRADER_TAX_CODE)
+    body = declaration(TRADER_TAX_CODE, trader_tax_code=OTHER_TAX_CODE)
+    declaration_id = lodge(client, keys["trader"], body, documents=False)
+    broker_as_trader = declaration(TRADER_TAX_CODE, trader_tax_code=TRADER_TAX_CODE)
+    broker_as_trader["ucr"] = body["ucr"]
+
+    refused = _amend(client, keys["trader"], declaration_id, broker_as_trader)
+    assert refused.status_code == 422, refused.text
+    assert [e["field"] for e in refused.json()["errors"]] == ["declaration.trader.tax_code"]
+    # The client still owns it, at the version it had; the broker still sees it too.
+    mine = read(client, keys["other_trader"], declaration_id)
+    assert mine["version"] == 1
+    assert mine["declaration"]["trader"]["tax_code"] == OTHER_TAX_CODE
+    assert read(client, keys["trader"], declaration_id)["version"] == 1
+
+
+def test_an_importer_cannot_take_over_a_declaration_its_broker_lodged(
+    client: TestClient, keys: dict[str, str], session: Session
+) -> None:
+    grant_mandate(client, keys["other_trader"], TRADER_TAX_CODE)
+    body = declaration(TRADER_TAX_CODE, trader_tax_code=OTHER_TAX_CODE)
+    declaration_id = lodge(client, keys["trader"], body, documents=False)
+    as_declarant = declaration(OTHER_TAX_CODE, trader_tax_code=OTHER_TAX_CODE)
+    as_declarant["ucr"] = body["ucr"]
+
+    refused = _amend(client, keys["other_trader"], declaration_id, as_declarant)
+    assert refused.status_code == 422, refused.text
+    assert [e["field"] for e in refused.json()["errors"]] == ["declaration.declarant.tax_code"]
+    stored = session.get(Declaration, uuid.UUID(declaration_id))
+    assert stored is not None and stored.declarant_tax_code == TRADER_TAX_CODE

@@ -46,4 +46,7 @@ def test_a_registered_gate_holds_release_until_it_opens(
     released = read(client, keys["trader"], declaration_id)
     assert released["state"] == "released"
     assert released["missing"] == []
-    assert released["events"][-1]["reason"] == "all release gates open"
+    assert released["events"][-1]["text"] == "released"
+    assert read(client, keys["officer"], declaration_id)["events"][-1]["reason"] == (
+        "all release gates open"
+    )

@@ -1,11 +1,14 @@
 """Structured fields per document kind and an upload step, as a trader's client sends them."""
 
+import io
 import itertools
 import json
 from typing import Any
 
 import httpx2
 from fastapi.testclient import TestClient
+from PIL import Image
+from pypdf import PdfWriter
 
 from tests.conftest import auth
 
@@ -13,8 +16,21 @@ _serial = itertools.count(1)
 
 
 def pdf(tag: str | None = None) -> bytes:
-    """A distinct small PDF each call unless tagged: identical bytes mean an identical file."""
-    return b"%PDF-1.7\n%" + (tag or f"file-{next(_serial)}").encode() + b"\n%%EOF\n"
+    """A distinct one-page PDF each call unless tagged: identical bytes mean an identical file."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=72, height=72)
+    writer.add_metadata({"/Title": tag or f"file-{next(_serial)}"})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def image(media_format: str = "PNG", tag: str | None = None) -> bytes:
+    """A small image that decodes, distinct each call unless tagged."""
+    seed = sum((tag or f"image-{next(_serial)}").encode()) % 256
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (seed, 128, 255 - seed)).save(out, format=media_format)
+    return out.getvalue()
 
 
 def invoice(total: str = "7200.00", currency: str = "USD", **overrides: Any) -> dict[str, Any]:

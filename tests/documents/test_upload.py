@@ -14,11 +14,11 @@ from clearance.documents.models import Document
 from clearance.errors import PayloadTooLarge
 from tests.conftest import auth
 from tests.documents.conftest import stored_files
-from tests.documents.helpers import invoice, listing, packing_list, pdf, uploaded
+from tests.documents.helpers import image, invoice, listing, packing_list, pdf, uploaded
 from tests.documents.helpers import upload as post_upload
 from tests.helpers import lodge
 
-PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG_BYTES = image("PNG")
 
 
 def _rows(session: Session) -> list[Document]:
@@ -201,3 +201,15 @@ def test_trader_sees_its_documents_and_what_is_missing_but_no_findings(
         f"/v1/declarations/{declaration_id}/documents", headers=auth(keys["other_trader"])
     )
     assert other.status_code == 404
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1899-06-01"])
+def test_document_dates_outside_a_plausible_window_are_422_naming_the_field(
+    client: TestClient, keys: dict[str, str], session: Session, day: str
+) -> None:
+    declaration_id = lodge(client, keys["trader"], documents=False)
+    issued = post_upload(client, keys["trader"], declaration_id, invoice(issued_on=day))
+    assert issued.status_code == 422, issued.text
+    assert issued.json()["errors"][0]["field"] == "fields.issued_on"
+    assert "between 2000 and 2100" in issued.json()["errors"][0]["message"]
+    assert _rows(session) == []

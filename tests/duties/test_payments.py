@@ -192,3 +192,38 @@ def test_an_expired_or_short_guarantee_does_not_open_the_gate(
     assert read(client, keys["trader"], declaration_id)["missing"] == [
         f"duty of {OWED:,} VND unpaid"
     ]
+
+
+def test_six_distinct_notices_are_recorded_but_the_overpayment_is_flagged(
+    client: TestClient, keys: dict[str, str], work: Callable[[], int], established: None
+) -> None:
+    declaration_id = _waiting_for_duty(client, keys, work)
+    for n in range(6):
+        notice = _notice(declaration_id, bank_reference=f"VCB-20261130-00060{n}")
+        assert _notify(client, keys["bank"], notice).status_code == 201
+
+    owed = duties(client, keys["officer"], declaration_id)
+    assert (owed["paid_vnd"], owed["overpaid_vnd"]) == (6 * OWED, 5 * OWED)
+    flags = [e for e in read(client, keys["officer"], declaration_id)["events"]
+             if e["action"] == "overpayment"]  # fmt: skip
+    assert len(flags) == 5  # from the second notice on, each one goes further past the duty
+    assert f"{5 * OWED:,} VND to refund" in flags[-1]["reason"]
+    trader_flags = [e["text"] for e in read(client, keys["trader"], declaration_id)["events"]]
+    assert "paid beyond the duty owed: a refund is due" in trader_flags
+
+
+def test_a_payment_dated_before_the_lodgement_is_refused(
+    client: TestClient,
+    keys: dict[str, str],
+    work: Callable[[], int],
+    clock: FrozenClock,
+    established: None,
+) -> None:
+    clock.advance(timedelta(hours=2))
+    declaration_id = _waiting_for_duty(client, keys, work)
+    early = _notify(client, keys["bank"], _notice(declaration_id, paid_at=START.isoformat()))
+    assert early.status_code == 422, early.text
+    assert early.json()["errors"] == [
+        {"field": "paid_at", "message": "is before the declaration was lodged"}
+    ]
+    assert duties(client, keys["officer"], declaration_id)["paid_vnd"] == 0

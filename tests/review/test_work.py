@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from clearance.declarations.models import Decision
 from clearance.risk.models import HistoryEntry
 from tests.conftest import auth
-from tests.documents.helpers import contract, upload
+from tests.documents.helpers import contract, image, upload
 from tests.factories import USED_CLOTHING_LINE, declaration
 from tests.helpers import (
     arrive,
@@ -23,7 +23,7 @@ from tests.helpers import (
     read,
 )
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = image("PNG")
 PHOTO = {"kind": "inspection_photo", "number": "P-1"}
 WEIGHT = {"code": "weight", "line": 1, "detail": "2 t more than declared"}
 

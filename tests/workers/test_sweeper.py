@@ -81,7 +81,8 @@ def test_declarations_without_arrival_are_cancelled_after_fifteen_days(
     detail = read(client, keys["trader"], waiting)
     assert detail["state"] == "cancelled"
     assert detail["events"][-1]["actor"] == "sweeper"
-    assert "15 days" in detail["events"][-1]["reason"]
+    assert detail["events"][-1]["text"] == "declaration cancelled"
+    assert "15 days" in read(client, keys["officer"], waiting)["events"][-1]["reason"]
     assert read(client, keys["trader"], arrived)["state"] == "assessed"
     assert (
         client.get(f"/v1/declarations/{waiting}", headers=auth(keys["trader"])).status_code == 200
