@@ -149,9 +149,7 @@ MINIMAL_BODIES: dict[Endpoint, Callable[[], dict[str, Any]]] = {
     ("POST", "/v1/keys"): lambda: {"role": "gate"},
     ("POST", "/v1/tariff"): lambda: {
         "hs_code": "31021000",
-        "mfn_rate": "6",
-        "acfta_rate": "0",
-        "vat_rate": "5",
+        "rates": {"mfn": "6"},
         "effective_from": "2026-12-01",
     },
     ("POST", "/v1/declarations/{declaration_id}/guarantees"): lambda: {

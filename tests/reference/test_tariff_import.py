@@ -114,29 +114,32 @@ def test_procedures_of_a_line_not_in_the_tariff_are_refused(tmp_path: Path) -> N
         read_edition(folder)
 
 
-def test_the_command_prints_the_diff_or_refuses(sqlite_url: str, tmp_path: Path) -> None:
-    good = _edition(tmp_path, {"09023090": {"mfn": "35"}})
-    env = {"CLEARANCE_DATABASE_URL": sqlite_url, "CLEARANCE_ENVIRONMENT": "test"}
-    command = [sys.executable, "-m", "clearance", "reference", "import-tariff"]
-
-    done = subprocess.run(
-        [*command, str(good), "--effective-from", "2027-01-01"],
+def _import_tariff(sqlite_url: str, folder: Path, day: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "clearance",
+            "reference",
+            "import-tariff",
+            str(folder),
+            "--effective-from",
+            day,
+        ],
         capture_output=True,
         text=True,
-        env=env,
         check=False,
         timeout=120,
+        env={"CLEARANCE_DATABASE_URL": sqlite_url, "CLEARANCE_ENVIRONMENT": "test"},
     )
+
+
+def test_the_command_prints_the_diff_or_refuses(sqlite_url: str, tmp_path: Path) -> None:
     bad = tmp_path / "empty"
     bad.mkdir()
-    refused = subprocess.run(
-        [*command, str(bad), "--effective-from", "2027-02-01"],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        timeout=120,
-    )
+
+    done = _import_tariff(sqlite_url, _edition(tmp_path, {"09023090": {"mfn": "35"}}), "2027-01-01")
+    refused = _import_tariff(sqlite_url, bad, "2027-02-01")
 
     assert done.returncode == 0, done.stderr
     assert "lines whose rates changed: 1" in done.stdout

@@ -26,8 +26,11 @@ PERIOD = {"from": START.isoformat(), "to": (START + timedelta(hours=3)).isoforma
 
 # Used clothing has no rate in the shipped tariff (its import is banned): without one no duty
 # can be assessed, so a supervisor adds it for the day before the red one is released.
-USED_CLOTHING_RATE = {"hs_code": "63090000", "mfn_rate": "100", "vat_rate": "10",
-                      "effective_from": START.date().isoformat()}  # fmt: skip
+USED_CLOTHING_RATE = {
+    "hs_code": "63090000",
+    "rates": {"mfn": "100"},
+    "effective_from": START.date().isoformat(),
+}
 
 
 def _at(clock: FrozenClock, minutes: int) -> None:
