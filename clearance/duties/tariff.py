@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from clearance.duties.errors import TariffVersionExists
 from clearance.errors import FieldError, InvalidInput
-from clearance.reference import nomenclature, notation
+from clearance.reference import notation
 from clearance.reference.models import TariffLine
 from clearance.reference.service import ReferenceData
 from clearance.reference.tariff_files import REQUIRED_RATES, EditionLine
@@ -97,6 +97,3 @@ def add_rates(
     session.flush()
     return line
 
-
-def procedures_of(line: EditionLine) -> tuple[nomenclature.Procedure, ...]:
-    return nomenclature.procedures(line.procedures)
