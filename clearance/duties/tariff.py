@@ -96,4 +96,3 @@ def add_rates(
     )
     session.flush()
     return line
-
