@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from clearance.duties.errors import TariffVersionExists
 from clearance.errors import FieldError, InvalidInput
-from clearance.reference import notation
+from clearance.reference import notation, tariff_files
 from clearance.reference.models import TariffLine
 from clearance.reference.service import ReferenceData
 from clearance.reference.tariff_files import REQUIRED_RATES, EditionLine
@@ -83,16 +83,6 @@ def add_rates(
         {c: v for c, v in merged.items() if v},
         current.procedures,
     )
-    session.add(
-        TariffLine(
-            code=hs_code,
-            description_vi=line.description_vi,
-            description_en=line.description_en,
-            rates=dict(line.rates),
-            procedures=line.procedures,
-            effective_from=effective_from,
-            created_by=created_by,
-        )
-    )
-    session.flush()
+    row = tariff_files.version_row(hs_code, line, effective_from, created_by, withdrawn=False)
+    tariff_files.store(session=session, rows=[row])
     return line

@@ -111,17 +111,13 @@ class Nomenclature:
         same_heading = [c for c, _line in self.under(code[:4], on)]
 
         def distance(candidate: str) -> tuple[int, int]:
-            shared = len(_common_prefix(candidate, code))
+            pairs = zip(candidate, code, strict=False)
+            shared = next(
+                (n for n, (a, b) in enumerate(pairs) if a != b), min(len(candidate), len(code))
+            )
             return -shared, abs(int(candidate) - int(code[:8].ljust(8, "0")))
 
         return sorted(same_heading, key=distance)[:limit]
-
-
-def _common_prefix(a: str, b: str) -> str:
-    n = 0
-    while n < min(len(a), len(b)) and a[n] == b[n]:
-        n += 1
-    return a[:n]
 
 
 _COLUMNS = ("id", "code", "description_vi", "description_en", "rates", "procedures", "withdrawn",

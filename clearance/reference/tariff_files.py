@@ -154,13 +154,13 @@ def version_rows(
     rows: list[dict[str, object]] = []
     for code, line in new.items():
         if stored.get(code) != line:
-            rows.append(_row(code, line, effective_from, created_by, withdrawn=False))
+            rows.append(version_row(code, line, effective_from, created_by, withdrawn=False))
     for code in stored.keys() - new.keys():
-        rows.append(_row(code, stored[code], effective_from, created_by, withdrawn=True))
+        rows.append(version_row(code, stored[code], effective_from, created_by, withdrawn=True))
     return rows
 
 
-def _row(
+def version_row(
     code: str, line: EditionLine, effective_from: date, created_by: str, *, withdrawn: bool
 ) -> dict[str, object]:
     return {
