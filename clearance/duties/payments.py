@@ -139,8 +139,9 @@ def record_notice(
     if notice.paid_at > clock.now() + CLOCK_SKEW:
         raise invalid_field("paid_at", "is in the future")
     declaration = _paid_declaration(session, notice)
-    if notice.paid_at < declaration.lodged_at:
-        # Duty is owed from the lodgement: an earlier payment is for something else.
+    if notice.paid_at < declaration.lodged_at - CLOCK_SKEW:
+        # Duty is owed from the lodgement: an earlier payment is for something else. A bank
+        # stamps whole seconds on a clock of its own, hence the same allowance as above.
         raise invalid_field("paid_at", "is before the declaration was lodged")
     payment = Payment(
         bank_reference=notice.bank_reference, declaration_id=declaration.id,

@@ -227,3 +227,23 @@ def test_a_payment_dated_before_the_lodgement_is_refused(
         {"field": "paid_at", "message": "is before the declaration was lodged"}
     ]
     assert duties(client, keys["officer"], declaration_id)["paid_vnd"] == 0
+
+
+def test_a_bank_clock_a_little_behind_ours_is_not_an_early_payment(
+    client: TestClient,
+    keys: dict[str, str],
+    work: Callable[[], int],
+    clock: FrozenClock,
+    established: None,
+) -> None:
+    """The bank stamps whole seconds on its own clock: a notice a moment before the lodgement
+    (the demo pays seconds after lodging) is the payment of this declaration."""
+    clock.advance(timedelta(hours=2))
+    declaration_id = _waiting_for_duty(client, keys, work)
+    lodged = START + timedelta(hours=2)
+    for paid_at, status in (
+        (lodged - timedelta(minutes=6), 422),
+        (lodged - timedelta(seconds=1), 201),
+    ):
+        notice = _notice(declaration_id, paid_at=paid_at.isoformat())
+        assert _notify(client, keys["bank"], notice).status_code == status
