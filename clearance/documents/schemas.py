@@ -189,6 +189,9 @@ class DocumentOut(BaseModel):
 class DocumentList(BaseModel):
     documents: list[DocumentOut]
     complete: bool = Field(description="Every required document is uploaded and valid.")
+    required: list[RequirementOut] = Field(
+        description="Every paper the goods need, with the legal basis that asks for it."
+    )
     missing: list[RequirementOut]
     findings: list[FindingOut] | None = Field(
         default=None, description="Findings not tied to one document; never for traders."

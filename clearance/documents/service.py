@@ -39,6 +39,7 @@ PHOTO_MEDIA_TYPES = frozenset({"image/jpeg", "image/png"})
 @dataclass(frozen=True)
 class DocumentReport:
     complete: bool  # nothing blocks release: every required kind uploaded and in date
+    required: list[Requirement]
     missing: list[Requirement]
     findings: list[Finding]
 
@@ -289,6 +290,7 @@ def check_declaration(*, session: Session, declaration: Declaration) -> Document
     missing_kinds = {f.document_kind for f in findings if f.check_id == "DOC-MISSING"}
     return DocumentReport(
         complete=not any(f.blocks_release for f in findings),
+        required=needed,
         missing=[req for req in needed if req.kind in missing_kinds],
         findings=findings,
     )

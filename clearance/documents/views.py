@@ -52,6 +52,7 @@ def document_list(
             for d in documents
         ],
         complete=report.complete,
+        required=[requirement_out(r) for r in report.required],
         missing=[requirement_out(r) for r in report.missing],
         findings=[finding_out(f) for f in report.findings if f.document_id is None]
         if with_findings

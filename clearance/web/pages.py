@@ -11,12 +11,13 @@ from clearance.auth.service import Caller
 from clearance.clock import Clock
 from clearance.declarations import service as declarations_service
 from clearance.declarations import views as declaration_views
-from clearance.declarations.models import Channel, DecisionKind, State
+from clearance.declarations.models import Channel, DecisionKind, Declaration, Kind, State
 from clearance.declarations.schemas import DeclarationOut
 from clearance.documents import service as documents_service
 from clearance.documents import views as document_views
 from clearance.documents.models import DocumentKind
 from clearance.documents.schemas import DocumentList, DocumentOut
+from clearance.reference import service as reference_service
 from clearance.reports.service import CHANNELS, release_target
 from clearance.review import service as review_service
 from clearance.review import views as review_views
@@ -48,6 +49,7 @@ class DeclarationPage:
     review: ReviewRecord
     mine: bool
     supervisor: bool
+    border_resident: frozenset[str]  # the lines' codes on the border-resident trade list
 
     @property
     def under_review(self) -> bool:
@@ -106,6 +108,20 @@ def declaration(
         ),
         mine=lease is not None and lease.officer == caller.actor,
         supervisor=caller.role is Role.supervisor,
+        border_resident=_border_resident(session, clock, found),
+    )
+
+
+def _border_resident(session: Session, clock: Clock, found: Declaration) -> frozenset[str]:
+    """An import's lines on the border-resident trade list (a list of imports), as of its
+    lodgement."""
+    body = declarations_service.body(session=session, declaration=found)
+    if body.kind is not Kind.import_:
+        return frozenset()
+    reference = reference_service.snapshot(session=session, today=clock.now().date())
+    on = found.lodged_at.date()
+    return frozenset(
+        line.hs_code for line in body.lines if reference.border_resident(line.hs_code, on)
     )
 
 

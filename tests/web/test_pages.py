@@ -6,7 +6,8 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 
 from clearance.clock import FrozenClock
-from tests.helpers import arrive
+from tests.factories import tea_export
+from tests.helpers import arrive, lodge
 from tests.web.helpers import claim, post_form, sign_in, verdicts
 
 
@@ -54,6 +55,44 @@ def test_claim_next_opens_the_item_with_its_reasons_documents_and_forms(
     assert '<input type="hidden" name="version" value="1">' in page
     assert 'value="escalate"' in page and 'value="inspect"' not in page  # yellow escalates
     assert 'id="history"' in page and "<code>claim</code>" in page
+
+
+def test_the_page_lists_each_required_paper_with_its_legal_basis_and_whether_it_is_in(
+    client: TestClient, keys: dict[str, str], work: Callable[[], int]
+) -> None:
+    declaration_id = lodge(client, keys["trader"], tea_export(phytosanitary=False), documents=False)
+    work()
+    sign_in(client, keys["officer"])
+
+    page = client.get(f"/officer/declarations/{declaration_id}").text
+    papers = page[
+        page.index('id="required-papers"') : page.index(
+            "</table>", page.index('id="required-papers"')
+        )
+    ]
+    rows = papers.split("<tr>")[2:]
+    plant = next(row for row in rows if "Giấy kiểm dịch thực vật" in row)
+    assert "Kiểm dịch thực vật (01/2024/TT-BNNPTNT M9)" in plant  # the procedure and its basis
+    assert "Còn thiếu" in plant
+    assert all("Còn thiếu" in row for row in rows)  # nothing uploaded yet
+
+    upload = lodge(client, keys["trader"], tea_export())
+    work()
+    uploaded = client.get(f"/officer/declarations/{upload}").text
+    assert "Còn thiếu" not in uploaded and uploaded.count("Đã nộp") >= 3
+
+
+def test_lines_on_the_border_resident_trade_list_are_marked(
+    client: TestClient, keys: dict[str, str], yellow: str
+) -> None:
+    sign_in(client, keys["officer"])
+    urea = client.get(
+        f"/officer/declarations/{yellow}"
+    ).text  # urea is on the list (34/2025/TT-BCT)
+    assert "Hàng hóa mua bán, trao đổi của cư dân biên giới" in urea
+
+    tea = lodge(client, keys["trader"], tea_export())  # an export: the list is of imports
+    assert "cư dân biên giới" not in client.get(f"/officer/declarations/{tea}").text
 
 
 def test_nothing_to_claim_says_so_on_the_queue(client: TestClient, keys: dict[str, str]) -> None:
