@@ -7,7 +7,7 @@ supervisor's new rate, an imported edition), checking for them at most every
 import bisect
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -68,7 +68,7 @@ class Nomenclature:
         self.last_id = 0
         self._rates: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
 
-    def add(self, rows: Sequence[Any]) -> None:
+    def add(self, rows: Iterable[Any]) -> None:
         for row in rows:
             # Lines share their rates often: one dict per distinct set keeps the copy small.
             rates = dict(sorted(row.rates.items()))
@@ -135,8 +135,9 @@ def _newest_id(session: Session) -> int:
 def read_newer(*, session: Session, into: Nomenclature) -> Nomenclature:
     """Add the versions stored since `into` was last read (all of them the first time)."""
     columns = [col(getattr(TariffLine, name)) for name in _COLUMNS]
-    rows = session.execute(select(*columns).where(col(TariffLine.id) > into.last_id)).all()
-    into.add(rows)
+    newer = select(*columns).where(col(TariffLine.id) > into.last_id)
+    # Streamed in parts: the whole result at once would double the memory the load costs.
+    into.add(session.execute(newer.execution_options(yield_per=1000)))
     return into
 
 
