@@ -80,3 +80,34 @@ def test_every_migration_goes_down_to_nothing_and_up_again(
     command.upgrade(config, "head")
     assert _tables(engine) == tables
     command.check(config)
+
+
+def test_the_chapter_rows_of_quarantine_papers_go_and_a_supervisors_version_stays(
+    database_url: str, engine: Engine
+) -> None:
+    """Databases migrated before the procedures drove the papers kept asking for a
+    phytosanitary certificate for every line of chapters 06-14; 0012 removes those rows."""
+    config = alembic_config(database_url)
+    command.upgrade(config, "0011")
+    insert = text(
+        "INSERT INTO required_document"
+        " (regime, hs_prefix, preference, document_kind, required, reason, effective_from)"
+        " VALUES ('any', :prefix, '', :kind, true, :reason, '2026-01-01')"
+    )
+    rows = [
+        ("08", "phytosanitary", "phytosanitary certificate: fruit and nuts (HS chapter 08)"),
+        ("02", "quarantine", "quarantine certificate: meat and edible offal (HS chapter 02)"),
+        ("09", "phytosanitary", "a supervisor's own reason for tea and spices"),
+    ]
+    with engine.begin() as connection:
+        for prefix, kind, reason in rows:
+            connection.execute(insert, {"prefix": prefix, "kind": kind, "reason": reason})
+
+    command.upgrade(config, "head")
+
+    with engine.connect() as connection:
+        left = connection.execute(
+            text("SELECT hs_prefix FROM required_document WHERE hs_prefix != ''")
+        ).scalars()
+        kept = {prefix for prefix in left if prefix in {"02", "08", "09"}}
+    assert kept == {"09"}
