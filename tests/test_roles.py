@@ -53,6 +53,7 @@ EXPECTED_ROLES: dict[Endpoint, frozenset[Role]] = {
     ("POST", "/v1/review/claim-next"): REVIEWERS,
     ("POST", "/v1/review/items/{declaration_id}/decision"): REVIEWERS,
     ("GET", "/v1/review/items/{declaration_id}"): REVIEWERS,
+    ("POST", "/v1/review/items/{declaration_id}/claim"): REVIEWERS,
     ("PUT", "/v1/review/items/{declaration_id}/lease"): REVIEWERS,
     ("DELETE", "/v1/review/items/{declaration_id}/lease"): REVIEWERS,
     ("POST", "/v1/review/items/{declaration_id}/reassign"): SUPERVISOR,

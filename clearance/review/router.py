@@ -66,6 +66,22 @@ def claim_next(
     return Claim(item=item, lease_expires_at=expires)
 
 
+@router.post(ITEM + "/claim", response_model=Claim)
+def claim(
+    declaration_id: uuid.UUID,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    caller: OfficerDep,
+) -> Claim:
+    """Lease this item, when it waits for a check or an inspection and no one holds it."""
+    item, expires = service.claim(
+        session=session, clock=clock, caller=caller, declaration_id=declaration_id,
+        lease_seconds=settings.lease_seconds,
+    )  # fmt: skip
+    return Claim(item=item, lease_expires_at=expires)
+
+
 @router.get(ITEM)
 def review_record(
     declaration_id: uuid.UUID, session: SessionDep, clock: ClockDep, caller: OfficerDep

@@ -40,6 +40,14 @@ class LeaseNotFound(NotFound):
     code = "lease_not_found"
 
 
+class LeaseHeld(Conflict):
+    code = "lease_held"
+
+
+class NotClaimable(Conflict):
+    code = "not_claimable"
+
+
 @dataclass(frozen=True)
 class LaneStats:
     lane: Lane
@@ -240,6 +248,43 @@ def claim_next(
     return None
 
 
+def claim(
+    *,
+    session: Session,
+    clock: Clock,
+    caller: Caller,
+    declaration_id: uuid.UUID,
+    lease_seconds: int,
+) -> tuple[QueueItem, datetime]:
+    """Lease the chosen item to the officer, if it waits for a check or an inspection and no
+    one else holds it."""
+    declaration = declarations_service.get(
+        session=session, caller=caller, declaration_id=declaration_id, for_update=True
+    )
+    found = item(session=session, clock=clock, declaration=declaration)
+    if found is None or found.lane not in CLAIMABLE:
+        raise NotClaimable(
+            f"a declaration in state {declaration.state} waits for no document check or inspection"
+        )
+    values = _lease_values(declaration, caller.actor, clock.now(), lease_seconds)
+    lease = _acquire(session, values=values)
+    if lease is None:
+        held = session.get(ReviewLease, declaration.id)
+        holder = (
+            f"{held.officer} until {held.expires_at.isoformat()}" if held else "another officer"
+        )
+        raise LeaseHeld(f"held by {holder}; claim another item or ask a supervisor to reassign")
+    _start_check(session, clock, declaration, caller.actor)
+    claimed = found.model_copy(
+        update={
+            "state": declaration.state,
+            "leased_by": lease.officer,
+            "lease_expires_at": lease.expires_at,
+        }
+    )
+    return claimed, lease.expires_at
+
+
 def held_lease(
     *, session: Session, clock: Clock, caller: Caller, declaration: Declaration
 ) -> ReviewLease:
@@ -250,7 +295,9 @@ def held_lease(
         or lease.officer != caller.actor
         or not _active(lease, declaration, clock.now())
     ):
-        raise LeaseRequired("claim this declaration (POST /v1/review/claim-next) first")
+        raise LeaseRequired(
+            f"claim this declaration first: POST /v1/review/items/{declaration.id}/claim"
+        )
     return lease
 
 

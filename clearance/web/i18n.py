@@ -140,6 +140,7 @@ _LABELS: tuple[tuple[str, str, str], ...] = (
     ("notice.empty", "Không còn hồ sơ nào để nhận.", "Nothing to claim."),
     ("working_time_left", "còn {time} giờ làm việc", "{time} of working time left"),
     ("lease_renew", "Gia hạn giữ hồ sơ", "Renew my lease"),
+    ("claim", "Nhận hồ sơ này", "Claim this one"),
     ("lease_release", "Trả hồ sơ về hàng đợi", "Give back to the queue"),
     ("reassign", "Giao cho cán bộ", "Reassign"),
     ("reassign_to", "Mã cán bộ nhận hồ sơ", "Officer to hand it to"),

@@ -39,6 +39,22 @@ def _back(declaration_id: uuid.UUID, notice: str) -> Response:
     return redirect(f"/officer/declarations/{declaration_id}?notice={notice}")
 
 
+@router.post(ITEM + "/claim")
+def claim(
+    declaration_id: uuid.UUID,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    viewer: OfficerPage,
+) -> Response:
+    """Take this item, chosen from the queue, when no one holds it."""
+    review_service.claim(
+        session=session, clock=clock, caller=viewer.caller, declaration_id=declaration_id,
+        lease_seconds=settings.lease_seconds,
+    )  # fmt: skip
+    return _back(declaration_id, "claimed")
+
+
 @router.post(ITEM + "/lease/renew")
 def renew_lease(
     declaration_id: uuid.UUID,

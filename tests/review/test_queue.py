@@ -225,3 +225,73 @@ def test_workload_counts_what_each_officer_holds_and_decided_today(
     assert row["oldest_claim_at"] is not None
     assert [i["declaration_id"] for i in queue(client, keys["officer"], "?mine=true")] == [second]
     assert client.get("/v1/review/workload", headers=auth(keys["officer"])).status_code == 403
+
+
+def claim_item(client: TestClient, key: str, declaration_id: str) -> Any:
+    return client.post(f"/v1/review/items/{declaration_id}/claim", headers=auth(key))
+
+
+def test_an_officer_claims_the_item_of_their_choice_not_the_most_urgent(
+    client: TestClient, keys: dict[str, str], screened: Callable[..., str], clock: FrozenClock
+) -> None:
+    urgent = screened()
+    clock.advance(timedelta(minutes=10))
+    chosen = screened()
+
+    claimed = claim_item(client, keys["officer"], chosen)
+
+    assert claimed.status_code == 200, claimed.text
+    item = claimed.json()["item"]
+    assert (item["declaration_id"], item["state"]) == (chosen, "document_check")
+    assert claimed.json()["lease_expires_at"] == item["lease_expires_at"]
+    assert check_documents(client, keys["officer"], chosen).status_code == 201
+    free = {i["declaration_id"]: i["leased_by"] for i in queue(client, keys["officer"])}
+    assert free[urgent] is None
+
+
+def test_a_held_item_is_refused_naming_its_holder_and_the_holder_may_claim_again(
+    client: TestClient,
+    keys: dict[str, str],
+    screened: Callable[..., str],
+    session: Session,
+    clock: FrozenClock,
+) -> None:
+    declaration_id = screened()
+    holder = claim_item(client, keys["officer"], declaration_id).json()["item"]["leased_by"]
+    colleague, _ = new_key(session, clock, Role.officer)
+
+    refused = claim_item(client, colleague, declaration_id)
+
+    assert (refused.status_code, refused.json()["code"]) == (409, "lease_held")
+    assert holder in refused.json()["detail"]
+    assert claim_item(client, keys["officer"], declaration_id).status_code == 200
+    clock.advance(timedelta(seconds=get_settings().lease_seconds + 1))
+    assert claim_item(client, colleague, declaration_id).status_code == 200  # lapsed
+
+
+def test_only_items_waiting_for_a_check_or_an_inspection_can_be_claimed(
+    client: TestClient, keys: dict[str, str], screened: Callable[..., str]
+) -> None:
+    held = screened()
+    claim_item(client, keys["officer"], held)
+    decide(client, keys["officer"], held, decision="hold", query="Send the C/O")
+    unscreened = lodge(client, keys["trader"], declaration())
+
+    for declaration_id in (held, unscreened):
+        refused = claim_item(client, keys["officer"], declaration_id)
+        assert (refused.status_code, refused.json()["code"]) == (409, "not_claimable")
+    missing = claim_item(client, keys["officer"], "00000000-0000-0000-0000-000000000000")
+    assert missing.status_code == 404
+
+
+def test_lease_required_says_how_to_get_the_lease_and_that_way_works(
+    client: TestClient, keys: dict[str, str], screened: Callable[..., str]
+) -> None:
+    declaration_id = screened()
+
+    refused = check_documents(client, keys["officer"], declaration_id)
+    assert (refused.status_code, refused.json()["code"]) == (409, "lease_required")
+    method, path = refused.json()["detail"].split(": ", 1)[1].split(" ", 1)
+
+    assert client.request(method, path, headers=auth(keys["officer"])).status_code == 200
+    assert check_documents(client, keys["officer"], declaration_id).status_code == 201

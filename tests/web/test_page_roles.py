@@ -42,6 +42,7 @@ PAGE_ROLES: dict[Endpoint, frozenset[Role]] = {
     ("POST", "/officer/declarations/{declaration_id}/decision"): REVIEWERS,
     ("POST", "/officer/declarations/{declaration_id}/document-check"): REVIEWERS,
     ("POST", "/officer/declarations/{declaration_id}/inspection"): REVIEWERS,
+    ("POST", "/officer/declarations/{declaration_id}/claim"): REVIEWERS,
     ("POST", "/officer/declarations/{declaration_id}/lease/renew"): REVIEWERS,
     ("POST", "/officer/declarations/{declaration_id}/lease/release"): REVIEWERS,
     ("POST", "/officer/declarations/{declaration_id}/reassign"): SUPERVISOR,

@@ -57,6 +57,29 @@ def test_claim_next_opens_the_item_with_its_reasons_documents_and_forms(
     assert 'id="history"' in page and "<code>claim</code>" in page
 
 
+def test_an_officer_claims_the_item_they_choose_from_the_queue_or_its_page(
+    client: TestClient, keys: dict[str, str], work: Callable[[], int], clock: FrozenClock
+) -> None:
+    first = lodge(client, keys["trader"])
+    clock.advance(timedelta(minutes=5))
+    second = lodge(client, keys["trader"])
+    work()
+    csrf = sign_in(client, keys["officer"])
+    queue = client.get("/officer/queue").text
+    assert f'action="/officer/declarations/{second}/claim"' in queue  # a button on each free row
+    page = client.get(f"/officer/declarations/{second}").text
+    assert 'id="claim"' in page and 'id="document-check-form"' not in page
+
+    claimed = client.post(
+        f"/officer/declarations/{second}/claim", data={"csrf_token": csrf}, follow_redirects=False
+    )
+
+    assert claimed.headers["location"] == f"/officer/declarations/{second}?notice=claimed"
+    mine = client.get(f"/officer/declarations/{second}").text
+    assert 'id="document-check-form"' in mine and 'id="claim"' not in mine
+    assert f'action="/officer/declarations/{first}/claim"' in client.get("/officer/queue").text
+
+
 def test_the_page_lists_each_required_paper_with_its_legal_basis_and_whether_it_is_in(
     client: TestClient, keys: dict[str, str], work: Callable[[], int]
 ) -> None:
