@@ -73,12 +73,22 @@ class ChannelReport(BaseModel):
     seized: int
     cancelled: int
     waiting: int = Field(description="neither released, seized nor cancelled at report time")
+    waiting_at_gate: int = Field(description="of those waiting, how many trucks have arrived")
+    oldest_waiting_seconds: float | None = Field(
+        description="the longest wait so far of those waiting, from their lodgement"
+    )
+    oldest_at_gate_seconds: float | None = Field(
+        description="the longest wait so far of the trucks at the gate, from their arrival"
+    )
     stages: list[StageStats]
     baseline_seconds: float | None
     target_seconds: float | None
-    within_target: int = Field(description="released with arrival->release within the target")
+    within_target: int = Field(
+        description="arrived declarations within the target: released ones by their"
+        " arrival->release, those still waiting by their wait so far"
+    )
     within_target_share: float | None = Field(
-        description="within_target over the released declarations with an arrival"
+        description="within_target over the arrived declarations, released or still waiting"
     )
 
 

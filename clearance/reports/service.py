@@ -227,20 +227,30 @@ def release_time(
         period_to=period_to,
         generated_at=generated_at,
         target=target,
-        channels=[_channel_report(name, groups[name], target) for name in CHANNELS],
+        channels=[_channel_report(name, groups[name], target, generated_at) for name in CHANNELS],
         outliers=_slowest(intervals, outliers),
     )
 
 
+def _waiting(timeline: Timeline) -> bool:
+    return timeline.released_at is None and timeline.state not in {State.seized, State.cancelled}
+
+
 def _channel_report(
-    name: str, members: list[tuple[Timeline, dict[Stage, float]]], target: ReleaseTarget
+    name: str,
+    members: list[tuple[Timeline, dict[Stage, float]]],
+    target: ReleaseTarget,
+    now: datetime,
 ) -> ChannelReport:
     states = [timeline.state for timeline, _ in members]
     released = sum(1 for timeline, _ in members if timeline.released_at is not None)
     seized = states.count(State.seized)
     cancelled = states.count(State.cancelled)
     target_seconds = target.target_seconds(name)
-    measured = [spans[TARGET_STAGE] for _, spans in members if TARGET_STAGE in spans]
+    waiting = [timeline for timeline, _ in members if _waiting(timeline)]
+    # A truck still at the gate counts by its wait so far: an old one is already past target.
+    at_gate = [max((now - t.arrived_at).total_seconds(), 0.0) for t in waiting if t.arrived_at]
+    measured = [spans[TARGET_STAGE] for _, spans in members if TARGET_STAGE in spans] + at_gate
     within = (
         sum(1 for seconds in measured if seconds <= target_seconds)
         if target_seconds is not None
@@ -252,7 +262,12 @@ def _channel_report(
         released=released,
         seized=seized,
         cancelled=cancelled,
-        waiting=len(members) - released - seized - cancelled,
+        waiting=len(waiting),
+        waiting_at_gate=len(at_gate),
+        oldest_waiting_seconds=max(
+            (_round((now - t.lodged_at).total_seconds()) for t in waiting), default=None
+        ),
+        oldest_at_gate_seconds=_round(max(at_gate)) if at_gate else None,
         stages=[
             stage_stats(stage, (spans[stage] for _, spans in members if stage in spans))
             for stage in Stage

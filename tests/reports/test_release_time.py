@@ -341,3 +341,34 @@ def test_cli_refuses_a_period_without_zone_or_order(
     )
     with pytest.raises(InvalidInput, match=message):
         report_command(args)
+
+
+def test_trucks_still_waiting_count_by_their_wait_so_far(
+    reports_client: TestClient,
+    keys: dict[str, str],
+    work: Callable[[], int],
+    clock: FrozenClock,
+    configure: Callable[..., None],
+) -> None:
+    """A yellow one nobody claims: on target for its first 30 minutes at the gate, then not,
+    though it was never released; the report says it waits and since when."""
+    configure(new_trader_declarations=5)
+    y = lodge(reports_client, keys["trader"])
+    work()
+    _at(clock, 5)
+    arrive(reports_client, keys["gate"], y)
+
+    def yellow_at(minutes: int) -> dict[str, Any]:
+        _at(clock, minutes)
+        report = _report(reports_client, keys["operator"]).json()
+        [found] = [c for c in report["channels"] if c["channel"] == "yellow"]
+        return found
+
+    early, late = yellow_at(20), yellow_at(45)
+
+    assert (early["waiting"], early["waiting_at_gate"], early["released"]) == (1, 1, 0)
+    assert (early["within_target"], early["within_target_share"]) == (1, 1.0)
+    assert (early["oldest_waiting_seconds"], early["oldest_at_gate_seconds"]) == (1200.0, 900.0)
+    assert (late["within_target"], late["within_target_share"]) == (0, 0.0)  # 40 min > 30
+    assert (late["oldest_waiting_seconds"], late["oldest_at_gate_seconds"]) == (2700.0, 2400.0)
+    assert _stages({"channels": [late]}, "yellow")["arrival_to_release"]["count"] == 0
