@@ -361,7 +361,7 @@ def test_trucks_still_waiting_count_by_their_wait_so_far(
     def yellow_at(minutes: int) -> dict[str, Any]:
         _at(clock, minutes)
         report = _report(reports_client, keys["operator"]).json()
-        [found] = [c for c in report["channels"] if c["channel"] == "yellow"]
+        found: dict[str, Any] = next(c for c in report["channels"] if c["channel"] == "yellow")
         return found
 
     early, late = yellow_at(20), yellow_at(45)
