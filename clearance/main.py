@@ -28,6 +28,7 @@ from clearance.reports.service import CHANNELS, release_target
 from clearance.review.router import router as review_router
 from clearance.risk.router import router as risk_router
 from clearance.settings import get_settings
+from clearance.web import apidocs
 from clearance.web import errors as page_errors
 from clearance.web.review import router as page_work_router
 from clearance.web.router import router as pages_router
@@ -46,7 +47,10 @@ def create_app() -> FastAPI:
         baseline_seconds={c: s for c in CHANNELS if (s := target.baseline_seconds(c)) is not None},
         target_seconds={c: s for c in CHANNELS if (s := target.target_seconds(c)) is not None},
     )
-    app = FastAPI(title="clearance", version="0.1.0", description=DESCRIPTION)
+    app = FastAPI(
+        title="clearance", version="0.1.0", description=DESCRIPTION, docs_url=None, redoc_url=None
+    )
+    apidocs.install(app)
     install_handlers(app)
     app.include_router(declarations_router)
     app.include_router(documents_router)

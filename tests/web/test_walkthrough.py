@@ -288,3 +288,30 @@ def test_two_officers_seize_a_red_one_and_release_a_yellow_one_in_the_browser(
         supervisor.reload()
         expect(supervisor.locator("#workload tbody tr")).to_have_count(2)  # decisions today
     assert errors == []  # htmx and the pages run under their content security policy
+
+
+def test_the_api_docs_render_in_chromium_with_the_internet_cut_off(
+    service: str, browser: Browser
+) -> None:
+    """A gate's network is not the internet: Swagger UI and ReDoc render from the service
+    alone, with every request to another host refused."""
+    outside: list[str] = []
+    context = browser.new_context()
+
+    def only_the_service(route: Any) -> None:
+        if route.request.url.startswith(service):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_the_service)
+    page = context.new_page()
+    page.goto(f"{service}/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("clearance")
+    expect(page.locator(".opblock-tag-section").first).to_be_visible()
+    page.goto(f"{service}/redoc")
+    expect(page.locator("h1").first).to_contain_text("clearance")
+    expect(page.get_by_role("menuitem", name="declarations")).to_be_visible()
+    context.close()
+    assert outside == []
