@@ -63,7 +63,7 @@ def _import_tariff(args: argparse.Namespace) -> None:
 def _demo_mandates(args: argparse.Namespace) -> None:
     from clearance import db
     from clearance.clock import get_clock
-    from clearance.demo import grant_demo_mandates
+    from clearance.synthetic.mandates import grant_demo_mandates
 
     with db.unit_of_work() as session:
         granted = grant_demo_mandates(session=session, clock=get_clock(), brokers=args.tax_code)

@@ -99,7 +99,7 @@ def train_demo_model() -> str | None:
     from clearance.reference import service as reference_service
     from clearance.risk import learning
     from clearance.risk.model import train
-    from clearance.risk.simulator import simulate
+    from clearance.synthetic.history import simulate
 
     clock = get_clock()
     with db.unit_of_work() as session:
@@ -144,7 +144,9 @@ def create_keys(roles: dict[Role, str | None], name: str) -> dict[Role, str]:
 
 def demo(*, url: str, count: int, interval: float, seed: int | None) -> None:
     """Lodge demo traffic through the HTTP API, as traders and the gate would."""
-    from clearance.demo import DEMO_TRADERS, grant_demo_mandates, run_demo
+    from clearance.synthetic.mandates import grant_demo_mandates
+    from clearance.synthetic.parties import DEMO_TRADERS
+    from clearance.synthetic.traffic import run_demo
 
     trader_keys = {}
     for tax_code, _name in DEMO_TRADERS:

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from clearance.demo import DEMO_TRADERS
+from clearance.synthetic.parties import DEMO_TRADERS
 
 TRADER_KEYS_ENV = "CLEARANCE_LOADTEST_TRADER_KEYS"
 GATE_KEY_ENV = "CLEARANCE_LOADTEST_GATE_KEY"

@@ -26,7 +26,8 @@ from typing import Any
 
 import httpx
 
-from clearance.demo import DISHONEST_SHARE, document_uploads, make_declaration
+from clearance.synthetic.declarations import DISHONEST_SHARE, make_declaration
+from clearance.synthetic.uploads import document_uploads
 from loadtests.api_keys import KeySetupError, TraderKey, bank_key, gate_key, trader_keys
 
 # Waiting for an officer: screening is over, and nothing more happens on its own.

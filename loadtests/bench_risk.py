@@ -4,7 +4,7 @@
 
 It also times the fraud simulator that makes the demo's history and the backtests' data.
 
-Model scoring has its own: `python -m clearance.risk.model --bench`. Needs no server: the
+Model scoring has its own: `python -m clearance.synthetic.model --bench`. Needs no server: the
 reference data is read from the CSV files the service ships.
 """
 
@@ -15,11 +15,12 @@ import time
 from datetime import UTC, date, datetime
 
 from clearance.declarations.schemas import DeclarationIn
-from clearance.demo import DEMO_TRADERS, make_declaration
 from clearance.reference.seed import reference_from_files
 from clearance.risk.names import Watchlist
 from clearance.risk.rules import Context, default_configs, evaluate
-from clearance.risk.simulator import simulate_with_truth
+from clearance.synthetic.declarations import make_declaration
+from clearance.synthetic.history import simulate_with_truth
+from clearance.synthetic.parties import DEMO_TRADERS
 
 
 def main() -> None:

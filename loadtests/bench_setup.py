@@ -16,7 +16,8 @@ import httpx
 from pydantic import ValidationError
 
 from clearance.declarations.schemas import DeclarationIn
-from clearance.demo import DEMO_TRADERS, DISHONEST_SHARE, make_declaration
+from clearance.synthetic.declarations import DISHONEST_SHARE, make_declaration
+from clearance.synthetic.parties import DEMO_TRADERS
 from loadtests.api_keys import TraderKey, create_key_with_cli, grant_demo_mandates_with_cli
 from loadtests.bench_services import REPO_ROOT, BenchError, run_cli
 

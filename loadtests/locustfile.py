@@ -10,7 +10,7 @@ from locust import events
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
-from clearance.demo import reference
+from clearance.synthetic.catalogue import reference
 from loadtests.api_keys import KeySetupError
 from loadtests.officers import OfficerUser, OperatorUser
 from loadtests.thresholds import missed_thresholds, summary
@@ -31,7 +31,7 @@ def _load_keys(environment: Environment, **_kwargs: Any) -> None:
         loaded = load_keys()
     except KeySetupError as exc:
         raise SystemExit(f"clearance load test: {exc}") from exc
-    # Read the reference CSVs now rather than inside the first user's first request.
+    # Read the reference data now rather than inside the first user's first request.
     reference()
     print(
         f"clearance load test: {loaded.trader_count} trader keys, {OFFICERS} officers, "

@@ -16,7 +16,8 @@ from typing import Any
 
 from locust import FastHttpUser, constant, task
 
-from clearance.demo import DISHONEST_SHARE, document_uploads, make_declaration
+from clearance.synthetic.declarations import DISHONEST_SHARE, make_declaration
+from clearance.synthetic.uploads import document_uploads
 from loadtests.lifecycle import AMENDABLE_STATES, SETTLED_STATES
 from loadtests.thresholds import env_float
 from loadtests.users import PERSON_WAIT, bearer, json_object, keys, refusal

@@ -20,12 +20,15 @@ from rq import SimpleWorker
 from clearance import db
 from clearance.auth.models import Role
 from clearance.clock import FrozenClock, set_clock
-from clearance.demo import DEMO_TRADERS, document_uploads, grant_demo_mandates, make_declaration
 from clearance.embedded import create_keys, start_redis
 from clearance.migrations import migrate
 from clearance.queues import get_redis, screening_queue
 from clearance.reports import chart, service
 from clearance.settings import get_settings
+from clearance.synthetic.declarations import make_declaration
+from clearance.synthetic.mandates import grant_demo_mandates
+from clearance.synthetic.parties import DEMO_TRADERS
+from clearance.synthetic.uploads import document_uploads
 
 START = datetime(2026, 12, 1, 0, 30, tzinfo=UTC)  # 07:30 at the gate
 

@@ -180,7 +180,7 @@ def shipped_nomenclature() -> Nomenclature:
 @lru_cache(maxsize=1)
 def shipped_areas() -> dict[str, frozenset[str]]:
     """Per claimable preference, the origins its schedules cover, from the shipped file (for
-    code that runs without a database: model features, the simulator)."""
+    code that runs without a database: model features)."""
     areas: dict[str, frozenset[str]] = {}
     for row in read_rows("agreements.csv"):
         if row["preference"]:

@@ -407,19 +407,19 @@ def bench(model: RiskModel, records: Sequence[HistoryRecord]) -> dict[str, float
     }
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, history: Sequence[HistoryRecord] | None = None) -> int:
+    """Train on labelled history (a JSONL file, or records the caller passes) and report."""
     parser = argparse.ArgumentParser(prog="python -m clearance.risk.model")
     parser.add_argument("--bench", action="store_true", help="time scoring one declaration")
-    parser.add_argument("--history", type=Path, help="labeled history (JSONL); else simulated")
+    parser.add_argument("--history", type=Path, help="labeled history (JSONL)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     if args.history is not None:
         records = sorted(read_jsonl(args.history), key=lambda record: record.lodged_at)
+    elif history is not None:
+        records = sorted(history, key=lambda record: record.lodged_at)
     else:
-        from clearance.risk.simulator import simulate  # only the demo path needs it
-
-        start = datetime(2025, 1, 1, tzinfo=UTC)
-        records = simulate(seed=args.seed, count=20_000, start=start, days=365)
+        parser.error("--history is required (simulated: python -m clearance.synthetic.model)")
     cut = int(len(records) * 0.8)
     model = train(records[:cut], seed=args.seed, progress=True)
     print(json.dumps({"version": model.version, **model.metrics}, indent=2))

@@ -12,8 +12,8 @@ from redis import Redis
 from clearance import db
 from clearance.auth.models import Role
 from clearance.clock import get_clock
-from clearance.demo import grant_demo_mandates
 from clearance.embedded import create_keys, free_port
+from clearance.synthetic.mandates import grant_demo_mandates
 from tests.faults.harness import STARTUP_SECONDS, until
 from tests.test_processes import CLI, _env, _healthy
 

@@ -10,7 +10,7 @@ import pytest
 from clearance.risk.backtest import BacktestReport, backtest, figures
 from clearance.risk.history import HistoryRecord
 from clearance.risk.model import auc
-from clearance.risk.simulator import simulate
+from clearance.synthetic.history import simulate
 from tests.risk.cidd import load_cidd, split_path
 from tests.risk.test_model import GOODS, RATES, history_record, synthetic_history
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from clearance.demo import DATA_DIR
+from clearance.reference.seed import DATA_DIR
 from clearance.risk.history import read_jsonl
 from tests.risk.cidd import SPLITS, Conversion, convert, load_cidd, read_cidd, split_path
 

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, create_engine, select
 
 from clearance.risk.history import write_jsonl
 from clearance.risk.models import RiskModelVersion
-from clearance.risk.simulator import simulate
+from clearance.synthetic.history import simulate
 
 CLI = [sys.executable, "-m", "clearance", "risk"]
 

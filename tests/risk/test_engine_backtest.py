@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 from clearance.reference.seed import reference_from_files
 from clearance.risk.backtest import backtest
 from clearance.risk.rules import hard_hit_by_goods
-from clearance.risk.simulator import simulate
+from clearance.synthetic.history import simulate
 
 
 def test_after_drift_the_engine_beats_random_twice_and_the_plain_xgboost() -> None:

@@ -15,7 +15,7 @@ from clearance.reference import service as reference_service
 from clearance.risk import learning
 from clearance.risk.history import record_from_declaration
 from clearance.risk.model import train
-from clearance.risk.simulator import simulate
+from clearance.synthetic.history import simulate
 from tests.conftest import START, auth
 from tests.factories import TEA_LINE, declaration, tea_export
 from tests.helpers import claim, decide, lodge, read

@@ -10,7 +10,8 @@ from clearance.declarations.schemas import DeclarationIn
 from clearance.reference.seed import reference_from_files
 from clearance.reference.service import ReferenceData
 from clearance.risk.rules import Context, SplitWindow, default_configs, evaluate
-from clearance.risk.simulator import Pattern, SimulatedDeclaration, simulate_with_truth
+from clearance.synthetic.fraud import Pattern
+from clearance.synthetic.history import SimulatedDeclaration, simulate_with_truth
 
 RULE_FOR = {
     Pattern.undervaluation: "R-UNDERVALUATION",

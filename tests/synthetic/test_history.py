@@ -9,22 +9,19 @@ from pathlib import Path
 import pytest
 
 from clearance.declarations.schemas import DeclarationIn
-from clearance.demo import CATALOGUE, Goods, reference
 from clearance.reference.calendar import VIETNAM
 from clearance.risk.history import HistoryLine, HistoryRecord, read_jsonl, write_jsonl
-from clearance.risk.simulator import (
-    ACFTA,
+from clearance.synthetic.catalogue import Goods, all_goods, rate_per_usd, reference
+from clearance.synthetic.catalogue import band as price_band
+from clearance.synthetic.fraud import (
     FINDING_CODES,
-    NEW_GOODS,
     SPLIT_FLOOR,
     SPLIT_THRESHOLD_USD,
     SPLIT_WINDOW,
     Pattern,
-    SimulatedDeclaration,
-    main,
-    simulate,
-    simulate_with_truth,
+    acfta_members,
 )
+from clearance.synthetic.history import SimulatedDeclaration, main, simulate, simulate_with_truth
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
 DAYS = 365
@@ -53,7 +50,7 @@ def undrifted() -> list[SimulatedDeclaration]:
 
 
 def _usd(line: HistoryLine) -> Decimal:
-    rate = reference().cny_per_usd if line.currency == "CNY" else Decimal(1)
+    rate = rate_per_usd(line.currency)
     return line.customs_value / rate
 
 
@@ -79,13 +76,14 @@ def _restricted(code: str, kind: str, *, prohibited: bool) -> bool:
 
 
 GOODS_BY_NAME: dict[str, Goods] = {
-    name: goods for goods in (*CATALOGUE, *NEW_GOODS) for name in goods.trade_names
+    name: goods for goods in all_goods() for name in goods.trade_names
 }
+ACFTA = acfta_members()
 
 
 def _heading_matches(line: HistoryLine) -> bool:
     goods = GOODS_BY_NAME.get(line.description.split(", ")[0])
-    return goods is None or line.hs_code.startswith(goods.prefixes)
+    return goods is None or line.hs_code in goods.codes
 
 
 class Traffic:
@@ -112,7 +110,7 @@ class Traffic:
 
 def _undervalued(traffic: Traffic, simulated: SimulatedDeclaration) -> bool:
     record = simulated.record
-    bands = [(line, reference().band(line.hs_code, line.origin)) for line in record.lines]
+    bands = [(line, price_band(line.hs_code, line.origin)) for line in record.lines]
     return any(band and _unit_value(line) < band.p10 for line, band in bands)
 
 
@@ -261,7 +259,7 @@ def test_honest_values_sit_in_their_bands_and_weights_agree(
             continue
         record = simulated.record
         for line in record.lines:
-            band = reference().band(line.hs_code, line.origin)
+            band = price_band(line.hs_code, line.origin)
             if band is not None:
                 banded += 1
                 assert band.p10 <= _unit_value(line) <= band.p90, (record.ucr, line.hs_code)
@@ -291,7 +289,7 @@ def test_drift_replaces_traders_after_drift_at(
 
 
 def test_drift_brings_new_goods_and_a_new_fraud_mix(run: list[SimulatedDeclaration]) -> None:
-    new_prefixes = tuple(prefix for goods in NEW_GOODS for prefix in goods.prefixes)
+    new_prefixes = tuple(code for goods in all_goods() if goods.later for code in goods.codes)
 
     def new_goods(simulated: SimulatedDeclaration) -> bool:
         return any(line.hs_code.startswith(new_prefixes) for line in simulated.record.lines)
