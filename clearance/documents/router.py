@@ -2,11 +2,9 @@
 
 import re
 import uuid
-from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, status
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import StringConstraints
 from starlette.concurrency import run_in_threadpool
 
@@ -25,8 +23,7 @@ from clearance.documents.schemas import (
     RequiredDocumentOut,
     Requirements,
 )
-from clearance.documents.sniff import EXTENSIONS
-from clearance.documents.storage import get_storage, read_chunks
+from clearance.documents.storage import get_storage
 from clearance.errors import PROBLEM_RESPONSES, PayloadTooLarge
 from clearance.reference import service as reference_service
 
@@ -115,27 +112,12 @@ def list_documents(
 @router.get(UPLOAD_PATH + "/{document_id}/file")
 def download_document(
     declaration_id: uuid.UUID, document_id: uuid.UUID, session: SessionDep, caller: DownloaderDep
-) -> StreamingResponse:
+) -> Response:
     """The stored file, as uploaded, with the media type detected from its bytes."""
     document = service.get(
         session=session, caller=caller, declaration_id=declaration_id, document_id=document_id
     )
-    handle = get_storage().open(document.storage_key)
-
-    def chunks() -> Iterator[bytes]:
-        with handle:
-            yield from read_chunks(handle)
-
-    filename = f"{document.id}.{EXTENSIONS.get(document.media_type, 'bin')}"
-    return StreamingResponse(
-        chunks(),
-        media_type=document.media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Content-Length": str(document.size_bytes),
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return views.file_response(document, inline=False)
 
 
 @router.post("/v1/requirements", status_code=status.HTTP_201_CREATED)

@@ -1,6 +1,8 @@
 """Documents as each role may read them: traders see what is missing, never the findings."""
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+
+from fastapi.responses import StreamingResponse
 
 from clearance.documents.checks import Finding
 from clearance.documents.models import Document
@@ -13,6 +15,11 @@ from clearance.documents.schemas import (
     Requirements,
 )
 from clearance.documents.service import DocumentReport
+from clearance.documents.sniff import EXTENSIONS, JPEG, PDF, PNG
+from clearance.documents.storage import get_storage, read_chunks
+
+# What a browser shows itself; anything else (XML) is saved, never rendered.
+SHOWN_INLINE = frozenset({PDF, JPEG, PNG})
 
 
 def finding_out(finding: Finding) -> FindingOut:
@@ -68,4 +75,31 @@ def requirements_out(
         hs_codes=list(hs_codes),
         preferences=list(preferences),
         required=[requirement_out(r) for r in needed],
+    )
+
+
+def file_response(document: Document, *, inline: bool) -> StreamingResponse:
+    """The stored file as uploaded, with the media type detected from its bytes; shown in the
+    browser when asked and it is a PDF or an image, saved otherwise."""
+    handle = get_storage().open(document.storage_key)
+
+    def chunks() -> Iterator[bytes]:
+        with handle:
+            yield from read_chunks(handle)
+
+    shown = inline and document.media_type in SHOWN_INLINE
+    filename = f"{document.id}.{EXTENSIONS.get(document.media_type, 'bin')}"
+    return StreamingResponse(
+        chunks(),
+        media_type=document.media_type,
+        headers={
+            "Content-Disposition": f'{"inline" if shown else "attachment"}; filename="{filename}"',
+            "Content-Length": str(document.size_bytes),
+            "X-Content-Type-Options": "nosniff",
+            # Framed by the officer's own page only. An image runs nothing; a PDF needs the
+            # browser's viewer, which a stricter policy would refuse.
+            "Content-Security-Policy": "frame-ancestors 'self'"
+            + ("" if document.media_type == PDF else "; default-src 'none'"),
+            "Cache-Control": "no-store",
+        },
     )

@@ -76,9 +76,12 @@ def claim(
 ) -> Claim:
     """Lease this item, when it waits for a check or an inspection and no one holds it."""
     item, expires = service.claim(
-        session=session, clock=clock, caller=caller, declaration_id=declaration_id,
+        session=session,
+        clock=clock,
+        caller=caller,
+        declaration_id=declaration_id,
         lease_seconds=settings.lease_seconds,
-    )  # fmt: skip
+    )
     return Claim(item=item, lease_expires_at=expires)
 
 

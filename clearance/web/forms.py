@@ -65,16 +65,21 @@ def decision_in(form: FormData) -> DecisionIn:
 
 
 def document_check_in(form: FormData) -> DocumentCheckIn:
-    """A verdict per document, as the check form lists them."""
-    verdicts = [
-        {
-            "document_id": name.removeprefix(VERDICT_PREFIX),
-            "verdict": _text(form, name),
-            "note": _text(form, NOTE_PREFIX + name.removeprefix(VERDICT_PREFIX)),
-        }
-        for name in dict.fromkeys(form.keys())
-        if name.startswith(VERDICT_PREFIX)
-    ]
+    """A verdict per document, as the check form lists them; or, for a clean dossier, every
+    document the form lists (`document`) accepted at once."""
+    if "accept_all" in form:
+        listed = dict.fromkeys(_texts(form, "document"))
+        verdicts = [{"document_id": i, "verdict": "accepted", "note": ""} for i in listed]
+    else:
+        verdicts = [
+            {
+                "document_id": name.removeprefix(VERDICT_PREFIX),
+                "verdict": _text(form, name),
+                "note": _text(form, NOTE_PREFIX + name.removeprefix(VERDICT_PREFIX)),
+            }
+            for name in dict.fromkeys(form.keys())
+            if name.startswith(VERDICT_PREFIX)
+        ]
     return _validated(
         DocumentCheckIn,
         {"version": _text(form, "version"), "documents": verdicts, "note": _text(form, "note")},

@@ -74,6 +74,15 @@ class DeclarationPage:
         return [d for d in self.documents.documents if d.kind is not DocumentKind.inspection_photo]
 
     @property
+    def clean_dossier(self) -> bool:
+        """Every required paper in, and no check found anything on any of them."""
+        return (
+            bool(self.dossier)
+            and self.documents.complete
+            and not (self.documents.findings or any(d.findings for d in self.dossier))
+        )
+
+    @property
     def photos(self) -> list[DocumentOut]:
         return [d for d in self.documents.documents if d.kind is DocumentKind.inspection_photo]
 

@@ -49,9 +49,12 @@ def claim(
 ) -> Response:
     """Take this item, chosen from the queue, when no one holds it."""
     review_service.claim(
-        session=session, clock=clock, caller=viewer.caller, declaration_id=declaration_id,
+        session=session,
+        clock=clock,
+        caller=viewer.caller,
+        declaration_id=declaration_id,
         lease_seconds=settings.lease_seconds,
-    )  # fmt: skip
+    )
     return _back(declaration_id, "claimed")
 
 

@@ -8,6 +8,8 @@ from fastapi.responses import Response
 
 from clearance.auth import service as auth_service
 from clearance.deps import ClockDep, SessionDep, SettingsDep
+from clearance.documents import service as documents_service
+from clearance.documents import views as document_views
 from clearance.errors import Unauthorized
 from clearance.review import service as review_service
 from clearance.review.schemas import Lane
@@ -153,6 +155,20 @@ def declaration_page(
         "declaration.html",
         {"page": page, "viewer": viewer, "notice": notice, "finding_codes": pages.FINDING_CODES},
     )
+
+
+@router.get("/declarations/{declaration_id}/documents/{document_id}")
+def document_file(
+    declaration_id: uuid.UUID, document_id: uuid.UUID, session: SessionDep, viewer: OfficerPage
+) -> Response:
+    """A paper of the dossier, shown in the browser (PDF, image) or saved (XML)."""
+    document = documents_service.get(
+        session=session,
+        caller=viewer.caller,
+        declaration_id=declaration_id,
+        document_id=document_id,
+    )
+    return document_views.file_response(document, inline=True)
 
 
 @router.get("/findings/row")

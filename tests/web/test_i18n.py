@@ -2,6 +2,7 @@
 
 import re
 import string
+import typing
 from enum import StrEnum
 
 import pytest
@@ -9,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from clearance.declarations.models import Channel, DecisionKind, Kind, State
 from clearance.documents.models import DocumentKind
+from clearance.documents.schemas import COMMON_FIELDS, DocumentFieldsIn
 from clearance.reports.service import CHANNELS
 from clearance.review.schemas import Lane, Verdict
 from clearance.web import i18n
@@ -55,7 +57,14 @@ def _templates() -> list[str]:
 def test_every_prefix_a_template_labels_values_under_is_checked_here() -> None:
     prefixes = {prefix for text in _templates() for prefix in PREFIX_LABEL.findall(text)}
     assert prefixes
-    assert sorted(prefixes - {*ENUM_PREFIXES, "finding", "notice", "verdict"}) == []
+    assert sorted(prefixes - {*ENUM_PREFIXES, "field", "finding", "notice", "verdict"}) == []
+
+
+def test_every_field_a_trader_declares_for_a_paper_has_a_label() -> None:
+    models = typing.get_args(typing.get_args(DocumentFieldsIn)[0])
+    names = {name for model in models for name in model.model_fields} - COMMON_FIELDS
+    assert {"seller", "origin_criterion", "holder_tax_code"} <= names
+    assert sorted(n for n in names if f"field.{n}" not in i18n.LABELS["vi"]) == []
 
 
 def test_every_notice_a_page_may_show_has_a_label() -> None:

@@ -38,6 +38,7 @@ PAGE_ROLES: dict[Endpoint, frozenset[Role]] = {
     ("GET", "/officer/queue/table"): REVIEWERS,
     ("POST", "/officer/claim-next"): REVIEWERS,
     ("GET", "/officer/declarations/{declaration_id}"): REVIEWERS,
+    ("GET", "/officer/declarations/{declaration_id}/documents/{document_id}"): REVIEWERS,
     ("GET", "/officer/findings/row"): REVIEWERS,
     ("POST", "/officer/declarations/{declaration_id}/decision"): REVIEWERS,
     ("POST", "/officer/declarations/{declaration_id}/document-check"): REVIEWERS,

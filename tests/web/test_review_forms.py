@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
@@ -9,8 +10,11 @@ from sqlmodel import Session, col, select
 
 from clearance.clock import FrozenClock
 from clearance.declarations.models import Decision
-from tests.helpers import arrive, pay, read
-from tests.web.helpers import claim, post_form, sign_in, verdicts
+from tests.conftest import auth
+from tests.documents.helpers import uploaded
+from tests.factories import declaration
+from tests.helpers import arrive, lodge, pay, read, required_documents
+from tests.web.helpers import DOCUMENT_ROW, claim, post_form, sign_in, verdicts
 
 DISCREPANCY = {"code": "quantity", "line": 1, "detail": "412 bags counted, 400 declared"}
 
@@ -196,3 +200,69 @@ def test_the_supervisor_sees_the_decisions_of_the_day_per_officer(
     workload = client.get("/officer/supervisor").text.split('id="workload"')[1]
 
     assert '<td class="num">0</td><td class="num">0</td><td class="num">1</td>' in workload
+
+
+def test_each_paper_opens_beside_what_the_trader_declared_and_the_checks_findings(
+    client: TestClient, keys: dict[str, str], yellow: str
+) -> None:
+    sign_in(client, keys["officer"])
+    page = client.get(f"/officer/declarations/{yellow}").text
+    documents = client.get(
+        f"/v1/declarations/{yellow}/documents", headers=auth(keys["officer"])
+    ).json()["documents"]
+
+    for document in documents:
+        url = f"/officer/declarations/{yellow}/documents/{document['id']}"
+        paper = page[page.index(f'id="paper-{document["id"]}"') :]
+        paper = paper[: paper.index("</details>")]
+        assert f'<iframe src="{url}"' in paper  # the PDF shown on the page
+        assert document["number"] in paper and "Không có phát hiện." in paper
+        shown = client.get(url)
+        assert shown.status_code == 200
+        assert shown.headers["content-type"] == "application/pdf"
+        assert shown.headers["content-disposition"].startswith("inline;")
+        assert shown.content.startswith(b"%PDF-")
+    invoice = next(d for d in documents if d["kind"] == "invoice")
+    assert "Người bán" in page and invoice["fields"]["seller"] in page
+
+
+def test_a_clean_dossier_is_accepted_in_one_click(
+    client: TestClient, keys: dict[str, str], yellow: str
+) -> None:
+    csrf = sign_in(client, keys["officer"])
+    location = claim(client, csrf)
+    page = client.get(location).text
+    assert 'id="accept-all"' in page
+    listed = [document_id for _kind, document_id in DOCUMENT_ROW.findall(page)]
+
+    checked = client.post(
+        f"{location}/document-check",
+        data={"csrf_token": csrf, "version": "1", "accept_all": "1", "document": listed},
+    )
+
+    assert "Đã ghi nhận kết quả kiểm tra hồ sơ." in checked.text
+    [check] = client.get(f"/v1/review/items/{yellow}", headers=auth(keys["officer"])).json()[
+        "document_checks"
+    ]
+    assert check["all_accepted"] is True
+    assert sorted(v["document_id"] for v in check["verdicts"]) == sorted(listed)
+
+
+def test_a_dossier_with_a_finding_has_no_accept_all(
+    client: TestClient, keys: dict[str, str], work: Callable[[], int]
+) -> None:
+    body = declaration()
+    declaration_id = lodge(client, keys["trader"], body, documents=False)
+    for fields in required_documents(body):
+        if fields["kind"] == "invoice":
+            fields["total"] = str(Decimal(fields["total"]) * 2)  # not what was declared
+        uploaded(client, keys["trader"], declaration_id, fields)
+    work()
+    csrf = sign_in(client, keys["officer"])
+
+    claimed = client.post(
+        f"/officer/declarations/{declaration_id}/claim", data={"csrf_token": csrf}
+    )
+
+    assert 'id="document-check-form"' in claimed.text
+    assert 'id="accept-all"' not in claimed.text
