@@ -105,8 +105,11 @@ SupervisorPage = Annotated[Viewer, Depends(require_page(Role.supervisor))]
 
 
 async def form_data(request: Request) -> FormData:
-    """The posted form, parsed once (Starlette keeps it for the route)."""
-    return await request.form()
+    """The posted form, parsed once (Starlette keeps it for the route); kept in the request's
+    state too, so that a refusal can give back what the officer typed."""
+    form = await request.form()
+    request.state.form = form
+    return form
 
 
 FormDep = Annotated[FormData, Depends(form_data)]

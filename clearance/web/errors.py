@@ -1,5 +1,6 @@
 """Errors on the officer pages are pages: the JSON API keeps its problem documents."""
 
+import re
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request
@@ -42,6 +43,33 @@ def _status_and_details(exc: Exception) -> tuple[int, str, list[str]]:
     return exc.status_code, f"http_{exc.status_code}", [str(exc.detail)]
 
 
+_DECLARATION_PATH = re.compile(r"/officer/declarations/[0-9a-f-]{36}")
+# Fields a form posts that are not something a person typed.
+_NOT_TYPED = frozenset({"csrf_token", "version", "document", "decision", "accept_all", "lang"})
+
+
+def typed_texts(request: Request) -> list[str]:
+    """What the officer typed into the refused form, so that a refusal loses none of it."""
+    form = getattr(request.state, "form", None)
+    if form is None:
+        return []
+    return [
+        value.strip()
+        for name, value in form.multi_items()
+        if isinstance(value, str)
+        and value.strip()
+        and name not in _NOT_TYPED
+        and not name.startswith("verdict.")
+        and not name.endswith("_code")
+    ]
+
+
+def _declaration_page(path: str) -> str | None:
+    """The declaration page a refused form was posted from, if it was one."""
+    found = _DECLARATION_PATH.match(path)
+    return found.group(0) if found else None
+
+
 def error_page(request: Request, exc: Exception) -> Response:
     """The error in the reader's language; a lapsed session goes back to the sign-in form."""
     if isinstance(exc, NotSignedIn):
@@ -65,6 +93,8 @@ def error_page(request: Request, exc: Exception) -> Response:
             "heading_key": heading_key,
             "message_key": message_key if message_key in labels else None,
             "details": details,
+            "typed": typed_texts(request),
+            "back": _declaration_page(request.url.path),
         },
         status_code=status,
     )

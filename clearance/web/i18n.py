@@ -88,6 +88,12 @@ _LABELS: tuple[tuple[str, str, str], ...] = (
     ("no_findings", "Không có phát hiện.", "No findings."),
     ("required_paper", "Giấy tờ phải nộp", "Required paper"),
     ("open_paper", "Mở trong thẻ mới", "Open in a new tab"),
+    (
+        "typed_kept",
+        "Chưa có gì được lưu. Những gì bạn đã nhập, để chép lại vào biểu mẫu:",
+        "Nothing was saved. What you typed, to copy back into the form:",
+    ),
+    ("back_to_declaration", "Về tờ khai", "Back to the declaration"),
     ("accept_all", "Chấp nhận tất cả (hồ sơ không có phát hiện)", "Accept all (no findings)"),
     ("declared_fields", "Thông tin người khai đã khai", "What the trader declared"),
     ("field.buyer", "Người mua", "Buyer"),

@@ -266,3 +266,19 @@ def test_a_dossier_with_a_finding_has_no_accept_all(
 
     assert 'id="document-check-form"' in claimed.text
     assert 'id="accept-all"' not in claimed.text
+
+
+def test_a_refused_form_gives_back_what_the_officer_typed(
+    client: TestClient, keys: dict[str, str], yellow: str
+) -> None:
+    csrf = sign_in(client, keys["officer"])
+    location = claim(client, csrf)
+    reason = "Hóa đơn ghi 400 bao, phiếu đóng gói ghi 412 bao; cần giải trình"
+
+    refused = post_form(client, f"{location}/decision", csrf, decision="hold", reason=reason)
+
+    assert refused.status_code == 422
+    typed = refused.text[refused.text.index('id="typed"') :]
+    assert f'<textarea readonly rows="2">{reason}</textarea>' in typed
+    assert csrf not in typed  # the form's token is no text of the officer's
+    assert f'<a href="{location}">Về tờ khai</a>' in refused.text
