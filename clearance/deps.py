@@ -11,7 +11,6 @@ from sqlmodel import Session
 from clearance import db
 from clearance.audit import requests as audit_requests
 from clearance.audit import service as audit_service
-from clearance.auth import ratelimit
 from clearance.auth import service as auth_service
 from clearance.auth.models import Role
 from clearance.auth.service import Caller
@@ -104,11 +103,6 @@ def _caller(
 ) -> Caller:
     caller = auth_service.authenticate(session=session, secret_key=settings.secret_key, key=key)
     request.state.caller = caller
-    ratelimit.check(
-        redis_url=settings.redis_url,
-        key_id=caller.key_id,
-        per_second=settings.rate_limit_per_second,
-    )
     return caller
 
 

@@ -18,6 +18,7 @@ from clearance.metrics.router import router as metrics_router
 from clearance.middleware import (
     BodyLimitMiddleware,
     MetricsMiddleware,
+    RateLimitMiddleware,
     UrlControlCharacterMiddleware,
 )
 from clearance.migrations import at_head
@@ -69,6 +70,8 @@ def create_app() -> FastAPI:
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_body_bytes, exempt=UPLOAD_PATH_PATTERN
     )
+    # Over its limit, a request is refused before its body is read or its key looked up.
+    app.add_middleware(RateLimitMiddleware)
     app.add_middleware(UrlControlCharacterMiddleware)
     app.add_middleware(MetricsMiddleware)
 

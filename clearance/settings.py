@@ -27,6 +27,9 @@ class Settings(BaseSettings):
 
     # Requests per second each API key may make (0: no limit); over it, 429 with Retry-After.
     rate_limit_per_second: int = Field(default=100, ge=0)
+    # Requests refused for their key (none, unknown, revoked: 401) each client address may make
+    # a second; over it, every request from there is a 429 until the window has room (0: off).
+    rate_limit_refusals_per_address: int = Field(default=10, ge=0)
     # A rotated key keeps working this long, so clients can switch without an outage.
     key_rotation_grace_seconds: int = Field(default=3600, ge=0)
 
