@@ -82,7 +82,7 @@ def create_app() -> FastAPI:
     @app.get("/readyz", tags=["operations"], include_in_schema=False)
     def readyz() -> dict[str, str]:
         """Database and Redis reachable, and the schema migrated to what this code expects."""
-        with db.new_session() as session:
+        with db.new_session(writes=False) as session:
             connection = session.connection()
             connection.execute(text("SELECT 1"))
             if not at_head(connection):

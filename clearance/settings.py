@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///clearance.db"
     db_pool_size: int = Field(default=10, ge=1)  # PostgreSQL connections kept per process
     db_max_overflow: int = Field(default=10, ge=0)  # and opened beyond them at a peak
+    # How long a request waits for a free connection before it is answered 503 (Retry-After).
+    db_pool_timeout_seconds: float = Field(default=10.0, gt=0)
     redis_url: str = "redis://127.0.0.1:6379/0"
     # Keys are stored as HMAC-SHA256(secret_key, key): a leaked table alone opens nothing.
     secret_key: str = DEVELOPMENT_SECRET

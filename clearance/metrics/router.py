@@ -38,7 +38,7 @@ class LiveGauges(Collector):
             "Declarations waiting for officers, by state.",
             labels=["state"],
         )
-        with db.new_session() as session:
+        with db.new_session(writes=False) as session:
             rows = session.exec(
                 select(Declaration.state, func.count())
                 .where(
@@ -78,7 +78,7 @@ def _undelivered_notifications() -> GaugeMetricFamily:
         "Notifications waiting to be pushed (pending) or given up on (failed, pull queue only).",
         labels=["status"],
     )
-    with db.new_session() as session:
+    with db.new_session(writes=False) as session:
         rows = session.exec(
             select(Notification.status, func.count())
             .join(Subscription, col(Subscription.id) == Notification.subscription_id)
