@@ -176,10 +176,17 @@ def demo(*, url: str, count: int, interval: float, seed: int | None) -> None:
     )
 
 
+def _metrics_url(url: str) -> str:
+    settings = get_settings()
+    if settings.metrics_port is None:
+        return f"{url}/metrics"
+    return f"http://{settings.metrics_host}:{settings.metrics_port}/metrics"
+
+
 def _banner(url: str, keys: dict[Role, str], data_dir: Path) -> str:
     lines = [
         "",
-        f"clearance is running: API {url}  docs {url}/docs  metrics {url}/metrics",
+        f"clearance is running: API {url}  docs {url}/docs  metrics {_metrics_url(url)}",
         f"officer pages {url}/officer/ (sign in with the officer or supervisor key)",
         f"data in {data_dir} (SQLite, Redis log); Ctrl-C stops everything",
         "API keys of this run (send as 'Authorization: Bearer <key>'):",

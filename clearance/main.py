@@ -1,5 +1,8 @@
 """The FastAPI application."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
@@ -15,6 +18,7 @@ from clearance.duties.router import router as duties_router
 from clearance.errors import ServiceUnavailable, install_handlers
 from clearance.mandates.router import router as mandates_router
 from clearance.metrics.router import router as metrics_router
+from clearance.metrics.router import serve_internal
 from clearance.middleware import (
     BodyLimitMiddleware,
     MetricsMiddleware,
@@ -47,7 +51,20 @@ def create_app() -> FastAPI:
         baseline_seconds={c: s for c in CHANNELS if (s := target.baseline_seconds(c)) is not None},
         target_seconds={c: s for c in CHANNELS if (s := target.target_seconds(c)) is not None},
     )
-    app = FastAPI(title="clearance", version="0.1.0", description=DESCRIPTION)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        internal = None
+        if settings.metrics_port is not None:
+            internal = serve_internal(host=settings.metrics_host, port=settings.metrics_port)
+        try:
+            yield
+        finally:
+            if internal is not None:
+                internal.shutdown()
+                internal.server_close()
+
+    app = FastAPI(title="clearance", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     install_handlers(app)
     app.include_router(declarations_router)
     app.include_router(documents_router)
@@ -60,7 +77,8 @@ def create_app() -> FastAPI:
     app.include_router(keys_router)
     app.include_router(deadletters_router)
     app.include_router(notifications_router)
-    app.include_router(metrics_router)
+    if settings.metrics_port is None:
+        app.include_router(metrics_router)  # else on its own port only, started with the app
     # Pages for people (officers, supervisors): HTML, outside the OpenAPI schema.
     app.include_router(pages_router)
     app.include_router(page_work_router)

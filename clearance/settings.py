@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     # A rotated key keeps working this long, so clients can switch without an outage.
     key_rotation_grace_seconds: int = Field(default=3600, ge=0)
 
+    # /metrics on an internal port of its own (docs/security.md): set, the public app has no
+    # /metrics and the scrape is served on metrics_host:metrics_port alone.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_host: str = "127.0.0.1"
+
     max_body_bytes: int = 256 * 1024
     documents_dir: str = ".clearance/documents"
     page_size_max: int = 200
