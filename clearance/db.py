@@ -15,6 +15,11 @@ from sqlmodel import Session, SQLModel, create_engine
 from clearance.settings import get_settings
 
 APPLICATION_NAME = "clearance"
+# anyio's default thread pool, where FastAPI runs the routes and dependencies that are plain
+# `def`: at most this many requests hold a connection at once in one API process.
+API_THREADS = 40
+# An execution option of the engine a reading session is bound to (`new_session(writes=False)`).
+_READ_ONLY = "clearance_read_only"
 _AFTER_COMMIT = "after_commit"
 _AFTER_COMMIT_KEYS = "after_commit_keys"
 
@@ -31,12 +36,20 @@ SQLModel.metadata.naming_convention = {
 
 
 def make_engine(url: str) -> Engine:
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate)
-        return engine
     settings = get_settings()
+    if url.startswith("sqlite"):
+        # A SQLite connection is a file handle: one for every thread that may run a request, so
+        # no request waits for the pool; a wait beyond the timeout is a 503 (errors.py).
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=API_THREADS,
+            max_overflow=0,
+            pool_timeout=settings.db_pool_timeout_seconds,
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
     # Per process. An API process runs up to 40 requests at once in its thread pool, each
     # holding a connection for its transaction; PostgreSQL's default max_connections is 100:
     # size both to the replicas (deploy/README.md).
@@ -45,6 +58,7 @@ def make_engine(url: str) -> Engine:
         pool_pre_ping=True,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout_seconds,
         connect_args={"application_name": APPLICATION_NAME},
     )
 
@@ -60,11 +74,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin_immediate(connection: Connection) -> None:
+def _sqlite_begin(connection: Connection) -> None:
     # SQLite has no SELECT ... FOR UPDATE: a transaction that takes the write lock when it
     # begins is how the gate's arrival and the worker's screening of the same declaration
-    # see each other's writes (on PostgreSQL the row lock does it).
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # see each other's writes (on PostgreSQL the row lock does it). A reader must not: SQLite
+    # has one write lock, and a read that took it would queue behind every write, and every
+    # other read behind it. Begun deferred, it reads a snapshot beside the writer (WAL). Should
+    # it write after all, SQLite upgrades it, or refuses with "database is locked" (a 503)
+    # when a writer came in between: never a lost update.
+    read_only = connection.get_execution_options().get(_READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
 
 
 @lru_cache
@@ -72,21 +91,33 @@ def get_engine() -> Engine:
     return make_engine(get_settings().database_url)
 
 
-def _default_session() -> Session:
-    return Session(get_engine(), expire_on_commit=False)
+@lru_cache(maxsize=4)
+def _reading(engine: Engine) -> Engine:
+    """The engine with its pool, for transactions that only read."""
+    return engine.execution_options(**{_READ_ONLY: True})
 
 
-_session_factory: Callable[[], Session] = _default_session
+_session_factory: Callable[[], Session] | None = None
 
 
-def new_session() -> Session:
-    return _session_factory()
+def new_session(*, writes: bool = True) -> Session:
+    """A session; `writes=False` for a request that reads (SQLite: no write lock at BEGIN)."""
+    if _session_factory is not None:
+        return _session_factory()
+    engine = get_engine()
+    return Session(engine if writes else _reading(engine), expire_on_commit=False)
+
+
+def begin_writing(session: Session) -> None:
+    """From the session's next transaction on, begin as a writer (after a commit ended a read)."""
+    if session.bind is not None and session.bind.get_execution_options().get(_READ_ONLY):
+        session.bind = get_engine()
 
 
 def set_session_factory(factory: Callable[[], Session] | None) -> None:
     """Tests bind every session, the API's and the jobs', to their own transaction."""
     global _session_factory
-    _session_factory = factory or _default_session
+    _session_factory = factory
 
 
 def after_commit(

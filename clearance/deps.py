@@ -11,12 +11,11 @@ from sqlmodel import Session
 from clearance import db
 from clearance.audit import requests as audit_requests
 from clearance.audit import service as audit_service
-from clearance.auth import ratelimit
 from clearance.auth import service as auth_service
 from clearance.auth.models import Role
 from clearance.auth.service import Caller
 from clearance.clock import Clock, get_clock
-from clearance.errors import Conflict, Forbidden, Unauthorized, database_unavailable
+from clearance.errors import Conflict, Forbidden, Unauthorized, database_error
 from clearance.reference import service as reference_service
 from clearance.reference.service import ReferenceData
 from clearance.settings import Settings, get_settings
@@ -29,7 +28,8 @@ def _session(request: Request) -> Iterator[Session]:
     # its own: this one is rolled back. Taking the caller from `request.state` (set by `_caller`
     # or an HTML page's login) makes this the one hook for every route that has a session.
     settings, clock = get_settings(), get_clock()
-    with db.new_session() as session:
+    writes = request.method in audit_requests.MUTATING
+    with db.new_session(writes=writes) as session:
         audit_service.set_request_id(session, audit_requests.request_id_of(request))
         try:
             yield session
@@ -45,6 +45,10 @@ def _session(request: Request) -> Iterator[Session]:
             raise
         try:
             if audit_requests.is_audited(request):
+                if not writes:
+                    # The read is over: its record is written by a writer of its own (SQLite).
+                    db.commit(session)
+                    db.begin_writing(session)
                 audit_requests.record_request(
                     session=session,
                     request=request,
@@ -57,7 +61,7 @@ def _session(request: Request) -> Iterator[Session]:
             raise Conflict("the request conflicts with data stored meanwhile; retry it") from exc
         except OperationalError as exc:
             db.rollback(session)
-            raise database_unavailable() from exc
+            raise database_error(exc) from exc
 
 
 SessionDep = Annotated[Session, Depends(_session, scope="function")]
@@ -104,11 +108,6 @@ def _caller(
 ) -> Caller:
     caller = auth_service.authenticate(session=session, secret_key=settings.secret_key, key=key)
     request.state.caller = caller
-    ratelimit.check(
-        redis_url=settings.redis_url,
-        key_id=caller.key_id,
-        per_second=settings.rate_limit_per_second,
-    )
     return caller
 
 

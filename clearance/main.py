@@ -1,5 +1,8 @@
 """The FastAPI application."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
@@ -15,9 +18,11 @@ from clearance.duties.router import router as duties_router
 from clearance.errors import ServiceUnavailable, install_handlers
 from clearance.mandates.router import router as mandates_router
 from clearance.metrics.router import router as metrics_router
+from clearance.metrics.router import serve_internal
 from clearance.middleware import (
     BodyLimitMiddleware,
     MetricsMiddleware,
+    RateLimitMiddleware,
     UrlControlCharacterMiddleware,
 )
 from clearance.migrations import at_head
@@ -47,8 +52,26 @@ def create_app() -> FastAPI:
         baseline_seconds={c: s for c in CHANNELS if (s := target.baseline_seconds(c)) is not None},
         target_seconds={c: s for c in CHANNELS if (s := target.target_seconds(c)) is not None},
     )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        internal = None
+        if settings.metrics_port is not None:
+            internal = serve_internal(host=settings.metrics_host, port=settings.metrics_port)
+        try:
+            yield
+        finally:
+            if internal is not None:
+                internal.shutdown()
+                internal.server_close()
+
     app = FastAPI(
-        title="clearance", version="0.1.0", description=DESCRIPTION, docs_url=None, redoc_url=None
+        title="clearance",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     apidocs.install(app)
     install_handlers(app)
@@ -63,7 +86,8 @@ def create_app() -> FastAPI:
     app.include_router(keys_router)
     app.include_router(deadletters_router)
     app.include_router(notifications_router)
-    app.include_router(metrics_router)
+    if settings.metrics_port is None:
+        app.include_router(metrics_router)  # else on its own port only, started with the app
     # Pages for people (officers, supervisors): HTML, outside the OpenAPI schema.
     app.include_router(pages_router)
     app.include_router(page_work_router)
@@ -73,6 +97,8 @@ def create_app() -> FastAPI:
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_body_bytes, exempt=UPLOAD_PATH_PATTERN
     )
+    # Over its limit, a request is refused before its body is read or its key looked up.
+    app.add_middleware(RateLimitMiddleware)
     app.add_middleware(UrlControlCharacterMiddleware)
     app.add_middleware(MetricsMiddleware)
 
@@ -83,7 +109,7 @@ def create_app() -> FastAPI:
     @app.get("/readyz", tags=["operations"], include_in_schema=False)
     def readyz() -> dict[str, str]:
         """Database and Redis reachable, and the schema migrated to what this code expects."""
-        with db.new_session() as session:
+        with db.new_session(writes=False) as session:
             connection = session.connection()
             connection.execute(text("SELECT 1"))
             if not at_head(connection):

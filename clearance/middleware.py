@@ -1,15 +1,28 @@
-"""ASGI middleware: control characters in the URL, body size limit before parsing, and request
-metrics by route template."""
+"""ASGI middleware: control characters in the URL, rate limits and body size limit before any
+parsing or database work, and request metrics by route template."""
 
 import re
 import time
+from functools import partial
 from urllib.parse import parse_qsl
 
+import anyio
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from clearance import metrics
-from clearance.errors import FieldError, problem_response
+from clearance.audit.requests import client_address
+from clearance.auth import ratelimit
+from clearance.auth.service import digest
+from clearance.clock import get_clock
+from clearance.errors import FieldError, TooManyRequests, problem_response
 from clearance.fields import CONTROL_CHARACTERS, has_control_characters
+from clearance.settings import Settings, get_settings
+from clearance.web import session as tokens
+
+# Threads of their own for the Redis round trips of the limit, so a burst that holds every
+# thread of the default pool (each waiting on the database) cannot delay the 429s.
+RATE_LIMIT_THREADS = 8
 
 
 def _url_control_characters(scope: Scope) -> list[FieldError]:
@@ -132,3 +145,76 @@ class MetricsMiddleware:
             method = scope["method"]
             metrics.HTTP_REQUESTS.labels(method, template, str(status)).inc()
             metrics.HTTP_DURATION.labels(method, template).observe(time.perf_counter() - started)
+
+
+def _key_identity(request: Request, settings: Settings) -> str | None:
+    """Who the request says it is, without the database: its key's digest, or its page session."""
+    key = request.headers.get("X-API-Key")
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    if not key and scheme.lower() == "bearer":
+        key = credentials.strip()
+    if key:
+        return digest(secret_key=settings.secret_key, key=key)[:32]
+    cookie = request.cookies.get(tokens.SESSION_COOKIE)
+    if cookie:
+        found = tokens.read(secret_key=settings.secret_key, token=cookie, now=get_clock().now())
+        if found is not None:
+            return f"page:{found.key_id}"
+    return None
+
+
+class RateLimitMiddleware:
+    """Refuse a key over its rate, or an address with too many refused keys, with a 429 before
+    routing, authentication or the database; count each 401 against its address."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.threads = anyio.CapacityLimiter(RATE_LIMIT_THREADS)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        settings = get_settings()  # per request: tests and operators change it without a restart
+        limits = ratelimit.Limits(
+            per_key=settings.rate_limit_per_second,
+            refusals_per_address=settings.rate_limit_refusals_per_address,
+        )
+        request = Request(scope)
+        address = client_address(request, settings.trusted_proxies)
+        check = partial(
+            ratelimit.check,
+            redis_url=settings.redis_url,
+            limits=limits,
+            key=_key_identity(request, settings),
+            address=address,
+        )
+        try:
+            await anyio.to_thread.run_sync(check, limiter=self.threads)
+        except TooManyRequests as exc:
+            response = problem_response(
+                status=exc.status,
+                code=exc.code,
+                title=exc.title,
+                detail=exc.detail,
+                headers=exc.headers,
+            )
+            await response(scope, receive, send)
+            return
+        status = 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        await self.app(scope, receive, send_status)
+        if status == 401:
+            count = partial(
+                ratelimit.count_refusal,
+                redis_url=settings.redis_url,
+                limits=limits,
+                address=address,
+            )
+            await anyio.to_thread.run_sync(count, limiter=self.threads)

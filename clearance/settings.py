@@ -21,14 +21,24 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///clearance.db"
     db_pool_size: int = Field(default=10, ge=1)  # PostgreSQL connections kept per process
     db_max_overflow: int = Field(default=10, ge=0)  # and opened beyond them at a peak
+    # How long a request waits for a free connection before it is answered 503 (Retry-After).
+    db_pool_timeout_seconds: float = Field(default=10.0, gt=0)
     redis_url: str = "redis://127.0.0.1:6379/0"
     # Keys are stored as HMAC-SHA256(secret_key, key): a leaked table alone opens nothing.
     secret_key: str = DEVELOPMENT_SECRET
 
     # Requests per second each API key may make (0: no limit); over it, 429 with Retry-After.
     rate_limit_per_second: int = Field(default=100, ge=0)
+    # Requests refused for their key (none, unknown, revoked: 401) each client address may make
+    # a second; over it, every request from there is a 429 until the window has room (0: off).
+    rate_limit_refusals_per_address: int = Field(default=10, ge=0)
     # A rotated key keeps working this long, so clients can switch without an outage.
     key_rotation_grace_seconds: int = Field(default=3600, ge=0)
+
+    # /metrics on an internal port of its own (docs/security.md): set, the public app has no
+    # /metrics and the scrape is served on metrics_host:metrics_port alone.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_host: str = "127.0.0.1"
 
     max_body_bytes: int = 256 * 1024
     documents_dir: str = ".clearance/documents"

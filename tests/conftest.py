@@ -119,6 +119,7 @@ def environment(monkeypatch: pytest.MonkeyPatch, redis_url: str, tmp_path: Path)
     monkeypatch.setenv("CLEARANCE_RANDOM_RED_SHARE", "0")
     # Tests fire requests faster than any client should; tests of the limit set their own.
     monkeypatch.setenv("CLEARANCE_RATE_LIMIT_PER_SECOND", "0")
+    monkeypatch.setenv("CLEARANCE_RATE_LIMIT_REFUSALS_PER_ADDRESS", "0")
     monkeypatch.setenv("CLEARANCE_DATABASE_URL", "postgresql+psycopg://unused@127.0.0.1/none")
     _clear_caches()
     yield

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from redis import Redis
@@ -250,3 +251,56 @@ def test_clearance_run_starts_everything_embedded(tmp_path: Path) -> None:
         process.terminate()  # `clearance run` stops its children itself, Redis last
         process.wait(timeout=30)
     assert process.returncode == 130
+
+
+def _worker_pids(run_pid: int) -> set[int]:
+    """The live worker children of `clearance run` (a killed one may linger as a zombie)."""
+    found = set()
+    for child in psutil.Process(run_pid).children():
+        try:
+            if child.status() != psutil.STATUS_ZOMBIE and "worker" in child.cmdline():
+                found.add(child.pid)
+        except psutil.Error:
+            continue  # gone meanwhile
+    return found
+
+
+def test_clearance_run_restarts_a_killed_worker_and_the_api_keeps_answering(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        k: v
+        for k, v in _env(CLEARANCE_NEW_TRADER_DECLARATIONS="0").items()
+        if k not in {"CLEARANCE_DATABASE_URL", "CLEARANCE_REDIS_URL"}
+    }
+    data_dir = tmp_path / "data"
+    command = [*CLI, "run", "--port", str(port), "--no-demo", "--data-dir", str(data_dir)]
+    process = subprocess.Popen(command, env=env, start_new_session=True)
+    try:
+        keys_file = data_dir / "keys.txt"
+        _until(lambda: keys_file.exists() and _healthy(url), "clearance run")
+        keys = dict(line.split() for line in keys_file.read_text().splitlines())
+        (killed,) = _until(lambda: _worker_pids(process.pid), "the worker")
+
+        os.kill(killed, signal.SIGKILL)
+
+        replacement = _until(lambda: _worker_pids(process.pid) - {killed}, "a new worker")
+        assert process.poll() is None
+        assert _healthy(url)
+        with httpx.Client(base_url=url, timeout=10) as http:
+            body = declaration("0101234567")
+            trader = {"Authorization": f"Bearer {keys['trader']}"}
+            lodged = http.post("/v1/declarations", json=body, headers=trader)
+            assert lodged.status_code == 202, lodged.text
+            location = lodged.headers["Location"]
+            _upload_documents(http, trader, location, body)
+            _until(
+                lambda: http.get(location, headers=trader).json()["state"] == "decided",
+                "screening by the new worker",
+            )
+        assert _worker_pids(process.pid) == replacement
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -1,43 +1,92 @@
-"""Requests per second per API key, counted in Redis: one round trip per request."""
+"""Request rate limits in the service's Redis (`limits`, moving window), per key and per address.
+
+Checked before any database work (`middleware.RateLimitMiddleware`): a key is known by the
+digest of what the client presented, and an address by its count of refusals (401), so neither
+a burst with one key nor a stream of made-up keys reaches the database pool.
+"""
 
 import logging
+import math
 import time
+from dataclasses import dataclass
 from functools import lru_cache
 
-from redis import Redis
+from limits import RateLimitItem, RateLimitItemPerSecond
+from limits.errors import StorageError
+from limits.storage import RedisStorage
+from limits.strategies import MovingWindowRateLimiter
 from redis.exceptions import RedisError
 
 from clearance.errors import TooManyRequests
 
 log = logging.getLogger(__name__)
-KEY = "clearance:rate:{key_id}:{second}"
+KEY_PREFIX = "clearance:rate"
+# A client that has had more 401s a second than this is refused before its key is looked up.
+REFUSALS = "refused"
+REDIS_TIMEOUT_SECONDS = 0.5
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Requests a second for each key, and refusals a second for each address (0: off)."""
+
+    per_key: int
+    refusals_per_address: int
 
 
 @lru_cache(maxsize=4)
-def _redis(url: str) -> Redis:
-    return Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+def _limiter(redis_url: str) -> MovingWindowRateLimiter:
+    storage = RedisStorage(
+        redis_url,
+        key_prefix=KEY_PREFIX,
+        wrap_exceptions=True,
+        socket_timeout=REDIS_TIMEOUT_SECONDS,
+        socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+    )
+    return MovingWindowRateLimiter(storage)
 
 
-def check(*, redis_url: str, key_id: int, per_second: int) -> None:
-    """Count this request in the key's current second; refuse it over the limit.
+def _refused(limiter: MovingWindowRateLimiter, item: RateLimitItem, *identity: str) -> str:
+    """The Retry-After, in whole seconds, until the window has room again."""
+    reset_at = limiter.get_window_stats(item, *identity).reset_time
+    return str(max(1, math.ceil(reset_at - time.time())))
 
-    Wall-clock seconds, not the injectable clock: this protects the servers, not a rule
-    of the domain. With Redis down the limit is not applied: intake matters more.
+
+def check(*, redis_url: str, limits: Limits, key: str | None, address: str | None) -> None:
+    """Count this request against its key; refuse it over the key's or the address's limit.
+
+    Wall-clock seconds, not the injectable clock: this protects the servers, not a rule of the
+    domain. With Redis down no limit is applied: intake matters more.
     """
-    if per_second <= 0:
-        return
-    second = int(time.time())
-    counter = KEY.format(key_id=key_id, second=second)
     try:
-        pipe = _redis(redis_url).pipeline(transaction=False)
-        pipe.incr(counter)
-        pipe.expire(counter, 5)
-        count = int(pipe.execute()[0])
-    except RedisError as exc:
+        limiter = _limiter(redis_url)
+        refusals = RateLimitItemPerSecond(limits.refusals_per_address)
+        if (
+            address is not None
+            and limits.refusals_per_address > 0
+            and not limiter.test(refusals, REFUSALS, address)
+        ):
+            raise TooManyRequests(
+                f"more than {limits.refusals_per_address} refused requests a second "
+                "from this address",
+                headers={"Retry-After": _refused(limiter, refusals, REFUSALS, address)},
+            )
+        per_key = RateLimitItemPerSecond(limits.per_key)
+        if key is not None and limits.per_key > 0 and not limiter.hit(per_key, "key", key):
+            raise TooManyRequests(
+                f"more than {limits.per_key} requests a second for this API key",
+                headers={"Retry-After": _refused(limiter, per_key, "key", key)},
+            )
+    except (StorageError, RedisError) as exc:
         log.warning("rate limit not applied, Redis unavailable: %s", exc)
+
+
+def count_refusal(*, redis_url: str, limits: Limits, address: str | None) -> None:
+    """Count a request refused for its key (none, unknown, revoked) against its address."""
+    if address is None or limits.refusals_per_address <= 0:
         return
-    if count > per_second:
-        raise TooManyRequests(
-            f"more than {per_second} requests a second for this API key",
-            headers={"Retry-After": "1"},
-        )
+    try:
+        limit = RateLimitItemPerSecond(limits.refusals_per_address)
+        _limiter(redis_url).hit(limit, REFUSALS, address)
+    except (StorageError, RedisError) as exc:
+        log.warning("refusal not counted, Redis unavailable: %s", exc)

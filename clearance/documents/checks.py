@@ -329,6 +329,26 @@ def documents_not_shared_across_traders(facts: CheckInput) -> list[Finding]:
     return found
 
 
+def one_file_per_document(facts: CheckInput) -> list[Finding]:
+    """One file attached as several papers of the declaration (the invoice is also its packing
+    list and its contract): the papers were not issued, only named."""
+    kinds_by_file: dict[str, list[DocumentFacts]] = {}
+    for document in facts.documents:
+        kinds_by_file.setdefault(document.sha256, []).append(document)
+    found = []
+    for same in kinds_by_file.values():
+        kinds = sorted({d.kind for d in same}, key=lambda kind: kind.value)
+        if len(kinds) < 2:
+            continue
+        named = ", ".join(f"{LABELS[d.kind]} {d.number}" for d in same)
+        for document in same[1:]:
+            found.append(Finding("DOC-SAME-FILE", CRITICAL,
+                                 f"one file (identical SHA-256) is attached as {len(kinds)} "
+                                 f"kinds of paper: {named}", document.id, document.kind,
+                                 risk_score=0.8))  # fmt: skip
+    return found
+
+
 def _reused_what(use: OtherUse, *, across_traders: bool = False) -> str:
     """Which kind of reuse counts: numbers of certificates (any kind bound to one holder
     across traders), identical files except of papers shared by design."""
@@ -358,6 +378,7 @@ CHECKS: tuple[Callable[[CheckInput], list[Finding]], ...] = (
     licence_quantity_left,
     documents_not_reused,
     documents_not_shared_across_traders,
+    one_file_per_document,
 )
 
 

@@ -1,9 +1,17 @@
 """`GET /metrics`: this process's metrics, or every process's in multiprocess mode."""
 
+import logging
 import os
+from wsgiref.simple_server import WSGIServer
 
 from fastapi import APIRouter, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    generate_latest,
+    multiprocess,
+    start_http_server,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import REGISTRY, Collector
 from sqlalchemy import func
@@ -17,6 +25,7 @@ from clearance.queues import get_redis, notifications_queue, screening_queue
 from clearance.review import service as review_service
 
 router = APIRouter(tags=["operations"])
+logger = logging.getLogger(__name__)
 
 
 class LiveGauges(Collector):
@@ -38,7 +47,7 @@ class LiveGauges(Collector):
             "Declarations waiting for officers, by state.",
             labels=["state"],
         )
-        with db.new_session() as session:
+        with db.new_session(writes=False) as session:
             rows = session.exec(
                 select(Declaration.state, func.count())
                 .where(
@@ -78,7 +87,7 @@ def _undelivered_notifications() -> GaugeMetricFamily:
         "Notifications waiting to be pushed (pending) or given up on (failed, pull queue only).",
         labels=["status"],
     )
-    with db.new_session() as session:
+    with db.new_session(writes=False) as session:
         rows = session.exec(
             select(Notification.status, func.count())
             .join(Subscription, col(Subscription.id) == Notification.subscription_id)
@@ -116,3 +125,15 @@ class _ProcessMetrics(Collector):
 @router.get("/metrics", include_in_schema=False)
 def metrics() -> Response:
     return Response(generate_latest(scrape_registry()), media_type=CONTENT_TYPE_LATEST)
+
+
+def serve_internal(*, host: str, port: int) -> WSGIServer | None:
+    """Serve the scrape on its own address, off the public app; None if another API process
+    of this host serves it already (in multiprocess mode any one of them reports them all)."""
+    try:
+        server, _thread = start_http_server(port, addr=host, registry=scrape_registry())
+    except OSError as exc:
+        logger.info("metrics not served by this process on %s:%d: %s", host, port, exc)
+        return None
+    logger.info("metrics on http://%s:%d/metrics", host, port)
+    return server

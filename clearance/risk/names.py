@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from confusable_homoglyphs import confusables
 from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz
 
@@ -109,6 +110,25 @@ def _strip_marks(text: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
+def _latin_skeleton(text: str) -> str:
+    """Text with each non-Latin letter that looks like a Latin one written as that Latin letter.
+
+    Unicode's confusables (UTS #39, the data behind its skeletons) say which: "Phu" written
+    with a Cyrillic Er for its P reads "Phu" here, so a lookalike of a listed name is compared
+    as the name it imitates. Latin letters stay as they are (UTS #39 would write an I as an l):
+    the fuzzy score already weighs their typos.
+    """
+    if text.isascii():
+        return text
+    found = confusables.is_confusable(text, greedy=True, preferred_aliases=["latin"]) or []
+    prototypes = {}
+    for hit in found:
+        latin = [h["c"] for h in hit["homoglyphs"] if h["c"].isascii() and h["c"].isalpha()]
+        if latin:
+            prototypes[hit["character"]] = min(latin)
+    return "".join(prototypes.get(char, char) for char in text)
+
+
 def _rewrite(tokens: list[str]) -> list[str]:
     """Tokens with legal forms dropped and synonyms folded, scanning left to right once."""
     result: list[str] = []
@@ -140,7 +160,7 @@ def _tokens(text: str) -> str:
     """Folded text as space-joined ASCII tokens, Hanzi as toneless pinyin, legal forms removed."""
     if HANZI.search(text):
         text = " ".join(lazy_pinyin(text, v_to_u=True))
-    text = _strip_marks(text.replace("đ", "d").replace("Đ", "d")).casefold()
+    text = _latin_skeleton(_strip_marks(text.replace("đ", "d").replace("Đ", "d"))).casefold()
     return " ".join(_rewrite(NOT_WORD.sub(" ", text).split()))
 
 

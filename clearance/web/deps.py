@@ -8,7 +8,6 @@ from fastapi import Depends, Request
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from clearance.auth import ratelimit
 from clearance.auth import service as auth_service
 from clearance.auth.models import Role
 from clearance.auth.service import Caller
@@ -65,13 +64,8 @@ def current_viewer(
         caller = auth_service.caller_by_id(session=session, key_id=found.key_id)
     except Unauthorized:
         return None  # the key was revoked, or rotated and its grace period is over
-    # Read by the audit hook, as for API requests; and the key's rate limit counts pages too.
+    # Read by the audit hook, as for API requests (the rate limit counts pages before this).
     request.state.caller = caller
-    ratelimit.check(
-        redis_url=settings.redis_url,
-        key_id=caller.key_id,
-        per_second=settings.rate_limit_per_second,
-    )
     return Viewer(caller, tokens.csrf_token(secret_key=settings.secret_key, bound_to=token))
 
 

@@ -185,3 +185,16 @@ def test_a_clean_dossier_has_no_findings() -> None:
         requirements=[INVOICE], weighbridge_kg=Decimal("20400"), arrived=True,
     )  # fmt: skip
     assert checks.run_checks(complete) == []
+
+
+def test_one_file_attached_as_several_kinds_of_paper() -> None:
+    same = "ab" * 32
+    papers = [doc(helpers.invoice(), sha256=same), doc(helpers.packing_list(), sha256=same),
+              doc(helpers.contract(), sha256=same)]  # fmt: skip
+    found = checks.one_file_per_document(facts(*papers))
+    assert ids(found) == ["DOC-SAME-FILE", "DOC-SAME-FILE"]
+    assert [f.document_id for f in found] == [papers[1].id, papers[2].id]
+    assert all(f.risk_score >= 0.8 for f in found)
+    assert "attached as 3 kinds of paper" in found[0].reason
+    distinct = [doc(helpers.invoice()), doc(helpers.packing_list()), doc(helpers.contract())]
+    assert checks.one_file_per_document(facts(*distinct)) == []

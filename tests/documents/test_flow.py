@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import auth
-from tests.documents.helpers import co_form_e, uploaded
+from tests.documents.helpers import co_form_e, pdf, uploaded
 from tests.factories import UREA_LINE, declaration
 from tests.helpers import arrive, lodge, pay, read, required_documents, upload_documents
 
@@ -89,6 +89,26 @@ def test_a_certificate_reused_after_screening_makes_the_declaration_red(
     assert detail["channel"] == "red"
     assert "DOC-REUSED" in [reason["rule_id"] for reason in detail["risk"]["reasons"]]
     assert detail["state"] == "assessed"  # back in the queue, now red: inspection before release
+
+
+def test_one_file_uploaded_as_several_papers_of_a_declaration_makes_it_red(
+    client: TestClient, keys: dict[str, str], work: Callable[[], int], established: None
+) -> None:
+    body = declaration()
+    declaration_id = lodge(client, keys["trader"], body, documents=False)
+    one_file = pdf("the same scan")
+    for fields in required_documents(body):  # invoice, packing list, contract: one file
+        uploaded(client, keys["trader"], declaration_id, fields, content=one_file)
+    work()
+
+    detail = read(client, keys["officer"], declaration_id)
+    reasons = [r for r in detail["risk"]["reasons"] if r["rule_id"] == "DOC-SAME-FILE"]
+    assert len(reasons) == 2, detail["risk"]
+    assert "attached as 3 kinds of paper" in reasons[0]["reason"]
+    assert detail["channel"] == "red"
+    as_trader = client.get(f"/v1/declarations/{declaration_id}", headers=auth(keys["trader"]))
+    assert "DOC-SAME-FILE" not in as_trader.text
+    assert "SHA-256" not in as_trader.text
 
 
 def test_a_supervisor_adds_a_requirement_from_a_date_and_traders_see_it(

@@ -195,3 +195,42 @@ def test_best_match_finds_the_one_among_a_thousand_similar_names() -> None:
     names += [f"金平县{chr(0x4E00 + n)}{chr(0x4F00 + n)}边贸有限公司" for n in range(200)]
     match = best_match("Cty TNHH TM XNK So 500 Lai Chau", names)
     assert match == ("Công ty TNHH Thương mại Xuất nhập khẩu Số 500 Lai Châu", 1.0)
+
+
+# Latin letters and the Cyrillic ones that look the same on a screen.
+CYRILLIC = {
+    "P": "\u0420",
+    "T": "\u0422",
+    "o": "\u043e",
+    "a": "\u0430",
+    "A": "\u0410",
+    "M": "\u041c",
+}
+
+
+def _lookalike(name: str, letters: str) -> str:
+    return "".join(CYRILLIC[c] if c in letters else c for c in name)
+
+
+@pytest.mark.parametrize(
+    ("listed", "letters"),
+    [
+        ("Công ty TNHH Phú Thịnh", "PT"),
+        ("Hoàng Anh Gia Lai Trading", "oAa"),
+        ("Masan Group", "Ma"),
+        ("Viettel Construction Corporation", "oa"),
+    ],
+)
+def test_a_name_written_with_lookalike_letters_of_another_script_matches(
+    listed: str, letters: str
+) -> None:
+    lookalike = _lookalike(listed, letters)
+    assert lookalike != listed
+    assert Watchlist([listed]).match(lookalike) == (listed, 1.0)
+
+
+def test_lookalike_folding_does_not_make_different_names_match() -> None:
+    watchlist = Watchlist(["Công ty TNHH Phú Thịnh"])
+    # Cyrillic letters with no Latin lookalike (De, Zhe, El) stay what they are.
+    assert watchlist.match("Công ty TNHH \u0414\u04af\u0436\u0438\u043d \u041b\u0430\u0431") is None
+    assert watchlist.match(_lookalike("Công ty TNHH Phú Thành", "PT")) is None

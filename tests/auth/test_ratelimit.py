@@ -1,0 +1,69 @@
+"""The rate limit answers before any database work: per key, and per address for bad keys."""
+
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from clearance import db
+from tests.conftest import auth
+
+
+def _no_database() -> Session:
+    raise AssertionError("the database was reached")
+
+
+@pytest.fixture
+def database_gone(session: Session) -> Callable[[], None]:
+    """From the call on, any session the service opens fails the test."""
+    return lambda: db.set_session_factory(_no_database)
+
+
+def test_a_key_over_its_limit_is_refused_without_the_database(
+    client: TestClient,
+    keys: dict[str, str],
+    configure: Callable[..., None],
+    database_gone: Callable[[], None],
+) -> None:
+    configure(rate_limit_per_second=2)
+    assert client.get("/v1/declarations", headers=auth(keys["trader"])).status_code == 200
+    assert client.get("/v1/declarations", headers=auth(keys["trader"])).status_code == 200
+    database_gone()
+
+    refused = client.get("/v1/declarations", headers=auth(keys["trader"]))
+
+    assert refused.status_code == 429, refused.text
+    assert refused.headers["Retry-After"] == "1"
+    assert refused.headers["Content-Type"] == "application/problem+json"
+    assert refused.json()["code"] == "rate_limited"
+
+
+def test_the_key_is_counted_the_same_in_either_header(
+    client: TestClient, keys: dict[str, str], configure: Callable[..., None]
+) -> None:
+    configure(rate_limit_per_second=1)
+    assert client.get("/v1/declarations", headers=auth(keys["trader"])).status_code == 200
+    other_header = client.get("/v1/declarations", headers={"X-API-Key": keys["trader"]})
+    assert other_header.status_code == 429
+
+
+def test_an_address_sending_unknown_keys_is_refused_before_the_lookup(
+    client: TestClient,
+    keys: dict[str, str],
+    configure: Callable[..., None],
+    database_gone: Callable[[], None],
+) -> None:
+    configure(rate_limit_per_second=100, rate_limit_refusals_per_address=3)
+    guesses = [client.get("/v1/declarations", headers=auth(f"clr_guess{n}")) for n in range(2)] + [
+        client.get("/v1/declarations")
+    ]
+    assert [g.status_code for g in guesses] == [401, 401, 401]
+    database_gone()
+
+    # A new guess each time: no key's own limit is reached, the address's is.
+    refused = client.get("/v1/declarations", headers=auth("clr_guess-next"))
+
+    assert refused.status_code == 429, refused.text
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert refused.json()["code"] == "rate_limited"

@@ -1,0 +1,104 @@
+"""A burst is answered, not queued for ever: reads beside a SQLite writer, a full pool is a 503."""
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+
+import httpx2
+import pytest
+from fastapi.testclient import TestClient
+from redis import Redis
+
+from clearance import db
+from clearance.auth.models import Role
+from clearance.embedded import create_keys
+from clearance.main import create_app
+from tests.conftest import TRADER_TAX_CODE, auth
+from tests.factories import declaration
+from tests.helpers import lodge
+
+ANSWER_WITHIN_SECONDS = 5.0
+
+
+@pytest.fixture
+def sqlite_client(
+    sqlite_url: str, configure: Callable[..., None], redis: Redis
+) -> Iterator[TestClient]:
+    configure(database_url=sqlite_url)
+    with TestClient(create_app(), raise_server_exceptions=False) as client:
+        yield client
+
+
+@pytest.fixture
+def tiny_pool_client(
+    cloned_db: str, configure: Callable[..., None], redis: Redis
+) -> Iterator[TestClient]:
+    """The service on a database of its own through a pool of one connection."""
+    configure(
+        database_url=cloned_db, db_pool_size=1, db_max_overflow=0, db_pool_timeout_seconds=0.2
+    )
+    with TestClient(create_app(), raise_server_exceptions=False) as client:
+        yield client
+    db.get_engine().dispose()
+
+
+def _answer_in_time(request: Callable[[], httpx2.Response]) -> httpx2.Response | None:
+    answers: list[httpx2.Response] = []
+    thread = threading.Thread(target=lambda: answers.append(request()))
+    thread.start()
+    thread.join(ANSWER_WITHIN_SECONDS)
+    return answers[0] if answers else None
+
+
+def test_on_sqlite_a_read_is_answered_while_a_writer_holds_the_lock(
+    sqlite_client: TestClient, sqlite_url: str
+) -> None:
+    trader = create_keys({Role.trader: TRADER_TAX_CODE}, "sqlite reads")[Role.trader]
+    declaration_id = lodge(sqlite_client, trader, declaration())
+    writer = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # a long write transaction: the one write lock is taken
+    try:
+        detail = _answer_in_time(
+            lambda: sqlite_client.get(f"/v1/declarations/{declaration_id}", headers=auth(trader))
+        )
+        listed = _answer_in_time(
+            lambda: sqlite_client.get("/v1/declarations", headers=auth(trader))
+        )
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert detail is not None, "the read waited for the writer"
+    assert detail.status_code == 200, detail.text
+    assert listed is not None and listed.status_code == 200
+
+
+def test_an_audited_read_on_sqlite_still_writes_its_record(
+    sqlite_client: TestClient,
+) -> None:
+    keys = create_keys({Role.trader: TRADER_TAX_CODE, Role.supervisor: None}, "sqlite audit")
+    declaration_id = lodge(sqlite_client, keys[Role.trader], declaration())
+    path = f"/v1/declarations/{declaration_id}"
+
+    assert sqlite_client.get(path, headers=auth(keys[Role.supervisor])).status_code == 200
+
+    trail = sqlite_client.get(
+        "/v1/audit", params={"target_id": declaration_id}, headers=auth(keys[Role.supervisor])
+    )
+    assert trail.status_code == 200, trail.text
+    actions = [record["action"] for record in trail.json()["items"]]
+    assert "GET /v1/declarations/{declaration_id}" in actions, actions
+
+
+def test_an_exhausted_pool_is_a_503_with_retry_after(tiny_pool_client: TestClient) -> None:
+    trader = create_keys({Role.trader: TRADER_TAX_CODE}, "tiny pool")[Role.trader]
+    held = db.get_engine().connect()  # the pool's only connection, taken
+    try:
+        busy = tiny_pool_client.get("/v1/declarations", headers=auth(trader))
+    finally:
+        held.close()
+
+    assert busy.status_code == 503, busy.text
+    assert busy.headers["Retry-After"] == "2"
+    assert busy.headers["Content-Type"] == "application/problem+json"
+    assert busy.json()["code"] == "unavailable"
+    assert tiny_pool_client.get("/v1/declarations", headers=auth(trader)).status_code == 200
