@@ -1,13 +1,13 @@
 """The `clearance` command: run everything embedded, or each part on its own."""
 
 import argparse
-import logging
 import os
 import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from clearance import logs
 from clearance.auth.models import Role
 from clearance.queues import NOTIFICATIONS_QUEUE, SCREENING_QUEUE
 from clearance.reports.cli import add_report_commands
@@ -79,7 +79,8 @@ def _api(args: argparse.Namespace) -> None:
         host=args.host,
         port=args.port,
         workers=args.processes,
-        log_level="info",
+        log_level=logs.log_level().lower(),
+        access_log=logs.log_level() in {"DEBUG", "INFO"},
     )
 
 
@@ -97,7 +98,14 @@ def _worker(args: argparse.Namespace) -> None:
 def _demo(args: argparse.Namespace) -> None:
     from clearance import embedded
 
-    embedded.demo(url=args.url, count=args.count, interval=args.interval, seed=args.seed)
+    embedded.demo(
+        url=args.url,
+        count=args.count,
+        interval=args.interval,
+        seed=args.seed,
+        officers=args.officers,
+        quiet=args.quiet,
+    )
 
 
 def _run(args: argparse.Namespace) -> None:
@@ -109,6 +117,8 @@ def _run(args: argparse.Namespace) -> None:
         workers=args.workers,
         demo_interval=None if args.no_demo else args.demo_interval,
         demo_model=not args.no_model,
+        officers=args.officers,
+        verbose=args.verbose,
     )
 
 
@@ -223,6 +233,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--no-model", action="store_true", help="skip training a first model on simulated history"
     )
+    run.add_argument("--officers", type=int, default=0, help="simulated officers working the queue")
+    run.add_argument(
+        "--verbose", action="store_true", help="every request, job and demo step, not one line each"
+    )
     run.set_defaults(handler=_run)
 
     api = commands.add_parser("api", help="the HTTP API")
@@ -276,6 +290,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--count", type=int, default=20, help="0 runs until stopped")
     demo.add_argument("--interval", type=float, default=0.5)
     demo.add_argument("--seed", type=int, default=None)
+    demo.add_argument(
+        "--officers", type=int, default=0, help="simulated officers working the queue"
+    )
+    demo.add_argument(
+        "--quiet", action="store_true", help="a line per lodgement and per truck that leaves"
+    )
     demo.set_defaults(handler=_demo)
     _risk_commands(commands)
     add_report_commands(commands)
@@ -283,7 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logs.configure()
     args = build_parser().parse_args(argv)
     from clearance.errors import ClearanceError
 

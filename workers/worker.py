@@ -12,6 +12,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 
+from clearance.logs import log_level
 from clearance.queues import NOTIFICATIONS_QUEUE, SCREENING_QUEUE, SWEEPER_LOCK_KEY, get_redis
 from clearance.settings import get_settings
 from workers import jobs
@@ -97,7 +98,7 @@ def _work(redis: Redis, queues: Sequence[str], *, burst: bool) -> bool:
     # and Prometheus multiprocess files stay one per worker. Creating it talks to Redis too.
     try:
         worker = Worker([Queue(name, connection=redis) for name in queues], connection=redis)
-        worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+        worker.work(burst=burst, with_scheduler=True, logging_level=log_level())
     except RedisError as exc:
         logger.warning("the worker lost Redis (%s); starting it again", exc)
         return False

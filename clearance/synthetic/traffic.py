@@ -6,7 +6,7 @@ import random
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -16,6 +16,8 @@ import httpx
 
 from clearance.synthetic.catalogue import goods_label
 from clearance.synthetic.declarations import DISHONEST_SHARE, make_declaration
+from clearance.synthetic.http import Narration, bearer, post
+from clearance.synthetic.officers import work_queue
 from clearance.synthetic.parties import DEMO_TRADERS
 from clearance.synthetic.uploads import document_uploads
 
@@ -24,7 +26,6 @@ ARRIVAL_LAG = 3  # lodgements between a truck's lodgement and its arrival at the
 STATUS_CHECKS_PER_ROUND = 5
 MAX_STATUS_CHECKS = 60
 MAX_ARRIVAL_ATTEMPTS = 3
-Log = Callable[[str], None]
 
 
 @dataclass
@@ -39,41 +40,20 @@ class Lodged:
     late: list[tuple[dict[str, Any], bytes]] = field(default_factory=list)  # with the arrival
 
 
-def _bearer(key: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {key}"}
-
-
-def _post(
-    client: httpx.Client, path: str, key: str, body: dict[str, Any], log: Log,
-    what: str, idempotency_key: str | None = None,
-) -> httpx.Response | None:  # fmt: skip
-    """POST, logging what went wrong; None unless the answer is 2xx."""
-    headers = _bearer(key)
-    if idempotency_key:
-        headers["Idempotency-Key"] = idempotency_key
-    try:
-        response = client.post(path, json=body, headers=headers)
-    except httpx.HTTPError as exc:
-        log(f"{what} failed: {type(exc).__name__}: {exc}")
-        return None
-    if not response.is_success:
-        log(f"{what} -> {response.status_code} {' '.join(response.text.split())[:160]}")
-        return None
-    log(f"{what} -> {response.status_code}")
-    return response
-
-
-def _lodge(client: httpx.Client, body: dict[str, Any], key: str, log: Log) -> Lodged | None:
+def _lodge(client: httpx.Client, body: dict[str, Any], key: str, log: Narration) -> Lodged | None:
     """Lodge one declaration; the truck to follow if it was accepted."""
     label = goods_label(body["lines"][0]["hs_code"])
     what = f"lodged {body['ucr']} ({body['kind']}, {label})"
-    response = _post(client, "/v1/declarations", key, body, log, what, str(uuid.uuid4()))
+    response = post(
+        client, "/v1/declarations", key, body, log, what,
+        idempotency_key=str(uuid.uuid4()), headline=True,
+    )  # fmt: skip
     if response is None:
         return None
     try:
         declaration_id = str(response.json()["id"])
     except (ValueError, KeyError, TypeError):
-        log(f"  no id in the answer to {body['ucr']}")
+        log.failure(f"  no id in the answer to {body['ucr']}")
         return None
     gross = sum((Decimal(line["gross_kg"]) for line in body["lines"]), Decimal(0))
     return Lodged(declaration_id, body["ucr"], key, gross)
@@ -81,7 +61,7 @@ def _lodge(client: httpx.Client, body: dict[str, Any], key: str, log: Log) -> Lo
 
 def _upload(
     client: httpx.Client, truck: Lodged, fields: dict[str, Any], data: bytes,
-    log: Log, note: str = "",
+    log: Narration, note: str = "",
 ) -> bool:  # fmt: skip
     """Upload one paper of the truck's declaration as its trader; whether it was stored."""
     what = f"uploaded {fields['kind']} {fields['number']} for {truck.ucr}{note}"
@@ -90,21 +70,21 @@ def _upload(
             f"/v1/declarations/{truck.id}/documents",
             files={"file": ("scan.pdf", data, "application/pdf")},
             data={"fields": json.dumps(fields, ensure_ascii=False)},
-            headers=_bearer(truck.key),
+            headers=bearer(truck.key),
         )
     except httpx.HTTPError as exc:
-        log(f"{what} failed: {type(exc).__name__}: {exc}")
+        log.failure(f"{what} failed: {type(exc).__name__}: {exc}")
         return False
     if not response.is_success:
-        log(f"{what} -> {response.status_code} {' '.join(response.text.split())[:160]}")
+        log.failure(f"{what} -> {response.status_code} {' '.join(response.text.split())[:160]}")
         return False
-    log(f"{what} -> {response.status_code}")
+    log.step(f"{what} -> {response.status_code}")
     return True
 
 
 def _upload_papers(
     client: httpx.Client, truck: Lodged, body: dict[str, Any], rng: random.Random,
-    log: Log,
+    log: Narration,
 ) -> None:  # fmt: skip
     """Upload the declaration's papers now, keeping one back for the arrival now and then."""
     uploads = document_uploads(body, rng)
@@ -116,26 +96,26 @@ def _upload_papers(
 
 def _arrive(
     client: httpx.Client, truck: Lodged, gate_key: str, rng: random.Random,
-    log: Log,
+    log: Narration,
 ) -> bool:  # fmt: skip
     """Put the truck on the weighbridge; whether the gate took it."""
     weighed = round(float(truck.gross_kg) * rng.uniform(0.98, 1.02))
     body = {"weighbridge_kg": max(weighed, 1)}
     what = f"arrived {truck.ucr} at {weighed} kg"
     path = f"/v1/declarations/{truck.id}/arrival"
-    return _post(client, path, gate_key, body, log, what) is not None
+    return post(client, path, gate_key, body, log, what) is not None
 
 
-def pay_duties(client: httpx.Client, truck: Lodged, bank_key: str, log: Log) -> bool:
+def pay_duties(client: httpx.Client, truck: Lodged, bank_key: str, log: Narration) -> bool:
     """The trader's bank pays what the declaration owes and notifies customs, as VNACCS 24/7
     e-payment does; whether a payment was notified."""
     try:
-        owed = client.get(f"/v1/declarations/{truck.id}/duties", headers=_bearer(bank_key))
+        owed = client.get(f"/v1/declarations/{truck.id}/duties", headers=bearer(bank_key))
     except httpx.HTTPError as exc:
-        log(f"duties of {truck.ucr} failed: {type(exc).__name__}: {exc}")
+        log.failure(f"duties of {truck.ucr} failed: {type(exc).__name__}: {exc}")
         return False
     if not owed.is_success:
-        log(f"duties of {truck.ucr} -> {owed.status_code}")
+        log.failure(f"duties of {truck.ucr} -> {owed.status_code}")
         return False
     outstanding = owed.json().get("outstanding_vnd")
     if not outstanding:
@@ -147,27 +127,29 @@ def pay_duties(client: httpx.Client, truck: Lodged, bank_key: str, log: Log) -> 
         "paid_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     what = f"paid {outstanding:,} VND for {truck.ucr}"
-    return _post(client, "/v1/payments/notifications", bank_key, notice, log, what) is not None
+    return post(client, "/v1/payments/notifications", bank_key, notice, log, what) is not None
 
 
-def _state(client: httpx.Client, truck: Lodged, log: Log) -> str | None:
+def _state(client: httpx.Client, truck: Lodged, log: Narration) -> str | None:
     """The declaration's state as its trader sees it, or None if it cannot be read now."""
     try:
-        response = client.get(f"/v1/declarations/{truck.id}", headers=_bearer(truck.key))
+        response = client.get(f"/v1/declarations/{truck.id}", headers=bearer(truck.key))
     except httpx.HTTPError as exc:
-        log(f"status {truck.ucr} failed: {type(exc).__name__}: {exc}")
+        log.failure(f"status {truck.ucr} failed: {type(exc).__name__}: {exc}")
         return None
     if not response.is_success:
-        log(f"status {truck.ucr} -> {response.status_code}")
+        log.failure(f"status {truck.ucr} -> {response.status_code}")
         return None
     try:
         return str(response.json()["state"])
     except (ValueError, KeyError, TypeError):
-        log(f"status {truck.ucr}: no state in the answer")
+        log.failure(f"status {truck.ucr}: no state in the answer")
         return None
 
 
-def _exit_released(client: httpx.Client, arrived: deque[Lodged], gate_key: str, log: Log) -> None:
+def _exit_released(
+    client: httpx.Client, arrived: deque[Lodged], gate_key: str, log: Narration
+) -> None:
     """Let released trucks leave; forget those that will never be released."""
     for _ in range(min(STATUS_CHECKS_PER_ROUND, len(arrived))):
         truck = arrived.popleft()
@@ -175,12 +157,12 @@ def _exit_released(client: httpx.Client, arrived: deque[Lodged], gate_key: str, 
         state = _state(client, truck, log)
         if state == "released":
             path = f"/v1/declarations/{truck.id}/exit"
-            if _post(client, path, gate_key, {}, log, f"exited {truck.ucr}") is None:
+            if post(client, path, gate_key, {}, log, f"exited {truck.ucr}", headline=True) is None:
                 arrived.append(truck)
         elif state in {"exited", "seized", "cancelled"}:
-            log(f"dropped {truck.ucr} ({state})")
+            log.step(f"dropped {truck.ucr} ({state})")
         elif truck.attempts >= MAX_STATUS_CHECKS:
-            log(f"gave up on {truck.ucr} (still {state})")
+            log.step(f"gave up on {truck.ucr} (still {state})")
         else:
             arrived.append(truck)
 
@@ -194,7 +176,11 @@ class Road:
 
 
 def _arrive_next(
-    client: httpx.Client, road: Road, keys: tuple[str, str | None], rng: random.Random, log: Log
+    client: httpx.Client,
+    road: Road,
+    keys: tuple[str, str | None],
+    rng: random.Random,
+    log: Narration,
 ) -> None:
     """The oldest lodged truck reaches the weighbridge with any late paper; the bank pays."""
     gate_key, bank_key = keys
@@ -215,7 +201,11 @@ def _arrive_next(
 
 
 def _lodge_one(
-    client: httpx.Client, road: Road, trader_keys: dict[str, str], rng: random.Random, log: Log
+    client: httpx.Client,
+    road: Road,
+    trader_keys: dict[str, str],
+    rng: random.Random,
+    log: Narration,
 ) -> None:
     """One trader lodges one declaration and uploads its papers."""
     names = dict(DEMO_TRADERS)
@@ -237,13 +227,16 @@ def run_demo(
     count: int,
     interval: float,
     rng: random.Random,
-    log: Log = print,
+    log: Narration = Narration(),
     bank_key: str | None = None,
+    officer_keys: Sequence[str] = (),
 ) -> None:
     """Lodge `count` declarations (0: until interrupted) and drive their trucks through the gate;
-    with a bank key, the bank pays each one's duty once its papers are all in."""
+    with a bank key, the bank pays each one's duty once its papers are all in; with officer
+    keys, officers work the review queue."""
+
     if not trader_keys:
-        log("no trader keys: nothing to lodge")
+        log.failure("no trader keys: nothing to lodge")
         return
     road = Road()
     try:
@@ -256,6 +249,7 @@ def run_demo(
                 _lodge_one(client, road, trader_keys, rng, log)
                 if len(road.lodged) > ARRIVAL_LAG:
                     _arrive_next(client, road, (gate_key, bank_key), rng, log)
+                work_queue(client, officer_keys, log)
                 _exit_released(client, road.arrived, gate_key, log)
     except KeyboardInterrupt:
-        log("demo stopped")
+        log.event("demo stopped")
