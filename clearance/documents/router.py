@@ -38,8 +38,11 @@ UploaderDep = DownloaderDep
 Preference = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{1,15}$")]
 
 UPLOAD_PATH = "/v1/declarations/{declaration_id}/documents"
-# Requests the app's body limit leaves alone: the upload streams under its own limits.
-UPLOAD_PATH_PATTERN = re.compile(r"/v1/declarations/[^/]+/documents")
+# Requests the app's body limit leaves alone: uploads (the API's, and the inspection photos of
+# the officer pages) stream under their own limits.
+UPLOAD_PATH_PATTERN = re.compile(
+    r"/v1/declarations/[^/]+/documents|/officer/declarations/[^/]+/photos"
+)
 UPLOAD_OPENAPI = {
     "requestBody": {
         "required": True,

@@ -18,6 +18,7 @@ from clearance.errors import FieldError, InvalidInput, PayloadTooLarge, invalid_
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_FIELDS_BYTES = 64 * 1024
+MAX_TEXT_PARTS = 8  # parts other than the file and the fields: kept as text, the rest dropped
 SPOOL_IN_MEMORY_BYTES = 1024 * 1024
 FILE_PART, FIELDS_PART = "file", "fields"
 # Multipart framing and the fields part around the file: what a request may add to the file.
@@ -32,6 +33,7 @@ class ReceivedUpload:
     file: "SpooledTemporaryFile[bytes]"
     size: int
     media_type: str
+    texts: dict[str, str] = field(default_factory=dict)  # other small parts (a page's form)
 
 
 @dataclass
@@ -48,6 +50,7 @@ class _Reader:
         self.header_name, self.header_value = b"", b""
         self.disposition = b""
         self.fields: bytes | None = None
+        self.texts: dict[str, str] = {}
         self.file: SpooledTemporaryFile[bytes] | None = None
         self.size = 0
         self.head = bytearray()
@@ -104,6 +107,8 @@ class _Reader:
                 self._sniff()
         elif self.part.name == FIELDS_PART:
             self.fields = bytes(self.part.data)
+        elif len(self.texts) < MAX_TEXT_PARTS:
+            self.texts[self.part.name] = self.part.data.decode("utf-8", errors="replace")
 
     def _sniff(self) -> None:
         self.media_type = sniff(bytes(self.head))
@@ -115,9 +120,14 @@ class _Reader:
 
 
 async def receive(
-    *, content_type: str, chunks: AsyncIterator[bytes], max_file_bytes: int = MAX_FILE_BYTES
+    *,
+    content_type: str,
+    chunks: AsyncIterator[bytes],
+    max_file_bytes: int = MAX_FILE_BYTES,
+    fields_part: bool = True,
 ) -> ReceivedUpload:
-    """Parse `multipart/form-data` with a `file` and a `fields` part, enforcing the limits."""
+    """Parse `multipart/form-data` with a `file` and a `fields` part (unless told that the
+    fields come otherwise), enforcing the limits; a few other small parts are kept as text."""
     media, params = parse_options_header(content_type)
     boundary = params.get(b"boundary")
     if media != b"multipart/form-data" or not boundary:
@@ -148,8 +158,10 @@ async def receive(
     except BaseException:
         _close(reader)
         raise
-    missing = [name for name, got in ((FILE_PART, reader.file), (FIELDS_PART, reader.fields))
-               if got is None]  # fmt: skip
+    if not fields_part:
+        reader.fields = reader.fields or b""
+    parts = ((FILE_PART, reader.file), (FIELDS_PART, reader.fields))
+    missing = [name for name, got in parts if got is None]
     if missing or reader.file is None or reader.fields is None or reader.media_type is None:
         _close(reader)
         raise InvalidInput(
@@ -158,7 +170,11 @@ async def receive(
         )
     reader.file.seek(0)
     return ReceivedUpload(
-        fields=reader.fields, file=reader.file, size=reader.size, media_type=reader.media_type
+        fields=reader.fields,
+        file=reader.file,
+        size=reader.size,
+        media_type=reader.media_type,
+        texts=reader.texts,
     )
 
 

@@ -13,6 +13,8 @@ from clearance.auth.models import Role
 from clearance.auth.service import Caller
 from clearance.clock import Clock
 from clearance.deps import ClockDep, SessionDep, SettingsDep
+from clearance.documents import upload
+from clearance.documents.upload import ReceivedUpload
 from clearance.errors import Forbidden, Unauthorized
 from clearance.settings import Settings
 from clearance.web import session as tokens
@@ -143,6 +145,29 @@ def verify_sign_in_csrf(
         raise CsrfFailed("the sign-in form's CSRF token is wrong")
 
 
+async def verify_upload_csrf(
+    request: Request, _session: SessionDep, settings: SettingsDep
+) -> ReceivedUpload:
+    """A file posted from a page: streamed under the upload limits, and its form's CSRF token
+    checked before anything is stored. The caller closes the file."""
+    check_origin(request)
+    session_token = request.cookies.get(tokens.SESSION_COOKIE)
+    if not session_token:
+        raise NotSignedIn("sign in with your API key")
+    received = await upload.receive(
+        content_type=request.headers.get("content-type", ""),
+        chunks=request.stream(),
+        fields_part=False,
+    )
+    sent = received.texts.get(tokens.CSRF_FIELD, "")
+    if not tokens.csrf_valid(secret_key=settings.secret_key, bound_to=session_token, sent=sent):
+        received.file.close()
+        raise CsrfFailed("the form's CSRF token is wrong or missing")
+    request.state.form = FormData(list(received.texts.items()))  # for a refusal page
+    return received
+
+
+UploadDep = Annotated[ReceivedUpload, Depends(verify_upload_csrf)]
 # Every POST page route carries one of these; the page role test checks that it does.
 CSRF = Depends(verify_csrf)
 SIGN_IN_CSRF = Depends(verify_sign_in_csrf)

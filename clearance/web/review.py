@@ -23,6 +23,7 @@ NOTICES = (
     "renewed",
     "released",
     "reassigned",
+    "photo_uploaded",
 )
 
 # Its own router with the full prefix: a route's template (audit actions, metric labels) is

@@ -1,15 +1,19 @@
 """The officer pages under /officer/: thin routes over the services the JSON API calls."""
 
+import dataclasses
+import json
 import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from clearance.auth import service as auth_service
 from clearance.deps import ClockDep, SessionDep, SettingsDep
 from clearance.documents import service as documents_service
 from clearance.documents import views as document_views
+from clearance.documents.storage import get_storage
 from clearance.errors import Unauthorized
 from clearance.review import service as review_service
 from clearance.review.schemas import Lane
@@ -23,11 +27,13 @@ from clearance.web.deps import (
     OfficerPage,
     PageRoleRefused,
     SupervisorPage,
+    UploadDep,
     current_viewer,
 )
 from clearance.web.review import NOTICES, redirect
 from clearance.web.templating import render
 
+PHOTO_NUMBER = "P"  # when the officer names the photo nothing
 router = APIRouter(prefix="/officer", include_in_schema=False)
 
 QUEUE_URL = "/officer/queue"
@@ -169,6 +175,30 @@ def document_file(
         document_id=document_id,
     )
     return document_views.file_response(document, inline=True)
+
+
+@router.post("/declarations/{declaration_id}/photos")
+async def upload_photo(
+    declaration_id: uuid.UUID,
+    session: SessionDep,
+    clock: ClockDep,
+    viewer: OfficerPage,
+    received: UploadDep,
+) -> Response:
+    """An inspection photo, taken at the goods, attached to the declaration from its page."""
+    number = received.texts.get("number", "").strip()
+    fields = {"kind": "inspection_photo", "number": number or PHOTO_NUMBER}
+    with received.file:
+        await run_in_threadpool(
+            documents_service.upload,
+            session=session,
+            clock=clock,
+            storage=get_storage(),
+            caller=viewer.caller,
+            declaration_id=declaration_id,
+            upload_in=dataclasses.replace(received, fields=json.dumps(fields).encode()),
+        )
+    return redirect(f"/officer/declarations/{declaration_id}?notice=photo_uploaded#inspection")
 
 
 @router.get("/findings/row")

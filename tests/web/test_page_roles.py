@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from clearance.auth.models import Role
 from clearance.main import create_app
 from clearance.web import session as tokens
-from clearance.web.deps import verify_csrf, verify_sign_in_csrf
+from clearance.web.deps import verify_csrf, verify_sign_in_csrf, verify_upload_csrf
 from tests.test_roles import Endpoint, Served, required_role_sets
 from tests.web.helpers import redirected_to_sign_in
 
@@ -44,6 +44,7 @@ PAGE_ROLES: dict[Endpoint, frozenset[Role]] = {
     ("POST", "/officer/declarations/{declaration_id}/document-check"): REVIEWERS,
     ("POST", "/officer/declarations/{declaration_id}/inspection"): REVIEWERS,
     ("POST", "/officer/declarations/{declaration_id}/claim"): REVIEWERS,
+    ("POST", "/officer/declarations/{declaration_id}/photos"): REVIEWERS,
     ("POST", "/officer/declarations/{declaration_id}/lease/renew"): REVIEWERS,
     ("POST", "/officer/declarations/{declaration_id}/lease/release"): REVIEWERS,
     ("POST", "/officer/declarations/{declaration_id}/reassign"): SUPERVISOR,
@@ -115,7 +116,8 @@ def test_every_post_verifies_a_csrf_token(routes: dict[Endpoint, Served]) -> Non
     unchecked = [
         path
         for path in posts
-        if not {verify_csrf, verify_sign_in_csrf} & _calls(routes[("POST", path)])
+        if not {verify_csrf, verify_sign_in_csrf, verify_upload_csrf}
+        & _calls(routes[("POST", path)])
     ]
     assert unchecked == []
 

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from clearance.clock import FrozenClock
 from clearance.declarations.models import Decision
 from tests.conftest import auth
-from tests.documents.helpers import uploaded
+from tests.documents.helpers import image, uploaded
 from tests.factories import declaration
 from tests.helpers import arrive, lodge, pay, read, required_documents
 from tests.web.helpers import DOCUMENT_ROW, claim, post_form, sign_in, verdicts
@@ -282,3 +282,60 @@ def test_a_refused_form_gives_back_what_the_officer_typed(
     assert f'<textarea readonly rows="2">{reason}</textarea>' in typed
     assert csrf not in typed  # the form's token is no text of the officer's
     assert f'<a href="{location}">Về tờ khai</a>' in refused.text
+
+
+def _to_inspection(client: TestClient, keys: dict[str, str], red: str) -> tuple[str, str]:
+    """The red one's truck at the gate, its papers accepted, sent to inspection and claimed."""
+    arrive(client, keys["gate"], red)
+    csrf = sign_in(client, keys["officer"])
+    location = claim(client, csrf)
+    post_form(client, f"{location}/document-check", csrf, **verdicts(client.get(location).text))
+    post_form(client, f"{location}/decision", csrf, decision="inspect")
+    assert claim(client, csrf, lane="inspection") == location
+    return location, csrf
+
+
+def test_an_inspection_photo_is_uploaded_from_the_page_and_offered_to_the_inspection(
+    client: TestClient, keys: dict[str, str], red: str
+) -> None:
+    location, csrf = _to_inspection(client, keys, red)
+    assert 'id="photo-form"' in client.get(location).text
+
+    uploaded_photo = client.post(
+        f"{location}/photos",
+        data={"csrf_token": csrf, "number": "P-7"},
+        files={"file": ("bags.png", image("PNG"), "image/png")},
+    )
+
+    assert "Đã tải ảnh lên." in uploaded_photo.text
+    form = uploaded_photo.text.split('id="inspection-form"')[1]
+    [photo] = [
+        d
+        for d in client.get(
+            f"/v1/declarations/{red}/documents", headers=auth(keys["officer"])
+        ).json()["documents"]
+        if d["kind"] == "inspection_photo"
+    ]
+    assert photo["number"] == "P-7" and photo["media_type"] == "image/png"
+    assert f'name="photo" value="{photo["id"]}" checked' in form
+
+
+def test_a_photo_with_a_wrong_token_or_not_an_image_is_refused_and_nothing_stored(
+    client: TestClient, keys: dict[str, str], red: str
+) -> None:
+    location, csrf = _to_inspection(client, keys, red)
+    forged = client.post(
+        f"{location}/photos",
+        data={"csrf_token": "0" * 64, "number": "P-1"},
+        files={"file": ("bags.png", image("PNG"), "image/png")},
+    )
+    not_an_image = client.post(
+        f"{location}/photos",
+        data={"csrf_token": csrf, "number": "P-2"},
+        files={"file": ("bags.png", b"MZ\x90\x00 not a picture at all" * 20, "image/png")},
+    )
+
+    assert forged.status_code == 403
+    assert not_an_image.status_code == 415
+    listed = client.get(f"/v1/declarations/{red}/documents", headers=auth(keys["officer"]))
+    assert [d for d in listed.json()["documents"] if d["kind"] == "inspection_photo"] == []
