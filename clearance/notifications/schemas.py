@@ -4,12 +4,12 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from clearance.declarations.models import Channel, State
 from clearance.fields import NoControlCharacters
 from clearance.notifications.models import NotificationStatus, NotificationType
-from clearance.notifications.signing import SECRET_MIN_LENGTH
+from clearance.notifications.signing import SECRET_MIN_LENGTH, key_problem
 
 MAX_PAGE = 500
 
@@ -19,11 +19,23 @@ CallbackUrl = Annotated[
     NoControlCharacters,
     Field(description="https://... answering 2xx; resolves to public addresses only"),
 ]
+
+
+def _usable_key(secret: str) -> str:
+    if (problem := key_problem(secret)) is not None:
+        raise ValueError(problem)
+    return secret
+
+
 Secret = Annotated[
     str,
     StringConstraints(min_length=SECRET_MIN_LENGTH, max_length=200),
     NoControlCharacters,
-    Field(description="the HMAC key; leave out to have one generated (shown once)"),
+    AfterValidator(_usable_key),
+    Field(
+        description="the signing key: `whsec_` and base64 (Standard Webhooks), or any other"
+        " string used as its UTF-8 bytes; leave out to have one generated (shown once)"
+    ),
 ]
 
 

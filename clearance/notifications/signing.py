@@ -1,34 +1,54 @@
-"""Signing a delivery: HMAC-SHA256 over the timestamp and the exact body bytes."""
+"""Signing a delivery as Standard Webhooks (standardwebhooks.com) has it: HMAC-SHA256 over the
+event id, the timestamp and the exact body bytes, sent as `webhook-id`, `webhook-timestamp` and
+`webhook-signature`, so that any Standard Webhooks library verifies it and a captured delivery
+cannot be replayed under another id."""
 
-import hashlib
-import hmac
+import base64
+import binascii
 import secrets
+from datetime import UTC, datetime
 
-EVENT_ID_HEADER = "X-Clearance-Event-Id"
-TIMESTAMP_HEADER = "X-Clearance-Timestamp"
-SIGNATURE_HEADER = "X-Clearance-Signature"
-SIGNATURE_VERSION = "v1"
+from standardwebhooks.webhooks import Webhook
+
+ID_HEADER = "webhook-id"
+TIMESTAMP_HEADER = "webhook-timestamp"
+SIGNATURE_HEADER = "webhook-signature"
+SECRET_PREFIX = "whsec_"  # noqa: S105  # the standard's marker of a base64 key, not a key
 SECRET_MIN_LENGTH = 32
+SECRET_MIN_KEY_BYTES = 24  # the standard's lower bound for a `whsec_` key
 
 
 def new_secret() -> str:
-    """A secret for a trader who did not bring one: 43 URL-safe characters, 256 bits."""
-    return secrets.token_urlsafe(32)
+    """A secret for a trader who did not bring one: `whsec_` and 32 random bytes in base64."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode("ascii")
 
 
-def signature(*, secret: str, timestamp: int, body: bytes) -> str:
-    """The signature header's value: `v1=` and the hex HMAC of `{timestamp}.{body}`."""
-    signed = f"{timestamp}.".encode() + body
-    digest = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
-    return f"{SIGNATURE_VERSION}={digest}"
+def key_problem(secret: str) -> str | None:
+    """Why a `whsec_` secret cannot be a key (not base64, too short); None when it can. Any
+    other secret is a key as its UTF-8 bytes."""
+    if not secret.startswith(SECRET_PREFIX):
+        return None
+    try:
+        key = base64.b64decode(secret.removeprefix(SECRET_PREFIX), validate=True)
+    except binascii.Error:
+        return "a whsec_ secret is base64 after the prefix"
+    if len(key) < SECRET_MIN_KEY_BYTES:
+        return f"a whsec_ secret holds at least {SECRET_MIN_KEY_BYTES} bytes"
+    return None
+
+
+def _webhook(secret: str) -> Webhook:
+    # A `whsec_` secret is base64 of the key; a trader's own secret is the key as it reads.
+    return Webhook(secret if secret.startswith(SECRET_PREFIX) else secret.encode())
 
 
 def headers(*, secret: str, event_id: str, timestamp: int, body: bytes) -> dict[str, str]:
     """Every header a delivery carries; the receiver checks the signature before the body."""
+    signed_at = datetime.fromtimestamp(timestamp, UTC)
     return {
         "Content-Type": "application/json",
         "User-Agent": "clearance-notifications/1",
-        EVENT_ID_HEADER: event_id,
+        ID_HEADER: event_id,
         TIMESTAMP_HEADER: str(timestamp),
-        SIGNATURE_HEADER: signature(secret=secret, timestamp=timestamp, body=body),
+        SIGNATURE_HEADER: _webhook(secret).sign(event_id, signed_at, body),
     }

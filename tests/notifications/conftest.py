@@ -64,7 +64,7 @@ class Receiver:
 
     @property
     def event_ids(self) -> list[str]:
-        return [r.headers["X-Clearance-Event-Id"] for r in self.received]
+        return [r.headers["webhook-id"] for r in self.received]
 
 
 def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:

@@ -1,16 +1,17 @@
-"""What a trader's server does with a delivery; README "Notifications" shows this same code."""
+"""What a trader's server does with a delivery, with the Standard Webhooks library as any
+receiver would (`pip install standardwebhooks`); the docs show this same code."""
 
-import hashlib
-import hmac
-import time
+from typing import Any
+
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 
-def verify(
-    secret: str, timestamp: str, signature: str, body: bytes, now: float | None = None
-) -> bool:
-    """Whether a delivery really comes from the clearance service, and is fresh."""
-    if not timestamp.isdigit() or abs((time.time() if now is None else now) - int(timestamp)) > 300:
-        return False  # older than 5 minutes (or from the future): a replay
-    signed = timestamp.encode() + b"." + body
-    expected = "v1=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, signature)
+def verify(secret: str, body: bytes, headers: dict[str, str]) -> dict[str, Any] | None:
+    """The event, if the delivery really comes from the clearance service and is fresh
+    (signed within 5 minutes, for this id and these bytes); None otherwise."""
+    key = secret if secret.startswith("whsec_") else secret.encode()
+    try:
+        event: dict[str, Any] = Webhook(key).verify(body, headers)
+    except WebhookVerificationError:
+        return None
+    return event
