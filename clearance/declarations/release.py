@@ -16,6 +16,13 @@ from clearance.declarations.models import Declaration, State
 ReleaseCheck = Callable[[Session, Declaration], str | None]
 
 _gates: dict[str, ReleaseCheck] = {}
+# Gates other domains must have registered (`clearance.wiring.install`) before anything is
+# released: an entry point that forgot them would otherwise release without documents or duty.
+REQUIRED_GATES = frozenset({"decision", "arrival", "documents", "duty"})
+
+
+class LifecycleIncomplete(RuntimeError):
+    """A release was attempted in a process whose release gates are not all installed."""
 
 
 def register_gate(name: str, check: ReleaseCheck) -> None:
@@ -27,6 +34,11 @@ def unregister_gate(name: str) -> None:
 
 
 def closed_gates(*, session: Session, declaration: Declaration) -> list[str]:
+    """What still holds the declaration; refuses to answer while a required gate is missing."""
+    if absent := sorted(REQUIRED_GATES - _gates.keys()):
+        raise LifecycleIncomplete(
+            f"release gates not installed: {', '.join(absent)} (call clearance.wiring.install())"
+        )
     return [
         missing for check in _gates.values() if (missing := check(session, declaration)) is not None
     ]

@@ -1,5 +1,6 @@
 """Release gates: one mechanism, to which other domains add their own gate."""
 
+import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -8,6 +9,7 @@ from sqlmodel import Session
 
 from clearance.declarations import release
 from clearance.declarations.models import Declaration
+from tests.conftest import auth
 from tests.helpers import arrive, lodge, pay, read
 from workers import jobs
 
@@ -50,3 +52,33 @@ def test_a_registered_gate_holds_release_until_it_opens(
     assert read(client, keys["officer"], declaration_id)["events"][-1]["reason"] == (
         "all release gates open"
     )
+
+
+def test_a_process_that_forgot_the_duty_gate_releases_nothing(
+    client: TestClient,
+    keys: dict[str, str],
+    work: Callable[[], int],
+    configure: Callable[..., None],
+    session: Session,
+) -> None:
+    """Fail closed: an entry point that did not install the lifecycle refuses to release,
+    rather than releasing goods whose duty was never checked."""
+    configure(new_trader_declarations=0)
+    declaration_id = lodge(client, keys["trader"])
+    work()
+    duty = release._gates["duty"]
+    release.unregister_gate("duty")
+    try:
+        refused = client.post(
+            f"/v1/declarations/{declaration_id}/arrival",
+            json={"weighbridge_kg": "20400"},
+            headers=auth(keys["gate"]),
+        )
+        assert refused.status_code == 500
+        with pytest.raises(release.LifecycleIncomplete, match="duty"):
+            release.closed_gates(
+                session=session, declaration=session.get_one(Declaration, uuid.UUID(declaration_id))
+            )
+    finally:
+        release.register_gate("duty", duty)
+    assert read(client, keys["officer"], declaration_id)["state"] == "decided"  # not released
