@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from redis import Redis
 from rq import SimpleWorker
@@ -110,16 +111,26 @@ def empty_db() -> Iterator[str]:
     _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def environment_variables(*, redis_url: str, documents_dir: Path) -> dict[str, str]:
+    """The settings every test starts from, as `CLEARANCE_*` environment variables."""
+    return {
+        "CLEARANCE_ENVIRONMENT": "test",
+        "CLEARANCE_DOCUMENTS_DIR": str(documents_dir),
+        "CLEARANCE_REDIS_URL": redis_url,
+        "CLEARANCE_RANDOM_RED_SHARE": "0",
+        # Tests fire requests faster than any client should; tests of the limit set their own.
+        "CLEARANCE_RATE_LIMIT_PER_SECOND": "0",
+        "CLEARANCE_DATABASE_URL": "postgresql+psycopg://unused@127.0.0.1/none",
+    }
+
+
 @pytest.fixture(autouse=True)
 def environment(monkeypatch: pytest.MonkeyPatch, redis_url: str, tmp_path: Path) -> Iterator[None]:
     """Settings come from the environment, as in production; caches are cleared per test."""
-    monkeypatch.setenv("CLEARANCE_ENVIRONMENT", "test")
-    monkeypatch.setenv("CLEARANCE_DOCUMENTS_DIR", str(tmp_path / "documents"))
-    monkeypatch.setenv("CLEARANCE_REDIS_URL", redis_url)
-    monkeypatch.setenv("CLEARANCE_RANDOM_RED_SHARE", "0")
-    # Tests fire requests faster than any client should; tests of the limit set their own.
-    monkeypatch.setenv("CLEARANCE_RATE_LIMIT_PER_SECOND", "0")
-    monkeypatch.setenv("CLEARANCE_DATABASE_URL", "postgresql+psycopg://unused@127.0.0.1/none")
+    for name, value in environment_variables(
+        redis_url=redis_url, documents_dir=tmp_path / "documents"
+    ).items():
+        monkeypatch.setenv(name, value)
     _clear_caches()
     yield
     _clear_caches()
@@ -212,9 +223,76 @@ def keys(make_key: Callable[..., str]) -> dict[str, str]:
 
 
 @pytest.fixture
-def client(session: Session, redis: Redis, clock: FrozenClock) -> Iterator[TestClient]:
-    with TestClient(create_app(), raise_server_exceptions=False) as test_client:
+def app() -> FastAPI:
+    return create_app()
+
+
+@pytest.fixture
+def client(
+    app: FastAPI, session: Session, redis: Redis, clock: FrozenClock
+) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
+
+
+# The role matrices send hundreds of requests that each leave nothing behind. Their modules
+# build the app and the keys once, and run each test in a savepoint of one module-wide
+# transaction that is rolled back at the test's end, so no test sees another's writes.
+
+
+@pytest.fixture(scope="module")
+def module_environment(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The tests' settings while a module builds what its tests share."""
+    documents_dir = tmp_path_factory.mktemp("documents")
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in environment_variables(
+            redis_url=redis_url, documents_dir=documents_dir
+        ).items():
+            patch.setenv(name, value)
+        _clear_caches()
+        yield
+    _clear_caches()
+
+
+@pytest.fixture(scope="module")
+def module_app(module_environment: None) -> FastAPI:
+    return create_app()
+
+
+@pytest.fixture(scope="module")
+def module_connection(pg_engine: Engine) -> Iterator[Connection]:
+    with pg_engine.connect() as conn:
+        transaction = conn.begin()
+        yield conn
+        transaction.rollback()
+
+
+@pytest.fixture
+def savepoint_connection(module_connection: Connection) -> Iterator[Connection]:
+    """The module's connection; what the test writes is rolled back at its end."""
+    savepoint = module_connection.begin_nested()
+    yield module_connection
+    savepoint.rollback()
+
+
+@pytest.fixture(scope="module")
+def module_keys(module_environment: None, module_connection: Connection) -> dict[str, str]:
+    """The `keys` of every test in the module, committed to the module's transaction."""
+    with Session(bind=module_connection, join_transaction_mode="create_savepoint") as session:
+        made = {}
+        for name, role, tax_code in [
+            *((role.value, role, TRADER_TAX_CODE) for role in Role),
+            ("other_trader", Role.trader, OTHER_TAX_CODE),
+        ]:
+            _key, made[name] = create_key(
+                session=session,
+                clock=FrozenClock(START),
+                secret_key=get_settings().secret_key,
+                role=role,
+                tax_code=tax_code if role is Role.trader else None,
+            )
+        session.commit()
+    return made
 
 
 def auth(key: str) -> dict[str, str]:
