@@ -15,6 +15,7 @@ each record.
 
 import argparse
 import random
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -53,8 +54,15 @@ from clearance.demo import (
 from clearance.demo import DOCUMENT_ISSUERS as LICENCE_ISSUERS
 from clearance.demo import _cargo as _line_cargo
 from clearance.reference.calendar import VIETNAM
-from clearance.reference.seed import shipped_areas
+from clearance.reference.seed import reference_from_files, shipped_areas
 from clearance.risk.history import Finding, FindingCode, HistoryRecord, Outcome, write_jsonl
+from clearance.risk.rules import RULES
+
+
+@cache
+def _heading_words() -> dict[str, frozenset[str]]:
+    """The words per HS heading that the description rule (R-HS-DESCRIPTION) reads."""
+    return reference_from_files().hs_keywords
 
 
 class Pattern(StrEnum):
@@ -93,8 +101,11 @@ MIX_AFTER = {"undervaluation": 8, "misclassification": 16, "origin": 30, "split_
 DUTY_RATE = Decimal("0.10")
 HEADING_DUTY_GAP = Decimal("0.05")
 FORM_E_MARGIN = Decimal("0.08")
-SPLIT_THRESHOLD_USD = Decimal(5000)
-SPLIT_FLOOR = Decimal("0.85")  # honest declarations stay out of [0.85, 1) x the threshold
+# The split-shipment rule's own threshold and "just under" share: honest declarations stay out of
+# the zone it watches, [near_share, 1) x the threshold.
+_SPLIT_RULE = RULES["R-SPLIT-SHIPMENT"].defaults
+SPLIT_THRESHOLD_USD = Decimal(str(_SPLIT_RULE["threshold_usd"]))
+SPLIT_FLOOR = Decimal(str(_SPLIT_RULE["near_share"]))
 SPLIT_WINDOW = timedelta(days=4)
 HONEST_WEIGHT_SPREAD = 0.015  # weighbridge vs declared gross, honest trucks
 HIDDEN_WEIGHT = (1.07, 1.30)  # weighbridge / declared gross when goods are left undeclared
@@ -491,8 +502,13 @@ class _Simulation:
         ref = reference()
         for i, cargo in enumerate(d.cargo):
             decoys = DECOYS.get(cargo.code[:4], ())
+            text = unicodedata.normalize("NFC", cargo.description).casefold()
             for decoy in self.rng.sample(decoys, k=len(decoys)):
                 if decoy not in ref.tariff or _prohibited_for(decoy, d.kind):
+                    continue
+                # The description rule reads the heading's words: one the goods' own words
+                # belong to too (fertiliser under another fertiliser heading) hides nothing.
+                if any(word in text for word in _heading_words().get(decoy[:4], ())):
                     continue
                 unit = _unit(ref.tariff[decoy])
                 quantity = (

@@ -1,24 +1,24 @@
 """The fraud simulator: deterministic, valid, each planted pattern shows where its rule looks."""
 
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
 import pytest
 
 from clearance.declarations.schemas import DeclarationIn
-from clearance.demo import CATALOGUE, Goods, reference
 from clearance.reference.calendar import VIETNAM
+from clearance.reference.seed import reference_from_files
+from clearance.reference.service import PriceBand, ReferenceData
 from clearance.risk.history import HistoryLine, HistoryRecord, read_jsonl, write_jsonl
+from clearance.risk.rules import default_configs
 from clearance.risk.simulator import (
-    ACFTA,
     FINDING_CODES,
     NEW_GOODS,
-    SPLIT_FLOOR,
-    SPLIT_THRESHOLD_USD,
-    SPLIT_WINDOW,
     Pattern,
     SimulatedDeclaration,
     main,
@@ -49,12 +49,26 @@ def undrifted() -> list[SimulatedDeclaration]:
     return simulate_with_truth(seed=7, count=COUNT, start=START, days=DAYS, drift_at=None)
 
 
-# --- what each pattern's rule would read ------------------------------------------------------
+# --- what each pattern's rule reads -----------------------------------------------------------
+# The rules' own inputs: their default parameters and the reference data they are given, never
+# the simulator's constants, so a simulator that plants by numbers of its own fails here.
+
+PARAMS = {rule_id: config.params for rule_id, config in default_configs().items()}
+SPLIT = PARAMS["R-SPLIT-SHIPMENT"]
+SPLIT_THRESHOLD = Decimal(str(SPLIT["threshold_usd"]))
+SPLIT_FLOOR = SPLIT_THRESHOLD * Decimal(str(SPLIT["near_share"]))
+SPLIT_WINDOW = timedelta(days=SPLIT["window_days"])
+
+
+@cache
+def rules_reference() -> ReferenceData:
+    return reference_from_files()
 
 
 def _usd(line: HistoryLine) -> Decimal:
-    rate = reference().cny_per_usd if line.currency == "CNY" else Decimal(1)
-    return line.customs_value / rate
+    usd = rules_reference().to_usd(line.customs_value, line.currency)
+    assert usd is not None, line.currency
+    return usd
 
 
 def _unit_value(line: HistoryLine) -> Decimal:
@@ -66,26 +80,19 @@ def _total_usd(record: HistoryRecord) -> Decimal:
 
 
 def _in_split_zone(record: HistoryRecord) -> bool:
-    return SPLIT_FLOOR * SPLIT_THRESHOLD_USD <= _total_usd(record) < SPLIT_THRESHOLD_USD
+    return SPLIT_FLOOR <= _total_usd(record) < SPLIT_THRESHOLD
 
 
 def _restricted(code: str, kind: str, *, prohibited: bool) -> bool:
     return any(
-        code.startswith(r.hs_prefix)
-        and r.regime in {"any", kind}
-        and (r.kind == "prohibited" if prohibited else r.licence == "phytosanitary")
-        for r in reference().restrictions
+        r.kind == "prohibited" if prohibited else r.licence == "phytosanitary"
+        for r in rules_reference().restrictions_for(code, kind)
     )
 
 
-GOODS_BY_NAME: dict[str, Goods] = {
-    name: goods for goods in (*CATALOGUE, *NEW_GOODS) for name in goods.trade_names
-}
-
-
-def _heading_matches(line: HistoryLine) -> bool:
-    goods = GOODS_BY_NAME.get(line.description.split(", ")[0])
-    return goods is None or line.hs_code.startswith(goods.prefixes)
+def _band(line: HistoryLine) -> PriceBand | None:
+    band = rules_reference().price_band(line.hs_code, line.origin)
+    return band if band is not None and band.n >= PARAMS["R-UNDERVALUATION"]["min_n"] else None
 
 
 class Traffic:
@@ -111,20 +118,31 @@ class Traffic:
 
 
 def _undervalued(traffic: Traffic, simulated: SimulatedDeclaration) -> bool:
-    record = simulated.record
-    bands = [(line, reference().band(line.hs_code, line.origin)) for line in record.lines]
+    bands = [(line, _band(line)) for line in simulated.record.lines]
     return any(band and _unit_value(line) < band.p10 for line, band in bands)
 
 
 def _misclassified(traffic: Traffic, simulated: SimulatedDeclaration) -> bool:
-    return not all(_heading_matches(line) for line in simulated.record.lines)
+    """A line whose description has none of its heading's words and some of another's."""
+    words = rules_reference().hs_keywords
+    for line in simulated.record.lines:
+        text = unicodedata.normalize("NFC", line.description).casefold()
+        own = words.get(line.hs_code[:4])
+        if own and not any(word in text for word in own):
+            others = (ws for h, ws in words.items() if h != line.hs_code[:4])
+            if any(word in text for ws in others for word in ws):
+                return True
+    return False
 
 
 def _false_origin(traffic: Traffic, simulated: SimulatedDeclaration) -> bool:
     record = simulated.record
     return any(
-        line.preference == "ACFTA_FORM_E"
-        and (line.origin not in ACFTA or line.origin != record.counterparty.country)
+        line.preference is not None
+        and (
+            rules_reference().schedule_for(line.preference, line.origin) is None
+            or line.origin != record.counterparty.country
+        )
         for line in record.lines
     )
 
@@ -135,7 +153,7 @@ def _split(traffic: Traffic, simulated: SimulatedDeclaration) -> bool:
         return False
     group = traffic.zone[(record.trader.tax_code, record.lines[0].hs_code[:4])]
     near = [r for r in group if abs(r.lodged_at - record.lodged_at) <= SPLIT_WINDOW]
-    return len(near) >= 2 and sum(_total_usd(r) for r in near) > SPLIT_THRESHOLD_USD
+    return len(near) >= 2 and sum(_total_usd(r) for r in near) >= SPLIT_THRESHOLD
 
 
 def _reused_certificate(traffic: Traffic, simulated: SimulatedDeclaration) -> bool:
@@ -144,7 +162,8 @@ def _reused_certificate(traffic: Traffic, simulated: SimulatedDeclaration) -> bo
 
 def _hidden_weight(traffic: Traffic, simulated: SimulatedDeclaration) -> bool:
     gross = sum(line.gross_kg or Decimal(0) for line in simulated.record.lines)
-    return gross < simulated.weighbridge_kg * Decimal("0.95")
+    tolerance = Decimal(str(PARAMS["R-WEIGHT"]["tolerance"]))
+    return abs(gross - simulated.weighbridge_kg) > simulated.weighbridge_kg * tolerance
 
 
 def _prohibited(traffic: Traffic, simulated: SimulatedDeclaration) -> bool:
@@ -261,7 +280,7 @@ def test_honest_values_sit_in_their_bands_and_weights_agree(
             continue
         record = simulated.record
         for line in record.lines:
-            band = reference().band(line.hs_code, line.origin)
+            band = _band(line)
             if band is not None:
                 banded += 1
                 assert band.p10 <= _unit_value(line) <= band.p90, (record.ucr, line.hs_code)
