@@ -148,6 +148,7 @@ def steer(case: Case[Any], data: st.DataObject, seeded: Seeded) -> None:
         case.body = {"declaration": data.draw(declaration_bodies(ucr)), "reason": reason}
 
 
+@pytest.mark.fuzz
 @pytest.mark.parametrize("role", FUZZ_ROLES)
 @schema.parametrize()
 @schema.given(data=st.data())
