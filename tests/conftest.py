@@ -177,15 +177,21 @@ def connection(pg_engine: Engine) -> Iterator[Connection]:
         transaction.rollback()
 
 
-@pytest.fixture
-def session(connection: Connection) -> Iterator[Session]:
-    """The test's session; the code under test gets sessions on the same transaction."""
+def sessions_on(connection: Connection) -> Callable[[], Session]:
+    """Sessions that join the connection's transaction through savepoints."""
 
     def factory() -> Session:
         return Session(
             bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
         )
 
+    return factory
+
+
+@pytest.fixture
+def session(connection: Connection) -> Iterator[Session]:
+    """The test's session; the code under test gets sessions on the same transaction."""
+    factory = sessions_on(connection)
     db.set_session_factory(factory)
     with factory() as test_session:
         yield test_session
@@ -278,7 +284,7 @@ def savepoint_connection(module_connection: Connection) -> Iterator[Connection]:
 @pytest.fixture(scope="module")
 def module_keys(module_environment: None, module_connection: Connection) -> dict[str, str]:
     """The `keys` of every test in the module, committed to the module's transaction."""
-    with Session(bind=module_connection, join_transaction_mode="create_savepoint") as session:
+    with sessions_on(module_connection)() as session:
         made = {}
         for name, role, tax_code in [
             *((role.value, role, TRADER_TAX_CODE) for role in Role),
