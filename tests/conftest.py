@@ -3,6 +3,9 @@
 In-process tests run inside one transaction per test that is rolled back; every session the
 code opens (the request's, the job's) joins it through savepoints. Tests that cross processes
 get a database cloned from a migrated template, and a Redis database of their own.
+
+Under pytest-xdist every worker is a process with its own RUN_ID, so its own template and unit
+databases, its own Redis database, and its own tmp_path tree.
 """
 
 import os

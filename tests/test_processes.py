@@ -25,7 +25,8 @@ from tests.helpers import required_documents
 
 pytestmark = pytest.mark.slow
 CLI = [sys.executable, "-m", "clearance"]
-DEADLINE_SECONDS = 30.0
+# A bound, not a wait: generous for a 2-core machine that runs other suites beside this one.
+DEADLINE_SECONDS = 60.0
 
 
 def _env(**extra: str) -> dict[str, str]:
