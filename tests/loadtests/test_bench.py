@@ -11,8 +11,7 @@ import pytest
 from loadtests.bench_services import database_exists
 from tests.conftest import PG_ADMIN_URL
 
-# One xdist worker runs the whole module: its costly module fixture is made once, not per worker.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("bench")]
+pytestmark = pytest.mark.slow
 COUNT, SAMPLE, RSS_JOBS = 60, 10, 500
 ADMIN_URL = PG_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://", 1)
 

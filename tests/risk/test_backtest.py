@@ -14,9 +14,6 @@ from clearance.risk.simulator import simulate
 from tests.risk.cidd import load_cidd, split_path
 from tests.risk.test_model import GOODS, RATES, history_record, synthetic_history
 
-# One xdist worker runs the whole module: its costly module fixture is made once, not per worker.
-pytestmark = pytest.mark.xdist_group("backtest")
-
 SPLIT = date(2025, 9, 1)  # 2,916 declarations before, 1,084 after
 RATE_KEYS = {"0.01", "0.02", "0.05", "0.10", "auc"}
 

@@ -11,9 +11,6 @@ from clearance.demo import DATA_DIR
 from clearance.risk.history import read_jsonl
 from tests.risk.cidd import SPLITS, Conversion, convert, load_cidd, read_cidd, split_path
 
-# One xdist worker runs the whole module: its costly module fixture is made once, not per worker.
-pytestmark = pytest.mark.xdist_group("cidd")
-
 
 def test_the_cidd_files_are_where_the_project_expects_them() -> None:
     # ../shared/data/cidd beside the clone (as on every machine and in CI), or CLEARANCE_CIDD_DIR.

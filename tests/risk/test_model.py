@@ -15,9 +15,6 @@ from clearance.risk.features import Activity, FeatureState, ReferenceBands, load
 from clearance.risk.history import HistoryRecord, Outcome
 from clearance.risk.model import RiskModel, bench, train
 
-# One xdist worker runs the whole module: its costly module fixture is made once, not per worker.
-pytestmark = pytest.mark.xdist_group("model")
-
 RATES = load_rates()
 START = datetime(2025, 1, 1, tzinfo=UTC)
 # (HS code, USD per kg, origin): what crosses the gate, priced as traders usually declare it.

@@ -12,9 +12,6 @@ from clearance.reference.service import ReferenceData
 from clearance.risk.rules import Context, SplitWindow, default_configs, evaluate
 from clearance.risk.simulator import Pattern, SimulatedDeclaration, simulate_with_truth
 
-# One xdist worker runs the whole module: its costly module fixture is made once, not per worker.
-pytestmark = pytest.mark.xdist_group("rules_on_simulated_traffic")
-
 RULE_FOR = {
     Pattern.undervaluation: "R-UNDERVALUATION",
     Pattern.misclassification: "R-HS-DESCRIPTION",

@@ -26,9 +26,6 @@ from clearance.risk.simulator import (
     simulate_with_truth,
 )
 
-# One xdist worker runs the whole module: its costly module fixture is made once, not per worker.
-pytestmark = pytest.mark.xdist_group("simulator")
-
 START = datetime(2025, 1, 1, tzinfo=UTC)
 DAYS = 365
 COUNT = 6_000
