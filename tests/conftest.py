@@ -9,6 +9,7 @@ databases, its own Redis database, and its own tmp_path tree.
 """
 
 import os
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -44,6 +45,7 @@ TEMPLATE_DB = f"clearance_tpl_{RUN_ID}"
 TRADER_TAX_CODE = "0100000001"
 OTHER_TAX_CODE = "0100000002"
 START = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+REDIS_CLAIM_WAIT_SECONDS = 600
 
 
 def pg_url(database: str) -> str:
@@ -62,12 +64,19 @@ def migrate_and_seed(url: str) -> None:
 
 
 def _claim_redis_db() -> int:
-    """A Redis database no concurrent test run holds (runs on one machine share the server)."""
+    """A Redis database no concurrent test run holds (runs on one machine share the server).
+
+    Each xdist worker claims one, so a few parallel runs can hold all 15: wait for one to free.
+    """
     admin = Redis.from_url(f"{REDIS_BASE_URL}/0")
-    for index in range(15, 0, -1):
-        if admin.set(f"clearance-test-lock:{index}", RUN_ID, nx=True, ex=3600):
-            return index
-    raise RuntimeError("every Redis test database is taken")
+    deadline = time.monotonic() + REDIS_CLAIM_WAIT_SECONDS
+    while True:
+        for index in range(15, 0, -1):
+            if admin.set(f"clearance-test-lock:{index}", RUN_ID, nx=True, ex=3600):
+                return index
+        if time.monotonic() > deadline:
+            raise RuntimeError("every Redis test database is taken")
+        time.sleep(1)
 
 
 @pytest.fixture(scope="session")
