@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check lock audit bench
+.PHONY: run test fuzz lint check lock audit bench
 
 # Installed within the pinned versions of requirements.lock (`make lock` refreshes it).
 $(STAMP): pyproject.toml requirements.lock
@@ -18,6 +18,12 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest
+
+# The API against its OpenAPI contract under generated input: a fixed number of cases per
+# operation and role (tests/test_openapi_fuzz.py), and a fixed time for the whole run.
+FUZZ_SECONDS ?= 900
+fuzz: $(STAMP)
+	timeout $(FUZZ_SECONDS) $(BIN)/pytest -m fuzz
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -3,9 +3,13 @@
 In-process tests run inside one transaction per test that is rolled back; every session the
 code opens (the request's, the job's) joins it through savepoints. Tests that cross processes
 get a database cloned from a migrated template, and a Redis database of their own.
+
+Under pytest-xdist every worker is a process with its own RUN_ID, so its own template and unit
+databases, its own Redis database, and its own tmp_path tree.
 """
 
 import os
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -13,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from redis import Redis
 from rq import SimpleWorker
@@ -40,6 +45,7 @@ TEMPLATE_DB = f"clearance_tpl_{RUN_ID}"
 TRADER_TAX_CODE = "0100000001"
 OTHER_TAX_CODE = "0100000002"
 START = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+REDIS_CLAIM_WAIT_SECONDS = 600
 
 
 def pg_url(database: str) -> str:
@@ -58,12 +64,19 @@ def migrate_and_seed(url: str) -> None:
 
 
 def _claim_redis_db() -> int:
-    """A Redis database no concurrent test run holds (runs on one machine share the server)."""
+    """A Redis database no concurrent test run holds (runs on one machine share the server).
+
+    Each xdist worker claims one, so a few parallel runs can hold all 15: wait for one to free.
+    """
     admin = Redis.from_url(f"{REDIS_BASE_URL}/0")
-    for index in range(15, 0, -1):
-        if admin.set(f"clearance-test-lock:{index}", RUN_ID, nx=True, ex=3600):
-            return index
-    raise RuntimeError("every Redis test database is taken")
+    deadline = time.monotonic() + REDIS_CLAIM_WAIT_SECONDS
+    while True:
+        for index in range(15, 0, -1):
+            if admin.set(f"clearance-test-lock:{index}", RUN_ID, nx=True, ex=3600):
+                return index
+        if time.monotonic() > deadline:
+            raise RuntimeError("every Redis test database is taken")
+        time.sleep(1)
 
 
 @pytest.fixture(scope="session")
@@ -110,17 +123,27 @@ def empty_db() -> Iterator[str]:
     _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def environment_variables(*, redis_url: str, documents_dir: Path) -> dict[str, str]:
+    """The settings every test starts from, as `CLEARANCE_*` environment variables."""
+    return {
+        "CLEARANCE_ENVIRONMENT": "test",
+        "CLEARANCE_DOCUMENTS_DIR": str(documents_dir),
+        "CLEARANCE_REDIS_URL": redis_url,
+        "CLEARANCE_RANDOM_RED_SHARE": "0",
+        # Tests fire requests faster than any client should; tests of the limit set their own.
+        "CLEARANCE_RATE_LIMIT_PER_SECOND": "0",
+        "CLEARANCE_RATE_LIMIT_REFUSALS_PER_ADDRESS": "0",
+        "CLEARANCE_DATABASE_URL": "postgresql+psycopg://unused@127.0.0.1/none",
+    }
+
+
 @pytest.fixture(autouse=True)
 def environment(monkeypatch: pytest.MonkeyPatch, redis_url: str, tmp_path: Path) -> Iterator[None]:
     """Settings come from the environment, as in production; caches are cleared per test."""
-    monkeypatch.setenv("CLEARANCE_ENVIRONMENT", "test")
-    monkeypatch.setenv("CLEARANCE_DOCUMENTS_DIR", str(tmp_path / "documents"))
-    monkeypatch.setenv("CLEARANCE_REDIS_URL", redis_url)
-    monkeypatch.setenv("CLEARANCE_RANDOM_RED_SHARE", "0")
-    # Tests fire requests faster than any client should; tests of the limit set their own.
-    monkeypatch.setenv("CLEARANCE_RATE_LIMIT_PER_SECOND", "0")
-    monkeypatch.setenv("CLEARANCE_RATE_LIMIT_REFUSALS_PER_ADDRESS", "0")
-    monkeypatch.setenv("CLEARANCE_DATABASE_URL", "postgresql+psycopg://unused@127.0.0.1/none")
+    for name, value in environment_variables(
+        redis_url=redis_url, documents_dir=tmp_path / "documents"
+    ).items():
+        monkeypatch.setenv(name, value)
     _clear_caches()
     yield
     _clear_caches()
@@ -167,15 +190,21 @@ def connection(pg_engine: Engine) -> Iterator[Connection]:
         transaction.rollback()
 
 
-@pytest.fixture
-def session(connection: Connection) -> Iterator[Session]:
-    """The test's session; the code under test gets sessions on the same transaction."""
+def sessions_on(connection: Connection) -> Callable[[], Session]:
+    """Sessions that join the connection's transaction through savepoints."""
 
     def factory() -> Session:
         return Session(
             bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
         )
 
+    return factory
+
+
+@pytest.fixture
+def session(connection: Connection) -> Iterator[Session]:
+    """The test's session; the code under test gets sessions on the same transaction."""
+    factory = sessions_on(connection)
     db.set_session_factory(factory)
     with factory() as test_session:
         yield test_session
@@ -213,9 +242,76 @@ def keys(make_key: Callable[..., str]) -> dict[str, str]:
 
 
 @pytest.fixture
-def client(session: Session, redis: Redis, clock: FrozenClock) -> Iterator[TestClient]:
-    with TestClient(create_app(), raise_server_exceptions=False) as test_client:
+def app() -> FastAPI:
+    return create_app()
+
+
+@pytest.fixture
+def client(
+    app: FastAPI, session: Session, redis: Redis, clock: FrozenClock
+) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
+
+
+# The role matrices send hundreds of requests that each leave nothing behind. Their modules
+# build the app and the keys once, and run each test in a savepoint of one module-wide
+# transaction that is rolled back at the test's end, so no test sees another's writes.
+
+
+@pytest.fixture(scope="module")
+def module_environment(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The tests' settings while a module builds what its tests share."""
+    documents_dir = tmp_path_factory.mktemp("documents")
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in environment_variables(
+            redis_url=redis_url, documents_dir=documents_dir
+        ).items():
+            patch.setenv(name, value)
+        _clear_caches()
+        yield
+    _clear_caches()
+
+
+@pytest.fixture(scope="module")
+def module_app(module_environment: None) -> FastAPI:
+    return create_app()
+
+
+@pytest.fixture(scope="module")
+def module_connection(pg_engine: Engine) -> Iterator[Connection]:
+    with pg_engine.connect() as conn:
+        transaction = conn.begin()
+        yield conn
+        transaction.rollback()
+
+
+@pytest.fixture
+def savepoint_connection(module_connection: Connection) -> Iterator[Connection]:
+    """The module's connection; what the test writes is rolled back at its end."""
+    savepoint = module_connection.begin_nested()
+    yield module_connection
+    savepoint.rollback()
+
+
+@pytest.fixture(scope="module")
+def module_keys(module_environment: None, module_connection: Connection) -> dict[str, str]:
+    """The `keys` of every test in the module, committed to the module's transaction."""
+    with sessions_on(module_connection)() as session:
+        made = {}
+        for name, role, tax_code in [
+            *((role.value, role, TRADER_TAX_CODE) for role in Role),
+            ("other_trader", Role.trader, OTHER_TAX_CODE),
+        ]:
+            _key, made[name] = create_key(
+                session=session,
+                clock=FrozenClock(START),
+                secret_key=get_settings().secret_key,
+                role=role,
+                tax_code=tax_code if role is Role.trader else None,
+            )
+        session.commit()
+    return made
 
 
 def auth(key: str) -> dict[str, str]:

@@ -7,13 +7,13 @@ does not document.
 
 The schema is loaded at import from an app of its own: schemathesis' fixture loader
 (`schemathesis.pytest.from_fixture`) reads `request.node._nodeid`, which pytest 9 removed.
-Requests go to the app of the `client` fixture instead, built with the test's database
-transaction, Redis and clock in place.
+Requests go to the app of the `client` fixture instead, with the test's database savepoint,
+Redis and clock in place. The fuzz cases (`pytest -m fuzz`, `make fuzz`) are CI's own step.
 """
 
 import base64
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta, timezone
 from typing import Any
@@ -21,9 +21,12 @@ from urllib.parse import urlencode
 
 import pytest
 import schemathesis
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+from redis import Redis
+from rq import SimpleWorker
 from schemathesis import Case
 from schemathesis.checks import (
     content_type_conformance,
@@ -31,10 +34,14 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from sqlalchemy import Connection
 
+from clearance import db, queues
+from clearance.clock import FrozenClock, SystemClock, set_clock
 from clearance.main import create_app
+from clearance.settings import get_settings
 from tests import factories
-from tests.conftest import auth
+from tests.conftest import START, auth, sessions_on
 from tests.helpers import lodge
 
 FUZZ_ROLES = ["trader", "officer", "supervisor", "operator", "gate", "bank"]
@@ -66,19 +73,52 @@ class Seeded:
         return next(i for i in self.ucrs if i != self.held_id)
 
 
+# One app, one set of keys and one seeded database for the module: each test's writes are
+# rolled back to a savepoint of the module's transaction (tests/conftest.py, `module_keys`).
 @pytest.fixture
+def app(module_app: FastAPI) -> FastAPI:
+    return module_app
+
+
+@pytest.fixture
+def keys(module_keys: dict[str, str]) -> dict[str, str]:
+    return module_keys
+
+
+@pytest.fixture
+def connection(savepoint_connection: Connection) -> Connection:
+    return savepoint_connection
+
+
+@pytest.fixture(scope="module")
 def seeded(
-    client: TestClient,
-    keys: dict[str, str],
-    work: Callable[[], int],
-    configure: Callable[..., None],
-) -> Seeded:
+    module_app: FastAPI, module_keys: dict[str, str], module_connection: Connection, redis_url: str
+) -> Iterator[Seeded]:
     """Two screened declarations in review; an officer holds one of them with a query."""
-    configure(yellow_threshold=0)  # whatever the rules score, neither goes green
+    redis = Redis.from_url(redis_url)
+    redis.flushdb()
+    db.set_session_factory(sessions_on(module_connection))
+    set_clock(FrozenClock(START))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CLEARANCE_YELLOW_THRESHOLD", "0")  # whatever the rules score, none is green
+        get_settings.cache_clear()
+        try:
+            with TestClient(module_app, raise_server_exceptions=False) as client:
+                made = _seed(client, module_keys, redis)
+        finally:
+            get_settings.cache_clear()
+            set_clock(SystemClock())
+            db.set_session_factory(None)
+            redis.flushdb()
+    yield made
+
+
+def _seed(client: TestClient, keys: dict[str, str], redis: Redis) -> Seeded:
     ucrs: dict[str, str] = {}
     for body in [factories.declaration(), factories.tea_export(phytosanitary=False)]:
         ucrs[lodge(client, keys["trader"], body)] = body["ucr"]
-    work()
+    queue = queues.screening_queue(redis)
+    SimpleWorker([queue], connection=redis).work(burst=True, logging_level="WARNING")
     claimed = client.post("/v1/review/claim-next", json={}, headers=auth(keys["officer"]))
     assert claimed.status_code == 200, claimed.text
     held_id = claimed.json()["item"]["declaration_id"]
@@ -148,6 +188,7 @@ def steer(case: Case[Any], data: st.DataObject, seeded: Seeded) -> None:
         case.body = {"declaration": data.draw(declaration_bodies(ucr)), "reason": reason}
 
 
+@pytest.mark.fuzz
 @pytest.mark.parametrize("role", FUZZ_ROLES)
 @schema.parametrize()
 @schema.given(data=st.data())

@@ -17,12 +17,12 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from sqlalchemy import Connection
 from sqlmodel import Session, select
 
 from clearance.auth.models import ApiKey, Role
 from clearance.clock import FrozenClock
 from clearance.errors import PROBLEM_MEDIA_TYPE
-from clearance.main import create_app
 from tests import factories
 from tests.conftest import auth
 
@@ -251,9 +251,26 @@ def send(
     )
 
 
+# Every test here runs against one app and one set of keys, made once for the module; each
+# test's writes are rolled back to a savepoint (tests/conftest.py, `module_keys`).
 @pytest.fixture
-def routes() -> dict[Endpoint, Served]:
-    return api_routes(create_app())
+def app(module_app: FastAPI) -> FastAPI:
+    return module_app
+
+
+@pytest.fixture
+def keys(module_keys: dict[str, str]) -> dict[str, str]:
+    return module_keys
+
+
+@pytest.fixture
+def connection(savepoint_connection: Connection) -> Connection:
+    return savepoint_connection
+
+
+@pytest.fixture(scope="module")
+def routes(module_app: FastAPI) -> dict[Endpoint, Served]:
+    return api_routes(module_app)
 
 
 def test_every_api_route_is_in_the_role_table(routes: dict[Endpoint, Served]) -> None:

@@ -4,6 +4,7 @@ the sniffer judges any bytes, and the streaming reader refuses cleanly whatever 
 import asyncio
 import itertools
 import json
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 from clearance.documents import upload
 from clearance.documents.errors import UnsupportedMediaType
 from clearance.documents.service import parse_fields
-from clearance.documents.sniff import EXTENSIONS, JPEG, PDF, PNG, SNIFF_BYTES, XML, sniff
+from clearance.documents.sniff import JPEG, PDF, PNG, SNIFF_BYTES, XML, sniff
 from clearance.errors import ClearanceError, InvalidInput, PayloadTooLarge
 from tests.documents import helpers
 
@@ -70,10 +71,35 @@ def test_spoiled_fields_are_fields_or_a_422_naming_them(fields: dict[str, Any]) 
     assert parse_fields(stored.encode()) == parsed
 
 
+# Starts of files that carry a signature or come one byte short of it, and starts of text that
+# look like markup or nearly so; what follows them is any bytes.
+NEAR_SIGNATURES = [*SIGNATURES.values(), *(sig[:-1] for sig in SIGNATURES.values()), b"%pdf-"]
+NEAR_MARKUP = [b"<?xml ", b"<?xm", b"<!-- ", b"<a", b"<_", b"< a", b"<1", b"<", b"\xef\xbb"]
+HEADS = st.one_of(
+    st.binary(max_size=2 * SNIFF_BYTES),
+    st.tuples(st.sampled_from(NEAR_SIGNATURES), st.binary(max_size=SNIFF_BYTES)).map(b"".join),
+    st.tuples(
+        st.sampled_from([b"", b"\xef\xbb\xbf"]),
+        st.text(" \t\r\n", max_size=3).map(str.encode),
+        st.sampled_from(NEAR_MARKUP),
+        st.binary(max_size=SNIFF_BYTES),
+    ).map(b"".join),
+)
+
+
 @QUICK
-@given(st.binary(max_size=2 * SNIFF_BYTES))
-def test_the_sniffer_judges_any_bytes(head: bytes) -> None:
-    assert sniff(head) in {None, *EXTENSIONS}
+@given(HEADS)
+def test_the_sniffer_names_a_type_only_for_its_signature(head: bytes) -> None:
+    found = sniff(head)
+
+    for media_type, signature in SIGNATURES.items():
+        assert (found == media_type) == head.startswith(signature), media_type
+    if found == XML:
+        # Markup: `<` then a declaration, a comment or doctype, or a name; never `< ` or `<1`.
+        markup = head.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
+        assert re.match(rb"<[?!A-Za-z_:]", markup)
+    else:
+        assert found in {None, *SIGNATURES}
 
 
 @QUICK

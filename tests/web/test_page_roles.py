@@ -17,9 +17,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from sqlalchemy import Connection
 
 from clearance.auth.models import Role
-from clearance.main import create_app
 from clearance.web import session as tokens
 from clearance.web.deps import verify_csrf, verify_sign_in_csrf, verify_upload_csrf
 from tests.test_roles import Endpoint, Served, required_role_sets
@@ -87,17 +87,33 @@ def _calls(served: Served) -> set[Callable[..., Any]]:
     return calls
 
 
+# One app and one set of keys for the module, as in tests/test_roles.py.
+@pytest.fixture
+def app(module_app: FastAPI) -> FastAPI:
+    return module_app
+
+
+@pytest.fixture
+def keys(module_keys: dict[str, str]) -> dict[str, str]:
+    return module_keys
+
+
+@pytest.fixture
+def connection(savepoint_connection: Connection) -> Connection:
+    return savepoint_connection
+
+
 @pytest.fixture(scope="module")
-def routes() -> dict[Endpoint, Served]:
-    return page_routes(create_app())
+def routes(module_app: FastAPI) -> dict[Endpoint, Served]:
+    return page_routes(module_app)
 
 
 def test_every_page_route_is_in_the_table(routes: dict[Endpoint, Served]) -> None:
     assert set(routes) == set(PAGE_ROLES)
 
 
-def test_every_page_is_outside_the_openapi_schema() -> None:
-    paths = create_app().openapi()["paths"]
+def test_every_page_is_outside_the_openapi_schema(app: FastAPI) -> None:
+    paths = app.openapi()["paths"]
     assert not [path for path in paths if path.startswith("/officer")]
 
 
