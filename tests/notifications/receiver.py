@@ -1,4 +1,4 @@
-"""What a trader's server does with a delivery; README "Notifications" shows this same code."""
+"""What a trader's server does with a delivery; docs/traders.md "Notifications" shows this same code."""
 
 import hashlib
 import hmac

@@ -1,4 +1,4 @@
-"""The signature scheme, checked with the receiver code the README gives traders."""
+"""The signature scheme, checked with the receiver code docs/traders.md gives traders."""
 
 import inspect
 from pathlib import Path
@@ -6,11 +6,11 @@ from pathlib import Path
 from clearance.notifications import signing
 from tests.notifications import receiver
 
-README = Path(__file__).parents[2] / "README.md"
+TRADERS_DOC = Path(__file__).parents[2] / "docs" / "traders.md"
 
 
-def test_the_readme_shows_the_verification_code_these_tests_run() -> None:
-    readme = README.read_text(encoding="utf-8")
+def test_the_traders_doc_shows_the_verification_code_these_tests_run() -> None:
+    readme = TRADERS_DOC.read_text(encoding="utf-8")
 
     assert inspect.getsource(receiver.verify) in readme
     assert "import hashlib\nimport hmac\nimport time\n" in readme
