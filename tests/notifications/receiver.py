@@ -1,4 +1,4 @@
-"""What a trader's server does with a delivery; docs/traders.md "Notifications" shows this same code."""
+"""A trader's server receiving a delivery; docs/traders.md shows this same code."""
 
 import hashlib
 import hmac
