@@ -1,4 +1,4 @@
-"""A day at the gate with a controlled clock, reported the TRS way: the README's chart.
+"""A day at the gate with a controlled clock, reported the TRS way: the chart in docs/operations.md.
 
     python -m loadtests.trs_example [--out deploy/release-time-example.png]
 

@@ -7,9 +7,8 @@ from fastapi import APIRouter, Depends, Query, Response
 from clearance.auth.models import Role
 from clearance.auth.service import Caller
 from clearance.deps import ClockDep, SessionDep, require
-from clearance.errors import PROBLEM_RESPONSES, invalid_field
-from clearance.fields import UtcDatetime
-from clearance.reports import chart, service
+from clearance.errors import PROBLEM_RESPONSES
+from clearance.reports import chart, period, service
 from clearance.reports.schemas import ReleaseTarget, ReleaseTimeReport, ReportFormat
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"], responses=PROBLEM_RESPONSES)
@@ -19,6 +18,7 @@ TargetDep = Annotated[ReleaseTarget, Depends(service.release_target)]
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 PNG_MEDIA_TYPE = "image/png"
+BOUND = f"{period.EXPECTED}; a date is midnight at the gate ({period.GATE_ZONE.key})"
 
 
 @router.get(
@@ -38,18 +38,19 @@ def release_time(
     clock: ClockDep,
     _caller: ReportReaderDep,
     target: TargetDep,
-    period_from: Annotated[UtcDatetime, Query(alias="from")],
-    period_to: Annotated[UtcDatetime, Query(alias="to")],
+    period_from: Annotated[str, Query(alias="from", description=BOUND, examples=["2026-12-01"])],
+    period_to: Annotated[
+        str, Query(alias="to", description=BOUND, examples=["2026-12-08T00:00+07:00"])
+    ],
     format: ReportFormat = ReportFormat.json,
     outliers: Annotated[int, Query(ge=0, le=100)] = service.DEFAULT_OUTLIERS,
 ) -> ReleaseTimeReport | Response:
     """Time release per stage and channel for declarations lodged in [from, to) (WCO TRS)."""
-    if period_to <= period_from:
-        raise invalid_field("to", "must be after from")
+    start, end = period.parse_period(period_from, period_to)
     report = service.release_time(
         session=session,
-        period_from=period_from,
-        period_to=period_to,
+        period_from=start,
+        period_to=end,
         generated_at=clock.now(),
         target=target,
         outliers=outliers,

@@ -290,6 +290,9 @@ def test_only_operators_and_supervisors_read_the_report(
         ({"from": PERIOD["to"], "to": PERIOD["from"]}, "to"),
         ({"from": PERIOD["from"], "to": PERIOD["from"]}, "to"),
         ({"from": "2026-11-30T08:00:00", "to": PERIOD["to"]}, "from"),
+        ({"from": PERIOD["from"], "to": "next week"}, "to"),
+        ({"from": "2026-13-01", "to": PERIOD["to"]}, "from"),
+        ({"from": "1999-12-31", "to": PERIOD["to"]}, "from"),
         ({"to": PERIOD["to"]}, "from"),
         ({**PERIOD, "format": "xlsx"}, "format"),
     ],
@@ -303,6 +306,44 @@ def test_period_must_be_zoned_and_ordered(
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
     assert field in {error["field"].split(".")[-1] for error in response.json()["errors"]}
+
+
+def test_a_date_is_the_gates_day_from_local_midnight(
+    reports_client: TestClient, keys: dict[str, str], traffic: dict[str, str]
+) -> None:
+    """30 November at the gate runs from 17:00 UTC the day before: all six lodged that day."""
+    report = _report(reports_client, keys["operator"], **{"from": "2026-11-30", "to": "2026-12-01"})
+    body = report.json()
+    assert (body["period_from"], body["period_to"]) == (
+        "2026-11-29T17:00:00Z",
+        "2026-11-30T17:00:00Z",
+    )
+    [every] = [c for c in body["channels"] if c["channel"] == "all"]
+    assert every["lodged"] == 6
+
+
+def test_a_local_time_with_its_offset_bounds_the_period(
+    reports_client: TestClient, keys: dict[str, str], traffic: dict[str, str]
+) -> None:
+    """15:00+07:00 is START; the same three hours as PERIOD give the same five declarations."""
+    local = {"from": "2026-11-30T15:00+07:00", "to": "2026-11-30T18:00+07:00"}
+    body = _report(reports_client, keys["operator"], **local).json()
+    assert body["period_from"] == "2026-11-30T08:00:00Z"
+    [every] = [c for c in body["channels"] if c["channel"] == "all"]
+    assert every["lodged"] == 5
+
+
+def test_both_wrong_bounds_are_named_in_one_answer(
+    reports_client: TestClient, keys: dict[str, str]
+) -> None:
+    response = reports_client.get(
+        "/v1/reports/release-time",
+        params={"from": "1 Dec", "to": "2026-12-02T08:00"},
+        headers=auth(keys["operator"]),
+    )
+    assert response.status_code == 422, response.text
+    assert [error["field"] for error in response.json()["errors"]] == ["from", "to"]
+    assert "2026-12-01T08:00+07:00" in response.json()["detail"]
 
 
 def test_cli_writes_the_same_figures_as_json_csv_and_png(
@@ -328,9 +369,10 @@ def test_cli_writes_the_same_figures_as_json_csv_and_png(
 @pytest.mark.parametrize(
     ("period_from", "period_to", "message"),
     [
-        ("2026-11-30T08:00", "2026-12-01T08:00Z", "from: needs a time zone"),
+        ("2026-11-30T08:00", "2026-12-01T08:00Z", "from: '2026-11-30T08:00' has no offset"),
         ("2026-12-01T08:00Z", "2026-11-30T08:00Z", "to: must be after from"),
-        ("yesterday", "2026-11-30T08:00Z", "from: 'yesterday' is not an ISO 8601"),
+        ("2026-12-01", "2026-12-01", "to: must be after from"),
+        ("yesterday", "2026-11-30T08:00Z", "from: 'yesterday' is not a date"),
     ],
 )
 def test_cli_refuses_a_period_without_zone_or_order(
