@@ -2,10 +2,11 @@
 
 In-process tests run inside one transaction per test that is rolled back; every session the
 code opens (the request's, the job's) joins it through savepoints. Tests that cross processes
-get a database cloned from a migrated template, and a Redis database of their own.
+get a database cloned from a migrated template. Redis is a redis-server each test process
+starts for itself, flushed between tests.
 
 Under pytest-xdist every worker is a process with its own RUN_ID, so its own template and unit
-databases, its own Redis database, and its own tmp_path tree.
+databases, its own redis-server, and its own tmp_path tree.
 """
 
 import os
@@ -28,6 +29,7 @@ from clearance import db, hot, queues
 from clearance.auth.models import Role
 from clearance.auth.service import create_key
 from clearance.clock import FrozenClock, SystemClock, set_clock
+from clearance.embedded import start_redis
 from clearance.main import create_app
 from clearance.migrations import migrate
 from clearance.notifications import subscribers
@@ -39,7 +41,7 @@ from clearance.settings import get_settings
 PG_ADMIN_URL = os.environ.get(
     "CLEARANCE_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-REDIS_BASE_URL = os.environ.get("CLEARANCE_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+SHARED_REDIS_URL = os.environ.get("CLEARANCE_TEST_REDIS_URL")
 RUN_ID = f"{os.getpid()}_{uuid.uuid4().hex[:6]}"
 TEMPLATE_DB = f"clearance_tpl_{RUN_ID}"
 TRADER_TAX_CODE = "0100000001"
@@ -63,12 +65,12 @@ def migrate_and_seed(url: str) -> None:
     migrate(url)
 
 
-def _claim_redis_db() -> int:
-    """A Redis database no concurrent test run holds (runs on one machine share the server).
+def _claim_redis_db(base_url: str) -> int:
+    """A database of a shared Redis that no concurrent test run holds.
 
     Each xdist worker claims one, so a few parallel runs can hold all 15: wait for one to free.
     """
-    admin = Redis.from_url(f"{REDIS_BASE_URL}/0")
+    admin = Redis.from_url(f"{base_url}/0")
     deadline = time.monotonic() + REDIS_CLAIM_WAIT_SECONDS
     while True:
         for index in range(15, 0, -1):
@@ -80,10 +82,21 @@ def _claim_redis_db() -> int:
 
 
 @pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
-    index = _claim_redis_db()
-    yield f"{REDIS_BASE_URL}/{index}"
-    Redis.from_url(f"{REDIS_BASE_URL}/0").delete(f"clearance-test-lock:{index}")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A redis-server of this test process's own (the one `clearance run` uses), so that no
+    other program on the machine shares its data or takes its jobs; with
+    CLEARANCE_TEST_REDIS_URL set, a database of that server claimed for this process."""
+    if SHARED_REDIS_URL:
+        index = _claim_redis_db(SHARED_REDIS_URL)
+        yield f"{SHARED_REDIS_URL}/{index}"
+        Redis.from_url(f"{SHARED_REDIS_URL}/0").delete(f"clearance-test-lock:{index}")
+        return
+    process, url = start_redis(tmp_path_factory.mktemp("redis"))
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
