@@ -1,6 +1,7 @@
 """The benchmark, run for real on a small scale: PostgreSQL, Redis, wrk, the CLI's processes."""
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 
 from loadtests.bench_services import database_exists
 from tests.conftest import PG_ADMIN_URL
+from tests.needs import need
 
 pytestmark = pytest.mark.slow
 COUNT, SAMPLE, RSS_JOBS = 60, 10, 500
@@ -18,6 +20,7 @@ ADMIN_URL = PG_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://", 1)
 
 @pytest.fixture(scope="module")
 def result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    need(shutil.which("wrk") is not None, "wrk", "apt-get install wrk")
     out = tmp_path_factory.mktemp("bench") / "bench.json"
     command = [
         sys.executable, "-m", "loadtests.bench", "--count", str(COUNT), "--api-processes", "1",

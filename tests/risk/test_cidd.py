@@ -9,11 +9,19 @@ import pytest
 
 from clearance.reference.seed import DATA_DIR
 from clearance.risk.history import read_jsonl
+from tests.needs import need
 from tests.risk.cidd import SPLITS, Conversion, convert, load_cidd, read_cidd, split_path
 
 
+@pytest.fixture(autouse=True, scope="module")
+def cidd_files() -> None:
+    """../shared/data/cidd beside the clone (as on every machine and in CI), or
+    CLEARANCE_CIDD_DIR."""
+    found = all(split_path(split).exists() for split in SPLITS)
+    need(found, f"the CIDD files in {split_path('train').parent}", "set CLEARANCE_CIDD_DIR")
+
+
 def test_the_cidd_files_are_where_the_project_expects_them() -> None:
-    # ../shared/data/cidd beside the clone (as on every machine and in CI), or CLEARANCE_CIDD_DIR.
     assert split_path("train").exists(), f"CIDD not found at {split_path('train')}"
 
 

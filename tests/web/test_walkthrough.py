@@ -33,6 +33,7 @@ from tests.conftest import TRADER_TAX_CODE
 from tests.documents.helpers import pdf
 from tests.factories import declaration
 from tests.helpers import required_documents
+from tests.needs import need
 from tests.web.helpers import WATCHLISTED, red_declaration
 
 pytestmark = pytest.mark.slow
@@ -84,8 +85,7 @@ def service(
 
 @pytest.fixture
 def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"no Chromium at {CHROMIUM}: `apt-get install chromium` (.ci/run does)")
+    need(Path(CHROMIUM).exists(), f"Chromium at {CHROMIUM}", "apt-get install chromium")
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
