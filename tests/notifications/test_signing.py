@@ -25,7 +25,11 @@ def test_the_docs_show_the_verification_code_these_tests_run() -> None:
     assert inspect.getsource(receiver.verify) in _docs()
 
 
-@pytest.mark.parametrize("secret", [signing.new_secret(), "a trader's own secret of 40 chars!!"])
+@pytest.mark.parametrize(
+    "secret",
+    [signing.new_secret(), "a trader's own secret of 40 chars!!"],
+    ids=["generated whsec_ key", "a trader's own secret"],  # stable names: xdist compares them
+)
 def test_a_delivery_verifies_only_for_its_secret_id_timestamp_and_body(secret: str) -> None:
     now = int(datetime.now(UTC).timestamp())
     headers = signing.headers(secret=secret, event_id="e-1", timestamp=now, body=BODY)
