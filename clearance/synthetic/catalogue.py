@@ -95,6 +95,11 @@ def rate_per_usd(currency: str) -> Decimal:
     return rates["USD"] / rates[currency]
 
 
+def description_words(heading: str) -> frozenset[str]:
+    """The words the description rule (R-HS-DESCRIPTION) reads for an HS heading."""
+    return reference().hs_keywords.get(heading, frozenset())
+
+
 def band(code: str, origin: str) -> PriceBand | None:
     """The reference band the undervaluation rule compares this line with."""
     return reference().price_band(code, origin)

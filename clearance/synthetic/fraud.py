@@ -1,6 +1,7 @@
 """The fraud the simulator plants: each pattern leaves what its rule reads, and nothing else."""
 
 import random
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -9,9 +10,11 @@ from enum import StrEnum
 from typing import Any
 
 from clearance.risk.history import Finding, FindingCode
+from clearance.risk.rules import RULES
 from clearance.synthetic.cargo import Cargo, money, requantify, unit_value_usd
 from clearance.synthetic.catalogue import (
     band,
+    description_words,
     goods_of,
     needs_phytosanitary,
     prohibited_for,
@@ -57,8 +60,13 @@ MIX_AFTER = {"undervaluation": 8, "misclassification": 16, "origin": 30, "split_
 DUTY_RATE = Decimal("0.10")
 HEADING_DUTY_GAP = Decimal("0.05")
 FORM_E_MARGIN = Decimal("0.08")
-SPLIT_THRESHOLD_USD = Decimal(5000)
-SPLIT_FLOOR = Decimal("0.85")  # honest declarations stay out of [0.85, 1) x the threshold
+# The split-shipment rule's own threshold and "just under" share: honest declarations stay out of
+# the zone it watches, [near_share, 1) x the threshold, and planted splits fall inside it.
+_SPLIT_RULE = RULES["R-SPLIT-SHIPMENT"].defaults
+SPLIT_THRESHOLD_USD = Decimal(str(_SPLIT_RULE["threshold_usd"]))
+SPLIT_FLOOR = Decimal(str(_SPLIT_RULE["near_share"]))
+# A planted split's share of the threshold: the upper part of that zone, clear of its floor.
+SPLIT_SHARES = (float(SPLIT_FLOOR + (1 - SPLIT_FLOOR) * Decimal("0.3")), 0.995)
 SPLIT_WINDOW = timedelta(days=4)
 HIDDEN_WEIGHT = (1.07, 1.30)  # weighbridge / declared gross when goods are left undeclared
 NON_ACFTA_ORIGINS = ("JP", "KR", "TW", "IN", "DE", "US")
@@ -131,6 +139,11 @@ def _decoy_fits(ledger: Ledger, d: Draft, i: int, decoy: str) -> dict[str, Any] 
     """The line re-declared under the decoy, unless the decoy would itself look wrong."""
     cargo = d.cargo[i]
     if not reference().known_hs_code(decoy) or prohibited_for(decoy, d.kind):
+        return None
+    # The description rule reads the heading's words: a heading the goods' own words belong to
+    # too (fertiliser under another fertiliser heading) hides nothing.
+    text = unicodedata.normalize("NFC", cargo.description).casefold()
+    if any(word in text for word in description_words(decoy[:4])):
         return None
     unit = unit_of(decoy)
     quantity = cargo.quantity if unit == cargo.unit else requantify(ledger.rng, cargo, unit)

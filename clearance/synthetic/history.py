@@ -39,6 +39,7 @@ from clearance.synthetic.declarations import GATE, LINE_COUNT_WEIGHTS, LINE_COUN
 from clearance.synthetic.fraud import (
     PLANTERS,
     SPLIT_FLOOR,
+    SPLIT_SHARES,
     SPLIT_THRESHOLD_USD,
     Draft,
     Ledger,
@@ -114,7 +115,7 @@ class Simulation:
         low, high = (found.p10 * Decimal("1.03"), found.p90 * Decimal("0.98")) if found else (
             Decimal(str(goods.usd_per_kg[0])), Decimal(str(goods.usd_per_kg[1])))  # fmt: skip
         for _ in range(20):
-            target = money(SPLIT_THRESHOLD_USD * Decimal(str(rng.uniform(0.86, 0.995))))
+            target = money(SPLIT_THRESHOLD_USD * Decimal(str(rng.uniform(*SPLIT_SHARES))))
             guess = Decimal(str(rng.uniform(float(low), float(high))))
             line = cargo(rng, code, goods, float(target / guess) * 1.02)
             if low <= target / line.net_kg <= high:

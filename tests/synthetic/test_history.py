@@ -1,26 +1,23 @@
 """The fraud simulator: deterministic, valid, each planted pattern shows where its rule looks."""
 
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
 import pytest
 
 from clearance.declarations.schemas import DeclarationIn
 from clearance.reference.calendar import VIETNAM
+from clearance.reference.seed import reference_from_files
+from clearance.reference.service import PriceBand, ReferenceData
 from clearance.risk.history import HistoryLine, HistoryRecord, read_jsonl, write_jsonl
-from clearance.synthetic.catalogue import Goods, all_goods, rate_per_usd, reference
-from clearance.synthetic.catalogue import band as price_band
-from clearance.synthetic.fraud import (
-    FINDING_CODES,
-    SPLIT_FLOOR,
-    SPLIT_THRESHOLD_USD,
-    SPLIT_WINDOW,
-    Pattern,
-    acfta_members,
-)
+from clearance.risk.rules import HOME_COUNTRY, default_configs
+from clearance.synthetic.catalogue import all_goods
+from clearance.synthetic.fraud import FINDING_CODES, Pattern
 from clearance.synthetic.history import SimulatedDeclaration, main, simulate, simulate_with_truth
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
@@ -46,12 +43,27 @@ def undrifted() -> list[SimulatedDeclaration]:
     return simulate_with_truth(seed=7, count=COUNT, start=START, days=DAYS, drift_at=None)
 
 
-# --- what each pattern's rule would read ------------------------------------------------------
+# --- what each pattern's rule reads -----------------------------------------------------------
+# The rules' own inputs: their default parameters and the reference data they are given, never
+# the simulator's constants, so a simulator that plants by numbers of its own fails here.
+
+PARAMS = {rule_id: config.params for rule_id, config in default_configs().items()}
+SPLIT = PARAMS["R-SPLIT-SHIPMENT"]
+SPLIT_THRESHOLD = Decimal(str(SPLIT["threshold_usd"]))
+SPLIT_FLOOR = SPLIT_THRESHOLD * Decimal(str(SPLIT["near_share"]))
+SPLIT_WINDOW = timedelta(days=float(SPLIT["window_days"]))
+
+
+@cache
+def rules_reference() -> ReferenceData:
+    """The shipped reference data, as the backtests hand it to the rules."""
+    return reference_from_files()
 
 
 def _usd(line: HistoryLine) -> Decimal:
-    rate = rate_per_usd(line.currency)
-    return line.customs_value / rate
+    usd = rules_reference().to_usd(line.customs_value, line.currency)
+    assert usd is not None, line.currency
+    return usd
 
 
 def _unit_value(line: HistoryLine) -> Decimal:
@@ -63,27 +75,25 @@ def _total_usd(record: HistoryRecord) -> Decimal:
 
 
 def _in_split_zone(record: HistoryRecord) -> bool:
-    return SPLIT_FLOOR * SPLIT_THRESHOLD_USD <= _total_usd(record) < SPLIT_THRESHOLD_USD
+    return SPLIT_FLOOR <= _total_usd(record) < SPLIT_THRESHOLD
 
 
 def _restricted(code: str, kind: str, *, prohibited: bool) -> bool:
     return any(
-        code.startswith(r.hs_prefix)
-        and r.regime in {"any", kind}
-        and (r.kind == "prohibited" if prohibited else r.licence == "phytosanitary")
-        for r in reference().restrictions
+        r.kind == "prohibited" if prohibited else r.licence == "phytosanitary"
+        for r in rules_reference().restrictions_for(code, kind)
     )
 
 
-GOODS_BY_NAME: dict[str, Goods] = {
-    name: goods for goods in all_goods() for name in goods.trade_names
-}
-ACFTA = acfta_members()
+def _band(line: HistoryLine) -> PriceBand | None:
+    """The band the undervaluation rule compares the line with, if it has enough prices."""
+    band = rules_reference().price_band(line.hs_code, line.origin)
+    return band if band is not None and band.n >= int(PARAMS["R-UNDERVALUATION"]["min_n"]) else None
 
 
-def _heading_matches(line: HistoryLine) -> bool:
-    goods = GOODS_BY_NAME.get(line.description.split(", ")[0])
-    return goods is None or line.hs_code in goods.codes
+def _words_of(heading: str, text: str) -> bool:
+    """Whether the text carries one of the words the description rule reads for the heading."""
+    return any(word in text for word in rules_reference().hs_keywords.get(heading, ()))
 
 
 class Traffic:
@@ -109,20 +119,31 @@ class Traffic:
 
 
 def _undervalued(traffic: Traffic, simulated: SimulatedDeclaration) -> bool:
-    record = simulated.record
-    bands = [(line, price_band(line.hs_code, line.origin)) for line in record.lines]
+    bands = [(line, _band(line)) for line in simulated.record.lines]
     return any(band and _unit_value(line) < band.p10 for line, band in bands)
 
 
 def _misclassified(traffic: Traffic, simulated: SimulatedDeclaration) -> bool:
-    return not all(_heading_matches(line) for line in simulated.record.lines)
+    """A line whose description has none of its heading's words and some of another's."""
+    for line in simulated.record.lines:
+        text = unicodedata.normalize("NFC", line.description).casefold()
+        heading = line.hs_code[:4]
+        if rules_reference().hs_keywords.get(heading) and not _words_of(heading, text):
+            others = (h for h in rules_reference().hs_keywords if h != heading)
+            if any(_words_of(other, text) for other in others):
+                return True
+    return False
 
 
 def _false_origin(traffic: Traffic, simulated: SimulatedDeclaration) -> bool:
     record = simulated.record
-    return any(
-        line.preference == "ACFTA_FORM_E"
-        and (line.origin not in ACFTA or line.origin != record.counterparty.country)
+    departure = record.counterparty.country
+    return record.kind == "import" and any(
+        line.preference is not None
+        and (
+            rules_reference().schedule_for(line.preference, line.origin) is None
+            or line.origin not in {departure, HOME_COUNTRY}
+        )
         for line in record.lines
     )
 
@@ -133,7 +154,7 @@ def _split(traffic: Traffic, simulated: SimulatedDeclaration) -> bool:
         return False
     group = traffic.zone[(record.trader.tax_code, record.lines[0].hs_code[:4])]
     near = [r for r in group if abs(r.lodged_at - record.lodged_at) <= SPLIT_WINDOW]
-    return len(near) >= 2 and sum(_total_usd(r) for r in near) > SPLIT_THRESHOLD_USD
+    return len(near) >= 2 and sum(_total_usd(r) for r in near) >= SPLIT_THRESHOLD
 
 
 def _reused_certificate(traffic: Traffic, simulated: SimulatedDeclaration) -> bool:
@@ -142,7 +163,8 @@ def _reused_certificate(traffic: Traffic, simulated: SimulatedDeclaration) -> bo
 
 def _hidden_weight(traffic: Traffic, simulated: SimulatedDeclaration) -> bool:
     gross = sum(line.gross_kg or Decimal(0) for line in simulated.record.lines)
-    return gross < simulated.weighbridge_kg * Decimal("0.95")
+    tolerance = Decimal(str(PARAMS["R-WEIGHT"]["tolerance"]))
+    return abs(gross - simulated.weighbridge_kg) > simulated.weighbridge_kg * tolerance
 
 
 def _prohibited(traffic: Traffic, simulated: SimulatedDeclaration) -> bool:
@@ -223,11 +245,15 @@ def test_every_record_carries_its_outcome(run: list[SimulatedDeclaration]) -> No
 
 
 def test_every_pattern_is_planted_and_fraud_is_a_tenth_of_traffic(
-    run: list[SimulatedDeclaration],
+    run: list[SimulatedDeclaration], traffic: Traffic
 ) -> None:
     counts = Counter(simulated.pattern for simulated in run)
     assert set(counts) == {None, *Pattern}
     assert 0.08 <= 1 - counts[None] / COUNT <= 0.15
+    # Planted where the rules read, not merely labelled: a plant its rule cannot see is noise.
+    seen = Counter(s.pattern for s in run if s.pattern and traffic.shows(s.pattern, s))
+    assert set(seen) == set(Pattern)
+    assert 0.08 <= seen.total() / COUNT <= 0.15
 
 
 @pytest.mark.parametrize("pattern", list(Pattern))
@@ -236,7 +262,7 @@ def test_each_planted_pattern_shows_where_its_rule_looks(
 ) -> None:
     planted = [simulated for simulated in run if simulated.pattern is pattern]
     assert planted
-    assert all(traffic.shows(pattern, simulated) for simulated in planted)
+    assert not [s.record.ucr for s in planted if not traffic.shows(pattern, s)]
     # ... and only there, so a rule's hits on simulated traffic are its own pattern.
     others = [p for p in Pattern if p is not pattern]
     assert not [s.record.ucr for s in planted if any(traffic.shows(p, s) for p in others)]
@@ -259,7 +285,7 @@ def test_honest_values_sit_in_their_bands_and_weights_agree(
             continue
         record = simulated.record
         for line in record.lines:
-            band = price_band(line.hs_code, line.origin)
+            band = _band(line)
             if band is not None:
                 banded += 1
                 assert band.p10 <= _unit_value(line) <= band.p90, (record.ucr, line.hs_code)
