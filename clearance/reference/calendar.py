@@ -2,15 +2,16 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from clearance import hot
 from clearance.reference.models import Gate, Holiday
 
-# Vietnam keeps one offset all year (no daylight saving), so a fixed zone is exact.
-VIETNAM = timezone(timedelta(hours=7), "ICT")
+# The gates' time zone, from the IANA database (the `tzdata` package where the system has none).
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 # A clock never needs more than this many days to run out; beyond it the calendar is wrong.
 MAX_DAYS = 400
 DEFAULT_HOURS = (time(7, 0), time(19, 0))

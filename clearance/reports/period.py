@@ -1,14 +1,14 @@
 """The report's period bounds: a date at the gate, or a local time with its offset."""
 
 from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
 
 from clearance.errors import InvalidInput, invalid_field
 from clearance.fields import plausible_utc
+from clearance.reference.calendar import VIETNAM
 
 # Ma Lù Thàng's zone. A bare date means the start of that day at the gate, because the
 # officers and traders who ask for "1 December" count days on the gate's clock, not UTC's.
-GATE_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+GATE_ZONE = VIETNAM
 EXPECTED = "a date (2026-12-01) or a time with its offset (2026-12-01T08:00+07:00)"
 
 
