@@ -1,10 +1,11 @@
 """Working hours at a gate: the legal review clocks (DESIGN §2) count only these."""
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import holidays
 from sqlmodel import Session, col, select
 
 from clearance import hot
@@ -15,6 +16,22 @@ VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 # A clock never needs more than this many days to run out; beyond it the calendar is wrong.
 MAX_DAYS = 400
 DEFAULT_HOURS = (time(7, 0), time(19, 0))
+
+
+# Vietnam's public holidays (Tết by the lunar calendar, the days off swapped by decision) as the
+# `holidays` package keeps them; the `holiday` table adds closures of the gates' own.
+# Filled for the years around now at import; another year a lookup asks for is filled then.
+PUBLIC_HOLIDAYS = holidays.country_holidays("VN", years=range(2020, 2041))
+
+
+class Closed(Container[date]):
+    """The days a gate is closed: the public holidays, and the closures recorded for it."""
+
+    def __init__(self, recorded: frozenset[date]) -> None:
+        self.recorded = recorded
+
+    def __contains__(self, day: object) -> bool:
+        return day in self.recorded or day in PUBLIC_HOLIDAYS
 
 
 def local_date(moment: datetime) -> date:
@@ -28,11 +45,11 @@ class WorkingCalendar:
 
     opens: time
     closes: time
-    holidays: frozenset[date]
+    closed: Container[date]
     weekdays: frozenset[int] = frozenset(range(7))  # border gates open every day
 
     def _window(self, day: date) -> tuple[datetime, datetime] | None:
-        if day in self.holidays or day.weekday() not in self.weekdays:
+        if day in self.closed or day.weekday() not in self.weekdays:
             return None
         return (
             datetime.combine(day, self.opens, VIETNAM),
@@ -73,14 +90,15 @@ class WorkingCalendar:
 
 def for_gates(*, session: Session, gate_codes: Iterable[str]) -> dict[str, WorkingCalendar]:
     """The calendars of these gates; an unknown gate keeps the usual hours."""
-    holidays, hours = hot.cached(
+    recorded, hours = hot.cached(
         "calendar", None, [Holiday.__tablename__, Gate.__tablename__],
         lambda: (
             frozenset(session.exec(select(col(Holiday.day))).all()),
             {gate.code: (gate.opens, gate.closes) for gate in session.exec(select(Gate)).all()},
         ),
     )  # fmt: skip
-    return {code: WorkingCalendar(*hours.get(code, DEFAULT_HOURS), holidays) for code in gate_codes}
+    closed = Closed(recorded)
+    return {code: WorkingCalendar(*hours.get(code, DEFAULT_HOURS), closed) for code in gate_codes}
 
 
 def for_gate(*, session: Session, gate_code: str) -> WorkingCalendar:

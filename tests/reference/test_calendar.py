@@ -5,8 +5,10 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlmodel import Session
 
+from clearance import hot
 from clearance.reference import calendar
 from clearance.reference.calendar import VIETNAM, WorkingCalendar
+from clearance.reference.models import Holiday
 
 HOURS = WorkingCalendar(time(7), time(19), frozenset({date(2027, 1, 1)}))
 
@@ -57,4 +59,19 @@ def test_gate_calendars_come_from_the_reference_tables(session: Session) -> None
     assert (calendars["MLT"].opens, calendars["MLT"].closes) == (time(7), time(19))
     assert calendars["LCI"].closes == time(22)
     assert calendars["ZZZ"].opens == calendar.DEFAULT_HOURS[0]  # unknown gate: usual hours
-    assert date(2026, 9, 2) in calendars["MLT"].holidays  # National Day, from holidays.csv
+    assert date(2026, 9, 2) in calendars["MLT"].closed  # National Day
+
+
+def test_public_holidays_come_from_the_holidays_package_and_closures_from_the_table(
+    session: Session,
+) -> None:
+    """Tết moves with the lunar calendar: 2027's is in February, as the decree has it."""
+    session.add(Holiday(day=date(2027, 3, 15), name="Đóng cửa khẩu: sạt lở đường"))
+    session.flush()
+    hot.clear()
+    closed = calendar.for_gate(session=session, gate_code="MLT").closed
+
+    assert all(date(2027, 2, day) in closed for day in range(5, 10))  # Tết Đinh Mùi
+    assert date(2027, 4, 16) in closed  # Giỗ Tổ Hùng Vương, 10/3 lunar
+    assert date(2027, 3, 15) in closed  # a closure of the gate's own
+    assert date(2027, 3, 16) not in closed
