@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from clearance.web import session as tokens
 from tests.factories import declaration
 
-CSRF_INPUT = re.compile(r'name="csrf_token" value="([0-9a-f]{64})"')
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([A-Za-z0-9_-]{43})"')
 DOCUMENT_ROW = re.compile(
     r'<tr class="verdict" data-kind="([a-z_]+)">.*?name="verdict\.([0-9a-f-]{36})"', re.S
 )

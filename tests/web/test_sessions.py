@@ -1,11 +1,13 @@
 """Signing in, the session cookie, CSRF and cross-site requests on the officer pages."""
 
+import json
 from collections.abc import Callable
 from datetime import timedelta
 
 import httpx2
 import pytest
 from fastapi.testclient import TestClient
+from itsdangerous.encoding import base64_decode, base64_encode
 from sqlmodel import Session, select
 
 from clearance.auth.models import ApiKey, Role
@@ -97,12 +99,17 @@ def test_a_signed_in_officer_is_taken_from_the_form_to_the_queue(
     assert (response.status_code, response.headers["location"]) == (303, "/officer/queue")
 
 
+def _claims_changed(token: str, **changes: int) -> str:
+    """The token's claims changed, its signature kept: what a forger can do without the key."""
+    payload, signature = token.rsplit(".", 1)
+    claims = json.loads(base64_decode(payload))
+    return f"{base64_encode(json.dumps({**claims, **changes}).encode()).decode()}.{signature}"
+
+
 FORGERIES: dict[str, Callable[[str], str]] = {
-    "random": lambda _token: "1.9999999999.nonce." + "0" * 64,
-    "other key id": lambda token: "999" + token[token.index(".") :],
-    "longer expiry": lambda token: ".".join(
-        [token.split(".")[0], "9999999999", *token.split(".")[2:]]
-    ),
+    "random": lambda _token: "eyJrZXkiOjF9." + "A" * 43,
+    "other key id": lambda token: _claims_changed(token, key=999_999),
+    "longer expiry": lambda token: _claims_changed(token, exp=9_999_999_999),
     "signature cut": lambda token: token[:-2],
     "not a token": lambda _token: "clr_" + "x" * 40,
 }
