@@ -80,6 +80,7 @@ def _api(args: argparse.Namespace) -> None:
         port=args.port,
         workers=args.processes,
         log_level=logs.log_level().lower(),
+        log_config=logs.dict_config(),
         access_log=logs.log_level() in {"DEBUG", "INFO"},
     )
 

@@ -23,6 +23,7 @@ from clearance.middleware import (
     BodyLimitMiddleware,
     MetricsMiddleware,
     RateLimitMiddleware,
+    RequestIdMiddleware,
     UrlControlCharacterMiddleware,
 )
 from clearance.migrations import at_head
@@ -101,6 +102,7 @@ def create_app() -> FastAPI:
     app.add_middleware(RateLimitMiddleware)
     app.add_middleware(UrlControlCharacterMiddleware)
     app.add_middleware(MetricsMiddleware)
+    app.add_middleware(RequestIdMiddleware)  # outermost: everything below logs the id
 
     @app.get("/healthz", tags=["operations"], include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -3,6 +3,7 @@ parsing or database work, and request metrics by route template."""
 
 import re
 import time
+import uuid
 from functools import partial
 from urllib.parse import parse_qsl
 
@@ -10,7 +11,7 @@ import anyio
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from clearance import metrics
+from clearance import logs, metrics
 from clearance.audit.requests import client_address
 from clearance.auth import ratelimit
 from clearance.auth.service import digest
@@ -117,6 +118,35 @@ class BodyLimitMiddleware:
             headers={"Connection": "close"},
         )
         await response(scope, receive, send)
+
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# A caller's own request id is kept when it looks like one; anything else gets one of ours.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+class RequestIdMiddleware:
+    """Every log line of a request carries its id: the caller's `X-Request-ID`, or a new one;
+    the answer says which."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        sent = dict(scope["headers"]).get(REQUEST_ID_HEADER.lower().encode(), b"").decode("latin-1")
+        request_id = sent if _REQUEST_ID.fullmatch(sent) else uuid.uuid4().hex
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        with logs.bound(request_id=request_id):
+            await self.app(scope, receive, send_with_id)
 
 
 class MetricsMiddleware:

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from rq import get_current_job
 from sqlalchemy.exc import IntegrityError
 
-from clearance import db, metrics, wiring
+from clearance import db, logs, metrics, wiring
 from clearance.clock import get_clock
 from clearance.deadletters import service as deadletters
 from clearance.declarations import sweeper
@@ -39,9 +39,17 @@ def _measured(job: str) -> Iterator[Callable[[str], None]]:
         metrics.JOB_DURATION.labels(job).observe(time.perf_counter() - started)
 
 
+def _job_id() -> str:
+    current = get_current_job()
+    return current.id if current is not None else "inline"
+
+
 def screen_declaration(declaration_id: str, version: int) -> str:
     """Screen one declaration version; safe to run twice (one assessment per version)."""
-    with _measured("screen") as set_outcome:
+    with (
+        logs.bound(job_id=_job_id(), declaration_id=declaration_id),
+        _measured("screen") as set_outcome,
+    ):
         try:
             with db.unit_of_work() as session:
                 assessment = risk_service.screen(
@@ -83,7 +91,7 @@ def sweep() -> dict[str, int]:
 
 def deliver_notifications(subscription_id: str, declaration_id: str) -> str:
     """Push a subscription's due events of one declaration, in order; safe to run twice."""
-    with _measured("deliver"):
+    with logs.bound(job_id=_job_id(), declaration_id=declaration_id), _measured("deliver"):
         return delivery.deliver_pending(
             clock=get_clock(),
             settings=get_settings(),

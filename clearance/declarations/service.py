@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import logging
 import uuid
 from datetime import datetime
 from typing import Any
@@ -10,7 +11,7 @@ from sqlalchemy import ColumnElement, true
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, or_, select
 
-from clearance import metrics
+from clearance import logs, metrics
 from clearance.auth.models import Role
 from clearance.auth.service import Caller
 from clearance.clock import Clock, get_clock
@@ -35,6 +36,8 @@ from clearance.errors import FieldError, InvalidInput
 from clearance.mandates import service as mandates_service
 from clearance.queues import enqueue_screening
 from clearance.reference.service import ReferenceData
+
+logger = logging.getLogger(__name__)
 
 
 def stored_payload(declaration_in: DeclarationIn) -> tuple[dict[str, Any], str]:
@@ -237,6 +240,10 @@ def lodge(
         stored=stored,
     )
     metrics.DECLARATIONS_LODGED.labels(declaration.kind.value).inc()
+    logs.bind(declaration_id=str(declaration.id))
+    logger.info(
+        "declaration lodged", extra={"ucr": declaration.ucr, "kind": declaration.kind.value}
+    )
     return declaration, True
 
 
@@ -262,6 +269,7 @@ def get(
     declaration = session.exec(statement).first()
     if declaration is None:
         raise DeclarationNotFound(f"no declaration {declaration_id}")
+    logs.bind(declaration_id=str(declaration_id))  # the rest of the request logs it
     if for_update and caller.role is Role.trader:
         mandates_service.check(
             session=session,

@@ -1,0 +1,67 @@
+"""Logs are JSON lines that say what they are about: the request, the declaration, the job."""
+
+import io
+import json
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from clearance import logs
+from tests.conftest import auth
+from tests.factories import declaration
+
+
+@pytest.fixture
+def lines() -> Iterator[Callable[[], list[dict[str, Any]]]]:
+    """What the service logs, as the JSON lines a log shipper would read."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logs.formatter())
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
+    root.removeHandler(handler)
+    root.setLevel(level)
+
+
+def test_a_lodgement_is_logged_with_its_request_and_declaration_ids(
+    client: TestClient, keys: dict[str, str], lines: Callable[[], list[dict[str, Any]]]
+) -> None:
+    headers = {**auth(keys["trader"]), "X-Request-ID": "gate-42.lane-3"}
+    lodged = client.post("/v1/declarations", json=declaration(), headers=headers)
+
+    assert lodged.status_code == 202, lodged.text
+    assert lodged.headers["X-Request-ID"] == "gate-42.lane-3"
+    [line] = [line for line in lines() if line["event"] == "declaration lodged"]
+    assert line["request_id"] == "gate-42.lane-3"
+    assert line["declaration_id"] == lodged.json()["id"]
+    assert (line["level"], line["logger"], line["kind"]) == (
+        "info",
+        "clearance.declarations.service",
+        "import",
+    )
+
+
+def test_a_request_without_a_usable_id_gets_one_of_ours(
+    client: TestClient, keys: dict[str, str]
+) -> None:
+    first = client.get("/healthz", headers={"X-Request-ID": "not an id!"})
+    second = client.get("/healthz")
+
+    ids = {first.headers["X-Request-ID"], second.headers["X-Request-ID"]}
+    assert len(ids) == 2 and all(len(i) == 32 for i in ids)
+
+
+def test_inside_a_job_every_line_carries_its_ids(lines: Callable[[], list[dict[str, Any]]]) -> None:
+    with logs.bound(job_id="job-7", declaration_id="d-1"):
+        logging.getLogger("rq.worker").info("screening")
+    logging.getLogger("rq.worker").info("idle")
+
+    screening, idle = lines()
+    assert (screening["job_id"], screening["declaration_id"]) == ("job-7", "d-1")
+    assert "job_id" not in idle and "timestamp" in idle
