@@ -21,6 +21,7 @@ from clearance.duties.errors import PaidDeclarationNotFound, PaymentReferenceReu
 from clearance.duties.models import Guarantee, Payment
 from clearance.duties.schemas import GuaranteeIn, PaymentNoticeIn
 from clearance.errors import invalid_field
+from clearance.messages import Message
 from clearance.reference.calendar import local_date
 
 # A bank's clock may run a little ahead of ours; a payment further in the future is a mistake.
@@ -83,18 +84,20 @@ def balance(*, session: Session, declaration: Declaration, owed_vnd: int | None)
     )
 
 
-def release_gate(session: Session, declaration: Declaration) -> str | None:
+def release_gate(session: Session, declaration: Declaration) -> Message | None:
     """The release gate (DESIGN §2): open when nothing is owed, or it is paid or guaranteed."""
     assessed = service.current(session=session, declaration=declaration)
     if assessed.unknown:
-        notes = "; ".join(f"line {line.line_no} {line.note}" for line in assessed.unknown)
-        return f"duty not assessed: {notes}"
+        notes = [
+            Message("duty.line_note", {"line": u.line_no, "note": u.note}) for u in assessed.unknown
+        ]
+        return Message("gate.duty_not_assessed", {"notes": notes})
     if not assessed.owed_vnd:
         return None  # nothing owed: no payment to wait for
     outstanding = balance(
         session=session, declaration=declaration, owed_vnd=assessed.owed_vnd
     ).outstanding_vnd
-    return f"duty of {outstanding:,} VND unpaid" if outstanding else None
+    return Message("gate.duty_unpaid", {"amount": outstanding}) if outstanding else None
 
 
 def _request_sha256(notice: PaymentNoticeIn) -> str:
