@@ -130,6 +130,54 @@ _MESSAGES: tuple[tuple[str, str, str], ...] = (
         "random selection ({share:.0%} share)",
     ),
     ("risk.several", "{hits}", "{hits}"),
+    ("rule.R-PROHIBITED", "Hàng cấm nhập khẩu, xuất khẩu", "Goods banned from import or export"),
+    (
+        "rule.R-WATCHLIST",
+        "Một bên thuộc danh sách cấm vận hoặc danh sách đen (so khớp tên gần đúng)",
+        "A party on the sanctions or blacklist (fuzzy name match)",
+    ),
+    (
+        "rule.R-RESTRICTED-NO-LICENCE",
+        "Hàng hạn chế không có giấy phép hoặc giấy chứng nhận",
+        "Restricted goods without their licence or certificate",
+    ),
+    (
+        "rule.R-UNDERVALUATION",
+        "Đơn giá thấp hơn khoảng tham chiếu theo mã HS và xuất xứ",
+        "Unit value below the reference band for HS code x origin",
+    ),
+    (
+        "rule.R-HS-DESCRIPTION",
+        "Mã HS không khớp với mô tả hàng hóa",
+        "HS code does not match the goods description",
+    ),
+    (
+        "rule.R-FORM-E-ORIGIN",
+        "C/O mẫu E cho xuất xứ ngoài ACFTA hoặc nước khởi hành khác",
+        "ACFTA Form E claimed for a non-ACFTA origin or another country of departure",
+    ),
+    (
+        "rule.R-SPLIT-SHIPMENT",
+        "Một doanh nghiệp chia nhỏ lô hàng dưới ngưỡng",
+        "One trader splitting a consignment under a threshold",
+    ),
+    (
+        "rule.R-WEIGHT",
+        "Trọng lượng khai báo lệch số cân",
+        "Declared weight off the weighbridge weight",
+    ),
+    ("rule.R-NEW-TRADER", "Doanh nghiệp mới tại hệ thống", "A trader new to the service"),
+    (
+        "rule.R-FRAUD-HISTORY",
+        "Doanh nghiệp có tiền sử vi phạm khi kiểm tra",
+        "A trader whose past inspections found fraud",
+    ),
+    ("severity.info", "Thông tin", "Info"),
+    ("severity.warning", "Cảnh báo", "Warning"),
+    ("severity.critical", "Nghiêm trọng", "Critical"),
+    ("severity.blocking", "Chặn thông quan", "Blocking"),
+    ("case_status.open", "Đang xử lý", "Open"),
+    ("case_status.closed", "Đã đóng", "Closed"),
     # Document checks' findings, for officers.
     (
         "doc_check.missing",
@@ -234,6 +282,41 @@ _MESSAGES: tuple[tuple[str, str, str], ...] = (
     ("channel_word.green", "xanh", "green"),
     ("channel_word.yellow", "vàng", "yellow"),
     ("channel_word.red", "đỏ", "red"),
+    (
+        "event.documents_checked",
+        "{accepted} chứng từ được chấp nhận, {queried} yêu cầu giải trình",
+        "{accepted} accepted, {queried} queried",
+    ),
+    ("event.documents_queried", "yêu cầu giải trình chứng từ", "documents queried"),
+    ("event.discrepancies", "{count} sai lệch", "{count} discrepancies"),
+    (
+        "event.paid",
+        "đã nộp {amount:,} VND (số tham chiếu ngân hàng {reference})",
+        "{amount:,} VND paid (bank reference {reference})",
+    ),
+    (
+        "event.overpaid",
+        "đã nộp {paid:,} VND, phải nộp {owed:,} VND: hoàn lại {refund:,} VND",
+        "{paid:,} VND paid against {owed:,} VND owed: {refund:,} VND to refund",
+    ),
+    (
+        "event.guarantee",
+        "bảo lãnh {reference} số tiền {amount:,} VND đến ngày {until}",
+        "guarantee {reference} of {amount:,} VND until {until}",
+    ),
+    (
+        "event.no_arrival",
+        "xe không đến trong {days} ngày kể từ khi khai",
+        "no arrival within {days} days of lodgement",
+    ),
+    ("event.query_answered", "yêu cầu {query} đã được trả lời", "query {query} answered"),
+    ("event.weighbridge", "số cân {kg} kg", "weighbridge {kg} kg"),
+    ("query.paper_note", "{kind} {number}: {note}", "{kind} {number}: {note}"),
+    (
+        "query.documents_queried",
+        "Yêu cầu giải trình chứng từ: {papers}",
+        "Documents queried: {papers}",
+    ),
     ("event.documents_missing", "thiếu chứng từ bắt buộc", "required documents missing"),
     (
         "query.upload_missing",
@@ -277,6 +360,10 @@ _MESSAGES: tuple[tuple[str, str, str], ...] = (
     ("trader.updated", "tờ khai được cập nhật", "declaration updated"),
     # Who did it, when no person did.
     ("actor.system", "hệ thống", "system"),
+    ("actor.sweeper", "hệ thống tự hủy", "sweeper"),
+    ("actor.officer", "cán bộ", "officer"),
+    ("actor.supervisor", "lãnh đạo", "supervisor"),
+    ("actor.numbered", "{kind} số {number}", "{kind} {number}"),
     ("actor.worker", "hệ thống sàng lọc", "screening worker"),
     ("actor.trader", "doanh nghiệp", "trader"),
     ("actor.gate", "cửa khẩu", "gate"),
@@ -289,6 +376,7 @@ LIST_SEPARATORS = {
     "risk.several": "; ",
     "readiness.waiting": "; ",
     "gate.duty_not_assessed": "; ",
+    "query.documents_queried": "; ",
 }
 
 TEMPLATES: dict[str, dict[str, str]] = {

@@ -4,6 +4,7 @@ import base64
 import binascii
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -22,7 +23,7 @@ from clearance.declarations.schemas import (
 )
 from clearance.errors import invalid_field
 from clearance.fields import plausible_utc
-from clearance.messages import API_LANGUAGE, Message, out, rendered, stored
+from clearance.messages import API_LANGUAGE, Message, from_json, out, rendered, stored
 
 
 def detail(
@@ -47,6 +48,7 @@ def detail(
         assessment = assessment_of(session=session, declaration=declaration)
         if assessment is not None:
             risk = RiskOut.model_validate(assessment, from_attributes=True)
+            risk.reasons = [_reason_in(reason, lang) for reason in risk.reasons]
     readiness = release.readiness(declaration.state, missing)
     names = holder_names(session=session, actors={e.actor for e in events}) if with_detail else {}
     return DeclarationOut(
@@ -67,6 +69,11 @@ def detail(
         ],
         risk=risk,
     )
+
+
+def _reason_in(reason: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A stored risk reason with its text in `lang` (reasons stored before codes keep theirs)."""
+    return {**reason, "reason": from_json(reason).render(lang)} if "code" in reason else reason
 
 
 def query_out(query: Query, lang: str) -> QueryOut:

@@ -165,7 +165,8 @@ def record_notice(
     states.note(
         session=session, clock=clock, declaration=declaration, actor=caller.actor,
         action="payment",
-        reason=f"{notice.amount_vnd:,} VND paid (bank reference {notice.bank_reference})",
+        reason=Message("event.paid", {"amount": notice.amount_vnd,
+                                      "reference": notice.bank_reference}),
     )  # fmt: skip
     _flag_overpayment(session, clock, declaration, caller.actor)
     release.release_if_ready(session=session, clock=clock, declaration=declaration)
@@ -181,8 +182,8 @@ def _flag_overpayment(session: Session, clock: Clock, declaration: Declaration, 
     metrics.OVERPAYMENTS.inc()
     states.note(
         session=session, clock=clock, declaration=declaration, actor=actor, action="overpayment",
-        reason=f"{over.paid_vnd:,} VND paid against {over.owed_vnd:,} VND owed: "
-        f"{over.overpaid_vnd:,} VND to refund",
+        reason=Message("event.overpaid", {"paid": over.paid_vnd, "owed": over.owed_vnd,
+                                          "refund": over.overpaid_vnd}),
     )  # fmt: skip
 
 
@@ -215,8 +216,9 @@ def register_guarantee(
     states.note(
         session=session, clock=clock, declaration=declaration, actor=caller.actor,
         action="guarantee",
-        reason=f"guarantee {guarantee.reference} of {guarantee.amount_vnd:,} VND "
-        f"until {guarantee.expires_on}",
+        reason=Message("event.guarantee", {"reference": guarantee.reference,
+                                           "amount": guarantee.amount_vnd,
+                                           "until": str(guarantee.expires_on)}),
     )  # fmt: skip
     release.release_if_ready(session=session, clock=clock, declaration=declaration)
     return guarantee
