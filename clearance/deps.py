@@ -3,12 +3,12 @@
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
-from clearance import db
+from clearance import db, messages
 from clearance.audit import requests as audit_requests
 from clearance.audit import service as audit_service
 from clearance.auth import service as auth_service
@@ -79,6 +79,15 @@ async def _clock() -> Clock:
 
 SettingsDep = Annotated[Settings, Depends(_settings)]
 ClockDep = Annotated[Clock, Depends(_clock)]
+
+
+def _language(accept_language: Annotated[str | None, Header()] = None) -> str:
+    """The language the texts are rendered in: English unless `Accept-Language` asks for
+    Vietnamese."""
+    return messages.negotiate(accept_language)
+
+
+LanguageDep = Annotated[str, Depends(_language)]
 
 
 # Declared as security schemes so /docs offers "Authorize"; the checks are ours (auto_error off).

@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -128,3 +129,12 @@ def rotate(
     old.expires_at = min(old.expires_at or deadline, deadline)
     session.add(old)
     return key, plain
+
+
+def holder_names(*, session: Session, actors: Iterable[str]) -> dict[str, str]:
+    """`officer:2` -> the name its key was issued to, for the actors that are keys with a name."""
+    ids = {int(key_id) for actor in actors if (key_id := actor.partition(":")[2]).isdigit()}
+    if not ids:
+        return {}
+    keys = session.exec(select(ApiKey).where(col(ApiKey.id).in_(ids))).all()
+    return {f"{key.role.value}:{key.id}": key.name for key in keys if key.name}

@@ -12,6 +12,7 @@ from clearance.declarations.errors import InvalidTransition
 from clearance.declarations.models import Declaration, State
 from clearance.declarations.schemas import ArrivalIn, ExitIn
 from clearance.declarations.service import get
+from clearance.messages import Message
 
 # Checks other domains run when the truck reaches the gate, before release is considered
 # (the risk engine compares the weighbridge with the declaration). Registered by name.
@@ -48,7 +49,7 @@ def record_arrival(
         declaration=declaration,
         actor=caller.actor,
         action="arrival",
-        reason=f"weighbridge {arrival_in.weighbridge_kg} kg",
+        reason=Message("event.weighbridge", {"kg": str(arrival_in.weighbridge_kg)}),
     )
     for check in _arrival_checks.values():
         check(session, clock, declaration)

@@ -137,7 +137,10 @@ class DeclarationEvent(SQLModel, table=True):
     from_state: State | None = Field(default=None, sa_type=enum_type(State))
     to_state: State = Field(sa_type=enum_type(State))
     actor: str = Field(max_length=40)
-    reason: str = ""
+    reason: str = ""  # in English, or an officer's own words
+    # The reason as a message (catalogue code and parameters) when the service wrote it.
+    reason_code: str | None = Field(default=None, max_length=64)
+    reason_params: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     at: datetime = timestamp_field()
 
 
@@ -197,7 +200,10 @@ class Query(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     declaration_id: uuid.UUID = _fk_declaration()
     version: int
-    text: str
+    text: str  # in English, or the officer's own words
+    # The text as a message (catalogue code and parameters) when the service wrote it.
+    text_code: str | None = Field(default=None, max_length=64)
+    text_params: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     raised_by: str = Field(max_length=40)
     raised_at: datetime = timestamp_field()
     answer: str | None = None

@@ -20,6 +20,7 @@ from clearance.declarations.models import (
     Query,
     State,
 )
+from clearance.messages import Message, params_json
 
 # What other domains do once a version is assessed, before a green one is decided (duties
 # assess what it owes, so the release gates read it). Registered by name.
@@ -62,7 +63,7 @@ def record_assessment(
     random_selected: bool,
     reasons: list[dict[str, Any]],
     details: Mapping[str, Any] | None = None,
-    missing: Sequence[str] = (),
+    missing: Sequence[Message] = (),
 ) -> Assessment:
     """Store the version's assessment; green is decided here and then, others join a queue.
 
@@ -91,7 +92,7 @@ def record_assessment(
         actor_kind=states.WORKER,
         actor=states.WORKER,
         action="assess",
-        reason=f"channel {channel.value}",
+        reason=Message("event.channel", {"channel": Message(f"channel_word.{channel.value}")}),
     )
     version_lodged_at = session.exec(
         select(DeclarationVersion.created_at).where(
@@ -110,8 +111,8 @@ def record_assessment(
             kind=DecisionKind.hold,
             actor_kind=states.WORKER,
             actor=states.WORKER,
-            reason="required documents missing",
-            query="Upload the missing documents: " + "; ".join(missing),
+            reason=Message("event.documents_missing"),
+            query=Message("query.upload_missing", {"missing": list(missing)}),
         )
     elif channel is Channel.green:
         _decide_green(session=session, clock=clock, declaration=declaration)
@@ -126,13 +127,13 @@ def record_decision(
     kind: DecisionKind,
     actor_kind: str,
     actor: str,
-    reason: str = "",
+    reason: str | Message = "",
     inspected: bool = False,
     fraud_found: bool = False,
     revenue_recovered: Decimal | None = None,
     revenue_currency: str | None = None,
     findings: list[dict[str, Any]] | None = None,
-    query: str | None = None,
+    query: str | Message | None = None,
 ) -> Decision:
     """Record a decision on the current version and make the move it calls for."""
     state = declaration.state
@@ -156,7 +157,7 @@ def record_decision(
         version=declaration.version,
         kind=kind,
         actor=actor,
-        reason=reason,
+        reason=reason.text if isinstance(reason, Message) else reason,
         inspected=inspected,
         fraud_found=fraud_found,
         revenue_recovered=revenue_recovered,
@@ -167,11 +168,15 @@ def record_decision(
     session.add(decision)
     if kind is DecisionKind.hold:
         declaration.held_from = state
+        text = query or reason
+        message = text if isinstance(text, Message) else None
         session.add(
             Query(
                 declaration_id=declaration.id,
                 version=declaration.version,
-                text=query or reason,
+                text=message.text if message else str(text),
+                text_code=message.code if message else None,
+                text_params=params_json(message.params) if message else None,
                 raised_by=actor,
                 raised_at=now,
             )
@@ -195,7 +200,7 @@ def record_decision(
 
 
 def stop_for_inspection(
-    *, session: Session, clock: Clock, declaration: Declaration, reason: str
+    *, session: Session, clock: Clock, declaration: Declaration, reason: str | Message
 ) -> None:
     """A decided declaration the gate found wrong goes to physical inspection, not release."""
     states.transition(
@@ -237,7 +242,7 @@ def documents_arrived(*, session: Session, clock: Clock, declaration: Declaratio
         actor_kind=states.WORKER,
         actor=states.WORKER,
         action="documents_arrived",
-        reason="required documents complete",
+        reason=Message("event.documents_complete"),
     )
     declaration.held_from = None
     # The transition moved the state on from the `held` the check above narrowed it to.
@@ -255,5 +260,5 @@ def _decide_green(*, session: Session, clock: Clock, declaration: Declaration) -
         kind=DecisionKind.release,
         actor_kind=states.WORKER,
         actor=states.WORKER,
-        reason="green channel",
+        reason=Message("event.green_channel"),
     )

@@ -11,9 +11,10 @@ from clearance import metrics
 from clearance.clock import Clock
 from clearance.declarations import states
 from clearance.declarations.models import Declaration, State
+from clearance.messages import Message
 
-# A check answers None when its gate is open, else a short text of what is still missing.
-ReleaseCheck = Callable[[Session, Declaration], str | None]
+# A check answers None when its gate is open, else a message saying what is still missing.
+ReleaseCheck = Callable[[Session, Declaration], Message | None]
 
 _gates: dict[str, ReleaseCheck] = {}
 # Gates other domains must have registered (`clearance.wiring.install`) before anything is
@@ -33,7 +34,7 @@ def unregister_gate(name: str) -> None:
     _gates.pop(name, None)
 
 
-def closed_gates(*, session: Session, declaration: Declaration) -> list[str]:
+def closed_gates(*, session: Session, declaration: Declaration) -> list[Message]:
     """What still holds the declaration; refuses to answer while a required gate is missing."""
     if absent := sorted(REQUIRED_GATES - _gates.keys()):
         raise LifecycleIncomplete(
@@ -58,7 +59,7 @@ def release_if_ready(*, session: Session, clock: Clock, declaration: Declaration
         actor_kind=states.SYSTEM,
         actor=states.SYSTEM,
         action="release",
-        reason="all release gates open",
+        reason=Message("event.all_gates_open"),
     )
     declaration.released_at = clock.now()
     metrics.observe_release(
@@ -70,26 +71,30 @@ def release_if_ready(*, session: Session, clock: Clock, declaration: Declaration
     return True
 
 
-ARRIVAL_GATE = "arrival recorded at the gate"
-READY_ON_ARRIVAL = "ready: release on arrival"
+ARRIVAL_GATE = Message("gate.arrival")
 
 
-def readiness(state: State, missing: list[str]) -> str:
-    """One line for the trader: what is still needed, or that only the truck is."""
+def readiness(state: State, missing: list[Message]) -> Message | str:
+    """One line for the trader: what is still needed, or that only the truck is (a final or
+    released state reads as the state itself)."""
     if state in states.FINAL or state is State.released:
         return state.value
     if missing == [ARRIVAL_GATE]:
-        return READY_ON_ARRIVAL
-    return "waiting: " + "; ".join(missing) if missing else "ready: release"
+        return Message("readiness.on_arrival")
+    return (
+        Message("readiness.waiting", {"missing": missing})
+        if missing
+        else Message("readiness.ready")
+    )
 
 
-def _decided(_session: Session, declaration: Declaration) -> str | None:
+def _decided(_session: Session, declaration: Declaration) -> Message | None:
     if declaration.state in {State.decided, State.released, State.exited}:
         return None
-    return "customs decision to release"
+    return Message("gate.decision")
 
 
-def _arrived(_session: Session, declaration: Declaration) -> str | None:
+def _arrived(_session: Session, declaration: Declaration) -> Message | None:
     return None if declaration.arrived_at is not None else ARRIVAL_GATE
 
 

@@ -21,6 +21,7 @@ from clearance.declarations.schemas import (
 from clearance.deps import (
     ClockDep,
     GateDep,
+    LanguageDep,
     ReaderDep,
     ReferenceDep,
     SessionDep,
@@ -104,10 +105,12 @@ def list_declarations(
 
 
 @router.get("/{declaration_id}")
-def read(declaration_id: uuid.UUID, session: SessionDep, caller: ReaderDep) -> DeclarationOut:
+def read(
+    declaration_id: uuid.UUID, session: SessionDep, caller: ReaderDep, lang: LanguageDep
+) -> DeclarationOut:
     """State, channel, queries, what is missing for release, and the event history."""
     declaration = service.get(session=session, caller=caller, declaration_id=declaration_id)
-    return views.detail(session=session, caller=caller, declaration=declaration)
+    return views.detail(session=session, caller=caller, declaration=declaration, lang=lang)
 
 
 @router.post("/{declaration_id}/amendments", status_code=status.HTTP_202_ACCEPTED)
@@ -140,6 +143,7 @@ def cancel(
     session: SessionDep,
     clock: ClockDep,
     caller: TraderDep,
+    lang: LanguageDep,
 ) -> DeclarationOut:
     """Cancel a declaration not yet under examination."""
     declaration = service.get(
@@ -153,7 +157,7 @@ def cancel(
         actor=caller.actor,
         reason=body.reason,
     )
-    return views.detail(session=session, caller=caller, declaration=declaration)
+    return views.detail(session=session, caller=caller, declaration=declaration, lang=lang)
 
 
 @router.post("/{declaration_id}/queries/{query_id}/answer")
@@ -164,6 +168,7 @@ def answer_query(
     session: SessionDep,
     clock: ClockDep,
     caller: TraderDep,
+    lang: LanguageDep,
 ) -> DeclarationOut:
     """Answer a customs query; a held declaration returns to where it was."""
     declaration = service.answer_query(
@@ -174,7 +179,7 @@ def answer_query(
         query_id=query_id,
         answer=body.answer,
     )
-    return views.detail(session=session, caller=caller, declaration=declaration)
+    return views.detail(session=session, caller=caller, declaration=declaration, lang=lang)
 
 
 @router.post("/{declaration_id}/arrival")
@@ -184,20 +189,26 @@ def record_arrival(
     session: SessionDep,
     clock: ClockDep,
     caller: GateDep,
+    lang: LanguageDep,
 ) -> DeclarationOut:
     """The gate records the truck's arrival and weighbridge weight."""
     declaration = gate.record_arrival(
         session=session, clock=clock, caller=caller, declaration_id=declaration_id, arrival_in=body
     )
-    return views.detail(session=session, caller=caller, declaration=declaration)
+    return views.detail(session=session, caller=caller, declaration=declaration, lang=lang)
 
 
 @router.post("/{declaration_id}/exit")
 def record_exit(
-    declaration_id: uuid.UUID, body: ExitIn, session: SessionDep, clock: ClockDep, caller: GateDep
+    declaration_id: uuid.UUID,
+    body: ExitIn,
+    session: SessionDep,
+    clock: ClockDep,
+    caller: GateDep,
+    lang: LanguageDep,
 ) -> DeclarationOut:
     """The gate records that the released truck left."""
     declaration = gate.record_exit(
         session=session, clock=clock, caller=caller, declaration_id=declaration_id, exit_in=body
     )
-    return views.detail(session=session, caller=caller, declaration=declaration)
+    return views.detail(session=session, caller=caller, declaration=declaration, lang=lang)

@@ -17,6 +17,7 @@ from pydantic import (
 
 from clearance.declarations.models import Channel, DecisionKind, Kind, State
 from clearance.fields import NoControlCharacters, PlausibleDate, UtcDatetime, expiry_after_issue
+from clearance.messages import MessageOut
 
 TaxCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{10}(-[0-9]{3})?$")]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
@@ -192,9 +193,19 @@ class EventOut(BaseModel):
     from_state: State | None
     to_state: State
     actor: str
+    actor_name: str | None = Field(
+        default=None, description="The name the actor's key was issued to (officers' view)."
+    )
     text: str = Field(description="What happened, from a fixed set of texts every role may read.")
+    code: str = Field(description="The text's message code (`trader.lodged`, ...).")
     reason: str | None = Field(
         default=None, description="The detail behind it: officers, supervisors, operators only."
+    )
+    reason_code: str | None = Field(
+        default=None, description="The reason's message code, where the service wrote it."
+    )
+    reason_params: dict[str, Any] | None = Field(
+        default=None, description="The reason's parameters (a nested message as {code, params})."
     )
     at: datetime
 
@@ -203,6 +214,10 @@ class QueryOut(BaseModel):
     id: int
     version: int
     text: str
+    code: str | None = Field(
+        default=None, description="The message code of a query the service wrote."
+    )
+    params: dict[str, Any] | None = None
     raised_at: datetime
     answer: str | None
     answered_at: datetime | None
@@ -242,8 +257,14 @@ class DeclarationOut(DeclarationSummary):
     released_at: datetime | None
     exited_at: datetime | None
     missing: list[str] = Field(description="Release gates still closed.")
+    missing_messages: list[MessageOut] = Field(
+        default_factory=list, description="The same gates as message codes with parameters."
+    )
     readiness: str = Field(
         description="What is still needed: `ready: release on arrival` when only the truck is"
+    )
+    readiness_code: str | None = Field(
+        default=None, description="The readiness text's message code (none for a final state)."
     )
     declaration: DeclarationIn
     queries: list[QueryOut]

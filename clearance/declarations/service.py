@@ -34,6 +34,7 @@ from clearance.declarations.models import (
 from clearance.declarations.schemas import DeclarationIn
 from clearance.errors import FieldError, InvalidInput
 from clearance.mandates import service as mandates_service
+from clearance.messages import Message
 from clearance.queues import enqueue_screening
 from clearance.reference.service import ReferenceData
 
@@ -392,7 +393,7 @@ def cancel(
     declaration: Declaration,
     actor_kind: str,
     actor: str,
-    reason: str,
+    reason: str | Message,
 ) -> Declaration:
     states.transition(
         session=session,
@@ -437,7 +438,7 @@ def answer_query(
             actor_kind=states.TRADER,
             actor=caller.actor,
             action="answer",
-            reason=f"query {query_id} answered",
+            reason=Message("event.query_answered", {"query": query_id}),
         )
         declaration.held_from = None
     return declaration

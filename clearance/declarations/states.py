@@ -10,6 +10,7 @@ from clearance.clock import Clock
 from clearance.declarations import sla
 from clearance.declarations.errors import InvalidTransition
 from clearance.declarations.models import Declaration, DeclarationEvent, State
+from clearance.messages import Message, params_json
 
 TRADER, WORKER, OFFICER, GATE, SYSTEM, SWEEPER = (
     "trader",
@@ -95,7 +96,7 @@ def transition(
     actor_kind: str,
     actor: str,
     action: str,
-    reason: str = "",
+    reason: str | Message = "",
     new: bool = False,
 ) -> DeclarationEvent:
     """Move the declaration and record the event; an illegal move raises a 409."""
@@ -126,7 +127,7 @@ def note(
     declaration: Declaration,
     actor: str,
     action: str,
-    reason: str,
+    reason: str | Message,
 ) -> DeclarationEvent:
     """Record something that happened to the declaration without changing its state."""
     return _write(session, clock, declaration, declaration.state, action, actor, reason)
@@ -139,8 +140,9 @@ def _write(
     from_state: State | None,
     action: str,
     actor: str,
-    reason: str,
+    reason: str | Message,
 ) -> DeclarationEvent:
+    message = reason if isinstance(reason, Message) else None
     event = DeclarationEvent(
         declaration_id=declaration.id,
         version=declaration.version,
@@ -148,7 +150,9 @@ def _write(
         from_state=from_state,
         to_state=declaration.state,
         actor=actor,
-        reason=reason,
+        reason=message.text if message else str(reason),
+        reason_code=message.code if message else None,
+        reason_params=params_json(message.params) if message else None,
         at=clock.now(),
     )
     session.add(declaration)

@@ -11,6 +11,7 @@ from clearance.db import after_commit
 from clearance.deadletters import service as deadletters
 from clearance.declarations import release, service, states
 from clearance.declarations.models import Declaration, State
+from clearance.messages import Message
 from clearance.queues import IN_HAND, enqueue_screening, screening_job_status
 from clearance.settings import Settings
 
@@ -90,7 +91,7 @@ def sweep(*, session: Session, clock: Clock, settings: Settings) -> dict[str, in
             declaration=declaration,
             actor_kind=states.SWEEPER,
             actor=states.SWEEPER,
-            reason=f"no arrival within {settings.auto_cancel_after_days} days of lodgement",
+            reason=Message("event.no_arrival", {"days": settings.auto_cancel_after_days}),
         )
         cancelled += 1
     released = sum(

@@ -6,13 +6,17 @@ is derived from the action and the move alone, never from the reason, and an act
 does not know reads as a plain update instead of falling back to the reason.
 """
 
+from collections.abc import Mapping
 from enum import StrEnum
 
 from clearance.declarations.models import DeclarationEvent, State
 from clearance.declarations.schemas import EventOut
+from clearance.messages import Message, params_json, rendered, stored
 
 
 class TraderText(StrEnum):
+    """The English texts; each is the catalogue's `trader.<name>` (see `trader_message`)."""
+
     lodged = "declaration lodged"
     amended = "amendment lodged"
     cancelled = "declaration cancelled"
@@ -74,8 +78,28 @@ def trader_text(event: DeclarationEvent) -> TraderText:
     return _BY_ACTION.get(event.action, TraderText.updated)
 
 
-def event_out(event: DeclarationEvent, *, with_detail: bool) -> EventOut:
-    """The event for a reader; without detail, no reason and no officer's key behind the actor."""
+def trader_message(event: DeclarationEvent) -> Message:
+    return Message(f"trader.{trader_text(event).name}")
+
+
+def reason_of(event: DeclarationEvent) -> str | Message:
+    """The event's reason as a message, or the words an officer (or an older row) wrote."""
+    return stored(event.reason_code, event.reason_params, event.reason)
+
+
+def event_out(
+    event: DeclarationEvent,
+    *,
+    with_detail: bool,
+    lang: str = "en",
+    names: Mapping[str, str] | None = None,
+) -> EventOut:
+    """The event for a reader; without detail, no reason and no officer's key behind the actor.
+
+    `names` are the key holders' names by actor, for officers reading who did what."""
+    text = trader_message(event)
+    reason = reason_of(event)
+    message = reason if with_detail and isinstance(reason, Message) else None
     return EventOut(
         version=event.version,
         action=event.action,
@@ -83,7 +107,11 @@ def event_out(event: DeclarationEvent, *, with_detail: bool) -> EventOut:
         to_state=event.to_state,
         # "officer:12" names a key: a trader learns the kind of actor, not which one.
         actor=event.actor if with_detail else event.actor.split(":", 1)[0],
-        text=trader_text(event),
-        reason=event.reason if with_detail else None,
+        actor_name=(names or {}).get(event.actor) if with_detail else None,
+        text=text.render(lang),
+        code=text.code,
+        reason=rendered(reason, lang) if with_detail else None,
+        reason_code=message.code if message else None,
+        reason_params=params_json(message.params) if message else None,
         at=event.at,
     )

@@ -4,11 +4,12 @@ import base64
 import binascii
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from clearance.auth.models import RISK_READERS
-from clearance.auth.service import Caller
+from clearance.auth.service import Caller, holder_names
 from clearance.declarations import release, timeline
 from clearance.declarations import service as declarations_service
 from clearance.declarations.models import Decision, Declaration, DeclarationEvent, Query
@@ -22,9 +23,13 @@ from clearance.declarations.schemas import (
 )
 from clearance.errors import invalid_field
 from clearance.fields import plausible_utc
+from clearance.messages import API_LANGUAGE, Message, from_json, out, rendered, stored
 
 
-def detail(*, session: Session, caller: Caller, declaration: Declaration) -> DeclarationOut:
+def detail(
+    *, session: Session, caller: Caller, declaration: Declaration, lang: str = API_LANGUAGE
+) -> DeclarationOut:
+    """The declaration for `caller`, its texts in `lang`."""
     events = session.exec(
         select(DeclarationEvent)
         .where(DeclarationEvent.declaration_id == declaration.id)
@@ -43,19 +48,46 @@ def detail(*, session: Session, caller: Caller, declaration: Declaration) -> Dec
         assessment = assessment_of(session=session, declaration=declaration)
         if assessment is not None:
             risk = RiskOut.model_validate(assessment, from_attributes=True)
+            risk.reasons = [_reason_in(reason, lang) for reason in risk.reasons]
+    readiness = release.readiness(declaration.state, missing)
+    names = holder_names(session=session, actors={e.actor for e in events}) if with_detail else {}
     return DeclarationOut(
         **summary(declaration).model_dump(),
         expected_arrival_at=declaration.expected_arrival_at,
         arrived_at=declaration.arrived_at,
         released_at=declaration.released_at,
         exited_at=declaration.exited_at,
-        missing=missing,
-        readiness=release.readiness(declaration.state, missing),
+        missing=[gate.render(lang) for gate in missing],
+        missing_messages=[out(gate, lang) for gate in missing],
+        readiness=rendered(readiness, lang),
+        readiness_code=readiness.code if isinstance(readiness, Message) else None,
         declaration=declarations_service.body(session=session, declaration=declaration),
-        queries=[QueryOut.model_validate(q, from_attributes=True) for q in queries],
+        queries=[query_out(q, lang) for q in queries],
         decisions=[DecisionOut.model_validate(d, from_attributes=True) for d in decisions],
-        events=[timeline.event_out(e, with_detail=with_detail) for e in events],
+        events=[
+            timeline.event_out(e, with_detail=with_detail, lang=lang, names=names) for e in events
+        ],
         risk=risk,
+    )
+
+
+def _reason_in(reason: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A stored risk reason with its text in `lang` (reasons stored before codes keep theirs)."""
+    return {**reason, "reason": from_json(reason).render(lang)} if "code" in reason else reason
+
+
+def query_out(query: Query, lang: str) -> QueryOut:
+    text = stored(query.text_code, query.text_params, query.text)
+    message = text if isinstance(text, Message) else None
+    return QueryOut(
+        id=query.id or 0,
+        version=query.version,
+        text=rendered(text, lang),
+        code=message.code if message else None,
+        params=message.as_json()["params"] if message else None,
+        raised_at=query.raised_at,
+        answer=query.answer,
+        answered_at=query.answered_at,
     )
 
 

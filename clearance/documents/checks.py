@@ -16,6 +16,7 @@ from clearance.declarations.models import Kind
 from clearance.declarations.schemas import DeclarationIn, Line
 from clearance.documents.models import DocumentKind
 from clearance.documents.requirements import Requirement
+from clearance.messages import Message
 from clearance.risk.names import MATCH_THRESHOLD, name_similarity
 
 CHECKS_VERSION = 1
@@ -30,21 +31,20 @@ CERTIFICATES_OF_ORIGIN = frozenset({DocumentKind.co_form_e, DocumentKind.co_form
 CERTIFICATES = CERTIFICATES_OF_ORIGIN | {DocumentKind.phytosanitary, DocumentKind.quarantine,
                                          DocumentKind.cites_permit}  # fmt: skip
 SHARED_BY_DESIGN = frozenset({DocumentKind.licence, DocumentKind.contract})
-LABELS = {
-    DocumentKind.invoice: "commercial invoice",
-    DocumentKind.packing_list: "packing list",
-    DocumentKind.co_form_e: "C/O Form E",
-    DocumentKind.co_form_d: "C/O Form D",
-    DocumentKind.phytosanitary: "phytosanitary certificate",
-    DocumentKind.quarantine: "quarantine certificate",
-    DocumentKind.licence: "licence",
-    DocumentKind.contract: "contract",
-    DocumentKind.cites_permit: "CITES permit",
-    DocumentKind.quality_inspection: "quality inspection result",
-    DocumentKind.food_safety: "food safety inspection result",
-    DocumentKind.chemical_declaration: "chemical import declaration",
-    DocumentKind.inspection_photo: "inspection photo",
-}
+
+
+def paper(kind: DocumentKind) -> Message:
+    """A kind of paper as running text names it ("commercial invoice")."""
+    return Message(f"paper.{kind.value}")
+
+
+# The English names, for texts not yet given as messages (duty refusal notes).
+LABELS = {kind: paper(kind).text for kind in DocumentKind}
+
+
+def bilingual(en: str, vi: str) -> Message:
+    """Prose that reference data carries in both languages (Vietnamese may be missing)."""
+    return Message("bilingual", {"en": en, "vi": vi or en})
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ class CheckInput:
 class Finding:
     check_id: str
     severity: str
-    reason: str
+    reason: Message
     document_id: uuid.UUID | None = None
     document_kind: DocumentKind | None = None
     risk_score: float = 0.0  # what the risk engine reads; 0 for completeness
@@ -104,8 +104,9 @@ class Finding:
             "rule_version": CHECKS_VERSION,
             "severity": self.severity,
             "score": round(self.risk_score, 4),
-            "reason": self.reason,
+            "reason": self.reason.text,
             "line": self.line,
+            **self.reason.as_json(),
         }
 
 
@@ -133,20 +134,25 @@ def documents_present(facts: CheckInput) -> list[Finding]:
     for req in facts.requirements:
         if req.kind in uploaded:
             continue
-        note = (f" (referenced as {referenced[req.kind]} but not uploaded)"
-                if req.kind in referenced else "")  # fmt: skip
-        found.append(Finding("DOC-MISSING", BLOCKING, f"{req.reason}: missing{note}",
-                             document_kind=req.kind, blocks_release=True))  # fmt: skip
+        params: dict[str, object] = {"reason": bilingual(req.reason, req.reason_vi)}
+        code = "doc_check.missing"
+        if req.kind in referenced:
+            code, params["number"] = "doc_check.missing_referenced", referenced[req.kind]
+        reason = Message(code, params)
+        found.append(
+            Finding("DOC-MISSING", BLOCKING, reason, document_kind=req.kind, blocks_release=True)
+        )
     return found
 
 
 def documents_not_expired(facts: CheckInput) -> list[Finding]:
     """A document expired on the arrival date (today before arrival) is as good as none."""
-    when = "the arrival date" if facts.arrived else "today"
+    on = Message("day.arrival_date" if facts.arrived else "day.today", {"on": str(facts.on)})
     return [
         Finding("DOC-EXPIRED", BLOCKING,
-                f"{LABELS[d.kind]} {d.number} expired on {d.expires_on}, before {when} "
-                f"({facts.on})", d.id, d.kind, risk_score=0.2, blocks_release=True)
+                Message("doc_check.expired", {"kind": paper(d.kind), "number": d.number,
+                                              "expires_on": str(d.expires_on), "on": on}),
+                d.id, d.kind, risk_score=0.2, blocks_release=True)
         for d in facts.documents
         if d.expires_on is not None and d.expires_on < facts.on
     ]  # fmt: skip
@@ -154,10 +160,11 @@ def documents_not_expired(facts: CheckInput) -> list[Finding]:
 
 def documents_issued_before_arrival(facts: CheckInput) -> list[Finding]:
     """A paper dated after the truck arrived (or in the future) was not there when it should be."""
-    when = f"the arrival on {facts.on}" if facts.arrived else f"today ({facts.on})"
+    on = Message("day.arrival_on" if facts.arrived else "day.today", {"on": str(facts.on)})
     return [
         Finding("DOC-ISSUED-LATE", WARNING,
-                f"{LABELS[d.kind]} {d.number} is dated {d.issued_on}, after {when}",
+                Message("doc_check.issued_late", {"kind": paper(d.kind), "number": d.number,
+                                                  "issued_on": str(d.issued_on), "on": on}),
                 d.id, d.kind, risk_score=0.4)
         for d in facts.documents
         if d.issued_on is not None and d.issued_on > facts.on
@@ -175,9 +182,8 @@ def invoice_matches_customs_value(facts: CheckInput) -> list[Finding]:
     amounts = [facts.to_usd(_dec(i.fields["total"]), str(i.fields["currency"])) for i in invoices]
     if declared_usd is None or not declared_usd or None in amounts:
         unrated = sorted({currency, *(str(i.fields["currency"]) for i in invoices)})
-        return [Finding("DOC-INVOICE-VALUE", WARNING,
-                        f"invoice total cannot be compared with the customs value: no exchange "
-                        f"rate for one of {', '.join(unrated)}", None, DocumentKind.invoice,
+        reason = Message("doc_check.invoice_unrated", {"currencies": ", ".join(unrated)})
+        return [Finding("DOC-INVOICE-VALUE", WARNING, reason, None, DocumentKind.invoice,
                         risk_score=0.2)]  # fmt: skip
     invoiced_usd = sum((a for a in amounts if a is not None), Decimal(0))
     off = _off(invoiced_usd, declared_usd)
@@ -185,11 +191,17 @@ def invoice_matches_customs_value(facts: CheckInput) -> list[Finding]:
         return []
     only = invoices[0].id if len(invoices) == 1 else None
     totals = ", ".join(f"{i.fields['total']} {i.fields['currency']}" for i in invoices)
-    return [Finding("DOC-INVOICE-VALUE", CRITICAL,
-                    f"invoice total {totals} ({invoiced_usd:.2f} USD) is "
-                    f"{off:.0%} off the declared customs value "
-                    f"{declared} {currency} ({declared_usd:.2f} USD); tolerance "
-                    f"{VALUE_TOLERANCE:.0%}", only, DocumentKind.invoice,
+    params = {
+        "totals": totals,
+        "invoiced_usd": float(invoiced_usd),
+        "off": float(off),
+        "declared": str(declared),
+        "currency": currency,
+        "declared_usd": float(declared_usd),
+        "tolerance": float(VALUE_TOLERANCE),
+    }
+    reason = Message("doc_check.invoice_value", params)
+    return [Finding("DOC-INVOICE-VALUE", CRITICAL, reason, only, DocumentKind.invoice,
                     risk_score=0.6)]  # fmt: skip
 
 
@@ -214,9 +226,10 @@ def packing_list_matches_declared_weights(facts: CheckInput) -> list[Finding]:
         ("net", net, sum((ln.net_kg for ln in facts.body.lines), Decimal(0))),
     ):
         if _off(listed, declared) > DECLARED_WEIGHT_TOLERANCE:
+            params = {"weight": Message(f"weight.{label}"), "listed": str(listed),
+                      "off": float(_off(listed, declared)), "declared": str(declared)}  # fmt: skip
             found.append(Finding("DOC-PACKING-WEIGHT", CRITICAL,
-                                 f"packing list {label} weight {listed} kg is "
-                                 f"{_off(listed, declared):.0%} off the declared {declared} kg",
+                                 Message("doc_check.packing_weight", params),
                                  doc_id, DocumentKind.packing_list, risk_score=0.5))  # fmt: skip
     return found
 
@@ -230,10 +243,9 @@ def packing_list_matches_weighbridge(facts: CheckInput) -> list[Finding]:
     off = _off(gross, facts.weighbridge_kg)
     if off <= WEIGHBRIDGE_TOLERANCE:
         return []
-    return [Finding("DOC-WEIGHBRIDGE", CRITICAL,
-                    f"packing list gross weight {gross} kg is {off:.0%} off the weighbridge's "
-                    f"{facts.weighbridge_kg} kg", doc_id, DocumentKind.packing_list,
-                    risk_score=0.6)]  # fmt: skip
+    params = {"gross": str(gross), "off": float(off), "weighbridge": str(facts.weighbridge_kg)}
+    return [Finding("DOC-WEIGHBRIDGE", CRITICAL, Message("doc_check.weighbridge", params),
+                    doc_id, DocumentKind.packing_list, risk_score=0.6)]  # fmt: skip
 
 
 def _claiming_lines(body: DeclarationIn) -> list[tuple[int, Line]]:
@@ -249,9 +261,11 @@ def certificate_of_origin_matches_lines(facts: CheckInput) -> list[Finding]:
     """The origin a C/O certifies is the origin declared on the lines it covers."""
     return [
         Finding("DOC-CO-ORIGIN", CRITICAL,
-                f"{LABELS[co.kind]} {co.number} certifies origin {co.fields['origin_country']} "
-                f"but line {no} (HS {line.hs_code}) declares origin {line.origin}", co.id, co.kind,
-                risk_score=0.7, line=no)
+                Message("doc_check.co_origin", {
+                    "kind": paper(co.kind), "number": co.number,
+                    "certified": str(co.fields["origin_country"]), "line": no,
+                    "hs_code": line.hs_code, "origin": line.origin}),
+                co.id, co.kind, risk_score=0.7, line=no)
         for co in _certificates_of_origin(facts)
         for no, line in _claiming_lines(facts.body)
         if line.origin != co.fields["origin_country"]
@@ -269,9 +283,11 @@ def certificate_of_origin_names_the_parties(facts: CheckInput) -> list[Finding]:
                                       ("importer", co.fields["importer"], importer)):  # fmt: skip
             similarity = name_similarity(str(named), expected)
             if similarity < MATCH_THRESHOLD:
+                params = {"kind": paper(co.kind), "number": co.number,
+                          "role": Message(f"party.{role}"), "named": str(named),
+                          "expected": expected, "similarity": similarity}  # fmt: skip
                 found.append(Finding("DOC-CO-PARTY", CRITICAL,
-                                     f"{LABELS[co.kind]} {co.number} names {role} {named!r}, "
-                                     f"not the declared {expected!r} (similarity {similarity:.0%})",
+                                     Message("doc_check.co_party", params),
                                      co.id, co.kind, risk_score=0.6))  # fmt: skip
     return found
 
@@ -287,10 +303,10 @@ def licence_quantity_left(facts: CheckInput) -> list[Finding]:
         allowed = _dec(licence.fields["quantity_allowed"])
         if this and used + this > allowed:
             unit = licence.fields.get("unit", "kg")
+            params = {"number": licence.number, "allowed": _qty(allowed), "unit": str(unit),
+                      "used": _qty(used), "this": _qty(this)}  # fmt: skip
             found.append(Finding("DOC-LICENCE-EXHAUSTED", CRITICAL,
-                                 f"licence {licence.number} allows {_qty(allowed)} {unit}; "
-                                 f"earlier declarations used {_qty(used)} and this one "
-                                 f"declares {_qty(this)}",
+                                 Message("doc_check.licence_exhausted", params),
                                  licence.id, licence.kind, risk_score=0.8))  # fmt: skip
     return found
 
@@ -304,11 +320,10 @@ def documents_not_reused(facts: CheckInput) -> list[Finding]:
             continue
         what = _reused_what(use)
         if what:
-            found.append(Finding("DOC-REUSED", CRITICAL,
-                                 f"{LABELS[use.kind]} {use.number}: the same {what} was already "
-                                 f"used on declaration "
-                                 f"{use.other_declaration_id}", use.document_id, use.kind,
-                                 risk_score=0.8))  # fmt: skip
+            params = {"kind": paper(use.kind), "number": use.number, "what": what,
+                      "other": str(use.other_declaration_id)}  # fmt: skip
+            found.append(Finding("DOC-REUSED", CRITICAL, Message("doc_check.reused", params),
+                                 use.document_id, use.kind, risk_score=0.8))  # fmt: skip
     return found
 
 
@@ -320,12 +335,12 @@ def documents_not_shared_across_traders(facts: CheckInput) -> list[Finding]:
             continue
         what = _reused_what(use, across_traders=True)
         if what:
+            params = {"kind": paper(use.kind), "number": use.number, "what": what,
+                      "other": str(use.other_declaration_id),
+                      "other_trader": use.other_trader_tax_code}  # fmt: skip
             found.append(Finding("DOC-OTHER-TRADER", CRITICAL,
-                                 f"{LABELS[use.kind]} {use.number}: the same {what} is attached "
-                                 f"to declaration "
-                                 f"{use.other_declaration_id} of trader "
-                                 f"{use.other_trader_tax_code}", use.document_id, use.kind,
-                                 risk_score=0.9))  # fmt: skip
+                                 Message("doc_check.other_trader", params),
+                                 use.document_id, use.kind, risk_score=0.9))  # fmt: skip
     return found
 
 
@@ -340,16 +355,16 @@ def one_file_per_document(facts: CheckInput) -> list[Finding]:
         kinds = sorted({d.kind for d in same}, key=lambda kind: kind.value)
         if len(kinds) < 2:
             continue
-        named = ", ".join(f"{LABELS[d.kind]} {d.number}" for d in same)
+        named = [Message("paper.numbered", {"kind": paper(d.kind), "number": d.number})
+                 for d in same]  # fmt: skip
+        reason = Message("doc_check.same_file", {"count": len(kinds), "named": named})
         for document in same[1:]:
-            found.append(Finding("DOC-SAME-FILE", CRITICAL,
-                                 f"one file (identical SHA-256) is attached as {len(kinds)} "
-                                 f"kinds of paper: {named}", document.id, document.kind,
+            found.append(Finding("DOC-SAME-FILE", CRITICAL, reason, document.id, document.kind,
                                  risk_score=0.8))  # fmt: skip
     return found
 
 
-def _reused_what(use: OtherUse, *, across_traders: bool = False) -> str:
+def _reused_what(use: OtherUse, *, across_traders: bool = False) -> Message | None:
     """Which kind of reuse counts: numbers of certificates (any kind bound to one holder
     across traders), identical files except of papers shared by design."""
     parts = []
@@ -357,8 +372,8 @@ def _reused_what(use: OtherUse, *, across_traders: bool = False) -> str:
     if use.same_number and use.kind in numbered:
         parts.append("number")
     if use.same_file and (across_traders or use.kind not in SHARED_BY_DESIGN):
-        parts.append("file (identical SHA-256)")
-    return " and ".join(parts)
+        parts.append("file")
+    return Message(f"reuse.{'_and_'.join(parts)}") if parts else None
 
 
 def number_key(number: str) -> str:

@@ -90,4 +90,5 @@ class RequiredDocument(SQLModel, table=True):
     document_kind: DocumentKind = Field(sa_type=enum_type(DocumentKind))
     required: bool = True
     reason: str
+    reason_vi: str = Field(default="", sa_column_kwargs={"server_default": ""})  # "" if none
     effective_from: date

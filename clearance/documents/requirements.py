@@ -21,6 +21,7 @@ ANY_REGIME = "any"
 class Requirement:
     kind: DocumentKind
     reason: str
+    reason_vi: str = ""  # the same reasons in Vietnamese
     legal_basis: tuple[str, ...] = ()
 
 
@@ -32,6 +33,7 @@ def _row(raw: dict[str, str]) -> RequiredDocument:
         document_kind=DocumentKind(raw["document_kind"]),
         required=raw["required"].strip().lower() == "true",
         reason=raw["reason"],
+        reason_vi=raw.get("reason_vi", ""),
         effective_from=date.fromisoformat(raw["effective_from"]),
     )
 
@@ -96,22 +98,27 @@ def required_kinds(
     """One requirement per document kind the goods need, each with every reason it is needed:
     the rows of the requirements table, and what the lines' specialised procedures ask for."""
     wanted = set(preferences)
-    reasons: dict[DocumentKind, list[str]] = {}
+    reasons: dict[DocumentKind, list[tuple[str, str]]] = {}
     bases: dict[DocumentKind, list[str]] = {}
     for row in sorted(rows, key=lambda r: (r.document_kind.value, r.hs_prefix, r.preference)):
         if _applies(row, kind, hs_codes, wanted):
-            reasons.setdefault(row.document_kind, []).append(row.reason)
+            reasons.setdefault(row.document_kind, []).append((row.reason, row.reason_vi))
     for code in hs_codes if reference is not None else ():
         for paper, procedure in reference.papers_for(code, kind) if reference else ():
             if paper.document_kind:
                 doc_kind = DocumentKind(paper.document_kind)
-                reasons.setdefault(doc_kind, []).append(f"{paper.paper}: {procedure}")
+                texts = (
+                    f"{paper.paper}: {procedure}",
+                    f"{paper.paper_vi or paper.paper}: {procedure}",
+                )
+                reasons.setdefault(doc_kind, []).append(texts)
                 bases.setdefault(doc_kind, []).append(procedure)
     order = list(DocumentKind)
     return [
         Requirement(
             kind=doc_kind,
-            reason="; ".join(dict.fromkeys(texts)),
+            reason="; ".join(dict.fromkeys(en for en, _vi in texts)),
+            reason_vi="; ".join(dict.fromkeys(vi or en for en, vi in texts)),
             legal_basis=tuple(dict.fromkeys(bases.get(doc_kind, []))),
         )
         for doc_kind, texts in sorted(reasons.items(), key=lambda item: order.index(item[0]))

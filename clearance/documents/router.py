@@ -13,7 +13,7 @@ from clearance.auth.service import Caller
 from clearance.declarations import service as declarations_service
 from clearance.declarations.models import Kind
 from clearance.declarations.schemas import HsCodeStr
-from clearance.deps import AnyRoleDep, ClockDep, SessionDep, SupervisorDep, require
+from clearance.deps import AnyRoleDep, ClockDep, LanguageDep, SessionDep, SupervisorDep, require
 from clearance.documents import requirements, service, upload, views
 from clearance.documents.models import RequiredDocument
 from clearance.documents.schemas import (
@@ -101,7 +101,7 @@ async def upload_document(
 
 @router.get(UPLOAD_PATH)
 def list_documents(
-    declaration_id: uuid.UUID, session: SessionDep, caller: DocumentReaderDep
+    declaration_id: uuid.UUID, session: SessionDep, caller: DocumentReaderDep, lang: LanguageDep
 ) -> DocumentList:
     """The declaration's documents and what is missing; check results for officers only."""
     declaration = declarations_service.get(
@@ -109,7 +109,8 @@ def list_documents(
     )
     report = service.check_declaration(session=session, declaration=declaration)
     documents = service.list_for(session=session, declaration=declaration)
-    return views.document_list(documents, report, with_findings=caller.role in RISK_READERS)
+    with_findings = caller.role in RISK_READERS
+    return views.document_list(documents, report, with_findings=with_findings, lang=lang)
 
 
 @router.get(UPLOAD_PATH + "/{document_id}/file")

@@ -151,6 +151,7 @@ COMMON_FIELDS = frozenset({"kind", "number", "issuer", "issued_on", "expires_on"
 class RequirementOut(BaseModel):
     kind: DocumentKind
     reason: str
+    reason_vi: str = Field(default="", description="The same reason in Vietnamese.")
     legal_basis: list[str] = Field(
         default_factory=list, description="The specialised procedures that ask for it."
     )
@@ -162,6 +163,8 @@ class FindingOut(BaseModel):
     check_id: str
     severity: str
     reason: str
+    code: str = Field(description="The reason's message code.")
+    params: dict[str, Any] = Field(description="The reason's parameters.")
     document_id: uuid.UUID | None
     document_kind: DocumentKind | None
     risk_score: float

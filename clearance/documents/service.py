@@ -28,6 +28,7 @@ from clearance.documents.schemas import COMMON_FIELDS, DOCUMENT_FIELDS, Document
 from clearance.documents.storage import Storage, read_chunks
 from clearance.documents.upload import ReceivedUpload
 from clearance.errors import FieldError, InvalidInput, invalid_field
+from clearance.messages import Message
 from clearance.reference import service as reference_service
 
 MAX_DOCUMENTS_PER_DECLARATION = 30
@@ -301,15 +302,19 @@ def document_findings_for_risk(report: DocumentReport) -> list[Finding]:
     return [f for f in report.findings if f.risk_score > 0]
 
 
-def release_gate(session: Session, declaration: Declaration) -> str | None:
+def release_gate(session: Session, declaration: Declaration) -> Message | None:
     """The release gate (DESIGN §2): open when every required document is uploaded and valid."""
     report = check_declaration(session=session, declaration=declaration)
     if report.complete:
         return None
     blocking = [f for f in report.findings if f.blocks_release]
     kinds = dict.fromkeys(
-        checks.LABELS[f.document_kind] + (" (expired)" if f.check_id == "DOC-EXPIRED" else "")
+        (f.document_kind, f.check_id == "DOC-EXPIRED")
         for f in blocking
         if f.document_kind is not None
     )
-    return "required documents: " + ", ".join(kinds)
+    papers = [
+        Message("paper.expired", {"paper": checks.paper(kind)}) if expired else checks.paper(kind)
+        for kind, expired in kinds
+    ]
+    return Message("gate.documents", {"missing": papers})

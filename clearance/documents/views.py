@@ -17,16 +17,29 @@ from clearance.documents.schemas import (
 from clearance.documents.service import DocumentReport
 from clearance.documents.sniff import EXTENSIONS, JPEG, PDF, PNG
 from clearance.documents.storage import get_storage, read_chunks
+from clearance.messages import API_LANGUAGE, params_json
 
 # What a browser shows itself; anything else (XML) is saved, never rendered.
 SHOWN_INLINE = frozenset({PDF, JPEG, PNG})
 
 
-def finding_out(finding: Finding) -> FindingOut:
-    return FindingOut.model_validate(finding, from_attributes=True)
+def finding_out(finding: Finding, lang: str = API_LANGUAGE) -> FindingOut:
+    return FindingOut(
+        check_id=finding.check_id,
+        severity=finding.severity,
+        reason=finding.reason.render(lang),
+        code=finding.reason.code,
+        params=params_json(finding.reason.params),
+        document_id=finding.document_id,
+        document_kind=finding.document_kind,
+        risk_score=finding.risk_score,
+        blocks_release=finding.blocks_release,
+    )
 
 
-def document_out(document: Document, *, findings: Sequence[Finding] | None) -> DocumentOut:
+def document_out(
+    document: Document, *, findings: Sequence[Finding] | None, lang: str = API_LANGUAGE
+) -> DocumentOut:
     return DocumentOut(
         id=document.id,
         kind=document.kind,
@@ -40,28 +53,37 @@ def document_out(document: Document, *, findings: Sequence[Finding] | None) -> D
         sha256=document.sha256,
         declaration_version=document.declaration_version,
         uploaded_at=document.uploaded_at,
-        findings=None if findings is None else [finding_out(f) for f in findings],
+        findings=None if findings is None else [finding_out(f, lang) for f in findings],
     )
 
 
 def requirement_out(requirement: Requirement) -> RequirementOut:
     return RequirementOut(
-        kind=requirement.kind, reason=requirement.reason, legal_basis=list(requirement.legal_basis)
+        kind=requirement.kind,
+        reason=requirement.reason,
+        reason_vi=requirement.reason_vi,
+        legal_basis=list(requirement.legal_basis),
     )
 
 
 def document_list(
-    documents: Sequence[Document], report: DocumentReport, *, with_findings: bool
+    documents: Sequence[Document],
+    report: DocumentReport,
+    *,
+    with_findings: bool,
+    lang: str = API_LANGUAGE,
 ) -> DocumentList:
     return DocumentList(
         documents=[
-            document_out(d, findings=report.for_document(d.id) if with_findings else None)
+            document_out(
+                d, findings=report.for_document(d.id) if with_findings else None, lang=lang
+            )
             for d in documents
         ],
         complete=report.complete,
         required=[requirement_out(r) for r in report.required],
         missing=[requirement_out(r) for r in report.missing],
-        findings=[finding_out(f) for f in report.findings if f.document_id is None]
+        findings=[finding_out(f, lang) for f in report.findings if f.document_id is None]
         if with_findings
         else None,
     )

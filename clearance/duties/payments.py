@@ -21,6 +21,7 @@ from clearance.duties.errors import PaidDeclarationNotFound, PaymentReferenceReu
 from clearance.duties.models import Guarantee, Payment
 from clearance.duties.schemas import GuaranteeIn, PaymentNoticeIn
 from clearance.errors import invalid_field
+from clearance.messages import Message
 from clearance.reference.calendar import local_date
 
 # A bank's clock may run a little ahead of ours; a payment further in the future is a mistake.
@@ -83,18 +84,20 @@ def balance(*, session: Session, declaration: Declaration, owed_vnd: int | None)
     )
 
 
-def release_gate(session: Session, declaration: Declaration) -> str | None:
+def release_gate(session: Session, declaration: Declaration) -> Message | None:
     """The release gate (DESIGN §2): open when nothing is owed, or it is paid or guaranteed."""
     assessed = service.current(session=session, declaration=declaration)
     if assessed.unknown:
-        notes = "; ".join(f"line {line.line_no} {line.note}" for line in assessed.unknown)
-        return f"duty not assessed: {notes}"
+        notes = [
+            Message("duty.line_note", {"line": u.line_no, "note": u.note}) for u in assessed.unknown
+        ]
+        return Message("gate.duty_not_assessed", {"notes": notes})
     if not assessed.owed_vnd:
         return None  # nothing owed: no payment to wait for
     outstanding = balance(
         session=session, declaration=declaration, owed_vnd=assessed.owed_vnd
     ).outstanding_vnd
-    return f"duty of {outstanding:,} VND unpaid" if outstanding else None
+    return Message("gate.duty_unpaid", {"amount": outstanding}) if outstanding else None
 
 
 def _request_sha256(notice: PaymentNoticeIn) -> str:
@@ -162,7 +165,8 @@ def record_notice(
     states.note(
         session=session, clock=clock, declaration=declaration, actor=caller.actor,
         action="payment",
-        reason=f"{notice.amount_vnd:,} VND paid (bank reference {notice.bank_reference})",
+        reason=Message("event.paid", {"amount": notice.amount_vnd,
+                                      "reference": notice.bank_reference}),
     )  # fmt: skip
     _flag_overpayment(session, clock, declaration, caller.actor)
     release.release_if_ready(session=session, clock=clock, declaration=declaration)
@@ -178,8 +182,8 @@ def _flag_overpayment(session: Session, clock: Clock, declaration: Declaration, 
     metrics.OVERPAYMENTS.inc()
     states.note(
         session=session, clock=clock, declaration=declaration, actor=actor, action="overpayment",
-        reason=f"{over.paid_vnd:,} VND paid against {over.owed_vnd:,} VND owed: "
-        f"{over.overpaid_vnd:,} VND to refund",
+        reason=Message("event.overpaid", {"paid": over.paid_vnd, "owed": over.owed_vnd,
+                                          "refund": over.overpaid_vnd}),
     )  # fmt: skip
 
 
@@ -212,8 +216,9 @@ def register_guarantee(
     states.note(
         session=session, clock=clock, declaration=declaration, actor=caller.actor,
         action="guarantee",
-        reason=f"guarantee {guarantee.reference} of {guarantee.amount_vnd:,} VND "
-        f"until {guarantee.expires_on}",
+        reason=Message("event.guarantee", {"reference": guarantee.reference,
+                                           "amount": guarantee.amount_vnd,
+                                           "until": str(guarantee.expires_on)}),
     )  # fmt: skip
     release.release_if_ready(session=session, clock=clock, declaration=declaration)
     return guarantee

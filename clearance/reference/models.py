@@ -92,6 +92,7 @@ class ProcedurePaper(SQLModel, table=True):
     regime: str = Field(max_length=16)  # import | export | any
     document_kind: str = Field(default="", max_length=32)
     paper: str
+    paper_vi: str = Field(default="", sa_column_kwargs={"server_default": ""})  # "" if none
 
 
 class ProhibitedGood(SQLModel, table=True):
@@ -105,6 +106,7 @@ class ProhibitedGood(SQLModel, table=True):
     regime: str = Field(max_length=16)  # import | export | any
     licence: str | None = Field(default=None, max_length=32)
     reason: str
+    reason_vi: str = Field(default="", sa_column_kwargs={"server_default": ""})  # "" if none
     effective_from: date
 
 

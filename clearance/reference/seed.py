@@ -46,6 +46,7 @@ def _prohibited(row: dict[str, str]) -> ProhibitedGood:
         regime=row["regime"],
         licence=row["licence"] or None,
         reason=row["reason"],
+        reason_vi=row.get("reason_vi", ""),
         effective_from=SEED_EFFECTIVE_FROM,
     )
 

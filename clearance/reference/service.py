@@ -46,6 +46,7 @@ class Restriction:
     regime: str
     licence: str | None
     reason: str
+    reason_vi: str = ""
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class Paper:
     regime: str
     document_kind: str
     paper: str
+    paper_vi: str = ""
 
 
 @dataclass(frozen=True)
@@ -202,7 +204,7 @@ def from_rows(
         gates=frozenset(gates),
         nomenclature=nomenclature,
         restrictions=tuple(
-            Restriction(r.hs_prefix, r.kind, r.regime, r.licence, r.reason)
+            Restriction(r.hs_prefix, r.kind, r.regime, r.licence, r.reason, r.reason_vi)
             for r in prohibited
             if r.effective_from <= today
         ),
@@ -225,7 +227,8 @@ def from_rows(
         ),
         vat=tuple(Vat(v.hs_prefix, v.rate, v.legal_basis, v.effective_from) for v in vat),
         papers=tuple(
-            Paper(p.basis, p.procedure, p.regime, p.document_kind, p.paper) for p in papers
+            Paper(p.basis, p.procedure, p.regime, p.document_kind, p.paper, p.paper_vi)
+            for p in papers
         ),
     )
 

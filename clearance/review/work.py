@@ -14,8 +14,10 @@ from clearance.declarations import service as declarations_service
 from clearance.declarations.errors import InvalidTransition, StaleVersion
 from clearance.declarations.models import Channel, Decision, DecisionKind, Declaration, State
 from clearance.documents import service as documents_service
+from clearance.documents.checks import paper
 from clearance.documents.models import DocumentKind
 from clearance.errors import Conflict, invalid_field
+from clearance.messages import Message
 from clearance.reference import service as reference_service
 from clearance.reference.calendar import VIETNAM, local_date
 from clearance.review.models import DocumentCheck, Inspection, ReviewLease, SeizureCase
@@ -106,15 +108,21 @@ def record_document_check(
     session.add(check)
     states.note(
         session=session, clock=clock, declaration=declaration, actor=caller.actor,
-        action="document_check", reason=f"{len(verdicts) - len(queried)} accepted, "
-        f"{len(queried)} queried",
+        action="document_check",
+        reason=Message("event.documents_checked",
+                       {"accepted": len(verdicts) - len(queried), "queried": len(queried)}),
     )  # fmt: skip
     if queried:
-        query = "; ".join(f"{v['kind']} {v['number']}: {v['note']}" for v in queried)
+        papers = [
+            Message("query.paper_note", {"kind": paper(DocumentKind(v["kind"])),
+                                         "number": v["number"], "note": v["note"]})
+            for v in queried
+        ]  # fmt: skip
         outcomes.record_decision(
             session=session, clock=clock, declaration=declaration, kind=DecisionKind.hold,
-            actor_kind=states.OFFICER, actor=caller.actor, reason="documents queried",
-            query=f"Documents queried: {query}",
+            actor_kind=states.OFFICER, actor=caller.actor,
+            reason=Message("event.documents_queried"),
+            query=Message("query.documents_queried", {"papers": papers}),
         )  # fmt: skip
         end_lease(session=session, declaration=declaration)
     session.flush()
@@ -162,7 +170,8 @@ def record_inspection(
     session.add(inspection)
     states.note(
         session=session, clock=clock, declaration=declaration, actor=caller.actor,
-        action="inspection", reason=f"{len(inspection_in.discrepancies)} discrepancies",
+        action="inspection",
+        reason=Message("event.discrepancies", {"count": len(inspection_in.discrepancies)}),
     )  # fmt: skip
     session.flush()
     return inspection

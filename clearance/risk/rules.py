@@ -12,7 +12,8 @@ from typing import Any
 
 from clearance.declarations.models import Kind
 from clearance.declarations.schemas import DeclarationIn, Line
-from clearance.reference.service import PriceBand, ReferenceData
+from clearance.messages import Message
+from clearance.reference.service import PriceBand, ReferenceData, Restriction
 
 # Document kinds that lift a restriction, as traders reference them.
 LICENCE_DOCUMENTS = {
@@ -30,7 +31,7 @@ class Hit:
     rule_version: int
     severity: str  # info | warning | critical
     score: float  # this hit's own risk in [0, 1]
-    reason: str
+    reason: Message
     line: int | None = None
     hard: bool = False  # a hard hit is red whatever the score
 
@@ -40,8 +41,9 @@ class Hit:
             "rule_version": self.rule_version,
             "severity": self.severity,
             "score": round(self.score, 4),
-            "reason": self.reason,
+            "reason": self.reason.text,
             "line": self.line,
+            **self.reason.as_json(),
         }
 
 
@@ -79,7 +81,7 @@ class RuleConfig:
     params: Mapping[str, Any]
 
 
-Finding = tuple[float, str, int | None]  # score, reason, line number
+Finding = tuple[float, Message, int | None]  # score, reason, line number
 Check = Callable[[DeclarationIn, Context, Mapping[str, Any]], list[Finding]]
 
 
@@ -99,12 +101,16 @@ def _lines(body: DeclarationIn) -> list[tuple[int, Line]]:
 
 def prohibited_goods(body: DeclarationIn, ctx: Context, _p: Mapping[str, Any]) -> list[Finding]:
     return [
-        (1.0, f"HS {line.hs_code} is prohibited for {body.kind.value} "
-              f"(prefix {r.hs_prefix}): {r.reason}", no)
+        (1.0, _restriction("risk.prohibited", line, r, flow=Message(f"flow.{body.kind.value}")), no)
         for no, line in _lines(body)
         for r in ctx.reference.restrictions_for(line.hs_code, body.kind.value)
         if r.kind == "prohibited"
-    ]  # fmt: skip
+    ]
+
+
+def _restriction(code: str, line: Line, r: Restriction, **more: object) -> Message:
+    reason = Message("bilingual", {"en": r.reason, "vi": r.reason_vi or r.reason})
+    return Message(code, {"hs_code": line.hs_code, "prefix": r.hs_prefix, "reason": reason, **more})
 
 
 def watchlisted_party(body: DeclarationIn, ctx: Context, p: Mapping[str, Any]) -> list[Finding]:
@@ -114,14 +120,14 @@ def watchlisted_party(body: DeclarationIn, ctx: Context, p: Mapping[str, Any]) -
                ("counterparty", body.counterparty.name, None)]  # fmt: skip
     for role, name, tax_code in parties:
         if tax_code is not None and tax_code in ctx.watchlisted_tax_codes:
-            found.append((1.0, f"{role} tax code {tax_code} is on the watchlist", None))
+            params = {"role": Message(f"party.{role}"), "tax_code": tax_code}
+            found.append((1.0, Message("risk.watchlist_tax_code", params), None))
             continue
         match = ctx.watchlist_match(name)
         if match is not None and match[1] >= float(p["min_similarity"]):
-            found.append(
-                (1.0, f"{role} {name!r} matches watchlisted {match[0]!r} "
-                      f"(similarity {match[1]:.0%})", None)
-            )  # fmt: skip
+            params = {"role": Message(f"party.{role}"), "name": name, "listed": match[0],
+                      "similarity": match[1]}  # fmt: skip
+            found.append((1.0, Message("risk.watchlist_name", params), None))
     return found
 
 
@@ -134,10 +140,9 @@ def restricted_without_licence(
         for r in ctx.reference.restrictions_for(line.hs_code, body.kind.value):
             needed = LICENCE_DOCUMENTS.get(r.licence or "", set())
             if r.kind == "restricted" and needed and not needed & held:
-                found.append(
-                    (float(p["score"]), f"HS {line.hs_code} is restricted (prefix {r.hs_prefix}) "
-                     f"and needs a {r.licence} document; none is referenced: {r.reason}", no)
-                )  # fmt: skip
+                licence = Message(f"licence.{r.licence}")
+                reason = _restriction("risk.restricted_no_licence", line, r, licence=licence)
+                found.append((float(p["score"]), reason, no))
     return found
 
 
@@ -161,14 +166,18 @@ def undervaluation(body: DeclarationIn, ctx: Context, p: Mapping[str, Any]) -> l
             continue
         below_median = float(1 - unit_value / band.median)
         below_p10 = float(1 - unit_value / band.p10)
-        unit = line.unit
-        found.append(
-            (min(float(p["base_score"]) + below_p10, 0.95),
-             f"declared {unit_value:.2f} USD/{unit} is {below_median:.0%} below the "
-             f"HS {line.hs_code[:8]} x {line.origin} median of {band.median:.2f} USD/{unit} "
-             f"(10th percentile {band.p10:.2f}, n={band.n}"
-             f"{', learned from history' if learned else ''})", no)
-        )  # fmt: skip
+        params = {
+            "unit_value": float(unit_value),
+            "unit": line.unit,
+            "below": below_median,
+            "hs_code": line.hs_code[:8],
+            "origin": line.origin,
+            "median": float(band.median),
+            "p10": float(band.p10),
+            "n": band.n,
+        }
+        code = "risk.undervaluation_learned" if learned else "risk.undervaluation"
+        found.append((min(float(p["base_score"]) + below_p10, 0.95), Message(code, params), no))
     return found
 
 
@@ -188,11 +197,13 @@ def hs_description_mismatch(
             if heading != line.hs_code[:4] and any(word in text for word in words)
         )
         if others:
-            found.append(
-                (float(p["score"]), f"line {no} is declared under heading {line.hs_code[:4]} but "
-                 f"its description {line.description!r} reads as heading {', '.join(others[:3])}",
-                 no)
-            )  # fmt: skip
+            params = {
+                "line": no,
+                "heading": line.hs_code[:4],
+                "description": line.description,
+                "others": ", ".join(others[:3]),
+            }
+            found.append((float(p["score"]), Message("risk.hs_description", params), no))
     return found
 
 
@@ -205,13 +216,12 @@ def form_e_origin(body: DeclarationIn, ctx: Context, p: Mapping[str, Any]) -> li
     for no, line in _lines(body):
         if line.preference is None:
             continue
+        params = {"preference": line.preference, "line": no, "origin": line.origin}
         if ctx.reference.schedule_for(line.preference, line.origin) is None:
-            found.append((float(p["score"]), f"{line.preference} preference claimed on line "
-                          f"{no} with origin {line.origin}, not a party", no))  # fmt: skip
+            found.append((float(p["score"]), Message("risk.preference_not_party", params), no))
         elif line.origin != departure and line.origin != HOME_COUNTRY:
-            found.append((float(p["score"]) / 2, f"{line.preference} preference on line {no}: "
-                          f"origin {line.origin} differs from the country of departure "
-                          f"{departure}", no))  # fmt: skip
+            reason = Message("risk.preference_departure", {**params, "departure": departure})
+            found.append((float(p["score"]) / 2, reason, no))
     return found
 
 
@@ -228,11 +238,16 @@ def split_shipment(body: DeclarationIn, ctx: Context, p: Mapping[str, Any]) -> l
         )
         total = window.total_usd + own
         if window.count >= 1 and floor <= own < threshold <= total:
-            found.append(
-                (float(p["score"]), f"{window.count + 1} declarations of heading {heading} by "
-                 f"{body.trader.tax_code} within {p['window_days']} days, each just under "
-                 f"{threshold:,.0f} USD (from {floor:,.0f}), together {total:,.0f} USD", None)
-            )  # fmt: skip
+            params = {
+                "count": window.count + 1,
+                "heading": heading,
+                "tax_code": body.trader.tax_code,
+                "days": p["window_days"],
+                "threshold": float(threshold),
+                "floor": float(floor),
+                "total": float(total),
+            }
+            found.append((float(p["score"]), Message("risk.split_shipment", params), None))
     return found
 
 
@@ -244,26 +259,37 @@ def weight_mismatch(body: DeclarationIn, ctx: Context, p: Mapping[str, Any]) -> 
     off = float(abs(ctx.weighbridge_kg - declared) / ctx.weighbridge_kg)
     if off <= float(p["tolerance"]):
         return []
-    return [(float(p["score"]), f"declared gross {declared:,.0f} kg is {off:.0%} off the "
-             f"weighbridge's {ctx.weighbridge_kg:,.0f} kg (tolerance {float(p['tolerance']):.0%})",
-             None)]  # fmt: skip
+    params = {
+        "declared": float(declared),
+        "off": off,
+        "weighbridge": float(ctx.weighbridge_kg),
+        "tolerance": float(p["tolerance"]),
+    }
+    return [(float(p["score"]), Message("risk.weight", params), None)]
 
 
 def new_trader(body: DeclarationIn, ctx: Context, p: Mapping[str, Any]) -> list[Finding]:
     if ctx.trader_prior_declarations >= int(p["below"]):
         return []
-    return [(float(p["score"]), f"trader {body.trader.tax_code} has "
-             f"{ctx.trader_prior_declarations} earlier declarations at this service "
-             f"(fewer than {p['below']})", None)]  # fmt: skip
+    params = {
+        "tax_code": body.trader.tax_code,
+        "count": ctx.trader_prior_declarations,
+        "below": p["below"],
+    }
+    return [(float(p["score"]), Message("risk.new_trader", params), None)]
 
 
 def fraud_history(body: DeclarationIn, ctx: Context, p: Mapping[str, Any]) -> list[Finding]:
     if ctx.trader_frauds < int(p["min_frauds"]):
         return []
     score = min(float(p["score_per_fraud"]) * ctx.trader_frauds, float(p["max_score"]))
-    return [(score, f"trader {body.trader.tax_code}: {ctx.trader_frauds} of "
-             f"{ctx.trader_inspections} inspections in the last {p['lookback_days']} days "
-             f"found fraud", None)]  # fmt: skip
+    params = {
+        "tax_code": body.trader.tax_code,
+        "frauds": ctx.trader_frauds,
+        "inspections": ctx.trader_inspections,
+        "days": p["lookback_days"],
+    }
+    return [(score, Message("risk.fraud_history", params), None)]
 
 
 RULES: dict[str, Rule] = {

@@ -23,9 +23,11 @@ from clearance.declarations.models import (
     State,
 )
 from clearance.declarations.schemas import DeclarationIn
+from clearance.documents import checks
 from clearance.documents import service as documents_service
 from clearance.documents.checks import CHECKS_VERSION
 from clearance.documents.service import DocumentReport
+from clearance.messages import Message
 from clearance.reference import service as reference_service
 from clearance.reference.service import ReferenceData
 from clearance.risk import channels, config, learning
@@ -34,8 +36,6 @@ from clearance.risk.models import HistoryEntry, TraderStanding, WatchlistParty
 from clearance.risk.names import Watchlist
 from clearance.risk.rules import RULES, Context, Hit, RuleConfig, SplitWindow, evaluate
 from clearance.settings import Settings
-
-RANDOM_REASON = "random selection"
 
 
 def combined_score(scores: list[float]) -> float:
@@ -251,9 +251,9 @@ def screen(
             for text in model.explain(body, lodged_at, live)
         ]  # fmt: skip
     if randomly:
+        drawn = Message("risk.random", {"share": thresholds.random_share})
         reasons.append({"rule_id": "RANDOM", "rule_version": 0, "severity": "info", "score": 0.0,
-                        "reason": f"{RANDOM_REASON} ({thresholds.random_share:.0%} share)",
-                        "line": None})  # fmt: skip
+                        "reason": drawn.text, "line": None, **drawn.as_json()})  # fmt: skip
     return outcomes.record_assessment(
         session=session,
         clock=clock,
@@ -263,7 +263,7 @@ def screen(
         hard_hit=hard_hit,
         random_selected=randomly,
         reasons=reasons,
-        missing=[requirement.reason for requirement in documents.missing],
+        missing=[checks.bilingual(r.reason, r.reason_vi) for r in documents.missing],
         details={
             "channel_reason": _channel_reason(
                 channel, hard_hit=hard_hit, randomly=randomly,
@@ -316,7 +316,11 @@ def _escalate(session: Session, clock: Clock, declaration: Declaration, hits: li
     assessment.score = combined_score([assessment.score, *(hit.score for hit in hits)])
     assessment.channel = declaration.channel = Channel.red
     session.add(assessment)
-    reason = "; ".join(hit.reason for hit in hits)
+    reason = (
+        hits[0].reason
+        if len(hits) == 1
+        else Message("risk.several", {"hits": [h.reason for h in hits]})
+    )
     if declaration.state is State.decided:
         outcomes.stop_for_inspection(
             session=session, clock=clock, declaration=declaration, reason=reason
@@ -335,7 +339,10 @@ def documents_uploaded(*, session: Session, clock: Clock, declaration: Declarati
     assessment = outcomes.assessment_of(session=session, declaration=declaration)
     seen = {r["reason"] for r in assessment.reasons} if assessment is not None else set()
     _escalate(
-        session, clock, declaration, [h for h in _document_hits(report) if h.reason not in seen]
+        session,
+        clock,
+        declaration,
+        [h for h in _document_hits(report) if h.reason.text not in seen],
     )
     if report.complete:
         outcomes.documents_arrived(session=session, clock=clock, declaration=declaration)

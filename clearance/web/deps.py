@@ -50,6 +50,7 @@ class Viewer:
 
     caller: Caller
     csrf: str
+    name: str = ""  # the name the key was issued to
 
 
 def current_viewer(
@@ -68,7 +69,8 @@ def current_viewer(
         return None  # the key was revoked, or rotated and its grace period is over
     # Read by the audit hook, as for API requests (the rate limit counts pages before this).
     request.state.caller = caller
-    return Viewer(caller, tokens.csrf_token(secret_key=settings.secret_key, bound_to=token))
+    name = auth_service.holder_names(session=session, actors=[caller.actor]).get(caller.actor, "")
+    return Viewer(caller, tokens.csrf_token(secret_key=settings.secret_key, bound_to=token), name)
 
 
 def _viewer(

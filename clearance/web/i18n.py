@@ -1,9 +1,10 @@
 """Labels of the officer pages in Vietnamese (the default) and English: every label in both."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from starlette.requests import Request
 
+from clearance.catalogue import TEMPLATES
 from clearance.web.session import LANGUAGE_COOKIE
 
 DEFAULT_LANGUAGE = "vi"
@@ -294,6 +295,36 @@ _LABELS: tuple[tuple[str, str, str], ...] = (
         "Trang này chỉ dành cho lãnh đạo.",
         "This page is for supervisors.",
     ),
+    ("problem.declaration_not_found", "Không tìm thấy tờ khai.", "No such declaration."),
+    ("problem.document_not_found", "Không tìm thấy chứng từ.", "No such document."),
+    (
+        "problem.invalid_transition",
+        "Tờ khai đang ở trạng thái không cho phép thao tác này.",
+        "The declaration's state does not allow this.",
+    ),
+    (
+        "problem.stale_version",
+        "Tờ khai đã được sửa đổi: hãy tải lại trang.",
+        "The declaration was amended: reload the page.",
+    ),
+    (
+        "problem.lease_required",
+        "Bạn cần nhận hồ sơ này trước khi xử lý.",
+        "Claim this item before working on it.",
+    ),
+    ("problem.lease_held", "Một cán bộ khác đang giữ hồ sơ này.", "Another officer holds it."),
+    (
+        "problem.not_claimable",
+        "Hồ sơ này không thể nhận lúc này.",
+        "This item cannot be claimed now.",
+    ),
+    (
+        "problem.check_required",
+        "Cần ghi nhận kiểm tra hồ sơ trước khi quyết định.",
+        "Record the document check before deciding.",
+    ),
+    ("problem.invalid_input", "Hãy kiểm tra lại các ô đã nhập.", "Check what was typed."),
+    ("problem.http_404", "Trang này không tồn tại.", "There is no such page."),
     ("lane.document_check", "Kiểm tra hồ sơ", "Document check"),
     ("lane.inspection", "Kiểm tra thực tế", "Physical inspection"),
     ("lane.held", "Tạm dừng, chờ doanh nghiệp", "Held, waiting for the trader"),
@@ -340,9 +371,10 @@ _LABELS: tuple[tuple[str, str, str], ...] = (
     ("doc.contract", "Hợp đồng", "Contract"),
 )
 
+# The pages' own labels, then every message the services give (risk reasons, gates ...).
 LABELS: dict[str, dict[str, str]] = {
-    "vi": {key: vi for key, vi, _en in _LABELS},
-    "en": {key: en for key, _vi, en in _LABELS},
+    "vi": {**TEMPLATES["vi"], **{key: vi for key, vi, _en in _LABELS}},
+    "en": {**TEMPLATES["en"], **{key: en for key, _vi, en in _LABELS}},
 }
 LANGUAGES = tuple(LABELS)
 
@@ -364,3 +396,21 @@ def translator(lang: str) -> Callable[..., str]:
         return label.format(**values) if values else label
 
     return t
+
+
+def people(lang: str, names: Mapping[str, str]) -> Callable[[str | None], str]:
+    """`who("officer:2")`: the name its key was issued to, else what kind of actor it is."""
+    labels = LABELS[lang]
+
+    def who(actor: str | None) -> str:
+        if not actor:
+            return ""
+        if actor in names:
+            return names[actor]
+        kind, _, number = actor.partition(":")
+        label = labels.get(f"actor.{kind}", kind)
+        if not number:
+            return label
+        return labels["actor.numbered"].format(kind=label.capitalize(), number=number)
+
+    return who

@@ -7,7 +7,7 @@ from typing import Any
 from sqlmodel import Session
 
 from clearance.auth.models import Role
-from clearance.auth.service import Caller
+from clearance.auth.service import Caller, holder_names
 from clearance.clock import Clock
 from clearance.declarations import service as declarations_service
 from clearance.declarations import views as declaration_views
@@ -39,6 +39,7 @@ def queue(*, session: Session, clock: Clock, caller: Caller) -> dict[str, Any]:
         "mine": [item for item in items if item.leased_by == caller.actor],
         "lanes": {lane: [item for item in items if item.lane is lane] for lane in Lane},
         "claimable": [Lane.document_check, Lane.inspection],
+        "names": holder_names(session=session, actors={i.leased_by for i in items if i.leased_by}),
     }
 
 
@@ -50,6 +51,7 @@ class DeclarationPage:
     mine: bool
     supervisor: bool
     border_resident: frozenset[str]  # the lines' codes on the border-resident trade list
+    names: dict[str, str]  # the people on the page by actor (`officer:2`), as their keys name them
 
     @property
     def under_review(self) -> bool:
@@ -97,7 +99,7 @@ class DeclarationPage:
 
 
 def declaration(
-    *, session: Session, clock: Clock, caller: Caller, declaration_id: uuid.UUID
+    *, session: Session, clock: Clock, caller: Caller, declaration_id: uuid.UUID, lang: str
 ) -> DeclarationPage:
     """The declaration as an officer reads it: documents and their checks, the review work."""
     found = declarations_service.get(session=session, caller=caller, declaration_id=declaration_id)
@@ -105,9 +107,17 @@ def declaration(
     documents = documents_service.list_for(session=session, declaration=found)
     lease = review_service.live_lease(session=session, clock=clock, declaration=found)
     checks, inspections, cases = work.records(session=session, declaration=found)
+    detail = declaration_views.detail(session=session, caller=caller, declaration=found, lang=lang)
+    actors = {
+        *(event.actor for event in detail.events),
+        *(check.officer for check in checks),
+        *(inspection.officer for inspection in inspections),
+        *(case.opened_by for case in cases),
+        *([lease.officer] if lease is not None else []),
+    }
     return DeclarationPage(
-        declaration=declaration_views.detail(session=session, caller=caller, declaration=found),
-        documents=document_views.document_list(documents, report, with_findings=True),
+        declaration=detail,
+        documents=document_views.document_list(documents, report, with_findings=True, lang=lang),
         review=review_views.record_out(
             item=review_service.item(session=session, clock=clock, declaration=found),
             lease=lease,
@@ -118,6 +128,7 @@ def declaration(
         mine=lease is not None and lease.officer == caller.actor,
         supervisor=caller.role is Role.supervisor,
         border_resident=_border_resident(session, clock, found),
+        names=holder_names(session=session, actors=actors),
     )
 
 
@@ -139,12 +150,16 @@ def supervisor(*, session: Session, clock: Clock, settings: Settings) -> dict[st
     policy = config.policy(session=session, settings=settings)
     rule_configs = config.rule_configs(session=session, settings=settings)
     target = release_target()
+    overdue = review_service.queue(
+        session=session, clock=clock, lane=None, limit=QUEUE_LIMIT, overdue_only=True
+    )
+    workload = work.workload(session=session, clock=clock)
+    actors = {row.officer for row in workload} | {i.leased_by for i in overdue if i.leased_by}
     return {
         "lane_stats": review_service.lane_stats(session=session, clock=clock),
-        "overdue": review_service.queue(
-            session=session, clock=clock, lane=None, limit=QUEUE_LIMIT, overdue_only=True
-        ),
-        "workload": work.workload(session=session, clock=clock),
+        "overdue": overdue,
+        "workload": workload,
+        "names": holder_names(session=session, actors=actors),
         "policy": policy,
         "thresholds": channels.fit(session=session, settings=settings, policy=policy),
         "release_targets": [

@@ -17,7 +17,7 @@ from clearance.documents.storage import get_storage
 from clearance.errors import Unauthorized
 from clearance.review import service as review_service
 from clearance.review.schemas import Lane
-from clearance.web import pages
+from clearance.web import i18n, pages
 from clearance.web import session as tokens
 from clearance.web.deps import (
     CSRF,
@@ -154,13 +154,14 @@ def declaration_page(
 ) -> Response:
     """Parties, lines, truck, risk reasons, documents and their checks, history, the decision."""
     page = pages.declaration(
-        session=session, clock=clock, caller=viewer.caller, declaration_id=declaration_id
+        session=session,
+        clock=clock,
+        caller=viewer.caller,
+        declaration_id=declaration_id,
+        lang=i18n.language(request),
     )
-    return render(
-        request,
-        "declaration.html",
-        {"page": page, "viewer": viewer, "notice": notice, "finding_codes": pages.FINDING_CODES},
-    )
+    context = {"page": page, "viewer": viewer, "notice": notice, "names": page.names}
+    return render(request, "declaration.html", {**context, "finding_codes": pages.FINDING_CODES})
 
 
 @router.get("/declarations/{declaration_id}/documents/{document_id}")

@@ -71,6 +71,7 @@ def render(
         name,
         {
             "t": i18n.translator(lang),
+            "who": i18n.people(lang, context.get("names") or {}),
             "lang": lang,
             "languages": i18n.LANGUAGES,
             "static": STATIC_PATH,

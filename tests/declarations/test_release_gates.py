@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from clearance.declarations import release
 from clearance.declarations.models import Declaration
+from clearance.messages import Message
 from tests.conftest import auth
 from tests.helpers import arrive, lodge, pay, read
 from workers import jobs
@@ -19,8 +20,9 @@ def excise_gate() -> Iterator[dict[str, bool]]:
     """A gate another domain could add (excise stamps, say): closed until it is told."""
     stamped = {"stamped": False}
 
-    def check(_session: Session, _declaration: Declaration) -> str | None:
-        return None if stamped["stamped"] else "excise stamps affixed"
+    def check(_session: Session, _declaration: Declaration) -> Message | None:
+        affixed = Message("bilingual", {"en": "excise stamps affixed", "vi": "đã dán tem"})
+        return None if stamped["stamped"] else affixed
 
     release.register_gate("test-excise", check)
     yield stamped

@@ -55,7 +55,7 @@ def test_present_counts_uploads_not_body_references() -> None:
     missing = checks.documents_present(facts(requirements=[INVOICE]))
     assert ids(missing) == ["DOC-MISSING"]
     assert missing[0].blocks_release
-    assert "referenced as INV-2026-001 but not uploaded" in missing[0].reason
+    assert "referenced as INV-2026-001 but not uploaded" in missing[0].reason.text
     assert checks.documents_present(facts(doc(helpers.invoice()), requirements=[INVOICE])) == []
 
 
@@ -63,7 +63,7 @@ def test_expired_on_the_arrival_date_fires_and_valid_is_silent() -> None:
     certificate = doc(helpers.phytosanitary(issued_on="2026-10-01", expires_on="2026-11-29"))
     [expired] = checks.documents_not_expired(facts(certificate, arrived=True))
     assert expired.blocks_release
-    assert "expired on 2026-11-29, before the arrival date (2026-11-30)" in expired.reason
+    assert "expired on 2026-11-29, before the arrival date (2026-11-30)" in expired.reason.text
     assert checks.documents_not_expired(facts(doc(helpers.phytosanitary()))) == []
 
 
@@ -79,7 +79,7 @@ def test_invoice_total_against_customs_value_within_two_percent() -> None:
     assert checks.invoice_matches_customs_value(facts(doc(helpers.invoice("7300.00")))) == []
     [off] = checks.invoice_matches_customs_value(facts(doc(helpers.invoice("5000.00"))))
     assert off.check_id == "DOC-INVOICE-VALUE"
-    assert "31% off the declared customs value 7200.00 USD" in off.reason
+    assert "31% off the declared customs value 7200.00 USD" in off.reason.text
 
 
 def test_invoice_in_another_currency_is_converted_before_comparing() -> None:
@@ -89,7 +89,7 @@ def test_invoice_in_another_currency_is_converted_before_comparing() -> None:
     naive = doc(helpers.invoice("7200.00", "CNY"))
     assert ids(checks.invoice_matches_customs_value(facts(naive))) == ["DOC-INVOICE-VALUE"]
     unrated = doc(helpers.invoice("7200.00", "EUR"))
-    assert "no exchange rate" in checks.invoice_matches_customs_value(facts(unrated))[0].reason
+    assert "no exchange rate" in checks.invoice_matches_customs_value(facts(unrated))[0].reason.text
 
 
 def test_packing_list_weights_against_the_declared_lines() -> None:
@@ -107,7 +107,7 @@ def test_packing_list_against_the_weighbridge_within_five_percent() -> None:
     assert checks.packing_list_matches_weighbridge(near) == []
     far = facts(packing, weighbridge_kg=Decimal("26000"))
     [finding] = checks.packing_list_matches_weighbridge(far)
-    assert "off the weighbridge's 26000 kg" in finding.reason
+    assert "off the weighbridge's 26000 kg" in finding.reason.text
     assert checks.packing_list_matches_weighbridge(facts(packing)) == []  # not weighed yet
 
 
@@ -115,7 +115,7 @@ def test_form_e_origin_against_the_lines() -> None:
     assert checks.certificate_of_origin_matches_lines(facts(doc(helpers.co_form_e()))) == []
     thai = doc(helpers.co_form_e(origin_country="TH"))
     [finding] = checks.certificate_of_origin_matches_lines(facts(thai))
-    assert "certifies origin TH but line 1 (HS 31021000) declares origin CN" in finding.reason
+    assert "certifies origin TH but line 1 (HS 31021000) declares origin CN" in finding.reason.text
 
 
 def test_form_e_parties_against_the_counterparty_and_trader() -> None:
@@ -126,7 +126,7 @@ def test_form_e_parties_against_the_counterparty_and_trader() -> None:
     stranger = doc(helpers.co_form_e(exporter="Guangxi Pingxiang Huayuan Trading Co., Ltd"))
     [finding] = checks.certificate_of_origin_names_the_parties(facts(stranger))
     assert finding.check_id == "DOC-CO-PARTY"
-    assert "names exporter" in finding.reason
+    assert "names exporter" in finding.reason.text
     assert checks.certificate_of_origin_names_the_parties(facts(doc(helpers.co_form_e()))) == []
 
 
@@ -144,7 +144,7 @@ def test_licence_used_up_by_earlier_declarations() -> None:
     assert checks.licence_quantity_left(room) == []
     [finding] = checks.licence_quantity_left(replace(room, licence_used={key: Decimal("3500")}))
     assert "allows 5000 kg; earlier declarations used 3500 and this one declares 2000" in (
-        finding.reason
+        finding.reason.text
     )
 
 
@@ -159,7 +159,7 @@ def test_certificate_number_or_file_reused_by_the_same_trader() -> None:
     by_number = facts(co, other_uses=[_use(co, TRADER, number=True, file=False)])
     [finding] = checks.documents_not_reused(by_number)
     assert finding.risk_score >= 0.8
-    assert "the same number was already used on declaration" in finding.reason
+    assert "the same number was already used on declaration" in finding.reason.text
     by_file = facts(co, other_uses=[_use(co, TRADER, number=False, file=True)])
     assert ids(checks.documents_not_reused(by_file)) == ["DOC-REUSED"]
     # A contract covers many shipments: the same file again is not reuse.
@@ -173,7 +173,7 @@ def test_same_document_on_another_traders_declaration() -> None:
     theirs = facts(invoice, other_uses=[_use(invoice, "0100000002", number=False, file=True)])
     [finding] = checks.documents_not_shared_across_traders(theirs)
     assert finding.check_id == "DOC-OTHER-TRADER"
-    assert "of trader 0100000002" in finding.reason
+    assert "of trader 0100000002" in finding.reason.text
     assert checks.documents_not_reused(theirs) == []
     ours = facts(invoice, other_uses=[_use(invoice, TRADER, number=False, file=True)])
     assert checks.documents_not_shared_across_traders(ours) == []
@@ -195,6 +195,6 @@ def test_one_file_attached_as_several_kinds_of_paper() -> None:
     assert ids(found) == ["DOC-SAME-FILE", "DOC-SAME-FILE"]
     assert [f.document_id for f in found] == [papers[1].id, papers[2].id]
     assert all(f.risk_score >= 0.8 for f in found)
-    assert "attached as 3 kinds of paper" in found[0].reason
+    assert "attached as 3 kinds of paper" in found[0].reason.text
     distinct = [doc(helpers.invoice()), doc(helpers.packing_list()), doc(helpers.contract())]
     assert checks.one_file_per_document(facts(*distinct)) == []

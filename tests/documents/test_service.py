@@ -43,7 +43,9 @@ def test_gate_is_closed_until_every_required_document_is_uploaded(
 ) -> None:
     declaration_id = lodge(client, keys["trader"], documents=False)
     gate = service.release_gate(session, _declaration(session, declaration_id))
-    assert gate == "required documents: commercial invoice, packing list, contract"
+    assert gate is not None
+    assert gate.text == "required documents: commercial invoice, packing list, contract"
+    assert gate.render("vi") == "chứng từ bắt buộc: hóa đơn thương mại, phiếu đóng gói, hợp đồng"
     _complete(client, keys["trader"], declaration_id)
     report = check_declaration(session=session, declaration=_declaration(session, declaration_id))
     assert (report.complete, report.missing, report.findings) == (True, [], [])
@@ -79,7 +81,7 @@ def test_form_e_number_on_a_second_truck_of_the_same_trader_is_reuse(
     uploaded(client, keys["trader"], second, again)
     report = check_declaration(session=session, declaration=_declaration(session, second))
     [reuse] = [f for f in report.findings if f.check_id == "DOC-REUSED"]
-    assert first in reuse.reason
+    assert first in reuse.reason.text
 
 
 def test_identical_file_on_another_traders_declaration(
@@ -94,7 +96,7 @@ def test_identical_file_on_another_traders_declaration(
     uploaded(client, keys["other_trader"], theirs, invoice(), content=scan)
     report = check_declaration(session=session, declaration=_declaration(session, theirs))
     [shared] = [f for f in report.findings if f.check_id == "DOC-OTHER-TRADER"]
-    assert "of trader 0100000001" in shared.reason
+    assert "of trader 0100000001" in shared.reason.text
     assert shared.risk_score >= 0.9
 
 
@@ -122,5 +124,5 @@ def test_licence_quantity_used_up_by_an_earlier_declaration(
     report = check_declaration(session=session, declaration=_declaration(session, later))
     [exhausted] = [f for f in report.findings if f.check_id == "DOC-LICENCE-EXHAUSTED"]
     assert "allows 3000 kg; earlier declarations used 2000 and this one declares 2000" in (
-        exhausted.reason
+        exhausted.reason.text
     )

@@ -30,7 +30,7 @@ CONFIGS = default_configs()
 
 def _hits(body: dict[str, object], context: Context) -> dict[str, str]:
     hits = evaluate(DeclarationIn.model_validate(body), context, CONFIGS)
-    return {hit.rule_id: hit.reason for hit in hits}
+    return {hit.rule_id: hit.reason.text for hit in hits}
 
 
 def test_a_clean_import_hits_nothing(context: Context) -> None:
@@ -65,7 +65,7 @@ def test_prohibited_goods_are_a_hard_hit(context: Context) -> None:
     [prohibited] = [hit for hit in hits if hit.rule_id == "R-PROHIBITED"]
     assert prohibited.hard
     assert prohibited.line == 1
-    assert "6309" in prohibited.reason
+    assert "6309" in prohibited.reason.text
 
 
 def test_restricted_goods_need_their_certificate(context: Context) -> None:

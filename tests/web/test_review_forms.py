@@ -42,7 +42,7 @@ def test_a_yellow_one_is_checked_and_released_and_waits_for_the_truck(
     assert 'id="review-records"' in checked.text and checked.text.count("Chấp nhận") >= 3
     assert 'id="document-check-form"' not in checked.text  # accepted: no second check asked
     assert 'data-state="decided"' in released.text
-    assert "arrival recorded at the gate" in released.text  # release gates still closed
+    assert "xe đến cửa khẩu được ghi nhận" in released.text  # release gates still closed
     pay(client, keys["bank"], yellow)
     assert arrive(client, keys["gate"], yellow)["state"] == "released"
 
@@ -175,7 +175,8 @@ def test_a_supervisor_reassigns_an_item_and_can_take_a_lease_back(
 ) -> None:
     officer_csrf = sign_in(client, keys["officer"])
     location = claim(client, officer_csrf)
-    officer = client.get("/officer/queue").text.split("<strong>")[1].split("</strong>")[0]
+    signed_in = client.get("/officer/queue").text.split('<strong data-actor="')[1]
+    officer, shown = signed_in.split("</strong>")[0].split('">')
     client.cookies.clear()
     csrf = sign_in(client, keys["supervisor"])
 
@@ -186,7 +187,7 @@ def test_a_supervisor_reassigns_an_item_and_can_take_a_lease_back(
     assert "Đã trả hồ sơ về hàng đợi." in taken.text
     assert bad.status_code == 422
     assert "Đã giao hồ sơ cho cán bộ." in given.text
-    assert f"{officer} đang giữ hồ sơ này" in given.text
+    assert f"{shown} đang giữ hồ sơ này" in given.text  # shown by name, not by key
 
 
 def test_the_supervisor_sees_the_decisions_of_the_day_per_officer(

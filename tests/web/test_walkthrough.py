@@ -2,10 +2,12 @@
 
 The API runs in its own process (uvicorn) on a database of this test's own; screening is done
 by a real RQ worker; Debian's Chromium, headless, driven by Playwright (no browser download).
-Officer A claims a red declaration, checks its documents, inspects it, records discrepancies
-and seizes it, and the trader's API view says `seized`; officer B, in English, releases a
-yellow one, which is released once its duty is paid and the gate records the truck. With
-CLEARANCE_SCREENSHOTS_DIR set, the pages are saved as PNG there.
+Officer A, in Vietnamese, picks the red declaration from the queue and claims it, opens each
+paper, accepts the clean dossier in one click, inspects the goods, records discrepancies and
+seizes them, and the trader's API view says `seized`; officer B, in English, releases a yellow
+one, which is released once its duty is paid and the gate records the truck. Every Vietnamese
+page on the way has no word of the service's English. With CLEARANCE_SCREENSHOTS_DIR set, the
+pages are saved as PNG there.
 """
 
 import io
@@ -35,6 +37,7 @@ from tests.factories import declaration
 from tests.helpers import required_documents
 from tests.needs import need
 from tests.web.helpers import WATCHLISTED, red_declaration
+from tests.web.test_vietnamese_pages import english_vocabulary, english_words
 
 pytestmark = pytest.mark.slow
 CHROMIUM = os.environ.get("CLEARANCE_CHROMIUM", "/usr/bin/chromium")
@@ -118,8 +121,18 @@ def _state(http: httpx.Client, key: str, declaration_id: str) -> tuple[str, str 
     return found.json()["state"], found.json()["channel"]
 
 
+def _ucr(http: httpx.Client, key: str, declaration_id: str) -> str:
+    found = http.get(
+        f"/v1/declarations/{declaration_id}", headers={"Authorization": f"Bearer {key}"}
+    )
+    return str(found.json()["ucr"])
+
+
 def _screenshot(page: Page, name: str) -> None:
-    """The whole page as a PNG of 256 colours: a third of the size, as legible."""
+    """The whole page as a PNG of 256 colours: a third of the size, as legible. A Vietnamese
+    page is first read for English words: there must be none."""
+    if page.locator("html").get_attribute("lang") == "vi":
+        assert english_words(page.content(), english_vocabulary()) == [], name
     if SCREENSHOTS:
         Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
         image = Image.open(io.BytesIO(page.screenshot(full_page=True)))
@@ -156,7 +169,9 @@ def _lodge_red_and_yellow(
     supervisor = {"Authorization": f"Bearer {keys[Role.supervisor]}"}
     listed = http.post("/v1/risk/watchlist", json=WATCHLISTED, headers=supervisor)
     assert listed.status_code == 201, listed.text
-    red = _lodge(http, keys[Role.trader], red_declaration())
+    red_body = red_declaration()
+    red_body["lines"][0]["description"] = "Phân urê, bao 50 kg"  # what a trader here writes
+    red = _lodge(http, keys[Role.trader], red_body)
     assert work() >= 1
     yellow = _lodge(http, keys[Role.trader], declaration())  # a new trader: yellow
     assert work() >= 1
@@ -170,12 +185,32 @@ def _accept_every_document(page: Page) -> None:
         verdict.check()
 
 
+def _claim_chosen(page: Page, url: str, ucr: str, declaration_id: str) -> None:
+    """Claim the row of the queue the officer picked, not the most urgent one."""
+    page.locator(f"#lane-document_check tr[data-ucr='{ucr}'] button.claim").click()
+    expect(page).to_have_url(f"{url}/officer/declarations/{declaration_id}?notice=claimed")
+    expect(page.locator(".notice")).to_have_text("Đã nhận hồ sơ.")
+
+
+def _open_each_paper(page: Page) -> None:
+    """Every paper of the dossier opens in place, its PDF shown beside what was declared."""
+    papers = page.locator("details.paper")
+    assert papers.count() >= 3
+    for paper in papers.all():
+        if paper.get_attribute("open") is None:
+            paper.locator("summary").click()
+        expect(paper.locator("iframe")).to_be_visible()
+        expect(paper.locator(".paper-fields")).to_be_visible()
+
+
 def _check_and_send_to_inspection(page: Page) -> None:
-    """Officer A, on the red one: every document accepted, then on to the goods."""
+    """Officer A, on the red one: each paper read, the clean dossier accepted at once, then on
+    to the goods."""
     expect(page.locator("#risk")).to_contain_text("R-WATCHLIST")
-    _accept_every_document(page)
+    expect(page.locator("#risk")).to_contain_text("trùng với")  # the reason, in Vietnamese
+    _open_each_paper(page)
     _screenshot(page, "declaration")
-    page.click("#submit-check")
+    page.click("#accept-all")
     expect(page.locator(".notice")).to_have_text("Đã ghi nhận kết quả kiểm tra hồ sơ.")
     page.check("input[name=decision][value=inspect]")
     page.click("#submit-decision")
@@ -192,18 +227,22 @@ def _inspect_and_seize(page: Page) -> None:
     rows = page.locator("#discrepancy-rows tr.finding")
     rows.nth(0).locator("select").select_option("quantity")
     rows.nth(0).locator("input[name=discrepancy_line]").fill("1")
-    rows.nth(0).locator("input[name=discrepancy_detail]").fill("412 bags counted, 400 declared")
+    rows.nth(0).locator("input[name=discrepancy_detail]").fill("đếm được 412 bao, khai 400")
     rows.nth(1).locator("select").select_option("weight")
-    rows.nth(1).locator("input[name=discrepancy_detail]").fill("weighbridge 21,050 kg")
+    rows.nth(1).locator("input[name=discrepancy_detail]").fill("cân tại cửa khẩu 21.050 kg")
     _screenshot(page, "inspection")
     page.click("#submit-inspection")
-    expect(page.locator("#review-records")).to_contain_text("412 bags counted, 400 declared")
+    expect(page.locator("#review-records")).to_contain_text("đếm được 412 bao, khai 400")
     page.check("input[name=decision][value=seize]")
     page.check("input[name=fraud_found]")
-    page.fill("#decision-form textarea[name=reason]", "Watchlisted consignor; undeclared bags")
+    page.fill(
+        "#decision-form textarea[name=reason]",
+        "Bên gửi hàng trong danh sách theo dõi; thừa 12 bao không khai báo",
+    )
     page.click("#submit-decision")
     expect(page.locator("#state")).to_have_attribute("data-state", "seized")
     expect(page.locator(".case")).to_contain_text("SC-")
+    _screenshot(page, "seized")
 
 
 def _check_and_release_in_english(page: Page, url: str, declaration_id: str) -> None:
@@ -253,12 +292,13 @@ def test_two_officers_seize_a_red_one_and_release_a_yellow_one_in_the_browser(
     with httpx.Client(base_url=service, timeout=10) as http:
         red, yellow = _lodge_red_and_yellow(http, keys, work)
         _arrive(http, keys[Role.gate], red, "21050")  # the red truck waits at the gate
+        red_ucr = _ucr(http, keys[Role.trader], red)
 
-        # Officer A, in Vietnamese (the default), claims the red one.
+        # Officer A, in Vietnamese (the default), picks the red one from the queue.
         page = _sign_in(browser, service, officer_a, errors, screenshot=True)
         expect(page.locator("#lane-document_check tr[data-ucr]")).to_have_count(2)
         _screenshot(page, "queue")
-        _claim_next(page, service, red)
+        _claim_chosen(page, service, red_ucr, red)
 
         # The supervisor, in English, sees it held and the yellow one waiting.
         supervisor = _sign_in(browser, service, keys[Role.supervisor], errors)
