@@ -59,8 +59,8 @@ def test_a_request_without_a_usable_id_gets_one_of_ours(
 
 def test_inside_a_job_every_line_carries_its_ids(lines: Callable[[], list[dict[str, Any]]]) -> None:
     with logs.bound(job_id="job-7", declaration_id="d-1"):
-        logging.getLogger("rq.worker").info("screening")
-    logging.getLogger("rq.worker").info("idle")
+        logging.getLogger("workers.jobs").info("screening")
+    logging.getLogger("workers.jobs").info("idle")
 
     screening, idle = lines()
     assert (screening["job_id"], screening["declaration_id"]) == ("job-7", "d-1")
