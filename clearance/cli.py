@@ -110,6 +110,9 @@ def _demo(args: argparse.Namespace) -> None:
 
 
 def _run(args: argparse.Namespace) -> None:
+    if not args.verbose:  # the demo's lines stand out; restarts are warnings and still show
+        os.environ.setdefault(logs.LOG_LEVEL_VARIABLE, "WARNING")  # this process and its children
+        logs.configure()
     from clearance import embedded
 
     embedded.run(

@@ -1,6 +1,5 @@
 """`clearance run`: the whole service on one machine, with its own Redis and SQLite."""
 
-import logging
 import os
 import random
 import select
@@ -20,7 +19,6 @@ from clearance import db
 from clearance.auth.models import Role
 from clearance.auth.service import create_key
 from clearance.clock import get_clock
-from clearance.logs import LOG_LEVEL_VARIABLE, log_level
 from clearance.migrations import migrate
 from clearance.settings import get_settings
 from clearance.supervisor import Supervisor
@@ -265,9 +263,6 @@ def run(
         shutil.rmtree(metrics_dir, ignore_errors=True)
         metrics_dir.mkdir()
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
-        if not verbose:  # the demo's lines stand out; restarts are warnings and still show
-            os.environ.setdefault(LOG_LEVEL_VARIABLE, "WARNING")
-            logging.getLogger().setLevel(log_level())
         get_settings.cache_clear()
         migrate(get_settings().database_url)
         if demo_model and (version := train_demo_model()) is not None:
