@@ -1,5 +1,6 @@
 """Logs as JSON lines (structlog), each carrying what it is about: the request id of an HTTP
-request, the job id of a worker's job, the declaration id where one is at hand. The standard
+request, the job id of a worker's job, the declaration id where one is at hand, and the trace
+when tracing is on. The standard
 library's loggers (uvicorn, RQ, SQLAlchemy, Alembic) go through the same renderer.
 
 How much is logged: `CLEARANCE_LOG_LEVEL` (INFO unless told; `clearance run` sets WARNING for
@@ -14,11 +15,26 @@ from contextlib import contextmanager
 from typing import Any
 
 import structlog
+from opentelemetry import trace
 
 LOG_LEVEL_VARIABLE = "CLEARANCE_LOG_LEVEL"
 LOG_FORMAT_VARIABLE = "CLEARANCE_LOG_FORMAT"
+
+
+def _trace_ids(
+    _logger: Any, _method: str, event: structlog.types.EventDict
+) -> structlog.types.EventDict:
+    """With tracing on (clearance/tracing.py), a line names the trace and span it was logged in."""
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid:
+        event["trace_id"] = format(context.trace_id, "032x")
+        event["span_id"] = format(context.span_id, "016x")
+    return event
+
+
 _SHARED: list[structlog.types.Processor] = [
     structlog.contextvars.merge_contextvars,
+    _trace_ids,
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,
     structlog.processors.TimeStamper(fmt="iso", utc=True),

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
-from clearance import db, metrics, wiring
+from clearance import db, metrics, tracing, wiring
 from clearance.audit.router import router as audit_router
 from clearance.auth.router import router as keys_router
 from clearance.deadletters.router import router as deadletters_router
@@ -47,6 +47,7 @@ Authenticate with `Authorization: Bearer <API key>`. Errors are RFC 9457 problem
 
 def create_app() -> FastAPI:
     settings = get_settings()
+    tracing.start_api()
     wiring.install()
     target = release_target()
     metrics.export_target(
@@ -73,6 +74,7 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        telemetry=tracing.FASTAPI_TELEMETRY,
     )
     apidocs.install(app)
     install_handlers(app)

@@ -14,6 +14,7 @@ from rq.job import Job, JobStatus
 from rq.queue import EnqueueData
 from rq.registry import FailedJobRegistry
 
+from clearance import tracing
 from clearance.settings import get_settings
 
 SCREENING_QUEUE = "clearance-screening"
@@ -112,6 +113,7 @@ def enqueue_screening(
         result_ttl=3600,
         # Backoff between tries; intervals above zero need the worker's scheduler.
         retry=Retry(max=len(settings.job_retry_intervals), interval=settings.job_retry_intervals),
+        meta=tracing.job_meta(),
     )
     if connection is not None:
         screening_queue(connection).enqueue_many([job])
@@ -179,6 +181,7 @@ def enqueue_delivery(
         "job_timeout": settings.job_timeout_seconds,
         "failure_ttl": settings.job_failure_ttl_seconds,
         "result_ttl": 600,
+        "meta": tracing.job_meta(),
     }
     args = (str(subscription_id), str(declaration_id))
     if delay is not None and delay.total_seconds() > 0:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from opentelemetry import trace
 
 from clearance import logs
 from tests.conftest import auth
@@ -65,3 +66,20 @@ def test_inside_a_job_every_line_carries_its_ids(lines: Callable[[], list[dict[s
     screening, idle = lines()
     assert (screening["job_id"], screening["declaration_id"]) == ("job-7", "d-1")
     assert "job_id" not in idle and "timestamp" in idle
+
+
+def test_a_line_logged_inside_a_trace_names_it(lines: Callable[[], list[dict[str, Any]]]) -> None:
+    context = trace.SpanContext(
+        trace_id=0x5CE0A1B2C3D4E5F60718293A4B5C6D7E,
+        span_id=0x1A2B3C4D5E6F7081,
+        is_remote=True,
+        trace_flags=trace.TraceFlags(trace.TraceFlags.SAMPLED),
+    )
+    with trace.use_span(trace.NonRecordingSpan(context)):
+        logging.getLogger("workers.jobs").info("screening")
+    logging.getLogger("workers.jobs").info("idle")
+
+    traced, untraced = lines()
+    assert traced["trace_id"] == "5ce0a1b2c3d4e5f60718293a4b5c6d7e"
+    assert traced["span_id"] == "1a2b3c4d5e6f7081"
+    assert "trace_id" not in untraced

@@ -11,7 +11,9 @@ from prometheus_client import start_http_server
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
+from rq.job import Job
 
+from clearance import tracing
 from clearance.logs import log_level
 from clearance.queues import NOTIFICATIONS_QUEUE, SCREENING_QUEUE, SWEEPER_LOCK_KEY, get_redis
 from clearance.settings import get_settings
@@ -29,6 +31,10 @@ class Worker(SimpleWorker):
     """A SimpleWorker that remembers being asked to stop, to tell a shutdown from a lost Redis."""
 
     stop_asked = False
+
+    def perform_job(self, job: Job, queue: Queue) -> bool:
+        with tracing.job_span(f"job {job.func_name}", job.meta):
+            return super().perform_job(job, queue)
 
     def request_stop(self, signum: int, frame: FrameType | None) -> None:
         self.stop_asked = True
@@ -69,6 +75,7 @@ def run(
 ) -> None:
     """Work the queues until stopped (or until empty with `burst`)."""
     settings = get_settings()
+    tracing.start_worker()
     redis = get_redis()
     if metrics_port:
         start_http_server(metrics_port)
