@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, StringConstraints
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
@@ -62,3 +62,22 @@ def expiry_after_issue(expires_on: date | None, issued_on: date | None) -> date 
     if expires_on is not None and issued_on is not None and expires_on < issued_on:
         raise ValueError("expires_on must not be before issued_on")
     return expires_on
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+TaxCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{10}(-[0-9]{3})?$")]
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+HsCodeStr = Annotated[str, StringConstraints(pattern=r"^[0-9]{4,10}$")]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoControlCharacters
+]
+ShortText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), NoControlCharacters
+]
+Reason = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500), NoControlCharacters
+]

@@ -17,7 +17,7 @@ from clearance.documents.router import router as documents_router
 from clearance.duties.router import router as duties_router
 from clearance.errors import ServiceUnavailable, install_handlers
 from clearance.mandates.router import router as mandates_router
-from clearance.metrics.router import router as metrics_router
+from clearance.metrics.router import build_router as metrics_router
 from clearance.metrics.router import serve_internal
 from clearance.middleware import (
     BodyLimitMiddleware,
@@ -27,10 +27,12 @@ from clearance.middleware import (
     UrlControlCharacterMiddleware,
 )
 from clearance.migrations import at_head
+from clearance.notifications.metrics import UndeliveredNotifications
 from clearance.notifications.router import router as notifications_router
 from clearance.queues import get_redis
 from clearance.reports.router import router as reports_router
 from clearance.reports.service import CHANNELS, release_target
+from clearance.review.metrics import ReviewLanes
 from clearance.review.router import router as review_router
 from clearance.risk.router import router as risk_router
 from clearance.settings import get_settings
@@ -55,11 +57,16 @@ def create_app() -> FastAPI:
         target_seconds={c: s for c in CHANNELS if (s := target.target_seconds(c)) is not None},
     )
 
+    # Each domain's gauges read at scrape time, beside the counters every process keeps.
+    live_gauges = (ReviewLanes(), UndeliveredNotifications())
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         internal = None
         if settings.metrics_port is not None:
-            internal = serve_internal(host=settings.metrics_host, port=settings.metrics_port)
+            internal = serve_internal(
+                host=settings.metrics_host, port=settings.metrics_port, live=live_gauges
+            )
         try:
             yield
         finally:
@@ -89,8 +96,8 @@ def create_app() -> FastAPI:
     app.include_router(keys_router)
     app.include_router(deadletters_router)
     app.include_router(notifications_router)
-    if settings.metrics_port is None:
-        app.include_router(metrics_router)  # else on its own port only, started with the app
+    if settings.metrics_port is None:  # else on its own port only, started with the app
+        app.include_router(metrics_router(live_gauges))
     # Pages for people (officers, supervisors): HTML, outside the OpenAPI schema.
     app.include_router(pages_router)
     app.include_router(page_work_router)

@@ -6,8 +6,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from clearance.auth.models import Role
-from clearance.declarations.schemas import TaxCode
-from clearance.fields import NoControlCharacters
+from clearance.fields import NoControlCharacters, TaxCode
 
 
 class KeyIn(BaseModel):

@@ -7,7 +7,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     FiniteFloat,
     StringConstraints,
@@ -16,32 +15,27 @@ from pydantic import (
 )
 
 from clearance.declarations.models import Channel, DecisionKind, Kind, State
-from clearance.fields import NoControlCharacters, PlausibleDate, UtcDatetime, expiry_after_issue
+from clearance.fields import (
+    CountryCode,
+    CurrencyCode,
+    HsCodeStr,
+    Name,
+    NoControlCharacters,
+    PlausibleDate,
+    Reason,
+    ShortText,
+    StrictModel,
+    TaxCode,
+    UtcDatetime,
+    expiry_after_issue,
+)
 from clearance.messages import MessageOut
-
-TaxCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{10}(-[0-9]{3})?$")]
-CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
-CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
-HsCodeStr = Annotated[str, StringConstraints(pattern=r"^[0-9]{4,10}$")]
-Name = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoControlCharacters
-]
-ShortText = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), NoControlCharacters
-]
-Reason = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500), NoControlCharacters
-]
 
 # A truck at a land border carries at most a few tens of tonnes; beyond these bounds a value
 # is a typing error, not a consignment.
 MAX_KG = Decimal("100000")
 MAX_QUANTITY = Decimal("10000000")
 MAX_VALUE = Decimal("1000000000000")
-
-
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class Party(StrictModel):

@@ -12,7 +12,6 @@ from clearance.auth.models import RISK_READERS, Role
 from clearance.auth.service import Caller
 from clearance.declarations import service as declarations_service
 from clearance.declarations.models import Kind
-from clearance.declarations.schemas import HsCodeStr
 from clearance.deps import AnyRoleDep, ClockDep, LanguageDep, SessionDep, SupervisorDep, require
 from clearance.documents import requirements, service, upload, views
 from clearance.documents.models import RequiredDocument
@@ -25,6 +24,7 @@ from clearance.documents.schemas import (
 )
 from clearance.documents.storage import get_storage
 from clearance.errors import PROBLEM_RESPONSES, PayloadTooLarge
+from clearance.fields import HsCodeStr
 from clearance.reference import service as reference_service
 
 router = APIRouter(tags=["documents"], responses=PROBLEM_RESPONSES)

@@ -14,20 +14,20 @@ from pydantic import (
     field_validator,
 )
 
-from clearance.declarations.schemas import (
-    MAX_KG,
-    MAX_QUANTITY,
-    MAX_VALUE,
+from clearance.declarations.schemas import MAX_KG, MAX_QUANTITY, MAX_VALUE
+from clearance.documents.models import DocumentKind
+from clearance.fields import (
     CountryCode,
     CurrencyCode,
     HsCodeStr,
     Name,
+    NoControlCharacters,
+    PlausibleDate,
     ShortText,
     StrictModel,
     TaxCode,
+    expiry_after_issue,
 )
-from clearance.documents.models import DocumentKind
-from clearance.fields import NoControlCharacters, PlausibleDate, expiry_after_issue
 
 Quantity = Annotated[Decimal, Field(gt=0, le=MAX_QUANTITY, decimal_places=3)]
 Kg = Annotated[Decimal, Field(gt=0, le=MAX_KG, decimal_places=3)]

@@ -7,8 +7,7 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
-from clearance.declarations.schemas import StrictModel, TaxCode
-from clearance.fields import NoControlCharacters, PlausibleDate, UtcDatetime
+from clearance.fields import NoControlCharacters, PlausibleDate, StrictModel, TaxCode, UtcDatetime
 
 # More than any truck of goods owes: beyond it an amount is a typing error.
 MAX_VND = 10**15

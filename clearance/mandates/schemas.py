@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from clearance.declarations.schemas import TaxCode
+from clearance.fields import TaxCode
 
 Kind = Literal["import", "export", "transit"]
 

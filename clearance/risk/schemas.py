@@ -5,8 +5,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from clearance.declarations.schemas import CountryCode, Name, TaxCode
-from clearance.fields import NoControlCharacters
+from clearance.fields import CountryCode, Name, NoControlCharacters, TaxCode
 
 Note = Annotated[str, StringConstraints(max_length=500), NoControlCharacters]
 

@@ -19,7 +19,8 @@ from clearance.queues import SCREENING_QUEUE
 DEPLOY = Path(__file__).parents[2] / "deploy"
 K8S = DEPLOY / "k8s"
 DASHBOARD = DEPLOY / "grafana" / "dashboards" / "clearance.json"
-# Read at scrape time by clearance/metrics/router.py rather than declared in the module.
+# Read at scrape time by the domains' collectors (review/metrics.py, notifications/metrics.py,
+# metrics/router.py) rather than declared in the module.
 # tests/metrics checks that a real scrape holds each of them.
 LIVE_GAUGES = {
     "clearance_queue_depth",
