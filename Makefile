@@ -29,6 +29,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy clearance workers tests loadtests
+	$(BIN)/lint-imports --no-cache
 
 check: lint test
 

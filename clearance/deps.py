@@ -1,5 +1,6 @@
 """FastAPI dependencies as `Annotated` aliases: one place that says what a route may ask for."""
 
+import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
@@ -15,6 +16,7 @@ from clearance.auth import service as auth_service
 from clearance.auth.models import Role
 from clearance.auth.service import Caller
 from clearance.clock import Clock, get_clock
+from clearance.declarations.models import Declaration
 from clearance.errors import Conflict, Forbidden, Unauthorized, database_error
 from clearance.reference import service as reference_service
 from clearance.reference.service import ReferenceData
@@ -54,6 +56,7 @@ def _session(request: Request) -> Iterator[Session]:
                     request=request,
                     at=clock.now(),
                     trusted_proxies=settings.trusted_proxies,
+                    version_of=_declaration_version,
                 )
             db.commit(session)
         except IntegrityError as exc:
@@ -62,6 +65,12 @@ def _session(request: Request) -> Iterator[Session]:
         except OperationalError as exc:
             db.rollback(session)
             raise database_error(exc) from exc
+
+
+def _declaration_version(session: Session, declaration_id: uuid.UUID) -> int | None:
+    # The handler loaded it: `get` finds it in the identity map without a round trip.
+    declaration = session.get(Declaration, declaration_id)
+    return declaration.version if declaration is not None else None
 
 
 SessionDep = Annotated[Session, Depends(_session, scope="function")]

@@ -1,11 +1,13 @@
 """The FastAPI application."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
+from prometheus_client.registry import Collector
 from sqlalchemy import text
+from starlette.types import Lifespan
 
 from clearance import db, metrics, tracing, wiring
 from clearance.audit.router import router as audit_router
@@ -35,7 +37,7 @@ from clearance.reports.service import CHANNELS, release_target
 from clearance.review.metrics import ReviewLanes
 from clearance.review.router import router as review_router
 from clearance.risk.router import router as risk_router
-from clearance.settings import get_settings
+from clearance.settings import Settings, get_settings
 from clearance.web import apidocs
 from clearance.web import errors as page_errors
 from clearance.web.review import router as page_work_router
@@ -47,6 +49,21 @@ DESCRIPTION = """Customs clearance for the Ma Lù Thàng border gate (Lai Châu,
 Authenticate with `Authorization: Bearer <API key>`. Errors are RFC 9457 problem details."""
 
 
+API_ROUTERS = (
+    declarations_router,
+    documents_router,
+    duties_router,
+    review_router,
+    risk_router,
+    reports_router,
+    audit_router,
+    mandates_router,
+    keys_router,
+    deadletters_router,
+    notifications_router,
+)
+
+
 def create_app() -> FastAPI:
     settings = get_settings()
     tracing.start_api()
@@ -56,10 +73,34 @@ def create_app() -> FastAPI:
         baseline_seconds={c: s for c in CHANNELS if (s := target.baseline_seconds(c)) is not None},
         target_seconds={c: s for c in CHANNELS if (s := target.target_seconds(c)) is not None},
     )
-
     # Each domain's gauges read at scrape time, beside the counters every process keeps.
     live_gauges = (ReviewLanes(), UndeliveredNotifications())
+    app = FastAPI(
+        title="clearance",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=_lifespan(settings, live_gauges),
+        docs_url=None,
+        redoc_url=None,
+        telemetry=tracing.FASTAPI_TELEMETRY,
+    )
+    apidocs.install(app)
+    install_handlers(app)
+    for router in API_ROUTERS:
+        app.include_router(router)
+    if settings.metrics_port is None:  # else on its own port only, started with the app
+        app.include_router(metrics_router(live_gauges))
+    # Pages for people (officers, supervisors): HTML, outside the OpenAPI schema.
+    app.include_router(pages_router)
+    app.include_router(page_work_router)
+    app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="officer_static")
+    page_errors.install(app)
+    _add_middleware(app, settings)
+    app.include_router(probes)
+    return app
 
+
+def _lifespan(settings: Settings, live_gauges: Sequence[Collector]) -> Lifespan[FastAPI]:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         internal = None
@@ -74,35 +115,11 @@ def create_app() -> FastAPI:
                 internal.shutdown()
                 internal.server_close()
 
-    app = FastAPI(
-        title="clearance",
-        version="0.1.0",
-        description=DESCRIPTION,
-        lifespan=lifespan,
-        docs_url=None,
-        redoc_url=None,
-        telemetry=tracing.FASTAPI_TELEMETRY,
-    )
-    apidocs.install(app)
-    install_handlers(app)
-    app.include_router(declarations_router)
-    app.include_router(documents_router)
-    app.include_router(duties_router)
-    app.include_router(review_router)
-    app.include_router(risk_router)
-    app.include_router(reports_router)
-    app.include_router(audit_router)
-    app.include_router(mandates_router)
-    app.include_router(keys_router)
-    app.include_router(deadletters_router)
-    app.include_router(notifications_router)
-    if settings.metrics_port is None:  # else on its own port only, started with the app
-        app.include_router(metrics_router(live_gauges))
-    # Pages for people (officers, supervisors): HTML, outside the OpenAPI schema.
-    app.include_router(pages_router)
-    app.include_router(page_work_router)
-    app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="officer_static")
-    page_errors.install(app)
+    return lifespan
+
+
+def _add_middleware(app: FastAPI, settings: Settings) -> None:
+    """Added innermost first: the last one added sees the request first."""
     # Uploads stream to storage under their own limits; every other body is read whole.
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_body_bytes, exempt=UPLOAD_PATH_PATTERN
@@ -113,21 +130,22 @@ def create_app() -> FastAPI:
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestIdMiddleware)  # outermost: everything below logs the id
 
-    @app.get("/healthz", tags=["operations"], include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
 
-    @app.get("/readyz", tags=["operations"], include_in_schema=False)
-    def readyz() -> dict[str, str]:
-        """Database and Redis reachable, and the schema migrated to what this code expects."""
-        with db.new_session(writes=False) as session:
-            connection = session.connection()
-            connection.execute(text("SELECT 1"))
-            if not at_head(connection):
-                raise ServiceUnavailable(
-                    "the database schema is not at head: run `clearance migrate`"
-                )
-        get_redis().ping()
-        return {"status": "ready"}
+probes = APIRouter(tags=["operations"], include_in_schema=False)
 
-    return app
+
+@probes.get("/healthz")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@probes.get("/readyz")
+def readyz() -> dict[str, str]:
+    """Database and Redis reachable, and the schema migrated to what this code expects."""
+    with db.new_session(writes=False) as session:
+        connection = session.connection()
+        connection.execute(text("SELECT 1"))
+        if not at_head(connection):
+            raise ServiceUnavailable("the database schema is not at head: run `clearance migrate`")
+    get_redis().ping()
+    return {"status": "ready"}

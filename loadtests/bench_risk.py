@@ -15,8 +15,8 @@ import time
 from datetime import UTC, date, datetime
 
 from clearance.declarations.schemas import DeclarationIn
+from clearance.names import Watchlist
 from clearance.reference.seed import reference_from_files
-from clearance.risk.names import Watchlist
 from clearance.risk.rules import Context, default_configs, evaluate
 from clearance.synthetic.declarations import make_declaration
 from clearance.synthetic.history import simulate_with_truth

@@ -8,7 +8,7 @@ import ipaddress
 import logging
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
 
@@ -20,7 +20,6 @@ from clearance.audit import service
 from clearance.audit.models import ANONYMOUS, OK
 from clearance.auth.models import Role
 from clearance.auth.service import Caller
-from clearance.declarations.models import Declaration
 
 Network = IPv4Network | IPv6Network
 
@@ -113,7 +112,12 @@ def target_of(request: Request, session: Session | None) -> tuple[str | None, st
     return (service.DECLARATION, str(changed)) if changed is not None else (None, None)
 
 
-def _version(session: Session, kind: str | None, target_id: str | None) -> int | None:
+VersionOf = Callable[[Session, uuid.UUID], int | None]
+
+
+def _version(
+    session: Session, kind: str | None, target_id: str | None, version_of: VersionOf
+) -> int | None:
     """The declaration's version as the handler left it (from the session, not the database)."""
     if kind != service.DECLARATION or target_id is None:
         return None
@@ -121,9 +125,7 @@ def _version(session: Session, kind: str | None, target_id: str | None) -> int |
         declaration_id = uuid.UUID(target_id)
     except ValueError:
         return None
-    # The handler loaded it: `get` finds it in the identity map without a round trip.
-    declaration = session.get(Declaration, declaration_id)
-    return declaration.version if declaration is not None else None
+    return version_of(session, declaration_id)
 
 
 def _record(
@@ -155,7 +157,12 @@ def _record(
 
 
 def record_request(
-    *, session: Session, request: Request, at: datetime, trusted_proxies: Sequence[Network]
+    *,
+    session: Session,
+    request: Request,
+    at: datetime,
+    trusted_proxies: Sequence[Network],
+    version_of: VersionOf,
 ) -> None:
     """Add the request's record to its own session, to commit with what the request did."""
     target = target_of(request, session)
@@ -166,7 +173,7 @@ def record_request(
         trusted_proxies=trusted_proxies,
         outcome=OK,
         target=target,
-        version=_version(session, *target),
+        version=_version(session, *target, version_of),
     )
 
 

@@ -17,7 +17,7 @@ from clearance.declarations.schemas import DeclarationIn, Line
 from clearance.documents.models import DocumentKind
 from clearance.documents.requirements import Requirement
 from clearance.messages import Message
-from clearance.risk.names import MATCH_THRESHOLD, name_similarity
+from clearance.names import MATCH_THRESHOLD, name_similarity
 
 CHECKS_VERSION = 1
 VALUE_TOLERANCE = Decimal("0.02")

@@ -28,12 +28,12 @@ from clearance.documents import service as documents_service
 from clearance.documents.checks import CHECKS_VERSION
 from clearance.documents.service import DocumentReport
 from clearance.messages import Message
+from clearance.names import Watchlist
 from clearance.reference import service as reference_service
 from clearance.reference.service import ReferenceData
 from clearance.risk import channels, config, learning
 from clearance.risk.features import Activity
 from clearance.risk.models import HistoryEntry, TraderStanding, WatchlistParty
-from clearance.risk.names import Watchlist
 from clearance.risk.rules import RULES, Context, Hit, RuleConfig, SplitWindow, evaluate
 from clearance.settings import Settings
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from clearance.risk.names import (
+from clearance.names import (
     MATCH_THRESHOLD,
     Watchlist,
     best_match,
