@@ -28,6 +28,7 @@ from clearance.middleware import (
 )
 from clearance.migrations import at_head
 from clearance.notifications.router import router as notifications_router
+from clearance.planning.router import router as what_if_router
 from clearance.queues import get_redis
 from clearance.reports.router import router as reports_router
 from clearance.reports.service import CHANNELS, release_target
@@ -82,6 +83,7 @@ def create_app() -> FastAPI:
     app.include_router(review_router)
     app.include_router(risk_router)
     app.include_router(reports_router)
+    app.include_router(what_if_router)
     app.include_router(audit_router)
     app.include_router(mandates_router)
     app.include_router(keys_router)

@@ -4,6 +4,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from clearance.planning.cli import add_what_if_command
+
 FORMATS = ("json", "csv", "png")
 # Kept beside the argument parser, which must not import the service to start quickly.
 BOUND_HELP = "2026-12-01 (midnight at the gate, Asia/Ho_Chi_Minh) or 2026-12-01T08:00+07:00"
@@ -21,6 +23,7 @@ def add_report_commands(commands: "argparse._SubParsersAction[argparse.ArgumentP
     release.add_argument("--out", default=None, help="a file; standard output when left out")
     release.add_argument("--outliers", type=int, default=10, help="how many slowest to list")
     release.set_defaults(handler=report_command)
+    add_what_if_command(reports)
 
 
 def report_command(args: argparse.Namespace) -> None:
