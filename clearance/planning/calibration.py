@@ -98,6 +98,7 @@ class Milestones:
     inspected: DeclarationEvent | None  # it left the inspection
     decided: DeclarationEvent | None
     unheld: DeclarationEvent | None  # the trader's answer that ended a hold before the work
+    paid: DeclarationEvent | None  # the bank's last payment or a guarantee registered
 
 
 def milestones(events: list[DeclarationEvent]) -> Milestones | None:
@@ -122,10 +123,13 @@ def milestones(events: list[DeclarationEvent]) -> Milestones | None:
         inspected=_moved(after, State.inspection, ENDS),
         decided=decided,
         unheld=unheld,
+        paid=_last(events, lambda e: e.action in TRADER_GATES),
     )
 
 
 ENDS = frozenset({State.decided, State.seized})
+# The events of the trader's own release gate: the duty paid, or guaranteed.
+TRADER_GATES = frozenset({"payment", "guarantee"})
 
 
 def _moved(
@@ -178,7 +182,13 @@ def _trace(row: Row, index: int, found: Milestones, origin: datetime) -> Trace:
         unheld=at(found.unheld.at if found.unheld else None),
         arrived=at(d.arrived_at),
         released=at(d.released_at),
-        trader_ready=_trader_ready(d.state, decided, at(d.arrived_at), at(d.released_at)),
+        trader_ready=_trader_ready(
+            d.state,
+            decided,
+            at(d.arrived_at),
+            at(d.released_at),
+            at(found.paid.at if found.paid else None),
+        ),
         inspected=found.referred is not None,
         seized=d.state is State.seized,
         duty_vnd=row.duty_vnd,
@@ -187,19 +197,26 @@ def _trace(row: Row, index: int, found: Milestones, origin: datetime) -> Trace:
 
 
 def _trader_ready(
-    state: State, decided: float | None, arrived: float | None, released: float | None
+    state: State,
+    decided: float | None,
+    arrived: float | None,
+    released: float | None,
+    paid: float | None,
 ) -> float | None:
-    """When the trader's gates opened, where they held the release; None where they never did.
+    """When the trader's gates (duty paid, papers complete) opened; None where never binding.
 
-    Release is automatic the moment every gate opens: released later than both decision and
-    arrival, it waited for the trader's (payment, papers) and they opened at release. Decided
-    and arrived but not released, it still waits for them.
+    The payment is an event of its own. Beyond it, release is automatic the moment every gate
+    opens: released later than decision, arrival and payment, it waited for another of the
+    trader's gates, which opened at release; decided and arrived but not released, it still
+    waits for one.
     """
     if decided is None or arrived is None:
-        return None
+        return paid
     if released is None:
-        return math.inf if state is State.decided else None
-    return released if released > max(decided, arrived) + TRADER_SLACK_SECONDS else None
+        return math.inf if state is State.decided else paid
+    if released > max(decided, arrived, paid or 0.0) + TRADER_SLACK_SECONDS:
+        return released
+    return paid
 
 
 Match = Callable[[DeclarationEvent], bool]

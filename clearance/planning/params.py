@@ -3,7 +3,7 @@ field named in one 422."""
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from clearance.errors import FieldError, InvalidInput, invalid_field
 from clearance.planning.schemas import Changes, OfficerChange, ShiftName
@@ -11,6 +11,8 @@ from clearance.planning.service import last_week
 from clearance.reports import period
 
 OFFICERS = re.compile(r"^([+-]?)(\d{1,3})$")
+# A week or a month is what one calibrates on; longer periods mix seasons and cost minutes.
+MAX_PERIOD = timedelta(days=31)
 OFFICERS_HELP = (
     "+1 or -1 adds to (3 sets) the officers of that shift on each open day; in a URL write"
     " %2B1, since a bare + reads as a space (a leading space is taken as +)"
@@ -26,7 +28,10 @@ def parse_period(
     if period_from is None or period_to is None:
         missing = "from" if period_from is None else "to"
         raise invalid_field(missing, "give both from and to, or neither for last week")
-    return period.parse_period(period_from, period_to)
+    bounds = period.parse_period(period_from, period_to)
+    if bounds[1] - bounds[0] > MAX_PERIOD:
+        raise invalid_field("to", f"at most {MAX_PERIOD.days} days after from")
+    return bounds
 
 
 def parse_changes(

@@ -81,6 +81,7 @@ def _job(trace: Trace, channel: str, escalation_share: float, seed: int) -> Job:
     return Job(
         index=trace.index,
         channel=channel,
+        score=trace.score,
         in_period=trace.in_period,
         lodged=trace.lodged,
         unheld=trace.unheld,

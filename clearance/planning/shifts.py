@@ -53,11 +53,11 @@ def shift_at(moment: datetime, shifts: Iterable[ShiftHours]) -> tuple[date, Shif
 
 
 def shift_start(moment: datetime, shifts: Iterable[ShiftHours]) -> datetime | None:
-    found = shift_at(moment, shifts)
-    if found is None:
-        return None
-    day, name = found
-    return next(s for s in shifts if s.name == name).window(day)[0]
+    """When the shift on duty began, or the day's last shift to begin (work in hand finishes
+    after its end); None before the day's first shift."""
+    day = local_date(moment)
+    begun = [shift.window(day)[0] for shift in shifts if shift.window(day)[0] <= moment]
+    return max(begun, default=None)
 
 
 @dataclass(frozen=True)

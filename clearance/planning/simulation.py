@@ -27,8 +27,9 @@ from clearance.reference.calendar import VIETNAM
 
 DOCUMENT_CHECK_SECONDS = sla.DOCUMENT_CHECK.total_seconds()
 INSPECTION_SECONDS = sla.INSPECTION.total_seconds()
+SCORE_STEPS = 1000
 # Blockers hold the officers who are off duty; they go before any item.
-OFF_DUTY = -1.0
+OFF_DUTY = -1
 SAMPLE_SECONDS = 600.0  # how often the queues are read for the hourly figures
 
 
@@ -38,6 +39,7 @@ class Job:
 
     index: int  # keys its random draws: the same in the replay and in the what-if
     channel: str
+    score: float  # the risk score: among equal deadlines, the riskier is worked first
     in_period: bool
     lodged: float
     unheld: float | None  # held for the trader's papers until then
@@ -51,7 +53,7 @@ class Job:
 class Model:
     fits: Fits
     segments: list[Segment]
-    due: Callable[[float, float], float]  # (ready, allowed working seconds) -> deadline
+    due: Callable[[float, float], int]  # (ready, allowed working seconds) -> deadline
     horizon: float
 
 
@@ -127,7 +129,9 @@ class _Run:
         released = max(env.now, job.arrived, job.trader_ready or 0.0)
         self.released[job.index] = released
         if job.in_period and released <= self.model.horizon:
-            self.result.releases.append(Release(job.index, job.channel, job.lodged, job.arrived, released))
+            self.result.releases.append(
+                Release(job.index, job.channel, job.lodged, job.arrived, released)
+            )
 
     def _review(
         self, job: Job, stage: str, allowed: float, u: float
@@ -135,13 +139,22 @@ class _Run:
         """Wait for an officer, earliest deadline first, and take them for the stage's time."""
         ready = self.env.now
         due = self.model.due(ready, allowed)
-        with self.officers.request(priority=due) as request:
+        with self.officers.request(priority=_urgency(due, job.score)) as request:
             yield request
             started = self.env.now
             if job.in_period:
                 self.result.waiting_for_officer.append((ready, started))
                 self.result.reviews.setdefault(job.channel, []).append(started > due)
             yield self.env.timeout(self.model.fits.seconds(stage, job.channel, u))
+
+
+def _urgency(due: int, score: float) -> int:
+    """The service's queue order: the earliest deadline, then the highest risk score.
+
+    Deadlines tie often: everything lodged while the gate is closed is due two working hours
+    after it opens.
+    """
+    return due * SCORE_STEPS + round((1 - min(max(score, 0.0), 1.0)) * (SCORE_STEPS - 1))
 
 
 def simulate(jobs: Sequence[Job], model: Model, *, seed: int, run: int) -> RunResult:
@@ -151,15 +164,15 @@ def simulate(jobs: Sequence[Job], model: Model, *, seed: int, run: int) -> RunRe
 
 def calendar_deadline(
     origin: datetime, add: Callable[[datetime, timedelta], datetime]
-) -> Callable[[float, float], float]:
-    """A legal clock in the simulation's seconds, from the gate's working calendar."""
-    memo: dict[tuple[int, float], float] = {}
+) -> Callable[[float, float], int]:
+    """A legal clock in whole seconds of the simulation, from the gate's working calendar."""
+    memo: dict[tuple[int, float], int] = {}
 
-    def due(ready: float, allowed: float) -> float:
+    def due(ready: float, allowed: float) -> int:
         key = (int(ready // 60), allowed)  # a minute's precision is plenty for a deadline
         if key not in memo:
             start = origin + timedelta(seconds=key[0] * 60)
-            memo[key] = (add(start, timedelta(seconds=allowed)) - origin).total_seconds()
+            memo[key] = int((add(start, timedelta(seconds=allowed)) - origin).total_seconds())
         return memo[key]
 
     return due

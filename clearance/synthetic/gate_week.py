@@ -17,13 +17,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
-
-import httpx
+from typing import Any, Protocol
 
 from clearance.clock import FrozenClock
 from clearance.reference.calendar import VIETNAM, local_date
-from clearance.synthetic.declarations import make_declaration
+from clearance.synthetic.declarations import DISHONEST_SHARE, make_declaration
 from clearance.synthetic.documents import reference_to
 from clearance.synthetic.http import bearer
 from clearance.synthetic.uploads import document_uploads, pdf, upload_fields
@@ -96,12 +94,36 @@ class WeekResult:
 Event = tuple[datetime, int, str, Any]
 
 
+class Answer(Protocol):
+    """What the driver reads of a response (httpx's, or a test client's)."""
+
+    status_code: int
+
+    @property
+    def is_success(self) -> bool: ...
+
+    @property
+    def text(self) -> str: ...
+
+    def json(self) -> Any: ...
+
+
+class Http(Protocol):
+    """An HTTP client on the service: httpx.Client, or the test client of an app in process."""
+
+    def get(self, url: str, *, params: Any = ..., headers: Any = ...) -> Answer: ...
+
+    def post(
+        self, url: str, *, json: Any = ..., data: Any = ..., files: Any = ..., headers: Any = ...
+    ) -> Answer: ...
+
+
 class GateWeek:
     """The event loop: one heap of what happens next, the clock moved to each in turn."""
 
     def __init__(
         self,
-        client: httpx.Client,
+        client: Http,
         clock: FrozenClock,
         keys: WeekKeys,
         plan: WeekPlan,
@@ -155,7 +177,7 @@ class GateWeek:
     def _minutes(self, median: float) -> timedelta:
         return timedelta(minutes=median * math.exp(self.rng.gauss(0, self.plan.spread)))
 
-    def _refused(self, what: str, response: httpx.Response) -> bool:
+    def _refused(self, what: str, response: Answer) -> bool:
         if response.is_success:
             return False
         self.result.refused.append(f"{what}: {response.status_code} {response.text[:120]}")
@@ -165,7 +187,8 @@ class GateWeek:
         tax_code = self.rng.choice(sorted(self.keys.traders))
         key = self.keys.traders[tax_code]
         declarant = (tax_code, self.keys.trader_names[tax_code])
-        body = make_declaration(self.rng, declarant=declarant, now=self.clock.now())
+        honest = self.rng.random() >= DISHONEST_SHARE  # as the demo's traders
+        body = make_declaration(self.rng, declarant=declarant, now=self.clock.now(), honest=honest)
         response = self.client.post("/v1/declarations", json=body, headers=bearer(key))
         if self._refused("lodge", response):
             return

@@ -41,6 +41,7 @@ def job(index: int, channel: str, lodged_hour: float, arrived_hour: float, **mor
     values: dict[str, object] = {
         "index": index,
         "channel": channel,
+        "score": 0.5,
         "in_period": True,
         "lodged": lodged_hour * HOUR,
         "unheld": None,
