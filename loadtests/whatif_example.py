@@ -24,6 +24,7 @@ from clearance.auth.models import Role
 from clearance.clock import FrozenClock, set_clock
 from clearance.embedded import create_keys, start_redis
 from clearance.migrations import migrate
+from clearance.planning.chart import render_png
 from clearance.planning.schemas import Changes, OfficerChange, ShiftName, WhatIfReport
 from clearance.planning.service import what_if
 from clearance.queues import get_redis, screening_queue
@@ -54,7 +55,8 @@ def week_keys(clock: FrozenClock) -> WeekKeys:
 
 def drive_week(client: TestClient, clock: FrozenClock, per_day: int, seed: int) -> None:
     def screen() -> None:
-        SimpleWorker([screening_queue()], connection=get_redis()).work(burst=True, logging_level="WARNING")
+        worker = SimpleWorker([screening_queue()], connection=get_redis())
+        worker.work(burst=True, logging_level="WARNING")
 
     plan = WeekPlan(start=WEEK_START, lodgements_per_day=per_day, seed=seed)
     started = time.perf_counter()
@@ -62,57 +64,75 @@ def drive_week(client: TestClient, clock: FrozenClock, per_day: int, seed: int) 
     seconds = time.perf_counter() - started
     channels = [truck.channel for truck in result.trucks.values()]
     mix = {c: channels.count(c) for c in ("green", "yellow", "red")}
-    print(f"week driven: {result.lodged} lodged {mix} in {seconds:.0f} s;"
-          f" {len(result.refused)} refused: {result.refused[:5]}")  # fmt: skip
-
-
-def print_validation(report: WhatIfReport) -> None:
-    """The replay against what was observed, a row per channel and stage."""
-    print(f"replay of {report.period_from:%Y-%m-%d} to {report.period_to:%Y-%m-%d},"
-          f" {report.runs} runs (seed {report.seed}); medians in minutes")  # fmt: skip
-    print(f"{'channel':8} {'stage':22} {'observed':>9} {'simulated':>9} {'error':>7}  within")
-    for row in report.validation:
-        observed, simulated = row.observed_median_seconds, row.simulated_median_seconds
-        error = "" if row.relative_error is None else f"{row.relative_error:+.1%}"
-        print(f"{row.channel:8} {row.stage:22} {_minutes(observed):>9} {_minutes(simulated):>9}"
-              f" {error:>7}  {row.within_tolerance}")  # fmt: skip
-
-
-def print_answer(report: WhatIfReport) -> None:
-    print(f"what if: {report.changes}")
-    for channel in report.channels:
-        base, new = channel.baseline, channel.scenario
-        print(f"  {channel.channel:7} arrival->release median {_minutes(base.arrival_to_release_median_seconds)}"
-              f" -> {_minutes(new.arrival_to_release_median_seconds)} min, p90"
-              f" {_minutes(base.arrival_to_release_p90_seconds)} -> {_minutes(new.arrival_to_release_p90_seconds)}")  # fmt: skip
-    revenue = report.revenue
-    print(f"  duty exposed to inspection {revenue.duty_inspected_share_observed}"
-          f" -> {revenue.duty_inspected_share_scenario}")  # fmt: skip
+    print(f"week driven through the service in {seconds:.0f} s: {result.lodged} lodged {mix},"
+          f" {len(result.refused)} requests refused {result.refused[:3]}")  # fmt: skip
 
 
 def _minutes(seconds: float | None) -> str:
     return "-" if seconds is None else f"{seconds / 60:.1f}"
 
 
+def print_calibration(report: WhatIfReport) -> None:
+    calibration = report.calibration
+    print(f"calibration on {calibration.declarations} declarations at {report.gate}:"
+          f" shares {calibration.channel_shares}, officers per shift"
+          f" {calibration.officers_per_shift} ({calibration.officers_source})")  # fmt: skip
+    for fit in calibration.stages:
+        if fit.stage == "screening":
+            continue
+        seen = f"{_minutes(fit.observed_median_seconds)} / {_minutes(fit.observed_p90_seconds)}"
+        fitted = f"{_minutes(fit.fitted_median_seconds)} / {_minutes(fit.fitted_p90_seconds)}"
+        what = f"{fit.stage:14} {fit.channel:6} n={fit.count:3} ({fit.source})"
+        print(f"  {what}: median / p90 observed {seen}, fitted {fitted} min")
+
+
+def print_validation(report: WhatIfReport) -> None:
+    """The replay against what was observed, a row per channel and stage."""
+    print(f"replay of the week, {report.runs} runs (seed {report.seed}); medians in minutes:")
+    print(f"  {'channel':7} {'stage':21} {'observed':>9} {'simulated':>9} {'error':>7}  within")
+    for row in report.validation:
+        error = "" if row.relative_error is None else f"{row.relative_error:+.1%}"
+        observed, simulated = (
+            _minutes(row.observed_median_seconds),
+            _minutes(row.simulated_median_seconds),
+        )
+        what = f"{row.channel:7} {row.stage:21}"
+        print(f"  {what} {observed:>9} {simulated:>9} {error:>7}  {row.within_tolerance}")
+
+
+def print_answer(report: WhatIfReport) -> None:
+    print(f"what if {report.changes}? arrival -> release, replayed -> what if (minutes):")
+    for channel in report.channels:
+        base, new = channel.baseline, channel.scenario
+        print(f"  {channel.channel:7} median {_minutes(base.arrival_to_release_median_seconds)}"
+              f" -> {_minutes(new.arrival_to_release_median_seconds)},"
+              f" p90 {_minutes(base.arrival_to_release_p90_seconds)}"
+              f" -> {_minutes(new.arrival_to_release_p90_seconds)},"
+              f" released {base.released:g} -> {new.released:g}")  # fmt: skip
+    revenue = report.revenue
+    print(f"  red rate {revenue.red_rate_observed:.1%} -> {revenue.red_rate_scenario:.1%};"
+          f" duty exposed to inspection {revenue.duty_inspected_share_observed:.1%}"
+          f" -> {revenue.duty_inspected_share_scenario:.1%}")  # fmt: skip
+
+
 def plan(clock: FrozenClock, out: str) -> None:
+    """The planner on the week: its calibration and replay, then two questions."""
     period = (WEEK_START, WEEK_START + timedelta(days=7))
     settings = get_settings()
+    more = Changes(officers=[OfficerChange(shift=ShiftName.morning, value=1, relative=True)])
     with db.new_session() as session:
         started = time.perf_counter()
-        replay = what_if(session=session, period=period, now=clock.now(), changes=Changes(),
+        replay = what_if(session=session, period=period, now=clock.now(), changes=more,
                          settings=settings)  # fmt: skip
-        print(f"calibrated and replayed in {time.perf_counter() - started:.1f} s")
-        print(replay.calibration.model_dump_json(indent=1, exclude={"stages"}))
-        for fit in replay.calibration.stages:
-            print(f"  {fit}")
+        print(f"calibrated, replayed and answered in {time.perf_counter() - started:.1f} s")
+        print_calibration(replay)
         print_validation(replay)
-        for changes in (
-            Changes(officers=[OfficerChange(shift=ShiftName.morning, value=1, relative=True)]),
-            Changes(red_rate=0.03),
-        ):
-            answer = what_if(session=session, period=period, now=clock.now(), changes=changes,
-                             settings=settings)  # fmt: skip
-            print_answer(answer)
+        print_answer(replay)
+        Path(out).write_bytes(render_png(replay))
+        half = Changes(red_rate=round(replay.revenue.red_rate_observed / 2, 3))
+        print_answer(what_if(session=session, period=period, now=clock.now(), changes=half,
+                             settings=settings))  # fmt: skip
+    print(f"chart of the first question: {out}")
 
 
 def main() -> None:

@@ -64,11 +64,17 @@ def validation(
 ) -> list[Validation]:
     rows = []
     for stage, seen, simulated in (
-        (ARRIVAL_TO_RELEASE, observed.arrival_to_release_median_seconds,
-         baseline.arrival_to_release_median_seconds),
-        (LODGEMENT_TO_RELEASE, observed.lodgement_to_release_median_seconds,
-         baseline.lodgement_to_release_median_seconds),
-    ):  # fmt: skip
+        (
+            ARRIVAL_TO_RELEASE,
+            observed.arrival_to_release_median_seconds,
+            baseline.arrival_to_release_median_seconds,
+        ),
+        (
+            LODGEMENT_TO_RELEASE,
+            observed.lodgement_to_release_median_seconds,
+            baseline.lodgement_to_release_median_seconds,
+        ),
+    ):
         error = within = None
         if seen is not None and simulated is not None:
             error = round((simulated - seen) / seen, 3) if seen > 0 else None

@@ -87,11 +87,15 @@ def _current(table: type[Assessment] | type[DutyAssessment]) -> object:
 def _scores(session: Session, where: tuple[object, ...]) -> dict[uuid.UUID, tuple[float, bool]]:
     """The current version's risk score, and whether it is red whatever the rate."""
     rows = session.exec(
-        select(Assessment.declaration_id, Assessment.score, Assessment.hard_hit,
-               Assessment.random_selected)
+        select(
+            Assessment.declaration_id,
+            Assessment.score,
+            Assessment.hard_hit,
+            Assessment.random_selected,
+        )
         .join(Declaration, _current(Assessment))  # type: ignore[arg-type]
         .where(*where)  # type: ignore[arg-type]
-    ).all()  # fmt: skip
+    ).all()
     return {d: (score, hard or random) for d, score, hard, random in rows}
 
 

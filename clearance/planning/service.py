@@ -38,6 +38,9 @@ RUN_ON = timedelta(days=7)  # simulated past the last lodgement, for the last on
 DEFAULT_RUNS = 20
 MAX_RUNS = 50
 DEFAULT_DAYS = 7
+# Declarations times runs a request may simulate (each takes a fraction of a millisecond):
+# a busy gate's week at twice its traffic, 20 runs over.
+MAX_SIMULATED = 200_000
 
 
 def last_week(now: datetime) -> tuple[datetime, datetime]:
@@ -87,8 +90,9 @@ def calibrate(
     fits = fit_stages(observed.samples)
     seconds = ((period[0] - origin).total_seconds(), (period[1] - origin).total_seconds())
     summary = _summary(observed, fits, staffing, shifts, period, origin)
-    return Calibrated(gate, origin, seconds, observed.traces, fits, staffing, shifts,
-                      gate_calendar, summary)  # fmt: skip
+    return Calibrated(
+        gate, origin, seconds, observed.traces, fits, staffing, shifts, gate_calendar, summary
+    )
 
 
 def _staffing(
@@ -220,6 +224,10 @@ def _runs(
         traffic=changes.traffic,
         seed=seed,
     )
+    if len(jobs) * runs > MAX_SIMULATED:
+        raise invalid_field(
+            "runs", f"{len(jobs)} declarations x {runs} runs is too much to simulate: fewer runs"
+        )
     horizon = max(job.lodged for job in jobs) + RUN_ON.total_seconds()
     roster = segments(
         origin=found.origin,

@@ -3,14 +3,16 @@ yellow and red ones wait for an officer to check their papers, red ones (and esc
 yellows) wait for their truck and an officer to inspect it, and each is released the moment
 its decision, its truck and the trader's own gates are all there.
 
-Officers are one pool; the number on duty follows the shifts, and an officer going off duty
-finishes the item in hand. The queue is the service's: the earliest legal deadline first
-(overdue items first, then the least working time left), with the deadlines counted on the
-gate's working calendar. Each declaration's draws (screening, check and inspection times)
-come from a generator seeded by (seed, run, declaration), so a replay and a what-if of the
-same run share them and differ only by the change asked about.
+Officers come on duty with their shift and take one item at a time from one queue; an
+officer going off duty finishes the item in hand while the next shift starts. The queue is
+the service's: the earliest legal deadline first (overdue items first, then the least working
+time left), then the highest risk score, with the deadlines counted on the gate's working
+calendar. Each declaration's draws (screening, check and inspection times) come from a
+generator seeded by (seed, run, declaration), so a replay and a what-if of the same run share
+them and differ only by the change asked about.
 """
 
+import itertools
 import math
 import random
 from collections.abc import Callable, Generator, Iterable, Sequence
@@ -28,8 +30,6 @@ from clearance.reference.calendar import VIETNAM
 DOCUMENT_CHECK_SECONDS = sla.DOCUMENT_CHECK.total_seconds()
 INSPECTION_SECONDS = sla.INSPECTION.total_seconds()
 SCORE_STEPS = 1000
-# Blockers hold the officers who are off duty; they go before any item.
-OFF_DUTY = -1
 SAMPLE_SECONDS = 600.0  # how often the queues are read for the hourly figures
 
 
@@ -74,15 +74,26 @@ class RunResult:
     reviews: dict[str, list[bool]] = field(default_factory=dict)  # channel -> overdue per review
 
 
+@dataclass
+class _Item:
+    """A review waiting for an officer: the officer says when they begin and when done."""
+
+    stage: str
+    channel: str
+    u: float
+    begun: simpy.Event
+    done: simpy.Event
+
+
 class _Run:
     def __init__(self, jobs: Sequence[Job], model: Model, seed: int, run: int) -> None:
         self.env = simpy.Environment()
         self.model = model
-        capacity = max(max((count for _, _, count in model.segments), default=1), 1)
-        self.officers = simpy.PriorityResource(self.env, capacity=capacity)
+        self.queue = simpy.PriorityStore(self.env)
+        self.tickets = itertools.count()  # orders equal urgencies first come, first served
         self.result = RunResult()
         self.released: dict[int, float] = {}
-        self.env.process(self._duty_roster(capacity))
+        self.env.process(self._duty_roster())
         for job in jobs:
             draws = random.Random(f"{seed}:{run}:{job.index}")
             self.env.process(self._declaration(job, [draws.random() for _ in range(3)]))
@@ -95,21 +106,27 @@ class _Run:
                 self.result.at_gate.append((job.arrived, max(end, job.arrived)))
         return self.result
 
-    def _duty_roster(self, capacity: int) -> Generator[simpy.Event, Any, None]:
-        """Keep `capacity - on duty` officers blocked, shift by shift (never interrupting)."""
-        held: list[simpy.resources.resource.PriorityRequest] = []
-        for start, _end, on_duty in self.model.segments:
+    def _duty_roster(self) -> Generator[simpy.Event, Any, None]:
+        """Each shift's officers come on duty at its start."""
+        for start, end, on_duty in self.model.segments:
             if start > self.env.now:
                 yield self.env.timeout(start - self.env.now)
-            off_duty = capacity - on_duty
-            while len(held) > off_duty:
-                blocker = held.pop()
-                if blocker.triggered:
-                    self.officers.release(blocker)
-                else:
-                    blocker.cancel()
-            while len(held) < off_duty:
-                held.append(self.officers.request(priority=OFF_DUTY))
+            for _ in range(on_duty):
+                self.env.process(self._officer(end))
+
+    def _officer(self, off_duty: float) -> Generator[simpy.Event, Any, None]:
+        """Take the most urgent item until the shift ends; finish the one in hand."""
+        while self.env.now < off_duty:
+            taking = self.queue.get()
+            shift_over = self.env.timeout(off_duty - self.env.now)
+            got = yield taking | shift_over
+            if taking not in got:
+                taking.cancel()
+                return
+            item: _Item = got[taking].item
+            item.begun.succeed()
+            yield self.env.timeout(self.model.fits.seconds(item.stage, item.channel, item.u))
+            item.done.succeed()
 
     def _declaration(self, job: Job, u: list[float]) -> Generator[simpy.Event, Any, None]:
         env, fits = self.env, self.model.fits
@@ -136,16 +153,17 @@ class _Run:
     def _review(
         self, job: Job, stage: str, allowed: float, u: float
     ) -> Generator[simpy.Event, Any, None]:
-        """Wait for an officer, earliest deadline first, and take them for the stage's time."""
+        """Wait for an officer, earliest deadline first, and keep them for the stage's time."""
         ready = self.env.now
         due = self.model.due(ready, allowed)
-        with self.officers.request(priority=_urgency(due, job.score)) as request:
-            yield request
-            started = self.env.now
-            if job.in_period:
-                self.result.waiting_for_officer.append((ready, started))
-                self.result.reviews.setdefault(job.channel, []).append(started > due)
-            yield self.env.timeout(self.model.fits.seconds(stage, job.channel, u))
+        item = _Item(stage, job.channel, u, self.env.event(), self.env.event())
+        urgency = (_urgency(due, job.score), next(self.tickets))
+        yield self.queue.put(simpy.PriorityItem(urgency, item))
+        yield item.begun
+        if job.in_period:
+            self.result.waiting_for_officer.append((ready, self.env.now))
+            self.result.reviews.setdefault(job.channel, []).append(self.env.now > due)
+        yield item.done
 
 
 def _urgency(due: int, score: float) -> int:

@@ -333,23 +333,33 @@ class GateWeek:
         path, version = f"{ITEMS}/{item['declaration_id']}", item["version"]
         if item["lane"] == "inspection":
             inspection = {"version": version, "seals_intact": True}
-            self._refused("inspection", self.client.post(
-                f"{path}/inspection", json=inspection, headers=bearer(officer)))  # fmt: skip
-            self._decide(officer, path, {"decision": "release", "version": version,
-                                         "inspected": True})  # fmt: skip
+            self._refused(
+                "inspection",
+                self.client.post(f"{path}/inspection", json=inspection, headers=bearer(officer)),
+            )
+            self._decide(
+                officer, path, {"decision": "release", "version": version, "inspected": True}
+            )
             return
         listed = self.client.get(
             f"/v1/declarations/{item['declaration_id']}/documents", headers=bearer(officer)
         )
         documents = listed.json().get("documents", []) if listed.is_success else []
-        verdicts = [{"document_id": d["id"], "verdict": "accepted"}
-                    for d in documents if d["kind"] != "inspection_photo"]  # fmt: skip
-        checked = self.client.post(f"{path}/document-check", headers=bearer(officer),
-                                   json={"version": version, "documents": verdicts})  # fmt: skip
+        verdicts = [
+            {"document_id": d["id"], "verdict": "accepted"}
+            for d in documents
+            if d["kind"] != "inspection_photo"
+        ]
+        checked = self.client.post(
+            f"{path}/document-check",
+            headers=bearer(officer),
+            json={"version": version, "documents": verdicts},
+        )
         self._refused("document check", checked)
         red = item["channel"] == "red"
-        self._decide(officer, path, {"decision": "inspect" if red else "release",
-                                     "version": version})  # fmt: skip
+        self._decide(
+            officer, path, {"decision": "inspect" if red else "release", "version": version}
+        )
 
     def _decide(self, officer: str, path: str, decision: dict[str, Any]) -> None:
         decided = self.client.post(f"{path}/decision", json=decision, headers=bearer(officer))
@@ -358,5 +368,6 @@ class GateWeek:
             return
         # The goods cannot go (banned goods, a paper that does not hold): the officer seizes.
         seize = {"decision": "seize", "version": decision["version"], "reason": decided.text[:200]}
-        self._refused("seize", self.client.post(f"{path}/decision", json=seize,
-                                                headers=bearer(officer)))  # fmt: skip
+        self._refused(
+            "seize", self.client.post(f"{path}/decision", json=seize, headers=bearer(officer))
+        )
