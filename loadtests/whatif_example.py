@@ -89,7 +89,8 @@ def print_calibration(report: WhatIfReport) -> None:
 def print_validation(report: WhatIfReport) -> None:
     """The replay against what was observed, a row per channel and stage."""
     print(f"replay of the week, {report.runs} runs (seed {report.seed}); medians in minutes:")
-    print(f"  {'channel':7} {'stage':21} {'observed':>9} {'simulated':>9} {'error':>7}  within")
+    print(f"  {'channel':7} {'stage':21} {'observed':>9} {'simulated':>9} {'error':>7}"
+          f"  within 15%  one run's median (p10-p90)")  # fmt: skip
     for row in report.validation:
         error = "" if row.relative_error is None else f"{row.relative_error:+.1%}"
         observed, simulated = (
@@ -97,7 +98,9 @@ def print_validation(report: WhatIfReport) -> None:
             _minutes(row.simulated_median_seconds),
         )
         what = f"{row.channel:7} {row.stage:21}"
-        print(f"  {what} {observed:>9} {simulated:>9} {error:>7}  {row.within_tolerance}")
+        spread = f"{_minutes(row.run_medians_p10_seconds)}-{_minutes(row.run_medians_p90_seconds)}"
+        within = str(row.within_tolerance)
+        print(f"  {what} {observed:>9} {simulated:>9} {error:>7}  {within:10} {spread}")
 
 
 def print_answer(report: WhatIfReport) -> None:

@@ -14,6 +14,7 @@ from clearance.planning.schemas import (
     Validation,
 )
 from clearance.planning.simulation import Release, RunResult, load_by_hour
+from clearance.reports.service import percentile
 
 ARRIVAL_TO_RELEASE, LODGEMENT_TO_RELEASE = "arrival_to_release", "lodgement_to_release"
 # A median of a few minutes sits where many trucks are released the moment they arrive: 15% of
@@ -60,8 +61,9 @@ def simulated_figures(results: Sequence[RunResult], channel: str) -> ReleaseFigu
 
 
 def validation(
-    channel: str, observed: ReleaseFigures, baseline: ReleaseFigures
+    channel: str, observed: ReleaseFigures, baseline: ReleaseFigures, runs: Sequence[RunResult]
 ) -> list[Validation]:
+    """The replay's medians against the observed ones, and how much one week varies."""
     rows = []
     for stage, seen, simulated in (
         (
@@ -75,11 +77,14 @@ def validation(
             baseline.lodgement_to_release_median_seconds,
         ),
     ):
-        error = within = None
+        error = within = inside = None
+        spread = _run_medians(runs, channel, stage)
         if seen is not None and simulated is not None:
             error = round((simulated - seen) / seen, 3) if seen > 0 else None
             slack = max(VALIDATION_TOLERANCE * seen, ABSOLUTE_SLACK_SECONDS)
             within = abs(simulated - seen) <= slack
+        if seen is not None and spread[0] is not None and spread[1] is not None:
+            inside = spread[0] <= seen <= spread[1]
         rows.append(
             Validation(
                 channel=channel,
@@ -88,9 +93,32 @@ def validation(
                 simulated_median_seconds=simulated,
                 relative_error=error,
                 within_tolerance=within,
+                run_medians_p10_seconds=spread[0],
+                run_medians_p90_seconds=spread[1],
+                within_run_spread=inside,
             )
         )
     return rows
+
+
+def _run_medians(
+    runs: Sequence[RunResult], channel: str, stage: str
+) -> tuple[float | None, float | None]:
+    """The 10th and 90th percentiles of the medians each run gives on its own."""
+    medians = []
+    for run in runs:
+        starts = (
+            (r, r.lodged if stage == LODGEMENT_TO_RELEASE else r.arrived) for r in run.releases
+        )
+        values = sorted(
+            r.released - start for r, start in starts if r.channel == channel and start is not None
+        )
+        if values:
+            medians.append(percentile(values, 0.5))
+    medians.sort()
+    if not medians:
+        return None, None
+    return round(percentile(medians, 0.1), 1), round(percentile(medians, 0.9), 1)
 
 
 def hourly(

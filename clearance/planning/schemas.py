@@ -112,9 +112,19 @@ class Validation(BaseModel):
     channel: str
     stage: str
     observed_median_seconds: float | None
-    simulated_median_seconds: float | None
+    simulated_median_seconds: float | None = Field(description="over every run pooled")
     relative_error: float | None
-    within_tolerance: bool | None
+    within_tolerance: bool | None = Field(
+        description="within 15% of the observed median (or five minutes, for short ones)"
+    )
+    run_medians_p10_seconds: float | None = Field(
+        description="the medians single runs give: the spread one week of this traffic shows"
+        " under the model, from the 10th to the 90th percentile"
+    )
+    run_medians_p90_seconds: float | None
+    within_run_spread: bool | None = Field(
+        description="the observed median is one the model's own weeks give"
+    )
 
 
 class HourLoad(BaseModel):

@@ -206,7 +206,9 @@ def what_if(
         calibration=found.summary,
         channels=channels,
         validation=[
-            row for c in channels for row in figures.validation(c.channel, c.observed, c.baseline)
+            row
+            for c in channels
+            for row in figures.validation(c.channel, c.observed, c.baseline, baseline)
         ],
         queue_by_hour=figures.hourly(baseline, outcome, origin=found.origin, period=found.period),
         revenue=figures.revenue(found.traces, changed),
