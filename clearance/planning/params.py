@@ -10,7 +10,7 @@ from clearance.planning.schemas import Changes, OfficerChange, ShiftName
 from clearance.planning.service import last_week
 from clearance.reports import period
 
-OFFICERS = re.compile(r"^([+-]?)(\d{1,3})$")
+OFFICERS = re.compile(r"^([+-]?)(\d{1,2})$")  # up to 99: a shift, not an army
 # A week or a month is what one calibrates on; longer periods mix seasons and cost minutes.
 MAX_PERIOD = timedelta(days=31)
 OFFICERS_HELP = (

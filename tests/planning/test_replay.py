@@ -213,6 +213,7 @@ def test_the_api_answers_an_operator_with_json_and_a_png(
     ("params", "field"),
     [
         ({"officers_morning": "lots"}, "officers_morning"),
+        ({"officers_morning": "+100"}, "officers_morning"),
         ({"officers_evening": "+1"}, "officers_evening"),  # no evening shift is configured
         ({"red_rate": "1.5"}, "red_rate"),
         ({"red_rate": "0.6", "yellow_rate": "0.6"}, "yellow_rate"),
