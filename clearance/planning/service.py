@@ -230,7 +230,7 @@ def _runs(
         raise invalid_field(
             "runs", f"{len(jobs)} declarations x {runs} runs is too much to simulate: fewer runs"
         )
-    horizon = max(job.lodged for job in jobs) + RUN_ON.total_seconds()
+    horizon = max((job.lodged for job in jobs), default=0.0) + RUN_ON.total_seconds()
     roster = segments(
         origin=found.origin,
         horizon=horizon,

@@ -254,3 +254,12 @@ def test_the_command_writes_json_and_a_png_and_refuses_a_bad_change(
                                            out=None))  # fmt: skip
     assert refused.value.code == 2
     assert "officers_morning" in capsys.readouterr().err
+
+
+def test_a_scenario_that_empties_a_lane_or_the_gate_still_answers(session: Session) -> None:
+    nothing = _what_if(session, Changes(traffic=0.001))
+    assert all(c.scenario.released == 0 for c in nothing.channels)
+    assert all(c.scenario.arrival_to_release_median_seconds is None for c in nothing.channels)
+    no_review = _what_if(session, Changes(red_rate=0.0, yellow_rate=0.0))
+    assert _channel(no_review, "yellow").scenario.released == 0
+    assert no_review.revenue.red_rate_scenario <= no_review.revenue.red_rate_observed
