@@ -9,6 +9,7 @@ from pathlib import Path
 
 from clearance import logs
 from clearance.auth.models import Role
+from clearance.planning.cli import add_what_if_command
 from clearance.queues import NOTIFICATIONS_QUEUE, SCREENING_QUEUE
 from clearance.reports.cli import add_report_commands
 
@@ -309,7 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(handler=_demo)
     _risk_commands(commands)
-    add_report_commands(commands)
+    add_what_if_command(add_report_commands(commands))
     return parser
 
 

@@ -31,6 +31,7 @@ from clearance.middleware import (
 from clearance.migrations import at_head
 from clearance.notifications.metrics import UndeliveredNotifications
 from clearance.notifications.router import router as notifications_router
+from clearance.planning.router import router as what_if_router
 from clearance.queues import get_redis
 from clearance.reports.router import router as reports_router
 from clearance.reports.service import CHANNELS, release_target
@@ -56,6 +57,7 @@ API_ROUTERS = (
     review_router,
     risk_router,
     reports_router,
+    what_if_router,
     audit_router,
     mandates_router,
     keys_router,

@@ -13,6 +13,9 @@ HOST_NAME = re.compile(
     r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
 )
 
+SHIFT_NAMES = ("morning", "afternoon", "evening")
+SHIFT_HOURS = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CLEARANCE_", extra="ignore")
@@ -71,6 +74,11 @@ class Settings(BaseSettings):
     # The 12 h default is a placeholder until the gate's own baseline is measured.
     baseline_hours: float | dict[str, float] = 12.0
     target_reduction: float = Field(default=0.5, ge=0, lt=1)
+    # The what-if planner (docs/operations.md): the officers' shifts at the gate, local time
+    # (morning, afternoon, evening), and officers per shift when the events cannot tell who
+    # worked (empty: counted from the officers' own events, day by day).
+    shift_hours: dict[str, str] = {"morning": "07:00-13:00", "afternoon": "13:00-19:00"}
+    officers_per_shift: dict[str, int] = {}
 
     # Trader callbacks (README, Notifications). Hosts or networks (JSON list, e.g.
     # '["hooks.gate.internal", "10.20.0.0/16"]') a callback may reach over plain http and at
@@ -88,6 +96,12 @@ class Settings(BaseSettings):
             raise ValueError("CLEARANCE_SECRET_KEY must be set outside development")
         if self.yellow_threshold > self.red_threshold:
             raise ValueError("yellow_threshold must not exceed red_threshold")
+        for name, hours in self.shift_hours.items():
+            if name not in SHIFT_NAMES or not SHIFT_HOURS.match(hours) or hours[:5] >= hours[6:]:
+                raise ValueError(f"shift_hours: {name}: {hours!r} is not one of {SHIFT_NAMES}"
+                                 " with HH:MM-HH:MM, start before end")  # fmt: skip
+        if not set(self.officers_per_shift) <= set(self.shift_hours):
+            raise ValueError("officers_per_shift names a shift shift_hours does not have")
         for entry in self.notification_allowlist:
             if not _host_or_network(entry):
                 raise ValueError(f"notification_allowlist: {entry!r} is no host name or network")

@@ -72,6 +72,7 @@ EXPECTED_ROLES: dict[Endpoint, frozenset[Role]] = {
     ("GET", "/v1/risk/models"): RISK_READERS,
     ("POST", "/v1/risk/models/{version}/activate"): SUPERVISOR,
     ("GET", "/v1/reports/release-time"): frozenset({Role.operator, Role.supervisor}),
+    ("GET", "/v1/reports/what-if"): frozenset({Role.operator, Role.supervisor}),
     # Traders send their dossier; officers add photos taken at the inspection.
     ("POST", "/v1/declarations/{declaration_id}/documents"): TRADER | REVIEWERS,
     ("GET", "/v1/declarations/{declaration_id}/documents"): frozenset(

@@ -9,7 +9,10 @@ FORMATS = ("json", "csv", "png")
 BOUND_HELP = "2026-12-01 (midnight at the gate, Asia/Ho_Chi_Minh) or 2026-12-01T08:00+07:00"
 
 
-def add_report_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+def add_report_commands(
+    commands: "argparse._SubParsersAction[argparse.ArgumentParser]",
+) -> "argparse._SubParsersAction[argparse.ArgumentParser]":
+    """`clearance report ...`; the report commands, for other domains to add theirs."""
     report = commands.add_parser("report", help="reports computed from the database")
     reports = report.add_subparsers(dest="report_command", required=True)
     release = reports.add_parser(
@@ -21,6 +24,7 @@ def add_report_commands(commands: "argparse._SubParsersAction[argparse.ArgumentP
     release.add_argument("--out", default=None, help="a file; standard output when left out")
     release.add_argument("--outliers", type=int, default=10, help="how many slowest to list")
     release.set_defaults(handler=report_command)
+    return reports
 
 
 def report_command(args: argparse.Namespace) -> None:

@@ -1,0 +1,1 @@
+"""The what-if planner: a discrete-event simulation of the gate, calibrated on its events."""
