@@ -1,8 +1,13 @@
 """Every message a service gives people, by code: a Vietnamese and an English template.
 
-Parameters are named (`{hs_code}`) and may carry a format (`{share:.0%}`); both templates of a
-code take the same parameters (a test says so). Codes are grouped by the domain that speaks.
+Parameters are named (`{hs_code}`) and may carry a format (`{share:.0%}`). Codes are grouped by
+the domain that speaks; what errors say lives beside this module (`catalogue_problems`,
+`catalogue_fields`, `catalogue_input`), gathered here.
 """
+
+from clearance.catalogue_fields import FIELDS
+from clearance.catalogue_input import INPUT
+from clearance.catalogue_problems import PROBLEM_LIST_SEPARATORS, PROBLEMS
 
 # (code, Vietnamese, English)
 _MESSAGES: tuple[tuple[str, str, str], ...] = (
@@ -377,9 +382,11 @@ LIST_SEPARATORS = {
     "readiness.waiting": "; ",
     "gate.duty_not_assessed": "; ",
     "query.documents_queried": "; ",
+    **PROBLEM_LIST_SEPARATORS,
 }
 
+_ALL = (*_MESSAGES, *PROBLEMS, *FIELDS, *INPUT)
 TEMPLATES: dict[str, dict[str, str]] = {
-    "vi": {code: vi for code, vi, _en in _MESSAGES},
-    "en": {code: en for code, _vi, en in _MESSAGES},
+    "vi": {code: vi for code, vi, _en in _ALL},
+    "en": {code: en for code, _vi, en in _ALL},
 }

@@ -22,6 +22,7 @@ from clearance.duties.schemas import (
     TariffOut,
 )
 from clearance.errors import PROBLEM_RESPONSES, invalid_field
+from clearance.messages import Message
 from clearance.reference.calendar import local_date
 
 router = APIRouter(tags=["duties"], responses=PROBLEM_RESPONSES)
@@ -67,7 +68,7 @@ def add_tariff_version(
 ) -> TariffLineOut:
     """A new version of one line's rates, in force from its date (supervisors)."""
     if body.effective_from < local_date(clock.now()):
-        raise invalid_field("effective_from", "must be today or later")
+        raise invalid_field("effective_from", Message("field.not_before_today"))
     line = tariff.add_rates(
         session=session,
         reference=reference,

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from clearance.declarations.schemas import StrictModel, TaxCode
 from clearance.fields import NoControlCharacters, PlausibleDate, UtcDatetime
+from clearance.pydantic_errors import invalid
 
 # More than any truck of goods owes: beyond it an amount is a typing error.
 MAX_VND = 10**15
@@ -71,7 +72,7 @@ class PaymentNoticeIn(StrictModel):
         by_id = self.declaration_id is not None
         by_ucr = self.ucr is not None or self.declarant_tax_code is not None
         if by_id == by_ucr or (by_ucr and (self.ucr is None or self.declarant_tax_code is None)):
-            raise ValueError("name the declaration by declaration_id, or by ucr and tax code")
+            raise invalid("field.payment_names_declaration")
         return self
 
 

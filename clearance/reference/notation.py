@@ -14,6 +14,8 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from functools import lru_cache
 
+from clearance.messages import Message
+
 # A party named by a letter in the CPTPP schedule: Vietnam's separate rates for Mexico.
 PARTY_LETTERS = {"M": "MX"}
 HUNDRED = Decimal(100)
@@ -38,6 +40,10 @@ class CellKind(StrEnum):
 
 class MalformedCell(ValueError):
     """A cell no form of the notation reads."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(message.text)
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -85,7 +91,7 @@ def _number(text: str) -> Decimal:
     try:
         return Decimal(text.replace(",", "."))
     except InvalidOperation as error:  # the patterns admit only digits: kept for safety
-        raise MalformedCell(f"{text!r} is not a number") from error
+        raise MalformedCell(Message("field.rate_not_number", {"text": text})) from error
 
 
 def _options(text: str) -> tuple[Option, ...]:
@@ -93,7 +99,8 @@ def _options(text: str) -> tuple[Option, ...]:
     for part in text.split("/"):
         match = _OPTION.match(part.strip())
         if match is None:
-            raise MalformedCell(f"{text!r}: {part.strip()!r} is not a rate, `*` or `rate (-XX)`")
+            why = Message("field.rate_cell", {"text": text, "part": part.strip()})
+            raise MalformedCell(why)
         excluded = match["excluded"] or ""
         options.append(
             Option(

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from clearance.errors import ClearanceError
+from clearance.errors import ClearanceError, as_clearance_error
 from clearance.web import i18n
 from clearance.web.deps import NotSignedIn
 from clearance.web.session import SESSION_COOKIE, clear_cookie
@@ -27,20 +27,11 @@ def _on_page(request: Request) -> bool:
     )
 
 
-def _validation_detail(error: dict[str, object]) -> str:
-    loc = error.get("loc") or ()
-    field = ".".join(str(p) for p in loc if p != "body") if isinstance(loc, tuple | list) else ""
-    message = str(error.get("msg", ""))
-    return f"{field}: {message}" if field else message
-
-
-def _status_and_details(exc: Exception) -> tuple[int, str, list[str]]:
-    if isinstance(exc, ClearanceError):
-        return exc.status, exc.code, [exc.detail] + [f"{e.field}: {e.message}" for e in exc.errors]
-    if isinstance(exc, RequestValidationError):
-        return 422, "invalid_input", [_validation_detail(e) for e in exc.errors()]
-    assert isinstance(exc, StarletteHTTPException)
-    return exc.status_code, f"http_{exc.status_code}", [str(exc.detail)]
+def _details(error: ClearanceError, lang: str) -> list[tuple[str, str]]:
+    """What went wrong, in the reader's language: each field and why, or the detail."""
+    if error.errors:
+        return [(e.field, e.message.render(lang)) for e in error.errors]
+    return [("", error.message.render(lang))]
 
 
 _DECLARATION_PATH = re.compile(r"/officer/declarations/[0-9a-f-]{36}")
@@ -81,10 +72,10 @@ def error_page(request: Request, exc: Exception) -> Response:
         if request.cookies.get(SESSION_COOKIE):
             clear_cookie(response, request, name=SESSION_COOKIE)
         return secure(response)
-    status, code, details = _status_and_details(exc)
-    labels = i18n.LABELS[i18n.language(request)]
+    error, lang = as_clearance_error(exc), i18n.language(request)
+    status, labels = error.status, i18n.LABELS[lang]
     heading_key = f"error.{status}" if f"error.{status}" in labels else "error"
-    message_key = f"problem.{code}"
+    message_key = f"problem.{error.code}"
     return render(
         request,
         "error.html",
@@ -92,7 +83,7 @@ def error_page(request: Request, exc: Exception) -> Response:
             "status": status,
             "heading_key": heading_key,
             "message_key": message_key if message_key in labels else None,
-            "details": details,
+            "details": _details(error, lang),
             "typed": typed_texts(request),
             "back": _declaration_page(request.url.path),
         },
