@@ -6,6 +6,7 @@ says); a validator of ours raises `invalid(code, ...)`, whose type is a code of 
 type the catalogue does not know is `input.other`: pydantic's own message in English.
 """
 
+import string
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -44,13 +45,22 @@ def message(error: Mapping[str, Any]) -> Message:
     """The error as a message: a code of the catalogue, else pydantic's English as it is."""
     kind = str(error.get("type", ""))
     params = _context(error.get("ctx") or {})
-    if kind in TEMPLATES[ENGLISH]:
-        return Message(kind, params)  # a validator of ours (`invalid`)
-    if f"input.{kind}" in TEMPLATES[ENGLISH]:
-        if "expected" in params:  # "'import', 'export' or 'transit'": the values, as a list
-            params["expected"] = _choices(str(params["expected"]))
-        return Message(f"input.{kind}", params)
+    if "expected" in params:  # "'import', 'export' or 'transit'": the values, as a list
+        params["expected"] = _choices(str(params["expected"]))
+    for code in (kind, f"input.{kind}"):  # a validator of ours (`invalid`), or pydantic's
+        if code in TEMPLATES[ENGLISH] and _fills(code, params):
+            return Message(code, params)
     return Message("input.other", {"pydantic": str(error.get("msg", ""))})
+
+
+def _fills(code: str, params: Mapping[str, Any]) -> bool:
+    """The parameters fill both templates of the code (an error may come without context)."""
+    return all(
+        name in params
+        for lang in TEMPLATES
+        for _text, name, _spec, _conversion in string.Formatter().parse(TEMPLATES[lang][code])
+        if name
+    )
 
 
 def _context(params: Mapping[str, Any]) -> dict[str, Any]:

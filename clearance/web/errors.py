@@ -2,14 +2,18 @@
 
 import re
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
+from markupsafe import Markup, escape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from clearance.catalogue import LIST_SEPARATORS, TEMPLATES
 from clearance.errors import ClearanceError, as_clearance_error
+from clearance.messages import Message
 from clearance.web import i18n
 from clearance.web.deps import NotSignedIn
 from clearance.web.session import SESSION_COOKIE, clear_cookie
@@ -27,11 +31,28 @@ def _on_page(request: Request) -> bool:
     )
 
 
-def _details(error: ClearanceError, lang: str) -> list[tuple[str, str]]:
+def _details(error: ClearanceError, lang: str) -> list[tuple[str, Markup]]:
     """What went wrong, in the reader's language: each field and why, or the detail."""
     if error.errors:
-        return [(e.field, e.message.render(lang)) for e in error.errors]
-    return [("", error.message.render(lang))]
+        return [(e.field, as_html(e.message, lang)) for e in error.errors]
+    return [("", as_html(error.message, lang))]
+
+
+def as_html(message: Message, lang: str) -> Markup:
+    """A message as HTML: what it names (ids, codes, paths, what was typed) as code."""
+    values = {
+        name: _html_value(value, lang, message.code) for name, value in message.params.items()
+    }
+    return escape(TEMPLATES[lang][message.code]).format(**values)
+
+
+def _html_value(value: Any, lang: str, code: str) -> Any:
+    if isinstance(value, Message):
+        return as_html(value, lang)
+    if isinstance(value, list):
+        separator = escape(LIST_SEPARATORS.get(code, ", "))
+        return separator.join(_html_value(item, lang, code) for item in value)
+    return Markup("<code>{}</code>").format(value) if isinstance(value, str) else value
 
 
 _DECLARATION_PATH = re.compile(r"/officer/declarations/[0-9a-f-]{36}")

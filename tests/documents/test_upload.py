@@ -54,7 +54,12 @@ def test_wrong_type_with_a_lying_name_and_header_is_415_and_stores_nothing(
     assert response.status_code == 415, response.text
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["errors"] == [
-        {"field": "file", "message": "unsupported file type", "code": "field.file_type", "params": {}}
+        {
+            "field": "file",
+            "message": "unsupported file type",
+            "code": "field.file_type",
+            "params": {},
+        }
     ]
     assert _rows(session) == []
     assert stored_files(documents_dir) == []
