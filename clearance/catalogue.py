@@ -1,13 +1,15 @@
 """Every message a service gives people, by code: a Vietnamese and an English template.
 
 Parameters are named (`{hs_code}`) and may carry a format (`{share:.0%}`). Codes are grouped by
-the domain that speaks; what errors say lives beside this module (`catalogue_problems`,
-`catalogue_fields`, `catalogue_input`), gathered here.
+the domain that speaks; the model's reasons and duty notes (`catalogue_reasons`) and what errors
+say (`catalogue_problems`, `catalogue_fields`, `catalogue_input`) live beside this module,
+gathered here.
 """
 
 from clearance.catalogue_fields import FIELDS
 from clearance.catalogue_input import INPUT
 from clearance.catalogue_problems import PROBLEM_LIST_SEPARATORS, PROBLEMS
+from clearance.catalogue_reasons import REASONS
 
 # (code, Vietnamese, English)
 _MESSAGES: tuple[tuple[str, str, str], ...] = (
@@ -385,7 +387,7 @@ LIST_SEPARATORS = {
     **PROBLEM_LIST_SEPARATORS,
 }
 
-_ALL = (*_MESSAGES, *PROBLEMS, *FIELDS, *INPUT)
+_ALL = (*_MESSAGES, *REASONS, *PROBLEMS, *FIELDS, *INPUT)
 TEMPLATES: dict[str, dict[str, str]] = {
     "vi": {code: vi for code, vi, _en in _ALL},
     "en": {code: en for code, _vi, en in _ALL},

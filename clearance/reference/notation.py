@@ -63,28 +63,19 @@ class Cell:
     out_of_quota: Decimal | None = None
     share_of_mfn: Decimal | None = None
 
-    def rate_for(self, origin: str) -> tuple[Decimal | None, str]:
-        """The rate goods of `origin` get under this cell, or None and why they get none."""
+    def rate_for(self, origin: str) -> tuple[Decimal | None, Message | None]:
+        """The rate goods of `origin` get under this cell and a note on it, or None and why they
+        get none."""
         if self.kind is not CellKind.rate:
-            return None, _WHY_NOT[self.kind]
+            return None, Message(f"cell.{self.kind.value}")
         options = self.party_options.get(origin, self.options)
         if any(origin in option.excluded for option in options):
-            return None, f"goods from {origin} are excluded on this line"
+            return None, Message("cell.excluded", {"origin": origin})
         if any(option.percent is None for option in options):
-            return None, "no preference on this line (*)"
+            return None, Message("cell.star")
         highest = max(option.percent for option in options if option.percent is not None)
-        note = (
-            "" if len(options) == 1 else f"several rates in the schedule ({self.text}): the highest"
-        )
-        return highest, note
-
-
-_WHY_NOT = {
-    CellKind.empty: "no rate on this line",
-    CellKind.chapter_98: "the rate is computed by the rules of Chapter 98: an officer assesses it",
-    CellKind.quota_only: "a preference only within the agreement's quota (Q)",
-    CellKind.share_of_mfn: "a share of the MFN rate",
-}
+        several = len(options) > 1
+        return highest, Message("cell.several", {"text": self.text}) if several else None
 
 
 def _number(text: str) -> Decimal:
