@@ -23,6 +23,9 @@ MAX_TEXT_PARTS = 8  # parts other than the file and the fields: kept as text, th
 SPOOL_IN_MEMORY_BYTES = 1024 * 1024
 FILE_PART, FIELDS_PART = "file", "fields"
 MULTIPART = "multipart/form-data"
+MULTIPART_EXPECTED = Message(
+    "error.multipart_expected", {"media_type": MULTIPART, "file": FILE_PART, "fields": FIELDS_PART}
+)
 # Multipart framing and the fields part around the file: what a request may add to the file.
 ENVELOPE_BYTES = MAX_FIELDS_BYTES + 16 * 1024
 
@@ -133,12 +136,7 @@ async def receive(
     media, params = parse_options_header(content_type)
     boundary = params.get(b"boundary")
     if media != MULTIPART.encode() or not boundary:
-        raise UnsupportedMediaType(
-            Message(
-                "error.multipart_expected",
-                {"media_type": MULTIPART, "file": FILE_PART, "fields": FIELDS_PART},
-            )
-        )
+        raise UnsupportedMediaType(MULTIPART_EXPECTED)
     reader = _Reader(max_file_bytes)
     parser = MultipartParser(
         boundary,

@@ -15,7 +15,7 @@ from clearance.declarations.errors import InvalidTransition, StaleVersion
 from clearance.declarations.models import Channel, Decision, DecisionKind, Declaration, State
 from clearance.documents import service as documents_service
 from clearance.documents.checks import paper
-from clearance.documents.models import DocumentKind
+from clearance.documents.models import Document, DocumentKind
 from clearance.errors import Conflict, invalid_field
 from clearance.messages import Message
 from clearance.reference import service as reference_service
@@ -57,6 +57,11 @@ def _under_review(
     return declaration
 
 
+def _numbered(document: Document) -> Message:
+    """A paper as the officer names it: its kind and number."""
+    return Message("paper.numbered", {"kind": paper(document.kind), "number": document.number})
+
+
 def record_document_check(
     *,
     session: Session,
@@ -81,11 +86,7 @@ def record_document_check(
             raise invalid_field(f"documents[{index}].document_id", Message("field.not_document_of"))
         if given.index(document_id) != index:
             raise invalid_field(f"documents[{index}].document_id", Message("field.judged_twice"))
-    unjudged = [
-        Message("paper.numbered", {"kind": Message(f"paper.{d.kind.value}"), "number": d.number})
-        for i, d in documents.items()
-        if i not in given
-    ]
+    unjudged = [_numbered(d) for i, d in documents.items() if i not in given]
     if unjudged:
         raise invalid_field("documents", Message("field.no_verdict", {"documents": unjudged}))
     verdicts = [
