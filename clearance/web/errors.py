@@ -56,8 +56,10 @@ def _html_value(value: Any, lang: str, code: str) -> Any:
 
 
 _DECLARATION_PATH = re.compile(r"/officer/declarations/[0-9a-f-]{36}")
-# Fields a form posts that are not something a person typed.
-_NOT_TYPED = frozenset({"csrf_token", "version", "document", "decision", "accept_all", "lang"})
+# Fields a form posts that are not something a person typed, or not to be shown again.
+_NOT_TYPED = frozenset(
+    {"csrf_token", "version", "document", "decision", "accept_all", "lang", "api_key"}
+)  # the API key of a refused sign-in is a secret: never written back into a page
 
 
 def typed_texts(request: Request) -> list[str]:
