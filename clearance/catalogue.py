@@ -1,8 +1,15 @@
 """Every message a service gives people, by code: a Vietnamese and an English template.
 
-Parameters are named (`{hs_code}`) and may carry a format (`{share:.0%}`); both templates of a
-code take the same parameters (a test says so). Codes are grouped by the domain that speaks.
+Parameters are named (`{hs_code}`) and may carry a format (`{share:.0%}`). Codes are grouped by
+the domain that speaks; the model's reasons and duty notes (`catalogue_reasons`) and what errors
+say (`catalogue_problems`, `catalogue_fields`, `catalogue_input`) live beside this module,
+gathered here.
 """
+
+from clearance.catalogue_fields import FIELDS
+from clearance.catalogue_input import INPUT
+from clearance.catalogue_problems import PROBLEM_LIST_SEPARATORS, PROBLEMS
+from clearance.catalogue_reasons import REASONS
 
 # (code, Vietnamese, English)
 _MESSAGES: tuple[tuple[str, str, str], ...] = (
@@ -377,9 +384,11 @@ LIST_SEPARATORS = {
     "readiness.waiting": "; ",
     "gate.duty_not_assessed": "; ",
     "query.documents_queried": "; ",
+    **PROBLEM_LIST_SEPARATORS,
 }
 
+_ALL = (*_MESSAGES, *REASONS, *PROBLEMS, *FIELDS, *INPUT)
 TEMPLATES: dict[str, dict[str, str]] = {
-    "vi": {code: vi for code, vi, _en in _MESSAGES},
-    "en": {code: en for code, _vi, en in _MESSAGES},
+    "vi": {code: vi for code, vi, _en in _ALL},
+    "en": {code: en for code, _vi, en in _ALL},
 }

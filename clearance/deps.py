@@ -18,6 +18,7 @@ from clearance.auth.service import Caller
 from clearance.clock import Clock, get_clock
 from clearance.declarations.models import Declaration
 from clearance.errors import Conflict, Forbidden, Unauthorized, database_error
+from clearance.messages import Message
 from clearance.reference import service as reference_service
 from clearance.reference.service import ReferenceData
 from clearance.settings import Settings, get_settings
@@ -61,7 +62,7 @@ def _session(request: Request) -> Iterator[Session]:
             db.commit(session)
         except IntegrityError as exc:
             db.rollback(session)
-            raise Conflict("the request conflicts with data stored meanwhile; retry it") from exc
+            raise Conflict(Message("error.request_conflict")) from exc
         except OperationalError as exc:
             db.rollback(session)
             raise database_error(exc) from exc
@@ -112,10 +113,7 @@ async def _bearer(
         return x_api_key
     if bearer is not None and bearer.scheme.lower() == "bearer" and bearer.credentials:
         return bearer.credentials
-    raise Unauthorized(
-        "send your API key as 'Authorization: Bearer <key>'",
-        headers={"WWW-Authenticate": "Bearer"},
-    )
+    raise Unauthorized(Message("error.bearer_missing"), headers={"WWW-Authenticate": "Bearer"})
 
 
 def _caller(
@@ -137,7 +135,9 @@ def require(*roles: Role) -> Callable[[Caller], Awaitable[Caller]]:
 
     async def check(caller: CallerDep) -> Caller:
         if caller.role not in roles:
-            raise Forbidden(f"role {caller.role.value} may not do this")
+            raise Forbidden(
+                Message("error.role_refused", {"role": Message(f"role.{caller.role.value}")})
+            )
         return caller
 
     check.roles = frozenset(roles)  # type: ignore[attr-defined]

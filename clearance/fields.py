@@ -5,6 +5,9 @@ from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, StringConstraints
 
+from clearance.messages import Message
+from clearance.pydantic_errors import invalid
+
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
@@ -16,7 +19,7 @@ INVISIBLE = frozenset(
     "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
     "\u2060\u2066\u2067\u2068\u2069\ufeff"
 )
-CONTROL_CHARACTERS = "must not contain control or invisible characters"
+CONTROL_CHARACTERS = Message("field.control_characters")
 
 
 def has_control_characters(value: str, *, allowed: str = "") -> bool:
@@ -29,17 +32,21 @@ def has_control_characters(value: str, *, allowed: str = "") -> bool:
 def _no_control_characters(value: str) -> str:
     # PostgreSQL refuses NUL in text, and no customs field has a reason to hold control codes.
     if has_control_characters(value, allowed="\t\n\r"):
-        raise ValueError(CONTROL_CHARACTERS)
+        raise invalid(CONTROL_CHARACTERS.code)
     return value
+
+
+def _years() -> ValueError:
+    return invalid("field.years_between", earliest=EARLIEST.year, latest=LATEST.year)
 
 
 def plausible_utc(value: datetime) -> datetime:
     try:
         utc = value.astimezone(UTC)
     except OverflowError:
-        raise ValueError("is out of range") from None
+        raise invalid("field.out_of_range") from None
     if not EARLIEST <= utc < LATEST:
-        raise ValueError(f"must be between {EARLIEST.year} and {LATEST.year}")
+        raise _years()
     return utc
 
 
@@ -47,7 +54,7 @@ def plausible_date(value: date) -> date:
     # Year 1 or 9999 parses as a date but dates no customs paper; it would only skew checks
     # of validity on the day and overflow date arithmetic downstream.
     if not EARLIEST.date() <= value < LATEST.date():
-        raise ValueError(f"must be between {EARLIEST.year} and {LATEST.year}")
+        raise _years()
     return value
 
 
@@ -60,7 +67,7 @@ PlausibleDate = Annotated[date, AfterValidator(plausible_date)]
 def expiry_after_issue(expires_on: date | None, issued_on: date | None) -> date | None:
     """A document cannot expire before it was issued."""
     if expires_on is not None and issued_on is not None and expires_on < issued_on:
-        raise ValueError("expires_on must not be before issued_on")
+        raise invalid("field.expiry_before_issue")
     return expires_on
 
 

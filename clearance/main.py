@@ -19,6 +19,7 @@ from clearance.documents.router import router as documents_router
 from clearance.duties.router import router as duties_router
 from clearance.errors import ServiceUnavailable, install_handlers
 from clearance.mandates.router import router as mandates_router
+from clearance.messages import Message
 from clearance.metrics.router import build_router as metrics_router
 from clearance.metrics.router import serve_internal
 from clearance.middleware import (
@@ -148,6 +149,6 @@ def readyz() -> dict[str, str]:
         connection = session.connection()
         connection.execute(text("SELECT 1"))
         if not at_head(connection):
-            raise ServiceUnavailable("the database schema is not at head: run `clearance migrate`")
+            raise ServiceUnavailable(Message("error.schema_not_at_head"))
     get_redis().ping()
     return {"status": "ready"}

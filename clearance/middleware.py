@@ -8,6 +8,7 @@ from functools import partial
 from urllib.parse import parse_qsl
 
 import anyio
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -16,8 +17,17 @@ from clearance.audit.requests import client_address
 from clearance.auth import ratelimit
 from clearance.auth.service import digest
 from clearance.clock import get_clock
-from clearance.errors import FieldError, TooManyRequests, problem_response
+from clearance.errors import (
+    ClearanceError,
+    FieldError,
+    PayloadTooLarge,
+    TooManyRequests,
+    invalid_fields,
+    language_of,
+    problem_response,
+)
 from clearance.fields import CONTROL_CHARACTERS, has_control_characters
+from clearance.messages import Message as Text
 from clearance.settings import Settings, get_settings
 from clearance.web import session as tokens
 
@@ -40,6 +50,12 @@ def _url_control_characters(scope: Scope) -> list[FieldError]:
     return errors
 
 
+async def _refuse(error: ClearanceError, scope: Scope, receive: Receive, send: Send) -> None:
+    """A problem answered before the app: in the language the request asked for."""
+    response = problem_response(error, language_of(Headers(scope=scope)))
+    await response(scope, receive, send)
+
+
 class UrlControlCharacterMiddleware:
     """Refuse a URL with control characters in one place, before any route or database sees it.
 
@@ -55,14 +71,7 @@ class UrlControlCharacterMiddleware:
         if not errors:
             await self.app(scope, receive, send)
             return
-        response = problem_response(
-            status=422,
-            code="invalid_input",
-            title="Invalid input",
-            detail="; ".join(f"{e.field}: {e.message}" for e in errors),
-            errors=errors,
-        )
-        await response(scope, receive, send)
+        await _refuse(invalid_fields(errors), scope, receive, send)
 
 
 class BodyLimitMiddleware:
@@ -110,14 +119,11 @@ class BodyLimitMiddleware:
         await self.app(scope, replay, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = problem_response(
-            status=413,
-            code="payload_too_large",
-            title="Payload too large",
-            detail=f"request bodies are limited to {self.max_bytes} bytes",
+        too_large = PayloadTooLarge(
+            Text("error.body_too_large", {"max_bytes": self.max_bytes}),
             headers={"Connection": "close"},
         )
-        await response(scope, receive, send)
+        await _refuse(too_large, scope, receive, send)
 
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -222,14 +228,7 @@ class RateLimitMiddleware:
         try:
             await anyio.to_thread.run_sync(check, limiter=self.threads)
         except TooManyRequests as exc:
-            response = problem_response(
-                status=exc.status,
-                code=exc.code,
-                title=exc.title,
-                detail=exc.detail,
-                headers=exc.headers,
-            )
-            await response(scope, receive, send)
+            await _refuse(exc, scope, receive, send)
             return
         status = 500
 

@@ -111,3 +111,56 @@ def test_the_chapter_rows_of_quarantine_papers_go_and_a_supervisors_version_stay
         ).scalars()
         kept = {prefix for prefix in left if prefix in {"02", "08", "09"}}
     assert kept == {"09"}
+
+
+FIREWORKS = (
+    "Decree 69/2018/ND-CP Annex I (import ban): fireworks of all kinds; Decree 137/2020/ND-CP"
+)
+INVOICE = "commercial invoice: every consignment (Customs Law 2014 art. 24)"
+PLANTS = ("01/2024/TT-BNNPTNT M9", "Kiểm dịch thực vật", "plant quarantine certificate")
+
+
+def test_reference_rows_seeded_before_their_vietnamese_get_it_and_a_supervisors_stay(
+    database_url: str, engine: Engine
+) -> None:
+    """0013 added the Vietnamese columns empty; 0014 fills them from the shipped files where
+    the row is the shipped one and its Vietnamese is still empty."""
+    config = alembic_config(database_url)
+    command.upgrade(config, "0013")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO prohibited_good (hs_prefix, kind, regime, reason, effective_from)"
+                " VALUES ('360410', 'prohibited', 'import', :shipped, '2026-01-01'),"
+                " ('6309', 'prohibited', 'import', 'a supervisor''s own words', '2026-01-01')"
+            ),
+            {"shipped": FIREWORKS},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO procedure_paper (basis, procedure, regime, document_kind, paper)"
+                " VALUES (:basis, :procedure, 'any', 'phytosanitary', :paper)"
+            ),
+            dict(zip(("basis", "procedure", "paper"), PLANTS, strict=True)),
+        )
+        connection.execute(
+            text(
+                "INSERT INTO required_document (regime, hs_prefix, preference, document_kind,"
+                " required, reason, reason_vi, effective_from) VALUES"
+                " ('any', '', '', 'invoice', true, :reason, 'hóa đơn (lãnh đạo đã sửa)',"
+                " '2026-01-01')"
+            ),
+            {"reason": INVOICE},
+        )
+
+    command.upgrade(config, "head")
+
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT hs_prefix, reason_vi FROM prohibited_good"))
+        prohibited: dict[str, str] = {prefix: vi for prefix, vi in rows}
+        paper = connection.execute(text("SELECT paper_vi FROM procedure_paper")).scalar_one()
+        invoice = connection.execute(text("SELECT reason_vi FROM required_document")).scalar_one()
+    assert prohibited["360410"].startswith("Nghị định 69/2018/NĐ-CP Phụ lục I (cấm nhập khẩu)")
+    assert prohibited["6309"] == ""  # the supervisor's English: no Vietnamese is known for it
+    assert paper == "giấy chứng nhận kiểm dịch thực vật"
+    assert invoice == "hóa đơn (lãnh đạo đã sửa)"  # the supervisor's Vietnamese stays

@@ -27,7 +27,12 @@ def test_a_nul_in_a_path_on_postgresql_is_a_422_not_a_500(
     assert answer.status_code == 422, answer.text
     assert answer.headers["content-type"] == "application/problem+json"
     assert answer.json()["errors"] == [
-        {"field": "path", "message": "must not contain control or invisible characters"}
+        {
+            "field": "path",
+            "message": "must not contain control or invisible characters",
+            "code": "field.control_characters",
+            "params": {},
+        }
     ]
 
 

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from clearance.fields import NoControlCharacters, UtcDatetime
+from clearance.pydantic_errors import invalid
 
 MAX_PAGE = 500
 
@@ -39,7 +40,7 @@ class AuditQuery(BaseModel):
     @model_validator(mode="after")
     def _period(self) -> "AuditQuery":
         if self.since and self.until and self.until <= self.since:
-            raise ValueError("until must be after since")
+            raise invalid("field.until_after_since")
         return self
 
 

@@ -18,6 +18,7 @@ from limits.strategies import MovingWindowRateLimiter
 from redis.exceptions import RedisError
 
 from clearance.errors import TooManyRequests
+from clearance.messages import Message
 
 log = logging.getLogger(__name__)
 KEY_PREFIX = "clearance:rate"
@@ -67,14 +68,13 @@ def check(*, redis_url: str, limits: Limits, key: str | None, address: str | Non
             and not limiter.test(refusals, REFUSALS, address)
         ):
             raise TooManyRequests(
-                f"more than {limits.refusals_per_address} refused requests a second "
-                "from this address",
+                Message("error.rate_refusals", {"limit": limits.refusals_per_address}),
                 headers={"Retry-After": _refused(limiter, refusals, REFUSALS, address)},
             )
         per_key = RateLimitItemPerSecond(limits.per_key)
         if key is not None and limits.per_key > 0 and not limiter.hit(per_key, "key", key):
             raise TooManyRequests(
-                f"more than {limits.per_key} requests a second for this API key",
+                Message("error.rate_key", {"limit": limits.per_key}),
                 headers={"Retry-After": _refused(limiter, per_key, "key", key)},
             )
     except (StorageError, RedisError) as exc:

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from clearance.auth.models import ApiKey, Role
 from clearance.clock import Clock, get_clock
 from clearance.errors import Conflict, NotFound, Unauthorized, invalid_field
+from clearance.messages import Message
 
 KEY_PREFIX = "clr_"
 
@@ -52,9 +53,9 @@ def create_key(
 ) -> tuple[ApiKey, str]:
     """Store a new key's digest; the plain key is returned once and never again."""
     if role is Role.trader and not tax_code:
-        raise invalid_field("tax_code", "a trader key needs the company's tax code")
+        raise invalid_field("tax_code", Message("field.trader_key_needs_tax_code"))
     if role is not Role.trader and tax_code:
-        raise invalid_field("tax_code", "only trader keys carry a tax code")
+        raise invalid_field("tax_code", Message("field.tax_code_trader_only"))
     plain = f"{KEY_PREFIX}{secrets.token_urlsafe(32)}"
     key = ApiKey(
         digest=digest(secret_key=secret_key, key=plain),
@@ -84,12 +85,9 @@ def caller_by_id(*, session: Session, key_id: int) -> Caller:
 def _usable(found: ApiKey | None) -> Caller:
     """The key's caller, unless it is unknown, revoked, or rotated and past its grace period."""
     if found is None or found.revoked_at is not None or found.id is None:
-        raise Unauthorized("unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"})
+        raise Unauthorized(Message("error.key_unknown"), headers={"WWW-Authenticate": "Bearer"})
     if found.expires_at is not None and found.expires_at <= get_clock().now():
-        raise Unauthorized(
-            "this API key was rotated and has expired; use its successor",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise Unauthorized(Message("error.key_expired"), headers={"WWW-Authenticate": "Bearer"})
     return Caller(key_id=found.id, role=Role(found.role), tax_code=found.tax_code)
 
 
@@ -101,7 +99,7 @@ def revoke(*, session: Session, clock: Clock, key_id: int) -> ApiKey:
     """Stop a key at once; the row stays, so the audit trail still names it."""
     key = session.get(ApiKey, key_id, with_for_update=True)
     if key is None:
-        raise KeyNotFound(f"no API key {key_id}")
+        raise KeyNotFound(Message("error.key_not_found", {"key_id": key_id}))
     if key.revoked_at is None:
         key.revoked_at = clock.now()
         session.add(key)
@@ -116,11 +114,11 @@ def rotate(
     # concurrent rotation may have committed since; the check below must see the locked row.
     old = session.get(ApiKey, caller.key_id, with_for_update=True, populate_existing=True)
     if old is None:
-        raise KeyNotFound("the calling key is gone")
+        raise KeyNotFound(Message("error.calling_key_gone"))
     # A key in its grace period is on its way out: were it allowed to rotate, a leaked old key
     # could mint unexpiring successors for ever. Only the live, unrotated key may.
     if old.expires_at is not None or old.revoked_at is not None:
-        raise KeyAlreadyRotated("this API key was already rotated; rotate its successor instead")
+        raise KeyAlreadyRotated(Message("error.key_already_rotated"))
     key, plain = create_key(
         session=session, clock=clock, secret_key=secret_key, role=Role(old.role),
         tax_code=old.tax_code, name=old.name,

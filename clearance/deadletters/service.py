@@ -10,6 +10,7 @@ from clearance.db import after_commit
 from clearance.deadletters.models import DeadLetter
 from clearance.declarations.models import Declaration, State
 from clearance.errors import Conflict, NotFound
+from clearance.messages import Message
 from clearance.queues import replay_screening
 
 ERROR_CHARS = 2000
@@ -69,16 +70,21 @@ def replay(*, session: Session, clock: Clock, caller: Caller, letter_id: int) ->
     """Run the job again once this request commits; a version screened since needs none."""
     letter = session.get(DeadLetter, letter_id, with_for_update=True)
     if letter is None:
-        raise DeadLetterNotFound(f"no dead letter {letter_id}")
+        raise DeadLetterNotFound(Message("error.dead_letter_not_found", {"letter_id": letter_id}))
     if letter.replayed_at is not None:
-        raise AlreadyReplayed(f"dead letter {letter_id} was replayed at {letter.replayed_at}")
+        raise AlreadyReplayed(
+            Message(
+                "error.dead_letter_replayed",
+                {"letter_id": letter_id, "replayed_at": letter.replayed_at.isoformat()},
+            )
+        )
     declaration = session.get(Declaration, letter.declaration_id)
     if (
         declaration is None
         or declaration.version != letter.version
         or declaration.state not in AWAITING_SCREENING
     ):
-        raise AlreadyReplayed("the declaration has moved on: this version needs no screening")
+        raise AlreadyReplayed(Message("error.dead_letter_moot"))
     letter.replayed_at, letter.replayed_by = clock.now(), caller.actor
     session.add(letter)
     declaration_id, version = letter.declaration_id, letter.version

@@ -36,9 +36,11 @@ def record_arrival(
         session=session, caller=caller, declaration_id=declaration_id, for_update=True
     )
     if declaration.state in states.FINAL or declaration.state is State.released:
-        raise InvalidTransition(f"a declaration in state {declaration.state} cannot record arrival")
+        raise InvalidTransition(
+            Message("error.cannot_record_arrival", {"state": states.state_word(declaration.state)})
+        )
     if declaration.arrived_at is not None:
-        raise InvalidTransition("arrival is already recorded")
+        raise InvalidTransition(Message("error.arrival_recorded"))
     declaration.arrived_at = arrival_in.arrived_at or clock.now()
     declaration.arrival_weight_kg = arrival_in.weighbridge_kg
     if declaration.state is State.inspection and declaration.due_at is None:

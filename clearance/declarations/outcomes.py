@@ -142,7 +142,7 @@ def record_decision(
         and declaration.channel is Channel.red
         and state is not State.inspection
     ):
-        raise InvalidTransition("a red-channel declaration needs a physical inspection first")
+        raise InvalidTransition(Message("error.red_needs_inspection"))
     target = {
         DecisionKind.release: State.decided,
         DecisionKind.seize: State.seized,

@@ -8,6 +8,7 @@ from clearance.declarations.models import Declaration
 from clearance.declarations.schemas import DeclarationIn
 from clearance.errors import FieldError, Forbidden, InvalidInput
 from clearance.mandates import service as mandates_service
+from clearance.messages import Message
 
 
 def check_declarant(
@@ -17,8 +18,8 @@ def check_declarant(
     if caller.tax_code != declaration_in.declarant.tax_code:
         field = f"{prefix}declarant.tax_code"
         raise Forbidden(
-            f"{field} must be the tax code your API key was issued to",
-            errors=[FieldError(field=field, message="not the caller's tax code")],
+            Message("error.declarant_not_caller", {"field": field}),
+            errors=[FieldError(field=field, message=Message("field.not_callers_tax_code"))],
         )
     mandates_service.check(
         session=session,
@@ -44,9 +45,9 @@ def check_unchanged(declaration: Declaration, declaration_in: DeclarationIn) -> 
         "declaration.trader.tax_code": (declaration.trader_tax_code, declaration_in.trader),
     }
     errors = [
-        FieldError(field=field, message=f"must stay {tax_code}: cancel and lodge anew to change it")
+        FieldError(field=field, message=Message("field.party_fixed", {"tax_code": tax_code}))
         for field, (tax_code, party) in stored.items()
         if party.tax_code != tax_code
     ]
     if errors:
-        raise InvalidInput("an amendment cannot change the parties of a declaration", errors=errors)
+        raise InvalidInput(Message("error.parties_fixed"), errors=errors)

@@ -30,6 +30,7 @@ from clearance.deps import (
 )
 from clearance.errors import PROBLEM_RESPONSES, invalid_field
 from clearance.fields import UtcDatetime
+from clearance.messages import Message
 
 router = APIRouter(prefix="/v1/declarations", tags=["declarations"], responses=PROBLEM_RESPONSES)
 
@@ -90,7 +91,7 @@ def list_declarations(
 ) -> DeclarationPage:
     """The caller's declarations (a trader's own; all for officers), newest first."""
     if lodged_from and lodged_to and lodged_to <= lodged_from:
-        raise invalid_field("to", "must be after from")
+        raise invalid_field("to", Message("field.after_from"))
     items = service.list_for(
         session=session,
         caller=caller,

@@ -30,6 +30,7 @@ from clearance.fields import (
     expiry_after_issue,
 )
 from clearance.messages import MessageOut
+from clearance.pydantic_errors import invalid
 
 # A truck at a land border carries at most a few tens of tonnes; beyond these bounds a value
 # is a typing error, not a consignment.
@@ -85,9 +86,9 @@ class Line(StrictModel):
     def _net_agrees(cls, net_kg: Decimal, info: ValidationInfo) -> Decimal:
         gross_kg = info.data.get("gross_kg")
         if gross_kg is not None and net_kg > gross_kg:
-            raise ValueError("net_kg must not exceed gross_kg")
+            raise invalid("field.net_over_gross")
         if info.data.get("unit") == "kg" and info.data.get("quantity") not in (None, net_kg):
-            raise ValueError("a quantity in kg is the net weight: net_kg must equal quantity")
+            raise invalid("field.net_is_quantity")
         return net_kg
 
 
@@ -142,9 +143,9 @@ class DeclarationIn(StrictModel):
     @classmethod
     def _one_truckload(cls, lines: list[Line]) -> list[Line]:
         if sum(line.gross_kg for line in lines) > MAX_KG:
-            raise ValueError(f"the lines weigh more than one truck carries ({MAX_KG} kg gross)")
+            raise invalid("field.over_truckload", max_kg=MAX_KG)
         if len({line.currency for line in lines}) > 1:
-            raise ValueError("all lines must be valued in one currency (the invoice currency)")
+            raise invalid("field.one_currency")
         return lines
 
 

@@ -32,7 +32,7 @@ from clearance.declarations.models import (
     State,
 )
 from clearance.declarations.schemas import DeclarationIn
-from clearance.errors import FieldError, InvalidInput
+from clearance.errors import FieldError, InvalidInput, invalid_fields
 from clearance.mandates import service as mandates_service
 from clearance.messages import Message
 from clearance.queues import enqueue_screening
@@ -53,49 +53,42 @@ def check_references(
 ) -> None:
     """Codes the schema cannot know: gate, HS, countries, currencies, each named by field."""
     errors: list[FieldError] = []
+    unknown_country = Message("field.unknown_country")
     if declaration_in.gate not in reference.gates:
         errors.append(
-            FieldError(field="gate", message=f"unknown border gate {declaration_in.gate}")
+            FieldError("gate", Message("field.unknown_gate", {"gate": declaration_in.gate}))
         )
     if declaration_in.counterparty.country not in reference.countries:
-        errors.append(FieldError(field="counterparty.country", message="unknown ISO country code"))
+        errors.append(FieldError("counterparty.country", unknown_country))
     for i, line in enumerate(declaration_in.lines):
         if not reference.known_hs_code(line.hs_code):
-            errors.append(
-                FieldError(
-                    field=f"lines.{i}.hs_code", message=_unknown_line(reference, line.hs_code)
-                )
-            )
+            errors.append(FieldError(f"lines.{i}.hs_code", _unknown_line(reference, line.hs_code)))
         if line.preference is not None and line.preference not in reference.preferences():
+            known = sorted(reference.preferences())
             errors.append(
                 FieldError(
-                    field=f"lines.{i}.preference",
-                    message=f"the gate grants no preference {line.preference}; one of "
-                    + ", ".join(sorted(reference.preferences())),
+                    f"lines.{i}.preference",
+                    Message(
+                        "field.preference_unknown", {"preference": line.preference, "known": known}
+                    ),
                 )
             )
         if line.origin not in reference.countries:
-            errors.append(FieldError(field=f"lines.{i}.origin", message="unknown ISO country code"))
+            errors.append(FieldError(f"lines.{i}.origin", unknown_country))
         if line.currency not in reference.currencies:
-            errors.append(
-                FieldError(field=f"lines.{i}.currency", message="unknown ISO 4217 currency code")
-            )
+            errors.append(FieldError(f"lines.{i}.currency", Message("field.unknown_currency")))
     if errors:
-        errors = [FieldError(field=prefix + e.field, message=e.message) for e in errors]
-        raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
+        raise invalid_fields([FieldError(prefix + e.field, e.message) for e in errors])
 
 
-def _unknown_line(reference: ReferenceData, hs_code: str) -> str:
+def _unknown_line(reference: ReferenceData, hs_code: str) -> Message:
     """Why a code is not declarable, with the lines under its heading that come closest."""
-    why = (
-        f"HS {hs_code} is a heading or subheading: declare one of its 8-digit lines"
-        if len(hs_code) < 8
-        else f"HS {hs_code} is not a line of Vietnam's tariff"
-    )
+    code = "field.hs_heading" if len(hs_code) < 8 else "field.hs_not_line"
+    why = Message(code, {"hs_code": hs_code})
     closest = reference.nomenclature.closest(hs_code, reference.today)
     if not closest:
-        return f"{why}; heading {hs_code[:4]} has no lines"
-    return f"{why}; the closest lines under heading {hs_code[:4]}: {', '.join(closest)}"
+        return Message("field.hs_no_lines", {"why": why, "heading": hs_code[:4]})
+    return Message("field.hs_closest", {"why": why, "heading": hs_code[:4], "closest": closest})
 
 
 def _start_version(
@@ -162,7 +155,9 @@ def _replayed(*, session: Session, scope: str, key: str, request_sha256: str) ->
     if record is None:
         return None
     if record.request_sha256 != request_sha256:
-        raise IdempotencyConflict("this Idempotency-Key was used with a different body")
+        raise IdempotencyConflict(
+            Message("error.idempotency_reused", {"header": "Idempotency-Key"})
+        )
     return session.get(Declaration, record.declaration_id)
 
 
@@ -229,7 +224,7 @@ def lodge(
             )
         ).first()
         raise DuplicateUcr(
-            f"UCR {declaration_in.ucr} is already used by declaration {taken}"
+            Message("error.duplicate_ucr", {"ucr": declaration_in.ucr, "taken": str(taken)})
         ) from None
     _start_version(
         session=session,
@@ -269,7 +264,9 @@ def get(
         statement = statement.with_for_update()
     declaration = session.exec(statement).first()
     if declaration is None:
-        raise DeclarationNotFound(f"no declaration {declaration_id}")
+        raise DeclarationNotFound(
+            Message("error.declaration_not_found", {"declaration_id": str(declaration_id)})
+        )
     logs.bind(declaration_id=str(declaration_id))  # the rest of the request logs it
     if for_update and caller.role is Role.trader:
         mandates_service.check(
@@ -360,10 +357,8 @@ def amend(
     parties.check_unchanged(declaration, declaration_in)
     if declaration_in.ucr != declaration.ucr:
         raise InvalidInput(
-            "an amendment keeps the UCR",
-            errors=[
-                FieldError(field="declaration.ucr", message="must equal the declaration's UCR")
-            ],
+            Message("error.amendment_keeps_ucr"),
+            errors=[FieldError("declaration.ucr", Message("field.ucr_must_equal"))],
         )
     check_references(reference=reference, declaration_in=declaration_in, prefix="declaration.")
     states.check(state=declaration.state, to=State.lodged, actor_kind=states.TRADER)
@@ -424,9 +419,14 @@ def answer_query(
     )
     query = session.get(Query, query_id)
     if query is None or query.declaration_id != declaration.id:
-        raise DeclarationNotFound(f"no query {query_id} on declaration {declaration_id}")
+        raise DeclarationNotFound(
+            Message(
+                "error.query_not_found",
+                {"query_id": query_id, "declaration_id": str(declaration_id)},
+            )
+        )
     if query.answered_at is not None:
-        raise InvalidTransition("this query is already answered")
+        raise InvalidTransition(Message("error.query_answered"))
     query.answer, query.answered_at = answer, clock.now()
     session.add(query)
     if declaration.state is State.held and declaration.held_from is not None:

@@ -79,12 +79,28 @@ TRANSITIONS: dict[tuple[State | None, State], frozenset[str]] = {
 }
 
 
+def state_word(state: State | str | None) -> Message:
+    """A state as people read it, in either language."""
+    return Message(f"state.{State(state).value}" if state is not None else "state.none")
+
+
+def actor_word(actor_kind: str) -> Message:
+    return Message(f"actor.{actor_kind}")
+
+
 def check(*, state: State | None, to: State, actor_kind: str) -> None:
     allowed = TRANSITIONS.get((state, to))
     if allowed is None:
-        raise InvalidTransition(f"a declaration in state {state} cannot move to {to}")
+        raise InvalidTransition(
+            Message("error.transition_state", {"state": state_word(state), "to": state_word(to)})
+        )
     if actor_kind not in allowed:
-        raise InvalidTransition(f"a {actor_kind} cannot move a declaration from {state} to {to}")
+        raise InvalidTransition(
+            Message(
+                "error.transition_actor",
+                {"actor": actor_word(actor_kind), "state": state_word(state), "to": state_word(to)},
+            )
+        )
 
 
 def transition(

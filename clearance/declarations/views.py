@@ -117,4 +117,4 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
             raise ValueError("naive time")
         return plausible_utc(lodged_at), uuid.UUID(last_id)
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise invalid_field("cursor", "not a cursor this API returned") from None
+        raise invalid_field("cursor", Message("field.cursor_unknown")) from None

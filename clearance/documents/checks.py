@@ -38,10 +38,6 @@ def paper(kind: DocumentKind) -> Message:
     return Message(f"paper.{kind.value}")
 
 
-# The English names, for texts not yet given as messages (duty refusal notes).
-LABELS = {kind: paper(kind).text for kind in DocumentKind}
-
-
 def bilingual(en: str, vi: str) -> Message:
     """Prose that reference data carries in both languages (Vietnamese may be missing)."""
     return Message("bilingual", {"en": en, "vi": vi or en})

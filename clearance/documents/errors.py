@@ -1,6 +1,7 @@
 """Document errors, each carrying its HTTP status (rendered as RFC 9457 problems)."""
 
 from clearance.errors import ClearanceError, Conflict, NotFound
+from clearance.messages import Message
 
 
 class DocumentNotFound(NotFound):
@@ -8,7 +9,8 @@ class DocumentNotFound(NotFound):
 
 
 class UnsupportedMediaType(ClearanceError):
-    status, code, title = 415, "unsupported_media_type", "Unsupported media type"
+    status, code = 415, "unsupported_media_type"
+    title = Message("title.unsupported_media_type")
 
 
 class TooManyDocuments(Conflict):

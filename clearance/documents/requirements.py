@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from clearance import hot
 from clearance.documents.models import DocumentKind, RequiredDocument
 from clearance.errors import Conflict
+from clearance.messages import Message
 from clearance.reference.service import ReferenceData
 
 DATA_FILE = Path(__file__).parent / "data" / "required_documents.csv"
@@ -137,7 +138,7 @@ def add_version(*, session: Session, row: RequiredDocument) -> RequiredDocument:
         )
     ).first()
     if clash is not None:
-        raise Conflict("this requirement already has a version effective on that date")
+        raise Conflict(Message("error.requirement_version_exists"))
     session.add(row)
     session.flush()
     return row

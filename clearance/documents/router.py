@@ -25,6 +25,7 @@ from clearance.documents.schemas import (
 from clearance.documents.storage import get_storage
 from clearance.errors import PROBLEM_RESPONSES, PayloadTooLarge
 from clearance.fields import HsCodeStr
+from clearance.messages import Message
 from clearance.reference import service as reference_service
 
 router = APIRouter(tags=["documents"], responses=PROBLEM_RESPONSES)
@@ -77,7 +78,7 @@ async def upload_document(
     """Attach a document: a file (PDF, JPEG, PNG, XML; 10 MB at most) and its fields."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > upload.MAX_FILE_BYTES + upload.ENVELOPE_BYTES:
-        raise PayloadTooLarge(f"files are limited to {upload.MAX_FILE_BYTES} bytes")
+        raise PayloadTooLarge(Message("error.file_too_large", {"max_bytes": upload.MAX_FILE_BYTES}))
     await run_in_threadpool(
         service.open_for_upload, session=session, caller=caller, declaration_id=declaration_id
     )

@@ -8,6 +8,7 @@ from decimal import Decimal
 from pydantic import ValidationError
 from sqlmodel import Session, col, func, or_, select
 
+from clearance import pydantic_errors
 from clearance.auth.models import Role
 from clearance.auth.service import Caller
 from clearance.clock import Clock, get_clock
@@ -27,7 +28,7 @@ from clearance.documents.requirements import Requirement
 from clearance.documents.schemas import COMMON_FIELDS, DOCUMENT_FIELDS, DocumentFieldsIn
 from clearance.documents.storage import Storage, read_chunks
 from clearance.documents.upload import ReceivedUpload
-from clearance.errors import FieldError, InvalidInput, invalid_field
+from clearance.errors import FieldError, InvalidInput, field_detail, invalid_field
 from clearance.messages import Message
 from clearance.reference import service as reference_service
 
@@ -64,13 +65,12 @@ def parse_fields(raw: bytes) -> DocumentFieldsIn:
     except ValidationError as exc:
         errors = [
             FieldError(
-                field=".".join(["fields", *(str(p) for p in e["loc"][1:] or e["loc"])]),
-                message=e["msg"],
+                ".".join(["fields", *(str(p) for p in e["loc"][1:] or e["loc"])]),
+                pydantic_errors.message(e),
             )
             for e in exc.errors()
         ]
-        detail = "; ".join(f"{e.field}: {e.message}" for e in errors[:5])
-        raise InvalidInput(detail, errors=errors) from None
+        raise InvalidInput(field_detail(errors[:5]), errors=errors) from None
 
 
 def _count(session: Session, declaration_id: uuid.UUID) -> int:
@@ -81,17 +81,19 @@ def _count(session: Session, declaration_id: uuid.UUID) -> int:
 
 def _check_open(session: Session, declaration: Declaration) -> None:
     if declaration.state in CLOSED_STATES:
-        raise DocumentsClosed(f"documents cannot be added to a {declaration.state} declaration")
+        raise DocumentsClosed(
+            Message("error.documents_closed", {"state": states.state_word(declaration.state)})
+        )
     if _count(session, declaration.id) >= MAX_DOCUMENTS_PER_DECLARATION:
         raise TooManyDocuments(
-            f"a declaration holds at most {MAX_DOCUMENTS_PER_DECLARATION} documents"
+            Message("error.too_many_documents", {"max": MAX_DOCUMENTS_PER_DECLARATION})
         )
 
 
 def _check_uploader(caller: Caller, declaration: Declaration) -> None:
     """Traders send their dossier; officers add photos only while the goods are inspected."""
     if caller.role is not Role.trader and declaration.state is not State.inspection:
-        raise NotUnderInspection("officers attach photos only to a declaration under inspection")
+        raise NotUnderInspection(Message("error.not_under_inspection"))
 
 
 def _check_kind(caller: Caller, kind: DocumentKind, media_type: str) -> None:
@@ -99,12 +101,10 @@ def _check_kind(caller: Caller, kind: DocumentKind, media_type: str) -> None:
     if photo != (caller.role is not Role.trader):
         raise invalid_field(
             "fields.kind",
-            "officers upload inspection photos only"
-            if not photo
-            else "inspection photos are taken by officers",
+            Message("field.photo_officers_only" if not photo else "field.photo_by_officers"),
         )
     if photo and media_type not in PHOTO_MEDIA_TYPES:
-        raise invalid_field("file", "an inspection photo is a JPEG or PNG image")
+        raise invalid_field("file", Message("field.photo_media"))
 
 
 def open_for_upload(*, session: Session, caller: Caller, declaration_id: uuid.UUID) -> Declaration:
@@ -184,7 +184,12 @@ def get(
     declarations_service.get(session=session, caller=caller, declaration_id=declaration_id)
     document = session.get(Document, document_id)
     if document is None or document.declaration_id != declaration_id:
-        raise DocumentNotFound(f"no document {document_id} on declaration {declaration_id}")
+        raise DocumentNotFound(
+            Message(
+                "error.document_not_found",
+                {"document_id": str(document_id), "declaration_id": str(declaration_id)},
+            )
+        )
     return document
 
 

@@ -23,6 +23,7 @@ from pypdf.errors import PyPdfError
 from clearance.documents.errors import UnsupportedMediaType
 from clearance.documents.sniff import JPEG, PDF, PNG, XML
 from clearance.errors import FieldError
+from clearance.messages import Message
 
 # A scanned page is a few thousand pixels a side; far more is a decompression bomb.
 MAX_IMAGE_PIXELS = 60_000_000
@@ -35,10 +36,10 @@ _PDF_TAIL_SLACK = 16
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings are about files we refuse
 
 
-def refused(message: str) -> UnsupportedMediaType:
+def refused(code: str, **params: str) -> UnsupportedMediaType:
+    why = Message(code, params)
     return UnsupportedMediaType(
-        f"the file is not a well-formed {message}",
-        errors=[FieldError(field="file", message=message)],
+        Message("error.file_malformed", {"what": why}), errors=[FieldError("file", why)]
     )
 
 
@@ -49,7 +50,7 @@ def verify(media_type: str, file: IO[bytes]) -> None:
     file.seek(0)
     detected = {match.mime_type for match in _detect(data)}
     if media_type not in detected and not (media_type == XML and "text/xml" in detected):
-        raise refused(f"{media_type}: the type detector does not recognise it")
+        raise refused("field.file_unrecognised", media_type=media_type)
     {PDF: _verify_pdf, JPEG: _verify_image, PNG: _verify_image, XML: _verify_xml}[media_type](
         data, media_type
     )
@@ -65,40 +66,40 @@ def _detect(data: bytes) -> list[puremagic.PureMagicWithConfidence]:
 def _verify_pdf(data: bytes, media_type: str) -> None:
     end = data.rfind(b"%%EOF")
     if end < 0 or len(data[end + 5 :].strip()) > 0 or len(data) - end > _PDF_TAIL_SLACK + 5:
-        raise refused("PDF: bytes follow its end (%%EOF)")
+        raise refused("field.pdf_trailing")
     try:
         reader = PdfReader(io.BytesIO(data), strict=True)
         if len(reader.pages) < 1:
-            raise refused("PDF: it has no page")
+            raise refused("field.pdf_no_page")
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
-        raise refused("PDF: it does not parse") from None
+        raise refused("field.pdf_unparsed") from None
 
 
 def _verify_image(data: bytes, media_type: str) -> None:
     expected = "JPEG" if media_type == JPEG else "PNG"
     trailer = b"\xff\xd9" if media_type == JPEG else b"IEND\xaeB`\x82"
     if not data.rstrip(b"\x00").endswith(trailer):
-        raise refused(f"{expected} image: bytes follow its end")
+        raise refused("field.image_trailing", kind=expected)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=[expected]) as image:
                 if image.width * image.height > MAX_IMAGE_PIXELS:
-                    raise refused(f"{expected} image: too many pixels")
+                    raise refused("field.image_pixels", kind=expected)
                 image.load()  # decodes every pixel: a truncated or corrupt image fails here
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise refused(f"{expected} image: it does not decode") from None
+        raise refused("field.image_undecodable", kind=expected) from None
     except Image.DecompressionBombWarning:
-        raise refused(f"{expected} image: too many pixels") from None
+        raise refused("field.image_pixels", kind=expected) from None
 
 
 def _verify_xml(data: bytes, media_type: str) -> None:
     try:
         root = SafeElementTree.fromstring(data, forbid_dtd=True)
     except (SafeElementTree.ParseError, DefusedXmlException, ValueError):
-        raise refused("XML document: it does not parse, or declares a DTD or entities") from None
+        raise refused("field.xml_unparsed") from None
     if any(_active(element) for element in root.iter()):
-        raise refused("XML document: it holds HTML, SVG or script markup")
+        raise refused("field.xml_active")
 
 
 def _active(element: Element) -> bool:

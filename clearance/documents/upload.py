@@ -15,12 +15,17 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from clearance.documents.errors import UnsupportedMediaType
 from clearance.documents.sniff import SNIFF_BYTES, sniff
 from clearance.errors import FieldError, InvalidInput, PayloadTooLarge, invalid_field
+from clearance.messages import Message
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_FIELDS_BYTES = 64 * 1024
 MAX_TEXT_PARTS = 8  # parts other than the file and the fields: kept as text, the rest dropped
 SPOOL_IN_MEMORY_BYTES = 1024 * 1024
 FILE_PART, FIELDS_PART = "file", "fields"
+MULTIPART = "multipart/form-data"
+MULTIPART_EXPECTED = Message(
+    "error.multipart_expected", {"media_type": MULTIPART, "file": FILE_PART, "fields": FIELDS_PART}
+)
 # Multipart framing and the fields part around the file: what a request may add to the file.
 ENVELOPE_BYTES = MAX_FIELDS_BYTES + 16 * 1024
 
@@ -75,7 +80,7 @@ class _Reader:
         self.part.name = options.get(b"name", b"").decode("latin-1")
         if self.part.name == FILE_PART:
             if self.file is not None:
-                raise invalid_field(FILE_PART, "send one file per request")
+                raise invalid_field(FILE_PART, Message("field.one_file"))
             self.part.is_file = True
             self.file = SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY_BYTES)  # noqa: SIM115
 
@@ -83,15 +88,15 @@ class _Reader:
         chunk = data[start:end]
         if not self.part.is_file:
             if len(self.part.data) + len(chunk) > MAX_FIELDS_BYTES:
-                raise invalid_field(self.part.name or "fields", "part too large")
+                raise invalid_field(self.part.name or "fields", Message("field.part_too_large"))
             self.part.data.extend(chunk)
             return
         assert self.file is not None
         self.size += len(chunk)
         if self.size > self.max_file_bytes:
             raise PayloadTooLarge(
-                f"files are limited to {self.max_file_bytes} bytes",
-                errors=[FieldError(field=FILE_PART, message="file too large")],
+                Message("error.file_too_large", {"max_bytes": self.max_file_bytes}),
+                errors=[FieldError(FILE_PART, Message("field.file_too_large"))],
             )
         if self.media_type is None and len(self.head) < SNIFF_BYTES:
             self.head.extend(chunk[: SNIFF_BYTES - len(self.head)])
@@ -102,7 +107,7 @@ class _Reader:
     def on_part_end(self) -> None:
         if self.part.is_file:
             if self.size == 0:
-                raise invalid_field(FILE_PART, "the file is empty")
+                raise invalid_field(FILE_PART, Message("field.file_empty"))
             if self.media_type is None:
                 self._sniff()
         elif self.part.name == FIELDS_PART:
@@ -114,8 +119,8 @@ class _Reader:
         self.media_type = sniff(bytes(self.head))
         if self.media_type is None:
             raise UnsupportedMediaType(
-                "the file is not a PDF, JPEG, PNG or XML document (judged by its content)",
-                errors=[FieldError(field=FILE_PART, message="unsupported file type")],
+                Message("error.file_type"),
+                errors=[FieldError(FILE_PART, Message("field.file_type"))],
             )
 
 
@@ -130,8 +135,8 @@ async def receive(
     fields come otherwise), enforcing the limits; a few other small parts are kept as text."""
     media, params = parse_options_header(content_type)
     boundary = params.get(b"boundary")
-    if media != b"multipart/form-data" or not boundary:
-        raise UnsupportedMediaType("send multipart/form-data with a `file` and a `fields` part")
+    if media != MULTIPART.encode() or not boundary:
+        raise UnsupportedMediaType(MULTIPART_EXPECTED)
     reader = _Reader(max_file_bytes)
     parser = MultipartParser(
         boundary,
@@ -152,8 +157,8 @@ async def receive(
     except FormParserError:
         _close(reader)
         raise InvalidInput(
-            "the body is not valid multipart/form-data",
-            errors=[FieldError(field="body", message="malformed multipart")],
+            Message("error.multipart_malformed", {"media_type": MULTIPART}),
+            errors=[FieldError("body", Message("field.multipart_malformed"))],
         ) from None
     except BaseException:
         _close(reader)
@@ -165,8 +170,8 @@ async def receive(
     if missing or reader.file is None or reader.fields is None or reader.media_type is None:
         _close(reader)
         raise InvalidInput(
-            f"missing part(s): {', '.join(missing) or FILE_PART}",
-            errors=[FieldError(field=name, message="required") for name in missing],
+            Message("error.parts_missing", {"parts": missing or [FILE_PART]}),
+            errors=[FieldError(name, Message("field.required")) for name in missing],
         )
     reader.file.seek(0)
     return ReceivedUpload(

@@ -16,11 +16,13 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from clearance.declarations.schemas import Line
+from clearance.messages import Message
 from clearance.reference import notation
 from clearance.reference.service import ReferenceData
 from clearance.reference.tariff_files import EditionLine
 
 HUNDRED = Decimal(100)
+NO_RATE = Message("cell.empty")
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,8 @@ class LineDuty:
     duty_rate: Decimal | None = None
     vat_rate: Decimal | None = None
     preference_granted: bool = False
-    note: str = ""
+    # Why the preference was (not) granted, or why the rate is unknown; an old row's text.
+    note: Message | str = ""
     duty_vnd: int | None = None
     vat_vnd: int | None = None
 
@@ -67,34 +70,47 @@ def _cell_rate(cell: notation.Cell, origin: str, mfn: Decimal | None) -> Decimal
 
 def base_rate(
     line: Line, tariff: EditionLine, reference: ReferenceData
-) -> tuple[Decimal | None, str]:
+) -> tuple[Decimal | None, Message]:
     """MFN for an origin with MFN treatment, the standard rate otherwise; None: not computable."""
     mfn_cell = notation.parse(tariff.rates.get("mfn", ""))
     mfn = _cell_rate(mfn_cell, line.origin, None)
     if line.origin in reference.mfn_countries:
-        return mfn, "MFN rate" if mfn is not None else f"MFN rate: {mfn_cell.rate_for('')[1]}"
+        if mfn is not None:
+            return mfn, Message("duty.mfn")
+        return mfn, Message("duty.mfn_none", {"why": mfn_cell.rate_for("")[1] or NO_RATE})
     standard = _cell_rate(notation.parse(tariff.rates.get("standard", "")), line.origin, mfn)
-    return standard, f"standard rate: {line.origin} has no MFN treatment"
+    return standard, Message("duty.standard", {"origin": line.origin})
 
 
 def duty_rate(
-    line: Line, tariff: EditionLine, reference: ReferenceData, refusal: str | None
-) -> tuple[Decimal | None, bool, str]:
+    line: Line, tariff: EditionLine, reference: ReferenceData, refusal: Message | None
+) -> tuple[Decimal | None, bool, Message]:
     """The rate that applies, whether it is a preference, and why (not)."""
     base, why_base = base_rate(line, tariff, reference)
     if line.preference is None:
         return base, False, why_base
     schedule = reference.schedule_for(line.preference, line.origin)
     if schedule is None:
-        why_not = f"origin {line.origin} is not a party of the agreement"
-        return base, False, f"{line.preference} preference refused: {why_not}; {why_base}"
+        why_not = Message("duty.not_party", {"origin": line.origin})
+        return base, False, _refused(line.preference, why_not, why_base)
     cell = notation.parse(tariff.rates.get(schedule.column, ""))
     preferential, why = cell.rate_for(line.origin)
     if refusal is not None or preferential is None:
-        return base, False, f"{schedule.agreement} preference refused: {refusal or why}; {why_base}"
+        return base, False, _refused(schedule.agreement, refusal or why or NO_RATE, why_base)
     if base is not None and base < preferential:
-        return base, False, f"{why_base}: lower than the {schedule.agreement} rate"
-    return preferential, True, f"{schedule.agreement} rate" + (f" ({why})" if why else "")
+        lower = Message("duty.lower_base", {"base": why_base, "agreement": schedule.agreement})
+        return base, False, lower
+    if why is None:
+        return preferential, True, Message("duty.fta", {"agreement": schedule.agreement})
+    return (
+        preferential,
+        True,
+        Message("duty.fta_note", {"agreement": schedule.agreement, "why": why}),
+    )
+
+
+def _refused(agreement: str, why: Message, base: Message) -> Message:
+    return Message("duty.refused", {"agreement": agreement, "why": why, "base": base})
 
 
 def line_duty(
@@ -104,20 +120,23 @@ def line_duty(
     day: date,
     reference: ReferenceData,
     rate_vnd: Decimal | None,
-    refusal: str | None = None,
+    refusal: Message | None = None,
 ) -> LineDuty:
     """One line's duty and VAT at the rates in force on `day`."""
     facts = LineDuty(line_no, line.hs_code, line.customs_value, line.currency, line.preference)
     tariff = reference.tariff_line(line.hs_code, day)
     vat = reference.vat_on(line.hs_code, day)
     if tariff is None or vat is None:
-        return replace(facts, note=f"rate unknown: HS {line.hs_code} is not a line on {day}")
+        unlined = Message("duty.not_a_line", {"hs_code": line.hs_code, "on": day.isoformat()})
+        return replace(facts, note=unlined)
     if rate_vnd is None:
-        note = f"rate unknown: no exchange rate for {line.currency} on {day}"
-        return replace(facts, note=note)
+        unrated = Message(
+            "duty.no_exchange_rate", {"currency": line.currency, "on": day.isoformat()}
+        )
+        return replace(facts, note=unrated)
     rate, granted, note = duty_rate(line, tariff, reference, refusal)
     if rate is None:
-        return replace(facts, rate_vnd=rate_vnd, note=f"rate unknown: {note}")
+        return replace(facts, rate_vnd=rate_vnd, note=Message("duty.rate_unknown", {"why": note}))
     value_vnd = to_vnd(line.customs_value * rate_vnd)
     duty = to_vnd(value_vnd * rate / HUNDRED)
     vat_vnd = to_vnd((value_vnd + duty) * vat.rate / HUNDRED)

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Numeric, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from clearance.db import timestamp_field
@@ -52,8 +52,11 @@ class DutyAssessment(SQLModel, table=True):
     vat_rate: Decimal | None = Field(default=None, sa_type=RATE)
     preference_claimed: str | None = Field(default=None, max_length=16)
     preference_granted: bool = False
-    # Why the preference was or was not granted, or why the line cannot be assessed.
+    # Why the preference was or was not granted, or why the line cannot be assessed: its message
+    # code and parameters, and the English text (all a row written before the codes has).
     note: str = ""
+    note_code: str | None = Field(default=None, max_length=64)
+    note_params: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     rate_known: bool = True
     duty_vnd: int | None = _vnd(nullable=True)
     vat_vnd: int | None = _vnd(nullable=True)

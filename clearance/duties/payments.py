@@ -111,7 +111,7 @@ def _replayed(session: Session, notice: PaymentNoticeIn, sha: str) -> Payment | 
     ).first()
     if payment is not None and payment.request_sha256 != sha:
         raise PaymentReferenceReused(
-            f"bank reference {notice.bank_reference} was already notified with other details"
+            Message("error.payment_reference_reused", {"reference": notice.bank_reference})
         )
     return payment
 
@@ -126,8 +126,14 @@ def _paid_declaration(session: Session, notice: PaymentNoticeIn) -> Declaration:
     )
     declaration = session.exec(select(Declaration).where(named).with_for_update()).first()
     if declaration is None:
-        what = notice.declaration_id or f"UCR {notice.ucr} of {notice.declarant_tax_code}"
-        raise PaidDeclarationNotFound(f"no declaration {what}")
+        raise PaidDeclarationNotFound(
+            Message("error.declaration_not_found", {"declaration_id": str(notice.declaration_id)})
+            if notice.declaration_id is not None
+            else Message(
+                "error.paid_declaration_not_found",
+                {"ucr": notice.ucr, "declarant_tax_code": notice.declarant_tax_code},
+            )
+        )
     return declaration
 
 
@@ -140,12 +146,12 @@ def record_notice(
     if replayed is not None:
         return replayed, False
     if notice.paid_at > clock.now() + CLOCK_SKEW:
-        raise invalid_field("paid_at", "is in the future")
+        raise invalid_field("paid_at", Message("field.in_future"))
     declaration = _paid_declaration(session, notice)
     if notice.paid_at < declaration.lodged_at - CLOCK_SKEW:
         # Duty is owed from the lodgement: an earlier payment is for something else. A bank
         # stamps whole seconds on a clock of its own, hence the same allowance as above.
-        raise invalid_field("paid_at", "is before the declaration was lodged")
+        raise invalid_field("paid_at", Message("field.before_lodgement"))
     payment = Payment(
         bank_reference=notice.bank_reference, declaration_id=declaration.id,
         amount_vnd=notice.amount_vnd, paid_at=notice.paid_at, bank_actor=caller.actor,
@@ -200,9 +206,11 @@ def register_guarantee(
         session=session, caller=caller, declaration_id=declaration_id, for_update=True
     )
     if declaration.state in CLOSED_STATES:
-        raise InvalidTransition(f"a {declaration.state} declaration takes no guarantee")
+        raise InvalidTransition(
+            Message("error.guarantee_state", {"state": states.state_word(declaration.state)})
+        )
     if guarantee_in.expires_on < local_date(clock.now()):
-        raise invalid_field("expires_on", "the guarantee has expired already")
+        raise invalid_field("expires_on", Message("field.guarantee_expired"))
     guarantee = Guarantee(
         declaration_id=declaration.id,
         amount_vnd=guarantee_in.amount_vnd,

@@ -9,7 +9,15 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from clearance.auth.models import Role
 from clearance.auth.service import Caller
 from clearance.declarations import service as declarations_service
-from clearance.deps import AnyRoleDep, ClockDep, ReferenceDep, SessionDep, SupervisorDep, require
+from clearance.deps import (
+    AnyRoleDep,
+    ClockDep,
+    LanguageDep,
+    ReferenceDep,
+    SessionDep,
+    SupervisorDep,
+    require,
+)
 from clearance.duties import payments, tariff, views
 from clearance.duties.schemas import (
     DutiesOut,
@@ -22,6 +30,7 @@ from clearance.duties.schemas import (
     TariffOut,
 )
 from clearance.errors import PROBLEM_RESPONSES, invalid_field
+from clearance.messages import Message
 from clearance.reference.calendar import local_date
 
 router = APIRouter(tags=["duties"], responses=PROBLEM_RESPONSES)
@@ -67,7 +76,7 @@ def add_tariff_version(
 ) -> TariffLineOut:
     """A new version of one line's rates, in force from its date (supervisors)."""
     if body.effective_from < local_date(clock.now()):
-        raise invalid_field("effective_from", "must be today or later")
+        raise invalid_field("effective_from", Message("field.not_before_today"))
     line = tariff.add_rates(
         session=session,
         reference=reference,
@@ -80,12 +89,14 @@ def add_tariff_version(
 
 
 @router.get("/v1/declarations/{declaration_id}/duties")
-def read_duties(declaration_id: uuid.UUID, session: SessionDep, caller: DutyReaderDep) -> DutiesOut:
+def read_duties(
+    declaration_id: uuid.UUID, session: SessionDep, caller: DutyReaderDep, lang: LanguageDep
+) -> DutiesOut:
     """What the declaration owes per line, and what is paid, guaranteed and outstanding."""
     declaration = declarations_service.get(
         session=session, caller=caller, declaration_id=declaration_id
     )
-    return views.duties_out(session=session, declaration=declaration)
+    return views.duties_out(session=session, declaration=declaration, lang=lang)
 
 
 @router.post("/v1/declarations/{declaration_id}/guarantees", status_code=status.HTTP_201_CREATED)

@@ -3,11 +3,12 @@
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from clearance.fields import NoControlCharacters, PlausibleDate, StrictModel, TaxCode, UtcDatetime
+from clearance.pydantic_errors import invalid
 
 # More than any truck of goods owes: beyond it an amount is a typing error.
 MAX_VND = 10**15
@@ -70,7 +71,7 @@ class PaymentNoticeIn(StrictModel):
         by_id = self.declaration_id is not None
         by_ucr = self.ucr is not None or self.declarant_tax_code is not None
         if by_id == by_ucr or (by_ucr and (self.ucr is None or self.declarant_tax_code is None)):
-            raise ValueError("name the declaration by declaration_id, or by ucr and tax code")
+            raise invalid("field.payment_names_declaration")
         return self
 
 
@@ -109,7 +110,14 @@ class DutyLineOut(BaseModel):
     vat_rate: Decimal | None
     preference_claimed: str | None
     preference_granted: bool
-    note: str = Field(description="Why the preference was (not) granted, or the rate unknown.")
+    note: str = Field(
+        description="Why the preference was (not) granted, or the rate unknown, in the language"
+        " Accept-Language asked for."
+    )
+    note_code: str | None = Field(default=None, description="The note's message code.")
+    note_params: dict[str, Any] | None = Field(
+        default=None, description="The note's parameters (a nested message as {code, params})."
+    )
     duty_vnd: int | None
     vat_vnd: int | None
     total_vnd: int | None
@@ -120,7 +128,9 @@ class DutiesOut(BaseModel):
     version: int
     assessed_on: date = Field(description="The customs day whose rates apply: the lodgement.")
     computed_at: datetime | None = Field(description="None: not screened yet, provisional.")
-    note: str
+    note: str = Field(description="Why nothing is owed (an export, goods in transit), if so.")
+    note_code: str | None = None
+    note_params: dict[str, Any] | None = None
     lines: list[DutyLineOut]
     owed_vnd: int | None = Field(description="None while a line's rate is unknown.")
     paid_vnd: int

@@ -10,28 +10,27 @@ from clearance.declarations import service as declarations_service
 from clearance.declarations.models import Declaration, Kind
 from clearance.declarations.schemas import DeclarationIn
 from clearance.documents import service as documents_service
-from clearance.documents.checks import LABELS
+from clearance.documents.checks import paper
 from clearance.documents.models import DocumentKind
 from clearance.duties import compute
 from clearance.duties.compute import LineDuty
 from clearance.duties.models import DutyAssessment
+from clearance.messages import ENGLISH, Message, params_json, rendered, stored
 from clearance.reference import service as reference_service
 from clearance.reference.calendar import local_date
 from clearance.reference.service import ReferenceData
 
 # C/O checks whose finding refuses the preference, and how a trader is told why.
+# The document checks whose finding refuses a preference, and the note's code for each.
 REFUSING_CHECKS = {
-    "DOC-MISSING": "no {co} uploaded",
-    "DOC-EXPIRED": "the {co} has expired",
-    "DOC-CO-ORIGIN": "the {co} certifies another origin than the line declares",
-    "DOC-CO-PARTY": "the {co} names another exporter or importer than the declaration",
-    "DOC-REUSED": "the {co} was already used for another declaration",
-    "DOC-OTHER-TRADER": "the {co} is attached to another trader's declaration",
+    "DOC-MISSING": "duty.co_missing",
+    "DOC-EXPIRED": "duty.co_expired",
+    "DOC-CO-ORIGIN": "duty.co_origin",
+    "DOC-CO-PARTY": "duty.co_party",
+    "DOC-REUSED": "duty.co_reused",
+    "DOC-OTHER-TRADER": "duty.co_other_trader",
 }
-NOT_DUTIABLE = {
-    Kind.export: "exports owe no import duty or VAT (export duties are out of scope)",
-    Kind.transit: "goods in transit are not dutiable (Law 107/2016/QH13 art. 2.4)",
-}
+NOT_DUTIABLE = {Kind.export: Message("duty.export"), Kind.transit: Message("duty.transit")}
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,7 @@ class Assessed:
     version: int
     day: date
     lines: list[LineDuty]
-    note: str = ""
+    note: Message | str = ""
     computed_at: datetime | None = None
 
     @property
@@ -63,7 +62,7 @@ def customs_day(*, session: Session, declaration: Declaration) -> date:
 
 def certificate_refusals(
     *, session: Session, declaration: Declaration, body: DeclarationIn, reference: ReferenceData
-) -> dict[int, str]:
+) -> dict[int, Message]:
     """Per line claiming a preference, why its certificate refuses it; lines absent pass."""
     claimed: dict[int, DocumentKind] = {}
     for no, line in enumerate(body.lines, 1):
@@ -73,12 +72,12 @@ def certificate_refusals(
     if not claimed:
         return {}  # the document checks cost queries: only a preference needs them
     report = documents_service.check_declaration(session=session, declaration=declaration)
-    refusals: dict[int, str] = {}
+    refusals: dict[int, Message] = {}
     for finding in report.findings:
         why = REFUSING_CHECKS.get(finding.check_id)
         for no, kind in claimed.items():
             if why and finding.document_kind is kind and finding.line in (None, no):
-                refusals.setdefault(no, why.format(co=LABELS[kind]))
+                refusals.setdefault(no, Message(why, {"co": paper(kind)}))
     documents = documents_service.list_for(session=session, declaration=declaration)
     for no, kind in claimed.items():
         certificates = [d for d in documents if d.kind is kind]
@@ -87,7 +86,7 @@ def certificate_refusals(
                    for item in d.fields.get("lines", [])}  # fmt: skip
         hs6 = body.lines[no - 1].hs_code[:6]
         if certificates and hs6 not in covered:
-            refusals.setdefault(no, f"the goods (HS {hs6}) are not on the {LABELS[kind]}")
+            refusals.setdefault(no, Message("duty.co_goods", {"hs6": hs6, "co": paper(kind)}))
     return refusals
 
 
@@ -128,12 +127,15 @@ def record(*, session: Session, clock: Clock, declaration: Declaration) -> Asses
 
 def _row(declaration: Declaration, assessed: Assessed, line: LineDuty) -> DutyAssessment:
     assert assessed.computed_at is not None
+    note = line.note if isinstance(line.note, Message) else None
+    note_params = params_json(note.params) if note else None
     return DutyAssessment(
         declaration_id=declaration.id, version=assessed.version, line_no=line.line_no,
         hs_code=line.hs_code, customs_value=line.customs_value, currency=line.currency,
         rate_vnd=line.rate_vnd, value_vnd=line.value_vnd, duty_rate=line.duty_rate,
         vat_rate=line.vat_rate, preference_claimed=line.preference_claimed,
-        preference_granted=line.preference_granted, note=line.note,
+        preference_granted=line.preference_granted, note=rendered(line.note, ENGLISH),
+        note_code=note.code if note else None, note_params=note_params,
         rate_known=line.rate_known, duty_vnd=line.duty_vnd, vat_vnd=line.vat_vnd,
         total_vnd=line.total_vnd, assessed_on=assessed.day, computed_at=assessed.computed_at,
     )  # fmt: skip
@@ -144,7 +146,8 @@ def _line(row: DutyAssessment) -> LineDuty:
         line_no=row.line_no, hs_code=row.hs_code, customs_value=row.customs_value,
         currency=row.currency, preference_claimed=row.preference_claimed,
         rate_vnd=row.rate_vnd, value_vnd=row.value_vnd, duty_rate=row.duty_rate,
-        vat_rate=row.vat_rate, preference_granted=row.preference_granted, note=row.note,
+        vat_rate=row.vat_rate, preference_granted=row.preference_granted,
+        note=stored(row.note_code, row.note_params, row.note),
         duty_vnd=row.duty_vnd, vat_vnd=row.vat_vnd,
     )  # fmt: skip
 

@@ -7,7 +7,8 @@ from datetime import date
 from sqlmodel import Session, select
 
 from clearance.duties.errors import TariffVersionExists
-from clearance.errors import FieldError, InvalidInput
+from clearance.errors import FieldError, InvalidInput, invalid_fields
+from clearance.messages import Message
 from clearance.reference import notation, tariff_files
 from clearance.reference.models import TariffLine
 from clearance.reference.service import ReferenceData
@@ -36,17 +37,17 @@ def _checked_rates(reference: ReferenceData, rates: Mapping[str, str]) -> None:
     known, errors = columns(reference), []
     for column, cell in rates.items():
         if column not in known:
-            errors.append(FieldError(field=f"rates.{column}", message="no such rate column"))
+            errors.append(FieldError(f"rates.{column}", Message("field.rate_column_unknown")))
             continue
         try:
             empty = notation.parse(cell).kind is notation.CellKind.empty
         except notation.MalformedCell as error:
-            errors.append(FieldError(field=f"rates.{column}", message=str(error)))
+            errors.append(FieldError(f"rates.{column}", error.message))
             continue
         if empty and column in REQUIRED_RATES:
-            errors.append(FieldError(field=f"rates.{column}", message="every line has this rate"))
+            errors.append(FieldError(f"rates.{column}", Message("field.rate_required")))
     if errors:
-        raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
+        raise invalid_fields(errors)
 
 
 def add_rates(
@@ -64,8 +65,10 @@ def add_rates(
     current = reference.nomenclature.line(hs_code, effective_from)
     if current is None:
         raise InvalidInput(
-            f"hs_code: HS {hs_code} is not a line of the tariff on {effective_from}",
-            errors=[FieldError(field="hs_code", message="not a line of the tariff on that day")],
+            Message(
+                "error.tariff_not_line", {"hs_code": hs_code, "on": effective_from.isoformat()}
+            ),
+            errors=[FieldError("hs_code", Message("field.tariff_not_line"))],
         )
     clash = session.exec(
         select(TariffLine.id).where(
@@ -74,7 +77,10 @@ def add_rates(
     ).first()
     if clash is not None:
         raise TariffVersionExists(
-            f"HS {hs_code} already has a version effective on {effective_from}"
+            Message(
+                "error.tariff_version_exists",
+                {"hs_code": hs_code, "on": effective_from.isoformat()},
+            )
         )
     merged = {**current.rates, **{c: v.strip() for c, v in rates.items()}}
     line = EditionLine(

@@ -1,11 +1,13 @@
 """Duties as readers see them: per line, what is owed, paid, guaranteed and outstanding."""
 
 from datetime import date
+from typing import Any
 
 from sqlmodel import Session
 
 from clearance.declarations.models import Declaration
 from clearance.duties import payments, service
+from clearance.duties.compute import LineDuty
 from clearance.duties.schemas import (
     DutiesOut,
     DutyLineOut,
@@ -13,12 +15,35 @@ from clearance.duties.schemas import (
     ProcedureOut,
     TariffLineOut,
 )
+from clearance.messages import Message, params_json
 from clearance.reference import nomenclature
 from clearance.reference.service import ReferenceData
 from clearance.reference.tariff_files import EditionLine
 
 
-def duties_out(*, session: Session, declaration: Declaration) -> DutiesOut:
+def _note(note: Message | str, lang: str) -> dict[str, Any]:
+    """A note as the API gives it: in the asked language, with its code and parameters."""
+    if not isinstance(note, Message):
+        return {"note": note}
+    return {
+        "note": note.render(lang),
+        "note_code": note.code,
+        "note_params": params_json(note.params),
+    }
+
+
+def _line_out(line: LineDuty, lang: str) -> DutyLineOut:
+    return DutyLineOut(
+        line_no=line.line_no, hs_code=line.hs_code, customs_value=line.customs_value,
+        currency=line.currency, rate_vnd=line.rate_vnd, value_vnd=line.value_vnd,
+        duty_rate=line.duty_rate, vat_rate=line.vat_rate,
+        preference_claimed=line.preference_claimed, preference_granted=line.preference_granted,
+        duty_vnd=line.duty_vnd, vat_vnd=line.vat_vnd, total_vnd=line.total_vnd,
+        **_note(line.note, lang),
+    )  # fmt: skip
+
+
+def duties_out(*, session: Session, declaration: Declaration, lang: str) -> DutiesOut:
     assessed = service.current(session=session, declaration=declaration)
     owed = assessed.owed_vnd
     balance = payments.balance(session=session, declaration=declaration, owed_vnd=owed)
@@ -27,8 +52,8 @@ def duties_out(*, session: Session, declaration: Declaration) -> DutiesOut:
         version=assessed.version,
         assessed_on=assessed.day,
         computed_at=assessed.computed_at,
-        note=assessed.note,
-        lines=[DutyLineOut.model_validate(line, from_attributes=True) for line in assessed.lines],
+        **_note(assessed.note, lang),
+        lines=[_line_out(line, lang) for line in assessed.lines],
         owed_vnd=owed,
         paid_vnd=balance.paid_vnd,
         guaranteed_vnd=balance.guaranteed_vnd,

@@ -6,6 +6,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from clearance.fields import TaxCode
+from clearance.pydantic_errors import invalid
 
 Kind = Literal["import", "export", "transit"]
 
@@ -23,13 +24,13 @@ class MandateIn(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> "MandateIn":
         if self.valid_to < self.valid_from:
-            raise ValueError("valid_to is before valid_from")
+            raise invalid("field.mandate_reversed")
         if (self.valid_to - self.valid_from).days > 366 * 5:
-            raise ValueError("a mandate lasts at most five years")
+            raise invalid("field.mandate_too_long")
         if len(set(self.scope)) != len(self.scope):
-            raise ValueError("scope lists a kind twice")
+            raise invalid("field.scope_repeated")
         if self.client_tax_code is not None and self.client_tax_code == self.broker_tax_code:
-            raise ValueError("a company needs no mandate to declare for itself")
+            raise invalid("field.mandate_not_needed")
         return self
 
 

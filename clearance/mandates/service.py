@@ -9,6 +9,7 @@ from clearance.clock import Clock
 from clearance.errors import FieldError, Forbidden, NotFound, invalid_field
 from clearance.mandates.models import Mandate
 from clearance.mandates.schemas import MandateIn
+from clearance.messages import Message
 from clearance.reference.calendar import local_date
 
 
@@ -39,12 +40,21 @@ def check(
         return
     if covering:
         latest = max(covering, key=lambda m: m.valid_to)
-        when = "expired on" if latest.valid_to < today else "starts on"
-        day = latest.valid_to if latest.valid_to < today else latest.valid_from
-        detail = f"mandate {latest.id} from {client} to {broker} for {kind} {when} {day}"
+        expired = latest.valid_to < today
+        detail = Message(
+            "error.mandate_expired" if expired else "error.mandate_not_yet",
+            {
+                "mandate_id": latest.id, "client": client, "broker": broker,
+                "kind": Message(f"flow.{kind}"),
+                "on": (latest.valid_to if expired else latest.valid_from).isoformat(),
+            },
+        )  # fmt: skip
     else:
-        detail = f"no mandate from {client} to broker {broker} for {kind} declarations"
-    raise MandateRequired(detail, errors=[FieldError(field=field, message=detail)])
+        detail = Message(
+            "error.mandate_missing",
+            {"client": client, "broker": broker, "kind": Message(f"flow.{kind}")},
+        )
+    raise MandateRequired(detail, errors=[FieldError(field, detail)])
 
 
 def grant(*, session: Session, clock: Clock, caller: Caller, mandate_in: MandateIn) -> Mandate:
@@ -52,12 +62,12 @@ def grant(*, session: Session, clock: Clock, caller: Caller, mandate_in: Mandate
     client = mandate_in.client_tax_code
     if caller.role is Role.trader:
         if client not in {None, caller.tax_code}:
-            raise invalid_field("client_tax_code", "a trader grants mandates for itself only")
+            raise invalid_field("client_tax_code", Message("field.mandate_self_only"))
         client = caller.tax_code
     if client is None:
-        raise invalid_field("client_tax_code", "required when a supervisor records a mandate")
+        raise invalid_field("client_tax_code", Message("field.mandate_client_required"))
     if client == mandate_in.broker_tax_code:
-        raise invalid_field("broker_tax_code", "a company needs no mandate to declare for itself")
+        raise invalid_field("broker_tax_code", Message("field.mandate_not_needed"))
     mandate = Mandate(
         broker_tax_code=mandate_in.broker_tax_code,
         client_tax_code=client,
@@ -91,7 +101,7 @@ def revoke(*, session: Session, clock: Clock, caller: Caller, mandate_id: int) -
     if mandate is None or (
         caller.role is Role.trader and caller.tax_code != mandate.client_tax_code
     ):
-        raise MandateNotFound(f"no mandate {mandate_id} granted by you")
+        raise MandateNotFound(Message("error.mandate_not_found", {"mandate_id": mandate_id}))
     if mandate.revoked_at is None:
         mandate.revoked_at = clock.now()
         session.add(mandate)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from clearance.messages import Message
 from clearance.notifications.errors import UnsafeCallback
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -15,7 +16,7 @@ DEFAULT_PORTS = {"https": 443, "http": 80}
 NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 # One message for a name that does not resolve and one that resolves somewhere private, so the
 # answer tells nobody which internal names exist.
-NOT_PUBLIC = "the host must resolve, and only to public addresses (or be on the allowlist)"
+NOT_PUBLIC = Message("field.url_not_public")
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ def check(url: str, *, allowlist: Sequence[str]) -> Target:
     by_host = host in hosts
     listed = [a for a in addresses if any(a in n for n in networks)]
     if parsed.scheme != "https" and not (by_host or len(listed) == len(addresses)):
-        raise UnsafeCallback("must use https (plain http only for allowlisted hosts)")
+        raise UnsafeCallback(Message("field.url_https"))
     if not by_host and any(not is_public(a) and a not in listed for a in addresses):
         raise UnsafeCallback(NOT_PUBLIC)
     return Target(url=parsed, host=host, addresses=addresses)
@@ -61,13 +62,13 @@ def _parse(url: str) -> httpx.URL:
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, ValueError):
-        raise UnsafeCallback("is not a valid URL") from None
+        raise UnsafeCallback(Message("field.url_invalid")) from None
     if parsed.scheme not in DEFAULT_PORTS or not parsed.raw_host:
-        raise UnsafeCallback("must be an absolute https URL with a host")
+        raise UnsafeCallback(Message("field.url_absolute"))
     if parsed.userinfo:
-        raise UnsafeCallback("must not carry a user name or password")
+        raise UnsafeCallback(Message("field.url_credentials"))
     if parsed.port is not None and not 0 < parsed.port < 65536:
-        raise UnsafeCallback("has a port out of range")
+        raise UnsafeCallback(Message("field.url_port"))
     return parsed
 
 

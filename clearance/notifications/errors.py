@@ -1,6 +1,7 @@
 """Errors of the notifications domain."""
 
-from clearance.errors import Conflict, FieldError, InvalidInput, NotFound
+from clearance.errors import Conflict, FieldError, InvalidInput, NotFound, field_detail
+from clearance.messages import Message
 
 
 class UnsafeCallback(InvalidInput):
@@ -8,8 +9,10 @@ class UnsafeCallback(InvalidInput):
 
     code = "unsafe_callback"
 
-    def __init__(self, message: str, *, field: str = "url") -> None:
-        super().__init__(f"{field}: {message}", errors=[FieldError(field=field, message=message)])
+    def __init__(self, message: Message, *, field: str = "url") -> None:
+        super().__init__(
+            field_detail([FieldError(field, message)]), errors=[FieldError(field, message)]
+        )
 
 
 class SubscriptionNotFound(NotFound):

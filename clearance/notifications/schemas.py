@@ -10,6 +10,7 @@ from clearance.declarations.models import Channel, State
 from clearance.fields import NoControlCharacters
 from clearance.notifications.models import NotificationStatus, NotificationType
 from clearance.notifications.signing import SECRET_MIN_LENGTH, key_problem
+from clearance.pydantic_errors import invalid
 
 MAX_PAGE = 500
 
@@ -23,7 +24,7 @@ CallbackUrl = Annotated[
 
 def _usable_key(secret: str) -> str:
     if (problem := key_problem(secret)) is not None:
-        raise ValueError(problem)
+        raise invalid(problem.code, **problem.params)
     return secret
 
 

@@ -11,6 +11,7 @@ from clearance.auth.service import Caller
 from clearance.clock import Clock
 from clearance.db import after_commit
 from clearance.errors import Forbidden
+from clearance.messages import Message
 from clearance.notifications import addresses, subscribers
 from clearance.notifications.errors import (
     NotificationNotFound,
@@ -28,7 +29,7 @@ MAX_ACTIVE_SUBSCRIPTIONS = 10
 
 def _tax_code(caller: Caller) -> str:
     if caller.tax_code is None:
-        raise Forbidden("only a trader's key, issued to a tax code, has notifications")
+        raise Forbidden(Message("error.notifications_trader_only"))
     return caller.tax_code
 
 
@@ -48,11 +49,12 @@ def subscribe(
     for existing in active:
         if existing.url == url:
             raise SubscriptionConflict(
-                f"this URL is registered already (subscription {existing.id}); "
-                "disable it first to register it with a new secret"
+                Message("error.subscription_url_taken", {"subscription_id": existing.id})
             )
     if len(active) >= MAX_ACTIVE_SUBSCRIPTIONS:
-        raise SubscriptionConflict(f"at most {MAX_ACTIVE_SUBSCRIPTIONS} active subscriptions")
+        raise SubscriptionConflict(
+            Message("error.subscriptions_max", {"max": MAX_ACTIVE_SUBSCRIPTIONS})
+        )
     secret = subscription_in.secret or new_secret()
     subscription = Subscription(
         tax_code=tax_code,
@@ -67,7 +69,7 @@ def subscribe(
             session.add(subscription)
             session.flush()
     except IntegrityError:
-        raise SubscriptionConflict("this URL is registered already") from None
+        raise SubscriptionConflict(Message("error.subscription_url_registered")) from None
     after_commit(session, lambda: _seen_everywhere(settings.notification_cache_seconds))
     return subscription, secret
 
@@ -101,7 +103,9 @@ def disable(
         .with_for_update()
     ).first()
     if subscription is None:
-        raise SubscriptionNotFound(f"no subscription {subscription_id}")
+        raise SubscriptionNotFound(
+            Message("error.subscription_not_found", {"subscription_id": subscription_id})
+        )
     if subscription.disabled_at is None:
         subscription.disabled_at = clock.now()
         session.add(subscription)
@@ -133,7 +137,7 @@ def acknowledge(
         .with_for_update()
     ).first()
     if row is None:
-        raise NotificationNotFound(f"no event {event_id}")
+        raise NotificationNotFound(Message("error.event_not_found", {"event_id": str(event_id)}))
     if row.acknowledged_at is None:
         row.acknowledged_at = clock.now()
         session.add(row)

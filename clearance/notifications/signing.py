@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 
 from standardwebhooks.webhooks import Webhook
 
+from clearance.messages import Message
+
 ID_HEADER = "webhook-id"
 TIMESTAMP_HEADER = "webhook-timestamp"
 SIGNATURE_HEADER = "webhook-signature"
@@ -23,7 +25,7 @@ def new_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode("ascii")
 
 
-def key_problem(secret: str) -> str | None:
+def key_problem(secret: str) -> Message | None:
     """Why a `whsec_` secret cannot be a key (not base64, too short); None when it can. Any
     other secret is a key as its UTF-8 bytes."""
     if not secret.startswith(SECRET_PREFIX):
@@ -31,9 +33,11 @@ def key_problem(secret: str) -> str | None:
     try:
         key = base64.b64decode(secret.removeprefix(SECRET_PREFIX), validate=True)
     except binascii.Error:
-        return "a whsec_ secret is base64 after the prefix"
+        return Message("field.secret_base64", {"prefix": SECRET_PREFIX})
     if len(key) < SECRET_MIN_KEY_BYTES:
-        return f"a whsec_ secret holds at least {SECRET_MIN_KEY_BYTES} bytes"
+        return Message(
+            "field.secret_short", {"prefix": SECRET_PREFIX, "min_bytes": SECRET_MIN_KEY_BYTES}
+        )
     return None
 
 

@@ -58,7 +58,8 @@ def what_if_command(args: argparse.Namespace) -> None:
 def _answer(args: argparse.Namespace) -> bytes:
     from clearance import db
     from clearance.clock import get_clock
-    from clearance.errors import InvalidInput
+    from clearance.errors import invalid_field
+    from clearance.messages import Message
     from clearance.planning import chart, params, service
     from clearance.planning.schemas import ShiftName
     from clearance.settings import get_settings
@@ -72,7 +73,7 @@ def _answer(args: argparse.Namespace) -> bytes:
         traffic=args.traffic,
     )
     if not 1 <= args.runs <= service.MAX_RUNS:
-        raise InvalidInput(f"runs: from 1 to {service.MAX_RUNS}")
+        raise invalid_field("runs", Message("field.runs_range", {"most": service.MAX_RUNS}))
     with db.new_session() as session:
         report = service.what_if(
             session=session,

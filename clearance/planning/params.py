@@ -5,7 +5,8 @@ import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from clearance.errors import FieldError, InvalidInput, invalid_field
+from clearance.errors import FieldError, invalid_field, invalid_fields
+from clearance.messages import Message
 from clearance.planning.schemas import Changes, OfficerChange, ShiftName
 from clearance.planning.service import last_week
 from clearance.reports import period
@@ -27,10 +28,10 @@ def parse_period(
         return last_week(now)
     if period_from is None or period_to is None:
         missing = "from" if period_from is None else "to"
-        raise invalid_field(missing, "give both from and to, or neither for last week")
+        raise invalid_field(missing, Message("field.period_both_or_neither"))
     bounds = period.parse_period(period_from, period_to)
     if bounds[1] - bounds[0] > MAX_PERIOD:
-        raise invalid_field("to", f"at most {MAX_PERIOD.days} days after from")
+        raise invalid_field("to", Message("field.period_at_most", {"days": MAX_PERIOD.days}))
     return bounds
 
 
@@ -53,15 +54,16 @@ def parse_changes(
         text = "+" + value[1:] if value.startswith(" ") else value
         matched = OFFICERS.match(text.strip())
         if matched is None:
-            errors.append(FieldError(field=field, message=f"{value!r}: {OFFICERS_HELP}"))
+            errors.append(FieldError(field, Message("field.officers_change", {"value": value})))
         elif shift.value not in shifts:
-            errors.append(FieldError(field=field, message=f"no {shift.value} shift is configured"))
+            not_configured = Message("field.shift_not_configured", {"shift": shift.value})
+            errors.append(FieldError(field, not_configured))
         else:
             sign, number = matched.groups()
             count = -int(number) if sign == "-" else int(number)
             changes.append(OfficerChange(shift=shift, value=count, relative=bool(sign)))
     if red_rate is not None and yellow_rate is not None and red_rate + yellow_rate > 1:
-        errors.append(FieldError(field="yellow_rate", message="red_rate + yellow_rate exceed 1"))
+        errors.append(FieldError("yellow_rate", Message("field.rates_above_one")))
     if errors:
-        raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
+        raise invalid_fields(errors)
     return Changes(officers=changes, red_rate=red_rate, yellow_rate=yellow_rate, traffic=traffic)

@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from sqlmodel import Session
 
 from clearance.errors import invalid_field
+from clearance.messages import Message
 from clearance.planning import figures, scenario
 from clearance.planning.calibration import (
     Observed,
@@ -73,7 +74,7 @@ def calibrate(
     """Everything the simulation needs, from the period's events; a 422 when there is none."""
     gate = gate or busiest_gate(session=session, period_from=period[0], period_to=period[1])
     if gate is None:
-        raise invalid_field("from", "no declaration was lodged in [from, to): nothing to plan on")
+        raise invalid_field("from", Message("field.plan_nothing_lodged"))
     origin = period[0] - WARM_UP
     window = (origin, max(min(period[1] + DRAIN, now), period[1]))
     shifts = parse_shifts(settings.shift_hours)
@@ -84,7 +85,7 @@ def calibrate(
     for index, row in enumerate(rows):
         read_trace(row, index, origin, officer_days, observed)
     if not any(trace.in_period for trace in observed.traces):
-        raise invalid_field("from", f"no declaration lodged at {gate} in [from, to) was screened")
+        raise invalid_field("from", Message("field.plan_nothing_screened", {"gate": gate}))
     gate_calendar = calendar.for_gate(session=session, gate_code=gate)
     staffing = _staffing(observed, shifts, settings, window, gate_calendar)
     fits = fit_stages(observed.samples)
@@ -227,9 +228,8 @@ def _runs(
         seed=seed,
     )
     if len(jobs) * runs > MAX_SIMULATED:
-        raise invalid_field(
-            "runs", f"{len(jobs)} declarations x {runs} runs is too much to simulate: fewer runs"
-        )
+        too_large = Message("field.plan_too_large", {"declarations": len(jobs), "runs": runs})
+        raise invalid_field("runs", too_large)
     horizon = max((job.lodged for job in jobs), default=0.0) + RUN_ON.total_seconds()
     roster = segments(
         origin=found.origin,

@@ -14,6 +14,8 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from functools import lru_cache
 
+from clearance.messages import Message
+
 # A party named by a letter in the CPTPP schedule: Vietnam's separate rates for Mexico.
 PARTY_LETTERS = {"M": "MX"}
 HUNDRED = Decimal(100)
@@ -39,6 +41,10 @@ class CellKind(StrEnum):
 class MalformedCell(ValueError):
     """A cell no form of the notation reads."""
 
+    def __init__(self, message: Message) -> None:
+        super().__init__(message.text)
+        self.message = message
+
 
 @dataclass(frozen=True)
 class Option:
@@ -57,35 +63,26 @@ class Cell:
     out_of_quota: Decimal | None = None
     share_of_mfn: Decimal | None = None
 
-    def rate_for(self, origin: str) -> tuple[Decimal | None, str]:
-        """The rate goods of `origin` get under this cell, or None and why they get none."""
+    def rate_for(self, origin: str) -> tuple[Decimal | None, Message | None]:
+        """The rate goods of `origin` get under this cell and a note on it, or None and why they
+        get none."""
         if self.kind is not CellKind.rate:
-            return None, _WHY_NOT[self.kind]
+            return None, Message(f"cell.{self.kind.value}")
         options = self.party_options.get(origin, self.options)
         if any(origin in option.excluded for option in options):
-            return None, f"goods from {origin} are excluded on this line"
+            return None, Message("cell.excluded", {"origin": origin})
         if any(option.percent is None for option in options):
-            return None, "no preference on this line (*)"
+            return None, Message("cell.star")
         highest = max(option.percent for option in options if option.percent is not None)
-        note = (
-            "" if len(options) == 1 else f"several rates in the schedule ({self.text}): the highest"
-        )
-        return highest, note
-
-
-_WHY_NOT = {
-    CellKind.empty: "no rate on this line",
-    CellKind.chapter_98: "the rate is computed by the rules of Chapter 98: an officer assesses it",
-    CellKind.quota_only: "a preference only within the agreement's quota (Q)",
-    CellKind.share_of_mfn: "a share of the MFN rate",
-}
+        several = len(options) > 1
+        return highest, Message("cell.several", {"text": self.text}) if several else None
 
 
 def _number(text: str) -> Decimal:
     try:
         return Decimal(text.replace(",", "."))
     except InvalidOperation as error:  # the patterns admit only digits: kept for safety
-        raise MalformedCell(f"{text!r} is not a number") from error
+        raise MalformedCell(Message("field.rate_not_number", {"text": text})) from error
 
 
 def _options(text: str) -> tuple[Option, ...]:
@@ -93,7 +90,8 @@ def _options(text: str) -> tuple[Option, ...]:
     for part in text.split("/"):
         match = _OPTION.match(part.strip())
         if match is None:
-            raise MalformedCell(f"{text!r}: {part.strip()!r} is not a rate, `*` or `rate (-XX)`")
+            why = Message("field.rate_cell", {"text": text, "part": part.strip()})
+            raise MalformedCell(why)
         excluded = match["excluded"] or ""
         options.append(
             Option(

@@ -18,7 +18,7 @@ TargetDep = Annotated[ReleaseTarget, Depends(service.release_target)]
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 PNG_MEDIA_TYPE = "image/png"
-BOUND = f"{period.EXPECTED}; a date is midnight at the gate ({period.GATE_ZONE.key})"
+BOUND = f"{period.EXPECTED.text}; a date is midnight at the gate ({period.GATE_ZONE.key})"
 
 
 @router.get(

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from clearance.declarations.models import Channel, DecisionKind, State
 from clearance.fields import NoControlCharacters
+from clearance.pydantic_errors import invalid
 
 Note = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=2000), NoControlCharacters
@@ -94,7 +95,7 @@ class DocumentVerdictIn(BaseModel):
     @model_validator(mode="after")
     def _query_says_why(self) -> "DocumentVerdictIn":
         if self.verdict is Verdict.queried and len(self.note) < 3:
-            raise ValueError("a queried document needs a note saying what is wrong")
+            raise invalid("field.query_needs_note")
         return self
 
 
@@ -136,7 +137,7 @@ class InspectionIn(BaseModel):
     @model_validator(mode="after")
     def _sample_has_reference(self) -> "InspectionIn":
         if self.sample_taken != (self.sample_reference is not None):
-            raise ValueError("sample_taken and sample_reference go together")
+            raise invalid("field.sample_reference")
         return self
 
 
@@ -183,11 +184,11 @@ class DecisionIn(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> "DecisionIn":
         if self.decision is DecisionKind.hold and not self.query:
-            raise ValueError("a hold needs a query to the trader")
+            raise invalid("field.hold_needs_query")
         if self.decision is DecisionKind.seize and len(self.reason) < 3:
-            raise ValueError("a seizure needs a reason")
+            raise invalid("field.seizure_needs_reason")
         if (self.revenue_recovered is None) != (self.revenue_currency is None):
-            raise ValueError("revenue_recovered and revenue_currency go together")
+            raise invalid("field.revenue_currency")
         return self
 
 

@@ -16,6 +16,7 @@ from clearance.declarations import service as declarations_service
 from clearance.declarations import states
 from clearance.declarations.models import Assessment, Channel, Declaration, State
 from clearance.errors import Conflict, NotFound, invalid_field
+from clearance.messages import Message
 from clearance.reference import calendar
 from clearance.review.models import ReviewLease
 from clearance.review.schemas import Lane, QueueItem
@@ -264,16 +265,21 @@ def claim(
     found = item(session=session, clock=clock, declaration=declaration)
     if found is None or found.lane not in CLAIMABLE:
         raise NotClaimable(
-            f"a declaration in state {declaration.state} waits for no document check or inspection"
+            Message("error.not_claimable", {"state": states.state_word(declaration.state)})
         )
     values = _lease_values(declaration, caller.actor, clock.now(), lease_seconds)
     lease = _acquire(session, values=values)
     if lease is None:
         held = session.get(ReviewLease, declaration.id)
         holder = (
-            f"{held.officer} until {held.expires_at.isoformat()}" if held else "another officer"
+            Message(
+                "lease.holder_until",
+                {"officer": held.officer, "until": held.expires_at.isoformat()},
+            )
+            if held
+            else Message("lease.another_officer")
         )
-        raise LeaseHeld(f"held by {holder}; claim another item or ask a supervisor to reassign")
+        raise LeaseHeld(Message("error.lease_held", {"holder": holder}))
     _start_check(session, clock, declaration, caller.actor)
     claimed = found.model_copy(
         update={
@@ -295,9 +301,8 @@ def held_lease(
         or lease.officer != caller.actor
         or not _active(lease, declaration, clock.now())
     ):
-        raise LeaseRequired(
-            f"claim this declaration first: POST /v1/review/items/{declaration.id}/claim"
-        )
+        how = f"POST /v1/review/items/{declaration.id}/claim"
+        raise LeaseRequired(Message("error.lease_required", {"how": how}))
     return lease
 
 
@@ -327,9 +332,11 @@ def release_lease(
     )
     lease = session.get(ReviewLease, declaration.id)
     if lease is None or not _active(lease, declaration, clock.now()):
-        raise LeaseNotFound(f"declaration {declaration_id} is not leased to anyone")
+        raise LeaseNotFound(
+            Message("error.lease_not_found", {"declaration_id": str(declaration_id)})
+        )
     if lease.officer != caller.actor and caller.role is not Role.supervisor:
-        raise LeaseRequired(f"the lease is held by {lease.officer}; a supervisor can release it")
+        raise LeaseRequired(Message("error.lease_held_by", {"officer": lease.officer}))
     end_lease(session=session, declaration=declaration)
 
 
@@ -346,14 +353,16 @@ def reassign(
     role, _, key_id = officer.partition(":")
     key = session.get(ApiKey, int(key_id))
     if key is None or key.revoked_at is not None or key.role.value != role:
-        raise invalid_field("officer", f"{officer} is not an active officer or supervisor key")
+        raise invalid_field("officer", Message("field.officer_inactive", {"officer": officer}))
     declaration = declarations_service.get(
         session=session, caller=caller, declaration_id=declaration_id, for_update=True
     )
     if declaration.state not in REVIEWING and not (
         declaration.state is State.assessed and declaration.channel is not Channel.green
     ):
-        raise LeaseRequired(f"a declaration in state {declaration.state} is not under review")
+        raise LeaseRequired(
+            Message("error.not_under_review", {"state": states.state_word(declaration.state)})
+        )
     values = _lease_values(declaration, officer, clock.now(), lease_seconds)
     lease = _acquire(session, values=values, force=True)
     assert lease is not None  # forced: the upsert always writes

@@ -15,7 +15,7 @@ from clearance.declarations.errors import InvalidTransition, StaleVersion
 from clearance.declarations.models import Channel, Decision, DecisionKind, Declaration, State
 from clearance.documents import service as documents_service
 from clearance.documents.checks import paper
-from clearance.documents.models import DocumentKind
+from clearance.documents.models import Document, DocumentKind
 from clearance.errors import Conflict, invalid_field
 from clearance.messages import Message
 from clearance.reference import service as reference_service
@@ -48,12 +48,18 @@ def _under_review(
     held_lease(session=session, clock=clock, caller=caller, declaration=declaration)
     if version != declaration.version:
         raise StaleVersion(
-            f"the request names version {version}; the declaration is at version "
-            f"{declaration.version}"
+            Message("error.stale_version", {"version": version, "current": declaration.version})
         )
     if declaration.state not in REVIEWING:
-        raise InvalidTransition(f"a declaration in state {declaration.state} is not under review")
+        raise InvalidTransition(
+            Message("error.not_under_review", {"state": states.state_word(declaration.state)})
+        )
     return declaration
+
+
+def _numbered(document: Document) -> Message:
+    """A paper as the officer names it: its kind and number."""
+    return Message("paper.numbered", {"kind": paper(document.kind), "number": document.number})
 
 
 def record_document_check(
@@ -77,14 +83,12 @@ def record_document_check(
     given = [v.document_id for v in check_in.documents]
     for index, document_id in enumerate(given):
         if document_id not in documents:
-            raise invalid_field(
-                f"documents[{index}].document_id", "not a document of this declaration"
-            )
+            raise invalid_field(f"documents[{index}].document_id", Message("field.not_document_of"))
         if given.index(document_id) != index:
-            raise invalid_field(f"documents[{index}].document_id", "judged twice")
-    unjudged = [f"{d.kind.value} {d.number}" for i, d in documents.items() if i not in given]
+            raise invalid_field(f"documents[{index}].document_id", Message("field.judged_twice"))
+    unjudged = [_numbered(d) for i, d in documents.items() if i not in given]
     if unjudged:
-        raise invalid_field("documents", "no verdict on " + ", ".join(unjudged))
+        raise invalid_field("documents", Message("field.no_verdict", {"documents": unjudged}))
     verdicts = [
         {
             "document_id": str(v.document_id),
@@ -143,9 +147,9 @@ def record_inspection(
         version=inspection_in.version,
     )  # fmt: skip
     if declaration.state is not State.inspection:
-        raise InvalidTransition("only a declaration sent to inspection can record one")
+        raise InvalidTransition(Message("error.inspection_not_sent"))
     if declaration.arrived_at is None:
-        raise InvalidTransition("the goods have not been presented: the truck has not arrived")
+        raise InvalidTransition(Message("error.goods_not_presented"))
     photos = {
         d.id
         for d in documents_service.list_for(session=session, declaration=declaration)
@@ -154,7 +158,7 @@ def record_inspection(
     for index, photo in enumerate(inspection_in.photo_document_ids):
         if photo not in photos:
             raise invalid_field(
-                f"photo_document_ids[{index}]", "not an inspection photo of this declaration"
+                f"photo_document_ids[{index}]", Message("field.not_inspection_photo")
             )
     inspection = Inspection(
         **inspection_in.model_dump(
@@ -191,15 +195,15 @@ def _check_decision(
     """Refuse a decision the recorded work does not support; returns the inspection, if any."""
     inspection = _latest(session, Inspection, declaration)
     if kind is DecisionKind.escalate and declaration.channel is not Channel.yellow:
-        raise InvalidTransition("only a yellow declaration is escalated; send a red one to inspect")
+        raise InvalidTransition(Message("error.escalate_yellow_only"))
     if kind is DecisionKind.inspect and declaration.channel is not Channel.red:
-        raise InvalidTransition("a yellow declaration goes to inspection by escalation")
+        raise InvalidTransition(Message("error.yellow_by_escalation"))
     if kind is DecisionKind.release:
         if declaration.channel is Channel.red and inspection is None:
-            raise CheckRequired("record the physical inspection before releasing red goods")
+            raise CheckRequired(Message("error.inspection_before_release"))
         check = _latest(session, DocumentCheck, declaration)
         if check is None or not check.all_accepted:
-            raise CheckRequired("record a document check accepting every document before release")
+            raise CheckRequired(Message("error.check_before_release"))
     return inspection
 
 
@@ -221,7 +225,7 @@ def decide(
     if inspection is not None:
         findings += [f for f in inspection.discrepancies if f not in findings]
     if decision_in.fraud_found and not findings:
-        raise invalid_field("findings", "fraud_found needs a finding here or in the inspection")
+        raise invalid_field("findings", Message("field.fraud_needs_finding"))
     decision = outcomes.record_decision(
         session=session,
         clock=clock,

@@ -4,6 +4,7 @@ from sqlmodel import Session, col, select
 
 from clearance.clock import Clock
 from clearance.errors import NotFound
+from clearance.messages import Message
 from clearance.risk import learning
 from clearance.risk.models import RiskModelVersion, TraderStanding, WatchlistParty
 from clearance.risk.schemas import TraderStandingIn, WatchlistIn
@@ -47,7 +48,7 @@ def remove_from_watchlist(*, session: Session, clock: Clock, party_id: int) -> W
     """Kept, with the time it was removed: the audit needs to know who was listed when."""
     party = session.get(WatchlistParty, party_id)
     if party is None or party.removed_at is not None:
-        raise NotFound(f"no watchlisted party {party_id}")
+        raise NotFound(Message("error.party_not_found", {"party_id": party_id}))
     party.removed_at = clock.now()
     session.add(party)
     return party
@@ -62,7 +63,7 @@ def models(*, session: Session) -> list[RiskModelVersion]:
 def activate(*, session: Session, version: str) -> RiskModelVersion:
     row = session.exec(select(RiskModelVersion).where(RiskModelVersion.version == version)).first()
     if row is None:
-        raise NotFound(f"no model version {version}")
+        raise NotFound(Message("error.model_not_found", {"version": version}))
     learning.activate_model(session=session, version=version)
     session.refresh(row)
     return row

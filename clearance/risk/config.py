@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 from clearance import hot
 from clearance.clock import Clock
 from clearance.errors import invalid_field
+from clearance.messages import Message
 from clearance.risk.models import ChannelPolicy, RiskRule
 from clearance.risk.rules import RULES, RuleConfig, default_configs
 from clearance.settings import Settings
@@ -56,15 +57,20 @@ def _check_params(rule_id: str, params: Mapping[str, Any]) -> dict[str, Any]:
     for name, value in params.items():
         field = f"params.{name}"
         if name not in defaults:
-            raise invalid_field(field, f"not a setting of {rule_id}: {sorted(defaults)}")
+            raise invalid_field(
+                field,
+                Message(
+                    "field.not_rule_setting", {"rule_id": rule_id, "settings": sorted(defaults)}
+                ),
+            )
         default = defaults[name]
         if isinstance(default, list):
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise invalid_field(field, "must be a list of strings")
+                raise invalid_field(field, Message("field.list_of_strings"))
         elif isinstance(value, bool) or not isinstance(value, int | float):
-            raise invalid_field(field, "must be a number")
+            raise invalid_field(field, Message("field.number"))
         elif not 0 <= value <= 1_000_000_000:
-            raise invalid_field(field, "must be between 0 and 1e9")
+            raise invalid_field(field, Message("field.number_range"))
         checked[name] = value
     return checked
 
@@ -142,9 +148,9 @@ def update_policy(
         for name in ("red_share", "yellow_share", "random_share", "aeo_relief", "window", "note")
     }
     if merged["random_share"] > merged["red_share"]:
-        raise invalid_field("random_share", "must not exceed red_share (random goes to red)")
+        raise invalid_field("random_share", Message("field.random_over_red"))
     if merged["red_share"] + merged["yellow_share"] > 1:
-        raise invalid_field("yellow_share", "red_share + yellow_share must not exceed 1")
+        raise invalid_field("yellow_share", Message("field.shares_over_one"))
     row = ChannelPolicy(
         version=current.version + 1, **merged, created_by=actor, created_at=clock.now()
     )

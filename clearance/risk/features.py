@@ -69,11 +69,6 @@ class Band:
     p90: float
     n: int
 
-    @property
-    def label(self) -> str:
-        where = "all origins" if self.origin == ALL_ORIGINS else self.origin
-        return f"HS {self.hs6} x {where}"
-
     def as_price_band(self) -> PriceBand:
         """The band in the reference data's decimal form, which the rules compute with."""
         p10, median, p90 = (Decimal(str(v)) for v in (self.p10, self.median, self.p90))

@@ -13,6 +13,7 @@ from clearance import hot
 from clearance.clock import Clock
 from clearance.declarations.models import Decision, DecisionKind, Declaration
 from clearance.declarations.schemas import DeclarationIn
+from clearance.messages import Message
 from clearance.reference.service import PriceBand, ReferenceData
 from clearance.risk.history import Finding, HistoryRecord, Outcome, record_from_declaration
 from clearance.risk.models import HistoryEntry, RiskModelVersion
@@ -130,7 +131,7 @@ class LoadedModel:
 
     def explain(
         self, body: DeclarationIn, lodged_at: datetime, live: "Activity | None"
-    ) -> list[str]:
+    ) -> list[Message]:
         record = record_from_declaration(body, lodged_at=lodged_at)
         return self.model.explain(record, live=live)
 

@@ -11,7 +11,7 @@ import math
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +21,7 @@ import lightgbm as lgb
 import numpy as np
 from tqdm import tqdm
 
+from clearance.messages import Message
 from clearance.risk.features import (
     CATEGORICAL,
     FEATURE_NAMES,
@@ -31,6 +32,7 @@ from clearance.risk.features import (
     usd_per,
 )
 from clearance.risk.history import HistoryRecord, read_jsonl
+from clearance.risk.model_reasons import REASON_OF, REASONS
 
 FORMAT = 1
 VALID_SHARE = 0.15  # the latest labeled declarations, held out to pick the number of trees
@@ -131,81 +133,6 @@ class RevenueRatios:
         return self.per_hs6.get(hs6, self.overall)
 
 
-def _tally_text(tally: tuple[int, int]) -> str:
-    inspections, frauds = tally
-    if inspections == 0:
-        return "no past inspections"
-    return f"{frauds} of {inspections} past inspections found fraud"
-
-
-def _unit_value_text(f: Facts) -> str:
-    if not f.unit_value > 0:
-        return "unit value not computable (unknown currency)"
-    declared = f"unit value {f.unit_value:.2f} USD/{f.unit}"
-    if f.band is None:
-        return f"{declared}, no reference band for its HS code yet"
-    off = f.unit_value / f.band.median - 1
-    side = "below" if off < 0 else "above"
-    return (
-        f"{declared} is {abs(off):.0%} {side} the {f.band.label} median of "
-        f"{f.band.median:.2f} USD/{f.unit} (n={f.band.n})"
-    )
-
-
-def _preference_text(f: Facts) -> str:
-    if f.preference_outside is not None:
-        return f"preference {f.preference} claimed for origin {f.preference_outside} outside it"
-    return f"preference {f.preference} claimed" if f.preference else "no preference claimed"
-
-
-def _hs6_origin_text(f: Facts) -> str:
-    hs6, origin = f.hs6_origin.split("|")
-    return f"HS {hs6} x {origin}: {_tally_text(f.hs6_origin_tally)}"
-
-
-def _route_text(f: Facts) -> str:
-    hs6, origin, departure = f.route.split("|")
-    return f"HS {hs6} of origin {origin} from {departure}: {_tally_text(f.route_tally)}"
-
-
-# Each reason covers the features that describe one thing; contributions add up per reason.
-REASONS: dict[str, tuple[tuple[str, ...], Callable[[Facts], str]]] = {
-    "importer": (("importer_fraud_rate", "importer_inspections"),
-                 lambda f: f"importer {f.importer}: {_tally_text(f.importer_tally)}"),
-    "new_trader": (("importer_declarations",),
-                   lambda f: f"importer {f.importer} has "
-                             f"{f.activity.importer_declarations} earlier declarations"),
-    "recent": (("importer_7d", "importer_30d"),
-               lambda f: f"importer {f.importer} lodged {f.activity.importer_7d} declarations "
-                         f"in the last 7 days, {f.activity.importer_30d} in 30"),
-    "new_goods": (("importer_hs6_declarations",),
-                  lambda f: f"importer {f.importer} declared these goods "
-                            f"{f.activity.importer_hs6_declarations} times before"),
-    "declarant": (("declarant_fraud_rate", "declarant_inspections", "declarant_declarations"),
-                  lambda f: f"declarant {f.declarant}: {_tally_text(f.declarant_tally)}"),
-    "hs6": (("hs6_fraud_rate", "hs6_inspections"),
-            lambda f: f"HS {f.hs6}: {_tally_text(f.hs6_tally)}"),
-    "hs6_origin": (("hs6_origin_fraud_rate", "hs6_origin_inspections"), _hs6_origin_text),
-    "route": (("route_fraud_rate", "route_inspections"), _route_text),
-    "unit_value": (("unit_value_log_ratio", "log_unit_value_usd"), _unit_value_text),
-    "value": (("log_value_usd",), lambda f: f"declared value {f.value_usd:,.0f} USD"),
-    "weight": (("log_net_kg",), lambda f: f"net weight {f.net_kg:,.0f} kg"),
-    "lines": (("lines",), lambda f: f"{f.lines} goods lines"),
-    "preference": (("preference_claimed", "preference_origin_outside"), _preference_text),
-    "origin": (("origin_differs",),
-               lambda f: f"origin {f.origin_departure[0]} differs from departure "
-                         f"{f.origin_departure[1]}" if f.origin_departure
-                         else "origin is the country of departure"),
-    "kind": (("kind",), lambda f: f"{f.kind} declaration"),
-    "chapter": (("hs_chapter",), lambda f: f"HS chapter {f.chapter:02d}"),
-    "documents": (("documents",), lambda f: f"{f.documents} documents referenced"),
-    "gross_net": (("gross_net_ratio",),
-                  lambda f: f"gross/net weight ratio {f.gross_net_ratio:.2f}"
-                            if f.gross_net_ratio > 0 else "gross weight not declared"),
-}  # fmt: skip
-REASON_OF = {feature: reason for reason, (names, _) in REASONS.items() for feature in names}
-
-
 def _probability(raw: float, positive_weight: float) -> float:
     # Positives weighed w times shift the log-odds by log(w); undo it to report a probability.
     return 1.0 / (1.0 + math.exp(math.log(positive_weight) - raw))
@@ -258,7 +185,7 @@ class RiskModel:
 
     def explain(
         self, record: HistoryRecord, top: int = 3, *, live: Activity | None = None
-    ) -> list[str]:
+    ) -> list[Message]:
         """The reasons that raise the score most, largest first."""
         facts = self.state.facts(record, live)
         contributions = self.booster.predict(

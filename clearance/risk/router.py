@@ -8,6 +8,7 @@ from clearance.auth.models import Role
 from clearance.auth.service import Caller
 from clearance.deps import ClockDep, SessionDep, SettingsDep, SupervisorDep, require
 from clearance.errors import PROBLEM_RESPONSES, NotFound
+from clearance.messages import Message
 from clearance.risk import admin, config
 from clearance.risk.rules import RULES
 from clearance.risk.schemas import (
@@ -32,7 +33,7 @@ TaxCodePath = Annotated[str, Path(pattern=r"^[0-9]{10}(-[0-9]{3})?$")]
 
 def _rule(rule_id: str) -> None:
     if rule_id not in RULES:
-        raise NotFound(f"no rule {rule_id}; rules: {', '.join(RULES)}")
+        raise NotFound(Message("error.rule_not_found", {"rule_id": rule_id, "rules": list(RULES)}))
 
 
 @router.get("/rules")

@@ -247,8 +247,8 @@ def screen(
         # Explanations cost more than the score: computed only where an officer will read them.
         reasons += [
             {"rule_id": "MODEL", "rule_version": 0, "severity": "info",
-             "score": round(model_score, 4), "reason": text, "line": None}
-            for text in model.explain(body, lodged_at, live)
+             "score": round(model_score, 4), "reason": why.text, "line": None, **why.as_json()}
+            for why in model.explain(body, lodged_at, live)
         ]  # fmt: skip
     if randomly:
         drawn = Message("risk.random", {"share": thresholds.random_share})

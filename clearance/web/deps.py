@@ -16,6 +16,7 @@ from clearance.deps import ClockDep, SessionDep, SettingsDep
 from clearance.documents import upload
 from clearance.documents.upload import ReceivedUpload
 from clearance.errors import Forbidden, Unauthorized
+from clearance.messages import Message
 from clearance.settings import Settings
 from clearance.web import session as tokens
 
@@ -78,7 +79,7 @@ def _viewer(
 ) -> Viewer:
     viewer = current_viewer(request, session=session, settings=settings, clock=clock)
     if viewer is None:
-        raise NotSignedIn("sign in with your API key")
+        raise NotSignedIn(Message("error.sign_in"))
     return viewer
 
 
@@ -91,7 +92,11 @@ def require_page(*roles: Role) -> Callable[[Viewer], Viewer]:
 
     def check(viewer: ViewerDep) -> Viewer:
         if viewer.caller.role not in roles:
-            raise refusal(f"role {viewer.caller.role.value} may not see this page")
+            raise refusal(
+                Message(
+                    "error.page_role_page", {"role": Message(f"role.{viewer.caller.role.value}")}
+                )
+            )
         return viewer
 
     check.roles = frozenset(roles)  # type: ignore[attr-defined]
@@ -115,7 +120,7 @@ FormDep = Annotated[FormData, Depends(form_data)]
 
 def check_origin(request: Request) -> None:
     if tokens.cross_site(request):
-        raise CrossSite("a request from another site was refused")
+        raise CrossSite(Message("error.cross_site"))
 
 
 # Each check takes the request session, unused, so that it is opened first: a refusal then
@@ -127,12 +132,12 @@ def verify_csrf(
     check_origin(request)
     session_token = request.cookies.get(tokens.SESSION_COOKIE)
     if not session_token:
-        raise NotSignedIn("sign in with your API key")
+        raise NotSignedIn(Message("error.sign_in"))
     sent = request.headers.get(tokens.CSRF_HEADER) or form.get(tokens.CSRF_FIELD)
     if not isinstance(sent, str):
-        raise CsrfFailed("the form carries no CSRF token")
+        raise CsrfFailed(Message("error.csrf_missing"))
     if not tokens.csrf_valid(secret_key=settings.secret_key, bound_to=session_token, sent=sent):
-        raise CsrfFailed("the form's CSRF token is wrong")
+        raise CsrfFailed(Message("error.csrf_wrong"))
 
 
 def verify_sign_in_csrf(
@@ -142,9 +147,9 @@ def verify_sign_in_csrf(
     check_origin(request)
     nonce, sent = request.cookies.get(tokens.SIGNIN_COOKIE), form.get(tokens.CSRF_FIELD)
     if not (nonce and isinstance(sent, str)):
-        raise CsrfFailed("the sign-in form carries no CSRF token, or its cookie is gone")
+        raise CsrfFailed(Message("error.sign_in_csrf_missing"))
     if not tokens.csrf_valid(secret_key=settings.secret_key, bound_to=nonce, sent=sent):
-        raise CsrfFailed("the sign-in form's CSRF token is wrong")
+        raise CsrfFailed(Message("error.sign_in_csrf_wrong"))
 
 
 async def verify_upload_csrf(
@@ -155,7 +160,7 @@ async def verify_upload_csrf(
     check_origin(request)
     session_token = request.cookies.get(tokens.SESSION_COOKIE)
     if not session_token:
-        raise NotSignedIn("sign in with your API key")
+        raise NotSignedIn(Message("error.sign_in"))
     received = await upload.receive(
         content_type=request.headers.get("content-type", ""),
         chunks=request.stream(),
@@ -164,7 +169,7 @@ async def verify_upload_csrf(
     sent = received.texts.get(tokens.CSRF_FIELD, "")
     if not tokens.csrf_valid(secret_key=settings.secret_key, bound_to=session_token, sent=sent):
         received.file.close()
-        raise CsrfFailed("the form's CSRF token is wrong or missing")
+        raise CsrfFailed(Message("error.csrf_wrong_or_missing"))
     request.state.form = FormData(list(received.texts.items()))  # for a refusal page
     return received
 

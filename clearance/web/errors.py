@@ -2,14 +2,18 @@
 
 import re
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
+from markupsafe import Markup, escape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from clearance.errors import ClearanceError
+from clearance.catalogue import LIST_SEPARATORS, TEMPLATES
+from clearance.errors import ClearanceError, as_clearance_error
+from clearance.messages import Message
 from clearance.web import i18n
 from clearance.web.deps import NotSignedIn
 from clearance.web.session import SESSION_COOKIE, clear_cookie
@@ -27,25 +31,35 @@ def _on_page(request: Request) -> bool:
     )
 
 
-def _validation_detail(error: dict[str, object]) -> str:
-    loc = error.get("loc") or ()
-    field = ".".join(str(p) for p in loc if p != "body") if isinstance(loc, tuple | list) else ""
-    message = str(error.get("msg", ""))
-    return f"{field}: {message}" if field else message
+def _details(error: ClearanceError, lang: str) -> list[tuple[str, Markup]]:
+    """What went wrong, in the reader's language: each field and why, or the detail."""
+    if error.errors:
+        return [(e.field, as_html(e.message, lang)) for e in error.errors]
+    return [("", as_html(error.message, lang))]
 
 
-def _status_and_details(exc: Exception) -> tuple[int, str, list[str]]:
-    if isinstance(exc, ClearanceError):
-        return exc.status, exc.code, [exc.detail] + [f"{e.field}: {e.message}" for e in exc.errors]
-    if isinstance(exc, RequestValidationError):
-        return 422, "invalid_input", [_validation_detail(e) for e in exc.errors()]
-    assert isinstance(exc, StarletteHTTPException)
-    return exc.status_code, f"http_{exc.status_code}", [str(exc.detail)]
+def as_html(message: Message, lang: str) -> Markup:
+    """A message as HTML: what it names (ids, codes, paths, what was typed) as code."""
+    values = {
+        name: _html_value(value, lang, message.code) for name, value in message.params.items()
+    }
+    return escape(TEMPLATES[lang][message.code]).format(**values)
+
+
+def _html_value(value: Any, lang: str, code: str) -> Any:
+    if isinstance(value, Message):
+        return as_html(value, lang)
+    if isinstance(value, list):
+        separator = escape(LIST_SEPARATORS.get(code, ", "))
+        return separator.join(_html_value(item, lang, code) for item in value)
+    return Markup("<code>{}</code>").format(value) if isinstance(value, str) else value
 
 
 _DECLARATION_PATH = re.compile(r"/officer/declarations/[0-9a-f-]{36}")
-# Fields a form posts that are not something a person typed.
-_NOT_TYPED = frozenset({"csrf_token", "version", "document", "decision", "accept_all", "lang"})
+# Fields a form posts that are not something a person typed, or not to be shown again.
+_NOT_TYPED = frozenset(
+    {"csrf_token", "version", "document", "decision", "accept_all", "lang", "api_key"}
+)  # the API key of a refused sign-in is a secret: never written back into a page
 
 
 def typed_texts(request: Request) -> list[str]:
@@ -81,10 +95,10 @@ def error_page(request: Request, exc: Exception) -> Response:
         if request.cookies.get(SESSION_COOKIE):
             clear_cookie(response, request, name=SESSION_COOKIE)
         return secure(response)
-    status, code, details = _status_and_details(exc)
-    labels = i18n.LABELS[i18n.language(request)]
+    error, lang = as_clearance_error(exc), i18n.language(request)
+    status, labels = error.status, i18n.LABELS[lang]
     heading_key = f"error.{status}" if f"error.{status}" in labels else "error"
-    message_key = f"problem.{code}"
+    message_key = f"problem.{error.code}"
     return render(
         request,
         "error.html",
@@ -92,7 +106,7 @@ def error_page(request: Request, exc: Exception) -> Response:
             "status": status,
             "heading_key": heading_key,
             "message_key": message_key if message_key in labels else None,
-            "details": details,
+            "details": _details(error, lang),
             "typed": typed_texts(request),
             "back": _declaration_page(request.url.path),
         },

@@ -28,7 +28,7 @@ def _validated(model: type[Model], raw: dict[str, Any]) -> Model:
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        raise RequestValidationError(exc.errors(include_url=False, include_context=False)) from None
+        raise RequestValidationError(exc.errors(include_url=False)) from None
 
 
 def findings(form: FormData, prefix: str = "finding") -> list[dict[str, str | None]]:

@@ -15,6 +15,7 @@ from clearance.documents import service as documents_service
 from clearance.documents import views as document_views
 from clearance.documents.storage import get_storage
 from clearance.errors import Unauthorized
+from clearance.messages import Message
 from clearance.review import service as review_service
 from clearance.review.schemas import Lane
 from clearance.web import i18n, pages
@@ -84,7 +85,9 @@ def sign_in(
         return _sign_in_page(request, settings.secret_key, error="bad_key")
     request.state.caller = caller  # the audit records who signed in, or who was refused
     if caller.role not in PAGE_ROLES:
-        raise PageRoleRefused(f"role {caller.role.value} may not use the officer pages")
+        raise PageRoleRefused(
+            Message("error.page_role", {"role": Message(f"role.{caller.role.value}")})
+        )
     token, _expires = tokens.issue(
         secret_key=settings.secret_key, key_id=caller.key_id, now=clock.now()
     )

@@ -68,7 +68,7 @@ def test_an_unknown_code_or_a_heading_is_refused_with_the_closest_lines(
 
     [error] = refused.value.errors
     assert error.field == "lines.0.hs_code"
-    assert error.message.startswith(message)
+    assert error.message.text.startswith(message)
 
 
 def test_a_preference_the_gate_does_not_grant_is_refused(reference: ReferenceData) -> None:
@@ -77,7 +77,7 @@ def test_a_preference_the_gate_does_not_grant_is_refused(reference: ReferenceDat
 
     [error] = refused.value.errors
     assert error.field == "lines.0.preference"
-    assert "ACFTA_FORM_E, ATIGA_FORM_D" in error.message
+    assert "ACFTA_FORM_E, ATIGA_FORM_D" in error.message.text
 
 
 def test_random_lines_pay_the_files_mfn_and_acfta_rates(

@@ -53,7 +53,14 @@ def test_wrong_type_with_a_lying_name_and_header_is_415_and_stores_nothing(
     )  # fmt: skip
     assert response.status_code == 415, response.text
     assert response.headers["content-type"] == "application/problem+json"
-    assert response.json()["errors"] == [{"field": "file", "message": "unsupported file type"}]
+    assert response.json()["errors"] == [
+        {
+            "field": "file",
+            "message": "unsupported file type",
+            "code": "field.file_type",
+            "params": {},
+        }
+    ]
     assert _rows(session) == []
     assert stored_files(documents_dir) == []
 
@@ -151,7 +158,9 @@ def test_missing_parts_and_non_multipart_bodies_are_refused(
     url = f"/v1/declarations/{declaration_id}/documents"
     no_fields = client.post(url, files={"file": ("a.pdf", pdf())}, headers=auth(keys["trader"]))
     assert no_fields.status_code == 422
-    assert no_fields.json()["errors"] == [{"field": "fields", "message": "required"}]
+    assert no_fields.json()["errors"] == [
+        {"field": "fields", "message": "required", "code": "field.required", "params": {}}
+    ]
     as_json = client.post(url, json={"kind": "invoice"}, headers=auth(keys["trader"]))
     assert as_json.status_code == 415
 

@@ -103,6 +103,19 @@ def test_a_certificate_of_another_origin_gets_the_mfn_rate_with_the_reason(
         "ASEAN-China (ACFTA) preference refused: the C/O Form E certifies another origin than "
         "the line declares; MFN rate"
     )
+    in_vietnamese = client.get(
+        f"/v1/declarations/{declaration_id}/duties",
+        headers={**auth(keys["officer"]), "Accept-Language": "vi"},
+    ).json()
+    assert _one_line(in_vietnamese)["note"] == (
+        "không áp dụng ưu đãi ASEAN-China (ACFTA): C/O mẫu E chứng nhận xuất xứ khác với dòng hàng"
+        " đã khai; thuế suất ưu đãi (MFN)"
+    )
+    assert _one_line(in_vietnamese)["note_code"] == "duty.refused"
+    assert _one_line(in_vietnamese)["note_params"]["why"] == {
+        "code": "duty.co_origin",
+        "params": {"co": {"code": "paper.co_form_e", "params": {}}},
+    }
 
 
 def test_a_certificate_uploaded_after_screening_grants_the_preference(

@@ -9,6 +9,8 @@ import pytest
 
 from clearance.declarations.schemas import Line
 from clearance.duties import compute
+from clearance.duties.compute import LineDuty
+from clearance.messages import Message, rendered
 from clearance.reference.seed import reference_from_files
 from clearance.reference.service import ReferenceData
 from tests.factories import UREA_LINE
@@ -22,11 +24,17 @@ def reference() -> ReferenceData:
     return reference_from_files(DAY)
 
 
+def _note(duty: LineDuty) -> str:
+    """The note as the API gives it in English."""
+    return rendered(duty.note, "en")
+
+
 def _line(**overrides: Any) -> Line:
     return Line.model_validate({**UREA_LINE, **overrides})
 
 
-def _duty(reference: ReferenceData, refusal: str | None = None, **overrides: Any) -> Any:
+def _duty(reference: ReferenceData, **overrides: Any) -> Any:
+    refusal = overrides.pop("refusal", None)
     return compute.line_duty(
         line_no=1,
         line=_line(**overrides),
@@ -44,7 +52,7 @@ def test_chinese_urea_pays_mfn_and_the_fertiliser_vat(reference: ReferenceData) 
     # 7,200.00 USD x 26,300 = 189,360,000 VND; 6% duty; 5% VAT on value plus duty.
     assert (duty.value_vnd, duty.duty_vnd, duty.vat_vnd) == (189_360_000, 11_361_600, 10_036_080)
     assert (duty.duty_rate, duty.vat_rate, duty.preference_granted) == (6, 5, False)
-    assert duty.note == "MFN rate"
+    assert _note(duty) == "MFN rate"
 
 
 def test_urea_under_form_e_pays_the_acfta_rate_of_five_percent(reference: ReferenceData) -> None:
@@ -63,7 +71,7 @@ def test_chinese_rubber_is_excluded_from_acfta_and_pays_mfn(reference: Reference
     thai = _duty(reference, preference="ACFTA_FORM_E", origin="TH", **rubber)
 
     assert (chinese.duty_rate, chinese.preference_granted) == (3, False)
-    assert chinese.note == (
+    assert _note(chinese) == (
         "ASEAN-China (ACFTA) preference refused: goods from CN are excluded on this line; MFN rate"
     )
     assert (thai.duty_rate, thai.preference_granted) == (0, True)
@@ -86,7 +94,7 @@ def test_goods_of_a_country_without_mfn_treatment_pay_the_standard_rate(
     duty = _duty(reference, origin="KP")
 
     assert duty.duty_rate == 9
-    assert duty.note == "standard rate: KP has no MFN treatment"
+    assert _note(duty) == "standard rate: KP has no MFN treatment"
 
 
 def test_a_star_means_no_preference_under_that_agreement(reference: ReferenceData) -> None:
@@ -96,21 +104,25 @@ def test_a_star_means_no_preference_under_that_agreement(reference: ReferenceDat
     duty = _duty(reference, preference="ATIGA_FORM_D", origin="TH", **cigarettes)
 
     assert (duty.duty_rate, duty.preference_granted) == (135, False)
-    assert "no preference on this line (*)" in duty.note
+    assert "no preference on this line (*)" in _note(duty)
 
 
 def test_a_certificate_refusal_or_a_non_party_origin_falls_back_to_mfn(
     reference: ReferenceData,
 ) -> None:
-    refused = _duty(reference, refusal="the C/O Form E has expired", preference="ACFTA_FORM_E")
+    refused = _duty(
+        reference,
+        refusal=Message("duty.co_expired", {"co": Message("paper.co_form_e")}),
+        preference="ACFTA_FORM_E",
+    )
     japanese = _duty(reference, preference="ACFTA_FORM_E", origin="JP")
 
     assert (refused.duty_rate, refused.preference_granted) == (6, False)
-    assert refused.note == (
+    assert _note(refused) == (
         "ASEAN-China (ACFTA) preference refused: the C/O Form E has expired; MFN rate"
     )
     assert japanese.duty_rate == 6
-    assert "origin JP is not a party of the agreement" in japanese.note
+    assert "origin JP is not a party of the agreement" in _note(japanese)
 
 
 def test_a_preference_higher_than_mfn_is_not_applied(reference: ReferenceData) -> None:
@@ -129,7 +141,7 @@ def test_split_schedules_take_the_highest_rate_and_say_so(reference: ReferenceDa
     duty = _duty(reference, preference="ACFTA_FORM_E", **bark)
 
     assert (duty.duty_rate, duty.preference_granted) == (0, True)
-    assert "several rates in the schedule" in duty.note
+    assert "several rates in the schedule" in _note(duty)
 
 
 def test_tariff_quota_goods_pay_the_out_of_quota_rate(reference: ReferenceData) -> None:
@@ -154,7 +166,7 @@ def test_chapter_98_rates_are_left_to_an_officer(reference: ReferenceData) -> No
     standard = _duty(reference, origin="KP", **car)
 
     assert not mfn.rate_known and mfn.total_vnd is None
-    assert "computed by the rules of Chapter 98" in mfn.note
+    assert "computed by the rules of Chapter 98" in _note(mfn)
     assert not standard.rate_known
 
 
@@ -180,5 +192,5 @@ def test_no_tariff_line_or_no_exchange_rate_leaves_the_amounts_unknown(
     )
 
     assert not unlined.rate_known and unlined.total_vnd is None
-    assert unlined.note == "rate unknown: HS 31021099 is not a line on 2026-11-30"
-    assert no_rate.note == "rate unknown: no exchange rate for GBP on 2026-11-30"
+    assert _note(unlined) == "rate unknown: HS 31021099 is not a line on 2026-11-30"
+    assert _note(no_rate) == "rate unknown: no exchange rate for GBP on 2026-11-30"

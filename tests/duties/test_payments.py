@@ -224,7 +224,12 @@ def test_a_payment_dated_before_the_lodgement_is_refused(
     early = _notify(client, keys["bank"], _notice(declaration_id, paid_at=START.isoformat()))
     assert early.status_code == 422, early.text
     assert early.json()["errors"] == [
-        {"field": "paid_at", "message": "is before the declaration was lodged"}
+        {
+            "field": "paid_at",
+            "message": "is before the declaration was lodged",
+            "code": "field.before_lodgement",
+            "params": {},
+        }
     ]
     assert duties(client, keys["officer"], declaration_id)["paid_vnd"] == 0
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from clearance.messages import Message
 from clearance.notifications import signing
 from tests.notifications import receiver
 
@@ -64,6 +65,11 @@ def test_generated_secrets_are_standard_keys_that_never_repeat() -> None:
 
 def test_a_whsec_secret_must_be_a_base64_key_of_24_bytes_or_more() -> None:
     short = "whsec_" + base64.b64encode(b"k" * 23).decode()
-    assert signing.key_problem(short) == "a whsec_ secret holds at least 24 bytes"
-    assert signing.key_problem("whsec_" + "!" * 40) == "a whsec_ secret is base64 after the prefix"
+    assert signing.key_problem(short) == Message(
+        "field.secret_short", {"prefix": "whsec_", "min_bytes": 24}
+    )
+    not_base64 = signing.key_problem("whsec_" + "!" * 40)
+    assert (
+        not_base64 is not None and not_base64.text == "a whsec_ secret is base64 after the prefix"
+    )
     assert signing.key_problem("x" * 40) is None  # a secret of the trader's own

@@ -64,6 +64,7 @@ def test_screening_uses_the_active_model_and_explains_only_what_officers_read(
             assert model_reasons == []
         else:
             assert model_reasons and all(r["reason"] for r in model_reasons)
+            assert all(r["code"].startswith("model.") for r in model_reasons)
 
 
 def _cheap_tea(**overrides: Any) -> dict[str, Any]:

@@ -221,7 +221,7 @@ def test_explanations_name_the_undervalued_unit_value(model: RiskModel) -> None:
     at = START + timedelta(days=300)
     cheap = history_record(rng, at=at, goods=GOODS[1], fraud=True, price_factor=0.25,
                            importer="0100000050")  # fmt: skip
-    reasons = model.explain(cheap)
+    reasons = [why.text for why in model.explain(cheap)]
     assert 1 <= len(reasons) <= 3
     assert any(
         re.fullmatch(
@@ -238,7 +238,10 @@ def test_explanations_name_a_trader_whose_inspections_found_fraud(model: RiskMod
     at = START + timedelta(days=300)
     record = history_record(rng, at=at, goods=GOODS[0], fraud=False, importer="0100000001")
     [top, *_] = model.explain(record, top=1)
-    assert re.fullmatch(r"importer 0100000001: \d+ of \d+ past inspections found fraud", top)
+    assert re.fullmatch(r"importer 0100000001: \d+ of \d+ past inspections found fraud", top.text)
+    assert top.code == "model.importer" and top.render("vi").startswith(
+        "Người nhập khẩu 0100000001: "
+    )
 
 
 def test_live_counts_add_to_the_models_own(model: RiskModel) -> None:

@@ -44,7 +44,11 @@ def test_both_languages_have_every_label_with_the_same_placeholders() -> None:
     assert set(vi) == set(en)
     assert all(vi[key].strip() and en[key].strip() for key in vi)
     differ = [key for key in vi if _placeholders(vi[key]) != _placeholders(en[key])]
-    assert differ == ["bilingual"]  # reference data's own prose: `{vi}` or `{en}`
+    # Pydantic's English fragments (a parse error's `{error}`) have no Vietnamese: left out there.
+    english_only = [key for key in differ if _placeholders(vi[key]) < _placeholders(en[key])]
+    assert all(key.startswith("input.") or key == "field.body_unparsed" for key in english_only)
+    # And reference data's own prose: `{vi}` or `{en}`.
+    assert sorted(set(differ) - set(english_only)) == ["bilingual"]
 
 
 def test_every_label_a_template_names_exists() -> None:

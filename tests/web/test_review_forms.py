@@ -100,11 +100,11 @@ def test_a_red_one_is_inspected_and_seized_with_the_discrepancy_and_a_case(
 @pytest.mark.parametrize(
     ("form", "status", "says"),
     [
-        ({"decision": "seize"}, 422, "a seizure needs a reason"),
-        ({"decision": "hold"}, 422, "a hold needs a query to the trader"),
-        ({"decision": "release"}, 409, "record the physical inspection before releasing red goods"),
-        ({"decision": "escalate"}, 409, "only a yellow declaration is escalated"),
-        ({"decision": "seize", "reason": "x" * 3, "version": "2"}, 409, "version"),
+        ({"decision": "seize"}, 422, "tạm giữ cần nêu lý do"),
+        ({"decision": "hold"}, 422, "tạm dừng cần một yêu cầu gửi doanh nghiệp"),
+        ({"decision": "release"}, 409, "ghi nhận kết quả kiểm tra thực tế trước khi thông quan"),
+        ({"decision": "escalate"}, 409, "Chỉ chuyển kiểm tra thực tế tờ khai luồng vàng"),
+        ({"decision": "seize", "reason": "x" * 3, "version": "2"}, 409, "phiên bản 2"),
         ({"decision": "seize", "reason": "found", "finding_code": "smuggling"}, 422, "findings"),
     ],
     ids=["seize without reason", "hold without query", "red release", "red escalation", "stale",
@@ -137,7 +137,7 @@ def test_a_yellow_one_is_not_released_before_its_documents_are_checked(
 
     refused = post_form(client, f"{location}/decision", csrf, decision="release")
 
-    assert refused.status_code == 409 and "record a document check" in refused.text
+    assert refused.status_code == 409 and "kiểm tra hồ sơ chấp nhận mọi chứng từ" in refused.text
 
 
 def test_an_incomplete_check_names_the_document_left_out(
@@ -151,7 +151,7 @@ def test_an_incomplete_check_names_the_document_left_out(
 
     refused = post_form(client, f"{location}/document-check", csrf, **fields)
 
-    assert refused.status_code == 422 and "no verdict on" in refused.text
+    assert refused.status_code == 422 and "chưa có kết luận cho" in refused.text
 
 
 def test_the_officer_renews_and_gives_back_the_lease(

@@ -87,6 +87,7 @@ def test_sign_in_needs_the_forms_csrf_token(client: TestClient, keys: dict[str, 
 
     assert (missing.status_code, wrong.status_code) == (403, 403)
     assert tokens.SESSION_COOKIE not in client.cookies
+    assert keys["officer"] not in missing.text + wrong.text  # the key is never shown back
 
 
 def test_a_signed_in_officer_is_taken_from_the_form_to_the_queue(

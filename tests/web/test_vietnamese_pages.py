@@ -117,10 +117,15 @@ def _pages(client: TestClient, keys: dict[str, str], work: Callable[[], int]) ->
     location = claim(client, csrf)  # the red one, due first
     assert location.endswith(red)
     yield client.get(location).text  # document check, with rule reasons and findings
-    post_form(client, f"{location}/document-check", csrf, **verdicts(client.get(location).text))
+    checked = verdicts(client.get(location).text)
+    incomplete = dict(list(checked.items())[2:])  # one paper has no verdict
+    yield _refused(post_form(client, f"{location}/document-check", csrf, **incomplete))
+    post_form(client, f"{location}/document-check", csrf, **checked)
+    yield _refused(post_form(client, f"{location}/decision", csrf, decision="release"))
     post_form(client, f"{location}/decision", csrf, decision="inspect")
     claim(client, csrf, lane="inspection")
     yield client.get(location).text  # inspection
+    yield from _refused_decisions(client, location, csrf)
     seized = post_form(
         client, f"{location}/decision", csrf, decision="seize", fraud_found="on",
         reason="bên gửi hàng trong danh sách theo dõi", finding_code="weight",
@@ -140,10 +145,32 @@ def _pages(client: TestClient, keys: dict[str, str], work: Callable[[], int]) ->
     }
 
     client.cookies.clear()
-    sign_in(client, keys["supervisor"])
+    supervisor = sign_in(client, keys["supervisor"])
     yield client.get("/officer/supervisor").text
     yield client.get(f"/officer/declarations/{red}/nowhere").text
     yield client.get("/officer/declarations/00000000-0000-4000-8000-000000000000").text
+    yield _refused(
+        client.post(f"/officer/declarations/{red}/claim", data={"csrf_token": supervisor})
+    )
+    unclaimed = f"/officer/declarations/{yellow}/decision"
+    yield _refused(post_form(client, unclaimed, supervisor, decision="release"))
+
+
+def _refused(answer: Any) -> str:
+    """An error page: refused, and saying why in Vietnamese (a test of this module reads it)."""
+    assert answer.status_code >= 400 and 'class="details"' in answer.text, answer.text
+    return str(answer.text)
+
+
+def _refused_decisions(client: TestClient, location: str, csrf: str) -> Iterator[str]:
+    """Decisions the page refuses: each error page says why, in the officer's language."""
+    decision = f"{location}/decision"
+    yield _refused(post_form(client, decision, csrf, decision="seize"))  # no reason
+    yield _refused(post_form(client, decision, csrf, decision="hold"))  # no query
+    yield _refused(post_form(client, decision, csrf, decision="seize", reason="x" * 3, version="2"))
+    bad_code = {"reason": "lý do", "finding_code": "smuggling", "finding_detail": "x"}
+    yield _refused(post_form(client, decision, csrf, decision="seize", **bad_code))
+    yield _refused(post_form(client, decision, "wrong", decision="seize", reason="lý do"))
 
 
 def test_the_vocabulary_knows_the_services_english() -> None:

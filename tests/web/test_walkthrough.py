@@ -13,6 +13,7 @@ pages are saved as PNG there.
 import io
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -52,6 +53,7 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = os.environ.get("CLEARANCE_SCREENSHOTS_DIR")
 STARTUP_SECONDS = 30.0
+RENDER_MS = 30_000
 
 
 def _healthy(url: str) -> bool:
@@ -84,6 +86,19 @@ def service(
         os.killpg(api.pid, signal.SIGTERM)
         api.wait(timeout=15)
         db.get_engine().dispose()
+
+
+def _cjk_font() -> bool:
+    """A font with Chinese glyphs: the Yunnan parties' names are shown, not drawn as boxes."""
+    if shutil.which("fc-list") is None:
+        return False
+    listed = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True)
+    return bool(listed.stdout.strip())
+
+
+@pytest.fixture
+def cjk_font() -> None:
+    need(_cjk_font(), "a CJK font for the parties' Chinese names", "apt-get install fonts-noto-cjk")
 
 
 @pytest.fixture
@@ -283,7 +298,7 @@ def _arrive(http: httpx.Client, key: str, declaration_id: str, kg: str) -> None:
 
 
 def test_two_officers_seize_a_red_one_and_release_a_yellow_one_in_the_browser(
-    service: str, browser: Browser, work: Callable[[], int]
+    cjk_font: None, service: str, browser: Browser, work: Callable[[], int]
 ) -> None:
     roles: dict[Role, str | None] = {Role.trader: TRADER_TAX_CODE, Role.supervisor: None}
     keys = create_keys({**roles, Role.gate: None, Role.bank: None}, "e2e")
@@ -348,10 +363,12 @@ def test_the_api_docs_render_in_chromium_with_the_internet_cut_off(
     context.route("**/*", only_the_service)
     page = context.new_page()
     page.goto(f"{service}/docs")
-    expect(page.locator(".swagger-ui .info .title")).to_contain_text("clearance")
+    # Both render the whole OpenAPI document in the page's script first: on a busy machine
+    # that takes longer than expect's default 5 s (a wait for the page, not a speed claim).
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("clearance", timeout=RENDER_MS)
     expect(page.locator(".opblock-tag-section").first).to_be_visible()
     page.goto(f"{service}/redoc")
-    expect(page.locator("h1").first).to_contain_text("clearance")
+    expect(page.locator("h1").first).to_contain_text("clearance", timeout=RENDER_MS)
     expect(page.get_by_role("menuitem", name="declarations")).to_be_visible()
     context.close()
     assert outside == []
