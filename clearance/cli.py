@@ -173,7 +173,6 @@ def _train(args: argparse.Namespace) -> None:
 
 
 def _backtest(args: argparse.Namespace) -> None:
-    import json
     from datetime import date
     from pathlib import Path
 
@@ -203,9 +202,7 @@ def _backtest(args: argparse.Namespace) -> None:
     )
     print(report.to_json() if args.json else report.to_table())
     if args.scores_out:
-        with Path(args.scores_out).open("w", encoding="utf-8") as out:
-            for ucr, score in report.scores:
-                out.write(json.dumps({"ucr": ucr, "score": score}) + "\n")
+        Path(args.scores_out).write_text(report.scores_jsonl(), encoding="utf-8")
 
 
 def _risk_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:

@@ -131,9 +131,11 @@ def record_from_declaration(
 ) -> HistoryRecord:
     """A live declaration in the history schema, which is what the model scores and learns."""
     payload = body.model_dump(mode="json")
-    return HistoryRecord.model_validate({
-        **payload,
-        "lodged_at": lodged_at,
-        "arrival": arrival.model_dump() if arrival else None,
-        "outcome": outcome.model_dump() if outcome else None,
-    })
+    return HistoryRecord.model_validate(
+        {
+            **payload,
+            "lodged_at": lodged_at,
+            "arrival": arrival.model_dump() if arrival else None,
+            "outcome": outcome.model_dump() if outcome else None,
+        }
+    )
