@@ -4,7 +4,8 @@ One head per view of a declaration (as lodged, or once its truck is weighed): a 
 gives the probability that inspection finds fraud, a regression the revenue a finding would
 recover (Tweedie: most findings recover little, a few recover a great deal), read from the
 goods' tariff, value and unit price as much as from the trader. With too few findings to
-learn from, the revenue is the assessed value times the findings' overall revenue per USD.
+learn from, the revenue is the assessed value times the findings' overall revenue per USD
+(the value itself when the history records no revenue).
 The expected value is probability x (revenue + harm weight); channels rank by it.
 """
 
@@ -160,7 +161,8 @@ def fit_head(
     classifier, metrics = _classifier(features, labels, weight=weight, seed=seed)
     found = (labels == 1) & ~np.isnan(revenues)
     assessed_found = np.nan_to_num(assessed[found]).sum()
-    per_assessed = float(revenues[found].sum() / assessed_found) if assessed_found > 0 else 0.0
+    # A history that records no revenue leaves the value itself as what is at stake.
+    per_assessed = float(revenues[found].sum() / assessed_found) if assessed_found > 0 else 1.0
     regression = None
     if found.sum() >= MIN_REVENUE_FINDINGS and revenues[found].sum() > 0:
         data = _dataset(features[found], revenues[found], np.ones(int(found.sum())))

@@ -84,20 +84,21 @@ def test_a_model_retrained_on_officer_outcomes_ranks_their_pattern_higher(
         assert response.status_code == 200
     configure(random_red_share=1)  # every declaration goes to an officer
     before = train(learning.training_records(session=session), seed=3, trained_at=clock.now())
+    # Tea at its price from one trader: nothing in the goods says fraud, the seizures will.
     probe = record_from_declaration(
-        DeclarationIn.model_validate(_cheap_tea()), lodged_at=clock.now() + timedelta(days=1)
+        DeclarationIn.model_validate(tea_export()), lodged_at=clock.now() + timedelta(days=1)
     )
 
     for _ in range(40):
-        declaration_id = lodge(client, keys["trader"], _cheap_tea())
+        declaration_id = lodge(client, keys["trader"], tea_export())
         work()
         claim(client, keys["officer"])
         decide(client, keys["officer"], declaration_id, decision="inspect")
         claim(client, keys["officer"], lane="inspection")
         seized = decide(
-            client, keys["officer"], declaration_id, decision="seize", reason="undervalued tea",
+            client, keys["officer"], declaration_id, decision="seize", reason="undeclared tea",
             inspected=True, fraud_found=True, revenue_recovered="500.00", revenue_currency="USD",
-            findings=[{"code": "undervaluation", "line": 1, "detail": "a third of the price"}],
+            findings=[{"code": "weight", "line": 1, "detail": "a tonne more than declared"}],
         )  # fmt: skip
         assert seized.status_code == 200, seized.text
         clock.advance(timedelta(hours=2))
