@@ -113,7 +113,14 @@ def record_outcome(
         findings=[Finding.model_validate(f) for f in decision.findings],
         decided_at=decision.decided_at,
     )
-    record = record_from_declaration(body, lodged_at=declaration.lodged_at, outcome=outcome)
+    weighed = (
+        Arrival(arrived_at=declaration.arrived_at, weighbridge_kg=declaration.arrival_weight_kg)
+        if declaration.arrived_at is not None and declaration.arrival_weight_kg is not None
+        else None
+    )
+    record = record_from_declaration(
+        body, lodged_at=declaration.lodged_at, outcome=outcome, arrival=weighed
+    )
     entry = _entry(record, source=OFFICER_SOURCE, reference=reference, recorded_at=clock.now())
     entry.ucr = f"{declaration.ucr}#v{declaration.version}"
     entry.declaration_id, entry.version = declaration.id, declaration.version

@@ -26,6 +26,7 @@ from clearance.risk.bands import usd_per
 from clearance.risk.features import FEATURE_NAMES, Activity, Facts, FeatureState, load_rates
 from clearance.risk.goods import GoodsTable
 from clearance.risk.history import HistoryRecord, read_jsonl
+from clearance.risk.prior import prior_logits, rules_signals
 from clearance.risk.ranking import auc, precision_at
 from clearance.risk.reasons import reasons
 from clearance.risk.value import Head, fit_head, priority
@@ -88,7 +89,7 @@ class RiskModel:
         head = self.arrival if at_arrival else self.lodgement
         rows = matrix(facts)
         assessed = np.array([f.goods.assessed_usd for f in facts])
-        probability = head.probabilities(rows) if len(facts) else np.zeros(0)
+        probability = head.probabilities(rows, prior_logits(facts)) if len(facts) else np.zeros(0)
         recovery = head.recoveries(rows, assessed) if len(facts) else np.zeros(0)
         harm = np.array([f.goods.harm_usd for f in facts])
         return Valued(probability, recovery, harm, probability * (recovery + harm))
@@ -127,7 +128,11 @@ class RiskModel:
         """The reasons that raise the fraud probability most, largest first."""
         facts = self.facts(record, live, at_arrival=at_arrival)
         head = self.arrival if at_arrival else self.lodgement
-        return reasons(facts, list(head.contributions(matrix([facts]))), top)
+        contributions = list(head.contributions(matrix([facts])))
+        # The rules' signals the classifier starts from count as their features' contributions.
+        for name, score in rules_signals(facts).items():
+            contributions[FEATURE_NAMES.index(name)] += -math.log(1.0 - score)
+        return reasons(facts, contributions, top)
 
     def observe(self, record: HistoryRecord) -> None:
         """Count a newly lodged declaration in the activity features (not in the profiles)."""
@@ -172,6 +177,8 @@ class TrainingSet:
 
     lodgement: np.ndarray
     arrival: np.ndarray
+    lodgement_prior: np.ndarray  # the rules' log-odds
+    arrival_prior: np.ndarray
     labels: np.ndarray
     revenues: np.ndarray  # USD recovered, NaN where the outcome does not say
     assessed: np.ndarray
@@ -184,9 +191,13 @@ class TrainingSet:
         kept = [(r, f) for r, f in pairs if labeled(r) and r.outcome is not None]
         revenues = [revenue_usd(r, rates) if r.outcome and r.outcome.fraud_found else 0.0
                     for r, _ in kept]  # fmt: skip
+        lodged = [f for _, f in kept]
+        weighed = [f.at_arrival(r) for r, f in kept]
         return cls(
-            lodgement=matrix([f for _, f in kept]),
-            arrival=matrix([f.at_arrival(r) for r, f in kept]),
+            lodgement=matrix(lodged),
+            arrival=matrix(weighed),
+            lodgement_prior=prior_logits(lodged),
+            arrival_prior=prior_logits(weighed),
             labels=np.array([int(r.outcome.fraud_found) for r, _ in kept if r.outcome], np.int8),
             revenues=np.array([math.nan if v is None else v for v in revenues]),
             assessed=np.array([f.goods.assessed_usd for _, f in kept]),
@@ -218,10 +229,10 @@ def train(
     state.refresh_bands()
     data = TrainingSet.of(list(zip(ordered, described, strict=True)), state.rates)
     lodgement, metrics = fit_head(
-        data.lodgement, data.labels, data.revenues, data.assessed, seed=seed
+        data.lodgement, data.labels, data.revenues, data.assessed, data.lodgement_prior, seed=seed
     )
     arrival, arrival_metrics = fit_head(
-        data.arrival, data.labels, data.revenues, data.assessed, seed=seed
+        data.arrival, data.labels, data.revenues, data.assessed, data.arrival_prior, seed=seed
     )
     fraud = data.labels == 1
     worth = lodgement.recoveries(data.lodgement[fraud], data.assessed[fraud]) + data.harm[fraud]

@@ -1,7 +1,9 @@
 """What inspecting a declaration is worth: the DATE paper's dual objective (KDD 2020).
 
 One head per view of a declaration (as lodged, or once its truck is weighed): a classifier
-gives the probability that inspection finds fraud, a regression the revenue a finding would
+gives the probability that inspection finds fraud (boosted from the rules' log-odds,
+`clearance.risk.prior`, so that few outcomes leave it near the rules and many teach it more), a
+regression the revenue a finding would
 recover (Tweedie: most findings recover little, a few recover a great deal), read from the
 goods' tariff, value and unit price as much as from the trader. With too few findings to
 learn from, the revenue is the assessed value times the findings' overall revenue per USD
@@ -71,9 +73,10 @@ class Head:
     revenue: lgb.Booster | None
     revenue_per_assessed: float  # recovered per USD assessed over the findings (the fallback)
 
-    def probabilities(self, matrix: np.ndarray) -> np.ndarray:
+    def probabilities(self, matrix: np.ndarray, prior: np.ndarray) -> np.ndarray:
+        """Fraud probabilities; `prior` holds the rules' log-odds of each row."""
         raw = np.asarray(self.classifier.predict(matrix, raw_score=True, num_threads=1))
-        return _probability(raw, self.positive_weight)
+        return _probability(raw + prior + math.log(self.positive_weight), self.positive_weight)
 
     def recoveries(self, matrix: np.ndarray, assessed: np.ndarray) -> np.ndarray:
         """USD a finding would recover, for each row."""
@@ -105,11 +108,17 @@ class Head:
         )
 
 
-def _dataset(features: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> lgb.Dataset:
+def _dataset(
+    features: np.ndarray,
+    labels: np.ndarray,
+    weights: np.ndarray,
+    init_score: np.ndarray | None = None,
+) -> lgb.Dataset:
     return lgb.Dataset(
         features,
         label=labels,
         weight=weights,
+        init_score=init_score,
         feature_name=list(FEATURE_NAMES),
         categorical_feature=list(CATEGORICAL),
         params={"verbose": -1},
@@ -118,30 +127,32 @@ def _dataset(features: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> l
 
 
 def _classifier(
-    features: np.ndarray, labels: np.ndarray, *, weight: float, seed: int
+    features: np.ndarray, labels: np.ndarray, prior: np.ndarray, *, weight: float, seed: int
 ) -> tuple[lgb.Booster, dict[str, float]]:
     """Pick the number of trees on the latest labels, then refit on all of them."""
-    params = {**PARAMS, "seed": seed}
+    params = {**PARAMS, "seed": seed, "min_data_in_leaf": min(20, max(3, len(labels) // 50))}
     weights = np.where(labels == 1, weight, 1.0)
+    start = prior + math.log(weight)
     cut = int(len(labels) * (1 - VALID_SHARE))
     held = labels[cut:]
     metrics: dict[str, float] = {}
     rounds = DEFAULT_ROUNDS
     if min(held.sum(), len(held) - held.sum(), labels[:cut].sum()) >= MIN_HELD_OUT:
         booster = lgb.train(
-            params, _dataset(features[:cut], labels[:cut], weights[:cut]),
+            params, _dataset(features[:cut], labels[:cut], weights[:cut], start[:cut]),
             num_boost_round=MAX_ROUNDS,
-            valid_sets=[_dataset(features[cut:], held, weights[cut:])],
+            valid_sets=[_dataset(features[cut:], held, weights[cut:], start[cut:])],
             callbacks=[lgb.early_stopping(EARLY_STOPPING, verbose=False)],
         )  # fmt: skip
         rounds = max(booster.best_iteration, 1)
-        scores = np.asarray(booster.predict(features[cut:], num_iteration=rounds))
+        raw = np.asarray(booster.predict(features[cut:], num_iteration=rounds, raw_score=True))
+        scores = raw + start[cut:]
         metrics["valid_declarations"] = float(len(held))
         metrics["valid_auc"] = auc(held, scores) or 0.5  # both classes are held out here
         for rate in PRECISION_RATES:
             metrics[f"valid_precision_at_{rate:.2f}"] = precision_at(held, scores, rate)
     metrics["trees"] = float(rounds)
-    booster = lgb.train(params, _dataset(features, labels, weights), num_boost_round=rounds)
+    booster = lgb.train(params, _dataset(features, labels, weights, start), num_boost_round=rounds)
     return booster, metrics
 
 
@@ -150,15 +161,17 @@ def fit_head(
     labels: np.ndarray,
     revenues: np.ndarray,
     assessed: np.ndarray,
+    prior: np.ndarray,
     *,
     seed: int,
 ) -> tuple[Head, dict[str, float]]:
-    """Both objectives on one view; `revenues` are USD recovered (NaN where not recorded)."""
+    """Both objectives on one view; `revenues` are USD recovered (NaN where not recorded),
+    `prior` the rules' log-odds of each row."""
     frauds = int(labels.sum())
     if frauds == 0 or frauds == len(labels):
         raise ValueError("training needs inspected declarations with and without fraud found")
     weight = max(min(math.sqrt((len(labels) - frauds) / frauds), 20.0), 1.0)
-    classifier, metrics = _classifier(features, labels, weight=weight, seed=seed)
+    classifier, metrics = _classifier(features, labels, prior, weight=weight, seed=seed)
     found = (labels == 1) & ~np.isnan(revenues)
     assessed_found = np.nan_to_num(assessed[found]).sum()
     # A history that records no revenue leaves the value itself as what is at stake.

@@ -175,6 +175,9 @@ def test_inspection_waits_for_the_goods_and_records_what_was_found(
     assert decision is not None and decision.inspected is True
     assert decision.findings == [WEIGHT]
     assert session.exec(select(HistoryEntry.declaration_id)).all() == [decision.declaration_id]
+    # So is the truck's weighing, which the model's re-scoring at arrival learns from.
+    [entry] = session.exec(select(HistoryEntry)).all()
+    assert entry.record["arrival"]["weighbridge_kg"] == "20400.000"
     [inspection] = review_record(client, keys["officer"], declaration_id)["inspections"]
     assert inspection["discrepancies"] == [WEIGHT]
     assert inspection["photo_document_ids"] == [photo.json()["id"]]

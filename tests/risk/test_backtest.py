@@ -67,8 +67,8 @@ def test_the_engine_beats_random_selection(report: BacktestReport) -> None:
 
 def test_hindsight_bounds_every_ranking(report: BacktestReport) -> None:
     perfect = report.rankings["perfect"]
-    for figures in report.rankings.values():
-        for rate, at in figures.at.items():
+    for ranking in report.rankings.values():
+        for rate, at in ranking.at.items():
             assert at.precision <= perfect.at[rate].precision
             assert (at.revenue or 0) <= (perfect.at[rate].revenue or 0) + 1e-9
 
