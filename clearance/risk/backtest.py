@@ -13,6 +13,7 @@ are given for every test declaration and for the declarations of traders new sin
 
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import numpy as np
@@ -91,21 +92,44 @@ def _scored(future: Sequence[HistoryRecord], lodged: Valued, weighed: Valued) ->
     ]
 
 
-def _subset(
-    title: str,
-    mask: np.ndarray,
-    labels: np.ndarray,
-    revenue: np.ndarray | None,
-    scores: Mapping[str, np.ndarray],
-    seed: int,
-) -> Subset:
-    part = None if revenue is None else revenue[mask]
-    found = (
-        rankings(labels[mask], part, {k: s[mask] for k, s in scores.items()}, seed=seed)
-        if mask.any()
-        else {}
-    )
-    return Subset(title, float(mask.mean()), found)
+@dataclass(frozen=True)
+class Figuring:
+    """The test declarations' labels, revenue and every ranking's scores, for parts of them."""
+
+    labels: np.ndarray
+    revenue: np.ndarray | None
+    scores: Mapping[str, np.ndarray]
+    seed: int
+
+    def subset(self, title: str, mask: np.ndarray) -> Subset:
+        part = None if self.revenue is None else self.revenue[mask]
+        found = (
+            rankings(self.labels[mask], part, {k: s[mask] for k, s in self.scores.items()},
+                     seed=self.seed)
+            if mask.any()
+            else {}
+        )  # fmt: skip
+        return Subset(title, float(mask.mean()), found)
+
+    def subsets(
+        self,
+        history: Sequence[HistoryRecord],
+        tested: Sequence[HistoryRecord],
+        *,
+        lookup_baseline: bool,
+    ) -> dict[str, Subset]:
+        """New traders; and with the lookup baseline, goods tuples unseen in training."""
+        known = {record.trader.tax_code for record in history}
+        new = np.array([record.trader.tax_code not in known for record in tested])
+        found = {"new_traders": self.subset("New traders (no declaration before the split)", new)}
+        if lookup_baseline:
+            seen = {goods_key(record) for record in history if labeled(record)}
+            unseen = np.array([goods_key(record) not in seen for record in tested])
+            found["new_combination"] = self.subset(
+                "New goods combinations (HS6, departure, origin, net mass unseen in training)",
+                unseen,
+            )
+        return found
 
 
 def backtest(
@@ -130,14 +154,27 @@ def backtest(
     ordered = sorted(records, key=lambda record: record.lodged_at)
     history = [r for r in ordered if r.lodged_at < split]
     future = [r for r in ordered if r.lodged_at >= split]
+    if not future:
+        raise ValueError(f"no declarations on or after {split_date} to score")
     started = time.perf_counter()
     model = train(history, seed=seed, rates=rates, goods=goods, progress=progress)
     train_seconds = time.perf_counter() - started
     lodged, weighed = _score_in_time_order(model, future, progress=progress)
+    report = BacktestReport(
+        split_date=split_date,
+        train_declarations=len(history),
+        test_declarations=0,
+        test_fraud_rate=0.0,
+        rankings={},
+        model_version=model.version,
+        train_seconds=round(train_seconds, 3),
+        score_median_ms=bench(model, future[:BENCH_DECLARATIONS])["score_median_ms"],
+        scores=_scored(future, lodged, weighed),
+    )
     keep = [i for i, r in enumerate(future) if labeled(r) and not (exclude and exclude(r))]
     tested = [future[i] for i in keep]
-    if not tested:
-        raise ValueError(f"no inspected declarations on or after {split_date} to test on")
+    if not tested:  # outcomes held back: the scores are the whole answer
+        return report
     labels = np.array([int(r.outcome.fraud_found) for r in tested if r.outcome is not None])
     train_labeled = [r for r in history if labeled(r)]
     scores = _engine_scores(lodged, weighed, keep)
@@ -146,27 +183,9 @@ def backtest(
     if lookup_baseline:
         scores["lookup"] = lookup_scores(train_labeled, tested)
     revenue = _revenues(tested, rates)
-    known = {record.trader.tax_code for record in history}
-    new = np.array([record.trader.tax_code not in known for record in tested])
-    subsets = {"new_traders": _subset(
-        "New traders (no declaration before the split)", new, labels, revenue, scores, seed
-    )}  # fmt: skip
-    if lookup_baseline:
-        seen = {goods_key(record) for record in train_labeled}
-        unseen = np.array([goods_key(record) not in seen for record in tested])
-        subsets["new_combination"] = _subset(
-            "New goods combinations (HS6, departure, origin, net mass unseen in training)",
-            unseen, labels, revenue, scores, seed,
-        )  # fmt: skip
-    return BacktestReport(
-        split_date=split_date,
-        train_declarations=len(history),
-        test_declarations=len(tested),
-        test_fraud_rate=float(labels.mean()),
-        rankings=rankings(labels, revenue, scores, seed=seed),
-        model_version=model.version,
-        train_seconds=round(train_seconds, 3),
-        score_median_ms=bench(model, future[:BENCH_DECLARATIONS])["score_median_ms"],
-        subsets=subsets,
-        scores=_scored(future, lodged, weighed),
+    report.test_declarations, report.test_fraud_rate = len(tested), float(labels.mean())
+    report.rankings = rankings(labels, revenue, scores, seed=seed)
+    report.subsets = Figuring(labels, revenue, scores, seed).subsets(
+        history, tested, lookup_baseline=lookup_baseline
     )
+    return report

@@ -183,3 +183,17 @@ def test_cidd_runs_end_to_end_with_its_lookup_caveat_beside_it() -> None:
     overall = report.rankings["probability"].auc
     unseen = report.new_combination["probability"].auc
     assert overall is not None and unseen is not None and unseen < overall - 0.1
+
+
+def test_outcomes_held_back_after_the_split_still_give_every_score(
+    records: list[HistoryRecord],
+) -> None:
+    split = datetime(2025, 4, 1, tzinfo=UTC)
+    part = records[:1500]
+    blind = [r if r.lodged_at < split else r.model_copy(update={"outcome": None}) for r in part]
+    report = backtest(blind, split_date=split.date(), seed=0, rates=RATES)
+    assert report.rankings == {} and report.test_declarations == 0
+    assert [s.ucr for s in report.scores] == [r.ucr for r in part if r.lodged_at >= split]
+    assert "none to measure" in report.to_table()
+    seen = backtest(part, split_date=split.date(), seed=0, rates=RATES)
+    assert [s.score for s in seen.scores] == [s.score for s in report.scores]
