@@ -91,7 +91,8 @@ class RiskModel:
         assessed = np.array([f.goods.assessed_usd for f in facts])
         probability = head.probabilities(rows, prior_logits(facts)) if len(facts) else np.zeros(0)
         recovery = head.recoveries(rows, assessed) if len(facts) else np.zeros(0)
-        harm = np.array([f.goods.harm_usd for f in facts])
+        # Harm is weighed against revenue: without revenue in the history, neither counts.
+        harm = np.array([f.goods.harm_usd if head.knows_revenue else 0.0 for f in facts])
         return Valued(probability, recovery, harm, probability * (recovery + harm))
 
     def value(

@@ -100,8 +100,8 @@ class OnlineReport:
                  for r in rows]  # fmt: skip
         return "\n".join([
             f"Inspecting {self.budget:.0%} a week; exploration: random "
-            f"{self.exploration.random_share:.1%} and uncertain "
-            f"{self.exploration.uncertain_share:.1%} of declarations. Cumulative revenue caught "
+            f"{self.exploration.random_share:.2%} and uncertain "
+            f"{self.exploration.uncertain_share:.2%} of declarations. Cumulative revenue caught "
             "(share of all recoverable so far) and precision; * = no model yet (rules).",
             "", *table,
         ])  # fmt: skip

@@ -7,7 +7,7 @@ regression the revenue a finding would
 recover (Tweedie: most findings recover little, a few recover a great deal), read from the
 goods' tariff, value and unit price as much as from the trader. With too few findings to
 learn from, the revenue is the assessed value times the findings' overall revenue per USD
-(the value itself when the history records no revenue).
+(and all declarations weigh the same when the history records no revenue at all).
 The expected value is probability x (revenue + harm weight); channels rank by it.
 """
 
@@ -73,6 +73,10 @@ class Head:
     revenue: lgb.Booster | None
     revenue_per_assessed: float  # recovered per USD assessed over the findings (the fallback)
 
+    @property
+    def knows_revenue(self) -> bool:
+        return self.revenue is not None or not math.isnan(self.revenue_per_assessed)
+
     def probabilities(self, matrix: np.ndarray, prior: np.ndarray) -> np.ndarray:
         """Fraud probabilities; `prior` holds the rules' log-odds of each row."""
         raw = np.asarray(self.classifier.predict(matrix, raw_score=True, num_threads=1))
@@ -80,6 +84,8 @@ class Head:
 
     def recoveries(self, matrix: np.ndarray, assessed: np.ndarray) -> np.ndarray:
         """USD a finding would recover, for each row."""
+        if not self.knows_revenue:
+            return np.ones(len(matrix))
         if self.revenue is None:
             fallback: np.ndarray = np.nan_to_num(assessed) * self.revenue_per_assessed
             return fallback
@@ -94,7 +100,9 @@ class Head:
             "classifier": self.classifier.model_to_string(),
             "positive_weight": self.positive_weight,
             "revenue": self.revenue.model_to_string() if self.revenue is not None else None,
-            "revenue_per_assessed": self.revenue_per_assessed,
+            "revenue_per_assessed": (
+                None if math.isnan(self.revenue_per_assessed) else self.revenue_per_assessed
+            ),
         }
 
     @classmethod
@@ -104,7 +112,9 @@ class Head:
             classifier=lgb.Booster(model_str=data["classifier"]),
             positive_weight=data["positive_weight"],
             revenue=lgb.Booster(model_str=revenue) if revenue is not None else None,
-            revenue_per_assessed=data["revenue_per_assessed"],
+            revenue_per_assessed=(
+                math.nan if data["revenue_per_assessed"] is None else data["revenue_per_assessed"]
+            ),
         )
 
 
@@ -174,8 +184,9 @@ def fit_head(
     classifier, metrics = _classifier(features, labels, prior, weight=weight, seed=seed)
     found = (labels == 1) & ~np.isnan(revenues)
     assessed_found = np.nan_to_num(assessed[found]).sum()
-    # A history that records no revenue leaves the value itself as what is at stake.
-    per_assessed = float(revenues[found].sum() / assessed_found) if assessed_found > 0 else 1.0
+    # A history that records no revenue cannot say what a finding is worth (NaN): every
+    # declaration then weighs the same, and the expected value is the probability.
+    per_assessed = float(revenues[found].sum() / assessed_found) if assessed_found > 0 else math.nan
     regression = None
     if found.sum() >= MIN_REVENUE_FINDINGS and revenues[found].sum() > 0:
         data = _dataset(features[found], revenues[found], np.ones(int(found.sum())))

@@ -197,3 +197,12 @@ def test_outcomes_held_back_after_the_split_still_give_every_score(
     assert "none to measure" in report.to_table()
     seen = backtest(part, split_date=split.date(), seed=0, rates=RATES)
     assert [s.score for s in seen.scores] == [s.score for s in report.scores]
+
+
+def test_without_revenue_in_history_the_expected_value_is_the_probability(
+    records: list[HistoryRecord],
+) -> None:
+    bare = [_without_revenue(r) for r in records[:1500]]
+    report = backtest(bare, split_date=date(2025, 4, 1), seed=0, rates=RATES)
+    assert all(s.stake == 1.0 and s.score == s.probability for s in report.scores)
+    assert report.rankings["engine"] == report.rankings["probability"]

@@ -304,3 +304,17 @@ def test_scoring_one_declaration_takes_under_2_ms_at_the_median(
 ) -> None:
     timings = bench(model, later)
     assert timings["score_median_ms"] < 2.0
+
+
+def test_a_model_of_history_without_revenue_weighs_declarations_alike_and_round_trips() -> None:
+    records = synthetic_history(1200, seed=8)
+    bare = []
+    for record in records:
+        assert record.outcome is not None
+        outcome = record.outcome.model_copy(update={"revenue_recovered": None})
+        bare.append(record.model_copy(update={"outcome": outcome}))
+    model = train(bare, seed=0, rates=RATES)
+    valued = model.value(bare[-1])
+    assert (valued.recovery[0], valued.harm[0]) == (1.0, 0.0)
+    loaded = RiskModel.loads(model.dumps())
+    assert loaded.value(bare[-1]).expected[0] == valued.expected[0]
