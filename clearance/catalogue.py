@@ -120,6 +120,13 @@ _MESSAGES: tuple[tuple[str, str, str], ...] = (
         " {weighbridge:,.0f} kg (tolerance {tolerance:.0%})",
     ),
     (
+        "risk.model_arrival",
+        "Chấm lại khi xe đến cửa khẩu (cân {weighbridge:,.0f} kg): giá trị kỳ vọng của việc"
+        " kiểm tra đạt {score:.2f}, từ ngưỡng luồng đỏ {red:.2f}",
+        "re-scored at arrival (weighbridge {weighbridge:,.0f} kg): the expected value of"
+        " inspecting reaches {score:.2f}, from the red threshold of {red:.2f}",
+    ),
+    (
         "risk.new_trader",
         "Doanh nghiệp {tax_code} mới có {count} tờ khai trước đây tại hệ thống (ít hơn {below})",
         "trader {tax_code} has {count} earlier declarations at this service (fewer than {below})",

@@ -87,6 +87,65 @@ REASONS: tuple[tuple[str, str, str], ...] = (
         "gross/net weight ratio {ratio:.2f}",
     ),
     ("model.no_gross", "Chưa khai trọng lượng cả bì", "gross weight not declared"),
+    (
+        "model.reference_price_none",
+        "Chưa có giá tham chiếu cho hàng hóa này",
+        "no reference price for the goods",
+    ),
+    (
+        "model.reference_price_below",
+        "Đơn giá thấp hơn {off:.0%} so với phân vị 10 của giá tham chiếu",
+        "unit value {off:.0%} below the reference 10th percentile",
+    ),
+    (
+        "model.reference_price_above",
+        "Đơn giá cao hơn {off:.0%} so với phân vị 10 của giá tham chiếu",
+        "unit value {off:.0%} above the reference 10th percentile",
+    ),
+    (
+        "model.stake_no_rate",
+        "Biểu thuế chưa có thuế suất cho dòng hàng; trị giá tính thuế {assessed:,.0f} USD",
+        "no tariff rate known; {assessed:,.0f} USD assessed",
+    ),
+    (
+        "model.stake",
+        "Thuế nhập khẩu {duty:.0%} và VAT {vat:.0%} trên {assessed:,.0f} USD: {tax:,.0f} USD"
+        " tiền thuế có thể bị thất thu",
+        "duty {duty:.0%} and VAT {vat:.0%} on {assessed:,.0f} USD: {tax:,.0f} USD at stake",
+    ),
+    (
+        "model.stake_harm",
+        "{stake}, trọng số tác hại {harm:,.0f} USD",
+        "{stake}, harm weight {harm:,.0f} USD",
+    ),
+    (
+        "model.split",
+        "{others} tờ khai khác của doanh nghiệp trong khung thời gian chia nhỏ lô hàng; tờ khai"
+        " này bằng {own:.0%} ngưỡng, {total:.0%} khi cộng với chúng",
+        "{others} other declarations of the trader in the split-shipment window; this one is"
+        " {own:.0%} of the threshold, {total:.0%} with them",
+    ),
+    ("model.not_weighed", "Xe chưa qua cân", "truck not weighed yet"),
+    (
+        "model.weighbridge",
+        "Cân được {weighed:,.0f} kg so với {declared:,.0f} kg khai báo ({off:+.1%})",
+        "weighbridge {weighed:,.0f} kg against {declared:,.0f} kg declared ({off:+.1%})",
+    ),
+    (
+        "model.description",
+        "{lines} dòng hàng được mô tả như hàng của nhóm khác với nhóm đã khai",
+        "{lines} lines described as goods of another heading than the one declared",
+    ),
+    (
+        "model.licence",
+        "{count} yêu cầu quản lý chuyên ngành chưa có giấy phép hoặc giấy chứng nhận",
+        "{count} restrictions without their licence or certificate",
+    ),
+    (
+        "model.certificates",
+        "Chứng từ đã được xuất trình trên {count} tờ khai trước",
+        "certificates presented on {count} earlier declarations",
+    ),
     # How a line's duty rate was found, or why it is unknown.
     (
         "duty.not_a_line",

@@ -174,7 +174,6 @@ def _train(args: argparse.Namespace) -> None:
 
 
 def _backtest(args: argparse.Namespace) -> None:
-    import json
     from datetime import date
     from pathlib import Path
 
@@ -204,9 +203,34 @@ def _backtest(args: argparse.Namespace) -> None:
     )
     print(report.to_json() if args.json else report.to_table())
     if args.scores_out:
-        with Path(args.scores_out).open("w", encoding="utf-8") as out:
-            for ucr, score in report.scores:
-                out.write(json.dumps({"ucr": ucr, "score": score}) + "\n")
+        Path(args.scores_out).write_text(report.scores_jsonl(), encoding="utf-8")
+
+
+def _simulate_online(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from clearance.risk.exploration import Exploration
+    from clearance.risk.history import read_jsonl
+    from clearance.risk.online import simulate_online
+    from clearance.settings import get_settings
+
+    if args.history:
+        records = list(read_jsonl(Path(args.history)))
+    else:
+        from datetime import UTC, datetime
+
+        from clearance.synthetic.history import simulate
+
+        start = datetime(2025, 1, 1, tzinfo=UTC)
+        records = simulate(seed=args.seed, count=args.count, start=start, days=args.days)
+    random_share = (
+        get_settings().random_red_share if args.random_share is None else args.random_share
+    )
+    report = simulate_online(
+        records, weeks=args.weeks, budget=args.budget, seed=args.seed, progress=not args.json,
+        exploration=Exploration(random_share, args.uncertain_share),
+    )  # fmt: skip
+    print(report.to_json() if args.json else report.to_table())
 
 
 def _risk_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -230,6 +254,26 @@ def _risk_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser
         "--lookup-baseline", action="store_true", help="also rank by an exact goods-tuple lookup"
     )
     test.set_defaults(handler=_backtest)
+    online = risk_commands.add_parser(
+        "simulate-online",
+        help="replay history week by week, learning only from what each policy inspects",
+    )
+    online.add_argument("--weeks", type=int, required=True)
+    online.add_argument("--budget", type=float, default=0.05, help="share inspected each week")
+    online.add_argument("--history", default=None, help="labeled JSONL (default: simulated)")
+    online.add_argument("--seed", type=int, default=1)
+    online.add_argument("--count", type=int, default=20_000, help="simulated declarations")
+    online.add_argument("--days", type=int, default=365, help="simulated span")
+    online.add_argument(
+        "--random-share", type=float, default=None,
+        help="share of declarations inspected at random (default: the policy's setting)",
+    )  # fmt: skip
+    online.add_argument(
+        "--uncertain-share", type=float, default=0.005,
+        help="share of declarations inspected for the model's uncertainty",
+    )  # fmt: skip
+    online.add_argument("--json", action="store_true")
+    online.set_defaults(handler=_simulate_online)
 
 
 def build_parser() -> argparse.ArgumentParser:

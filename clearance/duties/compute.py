@@ -14,6 +14,7 @@ as declared: adjusting it for the incoterm (freight, insurance to the border) is
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol
 
 from clearance.declarations.schemas import Line
 from clearance.messages import Message
@@ -23,6 +24,16 @@ from clearance.reference.tariff_files import EditionLine
 
 HUNDRED = Decimal(100)
 NO_RATE = Message("cell.empty")
+
+
+class Claim(Protocol):
+    """What a line's rate depends on besides its tariff line (a `Line`, a history line)."""
+
+    @property
+    def origin(self) -> str: ...
+
+    @property
+    def preference(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -69,7 +80,7 @@ def _cell_rate(cell: notation.Cell, origin: str, mfn: Decimal | None) -> Decimal
 
 
 def base_rate(
-    line: Line, tariff: EditionLine, reference: ReferenceData
+    line: Claim, tariff: EditionLine, reference: ReferenceData
 ) -> tuple[Decimal | None, Message]:
     """MFN for an origin with MFN treatment, the standard rate otherwise; None: not computable."""
     mfn_cell = notation.parse(tariff.rates.get("mfn", ""))
@@ -83,7 +94,7 @@ def base_rate(
 
 
 def duty_rate(
-    line: Line, tariff: EditionLine, reference: ReferenceData, refusal: Message | None
+    line: Claim, tariff: EditionLine, reference: ReferenceData, refusal: Message | None
 ) -> tuple[Decimal | None, bool, Message]:
     """The rate that applies, whether it is a preference, and why (not)."""
     base, why_base = base_rate(line, tariff, reference)

@@ -1,126 +1,58 @@
-"""Lodgement-time features: smoothed risk profiles, trader activity and reference unit values.
+"""Lodgement-time features: smoothed risk profiles, trader activity, the goods against the
+reference data, and what earlier lodgements left (certificates, near-threshold declarations).
 
 Everything a declaration's features read was known when it was lodged. A history is replayed
 in time order: a declaration is described from the state before it, then counted, and its
 outcome joins the profiles only once decided (`decided_at`, or a day after lodgement when the
 history does not say), so no label ever feeds its own features or an earlier declaration's.
+The truck's weighing is part of the lodgement facts only when it came first; the re-scoring at
+arrival reads it (`Facts.at_arrival`).
 """
 
-import csv
 import heapq
 import itertools
 import math
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from clearance.declarations.models import Kind
 from clearance.reference.seed import shipped_areas
-from clearance.reference.service import PriceBand
+from clearance.risk.bands import (
+    ALL_ORIGINS,
+    BAND_MIN_N,
+    Band,
+    ReferenceBands,
+    load_rates,
+    unit_prices,
+    usd_per,
+)
+from clearance.risk.facts import (
+    ARRIVAL_FEATURES,
+    CATEGORICAL,
+    FEATURE_NAMES,
+    PRIOR_WEIGHT,
+    Activity,
+    Facts,
+    WeighedFacts,
+)
+from clearance.risk.goods import GoodsTable, describe_goods, shipped_goods
 from clearance.risk.history import HistoryLine, HistoryRecord
+from clearance.risk.traces import Traces
 
-RATES_CSV = Path(__file__).resolve().parent.parent / "reference" / "data" / "exchange_rates.csv"
-PRIOR_WEIGHT = 10.0  # a profile starts as this many inspections at the global fraud rate
+__all__ = [
+    "ALL_ORIGINS", "ARRIVAL_FEATURES", "BAND_MIN_N", "CATEGORICAL", "FEATURE_NAMES", "Activity",
+    "Band", "Facts", "FeatureState", "ReferenceBands", "load_rates", "usd_per",
+]  # fmt: skip
+
 OUTCOME_LAG = timedelta(days=1)  # when an outcome is known, if history lacks `decided_at`
 WINDOW_DAYS = (7, 30)
-BAND_MIN_N = 5  # fewer prices than this make no reference band
 BAND_REFRESH = timedelta(days=30)  # during a replay, bands are rebuilt this often
-ALL_ORIGINS = "*"
 PROFILES = ("importer", "declarant", "hs6", "hs6_origin", "route")
-KINDS = {kind.value: index for index, kind in enumerate(Kind)}
 DAY_SECONDS = 86400.0
 NAN = math.nan
 
 Tally = list[int]  # [inspections, frauds found]
-
-
-def load_rates(path: Path = RATES_CSV) -> dict[str, float]:
-    """VND per unit of each currency, the newest row of each (exchange_rates.csv layout)."""
-    newest: dict[str, tuple[str, float]] = {}
-    with path.open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            currency, since = row["currency"], row["effective_from"]
-            if currency not in newest or since >= newest[currency][0]:
-                newest[currency] = (since, float(row["rate_vnd"]))
-    return {currency: rate for currency, (_, rate) in newest.items()}
-
-
-def usd_per(rates: Mapping[str, float], currency: str) -> float:
-    """USD per unit of a currency; NaN when either rate is missing."""
-    rate, usd = rates.get(currency), rates.get("USD")
-    return rate / usd if rate and usd else NAN
-
-
-@dataclass(frozen=True, slots=True)
-class Band:
-    """Robust unit values (USD per kg or per unit) of one HS6 x origin from history."""
-
-    hs6: str
-    origin: str  # ALL_ORIGINS when too few prices came from the declared origin
-    unit: str
-    p10: float
-    median: float
-    p90: float
-    n: int
-
-    def as_price_band(self) -> PriceBand:
-        """The band in the reference data's decimal form, which the rules compute with."""
-        p10, median, p90 = (Decimal(str(v)) for v in (self.p10, self.median, self.p90))
-        return PriceBand(p10=p10, median=median, p90=p90, n=self.n)
-
-
-class ReferenceBands:
-    """p10 / median / p90 unit values per HS6 x origin (and per HS6 over all origins)."""
-
-    def __init__(self, bands: Mapping[str, Band] | None = None) -> None:
-        self._bands = dict(bands or {})
-
-    def __len__(self) -> int:
-        return len(self._bands)
-
-    def band(self, hs_code: str, origin: str, unit: str = "kg") -> Band | None:
-        """The band of HS6 x origin, else of the HS6 over all origins, else None."""
-        exact = self._bands.get(f"{hs_code[:6]}|{origin}|{unit}")
-        return exact or self._bands.get(f"{hs_code[:6]}|{ALL_ORIGINS}|{unit}")
-
-    def updated(self, pool: Mapping[str, list[float]], keys: Iterable[str]) -> "ReferenceBands":
-        bands = dict(self._bands)
-        for key in keys:
-            values = pool[key]
-            if len(values) >= BAND_MIN_N:
-                p10, median, p90 = np.quantile(values, [0.1, 0.5, 0.9]).tolist()
-                hs6, origin, unit = key.split("|")
-                bands[key] = Band(hs6, origin, unit, p10, median, p90, len(values))
-        return ReferenceBands(bands)
-
-    @classmethod
-    def from_records(
-        cls, records: Iterable[HistoryRecord], *, rates: Mapping[str, float]
-    ) -> "ReferenceBands":
-        """Bands from the declarations not found fraudulent, as the undervaluation rule reads."""
-        pool: dict[str, list[float]] = {}
-        for record in records:
-            if not (record.outcome and record.outcome.fraud_found):
-                for key, value in unit_prices(record, rates):
-                    pool.setdefault(key, []).append(value)
-        return cls().updated(pool, pool)
-
-    def to_dict(self) -> dict[str, list[float]]:
-        return {k: [b.p10, b.median, b.p90, b.n] for k, b in self._bands.items()}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, list[float]]) -> "ReferenceBands":
-        bands = {}
-        for key, (p10, median, p90, n) in data.items():
-            hs6, origin, unit = key.split("|")
-            bands[key] = Band(hs6, origin, unit, p10, median, p90, int(n))
-        return cls(bands)
 
 
 def outside_area(line: HistoryLine) -> bool:
@@ -129,109 +61,13 @@ def outside_area(line: HistoryLine) -> bool:
     return area is not None and line.origin not in area
 
 
-def unit_prices(record: HistoryRecord, rates: Mapping[str, float]) -> list[tuple[str, float]]:
-    """(band key, USD per kg or unit) of each line, under its origin and under all origins."""
-    prices = []
-    for line in record.lines:
-        per = line.net_kg if line.unit == "kg" else line.quantity
-        value = float(line.customs_value) * usd_per(rates, line.currency) / float(per)
-        if math.isfinite(value) and value > 0:
-            hs6 = line.hs_code[:6]
-            prices.append((f"{hs6}|{line.origin}|{line.unit}", value))
-            prices.append((f"{hs6}|{ALL_ORIGINS}|{line.unit}", value))
-    return prices
-
-
-@dataclass(frozen=True, slots=True)
-class Activity:
-    """Counts of a trader's earlier declarations (the declaration itself not included)."""
-
-    importer_declarations: int
-    importer_7d: int
-    importer_30d: int
-    importer_hs6_declarations: int
-    declarant_declarations: int
-
-    def __add__(self, other: "Activity") -> "Activity":
-        return Activity(*(getattr(self, name) + getattr(other, name) for name in self.__slots__))
-
-
-@dataclass(frozen=True, slots=True)
-class Facts:
-    """What is known about one declaration at lodgement: features and the words for them."""
-
-    prior: float
-    importer: str
-    importer_tally: tuple[int, int]
-    activity: Activity
-    declarant: str
-    declarant_tally: tuple[int, int]
-    hs6: str
-    hs6_tally: tuple[int, int]
-    hs6_origin: str
-    hs6_origin_tally: tuple[int, int]
-    route: str
-    route_tally: tuple[int, int]
-    unit_value: float  # USD per kg (or unit) of the line furthest below its reference
-    unit: str
-    band: Band | None
-    value_usd: float
-    net_kg: float
-    lines: int
-    preference: str | None
-    preference_outside: str | None  # an origin outside the claimed preference area
-    origin_departure: tuple[str, str] | None  # when they differ
-    kind: str
-    chapter: int
-    documents: int
-    gross_net_ratio: float
-
-    def smoothed(self, tally: tuple[int, int], weight: float = PRIOR_WEIGHT) -> float:
-        return (tally[1] + weight * self.prior) / (tally[0] + weight)
-
-    @property
-    def unit_value_log_ratio(self) -> float:
-        if self.band is None or not self.unit_value > 0:
-            return NAN
-        return math.log(self.unit_value / self.band.median)
-
-    def vector(self) -> list[float]:
-        """The features, in the order of FEATURE_NAMES."""
-        a = self.activity
-        return [
-            self.smoothed(self.importer_tally), self.importer_tally[0], a.importer_declarations,
-            a.importer_7d, a.importer_30d, a.importer_hs6_declarations,
-            self.smoothed(self.declarant_tally), self.declarant_tally[0],
-            a.declarant_declarations,
-            self.smoothed(self.hs6_tally), self.hs6_tally[0],
-            self.smoothed(self.hs6_origin_tally), self.hs6_origin_tally[0],
-            self.smoothed(self.route_tally), self.route_tally[0],
-            self.unit_value_log_ratio, math.log(self.unit_value) if self.unit_value > 0 else NAN,
-            math.log1p(self.value_usd), math.log1p(self.net_kg), self.lines,
-            float(self.preference is not None), float(self.preference_outside is not None),
-            float(self.origin_departure is not None), KINDS.get(self.kind, -1),
-            self.chapter, self.documents, self.gross_net_ratio,
-        ]  # fmt: skip
-
-
-FEATURE_NAMES = (
-    "importer_fraud_rate", "importer_inspections", "importer_declarations",
-    "importer_7d", "importer_30d", "importer_hs6_declarations",
-    "declarant_fraud_rate", "declarant_inspections", "declarant_declarations",
-    "hs6_fraud_rate", "hs6_inspections", "hs6_origin_fraud_rate", "hs6_origin_inspections",
-    "route_fraud_rate", "route_inspections",
-    "unit_value_log_ratio", "log_unit_value_usd", "log_value_usd", "log_net_kg", "lines",
-    "preference_claimed", "preference_origin_outside", "origin_differs", "kind",
-    "hs_chapter", "documents", "gross_net_ratio",
-)  # fmt: skip
-CATEGORICAL = ("kind", "hs_chapter")
-
-
 class FeatureState:
     """Profiles, activity and bands as of some moment; replays history in time order."""
 
-    def __init__(self, *, rates: Mapping[str, float]) -> None:
+    def __init__(self, *, rates: Mapping[str, float], goods: GoodsTable | None = None) -> None:
         self.rates = dict(rates)
+        self._goods = goods  # the reference data's terms of goods; the shipped files if None
+        self.traces = Traces()
         self.tallies: dict[str, dict[str, Tally]] = {name: {} for name in PROFILES}
         self.total: Tally = [0, 0]
         self.counts: dict[str, dict[str, int]] = {"importer": {}, "declarant": {}, "pair": {}}
@@ -244,6 +80,16 @@ class FeatureState:
         self._dirty: set[str] = set()
         self._bands_at = -math.inf
         self._sequence = itertools.count()
+
+    @property
+    def goods(self) -> GoodsTable:
+        if self._goods is None:
+            self._goods = shipped_goods()
+        return self._goods
+
+    def use_goods(self, goods: GoodsTable) -> None:
+        """Read the goods' terms from this table (the service's reference data) from now on."""
+        self._goods = goods
 
     @property
     def prior(self) -> float:
@@ -270,8 +116,8 @@ class FeatureState:
         )
         return own if live is None else own + live
 
-    def facts(self, record: HistoryRecord, live: Activity | None = None) -> Facts:
-        """Features of a declaration from this state (which must not already contain it)."""
+    def _worst_profiles(self, record: HistoryRecord) -> dict[str, tuple[str, tuple[int, int]]]:
+        """Per goods profile, the key of the line with the highest smoothed fraud rate."""
         prior, departure = self.prior, record.counterparty.country
         worst: dict[str, tuple[float, str, tuple[int, int]]] = {}
         for line in record.lines:
@@ -284,21 +130,27 @@ class FeatureState:
                 rate = (t[1] + PRIOR_WEIGHT * prior) / (t[0] + PRIOR_WEIGHT)
                 if profile not in worst or rate > worst[profile][0]:
                     worst[profile] = (rate, key, t)
+        return {profile: (key, t) for profile, (_, key, t) in worst.items()}
+
+    def facts(self, record: HistoryRecord, live: Activity | None = None) -> Facts:
+        """Features of a declaration from this state (which must not already contain it)."""
+        worst = self._worst_profiles(record)
         values = [float(ln.customs_value) * usd_per(self.rates, ln.currency) for ln in record.lines]
         unit_value, unit, band = self._focus_price(record, values)
         net = sum(float(line.net_kg) for line in record.lines)
         gross = [float(line.gross_kg) for line in record.lines if line.gross_kg is not None]
-        origin = record.lines[0].origin
+        origin, departure = record.lines[0].origin, record.counterparty.country
+        weighed = record.arrival_known_at(record.lodged_at)
         return Facts(
-            prior=prior,
+            prior=self.prior,
             importer=record.trader.tax_code,
             importer_tally=self.tally("importer", record.trader.tax_code),
             activity=self.activity(record, live),
             declarant=record.declarant.tax_code,
             declarant_tally=self.tally("declarant", record.declarant.tax_code),
-            hs6=worst["hs6"][1], hs6_tally=worst["hs6"][2],
-            hs6_origin=worst["hs6_origin"][1], hs6_origin_tally=worst["hs6_origin"][2],
-            route=worst["route"][1], route_tally=worst["route"][2],
+            hs6=worst["hs6"][0], hs6_tally=worst["hs6"][1],
+            hs6_origin=worst["hs6_origin"][0], hs6_origin_tally=worst["hs6_origin"][1],
+            route=worst["route"][0], route_tally=worst["route"][1],
             unit_value=unit_value, unit=unit, band=band,
             value_usd=sum(values), net_kg=net, lines=len(record.lines),
             preference=next((ln.preference for ln in record.lines if ln.preference), None),
@@ -307,6 +159,10 @@ class FeatureState:
             kind=record.kind.value, chapter=int(record.lines[0].hs_code[:2]),
             documents=len(record.documents),
             gross_net_ratio=sum(gross) / net if len(gross) == len(record.lines) else NAN,
+            goods=describe_goods(record, values, self.goods, self.bands),
+            certificate_reuses=self.traces.certificate_reuses(record),
+            split=self.traces.split_view(record, self.rates),
+            weighed=WeighedFacts.of(record, weighed) if weighed is not None else None,
         )  # fmt: skip
 
     def _focus_price(
@@ -337,6 +193,7 @@ class FeatureState:
         times.append(at)
         if times[0] < at - WINDOW_DAYS[-1] * DAY_SECONDS:
             del times[: bisect_left(times, at - WINDOW_DAYS[-1] * DAY_SECONDS)]
+        self.traces.observe(record, self.rates)
         self.last_seen = max(self.last_seen, at)
 
     def learn_outcome(self, record: HistoryRecord) -> None:
@@ -393,6 +250,7 @@ class FeatureState:
                 k: r for k, v in self.recent.items() if (r := [t for t in v if t >= horizon])
             },
             "bands": self.bands.to_dict(),
+            "traces": self.traces.to_dict(now=self.last_seen),
             "last_seen": self.last_seen if math.isfinite(self.last_seen) else None,
         }
 
@@ -404,6 +262,7 @@ class FeatureState:
         state.counts = {name: dict(values) for name, values in data["counts"].items()}
         state.recent = {k: list(v) for k, v in data["recent"].items()}
         state.bands = ReferenceBands.from_dict(data["bands"])
+        state.traces = Traces.from_dict(data["traces"])
         state.last_seen = data["last_seen"] if data["last_seen"] is not None else -math.inf
         return state
 

@@ -1,7 +1,8 @@
 """Labeled history: declarations as lodged, with what inspection found (DESIGN §3 outcome).
 
-One JSON object per line, in the schema of `POST /v1/declarations` plus `lodged_at` and
-`outcome`. What a land-border declaration has but older history may lack (truck, gate, line
+One JSON object per line, in the schema of `POST /v1/declarations` plus `lodged_at`, the
+truck's `arrival` at the gate (when, and what the weighbridge read) and `outcome`. What a
+land-border declaration has but older history may lack (truck, gate, arrival, line
 descriptions, documents, gross weight) is optional here.
 """
 
@@ -44,6 +45,13 @@ class Outcome(HistoryModel):
     decided_at: UtcDatetime | None = None
 
 
+class Arrival(HistoryModel):
+    """The truck at the gate, as the gate records it (`POST /v1/declarations/{id}/arrival`)."""
+
+    arrived_at: UtcDatetime
+    weighbridge_kg: Decimal = Field(gt=0)
+
+
 class HistoryParty(HistoryModel):
     tax_code: Code  # history from other administrations uses other identifiers
     name: str = ""
@@ -82,11 +90,16 @@ class HistoryRecord(HistoryModel):
     lines: list[HistoryLine] = Field(min_length=1)
     documents: list[DocumentRef] = Field(default_factory=list)
     lodged_at: UtcDatetime
+    arrival: Arrival | None = None
     outcome: Outcome | None = None
 
     @property
     def lodged_on(self) -> date:
         return self.lodged_at.date()
+
+    def arrival_known_at(self, at: datetime) -> Arrival | None:
+        """The arrival if the truck had been weighed by `at` (it may come before lodgement)."""
+        return self.arrival if self.arrival is not None and self.arrival.arrived_at <= at else None
 
 
 def read_jsonl(path: Path) -> Iterator[HistoryRecord]:
@@ -110,10 +123,19 @@ def write_jsonl(records: Iterable[HistoryRecord], path: Path) -> int:
 
 
 def record_from_declaration(
-    body: DeclarationIn, *, lodged_at: datetime, outcome: Outcome | None = None
+    body: DeclarationIn,
+    *,
+    lodged_at: datetime,
+    outcome: Outcome | None = None,
+    arrival: Arrival | None = None,
 ) -> HistoryRecord:
     """A live declaration in the history schema, which is what the model scores and learns."""
     payload = body.model_dump(mode="json")
     return HistoryRecord.model_validate(
-        {**payload, "lodged_at": lodged_at, "outcome": outcome.model_dump() if outcome else None}
+        {
+            **payload,
+            "lodged_at": lodged_at,
+            "arrival": arrival.model_dump() if arrival else None,
+            "outcome": outcome.model_dump() if outcome else None,
+        }
     )

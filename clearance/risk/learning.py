@@ -1,6 +1,8 @@
 """What the model learns from: imported history and officers' outcomes; training and loading."""
 
-from collections.abc import Iterable
+import logging
+import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -10,19 +12,34 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from clearance import hot
-from clearance.clock import Clock
+from clearance.clock import Clock, get_clock
 from clearance.declarations.models import Decision, DecisionKind, Declaration
 from clearance.declarations.schemas import DeclarationIn
 from clearance.messages import Message
+from clearance.reference import service as reference_service
 from clearance.reference.service import PriceBand, ReferenceData
-from clearance.risk.history import Finding, HistoryRecord, Outcome, record_from_declaration
+from clearance.risk.history import (
+    Arrival,
+    Finding,
+    HistoryRecord,
+    Outcome,
+    record_from_declaration,
+)
 from clearance.risk.models import HistoryEntry, RiskModelVersion
 
 if TYPE_CHECKING:
     from clearance.risk.features import Activity
+    from clearance.risk.goods import GoodsTable
     from clearance.risk.model import RiskModel
 
 OFFICER_SOURCE = "officer"
+# Rules on the trader's own record: the model's profiles of the trader weigh the same facts
+# from outcomes, so these rules' fixed scores do not add to its probability. Every other soft
+# hit (rules and document checks that read the live database, which may know more than the
+# model's history) raises the probability by noisy-OR.
+MODEL_OWNS = frozenset({"R-NEW-TRADER", "R-FRAUD-HISTORY"})
+
+logger = logging.getLogger(__name__)
 
 
 def _revenue_usd(outcome: Outcome, reference: ReferenceData) -> Decimal | None:
@@ -97,7 +114,14 @@ def record_outcome(
         findings=[Finding.model_validate(f) for f in decision.findings],
         decided_at=decision.decided_at,
     )
-    record = record_from_declaration(body, lodged_at=declaration.lodged_at, outcome=outcome)
+    weighed = (
+        Arrival(arrived_at=declaration.arrived_at, weighbridge_kg=declaration.arrival_weight_kg)
+        if declaration.arrived_at is not None and declaration.arrival_weight_kg is not None
+        else None
+    )
+    record = record_from_declaration(
+        body, lodged_at=declaration.lodged_at, outcome=outcome, arrival=weighed
+    )
     entry = _entry(record, source=OFFICER_SOURCE, reference=reference, recorded_at=clock.now())
     entry.ucr = f"{declaration.ucr}#v{declaration.version}"
     entry.declaration_id, entry.version = declaration.id, declaration.version
@@ -113,7 +137,7 @@ def training_records(*, session: Session) -> list[HistoryRecord]:
 
 @dataclass(frozen=True)
 class LoadedModel:
-    """The active model as screening uses it: scores declarations as lodged."""
+    """The active model as screening uses it: scores declarations as lodged, or as weighed."""
 
     version: str
     model: "RiskModel"
@@ -126,29 +150,68 @@ class LoadedModel:
         learned = self.model.state.bands.band(hs_code, origin, unit)
         return learned.as_price_band() if learned is not None else None
 
-    def score(self, body: DeclarationIn, lodged_at: datetime, live: "Activity | None") -> float:
-        return self.model.score(record_from_declaration(body, lodged_at=lodged_at), live=live)
+    def score(
+        self,
+        body: DeclarationIn,
+        lodged_at: datetime,
+        live: "Activity | None",
+        *,
+        signals: Sequence[float] = (),
+        arrival: Arrival | None = None,
+    ) -> float:
+        """The priority of inspecting it, in [0, 1): what channels rank by.
+
+        Expected value: the fraud probability (raised by the `signals` the model does not read)
+        times the revenue a finding would recover plus the harm weight, against the model's
+        value scale. With `arrival`, the truck's weighing is read too (re-scoring at arrival).
+        """
+        from clearance.risk.value import priority
+
+        record = record_from_declaration(body, lodged_at=lodged_at, arrival=arrival)
+        valued = self.model.value(record, live=live, at_arrival=arrival is not None)
+        clean = (1.0 - float(valued.probability[0])) * math.prod(1.0 - s for s in signals)
+        worth = float(valued.recovery[0] + valued.harm[0])
+        return priority((1.0 - clean) * worth, self.model.value_scale)
 
     def explain(
-        self, body: DeclarationIn, lodged_at: datetime, live: "Activity | None"
+        self,
+        body: DeclarationIn,
+        lodged_at: datetime,
+        live: "Activity | None",
+        *,
+        arrival: Arrival | None = None,
     ) -> list[Message]:
-        record = record_from_declaration(body, lodged_at=lodged_at)
-        return self.model.explain(record, live=live)
+        record = record_from_declaration(body, lodged_at=lodged_at, arrival=arrival)
+        return self.model.explain(record, live=live, at_arrival=arrival is not None)
 
 
 _loaded: LoadedModel | None = None
+_unreadable: str | None = None  # the version that failed to load, not read again
+_goods: "tuple[ReferenceData, GoodsTable] | None" = None
+
+
+def _goods_table(session: Session) -> "GoodsTable":
+    """The goods' terms over the reference data in force (a supervisor's edits included)."""
+    from clearance.risk.goods import GoodsTable
+
+    global _goods
+    reference = reference_service.snapshot(session=session, today=get_clock().now().date())
+    if _goods is None or _goods[0] is not reference:
+        _goods = (reference, GoodsTable(reference))
+    return _goods[1]
 
 
 def active_model(*, session: Session) -> LoadedModel | None:
-    """The active model, loaded once per version per process."""
-    global _loaded
+    """The active model, loaded once per version per process; None if there is none, or if it
+    was saved by an earlier version of the engine (train again)."""
+    global _loaded, _unreadable
     version = hot.cached(
         "active_model", None, [RiskModelVersion.__tablename__],
         lambda: session.exec(
             select(RiskModelVersion.version).where(col(RiskModelVersion.active).is_(True))
         ).first(),
     )  # fmt: skip
-    if version is None:
+    if version is None or version == _unreadable:
         return None
     if _loaded is None or _loaded.version != version:
         from clearance.risk.model import RiskModel  # heavy: only processes that score load it
@@ -156,13 +219,19 @@ def active_model(*, session: Session) -> LoadedModel | None:
         artefact = session.exec(
             select(RiskModelVersion.artefact).where(RiskModelVersion.version == version)
         ).one()
-        _loaded = LoadedModel(version, RiskModel.loads(artefact))
+        try:
+            _loaded = LoadedModel(version, RiskModel.loads(artefact))
+        except ValueError as unreadable:
+            logger.warning("active model %s not used: %s", version, unreadable)
+            _unreadable = version
+            return None
+    _loaded.model.use_goods(_goods_table(session))
     return _loaded
 
 
 def forget_model() -> None:
-    global _loaded
-    _loaded = None
+    global _loaded, _unreadable
+    _loaded = _unreadable = None
 
 
 def store_model(

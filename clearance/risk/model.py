@@ -1,4 +1,7 @@
-"""The learned risk model: LightGBM over lodgement-time features, with reasons and a JSON form.
+"""The learned risk model: LightGBM heads over lodgement-time features, with reasons and a JSON
+form. Two views of a declaration, each with DATE's dual objective (`clearance.risk.value`): as
+lodged, and once its truck is weighed at the gate, so re-scoring at arrival is trained and
+measured like the lodgement score.
 
 `python -m clearance.risk.model --bench [--history FILE]` prints the median time to score one
 declaration.
@@ -15,50 +18,23 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-import lightgbm as lgb
 import numpy as np
 from tqdm import tqdm
 
 from clearance.messages import Message
-from clearance.risk.features import (
-    CATEGORICAL,
-    FEATURE_NAMES,
-    Activity,
-    Facts,
-    FeatureState,
-    load_rates,
-    usd_per,
-)
+from clearance.risk.bands import usd_per
+from clearance.risk.features import FEATURE_NAMES, Activity, Facts, FeatureState, load_rates
+from clearance.risk.goods import GoodsTable
 from clearance.risk.history import HistoryRecord, read_jsonl
-from clearance.risk.model_reasons import REASON_OF, REASONS
+from clearance.risk.prior import prior_logits, rules_signals
+from clearance.risk.ranking import auc, precision_at
+from clearance.risk.reasons import reasons
+from clearance.risk.value import Head, fit_head, priority
 
-FORMAT = 1
-VALID_SHARE = 0.15  # the latest labeled declarations, held out to pick the number of trees
-MAX_ROUNDS = 500
-DEFAULT_ROUNDS = 150  # when too few labels are held out to stop early
-EARLY_STOPPING = 40
-MIN_HELD_OUT = 10  # frauds and clean declarations each, to trust early stopping
-MAX_POSITIVE_WEIGHT = 20.0
-REVENUE_PRIOR_WEIGHT = 5.0  # an HS6 starts as this many findings at the overall ratio
-MAX_REVENUE_RATIO = 5.0  # revenue per USD declared; beyond it a finding is an outlier
-PRECISION_RATES = (0.01, 0.05, 0.10)
-PARAMS: dict[str, Any] = {
-    "objective": "binary",
-    "learning_rate": 0.05,
-    "num_leaves": 31,
-    "min_data_in_leaf": 20,
-    "feature_fraction": 0.9,
-    "bagging_fraction": 0.8,
-    "bagging_freq": 1,
-    "lambda_l2": 1.0,
-    "max_cat_to_onehot": 8,
-    "deterministic": True,
-    "force_col_wise": True,
-    "num_threads": 1,  # a second thread gains little here and stalls on a busy machine
-    "verbose": -1,
-}
+__all__ = ["RiskModel", "Valued", "auc", "bench", "labeled", "precision_at", "train"]
+
+FORMAT = 2
 
 
 def labeled(record: HistoryRecord) -> bool:
@@ -73,77 +49,26 @@ def revenue_usd(record: HistoryRecord, rates: Mapping[str, float]) -> float | No
     return float(outcome.revenue_recovered) * usd_per(rates, outcome.revenue_currency or "VND")
 
 
-def auc(labels: np.ndarray, scores: np.ndarray) -> float | None:
-    """Area under the ROC curve (ties count half); None with one class only."""
-    positives = int(labels.sum())
-    negatives = len(labels) - positives
-    if positives == 0 or negatives == 0:
-        return None
-    order = np.argsort(scores, kind="mergesort")
-    ranks = np.empty(len(scores))
-    sorted_scores = scores[order]
-    _, first, counts = np.unique(sorted_scores, return_index=True, return_counts=True)
-    ranks[order] = np.repeat(first + (counts + 1) / 2.0, counts)
-    return float(
-        (ranks[labels == 1].sum() - positives * (positives + 1) / 2) / (positives * negatives)
-    )
-
-
-def precision_at(labels: np.ndarray, scores: np.ndarray, rate: float) -> float:
-    k = max(1, round(len(scores) * rate))
-    top = np.argsort(-scores, kind="mergesort")[:k]
-    return float(labels[top].mean())
-
-
 @dataclass(frozen=True)
-class RevenueRatios:
-    """Revenue recovered per USD declared when fraud was found, per HS6, smoothed."""
+class Valued:
+    """What inspecting each of some declarations is worth, as arrays in their order."""
 
-    overall: float
-    per_hs6: dict[str, float]
-
-    @classmethod
-    def learn(
-        cls, records: Iterable[HistoryRecord], rates: Mapping[str, float]
-    ) -> "RevenueRatios | None":
-        ratios: dict[str, list[float]] = {}
-        for record in records:
-            recovered = (
-                revenue_usd(record, rates)
-                if record.outcome and record.outcome.fraud_found
-                else None
-            )
-            value = sum(
-                float(ln.customs_value) * usd_per(rates, ln.currency) for ln in record.lines
-            )
-            if recovered is not None and value > 0 and math.isfinite(recovered / value):
-                ratios.setdefault(record.lines[0].hs_code[:6], []).append(
-                    min(recovered / value, MAX_REVENUE_RATIO)
-                )
-        if not ratios:
-            return None
-        every = [r for values in ratios.values() for r in values]
-        overall = statistics.fmean(every)
-        return cls(overall, {
-            hs6: (sum(v) + REVENUE_PRIOR_WEIGHT * overall) / (len(v) + REVENUE_PRIOR_WEIGHT)
-            for hs6, v in ratios.items()
-        })  # fmt: skip
-
-    def ratio(self, hs6: str) -> float:
-        return self.per_hs6.get(hs6, self.overall)
+    probability: np.ndarray
+    recovery: np.ndarray  # USD a finding would recover
+    harm: np.ndarray  # USD of harm weight
+    expected: np.ndarray  # probability x (recovery + harm)
 
 
-def _probability(raw: float, positive_weight: float) -> float:
-    # Positives weighed w times shift the log-odds by log(w); undo it to report a probability.
-    return 1.0 / (1.0 + math.exp(math.log(positive_weight) - raw))
+def matrix(facts: Sequence[Facts]) -> np.ndarray:
+    return np.array([f.vector() for f in facts], dtype=np.float64).reshape(-1, len(FEATURE_NAMES))
 
 
 @dataclass
 class RiskModel:
-    booster: lgb.Booster
+    lodgement: Head
+    arrival: Head
     state: FeatureState
-    positive_weight: float
-    revenue: RevenueRatios | None
+    value_scale: float  # USD: a typical finding's worth, where the priority is a half
     metrics: dict[str, float]
     trained_at: datetime
     version: str
@@ -154,52 +79,70 @@ class RiskModel:
         last = self.state.last_seen
         return datetime.fromtimestamp(last, UTC) if math.isfinite(last) else None
 
-    def facts(self, record: HistoryRecord, live: Activity | None = None) -> Facts:
-        return self.state.facts(record, live)
+    def facts(
+        self, record: HistoryRecord, live: Activity | None = None, *, at_arrival: bool = False
+    ) -> Facts:
+        facts = self.state.facts(record, live)
+        return facts.at_arrival(record) if at_arrival else facts
+
+    def value_facts(self, facts: Sequence[Facts], *, at_arrival: bool = False) -> Valued:
+        """Probability, revenue and expected value of many declarations at once."""
+        head = self.arrival if at_arrival else self.lodgement
+        rows = matrix(facts)
+        assessed = np.array([f.goods.assessed_usd for f in facts])
+        probability = head.probabilities(rows, prior_logits(facts)) if len(facts) else np.zeros(0)
+        recovery = head.recoveries(rows, assessed) if len(facts) else np.zeros(0)
+        # Harm is weighed against revenue: without revenue in the history, neither counts.
+        harm = np.array([f.goods.harm_usd if head.knows_revenue else 0.0 for f in facts])
+        return Valued(probability, recovery, harm, probability * (recovery + harm))
+
+    def value(
+        self, record: HistoryRecord, *, live: Activity | None = None, at_arrival: bool = False
+    ) -> Valued:
+        facts = self.facts(record, live, at_arrival=at_arrival)
+        return self.value_facts([facts], at_arrival=at_arrival)
 
     def score(self, record: HistoryRecord, *, live: Activity | None = None) -> float:
         """Probability that inspecting this declaration finds fraud."""
         # `live` counts the trader's declarations lodged after `history_until` (screening reads
         # them from the database); they add to the model's counts of its training history.
-        row = np.array([self.state.facts(record, live).vector()])
-        raw = self.booster.predict(row, raw_score=True, num_threads=1)
-        return _probability(float(raw[0]), self.positive_weight)
+        return float(self.value(record, live=live).probability[0])
 
     def score_facts(self, facts: Sequence[Facts]) -> list[float]:
         """Probabilities for many declarations at once (same figures as `score`)."""
-        if not facts:
-            return []
-        raw = self.booster.predict(np.array([f.vector() for f in facts]), raw_score=True)
-        return [_probability(float(r), self.positive_weight) for r in raw]
+        return [float(p) for p in self.value_facts(facts).probability]
 
-    def expected_revenue(self, record: HistoryRecord) -> float:
-        """USD a finding would recover: the declared value times the HS6's past ratio."""
-        rates = self.state.rates
-        value = sum(float(ln.customs_value) * usd_per(rates, ln.currency) for ln in record.lines)
-        ratio = self.revenue.ratio(record.lines[0].hs_code[:6]) if self.revenue else 1.0
-        return value * ratio if math.isfinite(value) else 0.0
-
-    def priority(self, record: HistoryRecord, *, live: Activity | None = None) -> float:
-        """Fraud probability x expected revenue: the DATE paper's revenue-aware ranking."""
-        return self.score(record, live=live) * self.expected_revenue(record)
+    def priority(
+        self, record: HistoryRecord, *, live: Activity | None = None, at_arrival: bool = False
+    ) -> float:
+        """The expected value of inspecting it, in [0, 1): what channels rank by."""
+        valued = self.value(record, live=live, at_arrival=at_arrival)
+        return priority(float(valued.expected[0]), self.value_scale)
 
     def explain(
-        self, record: HistoryRecord, top: int = 3, *, live: Activity | None = None
+        self,
+        record: HistoryRecord,
+        top: int = 3,
+        *,
+        live: Activity | None = None,
+        at_arrival: bool = False,
     ) -> list[Message]:
-        """The reasons that raise the score most, largest first."""
-        facts = self.state.facts(record, live)
-        contributions = self.booster.predict(
-            np.array([facts.vector()]), pred_contrib=True, num_threads=1
-        )[0]
-        per_reason: dict[str, float] = {}
-        for name, contribution in zip(FEATURE_NAMES, contributions, strict=False):
-            per_reason[REASON_OF[name]] = per_reason.get(REASON_OF[name], 0.0) + contribution
-        ranked = sorted((c, r) for r, c in per_reason.items() if c > 0)[::-1][:top]
-        return [REASONS[reason][1](facts) for _, reason in ranked]
+        """The reasons that raise the fraud probability most, largest first."""
+        facts = self.facts(record, live, at_arrival=at_arrival)
+        head = self.arrival if at_arrival else self.lodgement
+        contributions = list(head.contributions(matrix([facts])))
+        # The rules' signals the classifier starts from count as their features' contributions.
+        for name, score in rules_signals(facts).items():
+            contributions[FEATURE_NAMES.index(name)] += -math.log(1.0 - score)
+        return reasons(facts, contributions, top)
 
     def observe(self, record: HistoryRecord) -> None:
         """Count a newly lodged declaration in the activity features (not in the profiles)."""
         self.state.observe_lodgement(record)
+
+    def use_goods(self, goods: GoodsTable) -> None:
+        """Read tariffs, reference prices and procedures from this reference data."""
+        self.state.use_goods(goods)
 
     def dumps(self) -> str:
         return json.dumps({
@@ -207,11 +150,11 @@ class RiskModel:
             "version": self.version,
             "trained_at": self.trained_at.isoformat(),
             "metrics": self.metrics,
-            "positive_weight": self.positive_weight,
-            "revenue": self.revenue and [self.revenue.overall, self.revenue.per_hs6],
+            "value_scale": self.value_scale,
             "features": FEATURE_NAMES,
             "state": self.state.to_dict(),
-            "booster": self.booster.model_to_string(),
+            "lodgement": self.lodgement.to_dict(),
+            "arrival": self.arrival.to_dict(),
         }, separators=(",", ":"), allow_nan=False)  # fmt: skip
 
     @classmethod
@@ -219,54 +162,49 @@ class RiskModel:
         data = json.loads(text)
         if data["format"] != FORMAT or tuple(data["features"]) != FEATURE_NAMES:
             raise ValueError(f"model {data.get('version')} was saved in another format")
-        revenue = data["revenue"]
         return cls(
-            booster=lgb.Booster(model_str=data["booster"]),
+            lodgement=Head.from_dict(data["lodgement"]),
+            arrival=Head.from_dict(data["arrival"]),
             state=FeatureState.from_dict(data["state"]),
-            positive_weight=data["positive_weight"],
-            revenue=None if revenue is None else RevenueRatios(revenue[0], revenue[1]),
+            value_scale=data["value_scale"],
             metrics=data["metrics"],
             trained_at=datetime.fromisoformat(data["trained_at"]),
             version=data["version"],
         )
 
 
-def _dataset(features: np.ndarray, labels: np.ndarray, weight: float) -> lgb.Dataset:
-    return lgb.Dataset(
-        features,
-        label=labels,
-        weight=np.where(labels == 1, weight, 1.0),
-        feature_name=list(FEATURE_NAMES),
-        categorical_feature=list(CATEGORICAL),
-        params={"verbose": -1},
-        free_raw_data=False,
-    )
+@dataclass(frozen=True)
+class TrainingSet:
+    """The labeled declarations of a history, as both views' features and their targets."""
 
+    lodgement: np.ndarray
+    arrival: np.ndarray
+    lodgement_prior: np.ndarray  # the rules' log-odds
+    arrival_prior: np.ndarray
+    labels: np.ndarray
+    revenues: np.ndarray  # USD recovered, NaN where the outcome does not say
+    assessed: np.ndarray
+    harm: np.ndarray
 
-def _fit(
-    features: np.ndarray, labels: np.ndarray, *, weight: float, seed: int
-) -> tuple[lgb.Booster, dict[str, float]]:
-    """Pick the number of trees on the latest labels, then refit on all of them."""
-    params = {**PARAMS, "seed": seed}
-    cut = int(len(labels) * (1 - VALID_SHARE))
-    held = labels[cut:]
-    metrics: dict[str, float] = {}
-    rounds = DEFAULT_ROUNDS
-    if min(held.sum(), len(held) - held.sum(), labels[:cut].sum()) >= MIN_HELD_OUT:
-        train_set = _dataset(features[:cut], labels[:cut], weight)
-        valid_set = _dataset(features[cut:], held, weight)
-        booster = lgb.train(
-            params, train_set, num_boost_round=MAX_ROUNDS, valid_sets=[valid_set],
-            callbacks=[lgb.early_stopping(EARLY_STOPPING, verbose=False)],
-        )  # fmt: skip
-        rounds = max(booster.best_iteration, 1)
-        scores = np.asarray(booster.predict(features[cut:], num_iteration=rounds))
-        metrics["valid_declarations"] = float(len(held))
-        metrics["valid_auc"] = auc(held, scores) or 0.5  # both classes are held out here
-        for rate in PRECISION_RATES:
-            metrics[f"valid_precision_at_{rate:.2f}"] = precision_at(held, scores, rate)
-    metrics["trees"] = float(rounds)
-    return lgb.train(params, _dataset(features, labels, weight), num_boost_round=rounds), metrics
+    @classmethod
+    def of(
+        cls, pairs: Sequence[tuple[HistoryRecord, Facts]], rates: Mapping[str, float]
+    ) -> "TrainingSet":
+        kept = [(r, f) for r, f in pairs if labeled(r) and r.outcome is not None]
+        revenues = [revenue_usd(r, rates) if r.outcome and r.outcome.fraud_found else 0.0
+                    for r, _ in kept]  # fmt: skip
+        lodged = [f for _, f in kept]
+        weighed = [f.at_arrival(r) for r, f in kept]
+        return cls(
+            lodgement=matrix(lodged),
+            arrival=matrix(weighed),
+            lodgement_prior=prior_logits(lodged),
+            arrival_prior=prior_logits(weighed),
+            labels=np.array([int(r.outcome.fraud_found) for r, _ in kept if r.outcome], np.int8),
+            revenues=np.array([math.nan if v is None else v for v in revenues]),
+            assessed=np.array([f.goods.assessed_usd for _, f in kept]),
+            harm=np.array([f.goods.harm_usd for _, f in kept]),
+        )
 
 
 def train(
@@ -274,39 +212,47 @@ def train(
     *,
     seed: int,
     rates: Mapping[str, float] | None = None,
+    goods: GoodsTable | None = None,
     trained_at: datetime | None = None,
     progress: bool = False,
 ) -> RiskModel:
-    """Train on labeled history; features of each declaration come from its past only."""
+    """Train on history; features of each declaration come from its past only.
+
+    Only inspected declarations teach the heads; the others still count in the trader's
+    activity and the traces of lodgement. Callable on any list of records (a scheduled
+    retraining passes the inspected declarations of the database).
+    """
     started = time.perf_counter()
     ordered = sorted(records, key=lambda record: record.lodged_at)
-    state = FeatureState(rates=load_rates() if rates is None else rates)
+    state = FeatureState(rates=load_rates() if rates is None else rates, goods=goods)
     described = state.replay(tqdm(ordered, desc="features", disable=not progress, leave=False))
     # Whoever trains holds every outcome in the history: serve with all of them.
     state.release_outcomes()
     state.refresh_bands()
-    rows = [(f.vector(), r.outcome) for r, f in zip(ordered, described, strict=True) if labeled(r)]
-    labels = np.array([int(o.fraud_found) for _, o in rows if o is not None], dtype=np.int8)
-    frauds = int(labels.sum())
-    if frauds == 0 or frauds == len(labels):
-        raise ValueError("training needs inspected declarations with and without fraud found")
-    weight = min(math.sqrt((len(labels) - frauds) / frauds), MAX_POSITIVE_WEIGHT)
-    weight = max(weight, 1.0)
-    booster, metrics = _fit(np.array([v for v, _ in rows]), labels, weight=weight, seed=seed)
+    data = TrainingSet.of(list(zip(ordered, described, strict=True)), state.rates)
+    lodgement, metrics = fit_head(
+        data.lodgement, data.labels, data.revenues, data.assessed, data.lodgement_prior, seed=seed
+    )
+    arrival, arrival_metrics = fit_head(
+        data.arrival, data.labels, data.revenues, data.assessed, data.arrival_prior, seed=seed
+    )
+    fraud = data.labels == 1
+    worth = lodgement.recoveries(data.lodgement[fraud], data.assessed[fraud]) + data.harm[fraud]
+    metrics |= {f"arrival_{name}": value for name, value in arrival_metrics.items()}
     metrics |= {
         "declarations": float(len(ordered)),
-        "labeled": float(len(labels)),
-        "base_rate": frauds / len(labels),
+        "labeled": float(len(data.labels)),
+        "base_rate": float(fraud.mean()),
         "train_seconds": round(time.perf_counter() - started, 3),
     }
     at = trained_at or datetime.now(UTC)
-    text = booster.model_to_string() + json.dumps(state.to_dict(), sort_keys=True)
+    text = lodgement.classifier.model_to_string() + json.dumps(state.to_dict(), sort_keys=True)
     digest = hashlib.sha256(text.encode()).hexdigest()[:12]
     return RiskModel(
-        booster=booster,
+        lodgement=lodgement,
+        arrival=arrival,
         state=state,
-        positive_weight=weight,
-        revenue=RevenueRatios.learn(ordered, state.rates),
+        value_scale=max(float(np.median(worth)), 1.0),
         metrics=metrics,
         trained_at=at,
         version=f"lgbm-{at:%Y%m%dT%H%M%SZ}-{digest}",

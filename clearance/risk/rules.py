@@ -5,7 +5,7 @@ A rule's code is here; its settings (on/off, severity, thresholds) are data, ver
 """
 
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Set
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -137,13 +137,22 @@ def restricted_without_licence(
     held = {doc.kind for doc in body.documents}
     found: list[Finding] = []
     for no, line in _lines(body):
-        for r in ctx.reference.restrictions_for(line.hs_code, body.kind.value):
-            needed = LICENCE_DOCUMENTS.get(r.licence or "", set())
-            if r.kind == "restricted" and needed and not needed & held:
-                licence = Message(f"licence.{r.licence}")
-                reason = _restriction("risk.restricted_no_licence", line, r, licence=licence)
-                found.append((float(p["score"]), reason, no))
+        for r in unlicensed(ctx.reference.restrictions_for(line.hs_code, body.kind.value), held):
+            licence = Message(f"licence.{r.licence}")
+            reason = _restriction("risk.restricted_no_licence", line, r, licence=licence)
+            found.append((float(p["score"]), reason, no))
     return found
+
+
+def unlicensed(restrictions: Iterable[Restriction], held: Set[str]) -> list[Restriction]:
+    """The restrictions none of the documents held lifts."""
+    return [
+        r
+        for r in restrictions
+        if r.kind == "restricted"
+        and (needed := LICENCE_DOCUMENTS.get(r.licence or "", set()))
+        and not needed & held
+    ]
 
 
 def _unit_value_usd(line: Line, ctx: Context) -> Decimal | None:
@@ -187,15 +196,7 @@ def hs_description_mismatch(
     """The description names goods of another heading and none of the declared one."""
     found: list[Finding] = []
     for no, line in _lines(body):
-        text = unicodedata.normalize("NFC", line.description).casefold()
-        own = ctx.hs_keywords.get(line.hs_code[:4])
-        if not own or any(word in text for word in own):
-            continue
-        others = sorted(
-            heading
-            for heading, words in ctx.hs_keywords.items()
-            if heading != line.hs_code[:4] and any(word in text for word in words)
-        )
+        others = other_headings(line.hs_code, line.description, ctx.hs_keywords)
         if others:
             params = {
                 "line": no,
@@ -205,6 +206,21 @@ def hs_description_mismatch(
             }
             found.append((float(p["score"]), Message("risk.hs_description", params), no))
     return found
+
+
+def other_headings(
+    hs_code: str, description: str, keywords: Mapping[str, frozenset[str]]
+) -> list[str]:
+    """The headings a description names when it names none of the declared heading's words."""
+    text = unicodedata.normalize("NFC", description).casefold()
+    own = keywords.get(hs_code[:4])
+    if not own or any(word in text for word in own):
+        return []
+    return sorted(
+        heading
+        for heading, words in keywords.items()
+        if heading != hs_code[:4] and any(word in text for word in words)
+    )
 
 
 def form_e_origin(body: DeclarationIn, ctx: Context, p: Mapping[str, Any]) -> list[Finding]:

@@ -31,7 +31,7 @@ from clearance.messages import Message
 from clearance.names import Watchlist
 from clearance.reference import service as reference_service
 from clearance.reference.service import ReferenceData
-from clearance.risk import channels, config, learning
+from clearance.risk import arrival, channels, config, learning
 from clearance.risk.features import Activity
 from clearance.risk.models import HistoryEntry, TraderStanding, WatchlistParty
 from clearance.risk.rules import RULES, Context, Hit, RuleConfig, SplitWindow, evaluate
@@ -226,9 +226,11 @@ def screen(
         if model is not None
         else None
     )
-    model_score = model.score(body, lodged_at, live) if model is not None else None
+    unread = [hit.score for hit in hits if hit.rule_id not in learning.MODEL_OWNS]
+    model_score = model.score(body, lodged_at, live, signals=unread) if model is not None else None
     rules_score = combined_score([hit.score for hit in hits])
-    score = combined_score([rules_score, *([model_score] if model_score is not None else [])])
+    # With a model the score is the expected value of inspecting: it reads the rules' signals.
+    score = round(model_score, 4) if model_score is not None else rules_score
     hard_hit = any(hit.hard for hit in hits)
     randomly = random_draw(declaration.id) < thresholds.random_share
     standing = session.get(TraderStanding, declaration.trader_tax_code)
@@ -291,7 +293,7 @@ def rescore_at_arrival(
     """
     rescorable = {State.assessed, State.document_check, State.inspection, State.held, State.decided}
     weight = config.rule_configs(session=session, settings=settings)["R-WEIGHT"]
-    if declaration.state not in rescorable or not weight.enabled:
+    if declaration.state not in rescorable:
         return None
     context = Context(
         reference=reference_service.snapshot(session=session, today=clock.now().date()),
@@ -300,11 +302,15 @@ def rescore_at_arrival(
     rule = RULES["R-WEIGHT"]
     body = declarations_service.body(session=session, declaration=declaration)
     findings = rule.check(body, context, {**rule.defaults, **weight.params})
-    if not findings:
-        return None
-    [(score, reason, line)] = findings
-    hit = Hit(rule.rule_id, weight.version, weight.severity, score, reason, line)
-    return hit if _escalate(session, clock, declaration, [hit]) else None
+    hits = [
+        Hit(rule.rule_id, weight.version, weight.severity, score, reason, line)
+        for score, reason, line in (findings if weight.enabled else [])
+    ]
+    hits += arrival.model_hits(
+        session=session, settings=settings, declaration=declaration, body=body, hits=hits,
+        live_activity=_live_activity,
+    )  # fmt: skip
+    return hits[0] if hits and _escalate(session, clock, declaration, hits) else None
 
 
 def _escalate(session: Session, clock: Clock, declaration: Declaration, hits: list[Hit]) -> bool:

@@ -8,9 +8,10 @@ After `drift_at` of the span, most cheaters are replaced by new traders, new goo
 the fraud mix shifts, so a model trained on the early part meets a world it has not seen.
 
 Exports leave Vietnam (origin VN) and imports come from China (origin CN); the counterparty
-is always the Chinese partner, so "origin != departure" is an import-side signal only. The
-weighbridge weight is not part of the history schema: `simulate_with_truth` returns it beside
-each record.
+is always the Chinese partner, so "origin != departure" is an import-side signal only. Each
+record carries the truck's arrival: when the gate weighed it and what the weighbridge read
+(honest trucks within 1.5% of the declared gross weight, trucks with undeclared goods 7-30%
+over it). `simulate_with_truth` also returns the planted pattern beside each record.
 """
 
 import argparse
@@ -50,6 +51,10 @@ from clearance.synthetic.fraud import (
 from clearance.synthetic.population import Plan, Population, Trader, available, kg_codes
 
 HONEST_WEIGHT_SPREAD = 0.015  # weighbridge vs declared gross, honest trucks
+# Trucks often wait in the border yard while the broker lodges: the gate weighs them first.
+TRUCK_FIRST_SHARE = 0.08
+TRUCK_FIRST_MINUTES = (10, 120)  # how long before lodgement such a truck was weighed
+ARRIVAL_SPREAD_MINUTES = 40.0  # actual arrival around the expected one, other trucks
 PROHIBITED_TRUCK_KG = (3_000, 15_000)
 RENDER_ATTEMPTS = 50
 
@@ -68,6 +73,8 @@ class Simulation:
 
     def __init__(self, seed: int, start: datetime, days: int, drift_at: float | None) -> None:
         self.rng = random.Random(seed)
+        # Arrival times draw on a stream of their own: adding them changed no other number.
+        self.arrivals = random.Random(f"arrival:{seed}")
         self.people = Population(self.rng, start, days, drift_at)
         self.ledger = Ledger(self.rng)
         self.clusters: dict[int, tuple[Goods, str]] = {}
@@ -200,20 +207,33 @@ class Simulation:
         factor = d.weighbridge_factor
         if pattern is not Pattern.weight:
             factor = 1 + rng.uniform(-HONEST_WEIGHT_SPREAD, HONEST_WEIGHT_SPREAD)
+        weighbridge = Decimal(round(float(gross) * factor))
         outcome = Outcome(
             inspected=True, fraud_found=pattern is not None,
             revenue_recovered=money(planted.revenue_usd), revenue_currency="USD",
             findings=planted.findings, decided_at=plan.at + timedelta(hours=rng.uniform(1, 48)),
         )  # fmt: skip
+        truck = parties.truck(rng, d.kind, local)
         record = HistoryRecord.model_validate({
             "ucr": ucr, "kind": d.kind, "gate": GATE,
             "declarant": {"tax_code": declarant[0], "name": declarant[1]},
             "trader": {"tax_code": trader.tax_code, "name": trader.name},
             "counterparty": {"name": partner[0], "country": "CN", "address": partner[1]},
-            "truck": parties.truck(rng, d.kind, local), "lines": d.lines, "documents": papers,
-            "lodged_at": plan.at, "outcome": outcome,
+            "truck": truck, "lines": d.lines, "documents": papers, "lodged_at": plan.at,
+            "arrival": {"arrived_at": self._arrival_time(plan.at, truck),
+                        "weighbridge_kg": weighbridge},
+            "outcome": outcome,
         })  # fmt: skip
-        return SimulatedDeclaration(record, pattern, Decimal(round(float(gross) * factor)))
+        return SimulatedDeclaration(record, pattern, weighbridge)
+
+    def _arrival_time(self, lodged_at: datetime, truck: dict[str, Any]) -> datetime:
+        """When the gate weighed the truck: before lodgement now and then, else near the ETA."""
+        rng = self.arrivals
+        if rng.random() < TRUCK_FIRST_SHARE:
+            return lodged_at - timedelta(minutes=rng.uniform(*TRUCK_FIRST_MINUTES))
+        expected = datetime.fromisoformat(truck["expected_arrival_at"])
+        late = timedelta(minutes=rng.gauss(0, ARRIVAL_SPREAD_MINUTES))
+        return max(expected + late, lodged_at + timedelta(minutes=5))
 
     def _documents(
         self, d: Draft, trader: Trader, partner: str, today: date, ucr: str

@@ -107,7 +107,7 @@ def test_a_document_check_judges_every_document_of_this_declaration_once(
     partial = post([first])
     assert partial.status_code == 422
     assert partial.json()["errors"][0]["field"] == "documents"
-    assert documents[1]["kind"] in partial.json()["errors"][0]["message"]
+    assert documents[1]["number"] in partial.json()["errors"][0]["message"]
     twice = post([first, first])
     assert twice.json()["errors"][0]["field"] == "documents[1].document_id"
     foreign = {"document_id": "00000000-0000-4000-8000-000000000000", "verdict": "accepted"}
@@ -175,6 +175,9 @@ def test_inspection_waits_for_the_goods_and_records_what_was_found(
     assert decision is not None and decision.inspected is True
     assert decision.findings == [WEIGHT]
     assert session.exec(select(HistoryEntry.declaration_id)).all() == [decision.declaration_id]
+    # So is the truck's weighing, which the model's re-scoring at arrival learns from.
+    [entry] = session.exec(select(HistoryEntry)).all()
+    assert entry.record["arrival"]["weighbridge_kg"] == "20400.000"
     [inspection] = review_record(client, keys["officer"], declaration_id)["inspections"]
     assert inspection["discrepancies"] == [WEIGHT]
     assert inspection["photo_document_ids"] == [photo.json()["id"]]

@@ -37,7 +37,10 @@ def _without_revenue(record: HistoryRecord) -> HistoryRecord:
 def test_the_json_has_the_figures_under_the_exact_keys(report: BacktestReport) -> None:
     data = json.loads(report.to_json())
     assert {"engine", "random", "xgboost"} <= set(data)
-    for name in ("engine", "random", "xgboost", "lookup", "engine_revenue"):
+    names = ("engine", "engine_lodgement", "probability", "stake_only", "xgboost", "lookup",
+             "random", "perfect")  # fmt: skip
+    assert list(data)[: len(names)] == list(names)
+    for name in names:
         assert set(data[name]) == RATE_KEYS
         for key in RATE_KEYS - {"auc"}:
             assert set(data[name][key]) == {"precision", "recall", "revenue"}
@@ -54,16 +57,28 @@ def test_random_selection_finds_frauds_at_the_base_rate(report: BacktestReport) 
 
 
 def test_the_engine_beats_random_selection(report: BacktestReport) -> None:
-    engine, chance = report.rankings["engine"], report.rankings["random"]
-    assert engine.at[0.05].precision > 3 * chance.at[0.05].precision
-    assert engine.auc is not None and engine.auc > 0.8
+    engine, chance = report.rankings["engine"].at[0.05], report.rankings["random"].at[0.05]
+    assert engine.revenue is not None and chance.revenue is not None
+    assert engine.revenue > 3 * chance.revenue
+    probability = report.rankings["probability"]
+    assert probability.at[0.05].precision > 3 * chance.precision
+    assert probability.auc is not None and probability.auc > 0.8
+
+
+def test_hindsight_bounds_every_ranking(report: BacktestReport) -> None:
+    perfect = report.rankings["perfect"]
+    for ranking in report.rankings.values():
+        for rate, at in ranking.at.items():
+            assert at.precision <= perfect.at[rate].precision
+            assert (at.revenue or 0) <= (perfect.at[rate].revenue or 0) + 1e-9
 
 
 def test_scores_cover_every_declaration_after_the_split_in_time_order(
     records: list[HistoryRecord], report: BacktestReport
 ) -> None:
     after = [r.ucr for r in sorted(records, key=lambda r: r.lodged_at) if r.lodged_on >= SPLIT]
-    assert [ucr for ucr, _ in report.scores] == after
+    assert [scored.ucr for scored in report.scores] == after
+    assert all(s.score == pytest.approx(s.probability * s.stake) for s in report.scores)
     assert report.test_declarations == len(after)
     assert report.train_declarations == len(records) - len(after)
 
@@ -75,7 +90,7 @@ def test_revenue_is_not_available_without_revenue_in_history(
     report = backtest(bare, split_date=date(2025, 4, 1), seed=0, rates=RATES)
     data = report.to_dict()
     assert data["engine"]["0.05"]["revenue"] is None
-    assert "engine_revenue" not in data
+    assert data["perfect"]["0.05"]["revenue"] is None
     assert "| n/a" in report.to_table()
 
 
@@ -97,8 +112,9 @@ def test_new_goods_combinations_are_reported_apart(records: list[HistoryRecord])
     assert report.test_declarations == 100
     assert report.new_combination_share == pytest.approx(0.6)
     assert report.new_combination is not None
-    assert set(report.new_combination) == {"engine", "random", "engine_revenue", "xgboost",
-                                           "lookup"}  # fmt: skip
+    assert set(report.new_combination) == {"engine", "engine_lodgement", "probability",
+                                           "stake_only", "xgboost", "lookup", "random",
+                                           "perfect"}  # fmt: skip
     # An exact repeat is looked up with its training outcome; a new tuple gets the base rate.
     assert report.new_combination["lookup"].auc == 0.5
     assert "New goods combinations" in report.to_table()
@@ -163,5 +179,30 @@ def test_cidd_runs_end_to_end_with_its_lookup_caveat_beside_it() -> None:
     assert report.new_combination_share is not None and 0.1 < report.new_combination_share < 0.8
     assert report.new_combination is not None
     assert report.new_combination["lookup"].auc == 0.5
-    overall, unseen = report.rankings["engine"].auc, report.new_combination["engine"].auc
+    # Without revenue the fraud probability is what detection is judged by.
+    overall = report.rankings["probability"].auc
+    unseen = report.new_combination["probability"].auc
     assert overall is not None and unseen is not None and unseen < overall - 0.1
+
+
+def test_outcomes_held_back_after_the_split_still_give_every_score(
+    records: list[HistoryRecord],
+) -> None:
+    split = datetime(2025, 4, 1, tzinfo=UTC)
+    part = records[:1500]
+    blind = [r if r.lodged_at < split else r.model_copy(update={"outcome": None}) for r in part]
+    report = backtest(blind, split_date=split.date(), seed=0, rates=RATES)
+    assert report.rankings == {} and report.test_declarations == 0
+    assert [s.ucr for s in report.scores] == [r.ucr for r in part if r.lodged_at >= split]
+    assert "none to measure" in report.to_table()
+    seen = backtest(part, split_date=split.date(), seed=0, rates=RATES)
+    assert [s.score for s in seen.scores] == [s.score for s in report.scores]
+
+
+def test_without_revenue_in_history_the_expected_value_is_the_probability(
+    records: list[HistoryRecord],
+) -> None:
+    bare = [_without_revenue(r) for r in records[:1500]]
+    report = backtest(bare, split_date=date(2025, 4, 1), seed=0, rates=RATES)
+    assert all(s.stake == 1.0 and s.score == s.probability for s in report.scores)
+    assert report.rankings["engine"] == report.rankings["probability"]

@@ -63,5 +63,6 @@ def test_backtest_prints_json_and_writes_every_score(history_file: Path, tmp_pat
         assert set(report[ranking]["0.05"]) == {"precision", "recall", "revenue"}
         assert 0 <= report[ranking]["0.05"]["precision"] <= 1
     lines = [json.loads(line) for line in scores.read_text().splitlines()]
-    assert lines and all(set(line) == {"ucr", "score"} for line in lines)
+    fields = {"ucr", "score", "lodgement_score", "probability", "lodgement_probability", "stake"}
+    assert lines and all(set(line) == fields for line in lines)
     assert len({line["ucr"] for line in lines}) == len(lines)

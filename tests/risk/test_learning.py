@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from clearance.clock import FrozenClock
 from clearance.declarations.models import Assessment
@@ -85,20 +85,21 @@ def test_a_model_retrained_on_officer_outcomes_ranks_their_pattern_higher(
         assert response.status_code == 200
     configure(random_red_share=1)  # every declaration goes to an officer
     before = train(learning.training_records(session=session), seed=3, trained_at=clock.now())
+    # Tea at its price from one trader: nothing in the goods says fraud, the seizures will.
     probe = record_from_declaration(
-        DeclarationIn.model_validate(_cheap_tea()), lodged_at=clock.now() + timedelta(days=1)
+        DeclarationIn.model_validate(tea_export()), lodged_at=clock.now() + timedelta(days=1)
     )
 
     for _ in range(40):
-        declaration_id = lodge(client, keys["trader"], _cheap_tea())
+        declaration_id = lodge(client, keys["trader"], tea_export())
         work()
         claim(client, keys["officer"])
         decide(client, keys["officer"], declaration_id, decision="inspect")
         claim(client, keys["officer"], lane="inspection")
         seized = decide(
-            client, keys["officer"], declaration_id, decision="seize", reason="undervalued tea",
+            client, keys["officer"], declaration_id, decision="seize", reason="undeclared tea",
             inspected=True, fraud_found=True, revenue_recovered="500.00", revenue_currency="USD",
-            findings=[{"code": "undervaluation", "line": 1, "detail": "a third of the price"}],
+            findings=[{"code": "weight", "line": 1, "detail": "a tonne more than declared"}],
         )  # fmt: skip
         assert seized.status_code == 200, seized.text
         clock.advance(timedelta(hours=2))
@@ -118,3 +119,45 @@ def test_undervaluation_reads_the_price_bands_learned_from_history(
     [reason] = [r["reason"] for r in reasons if r["rule_id"] == "R-UNDERVALUATION"]
     assert reason.endswith("learned from history)")
     assert "HS 09022010 x VN" in reason
+
+
+def test_with_a_model_the_score_is_the_expected_value_of_inspecting(
+    client: TestClient, keys: dict[str, str], work: Callable[[], int], session: Session,
+    clock: FrozenClock, history: int,
+) -> None:  # fmt: skip
+    _train_and_activate(session, clock)
+    lodge(client, keys["trader"], tea_export())
+    lodge(client, keys["trader"], _cheap_tea())
+    work()
+    honest, cheap = session.exec(select(Assessment).order_by(col(Assessment.id))).all()
+    for row in (honest, cheap):
+        assert row.model_score is not None
+        assert row.score == pytest.approx(row.model_score, abs=1e-4)
+    assert cheap.score > honest.score
+
+
+def test_the_model_rescores_a_weighed_truck_and_stops_a_green_declaration(
+    client: TestClient, keys: dict[str, str], work: Callable[[], int], session: Session,
+    clock: FrozenClock, history: int, configure: Callable[..., None],
+) -> None:  # fmt: skip
+    _train_and_activate(session, clock)
+    # The weight rule is off: what stops the truck is the model's reading of the weighbridge.
+    response = client.put(
+        "/v1/risk/rules/R-WEIGHT", json={"enabled": False, "severity": "info"},
+        headers=auth(keys["supervisor"]),
+    )  # fmt: skip
+    assert response.status_code == 200
+    configure(red_threshold=0.3, yellow_threshold=0.2)
+    declaration_id = lodge(client, keys["trader"], tea_export())
+    work()
+    assert read(client, keys["trader"], declaration_id)["state"] == "decided"
+    declared = sum(float(line["gross_kg"]) for line in tea_export()["lines"])
+    arrived = client.post(
+        f"/v1/declarations/{declaration_id}/arrival",
+        json={"weighbridge_kg": str(round(declared * 1.25))},
+        headers=auth(keys["gate"]),
+    ).json()
+    assert (arrived["state"], arrived["channel"]) == ("inspection", "red")
+    reasons = read(client, keys["officer"], declaration_id)["risk"]["reasons"]
+    [model] = [r for r in reasons if r["rule_id"] == "MODEL" and "arrival" in r["reason"]]
+    assert model["reason"].startswith("re-scored at arrival (weighbridge ")

@@ -43,7 +43,7 @@ def reference() -> ReferenceData:
 
 def _body(simulated: SimulatedDeclaration) -> DeclarationIn:
     payload = simulated.record.model_dump(
-        mode="json", exclude={"lodged_at", "outcome"}, exclude_none=True
+        mode="json", exclude={"lodged_at", "arrival", "outcome"}, exclude_none=True
     )
     return DeclarationIn.model_validate(payload)
 

@@ -1,10 +1,12 @@
 """Why the learned model scored a declaration, as officers read it: each reason covers the
 features that describe one thing, and says it as a message (`model.*` in the catalogue)."""
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 
 from clearance.messages import Message
-from clearance.risk.features import ALL_ORIGINS, Band, Facts
+from clearance.risk.bands import ALL_ORIGINS, Band
+from clearance.risk.facts import FEATURE_NAMES, Facts
 
 
 def _tally(tally: tuple[int, int]) -> Message:
@@ -77,7 +79,43 @@ def _gross_net(f: Facts) -> Message:
     return Message("model.no_gross")
 
 
-# Each reason covers the features that describe one thing; contributions add up per reason.
+def _reference_price(f: Facts) -> Message:
+    ratio = f.goods.reference_ratio
+    if math.isnan(ratio):  # no reference band for the goods
+        return Message("model.reference_price_none")
+    code = "model.reference_price_below" if ratio < 0 else "model.reference_price_above"
+    return Message(code, {"off": abs(math.exp(ratio) - 1)})
+
+
+def _stake(f: Facts) -> Message:
+    g = f.goods
+    if math.isnan(g.duty):  # the tariff has no rate for the line
+        return Message("model.stake_no_rate", {"assessed": g.assessed_usd})
+    stake = Message(
+        "model.stake",
+        {"duty": g.duty, "vat": g.vat, "assessed": g.assessed_usd, "tax": g.tax_usd},
+    )
+    if not g.harm_usd:
+        return stake
+    return Message("model.stake_harm", {"stake": stake, "harm": g.harm_usd})
+
+
+def _split(f: Facts) -> Message:
+    s = f.split
+    return Message("model.split", {"others": s.others, "own": s.own_share, "total": s.total_share})
+
+
+def _weighbridge(f: Facts) -> Message:
+    w = f.weighed
+    if w is None:
+        return Message("model.not_weighed")
+    off = w.weighbridge_kg / w.declared_kg - 1
+    return Message(
+        "model.weighbridge",
+        {"weighed": w.weighbridge_kg, "declared": w.declared_kg, "off": off},
+    )
+
+
 REASONS: dict[str, tuple[tuple[str, ...], Callable[[Facts], Message]]] = {
     "importer": (("importer_fraud_rate", "importer_inspections"),
                  lambda f: Message("model.importer",
@@ -109,5 +147,25 @@ REASONS: dict[str, tuple[tuple[str, ...], Callable[[Facts], Message]]] = {
     "chapter": (("hs_chapter",), lambda f: Message("model.chapter", {"chapter": f.chapter})),
     "documents": (("documents",), lambda f: Message("model.documents", {"documents": f.documents})),
     "gross_net": (("gross_net_ratio",), _gross_net),
+    "reference_price": (("reference_price_ratio",), _reference_price),
+    "description": (("description_mismatch",),
+                    lambda f: Message("model.description", {"lines": f.goods.mismatched_lines})),
+    "licence": (("unlicensed",),
+                lambda f: Message("model.licence", {"count": f.goods.unlicensed})),
+    "stake": (("duty_rate", "vat_rate", "log_assessed_usd", "log_tax_usd", "log_preference_usd",
+               "harm_usd"), _stake),
+    "certificates": (("certificate_reuses",),
+                     lambda f: Message("model.certificates", {"count": f.certificate_reuses})),
+    "split": (("split_others", "split_own_share", "split_total_share"), _split),
+    "weighbridge": (("weighbridge_ratio", "arrival_hours"), _weighbridge),
 }  # fmt: skip
 REASON_OF = {feature: reason for reason, (names, _) in REASONS.items() for feature in names}
+
+
+def reasons(facts: Facts, contributions: Sequence[float], top: int) -> list[Message]:
+    """The reasons whose features raise the score most, largest first."""
+    per_reason: dict[str, float] = {}
+    for name, contribution in zip(FEATURE_NAMES, contributions, strict=False):
+        per_reason[REASON_OF[name]] = per_reason.get(REASON_OF[name], 0.0) + contribution
+    ranked = sorted((c, r) for r, c in per_reason.items() if c > 0)[::-1][:top]
+    return [REASONS[reason][1](facts) for _, reason in ranked]

@@ -1,0 +1,114 @@
+"""Unit values: exchange rates to USD, and robust bands of price per HS6 x origin from history."""
+
+import csv
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+
+from clearance.reference.service import PriceBand
+from clearance.risk.history import HistoryRecord
+
+RATES_CSV = Path(__file__).resolve().parent.parent / "reference" / "data" / "exchange_rates.csv"
+BAND_MIN_N = 5  # fewer prices than this make no reference band
+ALL_ORIGINS = "*"
+NAN = math.nan
+
+
+def load_rates(path: Path = RATES_CSV) -> dict[str, float]:
+    """VND per unit of each currency, the newest row of each (exchange_rates.csv layout)."""
+    newest: dict[str, tuple[str, float]] = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            currency, since = row["currency"], row["effective_from"]
+            if currency not in newest or since >= newest[currency][0]:
+                newest[currency] = (since, float(row["rate_vnd"]))
+    return {currency: rate for currency, (_, rate) in newest.items()}
+
+
+def usd_per(rates: Mapping[str, float], currency: str) -> float:
+    """USD per unit of a currency; NaN when either rate is missing."""
+    rate, usd = rates.get(currency), rates.get("USD")
+    return rate / usd if rate and usd else NAN
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    """Robust unit values (USD per kg or per unit) of one HS6 x origin from history."""
+
+    hs6: str
+    origin: str  # ALL_ORIGINS when too few prices came from the declared origin
+    unit: str
+    p10: float
+    median: float
+    p90: float
+    n: int
+
+    def as_price_band(self) -> PriceBand:
+        """The band in the reference data's decimal form, which the rules compute with."""
+        p10, median, p90 = (Decimal(str(v)) for v in (self.p10, self.median, self.p90))
+        return PriceBand(p10=p10, median=median, p90=p90, n=self.n)
+
+
+class ReferenceBands:
+    """p10 / median / p90 unit values per HS6 x origin (and per HS6 over all origins)."""
+
+    def __init__(self, bands: Mapping[str, Band] | None = None) -> None:
+        self._bands = dict(bands or {})
+
+    def __len__(self) -> int:
+        return len(self._bands)
+
+    def band(self, hs_code: str, origin: str, unit: str = "kg") -> Band | None:
+        """The band of HS6 x origin, else of the HS6 over all origins, else None."""
+        exact = self._bands.get(f"{hs_code[:6]}|{origin}|{unit}")
+        return exact or self._bands.get(f"{hs_code[:6]}|{ALL_ORIGINS}|{unit}")
+
+    def updated(self, pool: Mapping[str, list[float]], keys: Iterable[str]) -> "ReferenceBands":
+        bands = dict(self._bands)
+        for key in keys:
+            values = pool[key]
+            if len(values) >= BAND_MIN_N:
+                p10, median, p90 = np.quantile(values, [0.1, 0.5, 0.9]).tolist()
+                hs6, origin, unit = key.split("|")
+                bands[key] = Band(hs6, origin, unit, p10, median, p90, len(values))
+        return ReferenceBands(bands)
+
+    @classmethod
+    def from_records(
+        cls, records: Iterable[HistoryRecord], *, rates: Mapping[str, float]
+    ) -> "ReferenceBands":
+        """Bands from the declarations not found fraudulent, as the undervaluation rule reads."""
+        pool: dict[str, list[float]] = {}
+        for record in records:
+            if not (record.outcome and record.outcome.fraud_found):
+                for key, value in unit_prices(record, rates):
+                    pool.setdefault(key, []).append(value)
+        return cls().updated(pool, pool)
+
+    def to_dict(self) -> dict[str, list[float]]:
+        return {k: [b.p10, b.median, b.p90, b.n] for k, b in self._bands.items()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, list[float]]) -> "ReferenceBands":
+        bands = {}
+        for key, (p10, median, p90, n) in data.items():
+            hs6, origin, unit = key.split("|")
+            bands[key] = Band(hs6, origin, unit, p10, median, p90, int(n))
+        return cls(bands)
+
+
+def unit_prices(record: HistoryRecord, rates: Mapping[str, float]) -> list[tuple[str, float]]:
+    """(band key, USD per kg or unit) of each line, under its origin and under all origins."""
+    prices = []
+    for line in record.lines:
+        per = line.net_kg if line.unit == "kg" else line.quantity
+        value = float(line.customs_value) * usd_per(rates, line.currency) / float(per)
+        if math.isfinite(value) and value > 0:
+            hs6 = line.hs_code[:6]
+            prices.append((f"{hs6}|{line.origin}|{line.unit}", value))
+            prices.append((f"{hs6}|{ALL_ORIGINS}|{line.unit}", value))
+    return prices
