@@ -1,0 +1,345 @@
+"""Lodgements written in sets: one transaction, one statement per table, for many requests.
+
+`write` takes the lodgements that arrived together (`intake.GroupCommit` gathers them) and
+stores them in one transaction: the declarations, their first versions and lines, their
+`lodge` events, idempotency records and audit records, each table one multi-row statement.
+The checks that need the database are one query each for the whole set (mandates, earlier
+uses of the idempotency keys). A lodgement that is refused (a mandate missing, a key reused
+with another body, an unknown code) is answered without failing the others. When the set's
+transaction fails on a unique constraint (a UCR taken, a key used by a concurrent request),
+each lodgement is tried again in a transaction of its own, so only the one at fault fails.
+"""
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Table, insert
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlmodel import Session, select
+
+from clearance import db
+from clearance.audit.models import OK, AuditRecord
+from clearance.auth.service import Caller
+from clearance.clock import Clock
+from clearance.declarations import states
+from clearance.declarations.errors import DuplicateUcr, IdempotencyConflict
+from clearance.declarations.models import (
+    Declaration,
+    DeclarationEvent,
+    DeclarationLine,
+    DeclarationVersion,
+    IdempotencyRecord,
+    State,
+)
+from clearance.declarations.schemas import DeclarationIn
+from clearance.errors import ClearanceError, Conflict, FieldError, Forbidden
+from clearance.mandates import service as mandates_service
+from clearance.reference.calendar import local_date
+
+LODGE = "lodge"
+ACTION = "POST /v1/declarations"
+
+
+@dataclass(frozen=True)
+class RequestFacts:
+    """What the audit record of a request says besides its caller."""
+
+    client_address: str | None
+    request_id: str | None
+
+
+@dataclass(eq=False)
+class Lodgement:
+    """One request's declaration, validated and checked against the reference data."""
+
+    caller: Caller
+    declaration_in: DeclarationIn
+    payload: dict[str, Any]
+    body_sha256: str
+    idempotency_key: str | None
+    facts: RequestFacts
+    # An unknown code: answered only once the key is known not to be a replay (as before).
+    reference_error: ClearanceError | None = None
+    declaration_id: uuid.UUID = field(default_factory=uuid.uuid4)
+
+    @property
+    def scope(self) -> str:
+        return self.caller.tax_code or self.caller.actor
+
+
+@dataclass(frozen=True)
+class Lodged:
+    declaration_id: uuid.UUID
+    version: int
+    state: State
+    created: bool
+
+
+Outcome = Lodged | Exception
+# Called once the set is committed, with what was created (the screening enqueue).
+Committed = Callable[[list[Lodgement]], None]
+
+
+def write(lodgements: list[Lodgement], *, clock: Clock, committed: Committed) -> list[Outcome]:
+    """Store the set; each lodgement's outcome, in order (an exception is its answer)."""
+    first, repeats = _split_repeats(lodgements)
+    try:
+        outcomes = _in_one_transaction(first, clock=clock, committed=committed)
+    except IntegrityError:
+        # A constraint refused one of them: each alone, so only that one fails.
+        outcomes = {item: _alone(item, clock=clock, committed=committed) for item in first}
+    except (OperationalError, PoolTimeout) as exc:
+        outcomes = dict.fromkeys(first, exc)
+    for item in repeats:
+        outcomes[item] = _alone(item, clock=clock, committed=committed)
+    return [outcomes[item] for item in lodgements]
+
+
+def _split_repeats(lodgements: list[Lodgement]) -> tuple[list[Lodgement], list[Lodgement]]:
+    """Those whose key and UCR are first in the set; the others go after them, alone."""
+    keys: set[tuple[str, str]] = set()
+    ucrs: set[tuple[str, str]] = set()
+    first, repeats = [], []
+    for item in lodgements:
+        key = (item.scope, item.idempotency_key or "")
+        ucr = (item.declaration_in.declarant.tax_code, item.declaration_in.ucr)
+        if ucr in ucrs or (item.idempotency_key is not None and key in keys):
+            repeats.append(item)
+            continue
+        keys.add(key)
+        ucrs.add(ucr)
+        first.append(item)
+    return first, repeats
+
+
+def _alone(item: Lodgement, *, clock: Clock, committed: Committed) -> Outcome:
+    try:
+        return _in_one_transaction([item], clock=clock, committed=committed)[item]
+    except IntegrityError:
+        return _after_conflict(item, clock=clock)
+    except (OperationalError, PoolTimeout) as exc:
+        return exc
+
+
+def _in_one_transaction(
+    items: list[Lodgement], *, clock: Clock, committed: Committed
+) -> dict[Lodgement, Outcome]:
+    with db.new_session() as session:
+        try:
+            outcomes = _decide(session, clock, items)
+            created = [item for item in items if isinstance(outcomes[item], Lodged)]
+            created = [item for item in created if outcomes[item].created]  # type: ignore[union-attr]
+            _insert(session, clock, created)
+            _audit(session, clock, items, outcomes)
+            if created:
+                db.after_commit(session, lambda: committed(created))
+            _run_event_hooks(session, clock, created)
+            db.commit(session)
+        except BaseException:
+            db.rollback(session)
+            raise
+    return outcomes
+
+
+def _decide(session: Session, clock: Clock, items: list[Lodgement]) -> dict[Lodgement, Outcome]:
+    """Each lodgement's answer, checked in the order a single one always was."""
+    refusals = _refusals(session, clock, items)
+    replays = _replays(session, items)
+    outcomes: dict[Lodgement, Outcome] = {}
+    for item in items:
+        if (refused := refusals.get(item)) is not None:
+            outcomes[item] = refused
+        elif (replayed := replays.get(item)) is not None:
+            outcomes[item] = replayed
+        elif item.reference_error is not None:
+            outcomes[item] = item.reference_error
+        else:
+            outcomes[item] = Lodged(item.declaration_id, 1, State.lodged, created=True)
+    return outcomes
+
+
+def _refusals(session: Session, clock: Clock, items: list[Lodgement]) -> dict[Lodgement, Forbidden]:
+    """The caller declares for itself, or for a client whose live mandate it holds."""
+    found: dict[Lodgement, Forbidden] = {}
+    for item in items:
+        if item.caller.tax_code != item.declaration_in.declarant.tax_code:
+            name = "declarant.tax_code"
+            found[item] = Forbidden(
+                f"{name} must be the tax code your API key was issued to",
+                errors=[FieldError(field=name, message="not the caller's tax code")],
+            )
+    brokered = [
+        item
+        for item in items
+        if item not in found
+        and item.declaration_in.declarant.tax_code != item.declaration_in.trader.tax_code
+    ]
+    if not brokered:
+        return found
+    pairs = [
+        (i.declaration_in.declarant.tax_code, i.declaration_in.trader.tax_code) for i in brokered
+    ]
+    held = mandates_service.unrevoked(session=session, pairs=pairs)
+    today = local_date(clock.now())  # mandates run by the date at the gate
+    for item, pair in zip(brokered, pairs, strict=True):
+        refused = mandates_service.refusal(
+            held.get(pair, []), broker=pair[0], client=pair[1],
+            kind=item.declaration_in.kind.value, field="trader.tax_code", today=today,
+        )  # fmt: skip
+        if refused is not None:
+            found[item] = refused
+    return found
+
+
+def _replays(session: Session, items: list[Lodgement]) -> dict[Lodgement, Outcome]:
+    """Lodgements whose key was used before: the declaration it made, or a 409."""
+    keyed = {(i.scope, i.idempotency_key): i for i in items if i.idempotency_key is not None}
+    if not keyed:
+        return {}
+    record, declaration = IdempotencyRecord.__table__.c, Declaration.__table__.c  # type: ignore[attr-defined]
+    rows = session.execute(
+        sa.select(record.scope, record.key, record.request_sha256, declaration.id,
+                  declaration.version, declaration.state)
+        .join_from(IdempotencyRecord.__table__, Declaration.__table__,  # type: ignore[attr-defined]
+                   declaration.id == record.declaration_id)
+        .where(sa.tuple_(record.scope, record.key).in_(list(keyed)))
+    ).all()  # fmt: skip
+    found: dict[Lodgement, Outcome] = {}
+    for scope, key, sha, declaration_id, version, state in rows:
+        item = keyed[(scope, key)]
+        found[item] = (
+            Lodged(declaration_id, version, state, created=False)
+            if sha == item.body_sha256
+            else IdempotencyConflict("this Idempotency-Key was used with a different body")
+        )
+    return found
+
+
+def _after_conflict(item: Lodgement, *, clock: Clock) -> Outcome:
+    """Alone, a constraint refused it: a concurrent request with its key, or its UCR taken."""
+    try:
+        with db.new_session() as session:
+            if (replayed := _replays(session, [item]).get(item)) is not None:
+                if isinstance(replayed, Lodged):
+                    _audit(session, clock, [item], {item: replayed})
+                    db.commit(session)
+                return replayed
+            body = item.declaration_in
+            taken = session.exec(
+                select(Declaration.id).where(
+                    Declaration.declarant_tax_code == body.declarant.tax_code,
+                    Declaration.ucr == body.ucr,
+                )
+            ).first()
+    except (OperationalError, PoolTimeout) as exc:
+        return exc
+    if taken is None:
+        return Conflict("the request conflicts with data stored meanwhile; retry it")
+    return DuplicateUcr(f"UCR {body.ucr} is already used by declaration {taken}")
+
+
+def _insert(session: Session, clock: Clock, created: list[Lodgement]) -> None:
+    """One multi-row INSERT per table for every new declaration of the set."""
+    if not created:
+        return
+    now = clock.now()
+    _rows(session, Declaration, [_declaration_row(item, now) for item in created])
+    _rows(session, DeclarationVersion, [
+        {"declaration_id": item.declaration_id, "version": 1, "payload": item.payload,
+         "payload_sha256": item.body_sha256, "created_by": item.caller.actor, "created_at": now}
+        for item in created
+    ])  # fmt: skip
+    _rows(session, DeclarationLine, [
+        row for item in created for row in _line_rows(item)
+    ])  # fmt: skip
+    _rows(session, DeclarationEvent, [_event_row(item, now) for item in created])
+    _rows(session, IdempotencyRecord, [
+        {"scope": item.scope, "key": item.idempotency_key, "request_sha256": item.body_sha256,
+         "declaration_id": item.declaration_id, "created_at": now}
+        for item in created if item.idempotency_key is not None
+    ])  # fmt: skip
+
+
+def _rows(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
+    if rows:
+        table: Table = model.__table__
+        session.execute(insert(table), rows)
+
+
+def _declaration_row(item: Lodgement, now: datetime) -> dict[str, Any]:
+    body = item.declaration_in
+    return {
+        "id": item.declaration_id, "ucr": body.ucr, "kind": body.kind, "gate_code": body.gate,
+        "declarant_tax_code": body.declarant.tax_code, "trader_tax_code": body.trader.tax_code,
+        "state": State.lodged, "version": 1, "lodged_at": now, "state_since": now,
+        "expected_arrival_at": body.truck.expected_arrival_at,
+    }  # fmt: skip
+
+
+def _line_rows(item: Lodgement) -> list[dict[str, Any]]:
+    return [
+        {"declaration_id": item.declaration_id, "version": 1, "line_no": line_no,
+         "hs_code": line.hs_code, "origin": line.origin, "quantity": line.quantity,
+         "unit": line.unit, "gross_kg": line.gross_kg, "net_kg": line.net_kg,
+         "customs_value": line.customs_value, "currency": line.currency,
+         "preference": line.preference}
+        for line_no, line in enumerate(item.declaration_in.lines, start=1)
+    ]  # fmt: skip
+
+
+def _event_row(item: Lodgement, now: datetime) -> dict[str, Any]:
+    # The state machine's first move (states.TRANSITIONS: nothing -> lodged, by a trader).
+    states.check(state=None, to=State.lodged, actor_kind=states.TRADER)
+    return {
+        "declaration_id": item.declaration_id, "version": 1, "action": LODGE,
+        "from_state": None, "to_state": State.lodged, "actor": item.caller.actor,
+        "reason": "", "reason_code": None, "reason_params": None, "at": now,
+    }  # fmt: skip
+
+
+def _audit(
+    session: Session, clock: Clock, items: list[Lodgement], outcomes: dict[Lodgement, Outcome]
+) -> None:
+    """The request's audit record: what it lodged (or replayed), or its refusal (403)."""
+    now, rows = clock.now(), []
+    for item in items:
+        outcome = outcomes[item]
+        if isinstance(outcome, Lodged):
+            target = (
+                ("declaration", str(outcome.declaration_id), outcome.version)
+                if outcome.created
+                else (None, None, None)  # a replay changed nothing (as the session audit said)
+            )
+            rows.append(_audit_row(item, now, OK, target))
+        elif isinstance(outcome, Forbidden):
+            rows.append(_audit_row(item, now, str(outcome.status), (None, None, None)))
+    _rows(session, AuditRecord, rows)
+
+
+def _audit_row(
+    item: Lodgement, now: datetime, outcome: str, target: tuple[str | None, str | None, int | None]
+) -> dict[str, Any]:
+    caller = item.caller
+    return {
+        "at": now, "actor": caller.actor, "role": caller.role.value, "tax_code": caller.tax_code,
+        "action": ACTION, "target_kind": target[0], "target_id": target[1], "version": target[2],
+        "client_address": item.facts.client_address, "request_id": item.facts.request_id,
+        "outcome": outcome,
+    }  # fmt: skip
+
+
+def _run_event_hooks(session: Session, clock: Clock, created: list[Lodgement]) -> None:
+    """What other domains do with every event (the outbox), in the same transaction."""
+    if not states.has_event_hooks():
+        return
+    now = clock.now()
+    for item in created:
+        # Unsaved stand-ins the hooks read (model_construct: the rows are already inserted).
+        declaration = Declaration.model_construct(**_declaration_row(item, now))
+        event = DeclarationEvent.model_construct(**_event_row(item, now))
+        states.run_event_hooks(session, declaration, event)
