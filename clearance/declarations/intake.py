@@ -23,7 +23,7 @@ from clearance.declarations import lodging, service
 from clearance.declarations.lodging import Lodged, Lodgement, Outcome, RequestFacts
 from clearance.declarations.schemas import DeclarationIn
 from clearance.errors import InvalidInput
-from clearance.queues import enqueue_screening
+from clearance.queues import enqueue_screenings
 from clearance.reference import service as reference_service
 from clearance.reference.service import ReferenceData
 
@@ -84,8 +84,8 @@ class GroupCommit(Generic[T, R]):
 
 def _schedule_screening(created: list[Lodgement]) -> None:
     """After the set's commit: each new declaration's screening job, and the counters."""
+    enqueue_screenings([(item.declaration_id, 1) for item in created])
     for item in created:
-        enqueue_screening(item.declaration_id, 1)
         metrics.DECLARATIONS_LODGED.labels(item.declaration_in.kind.value).inc()
 
 
