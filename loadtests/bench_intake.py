@@ -10,6 +10,7 @@ same run. That isolates what lodging costs from what screening does to the machi
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,36 @@ def measured_paced(run: Run, url: str, bodies: Path, meter: CpuMeter) -> dict[st
     return result | {"cpu": cpu_figures(seconds, before, after, result["answered"])}
 
 
+def paced_with_workers(
+    run: Run, keys: Keys, url: str, connection: psycopg.Connection[Any], processes: list[Child]
+) -> dict[str, Any] | None:
+    """The paced run against the whole service, then lodged -> channel of what it lodged.
+
+    `processes` are the API, then the workers. CPU is measured while the requests are sent;
+    the run then waits (at most `--timeout`) until every paced declaration has its channel,
+    so that the wrk burst after it starts on an empty queue.
+    """
+    if run.args.paced_rate <= 0:
+        return None
+    paced_file, count = paced_bodies(run, keys)
+    api, *workers = processes
+    meter = CpuMeter({
+        "api": Trees(api.pid), "database": PostgresOf(run.database.name),
+        "redis": Trees(run.redis.pid), "workers": Trees(*(w.pid for w in workers)),
+    })  # fmt: skip
+    figures = measured_paced(run, f"{url}/v1/declarations", paced_file, meter)
+    suffix = f"{run.tag}{PACED_SUFFIX}"
+    deadline = time.monotonic() + run.args.timeout
+    while time.monotonic() < deadline:
+        if timings.progress(connection, suffix).with_channel >= count:
+            break
+        if dead := [p for p in [run.redis, *processes] if not p.alive()]:
+            raise BenchError(f"{dead[0].name} ended:\n{dead[0].tail()}")
+        time.sleep(0.25)
+    figures["end_to_end"] = timings.end_to_end(timings.timelines(connection, suffix))
+    return figures
+
+
 def _components(run: Run, api: Child) -> CpuMeter:
     return CpuMeter({
         "api": Trees(api.pid),
@@ -121,6 +152,12 @@ def _count(connection: psycopg.Connection[Any], suffix: str) -> int:
 
 def paced_rows(paced: dict[str, Any], label: str) -> list[str]:
     latency, cpu = paced["latency_ms"], paced["cpu"]["ms_per_unit"]
+    channel = paced.get("end_to_end", {}).get("lodged_to_channel_ms")
+    tail = (
+        [f"    lodged -> channel, ms: p50 {channel.get('p50')}, p99 {channel.get('p99')}, max "
+         f"{channel.get('max')} ({paced['end_to_end']['with_channel']} with a channel)"]
+        if channel else []
+    )  # fmt: skip
     return [
         f"  {label}: offered {paced['offered_per_second']:g}/s for {paced['bodies']} bodies; "
         f"answered {paced['answered_per_second']}/s, {paced['accepted']} accepted, "
@@ -131,6 +168,7 @@ def paced_rows(paced: dict[str, Any], label: str) -> list[str]:
         "    CPU ms per lodgement: "
         + ", ".join(f"{name} {value}" for name, value in cpu.items() if value is not None)
         + f"; machine busy {paced['cpu']['machine_busy_share']:.0%}",
+        *tail,
     ]
 
 
