@@ -201,7 +201,7 @@ def _replays(session: Session, items: list[Lodgement]) -> dict[Lodgement, Outcom
     if not keyed:
         return {}
     record, declaration = IdempotencyRecord.__table__.c, Declaration.__table__.c  # type: ignore[attr-defined]
-    rows = session.execute(
+    rows = session.connection().execute(
         sa.select(record.scope, record.key, record.request_sha256, declaration.id,
                   declaration.version, declaration.state)
         .join_from(IdempotencyRecord.__table__, Declaration.__table__,  # type: ignore[attr-defined]
@@ -267,7 +267,8 @@ def _insert(session: Session, clock: Clock, created: list[Lodgement]) -> None:
 def _rows(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
     if rows:
         table: Table = model.__table__
-        session.execute(insert(table), rows)
+        # On the session's connection: a Core statement needs none of the ORM's execute path.
+        session.connection().execute(insert(table), rows)
 
 
 def _declaration_row(item: Lodgement, now: datetime) -> dict[str, Any]:

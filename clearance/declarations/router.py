@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Response, status
 
+from clearance.clock import get_clock
 from clearance.declarations import gate, intake, service, views
 from clearance.declarations.models import State
 from clearance.declarations.schemas import (
@@ -59,14 +60,13 @@ def _accepted(
 async def lodge(
     body: DeclarationIn,
     response: Response,
-    clock: ClockDep,
     caller: KnownTraderDep,
     facts: RequestFactsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> Accepted:
     """Lodge a declaration; it is screened within seconds."""
     lodged = await intake.lodge(
-        clock=clock,
+        clock=get_clock(),
         caller=caller,
         declaration_in=body,
         idempotency_key=idempotency_key,
