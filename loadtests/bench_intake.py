@@ -161,7 +161,9 @@ def paced_rows(paced: dict[str, Any], label: str) -> list[str]:
     return [
         f"  {label}: offered {paced['offered_per_second']:g}/s for {paced['bodies']} bodies; "
         f"answered {paced['answered_per_second']}/s, {paced['accepted']} accepted, "
-        f"{paced['refused']} refused, {paced['errors']} errors",
+        f"{paced['refused']} refused, {paced['errors']} errors "
+        f"{paced.get('error_samples', [])[:1]}, {paced.get('reconnects', 0)} sent again on a new "
+        "connection (the server had closed an idle one)",
         f"    latency from due time, ms: p50 {latency['p50']}, p90 {latency['p90']}, p95 "
         f"{latency['p95']}, p99 {latency['p99']}, p99.9 {latency['p99.9']}, max {latency['max']}"
         f" (waited for a connection p99 {paced['late_ms']['p99']} ms)",

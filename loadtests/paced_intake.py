@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 RESULT_PREFIX = "BENCH_PACED_JSON "
 PERCENTILES = (50.0, 90.0, 95.0, 99.0, 99.9)
 SAMPLE_REFUSALS = 3
+Stream = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 
 
 def request_bytes(host: str, path: str, line: str) -> bytes:
@@ -57,7 +58,9 @@ class Tally:
     statuses: dict[int, int] = field(default_factory=dict)
     refusals: list[str] = field(default_factory=list)
     errors: int = 0
+    error_samples: list[str] = field(default_factory=list)
     connections: int = 0
+    reconnects: int = 0
 
 
 async def _answer(reader: asyncio.StreamReader) -> tuple[int, bytes]:
@@ -77,17 +80,21 @@ class Connections:
 
     def __init__(self, host: str, port: int, limit: int, tally: Tally) -> None:
         self.host, self.port, self.tally = host, port, tally
-        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        self.idle: list[Stream] = []
         self.free = asyncio.Semaphore(limit)
 
-    async def take(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    async def take(self) -> Stream:
         await self.free.acquire()
         if self.idle:
             return self.idle.pop()
+        return await self.reopen()
+
+    async def reopen(self) -> Stream:
+        """A new connection in place of the one taken."""
         self.tally.connections += 1
         return await asyncio.open_connection(self.host, self.port)
 
-    def give_back(self, stream: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None) -> None:
+    def give_back(self, stream: Stream | None) -> None:
         if stream is not None:
             self.idle.append(stream)
         self.free.release()
@@ -97,20 +104,37 @@ class Connections:
             writer.close()
 
 
+async def _exchange(stream: Stream, payload: bytes) -> tuple[int, bytes]:
+    reader, writer = stream
+    writer.write(payload)
+    return await _answer(reader)
+
+
 async def _send(payload: bytes, due: float, pool: Connections, tally: Tally) -> None:
     stream = None
     try:
         stream = await pool.take()
         tally.late_ms.append((time.monotonic() - due) * 1000)
-        reader, writer = stream
-        writer.write(payload)
-        status, body = await _answer(reader)
+        try:
+            status, body = await _exchange(stream, payload)
+        except asyncio.IncompleteReadError as exc:
+            if exc.partial:
+                raise
+            # The server closed this keep-alive connection while it sat idle (uvicorn's
+            # keep-alive timeout) before it read the request: send it again on a new one.
+            # Safe to repeat: every body carries its Idempotency-Key.
+            stream[1].close()
+            stream = await pool.reopen()
+            tally.reconnects += 1
+            status, body = await _exchange(stream, payload)
         tally.latencies_ms.append((time.monotonic() - due) * 1000)
         tally.statuses[status] = tally.statuses.get(status, 0) + 1
         if not 200 <= status < 300 and len(tally.refusals) < SAMPLE_REFUSALS:
             tally.refusals.append(f"{status} {body[:200].decode(errors='replace')}")
-    except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
+    except (OSError, asyncio.IncompleteReadError, ValueError, IndexError) as exc:
         tally.errors += 1
+        if len(tally.error_samples) < SAMPLE_REFUSALS:
+            tally.error_samples.append(repr(exc)[:200])
         if stream is not None:
             stream[1].close()
         stream = None
@@ -146,6 +170,8 @@ def figures(tally: Tally, *, rate: float, count: int, seconds: float) -> dict[st
         "accepted": accepted,
         "refused": len(latencies) - accepted,
         "errors": tally.errors,
+        "error_samples": tally.error_samples,
+        "reconnects": tally.reconnects,
         "statuses": {str(status): n for status, n in sorted(tally.statuses.items())},
         "refusals": tally.refusals,
         "seconds": round(seconds, 3),
