@@ -222,22 +222,34 @@ def _replays(session: Session, items: list[Lodgement]) -> dict[Lodgement, Outcom
     keyed = {(i.scope, i.idempotency_key): i for i in items if i.idempotency_key is not None}
     if not keyed:
         return {}
-    record, declaration = IdempotencyRecord.__table__.c, Declaration.__table__.c  # type: ignore[attr-defined]
-    rows = session.connection().execute(
-        sa.select(record.scope, record.key, record.request_sha256, declaration.id,
-                  declaration.version, declaration.state)
-        .join_from(IdempotencyRecord.__table__, Declaration.__table__,  # type: ignore[attr-defined]
-                   declaration.id == record.declaration_id)
-        .where(sa.tuple_(record.scope, record.key).in_(list(keyed)))
-    ).all()  # fmt: skip
-    found: dict[Lodgement, Outcome] = {}
-    for scope, key, sha, declaration_id, version, state in rows:
-        item = keyed[(scope, key)]
-        found[item] = (
-            Lodged(declaration_id, version, state, created=False)
-            if sha == item.body_sha256
-            else IdempotencyConflict("this Idempotency-Key was used with a different body")
+    # The keys alone first (usually none was used): plain columns, no join to process.
+    record = IdempotencyRecord.__table__.c  # type: ignore[attr-defined]
+    used = (
+        session.connection()
+        .execute(
+            sa.select(record.scope, record.key, record.request_sha256, record.declaration_id).where(
+                sa.tuple_(record.scope, record.key).in_(list(keyed))
+            )
         )
+        .all()
+    )
+    found: dict[Lodgement, Outcome] = {}
+    replayed: dict[uuid.UUID, list[Lodgement]] = {}
+    for scope, key, sha, declaration_id in used:
+        item = keyed[(scope, key)]
+        if sha == item.body_sha256:
+            replayed.setdefault(declaration_id, []).append(item)
+        else:
+            found[item] = IdempotencyConflict("this Idempotency-Key was used with a different body")
+    if replayed:
+        declaration = Declaration.__table__.c  # type: ignore[attr-defined]
+        for declaration_id, version, state in session.connection().execute(
+            sa.select(declaration.id, declaration.version, declaration.state).where(
+                declaration.id.in_(list(replayed))
+            )
+        ):
+            for item in replayed[declaration_id]:
+                found[item] = Lodged(declaration_id, version, state, created=False)
     return found
 
 
