@@ -17,7 +17,7 @@ from clearance.auth import service as auth_service
 from clearance.auth.models import Role
 from clearance.auth.service import Caller
 from clearance.clock import Clock, get_clock
-from clearance.declarations.lodging import RequestFacts
+from clearance.declarations.lodgement import RequestFacts
 from clearance.errors import ClearanceError, Conflict, Forbidden, Unauthorized, database_error
 from clearance.reference import service as reference_service
 from clearance.reference.service import ReferenceData

@@ -20,7 +20,7 @@ from clearance import db, logs, metrics
 from clearance.auth.service import Caller
 from clearance.clock import Clock, get_clock
 from clearance.declarations import lodging, service
-from clearance.declarations.lodging import Lodged, Lodgement, Outcome, RequestFacts
+from clearance.declarations.lodgement import Lodged, Lodgement, Outcome, RequestFacts
 from clearance.declarations.schemas import DeclarationIn
 from clearance.errors import InvalidInput
 from clearance.queues import enqueue_screenings

@@ -10,11 +10,11 @@ transaction fails on a unique constraint (a UCR taken, a key used by a concurren
 each lodgement is tried again in a transaction of its own, so only the one at fault fails.
 """
 
+import math
+import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -26,10 +26,10 @@ from sqlmodel import Session, select
 
 from clearance import db
 from clearance.audit.models import OK, AuditRecord
-from clearance.auth.service import Caller
 from clearance.clock import Clock
-from clearance.declarations import states
+from clearance.declarations import lodgement, states
 from clearance.declarations.errors import DuplicateUcr, IdempotencyConflict
+from clearance.declarations.lodgement import Committed, Lodged, Lodgement, Outcome
 from clearance.declarations.models import (
     Declaration,
     DeclarationEvent,
@@ -38,52 +38,29 @@ from clearance.declarations.models import (
     IdempotencyRecord,
     State,
 )
-from clearance.declarations.schemas import DeclarationIn
-from clearance.errors import ClearanceError, Conflict, FieldError, Forbidden
+from clearance.errors import Conflict, FieldError, Forbidden
 from clearance.mandates import service as mandates_service
 from clearance.reference.calendar import local_date
 
-ACTION = "POST /v1/declarations"
+# After a conflict, sets look their keys up before writing for this long: retries come in
+# bursts, and a set that a reused key refuses is written again one lodgement at a time.
+PESSIMISTIC_SECONDS = 10.0
 
 
-@dataclass(frozen=True)
-class RequestFacts:
-    """What the audit record of a request says besides its caller."""
+class _Conflicts:
+    """When a unique constraint last refused a write in this process (a retry, a taken UCR)."""
 
-    client_address: str | None
-    request_id: str | None
+    def __init__(self) -> None:
+        self._last = -math.inf
 
+    def seen(self) -> None:
+        self._last = time.monotonic()
 
-@dataclass(eq=False)
-class Lodgement:
-    """One request's declaration, validated and checked against the reference data."""
-
-    caller: Caller
-    declaration_in: DeclarationIn
-    payload: dict[str, Any]
-    body_sha256: str
-    idempotency_key: str | None
-    facts: RequestFacts
-    # An unknown code: answered only once the key is known not to be a replay (as before).
-    reference_error: ClearanceError | None = None
-    declaration_id: uuid.UUID = field(default_factory=uuid.uuid4)
-
-    @property
-    def scope(self) -> str:
-        return self.caller.tax_code or self.caller.actor
+    def recent(self) -> bool:
+        return time.monotonic() - self._last < PESSIMISTIC_SECONDS
 
 
-@dataclass(frozen=True)
-class Lodged:
-    declaration_id: uuid.UUID
-    version: int
-    state: State
-    created: bool
-
-
-Outcome = Lodged | Exception
-# Called once the set is committed, with what was created (the screening enqueue).
-Committed = Callable[[list[Lodgement]], None]
+_conflicts = _Conflicts()
 
 
 def write(lodgements: list[Lodgement], *, clock: Clock, committed: Committed) -> list[Outcome]:
@@ -93,6 +70,7 @@ def write(lodgements: list[Lodgement], *, clock: Clock, committed: Committed) ->
         outcomes = _in_one_transaction(first, clock=clock, committed=committed)
     except IntegrityError:
         # A constraint refused one of them: each alone, so only that one fails.
+        _conflicts.seen()
         outcomes = {item: _alone(item, clock=clock, committed=committed) for item in first}
     except (OperationalError, PoolTimeout) as exc:
         outcomes = dict.fromkeys(first, exc)
@@ -122,6 +100,7 @@ def _alone(item: Lodgement, *, clock: Clock, committed: Committed) -> Outcome:
     try:
         return _in_one_transaction([item], clock=clock, committed=committed)[item]
     except IntegrityError:
+        _conflicts.seen()
         return _after_conflict(item, clock=clock)
     except (OperationalError, PoolTimeout) as exc:
         return exc
@@ -170,7 +149,11 @@ def _pipelined(session: Session) -> Iterator[None]:
 def _decide(session: Session, clock: Clock, items: list[Lodgement]) -> dict[Lodgement, Outcome]:
     """Each lodgement's answer, checked in the order a single one always was."""
     refusals = _refusals(session, clock, items)
-    replays = _replays(session, items)
+    # Keys are looked up first only while retries are about; else the unique constraint on
+    # them finds a reused key (the set is then written one by one, with the lookup). A
+    # lodgement refused for a code is looked up anyway: a replay answers before that refusal.
+    asked = items if _conflicts.recent() else [i for i in items if i.reference_error is not None]
+    replays = _replays(session, asked)
     outcomes: dict[Lodgement, Outcome] = {}
     for item in items:
         if (refused := refusals.get(item)) is not None:
@@ -281,16 +264,16 @@ def _insert(session: Session, clock: Clock, created: list[Lodgement]) -> None:
     if not created:
         return
     now = clock.now()
-    _rows(session, Declaration, [_declaration_row(item, now) for item in created])
+    _rows(session, Declaration, [lodgement.declaration_row(item, now) for item in created])
     _rows(session, DeclarationVersion, [
         {"declaration_id": item.declaration_id, "version": 1, "payload": item.payload,
          "payload_sha256": item.body_sha256, "created_by": item.caller.actor, "created_at": now}
         for item in created
     ])  # fmt: skip
     _rows(session, DeclarationLine, [
-        row for item in created for row in _line_rows(item)
+        row for item in created for row in lodgement.line_rows(item)
     ])  # fmt: skip
-    _rows(session, DeclarationEvent, [_event_row(item, now) for item in created])
+    _rows(session, DeclarationEvent, [lodgement.event_row(item, now) for item in created])
     _rows(session, IdempotencyRecord, [
         {"scope": item.scope, "key": item.idempotency_key, "request_sha256": item.body_sha256,
          "declaration_id": item.declaration_id, "created_at": now}
@@ -303,37 +286,6 @@ def _rows(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> Non
         table: Table = model.__table__
         # On the session's connection: a Core statement needs none of the ORM's execute path.
         session.connection().execute(insert(table).inline(), rows)
-
-
-def _declaration_row(item: Lodgement, now: datetime) -> dict[str, Any]:
-    body = item.declaration_in
-    return {
-        "id": item.declaration_id, "ucr": body.ucr, "kind": body.kind, "gate_code": body.gate,
-        "declarant_tax_code": body.declarant.tax_code, "trader_tax_code": body.trader.tax_code,
-        "state": State.lodged, "version": 1, "lodged_at": now, "state_since": now,
-        "expected_arrival_at": body.truck.expected_arrival_at,
-    }  # fmt: skip
-
-
-def _line_rows(item: Lodgement) -> list[dict[str, Any]]:
-    return [
-        {"declaration_id": item.declaration_id, "version": 1, "line_no": line_no,
-         "hs_code": line.hs_code, "origin": line.origin, "quantity": line.quantity,
-         "unit": line.unit, "gross_kg": line.gross_kg, "net_kg": line.net_kg,
-         "customs_value": line.customs_value, "currency": line.currency,
-         "preference": line.preference}
-        for line_no, line in enumerate(item.declaration_in.lines, start=1)
-    ]  # fmt: skip
-
-
-def _event_row(item: Lodgement, now: datetime) -> dict[str, Any]:
-    # The state machine's first move (states.TRANSITIONS: nothing -> lodged, by a trader).
-    states.check(state=None, to=State.lodged, actor_kind=states.TRADER)
-    return dict(  # keywords, as every event's action is written (tests read them)
-        declaration_id=item.declaration_id, version=1, action="lodge", from_state=None,
-        to_state=State.lodged, actor=item.caller.actor, reason="", reason_code=None,
-        reason_params=None, at=now,
-    )  # fmt: skip
 
 
 def _audit(
@@ -349,22 +301,10 @@ def _audit(
                 if outcome.created
                 else (None, None, None)  # a replay changed nothing (as the session audit said)
             )
-            rows.append(_audit_row(item, now, OK, target))
+            rows.append(lodgement.audit_row(item, now, OK, target))
         elif isinstance(outcome, Forbidden):
-            rows.append(_audit_row(item, now, str(outcome.status), (None, None, None)))
+            rows.append(lodgement.audit_row(item, now, str(outcome.status), (None, None, None)))
     _rows(session, AuditRecord, rows)
-
-
-def _audit_row(
-    item: Lodgement, now: datetime, outcome: str, target: tuple[str | None, str | None, int | None]
-) -> dict[str, Any]:
-    caller = item.caller
-    return {
-        "at": now, "actor": caller.actor, "role": caller.role.value, "tax_code": caller.tax_code,
-        "action": ACTION, "target_kind": target[0], "target_id": target[1], "version": target[2],
-        "client_address": item.facts.client_address, "request_id": item.facts.request_id,
-        "outcome": outcome,
-    }  # fmt: skip
 
 
 def _run_event_hooks(session: Session, clock: Clock, created: list[Lodgement]) -> None:
@@ -374,6 +314,6 @@ def _run_event_hooks(session: Session, clock: Clock, created: list[Lodgement]) -
     now = clock.now()
     for item in created:
         # Unsaved stand-ins the hooks read (model_construct: the rows are already inserted).
-        declaration = Declaration.model_construct(**_declaration_row(item, now))
-        event = DeclarationEvent.model_construct(**_event_row(item, now))
+        declaration = Declaration.model_construct(**lodgement.declaration_row(item, now))
+        event = DeclarationEvent.model_construct(**lodgement.event_row(item, now))
         states.run_event_hooks(session, declaration, event)

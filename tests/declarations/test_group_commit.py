@@ -14,7 +14,7 @@ from clearance.auth.service import Caller
 from clearance.clock import FrozenClock
 from clearance.declarations import intake, lodging
 from clearance.declarations.errors import DuplicateUcr, IdempotencyConflict
-from clearance.declarations.lodging import Lodged, Lodgement, RequestFacts
+from clearance.declarations.lodgement import Lodged, Lodgement, RequestFacts
 from clearance.declarations.models import Declaration, DeclarationEvent, IdempotencyRecord
 from clearance.declarations.schemas import DeclarationIn
 from clearance.declarations.service import stored_payload
