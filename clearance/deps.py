@@ -2,8 +2,10 @@
 
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
+from functools import partial
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Header, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -16,8 +18,9 @@ from clearance.auth import service as auth_service
 from clearance.auth.models import Role
 from clearance.auth.service import Caller
 from clearance.clock import Clock, get_clock
+from clearance.declarations.lodgement import RequestFacts
 from clearance.declarations.models import Declaration
-from clearance.errors import Conflict, Forbidden, Unauthorized, database_error
+from clearance.errors import ClearanceError, Conflict, Forbidden, Unauthorized, database_error
 from clearance.messages import Message
 from clearance.reference import service as reference_service
 from clearance.reference.service import ReferenceData
@@ -122,12 +125,94 @@ def _caller(
     settings: SettingsDep,
     key: Annotated[str, Depends(_bearer)],
 ) -> Caller:
-    caller = auth_service.authenticate(session=session, secret_key=settings.secret_key, key=key)
+    caller = auth_service.authenticate(
+        session=session,
+        secret_key=settings.secret_key,
+        key=key,
+        max_age=settings.key_cache_seconds,
+    )
     request.state.caller = caller
     return caller
 
 
 CallerDep = Annotated[Caller, Depends(_caller)]
+
+
+# Routes without a request session (lodging): the caller from the keys this process read
+# lately, else one query on a thread; refusals are audited here, as `_session` does for others.
+def _look_up(secret_key: str, key: str, max_age: float) -> Caller:
+    with db.new_session(writes=False) as session:
+        return auth_service.authenticate(
+            session=session, secret_key=secret_key, key=key, max_age=max_age
+        )
+
+
+async def _refused(request: Request, exc: ClearanceError) -> None:
+    record = partial(
+        audit_requests.record_refusal,
+        request=request,
+        status=exc.status,
+        at=get_clock().now(),
+        trusted_proxies=get_settings().trusted_proxies,
+    )
+    await anyio.to_thread.run_sync(record)
+
+
+async def _known_caller(
+    request: Request,
+    bearer: HTTPAuthorizationCredentials | None,
+    x_api_key: str | None,
+    roles: frozenset[Role],
+) -> Caller:
+    settings = get_settings()
+    try:
+        key = await _bearer(bearer, x_api_key)
+        caller = auth_service.known_caller(
+            secret_key=settings.secret_key, key=key, max_age=settings.key_cache_seconds
+        )
+        if caller is None:
+            look_up = partial(_look_up, settings.secret_key, key, settings.key_cache_seconds)
+            caller = await anyio.to_thread.run_sync(look_up)
+        if caller.role not in roles:
+            raise Forbidden(
+                Message("error.role_refused", {"role": Message(f"role.{caller.role.value}")})
+            )
+    except (Unauthorized, Forbidden) as exc:
+        await _refused(request, exc)
+        raise
+    request.state.caller = caller
+    return caller
+
+
+def require_known(
+    *roles: Role,
+) -> Callable[[Request, HTTPAuthorizationCredentials | None, str | None], Awaitable[Caller]]:
+    """`require` for routes without a request session: the key as this process knows it."""
+    allowed = frozenset(roles)
+
+    # One dependency, not a chain: each level of FastAPI's solving costs every request.
+    async def check(
+        request: Request,
+        bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer_scheme)],
+        x_api_key: Annotated[str | None, Depends(_api_key_scheme)],
+    ) -> Caller:
+        return await _known_caller(request, bearer, x_api_key, allowed)
+
+    check.roles = allowed  # type: ignore[attr-defined]
+    return check
+
+
+KnownTraderDep = Annotated[Caller, Depends(require_known(Role.trader))]
+
+
+async def _request_facts(request: Request) -> RequestFacts:
+    return RequestFacts(
+        client_address=audit_requests.client_address(request, get_settings().trusted_proxies),
+        request_id=audit_requests.request_id_of(request),
+    )
+
+
+RequestFactsDep = Annotated[RequestFacts, Depends(_request_facts)]
 
 
 def require(*roles: Role) -> Callable[[Caller], Awaitable[Caller]]:

@@ -4,10 +4,8 @@ parsing or database work, and request metrics by route template."""
 import re
 import time
 import uuid
-from functools import partial
 from urllib.parse import parse_qsl
 
-import anyio
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -30,10 +28,6 @@ from clearance.fields import CONTROL_CHARACTERS, has_control_characters
 from clearance.messages import Message as Text
 from clearance.settings import Settings, get_settings
 from clearance.web import session as tokens
-
-# Threads of their own for the Redis round trips of the limit, so a burst that holds every
-# thread of the default pool (each waiting on the database) cannot delay the 429s.
-RATE_LIMIT_THREADS = 8
 
 
 def _url_control_characters(scope: Scope) -> list[FieldError]:
@@ -205,7 +199,6 @@ class RateLimitMiddleware:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.threads = anyio.CapacityLimiter(RATE_LIMIT_THREADS)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -218,15 +211,13 @@ class RateLimitMiddleware:
         )
         request = Request(scope)
         address = client_address(request, settings.trusted_proxies)
-        check = partial(
-            ratelimit.check,
-            redis_url=settings.redis_url,
-            limits=limits,
-            key=_key_identity(request, settings),
-            address=address,
-        )
         try:
-            await anyio.to_thread.run_sync(check, limiter=self.threads)
+            await ratelimit.check_async(
+                redis_url=settings.redis_url,
+                limits=limits,
+                key=_key_identity(request, settings) if limits.per_key > 0 else None,
+                address=address,
+            )
         except TooManyRequests as exc:
             await _refuse(exc, scope, receive, send)
             return
@@ -240,10 +231,6 @@ class RateLimitMiddleware:
 
         await self.app(scope, receive, send_status)
         if status == 401:
-            count = partial(
-                ratelimit.count_refusal,
-                redis_url=settings.redis_url,
-                limits=limits,
-                address=address,
+            await ratelimit.count_refusal_async(
+                redis_url=settings.redis_url, limits=limits, address=address
             )
-            await anyio.to_thread.run_sync(count, limiter=self.threads)

@@ -99,12 +99,9 @@ def _send_screenings(jobs: list[EnqueueData]) -> None:
 _screenings = GroupEnqueue(_send_screenings)
 
 
-def enqueue_screening(
-    declaration_id: uuid.UUID, version: int, connection: Redis | None = None
-) -> None:
-    """Queue a version's screening job; concurrent callers share one pipeline to Redis."""
+def _screening_job(declaration_id: uuid.UUID, version: int) -> EnqueueData:
     settings = get_settings()
-    job = Queue.prepare_data(
+    return Queue.prepare_data(
         SCREEN_JOB,
         (str(declaration_id), version),
         job_id=screening_job_id(declaration_id, version),
@@ -115,10 +112,23 @@ def enqueue_screening(
         retry=Retry(max=len(settings.job_retry_intervals), interval=settings.job_retry_intervals),
         meta=tracing.job_meta(),
     )
+
+
+def enqueue_screening(
+    declaration_id: uuid.UUID, version: int, connection: Redis | None = None
+) -> None:
+    """Queue a version's screening job; concurrent callers share one pipeline to Redis."""
+    job = _screening_job(declaration_id, version)
     if connection is not None:
         screening_queue(connection).enqueue_many([job])
     else:
         _screenings.submit(job)
+
+
+def enqueue_screenings(versions: list[tuple[uuid.UUID, int]]) -> None:
+    """`enqueue_screening` for many versions (a set of lodgements), in one pipeline."""
+    if versions:
+        _send_screenings([_screening_job(declaration_id, v) for declaration_id, v in versions])
 
 
 def replay_screening(declaration_id: uuid.UUID, version: int) -> None:

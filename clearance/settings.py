@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     rate_limit_refusals_per_address: int = Field(default=10, ge=0)
     # A rotated key keeps working this long, so clients can switch without an outage.
     key_rotation_grace_seconds: int = Field(default=3600, ge=0)
+    # How long a process trusts a key's row once read (clearance/auth/keycache.py): a key
+    # revoked or rotated by another process is refused here within this many seconds.
+    key_cache_seconds: float = Field(default=5.0, ge=0, le=60)
 
     # /metrics on an internal port of its own (docs/security.md): set, the public app has no
     # /metrics and the scrape is served on metrics_host:metrics_port alone.

@@ -32,6 +32,8 @@ from typing import Any
 
 from redis import Redis
 
+from clearance.embedded import free_port
+from loadtests.bench_intake import intake_only, intake_only_table
 from loadtests.bench_phases import Run, bare_api, bare_rq, service, worker_memory
 from loadtests.bench_report import combine_bare_api, combine_bare_rq, ratios, table, write_json
 from loadtests.bench_services import (
@@ -69,6 +71,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     add("--timeout", type=float, default=1200.0, help="seconds each phase may take (1200)")
     add("--model", action=argparse.BooleanOptionalAction, default=True, help="screen with a model")
     add("--skip-baselines", action="store_true", help="no bare FastAPI or bare RQ run")
+    add("--paced-rate", type=float, default=300.0, help="open-loop lodgements/s offered (300)")
+    add("--paced-seconds", type=float, default=20.0, help="seconds of the paced run (20)")
+    add("--intake-only", action="store_true", help="`clearance api` alone, no workers")
     add("--json", type=Path, default=None, help="write every figure to this file")
     add("--keep", action="store_true", help="keep the database and the run's directory")
     add("--seed", type=int, default=1, help="of the declarations' generator (1)")
@@ -126,8 +131,31 @@ def _phase(result: dict[str, Any], name: str) -> Iterator[None]:
         result["phase_seconds"][name] = round(time.monotonic() - started, 1)
 
 
+def measure_intake(args: argparse.Namespace, run: Run, result: dict[str, Any]) -> None:
+    """`--intake-only`: the bare endpoint, `clearance api` alone, the bare endpoint again."""
+    result["machine"] = machine_info(run.database, run.redis_url)
+    with _phase(result, "setup"):
+        keys, _model = prepare_database(env=run.env, model=False)
+        bodies = build_bodies(keys.traders, args.count, suffix=f"{run.tag}W", rng=run.rng)
+        bodies_file = run.workdir / "bodies.txt"
+        write_bodies(bodies_file, ((trader.key, body) for trader, body in bodies.items))
+    bare_apis = []
+    if not args.skip_baselines:
+        with _phase(result, "bare_before"):
+            bare_apis.append(bare_api(run, bodies_file))
+    with _phase(result, "intake"):
+        result["intake"] = intake_only(run, keys, bodies_file, free_port())
+    if not args.skip_baselines:
+        with _phase(result, "bare_after"):
+            bare_apis.append(bare_api(run, bodies_file))
+        result["bare_api"] = combine_bare_api(bare_apis)
+
+
 def measure(args: argparse.Namespace, run: Run, result: dict[str, Any]) -> None:
     """Every phase in turn, filling `result`."""
+    if args.intake_only:
+        measure_intake(args, run, result)
+        return
     result["machine"] = machine_info(run.database, run.redis_url)
     with _phase(result, "setup"):
         keys, model = prepare_database(env=run.env, model=args.model)
@@ -203,6 +231,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     result["seconds"] = round(time.monotonic() - started, 1)
     if "service" in result:
         print(table(result))
+    elif "intake" in result:
+        print(intake_only_table(result))
     else:
         print("\n".join(["benchmark did not finish:", *result["problems"]]), file=sys.stderr)
     if args.keep:

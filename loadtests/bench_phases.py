@@ -237,6 +237,9 @@ def service(
     connection = run.database.connect()
     children = [run.redis, api, *workers]
     warm_up(run, url, keys, connection, children)
+    from loadtests import bench_intake  # it builds on this module
+
+    paced = bench_intake.paced_with_workers(run, keys, url, connection, [api, *workers])
     meter = CpuMeter({
         "api": Trees(api.pid),
         "database": PostgresOf(run.database.name),
@@ -264,6 +267,7 @@ def service(
     # Each sampled declaration also uploads its papers, is paid and arrives: more requests.
     requests = result.answered + sample_intake.requests
     figures = {
+        "paced": paced,
         "intake": result.to_json() | {"in_database": len(lodged)},
         "end_to_end": timings.end_to_end([*lodged, *sampled]),
         "release_sample": timings.releases(sampled)

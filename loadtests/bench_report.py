@@ -104,6 +104,13 @@ def _intake_rows(result: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _paced_rows(result: dict[str, Any]) -> list[str]:
+    from loadtests.bench_intake import paced_rows  # it imports the phases, which import this
+
+    paced = result["service"].get("paced")
+    return [*paced_rows(paced, "Intake at a fixed offered rate (open loop)"), ""] if paced else []
+
+
 def _worker_rows(result: dict[str, Any]) -> list[str]:
     lines = [_row("Workers", ["per s"])]
     e2e = result["service"]["end_to_end"]
@@ -182,6 +189,7 @@ def table(result: dict[str, Any]) -> str:
         f"  {machine['cpus']} CPUs, load average {machine['load_average_before']} before; "
         f"PostgreSQL {machine['postgres']}, Redis {machine['redis']}, {machine['wrk']}",
         "",
+        *_paced_rows(result),
         *_intake_rows(result),
         "",
         *_worker_rows(result),

@@ -26,6 +26,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlmodel import Session
 
 from clearance import db, hot, queues
+from clearance.auth import keycache
 from clearance.auth.models import Role
 from clearance.auth.service import create_key
 from clearance.clock import FrozenClock, SystemClock, set_clock
@@ -173,6 +174,7 @@ def _clear_caches() -> None:
     hot.clear()
     learning.forget_model()
     subscribers.forget()
+    keycache.forget()
 
 
 @pytest.fixture

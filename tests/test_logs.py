@@ -43,7 +43,7 @@ def test_a_lodgement_is_logged_with_its_request_and_declaration_ids(
     assert line["declaration_id"] == lodged.json()["id"]
     assert (line["level"], line["logger"], line["kind"]) == (
         "info",
-        "clearance.declarations.service",
+        "clearance.declarations.intake",
         "import",
     )
 

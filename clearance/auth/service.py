@@ -3,14 +3,18 @@
 import hashlib
 import hmac
 import secrets
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlmodel import Session, col, select
 
+from clearance.auth import keycache
+from clearance.auth.keycache import KnownKey
 from clearance.auth.models import ApiKey, Role
 from clearance.clock import Clock, get_clock
+from clearance.db import after_commit
 from clearance.errors import Conflict, NotFound, Unauthorized, invalid_field
 from clearance.messages import Message
 
@@ -70,25 +74,48 @@ def create_key(
     return key, plain
 
 
-def authenticate(*, session: Session, secret_key: str, key: str) -> Caller:
-    found = session.exec(
-        select(ApiKey).where(ApiKey.digest == digest(secret_key=secret_key, key=key))
-    ).first()
-    return _usable(found)
+def authenticate(*, session: Session, secret_key: str, key: str, max_age: float = 0.0) -> Caller:
+    """The caller behind a key; its row is read at most every `max_age` seconds (keycache)."""
+    key_digest = digest(secret_key=secret_key, key=key)
+    known = keycache.get(key_digest, max_age) if max_age > 0 else None
+    if known is None:
+        read_at = time.monotonic()  # before the query: a change committed after it is missed
+        known = _known(session.exec(select(ApiKey).where(ApiKey.digest == key_digest)).first())
+        if known is not None and max_age > 0:
+            keycache.put(key_digest, known, read_at=read_at)
+    return _usable(known)
+
+
+def known_caller(*, secret_key: str, key: str, max_age: float) -> Caller | None:
+    """The caller behind a key this process read lately, without the database; None if none."""
+    known = keycache.get(digest(secret_key=secret_key, key=key), max_age) if max_age > 0 else None
+    return None if known is None else _usable(known)
 
 
 def caller_by_id(*, session: Session, key_id: int) -> Caller:
     """The caller behind a key id (a signed-in page session), while the key is still usable."""
-    return _usable(session.get(ApiKey, key_id))
+    return _usable(_known(session.get(ApiKey, key_id)))
 
 
-def _usable(found: ApiKey | None) -> Caller:
+def _known(found: ApiKey | None) -> KnownKey | None:
+    if found is None or found.id is None:
+        return None
+    return KnownKey(
+        key_id=found.id,
+        role=Role(found.role),
+        tax_code=found.tax_code,
+        revoked=found.revoked_at is not None,
+        expires_at=found.expires_at,
+    )
+
+
+def _usable(found: KnownKey | None) -> Caller:
     """The key's caller, unless it is unknown, revoked, or rotated and past its grace period."""
-    if found is None or found.revoked_at is not None or found.id is None:
+    if found is None or found.revoked:
         raise Unauthorized(Message("error.key_unknown"), headers={"WWW-Authenticate": "Bearer"})
     if found.expires_at is not None and found.expires_at <= get_clock().now():
         raise Unauthorized(Message("error.key_expired"), headers={"WWW-Authenticate": "Bearer"})
-    return Caller(key_id=found.id, role=Role(found.role), tax_code=found.tax_code)
+    return Caller(key_id=found.key_id, role=found.role, tax_code=found.tax_code)
 
 
 def list_keys(*, session: Session) -> list[ApiKey]:
@@ -103,6 +130,7 @@ def revoke(*, session: Session, clock: Clock, key_id: int) -> ApiKey:
     if key.revoked_at is None:
         key.revoked_at = clock.now()
         session.add(key)
+        after_commit(session, keycache.forget)
     return key
 
 
@@ -126,6 +154,7 @@ def rotate(
     deadline = clock.now() + timedelta(seconds=grace_seconds)
     old.expires_at = min(old.expires_at or deadline, deadline)
     session.add(old)
+    after_commit(session, keycache.forget)
     return key, plain
 
 

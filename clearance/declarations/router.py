@@ -5,7 +5,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Response, status
 
-from clearance.declarations import gate, service, views
+from clearance.clock import get_clock
+from clearance.declarations import gate, intake, service, views
 from clearance.declarations.models import State
 from clearance.declarations.schemas import (
     Accepted,
@@ -21,9 +22,11 @@ from clearance.declarations.schemas import (
 from clearance.deps import (
     ClockDep,
     GateDep,
+    KnownTraderDep,
     LanguageDep,
     ReaderDep,
     ReferenceDep,
+    RequestFactsDep,
     SessionDep,
     SettingsDep,
     TraderDep,
@@ -55,27 +58,24 @@ def _accepted(
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED)
-def lodge(
+async def lodge(
     body: DeclarationIn,
     response: Response,
-    session: SessionDep,
-    clock: ClockDep,
-    caller: TraderDep,
-    reference: ReferenceDep,
+    caller: KnownTraderDep,
+    facts: RequestFactsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> Accepted:
     """Lodge a declaration; it is screened within seconds."""
-    declaration, created = service.lodge(
-        session=session,
-        clock=clock,
+    lodged = await intake.lodge(
+        clock=get_clock(),
         caller=caller,
-        reference=reference,
         declaration_in=body,
         idempotency_key=idempotency_key,
+        facts=facts,
     )
-    if not created:
+    if not lodged.created:
         response.headers["Idempotent-Replayed"] = "true"
-    return _accepted(response, declaration.id, declaration.version, declaration.state)
+    return _accepted(response, lodged.declaration_id, lodged.version, lodged.state)
 
 
 @router.get("")

@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, true
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, or_, select
 
 from clearance import logs, metrics
@@ -19,15 +18,12 @@ from clearance.db import after_commit
 from clearance.declarations import parties, states
 from clearance.declarations.errors import (
     DeclarationNotFound,
-    DuplicateUcr,
-    IdempotencyConflict,
     InvalidTransition,
 )
 from clearance.declarations.models import (
     Declaration,
     DeclarationLine,
     DeclarationVersion,
-    IdempotencyRecord,
     Query,
     State,
 )
@@ -144,103 +140,6 @@ def _start_version(
         )
     declaration_id, version = declaration.id, declaration.version
     after_commit(session, lambda: enqueue_screening(declaration_id, version))
-
-
-def _replayed(*, session: Session, scope: str, key: str, request_sha256: str) -> Declaration | None:
-    record = session.exec(
-        select(IdempotencyRecord).where(
-            IdempotencyRecord.scope == scope, IdempotencyRecord.key == key
-        )
-    ).first()
-    if record is None:
-        return None
-    if record.request_sha256 != request_sha256:
-        raise IdempotencyConflict(
-            Message("error.idempotency_reused", {"header": "Idempotency-Key"})
-        )
-    return session.get(Declaration, record.declaration_id)
-
-
-def lodge(
-    *,
-    session: Session,
-    clock: Clock,
-    caller: Caller,
-    reference: ReferenceData,
-    declaration_in: DeclarationIn,
-    idempotency_key: str | None,
-) -> tuple[Declaration, bool]:
-    """Store a new declaration and queue it for screening; returns it and whether it is new."""
-    parties.check_declarant(session, clock, caller, declaration_in)
-    scope, stored = caller.tax_code or caller.actor, stored_payload(declaration_in)
-    body_sha = stored[1]
-    if idempotency_key is not None:
-        replayed = _replayed(
-            session=session, scope=scope, key=idempotency_key, request_sha256=body_sha
-        )
-        if replayed is not None:
-            return replayed, False
-    check_references(reference=reference, declaration_in=declaration_in)
-    now = clock.now()
-    declaration = Declaration(
-        ucr=declaration_in.ucr,
-        kind=declaration_in.kind,
-        gate_code=declaration_in.gate,
-        declarant_tax_code=declaration_in.declarant.tax_code,
-        trader_tax_code=declaration_in.trader.tax_code,
-        state=State.lodged,
-        lodged_at=now,
-        state_since=now,
-        expected_arrival_at=declaration_in.truck.expected_arrival_at,
-    )
-    try:
-        # A savepoint, so a concurrent retry with the same key or UCR is a clean answer.
-        with session.begin_nested():
-            session.add(declaration)
-            session.flush()
-            if idempotency_key is not None:
-                session.add(
-                    IdempotencyRecord(
-                        scope=scope,
-                        key=idempotency_key,
-                        request_sha256=body_sha,
-                        declaration_id=declaration.id,
-                        created_at=now,
-                    )
-                )
-                session.flush()
-    except IntegrityError:
-        if idempotency_key is not None:
-            replayed = _replayed(
-                session=session, scope=scope, key=idempotency_key, request_sha256=body_sha
-            )
-            if replayed is not None:
-                return replayed, False
-        # The unique UCR per declarant refused it: looked up only now, off the hot path.
-        taken = session.exec(
-            select(Declaration.id).where(
-                Declaration.declarant_tax_code == declaration_in.declarant.tax_code,
-                Declaration.ucr == declaration_in.ucr,
-            )
-        ).first()
-        raise DuplicateUcr(
-            Message("error.duplicate_ucr", {"ucr": declaration_in.ucr, "taken": str(taken)})
-        ) from None
-    _start_version(
-        session=session,
-        clock=clock,
-        declaration=declaration,
-        body=declaration_in,
-        caller=caller,
-        action="lodge",
-        stored=stored,
-    )
-    metrics.DECLARATIONS_LODGED.labels(declaration.kind.value).inc()
-    logs.bind(declaration_id=str(declaration.id))
-    logger.info(
-        "declaration lodged", extra={"ucr": declaration.ucr, "kind": declaration.kind.value}
-    )
-    return declaration, True
 
 
 def _visible_to(caller: Caller) -> ColumnElement[bool]:

@@ -55,6 +55,16 @@ def unregister_event_hook(name: str) -> None:
     _event_hooks.pop(name, None)
 
 
+def has_event_hooks() -> bool:
+    return bool(_event_hooks)
+
+
+def run_event_hooks(session: Session, declaration: Declaration, event: DeclarationEvent) -> None:
+    """Every registered hook, for an event written in this session."""
+    for hook in _event_hooks.values():
+        hook(session, declaration, event)
+
+
 # (from, to) -> the kinds of actor that may make the move.
 TRANSITIONS: dict[tuple[State | None, State], frozenset[str]] = {
     (None, State.lodged): frozenset({TRADER}),
@@ -184,6 +194,5 @@ def _write(
             declaration_id=declaration.id,
             version=declaration.version,
         )
-    for hook in _event_hooks.values():
-        hook(session, declaration, event)
+    run_event_hooks(session, declaration, event)
     return event

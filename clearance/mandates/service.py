@@ -1,6 +1,9 @@
 """Who may declare for whom: a live mandate from the importer or exporter to its broker."""
 
-from sqlalchemy import or_
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import or_, tuple_
 from sqlmodel import Session, col, select
 
 from clearance.auth.models import Role
@@ -27,17 +30,40 @@ def check(
     """Refuse a broker acting for a client without a live mandate covering this kind."""
     if broker == client:
         return
+    held = unrevoked(session=session, pairs=[(broker, client)]).get((broker, client), [])
     today = local_date(clock.now())  # mandates run by the date at the gate
-    mandates = session.exec(
+    if (refused := refusal(held, broker=broker, client=client, kind=kind, field=field,
+                           today=today)) is not None:  # fmt: skip
+        raise refused
+
+
+def unrevoked(
+    *, session: Session, pairs: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], list[Mandate]]:
+    """The mandates not revoked of each (broker, client) pair, in one query for them all."""
+    wanted = set(pairs)
+    if not wanted:
+        return {}
+    found: dict[tuple[str, str], list[Mandate]] = {}
+    for mandate in session.exec(
         select(Mandate).where(
-            Mandate.broker_tax_code == broker,
-            Mandate.client_tax_code == client,
+            tuple_(col(Mandate.broker_tax_code), col(Mandate.client_tax_code)).in_(wanted),
             col(Mandate.revoked_at).is_(None),
         )
-    ).all()
-    covering = [m for m in mandates if kind in m.scope]
+    ).all():
+        found.setdefault((mandate.broker_tax_code, mandate.client_tax_code), []).append(mandate)
+    return found
+
+
+def refusal(
+    held: Iterable[Mandate], *, broker: str, client: str, kind: str, field: str, today: date
+) -> MandateRequired | None:
+    """Why `held` (the pair's unrevoked mandates) does not let the broker act today, or None."""
+    if broker == client:
+        return None
+    covering = [m for m in held if kind in m.scope]
     if any(m.valid_from <= today <= m.valid_to for m in covering):
-        return
+        return None
     if covering:
         latest = max(covering, key=lambda m: m.valid_to)
         expired = latest.valid_to < today
@@ -54,7 +80,7 @@ def check(
             "error.mandate_missing",
             {"client": client, "broker": broker, "kind": Message(f"flow.{kind}")},
         )
-    raise MandateRequired(detail, errors=[FieldError(field, detail)])
+    return MandateRequired(detail, errors=[FieldError(field, detail)])
 
 
 def grant(*, session: Session, clock: Clock, caller: Caller, mandate_in: MandateIn) -> Mandate:

@@ -275,6 +275,18 @@ def snapshot(*, session: Session, today: date) -> ReferenceData:
     return _cache[2]
 
 
+def fresh_snapshot(today: date) -> ReferenceData | None:
+    """The cached snapshot if `snapshot` would return it without reading; else None."""
+    found = _cache
+    if (
+        found is None
+        or found[1] != today
+        or monotonic.monotonic() - found[0] > SNAPSHOT_TTL_SECONDS
+    ):
+        return None
+    return found[2]
+
+
 def invalidate() -> None:
     global _cache
     _cache = None

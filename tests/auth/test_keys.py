@@ -11,7 +11,8 @@ from sqlmodel import Session, select
 from clearance.audit.models import AuditRecord
 from clearance.auth.models import ApiKey
 from clearance.clock import FrozenClock
-from tests.conftest import TRADER_TAX_CODE, auth
+from tests.conftest import START, TRADER_TAX_CODE, auth
+from tests.factories import declaration
 
 
 def issue(client: TestClient, keys: dict[str, str], **body: Any) -> Any:
@@ -122,3 +123,22 @@ def test_the_limit_is_not_applied_while_redis_is_down(
     configure(rate_limit_per_second=1, redis_url="redis://127.0.0.1:1/0")
     answers = [client.get("/v1/declarations", headers=auth(keys["trader"])) for _ in range(3)]
     assert [a.status_code for a in answers] == [200, 200, 200]
+
+
+def test_a_key_revoked_elsewhere_is_refused_once_this_process_reads_it_again(
+    client: TestClient, keys: dict[str, str], session: Session, configure: Callable[..., None]
+) -> None:
+    configure(key_cache_seconds=60)
+    assert client.get("/v1/declarations", headers=auth(keys["trader"])).status_code == 200
+    # Revoked by another process: this one's kept row says nothing of it yet.
+    for key in session.exec(select(ApiKey).where(ApiKey.tax_code == TRADER_TAX_CODE)).all():
+        key.revoked_at = START
+        session.add(key)
+    session.commit()
+    assert client.get("/v1/declarations", headers=auth(keys["trader"])).status_code == 200
+
+    configure(key_cache_seconds=0)  # as `key_cache_seconds` after the revocation
+
+    refused = client.post("/v1/declarations", json=declaration(), headers=auth(keys["trader"]))
+    assert refused.status_code == 401
+    assert client.get("/v1/declarations", headers=auth(keys["trader"])).status_code == 401

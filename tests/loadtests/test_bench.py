@@ -15,6 +15,7 @@ from tests.needs import need
 
 pytestmark = pytest.mark.slow
 COUNT, SAMPLE, RSS_JOBS = 60, 10, 500
+PACED_RATE, PACED_SECONDS = 40, 1
 ADMIN_URL = PG_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
@@ -25,7 +26,8 @@ def result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     command = [
         sys.executable, "-m", "loadtests.bench", "--count", str(COUNT), "--api-processes", "1",
         "--workers", "1", "--release-sample", str(SAMPLE), "--rss-jobs", str(RSS_JOBS),
-        "--json", str(out), "--pg-admin-url", ADMIN_URL,
+        "--json", str(out), "--pg-admin-url", ADMIN_URL, "--paced-rate", str(PACED_RATE),
+        "--paced-seconds", str(PACED_SECONDS),
         "--no-model",  # training takes 15 s of a 2-core machine; the model is not under test
     ]  # fmt: skip
     root = Path(__file__).resolve().parents[2]
@@ -48,6 +50,18 @@ def test_every_declaration_is_lodged_found_in_the_database_and_screened(
     assert 0 < intake["latency_ms"]["p50"] <= intake["latency_ms"]["p99"]
     assert e2e["lodged_to_channel_ms"]["n"] == COUNT + SAMPLE
     assert e2e["worker_declarations_per_second"] > 0
+
+
+def test_the_paced_run_offers_its_rate_and_times_each_answer_from_its_due_time(
+    result: dict[str, Any],
+) -> None:
+    paced, count = result["service"]["paced"], PACED_RATE * PACED_SECONDS
+
+    assert paced["offered_per_second"] == PACED_RATE
+    assert paced["bodies"] == paced["accepted"] == count and paced["errors"] == 0
+    assert 0 < paced["latency_ms"]["p50"] <= paced["latency_ms"]["p99"]
+    assert set(paced["cpu"]["ms_per_unit"]) >= {"api", "database", "redis", "workers"}
+    assert paced["end_to_end"]["with_channel"] == count
 
 
 def test_the_release_sample_goes_through_to_release(result: dict[str, Any]) -> None:

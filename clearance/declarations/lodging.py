@@ -1,0 +1,322 @@
+"""Lodgements written in sets: one transaction, one statement per table, for many requests.
+
+`write` takes the lodgements that arrived together (`intake.GroupCommit` gathers them) and
+stores them in one transaction: the declarations, their first versions and lines, their
+`lodge` events, idempotency records and audit records, each table one multi-row statement.
+The checks that need the database are one query each for the whole set (mandates, earlier
+uses of the idempotency keys). A lodgement that is refused (a mandate missing, a key reused
+with another body, an unknown code) is answered without failing the others. When the set's
+transaction fails on a unique constraint (a UCR taken, a key used by a concurrent request),
+each lodgement is tried again in a transaction of its own, so only the one at fault fails.
+"""
+
+import math
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+import sqlalchemy as sa
+from sqlalchemy import Table, insert
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlmodel import Session, select
+
+from clearance import db
+from clearance.audit.models import OK, AuditRecord
+from clearance.clock import Clock
+from clearance.declarations import lodgement, states
+from clearance.declarations.errors import DuplicateUcr, IdempotencyConflict
+from clearance.declarations.lodgement import Committed, Lodged, Lodgement, Outcome
+from clearance.declarations.models import (
+    Declaration,
+    DeclarationEvent,
+    DeclarationLine,
+    DeclarationVersion,
+    IdempotencyRecord,
+    State,
+)
+from clearance.errors import Conflict, FieldError, Forbidden
+from clearance.mandates import service as mandates_service
+from clearance.messages import Message
+from clearance.reference.calendar import local_date
+
+# After a conflict, sets look their keys up before writing for this long: retries come in
+# bursts, and a set that a reused key refuses is written again one lodgement at a time.
+PESSIMISTIC_SECONDS = 10.0
+
+
+class _Conflicts:
+    """When a unique constraint last refused a write in this process (a retry, a taken UCR)."""
+
+    def __init__(self) -> None:
+        self._last = -math.inf
+
+    def seen(self) -> None:
+        self._last = time.monotonic()
+
+    def recent(self) -> bool:
+        return time.monotonic() - self._last < PESSIMISTIC_SECONDS
+
+
+_conflicts = _Conflicts()
+
+
+def write(lodgements: list[Lodgement], *, clock: Clock, committed: Committed) -> list[Outcome]:
+    """Store the set; each lodgement's outcome, in order (an exception is its answer)."""
+    first, repeats = _split_repeats(lodgements)
+    try:
+        outcomes = _in_one_transaction(first, clock=clock, committed=committed)
+    except IntegrityError:
+        # A constraint refused one of them: each alone, so only that one fails.
+        _conflicts.seen()
+        outcomes = {item: _alone(item, clock=clock, committed=committed) for item in first}
+    except (OperationalError, PoolTimeout) as exc:
+        outcomes = dict.fromkeys(first, exc)
+    for item in repeats:
+        outcomes[item] = _alone(item, clock=clock, committed=committed)
+    return [outcomes[item] for item in lodgements]
+
+
+def _split_repeats(lodgements: list[Lodgement]) -> tuple[list[Lodgement], list[Lodgement]]:
+    """Those whose key and UCR are first in the set; the others go after them, alone."""
+    keys: set[tuple[str, str]] = set()
+    ucrs: set[tuple[str, str]] = set()
+    first, repeats = [], []
+    for item in lodgements:
+        key = (item.scope, item.idempotency_key or "")
+        ucr = (item.declaration_in.declarant.tax_code, item.declaration_in.ucr)
+        if ucr in ucrs or (item.idempotency_key is not None and key in keys):
+            repeats.append(item)
+            continue
+        keys.add(key)
+        ucrs.add(ucr)
+        first.append(item)
+    return first, repeats
+
+
+def _alone(item: Lodgement, *, clock: Clock, committed: Committed) -> Outcome:
+    try:
+        return _in_one_transaction([item], clock=clock, committed=committed)[item]
+    except IntegrityError:
+        _conflicts.seen()
+        return _after_conflict(item, clock=clock)
+    except (OperationalError, PoolTimeout) as exc:
+        return exc
+
+
+def _in_one_transaction(
+    items: list[Lodgement], *, clock: Clock, committed: Committed
+) -> dict[Lodgement, Outcome]:
+    with db.new_session() as session:
+        try:
+            outcomes = _decide(session, clock, items)
+            created = [item for item in items if isinstance(outcomes[item], Lodged)]
+            created = [item for item in created if outcomes[item].created]  # type: ignore[union-attr]
+            with _pipelined(session):
+                _insert(session, clock, created)
+                _audit(session, clock, items, outcomes)
+            if created:
+                db.after_commit(session, lambda: committed(created))
+            _run_event_hooks(session, clock, created)
+            db.commit(session)
+        except BaseException:
+            db.rollback(session)
+            raise
+    return outcomes
+
+
+@contextmanager
+def _pipelined(session: Session) -> Iterator[None]:
+    """On PostgreSQL (psycopg), the set's writes go out without waiting for each answer: one
+    round trip for them all instead of one each. A refusal surfaces when the block ends."""
+    connection = session.connection()
+    raw = connection.connection.driver_connection
+    if connection.dialect.name != "postgresql" or not isinstance(raw, psycopg.Connection):
+        yield
+        return
+    try:
+        with raw.pipeline():
+            yield
+    # Raised by the pipeline's sync, outside SQLAlchemy: as SQLAlchemy would have raised them.
+    except psycopg.IntegrityError as exc:
+        raise IntegrityError("the set's writes", None, exc) from exc
+    except psycopg.OperationalError as exc:
+        raise OperationalError("the set's writes", None, exc) from exc
+
+
+def _decide(session: Session, clock: Clock, items: list[Lodgement]) -> dict[Lodgement, Outcome]:
+    """Each lodgement's answer, checked in the order a single one always was."""
+    refusals = _refusals(session, clock, items)
+    # Keys are looked up first only while retries are about; else the unique constraint on
+    # them finds a reused key (the set is then written one by one, with the lookup). A
+    # lodgement refused for a code is looked up anyway: a replay answers before that refusal.
+    asked = items if _conflicts.recent() else [i for i in items if i.reference_error is not None]
+    replays = _replays(session, asked)
+    outcomes: dict[Lodgement, Outcome] = {}
+    for item in items:
+        if (refused := refusals.get(item)) is not None:
+            outcomes[item] = refused
+        elif (replayed := replays.get(item)) is not None:
+            outcomes[item] = replayed
+        elif item.reference_error is not None:
+            outcomes[item] = item.reference_error
+        else:
+            outcomes[item] = Lodged(item.declaration_id, 1, State.lodged, created=True)
+    return outcomes
+
+
+def _refusals(session: Session, clock: Clock, items: list[Lodgement]) -> dict[Lodgement, Forbidden]:
+    """The caller declares for itself, or for a client whose live mandate it holds."""
+    found: dict[Lodgement, Forbidden] = {}
+    for item in items:
+        if item.caller.tax_code != item.declaration_in.declarant.tax_code:
+            name = "declarant.tax_code"
+            found[item] = Forbidden(
+                Message("error.declarant_not_caller", {"field": name}),
+                errors=[FieldError(field=name, message=Message("field.not_callers_tax_code"))],
+            )
+    brokered = [
+        item
+        for item in items
+        if item not in found
+        and item.declaration_in.declarant.tax_code != item.declaration_in.trader.tax_code
+    ]
+    if not brokered:
+        return found
+    pairs = [
+        (i.declaration_in.declarant.tax_code, i.declaration_in.trader.tax_code) for i in brokered
+    ]
+    held = mandates_service.unrevoked(session=session, pairs=pairs)
+    today = local_date(clock.now())  # mandates run by the date at the gate
+    for item, pair in zip(brokered, pairs, strict=True):
+        refused = mandates_service.refusal(
+            held.get(pair, []), broker=pair[0], client=pair[1],
+            kind=item.declaration_in.kind.value, field="trader.tax_code", today=today,
+        )  # fmt: skip
+        if refused is not None:
+            found[item] = refused
+    return found
+
+
+def _replays(session: Session, items: list[Lodgement]) -> dict[Lodgement, Outcome]:
+    """Lodgements whose key was used before: the declaration it made, or a 409."""
+    keyed = {(i.scope, i.idempotency_key): i for i in items if i.idempotency_key is not None}
+    if not keyed:
+        return {}
+    # The keys alone first (usually none was used): plain columns, no join to process.
+    record = IdempotencyRecord.__table__.c  # type: ignore[attr-defined]
+    used = (
+        session.connection()
+        .execute(
+            sa.select(record.scope, record.key, record.request_sha256, record.declaration_id).where(
+                sa.tuple_(record.scope, record.key).in_(list(keyed))
+            )
+        )
+        .all()
+    )
+    found: dict[Lodgement, Outcome] = {}
+    replayed: dict[uuid.UUID, list[Lodgement]] = {}
+    for scope, key, sha, declaration_id in used:
+        item = keyed[(scope, key)]
+        if sha == item.body_sha256:
+            replayed.setdefault(declaration_id, []).append(item)
+        else:
+            found[item] = IdempotencyConflict(
+                Message("error.idempotency_reused", {"header": "Idempotency-Key"})
+            )
+    if replayed:
+        declaration = Declaration.__table__.c  # type: ignore[attr-defined]
+        for declaration_id, version, state in session.connection().execute(
+            sa.select(declaration.id, declaration.version, declaration.state).where(
+                declaration.id.in_(list(replayed))
+            )
+        ):
+            for item in replayed[declaration_id]:
+                found[item] = Lodged(declaration_id, version, state, created=False)
+    return found
+
+
+def _after_conflict(item: Lodgement, *, clock: Clock) -> Outcome:
+    """Alone, a constraint refused it: a concurrent request with its key, or its UCR taken."""
+    try:
+        with db.new_session() as session:
+            if (replayed := _replays(session, [item]).get(item)) is not None:
+                if isinstance(replayed, Lodged):
+                    _audit(session, clock, [item], {item: replayed})
+                    db.commit(session)
+                return replayed
+            body = item.declaration_in
+            taken = session.exec(
+                select(Declaration.id).where(
+                    Declaration.declarant_tax_code == body.declarant.tax_code,
+                    Declaration.ucr == body.ucr,
+                )
+            ).first()
+    except (OperationalError, PoolTimeout) as exc:
+        return exc
+    if taken is None:
+        return Conflict(Message("error.request_conflict"))
+    return DuplicateUcr(Message("error.duplicate_ucr", {"ucr": body.ucr, "taken": str(taken)}))
+
+
+def _insert(session: Session, clock: Clock, created: list[Lodgement]) -> None:
+    """One multi-row INSERT per table for every new declaration of the set."""
+    if not created:
+        return
+    now = clock.now()
+    _rows(session, Declaration, [lodgement.declaration_row(item, now) for item in created])
+    _rows(session, DeclarationVersion, [
+        {"declaration_id": item.declaration_id, "version": 1, "payload": item.payload,
+         "payload_sha256": item.body_sha256, "created_by": item.caller.actor, "created_at": now}
+        for item in created
+    ])  # fmt: skip
+    _rows(session, DeclarationLine, [
+        row for item in created for row in lodgement.line_rows(item)
+    ])  # fmt: skip
+    _rows(session, DeclarationEvent, [lodgement.event_row(item, now) for item in created])
+    _rows(session, IdempotencyRecord, [
+        {"scope": item.scope, "key": item.idempotency_key, "request_sha256": item.body_sha256,
+         "declaration_id": item.declaration_id, "created_at": now}
+        for item in created if item.idempotency_key is not None
+    ])  # fmt: skip
+
+
+def _rows(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
+    if rows:
+        table: Table = model.__table__
+        # On the session's connection: a Core statement needs none of the ORM's execute path.
+        session.connection().execute(insert(table).inline(), rows)
+
+
+def _audit(
+    session: Session, clock: Clock, items: list[Lodgement], outcomes: dict[Lodgement, Outcome]
+) -> None:
+    """The request's audit record: what it lodged (or replayed), or its refusal (403)."""
+    now, rows = clock.now(), []
+    for item in items:
+        outcome = outcomes[item]
+        if isinstance(outcome, Lodged):
+            target = (
+                ("declaration", str(outcome.declaration_id), outcome.version)
+                if outcome.created
+                else (None, None, None)  # a replay changed nothing (as the session audit said)
+            )
+            rows.append(lodgement.audit_row(item, now, OK, target))
+        elif isinstance(outcome, Forbidden):
+            rows.append(lodgement.audit_row(item, now, str(outcome.status), (None, None, None)))
+    _rows(session, AuditRecord, rows)
+
+
+def _run_event_hooks(session: Session, clock: Clock, created: list[Lodgement]) -> None:
+    """What other domains do with every event (the outbox), in the same transaction."""
+    if not states.has_event_hooks():
+        return
+    now = clock.now()
+    for item in created:
+        # Unsaved stand-ins the hooks read (model_construct: the rows are already inserted).
+        declaration = Declaration.model_construct(**lodgement.declaration_row(item, now))
+        event = DeclarationEvent.model_construct(**lodgement.event_row(item, now))
+        states.run_event_hooks(session, declaration, event)
