@@ -3,11 +3,12 @@
 `write` takes the lodgements that arrived together (`intake.GroupCommit` gathers them) and
 stores them in one transaction: the declarations, their first versions and lines, their
 `lodge` events, idempotency records and audit records, each table one multi-row statement.
-The checks that need the database are one query each for the whole set (mandates, earlier
-uses of the idempotency keys). A lodgement that is refused (a mandate missing, a key reused
-with another body, an unknown code) is answered without failing the others. When the set's
-transaction fails on a unique constraint (a UCR taken, a key used by a concurrent request),
-each lodgement is tried again in a transaction of its own, so only the one at fault fails.
+Mandates are one query for the whole set. A key used before is found by its unique
+constraint: the set's transaction fails, and each lodgement is tried again in a transaction
+of its own that looks its key up first (a replay, or a 409), as sets do for a while after any
+conflict; a UCR taken fails only its own lodgement the same way. A lodgement refused for
+another reason (a mandate missing, an unknown code) is answered without failing the others.
+On PostgreSQL the set's inserts go out in one psycopg pipeline.
 """
 
 import math
