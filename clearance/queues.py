@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 from redis import Redis
 from rq import Queue, Retry
@@ -99,7 +100,10 @@ def _send_screenings(jobs: list[EnqueueData]) -> None:
 _screenings = GroupEnqueue(_send_screenings)
 
 
-def _screening_job(declaration_id: uuid.UUID, version: int) -> EnqueueData:
+def _screening_job(
+    declaration_id: uuid.UUID, version: int, trace: dict[str, Any] | None = None
+) -> EnqueueData:
+    """The job; `trace` is the context of the request it belongs to, if not the current one."""
     settings = get_settings()
     return Queue.prepare_data(
         SCREEN_JOB,
@@ -110,7 +114,7 @@ def _screening_job(declaration_id: uuid.UUID, version: int) -> EnqueueData:
         result_ttl=3600,
         # Backoff between tries; intervals above zero need the worker's scheduler.
         retry=Retry(max=len(settings.job_retry_intervals), interval=settings.job_retry_intervals),
-        meta=tracing.job_meta(),
+        meta=tracing.job_meta() if trace is None else trace,
     )
 
 
@@ -125,10 +129,11 @@ def enqueue_screening(
         _screenings.submit(job)
 
 
-def enqueue_screenings(versions: list[tuple[uuid.UUID, int]]) -> None:
-    """`enqueue_screening` for many versions (a set of lodgements), in one pipeline."""
+def enqueue_screenings(versions: list[tuple[uuid.UUID, int, dict[str, Any]]]) -> None:
+    """`enqueue_screening` for many versions (a set of lodgements), in one pipeline; each
+    with the trace context of the request that lodged it (`tracing.job_meta()` there)."""
     if versions:
-        _send_screenings([_screening_job(declaration_id, v) for declaration_id, v in versions])
+        _send_screenings([_screening_job(*version) for version in versions])
 
 
 def replay_screening(declaration_id: uuid.UUID, version: int) -> None:

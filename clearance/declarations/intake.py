@@ -86,7 +86,7 @@ def _schedule_screening(created: list[Lodgement]) -> None:
     """After the set's commit: each new declaration's screening job, and the counters."""
     for item in created:  # counted first: a failed enqueue is the sweeper's, not a lost count
         metrics.DECLARATIONS_LODGED.labels(item.declaration_in.kind.value).inc()
-    enqueue_screenings([(item.declaration_id, 1) for item in created])
+    enqueue_screenings([(item.declaration_id, 1, item.trace) for item in created])
 
 
 def _write_set(items: list[Lodgement]) -> list[Outcome]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from clearance import tracing
 from clearance.auth.service import Caller
 from clearance.declarations import states
 from clearance.declarations.models import State
@@ -36,6 +37,8 @@ class Lodgement:
     # An unknown code: answered only once the key is known not to be a replay (as before).
     reference_error: ClearanceError | None = None
     declaration_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    # The request's trace context, for its screening job (the set is sent from another thread).
+    trace: dict[str, Any] = field(default_factory=tracing.job_meta)
 
     @property
     def scope(self) -> str:

@@ -214,14 +214,15 @@ def active_model(*, session: Session) -> LoadedModel | None:
     if version is None or version == _unreadable:
         return None
     if _loaded is None or _loaded.version != version:
-        from clearance.risk.model import RiskModel  # heavy: only processes that score load it
+        # Heavy: only processes that score load it.
+        from clearance.risk.model import OtherFormat, RiskModel
 
         artefact = session.exec(
             select(RiskModelVersion.artefact).where(RiskModelVersion.version == version)
         ).one()
         try:
             _loaded = LoadedModel(version, RiskModel.loads(artefact))
-        except ValueError as unreadable:
+        except OtherFormat as unreadable:  # a corrupt artefact fails the job: a dead letter
             logger.warning("active model %s not used: %s", version, unreadable)
             _unreadable = version
             return None

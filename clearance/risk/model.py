@@ -37,6 +37,10 @@ __all__ = ["RiskModel", "Valued", "auc", "bench", "labeled", "precision_at", "tr
 FORMAT = 2
 
 
+class OtherFormat(ValueError):
+    """A model saved by an earlier version of the engine: train again to use one."""
+
+
 def labeled(record: HistoryRecord) -> bool:
     return record.outcome is not None and record.outcome.inspected
 
@@ -161,7 +165,7 @@ class RiskModel:
     def loads(cls, text: str) -> "RiskModel":
         data = json.loads(text)
         if data["format"] != FORMAT or tuple(data["features"]) != FEATURE_NAMES:
-            raise ValueError(f"model {data.get('version')} was saved in another format")
+            raise OtherFormat(f"model {data.get('version')} was saved in another format")
         return cls(
             lodgement=Head.from_dict(data["lodgement"]),
             arrival=Head.from_dict(data["arrival"]),
