@@ -11,14 +11,11 @@ import math
 import time
 import weakref
 from dataclasses import dataclass
-from functools import lru_cache
 
 from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.aio.storage import RedisStorage as AsyncRedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter as AsyncMovingWindowRateLimiter
 from limits.errors import StorageError
-from limits.storage import RedisStorage
-from limits.strategies import MovingWindowRateLimiter
 from redis.exceptions import RedisError
 
 from clearance.errors import TooManyRequests
@@ -39,65 +36,8 @@ class Limits:
     refusals_per_address: int
 
 
-@lru_cache(maxsize=4)
-def _limiter(redis_url: str) -> MovingWindowRateLimiter:
-    storage = RedisStorage(
-        redis_url,
-        key_prefix=KEY_PREFIX,
-        wrap_exceptions=True,
-        socket_timeout=REDIS_TIMEOUT_SECONDS,
-        socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
-    )
-    return MovingWindowRateLimiter(storage)
-
-
-def _refused(limiter: MovingWindowRateLimiter, item: RateLimitItem, *identity: str) -> str:
-    """The Retry-After, in whole seconds, until the window has room again."""
-    reset_at = limiter.get_window_stats(item, *identity).reset_time
-    return str(max(1, math.ceil(reset_at - time.time())))
-
-
-def check(*, redis_url: str, limits: Limits, key: str | None, address: str | None) -> None:
-    """Count this request against its key; refuse it over the key's or the address's limit.
-
-    Wall-clock seconds, not the injectable clock: this protects the servers, not a rule of the
-    domain. With Redis down no limit is applied: intake matters more.
-    """
-    try:
-        limiter = _limiter(redis_url)
-        refusals = RateLimitItemPerSecond(limits.refusals_per_address)
-        if (
-            address is not None
-            and limits.refusals_per_address > 0
-            and not limiter.test(refusals, REFUSALS, address)
-        ):
-            raise TooManyRequests(
-                Message("error.rate_refusals", {"limit": limits.refusals_per_address}),
-                headers={"Retry-After": _refused(limiter, refusals, REFUSALS, address)},
-            )
-        per_key = RateLimitItemPerSecond(limits.per_key)
-        if key is not None and limits.per_key > 0 and not limiter.hit(per_key, "key", key):
-            raise TooManyRequests(
-                Message("error.rate_key", {"limit": limits.per_key}),
-                headers={"Retry-After": _refused(limiter, per_key, "key", key)},
-            )
-    except (StorageError, RedisError) as exc:
-        log.warning("rate limit not applied, Redis unavailable: %s", exc)
-
-
-def count_refusal(*, redis_url: str, limits: Limits, address: str | None) -> None:
-    """Count a request refused for its key (none, unknown, revoked) against its address."""
-    if address is None or limits.refusals_per_address <= 0:
-        return
-    try:
-        limit = RateLimitItemPerSecond(limits.refusals_per_address)
-        _limiter(redis_url).hit(limit, REFUSALS, address)
-    except (StorageError, RedisError) as exc:
-        log.warning("refusal not counted, Redis unavailable: %s", exc)
-
-
-# The middleware's own: asyncio Redis on the event loop (no thread per request). A client
-# belongs to the loop it was made on, so each loop (each test client) gets its own.
+# Asyncio Redis on the event loop (no thread per request). A client belongs to the loop it
+# was made on, so each loop (each test client) gets its own.
 _async_limiters: weakref.WeakKeyDictionary[
     asyncio.AbstractEventLoop, dict[str, AsyncMovingWindowRateLimiter]
 ] = weakref.WeakKeyDictionary()
@@ -128,7 +68,11 @@ async def _async_refused(
 async def check_async(
     *, redis_url: str, limits: Limits, key: str | None, address: str | None
 ) -> None:
-    """`check` on the event loop: the same windows, the same answers."""
+    """Count this request against its key; refuse it over the key's or the address's limit.
+
+    Wall-clock seconds, not the injectable clock: this protects the servers, not a rule of the
+    domain. With Redis down no limit is applied: intake matters more.
+    """
     if (key is None or limits.per_key <= 0) and (
         address is None or limits.refusals_per_address <= 0
     ):
@@ -156,7 +100,7 @@ async def check_async(
 
 
 async def count_refusal_async(*, redis_url: str, limits: Limits, address: str | None) -> None:
-    """`count_refusal` on the event loop."""
+    """Count a request refused for its key (none, unknown, revoked) against its address."""
     if address is None or limits.refusals_per_address <= 0:
         return
     try:

@@ -1,5 +1,6 @@
 """The rate limit answers before any database work: per key, and per address for bad keys."""
 
+import asyncio
 from collections.abc import Callable
 
 import pytest
@@ -65,8 +66,10 @@ def test_an_address_sending_unknown_keys_is_refused_before_the_lookup(
     # second for two): the limit is a second's window.
     limits = ratelimit.Limits(per_key=100, refusals_per_address=3)
     for _ in range(2):
-        ratelimit.count_refusal(
-            redis_url=get_settings().redis_url, limits=limits, address=TESTCLIENT_ADDRESS
+        asyncio.run(
+            ratelimit.count_refusal_async(
+                redis_url=get_settings().redis_url, limits=limits, address=TESTCLIENT_ADDRESS
+            )
         )
     database_gone()
 
