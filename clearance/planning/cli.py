@@ -2,7 +2,8 @@
 
 import argparse
 import sys
-from pathlib import Path
+
+from clearance.reports.cli import write_report
 
 # Kept beside the argument parser, which must not import the service to start quickly.
 BOUND_HELP = "2026-12-01 (midnight at the gate) or 2026-12-01T08:00+07:00; default last week"
@@ -47,12 +48,7 @@ def what_if_command(args: argparse.Namespace) -> None:
     except ValidationError as error:
         print(f"refused: {error}", file=sys.stderr)
         raise SystemExit(2) from error
-    if args.out:
-        Path(args.out).write_bytes(content)
-        print(f"what-if report written to {args.out}", file=sys.stderr)
-    else:
-        sys.stdout.buffer.write(content)
-        sys.stdout.buffer.flush()
+    write_report(content, args.out, "what-if")
 
 
 def _answer(args: argparse.Namespace) -> bytes:

@@ -49,9 +49,14 @@ def report_command(args: argparse.Namespace) -> None:
         content = service.to_csv(report).encode()
     else:
         content = (report.model_dump_json(indent=2) + "\n").encode()
-    if args.out:
-        Path(args.out).write_bytes(content)
-        print(f"release-time report written to {args.out}", file=sys.stderr)
+    write_report(content, args.out, "release-time")
+
+
+def write_report(content: bytes, out: str | None, name: str) -> None:
+    """To the file `--out` names (saying so on standard error), else to standard output."""
+    if out:
+        Path(out).write_bytes(content)
+        print(f"{name} report written to {out}", file=sys.stderr)
     else:
         sys.stdout.buffer.write(content)
         sys.stdout.buffer.flush()
