@@ -227,9 +227,13 @@ def _simulate_online(args: argparse.Namespace) -> None:
         get_settings().random_red_share if args.random_share is None else args.random_share
     )
     report = simulate_online(
-        records, weeks=args.weeks, budget=args.budget, seed=args.seed, progress=not args.json,
+        records,
+        weeks=args.weeks,
+        budget=args.budget,
+        seed=args.seed,
+        progress=not args.json,
         exploration=Exploration(random_share, args.uncertain_share),
-    )  # fmt: skip
+    )
     print(report.to_json() if args.json else report.to_table())
 
 
@@ -265,13 +269,17 @@ def _risk_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser
     online.add_argument("--count", type=int, default=20_000, help="simulated declarations")
     online.add_argument("--days", type=int, default=365, help="simulated span")
     online.add_argument(
-        "--random-share", type=float, default=None,
+        "--random-share",
+        type=float,
+        default=None,
         help="share of declarations inspected at random (default: the policy's setting)",
-    )  # fmt: skip
+    )
     online.add_argument(
-        "--uncertain-share", type=float, default=0.005,
+        "--uncertain-share",
+        type=float,
+        default=0.005,
         help="share of declarations inspected for the model's uncertainty",
-    )  # fmt: skip
+    )
     online.add_argument("--json", action="store_true")
     online.set_defaults(handler=_simulate_online)
 

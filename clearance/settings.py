@@ -101,8 +101,10 @@ class Settings(BaseSettings):
             raise ValueError("yellow_threshold must not exceed red_threshold")
         for name, hours in self.shift_hours.items():
             if name not in SHIFT_NAMES or not SHIFT_HOURS.match(hours) or hours[:5] >= hours[6:]:
-                raise ValueError(f"shift_hours: {name}: {hours!r} is not one of {SHIFT_NAMES}"
-                                 " with HH:MM-HH:MM, start before end")  # fmt: skip
+                raise ValueError(
+                    f"shift_hours: {name}: {hours!r} is not one of {SHIFT_NAMES}"
+                    " with HH:MM-HH:MM, start before end"
+                )
         if not set(self.officers_per_shift) <= set(self.shift_hours):
             raise ValueError("officers_per_shift names a shift shift_hours does not have")
         for entry in self.notification_allowlist:

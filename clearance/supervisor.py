@@ -85,8 +85,12 @@ class Supervisor:
                 child.restart_at = now + backoff(child.failures)
                 logger.warning(
                     "%s (pid %d) exited with %d; restarting it in %.1f s (death %d in a row)",
-                    child.name, child.pid, code, child.restart_at - now, child.failures,
-                )  # fmt: skip
+                    child.name,
+                    child.pid,
+                    code,
+                    child.restart_at - now,
+                    child.failures,
+                )
             elif now >= child.restart_at:
                 child.process = self._start(child.command)
                 child.started_at, child.restart_at = now, None

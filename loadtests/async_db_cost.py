@@ -22,10 +22,16 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from loadtests.bench_services import DEFAULT_PG_ADMIN_URL, database_url, sqlalchemy_url
 
 METADATA = sa.MetaData()
-WIDE = sa.Table("wide", METADATA, sa.Column("id", sa.Integer, primary_key=True),
-                sa.Column("a", sa.String(40)), sa.Column("b", sa.JSON))  # fmt: skip
-NARROW = sa.Table("narrow", METADATA, sa.Column("id", sa.Integer, primary_key=True),
-                  sa.Column("a", sa.String(40)))  # fmt: skip
+WIDE = sa.Table(
+    "wide",
+    METADATA,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("a", sa.String(40)),
+    sa.Column("b", sa.JSON),
+)
+NARROW = sa.Table(
+    "narrow", METADATA, sa.Column("id", sa.Integer, primary_key=True), sa.Column("a", sa.String(40))
+)
 ROWS = [{"a": "x" * 30, "b": {"k": list(range(20))}} for _ in range(3)]
 
 

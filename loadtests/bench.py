@@ -212,8 +212,17 @@ def main(argv: Sequence[str] | None = None) -> None:
         database.create()
         redis, redis_url = start_redis(workdir, dict(os.environ))
         env = service_env(database_url=database.url, redis_url=redis_url, workdir=workdir)
-        run = Run(args, workdir, database, redis, redis_url, env, secrets.token_hex(3).upper(),
-                  random.Random(args.seed), children=[redis])  # fmt: skip
+        run = Run(
+            args,
+            workdir,
+            database,
+            redis,
+            redis_url,
+            env,
+            secrets.token_hex(3).upper(),
+            random.Random(args.seed),
+            children=[redis],
+        )
         measure(args, run, result)
     except (BenchError, WrkError) as exc:
         result["problems"].append(f"the run broke off: {exc}")

@@ -40,9 +40,16 @@ def paced_bodies(run: Run, keys: Keys) -> tuple[Path, int]:
 def run_paced(run: Run, url: str, bodies: Path) -> dict[str, Any]:
     """`paced_intake` in a process of its own, so its CPU is the load generator's."""
     command = [
-        sys.executable, "-m", "loadtests.paced_intake", "--url", url, "--bodies", str(bodies),
-        "--rate", str(run.args.paced_rate),
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "loadtests.paced_intake",
+        "--url",
+        url,
+        "--bodies",
+        str(bodies),
+        "--rate",
+        str(run.args.paced_rate),
+    ]
     done = subprocess.run(  # noqa: S603 - our own module
         command,
         cwd=REPO_ROOT,
@@ -81,10 +88,14 @@ def paced_with_workers(
         return None
     paced_file, count = paced_bodies(run, keys)
     api, *workers = processes
-    meter = CpuMeter({
-        "api": Trees(api.pid), "database": PostgresOf(run.database.name),
-        "redis": Trees(run.redis.pid), "workers": Trees(*(w.pid for w in workers)),
-    })  # fmt: skip
+    meter = CpuMeter(
+        {
+            "api": Trees(api.pid),
+            "database": PostgresOf(run.database.name),
+            "redis": Trees(run.redis.pid),
+            "workers": Trees(*(w.pid for w in workers)),
+        }
+    )
     figures = measured_paced(run, f"{url}/v1/declarations", paced_file, meter)
     suffix = f"{run.tag}{PACED_SUFFIX}"
     deadline = time.monotonic() + run.args.timeout
@@ -99,26 +110,39 @@ def paced_with_workers(
 
 
 def _components(run: Run, api: Child) -> CpuMeter:
-    return CpuMeter({
-        "api": Trees(api.pid),
-        "database": PostgresOf(run.database.name),
-        "redis": Trees(run.redis.pid),
-    })  # fmt: skip
+    return CpuMeter(
+        {
+            "api": Trees(api.pid),
+            "database": PostgresOf(run.database.name),
+            "redis": Trees(run.redis.pid),
+        }
+    )
 
 
 def intake_only(run: Run, keys: Keys, bodies_file: Path, port: int) -> dict[str, Any]:
     """`clearance api` alone: the paced run, then wrk's burst; CPU of each per lodgement."""
     api = run.start(
-        "api", [sys.executable, "-m", "clearance", "api", "--processes",
-                str(run.args.api_processes), "--port", str(port)],
-    )  # fmt: skip
+        "api",
+        [
+            sys.executable,
+            "-m",
+            "clearance",
+            "api",
+            "--processes",
+            str(run.args.api_processes),
+            "--port",
+            str(port),
+        ],
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_http(f"{url}/readyz", api)
         warm = build_bodies(
-            keys.traders, WARMUP_PER_PROCESS * run.args.api_processes, suffix=f"{run.tag}U",
+            keys.traders,
+            WARMUP_PER_PROCESS * run.args.api_processes,
+            suffix=f"{run.tag}U",
             rng=run.rng,
-        )  # fmt: skip
+        )
         if failures := lodge_all(url, warm, 4):
             raise BenchError(f"warm-up lodgements failed: {failures[:3]}")
         figures: dict[str, Any] = {}
@@ -131,9 +155,13 @@ def intake_only(run: Run, keys: Keys, bodies_file: Path, port: int) -> dict[str,
         before = Snapshot.now()
         meter.start()
         result = run_wrk(
-            url=f"{url}/v1/declarations", bodies=bodies_file, threads=run.args.threads,
-            connections=run.args.connections, timeout=run.args.timeout, workdir=run.workdir,
-        )  # fmt: skip
+            url=f"{url}/v1/declarations",
+            bodies=bodies_file,
+            threads=run.args.threads,
+            connections=run.args.connections,
+            timeout=run.args.timeout,
+            workdir=run.workdir,
+        )
         seconds = meter.stop()
         after = Snapshot.now()
         figures["wrk"] = result.to_json() | {
@@ -154,10 +182,13 @@ def paced_rows(paced: dict[str, Any], label: str) -> list[str]:
     latency, cpu = paced["latency_ms"], paced["cpu"]["ms_per_unit"]
     channel = paced.get("end_to_end", {}).get("lodged_to_channel_ms")
     tail = (
-        [f"    lodged -> channel, ms: p50 {channel.get('p50')}, p99 {channel.get('p99')}, max "
-         f"{channel.get('max')} ({paced['end_to_end']['with_channel']} with a channel)"]
-        if channel else []
-    )  # fmt: skip
+        [
+            f"    lodged -> channel, ms: p50 {channel.get('p50')}, p99 {channel.get('p99')}, max "
+            f"{channel.get('max')} ({paced['end_to_end']['with_channel']} with a channel)"
+        ]
+        if channel
+        else []
+    )
     return [
         f"  {label}: offered {paced['offered_per_second']:g}/s for {paced['bodies']} bodies; "
         f"answered {paced['answered_per_second']}/s, {paced['accepted']} accepted, "
@@ -198,9 +229,13 @@ def intake_only_table(result: dict[str, Any]) -> str:
     for label, run in runs:
         cpu = run["cpu"]["ms_per_unit"]
         cells = [
-            run["requests_per_second"], run["latency_ms"]["p50"], run["latency_ms"]["p99"],
-            cpu.get("api"), cpu.get("database"), cpu.get("redis"),
-        ]  # fmt: skip
+            run["requests_per_second"],
+            run["latency_ms"]["p50"],
+            run["latency_ms"]["p99"],
+            cpu.get("api"),
+            cpu.get("database"),
+            cpu.get("redis"),
+        ]
         lines.append(f"  {label:<38}" + "".join(f"{_cell(v):>10}" for v in cells))
     lines.append(f"  lodged in the database by wrk: {figures['in_database']} of {s['count']}")
     lines.append("")

@@ -103,9 +103,19 @@ def bare_api(run: Run, bodies_file: Path) -> dict[str, Any]:
     """The bare endpoint (loadtests/bare_app.py) under the same uvicorn set-up and wrk load."""
     port = free_port()
     command = [
-        sys.executable, "-m", "uvicorn", "loadtests.bare_app:app", "--host", "127.0.0.1",
-        "--port", str(port), "--workers", str(run.args.api_processes), "--log-level", "info",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "loadtests.bare_app:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(run.args.api_processes),
+        "--log-level",
+        "info",
+    ]
     child = run.start("bare-api", command)
     try:
         wait_http(f"http://127.0.0.1:{port}/openapi.json", child)
@@ -137,18 +147,30 @@ def bare_rq(run: Run) -> dict[str, Any]:
     # A queue of its own each time: the registries of an earlier run would count as done.
     queue = Queue(f"{BARE_QUEUE}-{uuid.uuid4().hex[:6]}", connection=redis)
     command = [
-        sys.executable, "-m", "rq.cli", "worker", "-w", "rq.worker.SimpleWorker",
-        "--url", run.redis_url, "--path", str(REPO_ROOT), "--quiet", queue.name,
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "rq.cli",
+        "worker",
+        "-w",
+        "rq.worker.SimpleWorker",
+        "--url",
+        run.redis_url,
+        "--path",
+        str(REPO_ROOT),
+        "--quiet",
+        queue.name,
+    ]
     workers = [run.start(f"bare-rq-{i}", command) for i in range(run.args.workers)]
     children = [run.redis, *workers]
     try:
         # Started first, like the service's workers: their start-up is not measured.
         _until(lambda: Worker.count(queue=queue) >= len(workers), children, "bare RQ workers")
-        meter = CpuMeter({
-            "redis": Trees(run.redis.pid),
-            "workers": Trees(*(w.pid for w in workers)),
-        })  # fmt: skip
+        meter = CpuMeter(
+            {
+                "redis": Trees(run.redis.pid),
+                "workers": Trees(*(w.pid for w in workers)),
+            }
+        )
         before = Snapshot.now()
         meter.start()
         ids = enqueue_noops(redis=redis, queue_name=queue.name, count=run.args.count)
@@ -240,12 +262,14 @@ def service(
     from loadtests import bench_intake  # it builds on this module
 
     paced = bench_intake.paced_with_workers(run, keys, url, connection, [api, *workers])
-    meter = CpuMeter({
-        "api": Trees(api.pid),
-        "database": PostgresOf(run.database.name),
-        "redis": Trees(run.redis.pid),
-        "workers": Trees(*(w.pid for w in workers)),
-    })  # fmt: skip
+    meter = CpuMeter(
+        {
+            "api": Trees(api.pid),
+            "database": PostgresOf(run.database.name),
+            "redis": Trees(run.redis.pid),
+            "workers": Trees(*(w.pid for w in workers)),
+        }
+    )
     rss_start = [rss_bytes(w.pid) for w in workers]
     before = Snapshot.now()
     meter.start()

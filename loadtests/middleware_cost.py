@@ -66,17 +66,36 @@ def measure(
 ) -> dict[str, float]:
     port = free_port()
     command = [
-        sys.executable, "-m", "uvicorn", "loadtests.middleware_cost:app", "--factory",
-        "--host", "127.0.0.1", "--port", str(port), "--log-level", "info",
-    ]  # fmt: skip
-    child = start_child("mw-" + "-".join(layers or ["bare"]), command,
-                        env=env | {LAYERS_ENV: ",".join(layers)}, workdir=workdir)  # fmt: skip
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "loadtests.middleware_cost:app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "info",
+    ]
+    child = start_child(
+        "mw-" + "-".join(layers or ["bare"]),
+        command,
+        env=env | {LAYERS_ENV: ",".join(layers)},
+        workdir=workdir,
+    )
     try:
         wait_http(f"http://127.0.0.1:{port}/openapi.json", child)
         process = psutil.Process(child.pid)
         before = sum(process.cpu_times()[:2])
-        result = run_wrk(url=f"http://127.0.0.1:{port}/v1/declarations", bodies=bodies,
-                         threads=2, connections=32, timeout=300, workdir=workdir)  # fmt: skip
+        result = run_wrk(
+            url=f"http://127.0.0.1:{port}/v1/declarations",
+            bodies=bodies,
+            threads=2,
+            connections=32,
+            timeout=300,
+            workdir=workdir,
+        )
         used = sum(process.cpu_times()[:2]) - before
     finally:
         child.stop()
@@ -90,9 +109,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="clearance-mw-"))
     redis, redis_url = start_redis(workdir, dict(os.environ))
     try:
-        env = {**os.environ, "CLEARANCE_REDIS_URL": redis_url,
-               "CLEARANCE_RATE_LIMIT_PER_SECOND": "1000000",
-               "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}  # fmt: skip
+        env = {
+            **os.environ,
+            "CLEARANCE_REDIS_URL": redis_url,
+            "CLEARANCE_RATE_LIMIT_PER_SECOND": "1000000",
+            "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+        }
         traders = [TraderKey(tax_code="0100000001", key="clr_made-up-for-the-limit")]
         made = build_bodies(traders, args.count, suffix="MW", rng=random.Random(1))
         bodies = workdir / "bodies.txt"

@@ -92,17 +92,42 @@ def _declaration_rows(
     ucr = f"PF{lodged:%y%m%d}{n:012d}"
     payload = template.payload.replace(UCR_MARK, ucr)
     rows.declarations.append(
-        (declaration_id, ucr, template.kind, "MLT", trader, trader, "exited", 1, channel,
-         lodged, exited, lodged + timedelta(hours=6), released - timedelta(minutes=1),
-         released, exited)
-    )  # fmt: skip
+        (
+            declaration_id,
+            ucr,
+            template.kind,
+            "MLT",
+            trader,
+            trader,
+            "exited",
+            1,
+            channel,
+            lodged,
+            exited,
+            lodged + timedelta(hours=6),
+            released - timedelta(minutes=1),
+            released,
+            exited,
+        )
+    )
     rows.versions.append((declaration_id, 1, payload, f"{n:064x}", f"trader:{trader}", lodged))
     for line_no, line in enumerate(template.lines, start=1):
         rows.lines.append(
-            (declaration_id, 1, line_no, line["hs_code"], line["origin"], line["quantity"],
-             line["unit"], line["gross_kg"], line["net_kg"], line["customs_value"],
-             line["currency"], line.get("preference"))
-        )  # fmt: skip
+            (
+                declaration_id,
+                1,
+                line_no,
+                line["hs_code"],
+                line["origin"],
+                line["quantity"],
+                line["unit"],
+                line["gross_kg"],
+                line["net_kg"],
+                line["customs_value"],
+                line["currency"],
+                line.get("preference"),
+            )
+        )
     for action, before, after, actor, at in (
         ("lodge", None, "lodged", f"trader:{trader}", lodged),
         ("assess", "screening", "assessed", WORKER, assessed),
@@ -112,16 +137,36 @@ def _declaration_rows(
         rows.events.append((declaration_id, 1, action, before, after, actor, "", at))
     score = rng.random() * (0.3 if channel == "green" else 1.0)
     rows.assessments.append(
-        (declaration_id, 1, score, channel, False, False, "[]", "below thresholds", "{}", "{}",
-         assessed)
-    )  # fmt: skip
+        (
+            declaration_id,
+            1,
+            score,
+            channel,
+            False,
+            False,
+            "[]",
+            "below thresholds",
+            "{}",
+            "{}",
+            assessed,
+        )
+    )
     if channel != "green":
         inspected = channel == "red"
         fraud = inspected and rng.random() < FRAUD_FOUND_SHARE
         rows.decisions.append(
-            (declaration_id, 1, "release", "officer:1", "", inspected, fraud, "[]",
-             released - timedelta(minutes=2))
-        )  # fmt: skip
+            (
+                declaration_id,
+                1,
+                "release",
+                "officer:1",
+                "",
+                inspected,
+                fraud,
+                "[]",
+                released - timedelta(minutes=2),
+            )
+        )
 
 
 COLUMNS = {

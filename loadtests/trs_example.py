@@ -44,7 +44,7 @@ def pay(client: TestClient, clock: FrozenClock, bank: dict[str, str], declaratio
             "amount_vnd": owed["outstanding_vnd"],
             "paid_at": clock.now().isoformat(),
         }
-        client.post("/v1/payments/notifications", json=notice, headers=bank)  # fmt: skip
+        client.post("/v1/payments/notifications", json=notice, headers=bank)
 
 
 def drive(client: TestClient, clock: FrozenClock, rng: random.Random, count: int) -> None:
@@ -66,18 +66,22 @@ def drive(client: TestClient, clock: FrozenClock, rng: random.Random, count: int
             continue
         declaration_id = response.json()["id"]
         for fields, data in document_uploads(body, rng):
-            client.post(f"/v1/declarations/{declaration_id}/documents",
-                        files={"file": ("scan.pdf", data, "application/pdf")},
-                        data={"fields": json.dumps(fields)},
-                        headers={"Authorization": f"Bearer {trader_keys[tax_code]}"})  # fmt: skip
+            client.post(
+                f"/v1/declarations/{declaration_id}/documents",
+                files={"file": ("scan.pdf", data, "application/pdf")},
+                data={"fields": json.dumps(fields)},
+                headers={"Authorization": f"Bearer {trader_keys[tax_code]}"},
+            )
         clock.advance(timedelta(seconds=rng.uniform(5, 40)))
         SimpleWorker([screening_queue()], connection=get_redis()).work(burst=True)
         pay(client, clock, auth[Role.bank], declaration_id)
         clock.advance(timedelta(minutes=rng.uniform(20, 180)))  # the truck drives to the gate
         weight = sum(float(line["gross_kg"]) for line in body["lines"])
-        arrived = client.post(f"/v1/declarations/{declaration_id}/arrival",
-                              json={"weighbridge_kg": str(weight)},
-                              headers=auth[Role.gate]).json()  # fmt: skip
+        arrived = client.post(
+            f"/v1/declarations/{declaration_id}/arrival",
+            json={"weighbridge_kg": str(weight)},
+            headers=auth[Role.gate],
+        ).json()
         if arrived.get("state") in {"assessed", "inspection"}:
             clock.advance(timedelta(minutes=rng.uniform(10, 90)))  # waiting for an officer
             review(client, auth[Role.officer], declaration_id, clock, rng)
@@ -97,20 +101,31 @@ def review(
         return
     item, url = claimed.json()["item"], f"/v1/review/items/{declaration_id}"
     documents = client.get(f"/v1/declarations/{declaration_id}/documents", headers=officer)
-    verdicts = [{"document_id": d["id"], "verdict": "accepted"}
-                for d in documents.json()["documents"]]  # fmt: skip
-    client.post(f"{url}/document-check", json={"version": item["version"], "documents": verdicts},
-                headers=officer)  # fmt: skip
+    verdicts = [
+        {"document_id": d["id"], "verdict": "accepted"} for d in documents.json()["documents"]
+    ]
+    client.post(
+        f"{url}/document-check",
+        json={"version": item["version"], "documents": verdicts},
+        headers=officer,
+    )
     if item["channel"] == "red":
-        client.post(f"{url}/decision", json={"decision": "inspect", "version": item["version"]},
-                    headers=officer)  # fmt: skip
+        client.post(
+            f"{url}/decision",
+            json={"decision": "inspect", "version": item["version"]},
+            headers=officer,
+        )
         client.post("/v1/review/claim-next", json={"lane": "inspection"}, headers=officer)
         clock.advance(timedelta(minutes=rng.uniform(60, 240)))
-        client.post(f"{url}/inspection", json={"version": item["version"], "seals_intact": True},
-                    headers=officer)  # fmt: skip
+        client.post(
+            f"{url}/inspection",
+            json={"version": item["version"], "seals_intact": True},
+            headers=officer,
+        )
     clock.advance(timedelta(minutes=rng.uniform(15, 60)))
-    client.post(f"{url}/decision", json={"decision": "release", "version": item["version"]},
-                headers=officer)  # fmt: skip
+    client.post(
+        f"{url}/decision", json={"decision": "release", "version": item["version"]}, headers=officer
+    )
 
 
 def main() -> None:
@@ -121,10 +136,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         redis_process, redis_url = start_redis(Path(tmp))
         try:
-            os.environ.update(CLEARANCE_REDIS_URL=redis_url,
-                              CLEARANCE_DATABASE_URL=f"sqlite:///{tmp}/trs.db",
-                              CLEARANCE_DOCUMENTS_DIR=f"{tmp}/documents",
-                              CLEARANCE_LEASE_SECONDS="86400")  # fmt: skip
+            os.environ.update(
+                CLEARANCE_REDIS_URL=redis_url,
+                CLEARANCE_DATABASE_URL=f"sqlite:///{tmp}/trs.db",
+                CLEARANCE_DOCUMENTS_DIR=f"{tmp}/documents",
+                CLEARANCE_LEASE_SECONDS="86400",
+            )
             get_settings.cache_clear()
             migrate(get_settings().database_url)
             clock = FrozenClock(START)
@@ -135,9 +152,12 @@ def main() -> None:
                 drive(client, clock, random.Random(3), args.count)
             with db.new_session() as session:
                 report = service.release_time(
-                    session=session, period_from=START, period_to=clock.now(),
-                    generated_at=clock.now(), target=service.release_target(),
-                )  # fmt: skip
+                    session=session,
+                    period_from=START,
+                    period_to=clock.now(),
+                    generated_at=clock.now(),
+                    target=service.release_target(),
+                )
             Path(args.out).write_bytes(chart.render_png(report))
             print(f"{args.out}: {report.model_dump_json(include={'channels'})[:300]}...")
         finally:

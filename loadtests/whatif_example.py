@@ -64,8 +64,10 @@ def drive_week(client: TestClient, clock: FrozenClock, per_day: int, seed: int) 
     seconds = time.perf_counter() - started
     channels = [truck.channel for truck in result.trucks.values()]
     mix = {c: channels.count(c) for c in ("green", "yellow", "red")}
-    print(f"week driven through the service in {seconds:.0f} s: {result.lodged} lodged {mix},"
-          f" {len(result.refused)} requests refused {result.refused[:3]}")  # fmt: skip
+    print(
+        f"week driven through the service in {seconds:.0f} s: {result.lodged} lodged {mix},"
+        f" {len(result.refused)} requests refused {result.refused[:3]}"
+    )
 
 
 def _minutes(seconds: float | None) -> str:
@@ -74,9 +76,11 @@ def _minutes(seconds: float | None) -> str:
 
 def print_calibration(report: WhatIfReport) -> None:
     calibration = report.calibration
-    print(f"calibration on {calibration.declarations} declarations at {report.gate}:"
-          f" shares {calibration.channel_shares}, officers per shift"
-          f" {calibration.officers_per_shift} ({calibration.officers_source})")  # fmt: skip
+    print(
+        f"calibration on {calibration.declarations} declarations at {report.gate}:"
+        f" shares {calibration.channel_shares}, officers per shift"
+        f" {calibration.officers_per_shift} ({calibration.officers_source})"
+    )
     for fit in calibration.stages:
         if fit.stage == "screening":
             continue
@@ -89,8 +93,10 @@ def print_calibration(report: WhatIfReport) -> None:
 def print_validation(report: WhatIfReport) -> None:
     """The replay against what was observed, a row per channel and stage."""
     print(f"replay of the week, {report.runs} runs (seed {report.seed}); medians in minutes:")
-    print(f"  {'channel':7} {'stage':21} {'observed':>9} {'simulated':>9} {'error':>7}"
-          f"  within 15%  one run's median (p10-p90)")  # fmt: skip
+    print(
+        f"  {'channel':7} {'stage':21} {'observed':>9} {'simulated':>9} {'error':>7}"
+        f"  within 15%  one run's median (p10-p90)"
+    )
     for row in report.validation:
         error = "" if row.relative_error is None else f"{row.relative_error:+.1%}"
         observed, simulated = (
@@ -107,15 +113,19 @@ def print_answer(report: WhatIfReport) -> None:
     print(f"what if {report.changes}? arrival -> release, replayed -> what if (minutes):")
     for channel in report.channels:
         base, new = channel.baseline, channel.scenario
-        print(f"  {channel.channel:7} median {_minutes(base.arrival_to_release_median_seconds)}"
-              f" -> {_minutes(new.arrival_to_release_median_seconds)},"
-              f" p90 {_minutes(base.arrival_to_release_p90_seconds)}"
-              f" -> {_minutes(new.arrival_to_release_p90_seconds)},"
-              f" released {base.released:g} -> {new.released:g}")  # fmt: skip
+        print(
+            f"  {channel.channel:7} median {_minutes(base.arrival_to_release_median_seconds)}"
+            f" -> {_minutes(new.arrival_to_release_median_seconds)},"
+            f" p90 {_minutes(base.arrival_to_release_p90_seconds)}"
+            f" -> {_minutes(new.arrival_to_release_p90_seconds)},"
+            f" released {base.released:g} -> {new.released:g}"
+        )
     revenue = report.revenue
-    print(f"  red rate {revenue.red_rate_observed:.1%} -> {revenue.red_rate_scenario:.1%};"
-          f" duty exposed to inspection {revenue.duty_inspected_share_observed:.1%}"
-          f" -> {revenue.duty_inspected_share_scenario:.1%}")  # fmt: skip
+    print(
+        f"  red rate {revenue.red_rate_observed:.1%} -> {revenue.red_rate_scenario:.1%};"
+        f" duty exposed to inspection {revenue.duty_inspected_share_observed:.1%}"
+        f" -> {revenue.duty_inspected_share_scenario:.1%}"
+    )
 
 
 def plan(clock: FrozenClock, out: str) -> None:
@@ -125,16 +135,20 @@ def plan(clock: FrozenClock, out: str) -> None:
     more = Changes(officers=[OfficerChange(shift=ShiftName.morning, value=1, relative=True)])
     with db.new_session() as session:
         started = time.perf_counter()
-        replay = what_if(session=session, period=period, now=clock.now(), changes=more,
-                         settings=settings)  # fmt: skip
+        replay = what_if(
+            session=session, period=period, now=clock.now(), changes=more, settings=settings
+        )
         print(f"calibrated, replayed and answered in {time.perf_counter() - started:.1f} s")
         print_calibration(replay)
         print_validation(replay)
         print_answer(replay)
         Path(out).write_bytes(render_png(replay))
         half = Changes(red_rate=round(replay.revenue.red_rate_observed / 2, 3))
-        print_answer(what_if(session=session, period=period, now=clock.now(), changes=half,
-                             settings=settings))  # fmt: skip
+        print_answer(
+            what_if(
+                session=session, period=period, now=clock.now(), changes=half, settings=settings
+            )
+        )
     print(f"chart of the first question: {out}")
 
 
@@ -148,10 +162,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         redis_process, redis_url = start_redis(Path(tmp))
         try:
-            os.environ.update(CLEARANCE_LOG_LEVEL="WARNING", CLEARANCE_REDIS_URL=redis_url,
-                              CLEARANCE_DATABASE_URL=f"sqlite:///{args.db or f'{tmp}/week.db'}",
-                              CLEARANCE_DOCUMENTS_DIR=f"{tmp}/documents",
-                              CLEARANCE_LEASE_SECONDS=str(24 * 3600))  # fmt: skip
+            os.environ.update(
+                CLEARANCE_LOG_LEVEL="WARNING",
+                CLEARANCE_REDIS_URL=redis_url,
+                CLEARANCE_DATABASE_URL=f"sqlite:///{args.db or f'{tmp}/week.db'}",
+                CLEARANCE_DOCUMENTS_DIR=f"{tmp}/documents",
+                CLEARANCE_LEASE_SECONDS=str(24 * 3600),
+            )
             get_settings.cache_clear()
             logs.configure()
             migrate(get_settings().database_url)

@@ -130,9 +130,19 @@ def run_wrk(
         "BENCH_WRK_DONE_DIR": str(done_dir),
     }
     command = [
-        "wrk", "-t", str(threads), "-c", str(connections), "-d", f"{math.ceil(timeout)}s",
-        "--timeout", SOCKET_TIMEOUT, "-s", str(SCRIPT), url,
-    ]  # fmt: skip
+        "wrk",
+        "-t",
+        str(threads),
+        "-c",
+        str(connections),
+        "-d",
+        f"{math.ceil(timeout)}s",
+        "--timeout",
+        SOCKET_TIMEOUT,
+        "-s",
+        str(SCRIPT),
+        url,
+    ]
     try:
         process = subprocess.Popen(  # noqa: S603 - fixed arguments
             command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True

@@ -80,7 +80,11 @@ def tea_export(
     body["counterparty"] = {"name": "云南金平茶叶进出口有限公司", "country": "CN"}
     if phytosanitary:
         body["documents"].append(
-            {"kind": "phytosanitary", "number": "PC-LC-2026-0042", "issued_on": "2026-11-25",
-             "expires_on": "2026-12-25"}
-        )  # fmt: skip
+            {
+                "kind": "phytosanitary",
+                "number": "PC-LC-2026-0042",
+                "issued_on": "2026-11-25",
+                "expires_on": "2026-12-25",
+            }
+        )
     return body

@@ -31,12 +31,15 @@ def required_documents(body: dict[str, Any]) -> list[dict[str, Any]]:
     ]
     needed = [
         documents.invoice(
-            total=f"{total:.2f}", currency=lines[0]["currency"], seller=seller, buyer=buyer,
+            total=f"{total:.2f}",
+            currency=lines[0]["currency"],
+            seller=seller,
+            buyer=buyer,
             lines=prices,
         ),
         documents.packing_list(gross=str(gross), net=str(net)),
         documents.contract(parties=[body["trader"]["name"], body["counterparty"]["name"]]),
-    ]  # fmt: skip
+    ]
     if any(line.get("preference") == "ACFTA_FORM_E" for line in lines):
         needed.append(
             documents.co_form_e(
@@ -164,8 +167,12 @@ def inspect_goods(
 
 def grant_mandate(client: TestClient, client_key: str, broker_tax_code: str) -> dict[str, Any]:
     """The importer or exporter authorises a broker for every kind, for a year."""
-    mandate = {"broker_tax_code": broker_tax_code, "scope": ["import", "export", "transit"],
-               "valid_from": "2026-11-01", "valid_to": "2027-10-31"}  # fmt: skip
+    mandate = {
+        "broker_tax_code": broker_tax_code,
+        "scope": ["import", "export", "transit"],
+        "valid_from": "2026-11-01",
+        "valid_to": "2027-10-31",
+    }
     response = client.post("/v1/mandates", json=mandate, headers=auth(client_key))
     assert response.status_code == 201, response.text
     result: dict[str, Any] = response.json()

@@ -57,17 +57,34 @@ def test_a_commit_that_writes_the_table_forgets_what_was_read_from_it(session: S
     hot.cached("policy", None, [ChannelPolicy.__tablename__], load)
     hot.cached("calendar", None, ["gate", "holiday"], other)
     with db.unit_of_work() as work:
-        work.add(ChannelPolicy(version=7, red_share=0.1, yellow_share=0.2, random_share=0.01,
-                               aeo_relief=0.3, window=100, created_by="test",
-                               created_at=datetime.now(UTC)))  # fmt: skip
+        work.add(
+            ChannelPolicy(
+                version=7,
+                red_share=0.1,
+                yellow_share=0.2,
+                random_share=0.01,
+                aeo_relief=0.3,
+                window=100,
+                created_by="test",
+                created_at=datetime.now(UTC),
+            )
+        )
     hot.cached("policy", None, [ChannelPolicy.__tablename__], load)
     hot.cached("calendar", None, ["gate", "holiday"], other)
     assert (reads, other_reads) == ([2], [1])
 
 
 def test_a_bulk_update_forgets_too_and_a_rollback_forgets_nothing(session: Session) -> None:
-    session.add(WatchlistParty(name="Công ty Ma", country="VN", reason="test", source="test",
-                               added_by="test", added_at=datetime.now(UTC)))  # fmt: skip
+    session.add(
+        WatchlistParty(
+            name="Công ty Ma",
+            country="VN",
+            reason="test",
+            source="test",
+            added_by="test",
+            added_at=datetime.now(UTC),
+        )
+    )
     session.flush()
     load, reads = counting("watched")
     hot.cached("watchlist", None, [WatchlistParty.__tablename__], load)
@@ -86,8 +103,13 @@ def test_a_new_policy_applies_at_once_in_the_process_that_stored_it(session: Ses
     settings = get_settings()
     before = config.policy(session=session, settings=settings)
     with db.unit_of_work() as work:
-        config.update_policy(session=work, clock=get_clock(), settings=settings,
-                             values={"red_share": 0.2}, actor="test")  # fmt: skip
+        config.update_policy(
+            session=work,
+            clock=get_clock(),
+            settings=settings,
+            values={"red_share": 0.2},
+            actor="test",
+        )
     after = config.policy(session=session, settings=settings)
     assert (after.version, after.red_share) == (before.version + 1, 0.2)
 
@@ -105,8 +127,13 @@ def test_expired_values_are_dropped_once_many_are_kept(monkeypatch: pytest.Monke
 def test_a_rollback_where_a_shared_row_was_read_does_not_spoil_it(session: Session) -> None:
     settings = get_settings()
     with db.unit_of_work() as work:
-        config.update_policy(session=work, clock=get_clock(), settings=settings,
-                             values={"red_share": 0.2}, actor="test")  # fmt: skip
+        config.update_policy(
+            session=work,
+            clock=get_clock(),
+            settings=settings,
+            values={"red_share": 0.2},
+            actor="test",
+        )
     with pytest.raises(RuntimeError), db.unit_of_work() as failing:
         read = config.policy(session=failing, settings=settings)  # cached by this session
         raise RuntimeError("rolled back: the session's rows are expired")

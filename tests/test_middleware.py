@@ -61,11 +61,19 @@ class Client:
 
 def scope(path: str, headers: dict[str, str]) -> Scope:
     return {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
-        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
-        "root_path": "", "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 80),
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "client": ("127.0.0.1", 5000),
+        "server": ("127.0.0.1", 80),
         "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
-    }  # fmt: skip
+    }
 
 
 @dataclass
@@ -104,8 +112,12 @@ def assert_413(client: Client, *, closes: bool = True) -> None:
 
 def test_a_declared_oversized_body_is_refused_before_a_byte_of_it_is_read() -> None:
     handler = Handler()
-    client = run(limited(handler), "/v1/declarations", {"Content-Length": str(LIMIT + 1)},
-                 Client([b"x" * CHUNK]))  # fmt: skip
+    client = run(
+        limited(handler),
+        "/v1/declarations",
+        {"Content-Length": str(LIMIT + 1)},
+        Client([b"x" * CHUNK]),
+    )
     assert_413(client)
     assert (client.reads, handler.bodies) == (0, [])
 
@@ -113,8 +125,9 @@ def test_a_declared_oversized_body_is_refused_before_a_byte_of_it_is_read() -> N
 def test_a_content_length_that_is_not_a_number_is_refused_unread() -> None:
     handler = Handler()
     for declared in ["-1", "1e3", "0x10", " 10"]:
-        client = run(limited(handler), "/v1/declarations", {"Content-Length": declared},
-                     Client([b"{}"]))  # fmt: skip
+        client = run(
+            limited(handler), "/v1/declarations", {"Content-Length": declared}, Client([b"{}"])
+        )
         assert_413(client)
         assert client.reads == 0
     assert handler.bodies == []
@@ -122,8 +135,12 @@ def test_a_content_length_that_is_not_a_number_is_refused_unread() -> None:
 
 def test_an_endless_chunked_body_is_cut_off_at_the_limit_and_never_reaches_the_app() -> None:
     handler = Handler()
-    client = run(limited(handler), "/v1/declarations", {"Transfer-Encoding": "chunked"},
-                 Client([b"x" * CHUNK], endless=True))  # fmt: skip
+    client = run(
+        limited(handler),
+        "/v1/declarations",
+        {"Transfer-Encoding": "chunked"},
+        Client([b"x" * CHUNK], endless=True),
+    )
     assert_413(client)
     assert LIMIT < client.bytes_read <= LIMIT + CHUNK  # it stopped at the chunk past the limit
     assert handler.bodies == []
@@ -131,8 +148,12 @@ def test_an_endless_chunked_body_is_cut_off_at_the_limit_and_never_reaches_the_a
 
 def test_a_lying_content_length_does_not_carry_a_longer_body_past_the_limit() -> None:
     handler = Handler()
-    client = run(limited(handler), "/v1/declarations", {"Content-Length": "10"},
-                 Client([b"x" * CHUNK], endless=True))  # fmt: skip
+    client = run(
+        limited(handler),
+        "/v1/declarations",
+        {"Content-Length": "10"},
+        Client([b"x" * CHUNK], endless=True),
+    )
     assert_413(client)
     assert handler.bodies == []
 
@@ -149,8 +170,9 @@ def test_uploads_are_left_to_their_own_streaming_limit() -> None:
     handler = Handler()
     path = "/v1/declarations/0b5c3bd2-8f7e-4a55-9bd2-0a4d1f0f2d10/documents"
     assert re.fullmatch(UPLOAD_PATH_PATTERN, path)
-    client = run(limited(handler), path, {"Content-Length": str(LIMIT + 1)},
-                 Client([b"x" * (LIMIT + 1)]))  # fmt: skip
+    client = run(
+        limited(handler), path, {"Content-Length": str(LIMIT + 1)}, Client([b"x" * (LIMIT + 1)])
+    )
     assert client.status == 204
     assert handler.bodies == [b"x" * (LIMIT + 1)]
 
@@ -160,10 +182,17 @@ def test_an_upload_declared_over_its_limit_is_a_413_before_its_body_is_read(
 ) -> None:
     declaration_id = lodge(client, keys["trader"], documents=False)
     declared = upload.MAX_FILE_BYTES + upload.ENVELOPE_BYTES + 1
-    headers = {**auth(keys["trader"]), "Content-Length": str(declared),
-               "Content-Type": "multipart/form-data; boundary=B"}  # fmt: skip
-    sender = run(client.app, f"/v1/declarations/{declaration_id}/documents", headers,
-                 Client([b"--B\r\n" + b"0" * CHUNK], endless=True))  # fmt: skip
+    headers = {
+        **auth(keys["trader"]),
+        "Content-Length": str(declared),
+        "Content-Type": "multipart/form-data; boundary=B",
+    }
+    sender = run(
+        client.app,
+        f"/v1/declarations/{declaration_id}/documents",
+        headers,
+        Client([b"--B\r\n" + b"0" * CHUNK], endless=True),
+    )
     assert_413(sender, closes=False)
     assert sender.bytes_read == 0
     assert session.exec(select(Document)).all() == []
@@ -173,8 +202,10 @@ def test_an_endless_chunked_upload_is_cut_off_at_the_file_limit(
     client: TestClient, keys: dict[str, str], session: Session
 ) -> None:
     declaration_id = lodge(client, keys["trader"], documents=False)
-    head = (b'--B\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n'
-            b"Content-Type: application/pdf\r\n\r\n%PDF-1.7\n")  # fmt: skip
+    head = (
+        b'--B\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n'
+        b"Content-Type: application/pdf\r\n\r\n%PDF-1.7\n"
+    )
     headers = {**auth(keys["trader"]), "Content-Type": "multipart/form-data; boundary=B"}
     chunk = b"0" * 64 * 1024
     sender = Client([head, *[chunk] * (upload.MAX_FILE_BYTES // len(chunk) + 2)])

@@ -206,13 +206,15 @@ def test_the_demo_pays_the_duty_as_the_bank_and_its_goods_are_released(
     def paid_and_released() -> list[str]:
         with httpx.Client(base_url=url, timeout=10) as http:
             listed = http.get("/v1/declarations?limit=50", headers=operator).json()["items"]
-            details = [http.get(f"/v1/declarations/{d['id']}", headers=operator).json()
-                       for d in listed]  # fmt: skip
+            details = [
+                http.get(f"/v1/declarations/{d['id']}", headers=operator).json() for d in listed
+            ]
         return [
-            d["id"] for d in details
+            d["id"]
+            for d in details
             if d["state"] in {"released", "exited"}
             and "payment" in [e["action"] for e in d["events"]]
-        ]  # fmt: skip
+        ]
 
     assert _until(paid_and_released, "a paid import released")
 

@@ -77,10 +77,14 @@ def _park_if_final(job: str, declaration_id: uuid.UUID, version: int) -> None:
         return  # RQ tries it again
     with db.unit_of_work() as session:
         deadletters.park(
-            session=session, clock=get_clock(), job=job,
+            session=session,
+            clock=get_clock(),
+            job=job,
             job_id=current.id if current else f"{job}-{declaration_id}-v{version}",
-            declaration_id=declaration_id, version=version, error=traceback.format_exc(),
-        )  # fmt: skip
+            declaration_id=declaration_id,
+            version=version,
+            error=traceback.format_exc(),
+        )
 
 
 def sweep() -> dict[str, int]:

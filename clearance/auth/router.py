@@ -23,9 +23,13 @@ def create(
 ) -> NewKey:
     """Issue a key for a role (and a trader's tax code); the secret is in this answer only."""
     key, plain = service.create_key(
-        session=session, clock=clock, secret_key=settings.secret_key, role=body.role,
-        tax_code=body.tax_code, name=body.name,
-    )  # fmt: skip
+        session=session,
+        clock=clock,
+        secret_key=settings.secret_key,
+        role=body.role,
+        tax_code=body.tax_code,
+        name=body.name,
+    )
     return _new(key, plain)
 
 
@@ -55,7 +59,10 @@ def rotate(
 ) -> NewKey:
     """A successor for the calling key; the old one keeps working for the grace period."""
     key, plain = service.rotate(
-        session=session, clock=clock, secret_key=settings.secret_key, caller=caller,
+        session=session,
+        clock=clock,
+        secret_key=settings.secret_key,
+        caller=caller,
         grace_seconds=settings.key_rotation_grace_seconds,
-    )  # fmt: skip
+    )
     return _new(key, plain)

@@ -148,9 +148,13 @@ def rotate(
     if old.expires_at is not None or old.revoked_at is not None:
         raise KeyAlreadyRotated(Message("error.key_already_rotated"))
     key, plain = create_key(
-        session=session, clock=clock, secret_key=secret_key, role=Role(old.role),
-        tax_code=old.tax_code, name=old.name,
-    )  # fmt: skip
+        session=session,
+        clock=clock,
+        secret_key=secret_key,
+        role=Role(old.role),
+        tax_code=old.tax_code,
+        name=old.name,
+    )
     deadline = clock.now() + timedelta(seconds=grace_seconds)
     old.expires_at = min(old.expires_at or deadline, deadline)
     session.add(old)

@@ -36,9 +36,13 @@ def park(
     error: str,
 ) -> DeadLetter:
     letter = DeadLetter(
-        job=job, job_id=job_id, declaration_id=declaration_id, version=version,
-        error=error[-ERROR_CHARS:], failed_at=clock.now(),
-    )  # fmt: skip
+        job=job,
+        job_id=job_id,
+        declaration_id=declaration_id,
+        version=version,
+        error=error[-ERROR_CHARS:],
+        failed_at=clock.now(),
+    )
     session.add(letter)
     session.flush()
     return letter

@@ -194,9 +194,13 @@ def _refusals(session: Session, clock: Clock, items: list[Lodgement]) -> dict[Lo
     today = local_date(clock.now())  # mandates run by the date at the gate
     for item, pair in zip(brokered, pairs, strict=True):
         refused = mandates_service.refusal(
-            held.get(pair, []), broker=pair[0], client=pair[1],
-            kind=item.declaration_in.kind.value, field="trader.tax_code", today=today,
-        )  # fmt: skip
+            held.get(pair, []),
+            broker=pair[0],
+            client=pair[1],
+            kind=item.declaration_in.kind.value,
+            field="trader.tax_code",
+            today=today,
+        )
         if refused is not None:
             found[item] = refused
     return found
@@ -269,20 +273,38 @@ def _insert(session: Session, clock: Clock, created: list[Lodgement]) -> None:
         return
     now = clock.now()
     _rows(session, Declaration, [lodgement.declaration_row(item, now) for item in created])
-    _rows(session, DeclarationVersion, [
-        {"declaration_id": item.declaration_id, "version": 1, "payload": item.payload,
-         "payload_sha256": item.body_sha256, "created_by": item.caller.actor, "created_at": now}
-        for item in created
-    ])  # fmt: skip
-    _rows(session, DeclarationLine, [
-        row for item in created for row in lodgement.line_rows(item)
-    ])  # fmt: skip
+    _rows(
+        session,
+        DeclarationVersion,
+        [
+            {
+                "declaration_id": item.declaration_id,
+                "version": 1,
+                "payload": item.payload,
+                "payload_sha256": item.body_sha256,
+                "created_by": item.caller.actor,
+                "created_at": now,
+            }
+            for item in created
+        ],
+    )
+    _rows(session, DeclarationLine, [row for item in created for row in lodgement.line_rows(item)])
     _rows(session, DeclarationEvent, [lodgement.event_row(item, now) for item in created])
-    _rows(session, IdempotencyRecord, [
-        {"scope": item.scope, "key": item.idempotency_key, "request_sha256": item.body_sha256,
-         "declaration_id": item.declaration_id, "created_at": now}
-        for item in created if item.idempotency_key is not None
-    ])  # fmt: skip
+    _rows(
+        session,
+        IdempotencyRecord,
+        [
+            {
+                "scope": item.scope,
+                "key": item.idempotency_key,
+                "request_sha256": item.body_sha256,
+                "declaration_id": item.declaration_id,
+                "created_at": now,
+            }
+            for item in created
+            if item.idempotency_key is not None
+        ],
+    )
 
 
 def _rows(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:

@@ -28,8 +28,11 @@ BLOCKING, CRITICAL, WARNING = "blocking", "critical", "warning"
 # Numbers that name one consignment: seeing one twice is reuse. A licence or a contract
 # legitimately covers many shipments, so only their files' owners are compared.
 CERTIFICATES_OF_ORIGIN = frozenset({DocumentKind.co_form_e, DocumentKind.co_form_d})
-CERTIFICATES = CERTIFICATES_OF_ORIGIN | {DocumentKind.phytosanitary, DocumentKind.quarantine,
-                                         DocumentKind.cites_permit}  # fmt: skip
+CERTIFICATES = CERTIFICATES_OF_ORIGIN | {
+    DocumentKind.phytosanitary,
+    DocumentKind.quarantine,
+    DocumentKind.cites_permit,
+}
 SHARED_BY_DESIGN = frozenset({DocumentKind.licence, DocumentKind.contract})
 
 
@@ -145,26 +148,51 @@ def documents_not_expired(facts: CheckInput) -> list[Finding]:
     """A document expired on the arrival date (today before arrival) is as good as none."""
     on = Message("day.arrival_date" if facts.arrived else "day.today", {"on": str(facts.on)})
     return [
-        Finding("DOC-EXPIRED", BLOCKING,
-                Message("doc_check.expired", {"kind": paper(d.kind), "number": d.number,
-                                              "expires_on": str(d.expires_on), "on": on}),
-                d.id, d.kind, risk_score=0.2, blocks_release=True)
+        Finding(
+            "DOC-EXPIRED",
+            BLOCKING,
+            Message(
+                "doc_check.expired",
+                {
+                    "kind": paper(d.kind),
+                    "number": d.number,
+                    "expires_on": str(d.expires_on),
+                    "on": on,
+                },
+            ),
+            d.id,
+            d.kind,
+            risk_score=0.2,
+            blocks_release=True,
+        )
         for d in facts.documents
         if d.expires_on is not None and d.expires_on < facts.on
-    ]  # fmt: skip
+    ]
 
 
 def documents_issued_before_arrival(facts: CheckInput) -> list[Finding]:
     """A paper dated after the truck arrived (or in the future) was not there when it should be."""
     on = Message("day.arrival_on" if facts.arrived else "day.today", {"on": str(facts.on)})
     return [
-        Finding("DOC-ISSUED-LATE", WARNING,
-                Message("doc_check.issued_late", {"kind": paper(d.kind), "number": d.number,
-                                                  "issued_on": str(d.issued_on), "on": on}),
-                d.id, d.kind, risk_score=0.4)
+        Finding(
+            "DOC-ISSUED-LATE",
+            WARNING,
+            Message(
+                "doc_check.issued_late",
+                {
+                    "kind": paper(d.kind),
+                    "number": d.number,
+                    "issued_on": str(d.issued_on),
+                    "on": on,
+                },
+            ),
+            d.id,
+            d.kind,
+            risk_score=0.4,
+        )
         for d in facts.documents
         if d.issued_on is not None and d.issued_on > facts.on
-    ]  # fmt: skip
+    ]
 
 
 def invoice_matches_customs_value(facts: CheckInput) -> list[Finding]:
@@ -179,8 +207,11 @@ def invoice_matches_customs_value(facts: CheckInput) -> list[Finding]:
     if declared_usd is None or not declared_usd or None in amounts:
         unrated = sorted({currency, *(str(i.fields["currency"]) for i in invoices)})
         reason = Message("doc_check.invoice_unrated", {"currencies": ", ".join(unrated)})
-        return [Finding("DOC-INVOICE-VALUE", WARNING, reason, None, DocumentKind.invoice,
-                        risk_score=0.2)]  # fmt: skip
+        return [
+            Finding(
+                "DOC-INVOICE-VALUE", WARNING, reason, None, DocumentKind.invoice, risk_score=0.2
+            )
+        ]
     invoiced_usd = sum((a for a in amounts if a is not None), Decimal(0))
     off = _off(invoiced_usd, declared_usd)
     if off <= VALUE_TOLERANCE:
@@ -197,8 +228,9 @@ def invoice_matches_customs_value(facts: CheckInput) -> list[Finding]:
         "tolerance": float(VALUE_TOLERANCE),
     }
     reason = Message("doc_check.invoice_value", params)
-    return [Finding("DOC-INVOICE-VALUE", CRITICAL, reason, only, DocumentKind.invoice,
-                    risk_score=0.6)]  # fmt: skip
+    return [
+        Finding("DOC-INVOICE-VALUE", CRITICAL, reason, only, DocumentKind.invoice, risk_score=0.6)
+    ]
 
 
 def _packing_totals(facts: CheckInput) -> tuple[Decimal, Decimal, uuid.UUID | None] | None:
@@ -222,11 +254,22 @@ def packing_list_matches_declared_weights(facts: CheckInput) -> list[Finding]:
         ("net", net, sum((ln.net_kg for ln in facts.body.lines), Decimal(0))),
     ):
         if _off(listed, declared) > DECLARED_WEIGHT_TOLERANCE:
-            params = {"weight": Message(f"weight.{label}"), "listed": str(listed),
-                      "off": float(_off(listed, declared)), "declared": str(declared)}  # fmt: skip
-            found.append(Finding("DOC-PACKING-WEIGHT", CRITICAL,
-                                 Message("doc_check.packing_weight", params),
-                                 doc_id, DocumentKind.packing_list, risk_score=0.5))  # fmt: skip
+            params = {
+                "weight": Message(f"weight.{label}"),
+                "listed": str(listed),
+                "off": float(_off(listed, declared)),
+                "declared": str(declared),
+            }
+            found.append(
+                Finding(
+                    "DOC-PACKING-WEIGHT",
+                    CRITICAL,
+                    Message("doc_check.packing_weight", params),
+                    doc_id,
+                    DocumentKind.packing_list,
+                    risk_score=0.5,
+                )
+            )
     return found
 
 
@@ -240,8 +283,16 @@ def packing_list_matches_weighbridge(facts: CheckInput) -> list[Finding]:
     if off <= WEIGHBRIDGE_TOLERANCE:
         return []
     params = {"gross": str(gross), "off": float(off), "weighbridge": str(facts.weighbridge_kg)}
-    return [Finding("DOC-WEIGHBRIDGE", CRITICAL, Message("doc_check.weighbridge", params),
-                    doc_id, DocumentKind.packing_list, risk_score=0.6)]  # fmt: skip
+    return [
+        Finding(
+            "DOC-WEIGHBRIDGE",
+            CRITICAL,
+            Message("doc_check.weighbridge", params),
+            doc_id,
+            DocumentKind.packing_list,
+            risk_score=0.6,
+        )
+    ]
 
 
 def _claiming_lines(body: DeclarationIn) -> list[tuple[int, Line]]:
@@ -256,16 +307,29 @@ def _certificates_of_origin(facts: CheckInput) -> list[DocumentFacts]:
 def certificate_of_origin_matches_lines(facts: CheckInput) -> list[Finding]:
     """The origin a C/O certifies is the origin declared on the lines it covers."""
     return [
-        Finding("DOC-CO-ORIGIN", CRITICAL,
-                Message("doc_check.co_origin", {
-                    "kind": paper(co.kind), "number": co.number,
-                    "certified": str(co.fields["origin_country"]), "line": no,
-                    "hs_code": line.hs_code, "origin": line.origin}),
-                co.id, co.kind, risk_score=0.7, line=no)
+        Finding(
+            "DOC-CO-ORIGIN",
+            CRITICAL,
+            Message(
+                "doc_check.co_origin",
+                {
+                    "kind": paper(co.kind),
+                    "number": co.number,
+                    "certified": str(co.fields["origin_country"]),
+                    "line": no,
+                    "hs_code": line.hs_code,
+                    "origin": line.origin,
+                },
+            ),
+            co.id,
+            co.kind,
+            risk_score=0.7,
+            line=no,
+        )
         for co in _certificates_of_origin(facts)
         for no, line in _claiming_lines(facts.body)
         if line.origin != co.fields["origin_country"]
-    ]  # fmt: skip
+    ]
 
 
 def certificate_of_origin_names_the_parties(facts: CheckInput) -> list[Finding]:
@@ -275,16 +339,30 @@ def certificate_of_origin_names_the_parties(facts: CheckInput) -> list[Finding]:
     exporter, importer = (theirs, ours) if body.kind is Kind.import_ else (ours, theirs)
     found = []
     for co in _certificates_of_origin(facts):
-        for role, named, expected in (("exporter", co.fields["exporter"], exporter),
-                                      ("importer", co.fields["importer"], importer)):  # fmt: skip
+        for role, named, expected in (
+            ("exporter", co.fields["exporter"], exporter),
+            ("importer", co.fields["importer"], importer),
+        ):
             similarity = name_similarity(str(named), expected)
             if similarity < MATCH_THRESHOLD:
-                params = {"kind": paper(co.kind), "number": co.number,
-                          "role": Message(f"party.{role}"), "named": str(named),
-                          "expected": expected, "similarity": similarity}  # fmt: skip
-                found.append(Finding("DOC-CO-PARTY", CRITICAL,
-                                     Message("doc_check.co_party", params),
-                                     co.id, co.kind, risk_score=0.6))  # fmt: skip
+                params = {
+                    "kind": paper(co.kind),
+                    "number": co.number,
+                    "role": Message(f"party.{role}"),
+                    "named": str(named),
+                    "expected": expected,
+                    "similarity": similarity,
+                }
+                found.append(
+                    Finding(
+                        "DOC-CO-PARTY",
+                        CRITICAL,
+                        Message("doc_check.co_party", params),
+                        co.id,
+                        co.kind,
+                        risk_score=0.6,
+                    )
+                )
     return found
 
 
@@ -293,17 +371,35 @@ def licence_quantity_left(facts: CheckInput) -> list[Finding]:
     found = []
     for licence in _of(facts, DocumentKind.licence):
         prefixes = [str(p) for p in licence.fields["hs_codes"]]
-        this = sum((ln.quantity for ln in facts.body.lines
-                    if any(ln.hs_code.startswith(p) for p in prefixes)), Decimal(0))  # fmt: skip
+        this = sum(
+            (
+                ln.quantity
+                for ln in facts.body.lines
+                if any(ln.hs_code.startswith(p) for p in prefixes)
+            ),
+            Decimal(0),
+        )
         used = facts.licence_used.get(number_key(licence.number), Decimal(0))
         allowed = _dec(licence.fields["quantity_allowed"])
         if this and used + this > allowed:
             unit = licence.fields.get("unit", "kg")
-            params = {"number": licence.number, "allowed": _qty(allowed), "unit": str(unit),
-                      "used": _qty(used), "this": _qty(this)}  # fmt: skip
-            found.append(Finding("DOC-LICENCE-EXHAUSTED", CRITICAL,
-                                 Message("doc_check.licence_exhausted", params),
-                                 licence.id, licence.kind, risk_score=0.8))  # fmt: skip
+            params = {
+                "number": licence.number,
+                "allowed": _qty(allowed),
+                "unit": str(unit),
+                "used": _qty(used),
+                "this": _qty(this),
+            }
+            found.append(
+                Finding(
+                    "DOC-LICENCE-EXHAUSTED",
+                    CRITICAL,
+                    Message("doc_check.licence_exhausted", params),
+                    licence.id,
+                    licence.kind,
+                    risk_score=0.8,
+                )
+            )
     return found
 
 
@@ -316,10 +412,22 @@ def documents_not_reused(facts: CheckInput) -> list[Finding]:
             continue
         what = _reused_what(use)
         if what:
-            params = {"kind": paper(use.kind), "number": use.number, "what": what,
-                      "other": str(use.other_declaration_id)}  # fmt: skip
-            found.append(Finding("DOC-REUSED", CRITICAL, Message("doc_check.reused", params),
-                                 use.document_id, use.kind, risk_score=0.8))  # fmt: skip
+            params = {
+                "kind": paper(use.kind),
+                "number": use.number,
+                "what": what,
+                "other": str(use.other_declaration_id),
+            }
+            found.append(
+                Finding(
+                    "DOC-REUSED",
+                    CRITICAL,
+                    Message("doc_check.reused", params),
+                    use.document_id,
+                    use.kind,
+                    risk_score=0.8,
+                )
+            )
     return found
 
 
@@ -331,12 +439,23 @@ def documents_not_shared_across_traders(facts: CheckInput) -> list[Finding]:
             continue
         what = _reused_what(use, across_traders=True)
         if what:
-            params = {"kind": paper(use.kind), "number": use.number, "what": what,
-                      "other": str(use.other_declaration_id),
-                      "other_trader": use.other_trader_tax_code}  # fmt: skip
-            found.append(Finding("DOC-OTHER-TRADER", CRITICAL,
-                                 Message("doc_check.other_trader", params),
-                                 use.document_id, use.kind, risk_score=0.9))  # fmt: skip
+            params = {
+                "kind": paper(use.kind),
+                "number": use.number,
+                "what": what,
+                "other": str(use.other_declaration_id),
+                "other_trader": use.other_trader_tax_code,
+            }
+            found.append(
+                Finding(
+                    "DOC-OTHER-TRADER",
+                    CRITICAL,
+                    Message("doc_check.other_trader", params),
+                    use.document_id,
+                    use.kind,
+                    risk_score=0.9,
+                )
+            )
     return found
 
 
@@ -351,12 +470,16 @@ def one_file_per_document(facts: CheckInput) -> list[Finding]:
         kinds = sorted({d.kind for d in same}, key=lambda kind: kind.value)
         if len(kinds) < 2:
             continue
-        named = [Message("paper.numbered", {"kind": paper(d.kind), "number": d.number})
-                 for d in same]  # fmt: skip
+        named = [
+            Message("paper.numbered", {"kind": paper(d.kind), "number": d.number}) for d in same
+        ]
         reason = Message("doc_check.same_file", {"count": len(kinds), "named": named})
         for document in same[1:]:
-            found.append(Finding("DOC-SAME-FILE", CRITICAL, reason, document.id, document.kind,
-                                 risk_score=0.8))  # fmt: skip
+            found.append(
+                Finding(
+                    "DOC-SAME-FILE", CRITICAL, reason, document.id, document.kind, risk_score=0.8
+                )
+            )
     return found
 
 

@@ -219,9 +219,16 @@ def _other_uses(
             same_file = theirs.sha256 == ours.sha256
             if same_number or same_file:
                 uses.append(
-                    OtherUse(ours.id, ours.kind, ours.number, theirs.declaration_id, trader,
-                             same_number, same_file)
-                )  # fmt: skip
+                    OtherUse(
+                        ours.id,
+                        ours.kind,
+                        ours.number,
+                        theirs.declaration_id,
+                        trader,
+                        same_number,
+                        same_file,
+                    )
+                )
     return list({(u.document_id, u.other_declaration_id): u for u in uses}.values())
 
 

@@ -152,6 +152,13 @@ def line_duty(
     duty = to_vnd(value_vnd * rate / HUNDRED)
     vat_vnd = to_vnd((value_vnd + duty) * vat.rate / HUNDRED)
     return replace(
-        facts, rate_vnd=rate_vnd, value_vnd=value_vnd, duty_rate=rate, vat_rate=vat.rate,
-        preference_granted=granted, note=note, duty_vnd=duty, vat_vnd=vat_vnd,
-    )  # fmt: skip
+        facts,
+        rate_vnd=rate_vnd,
+        value_vnd=value_vnd,
+        duty_rate=rate,
+        vat_rate=vat.rate,
+        preference_granted=granted,
+        note=note,
+        duty_vnd=duty,
+        vat_vnd=vat_vnd,
+    )

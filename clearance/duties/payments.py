@@ -153,10 +153,14 @@ def record_notice(
         # stamps whole seconds on a clock of its own, hence the same allowance as above.
         raise invalid_field("paid_at", Message("field.before_lodgement"))
     payment = Payment(
-        bank_reference=notice.bank_reference, declaration_id=declaration.id,
-        amount_vnd=notice.amount_vnd, paid_at=notice.paid_at, bank_actor=caller.actor,
-        request_sha256=sha, received_at=clock.now(),
-    )  # fmt: skip
+        bank_reference=notice.bank_reference,
+        declaration_id=declaration.id,
+        amount_vnd=notice.amount_vnd,
+        paid_at=notice.paid_at,
+        bank_actor=caller.actor,
+        request_sha256=sha,
+        received_at=clock.now(),
+    )
     try:
         # A savepoint: the same notice sent twice at once is a replay, not an error.
         with session.begin_nested():
@@ -169,11 +173,15 @@ def record_notice(
         return replayed, False
     # The Time Release Study's duty-payment stamp, in the declaration's own history.
     states.note(
-        session=session, clock=clock, declaration=declaration, actor=caller.actor,
+        session=session,
+        clock=clock,
+        declaration=declaration,
+        actor=caller.actor,
         action="payment",
-        reason=Message("event.paid", {"amount": notice.amount_vnd,
-                                      "reference": notice.bank_reference}),
-    )  # fmt: skip
+        reason=Message(
+            "event.paid", {"amount": notice.amount_vnd, "reference": notice.bank_reference}
+        ),
+    )
     _flag_overpayment(session, clock, declaration, caller.actor)
     release.release_if_ready(session=session, clock=clock, declaration=declaration)
     return payment, True
@@ -187,10 +195,16 @@ def _flag_overpayment(session: Session, clock: Clock, declaration: Declaration, 
         return
     metrics.OVERPAYMENTS.inc()
     states.note(
-        session=session, clock=clock, declaration=declaration, actor=actor, action="overpayment",
-        reason=Message("event.overpaid", {"paid": over.paid_vnd, "owed": over.owed_vnd,
-                                          "refund": over.overpaid_vnd}),
-    )  # fmt: skip
+        session=session,
+        clock=clock,
+        declaration=declaration,
+        actor=actor,
+        action="overpayment",
+        reason=Message(
+            "event.overpaid",
+            {"paid": over.paid_vnd, "owed": over.owed_vnd, "refund": over.overpaid_vnd},
+        ),
+    )
 
 
 def register_guarantee(
@@ -222,12 +236,20 @@ def register_guarantee(
     session.add(guarantee)
     session.flush()
     states.note(
-        session=session, clock=clock, declaration=declaration, actor=caller.actor,
+        session=session,
+        clock=clock,
+        declaration=declaration,
+        actor=caller.actor,
         action="guarantee",
-        reason=Message("event.guarantee", {"reference": guarantee.reference,
-                                           "amount": guarantee.amount_vnd,
-                                           "until": str(guarantee.expires_on)}),
-    )  # fmt: skip
+        reason=Message(
+            "event.guarantee",
+            {
+                "reference": guarantee.reference,
+                "amount": guarantee.amount_vnd,
+                "until": str(guarantee.expires_on),
+            },
+        ),
+    )
     release.release_if_ready(session=session, clock=clock, declaration=declaration)
     return guarantee
 

@@ -109,9 +109,12 @@ def register_guarantee(
 ) -> GuaranteeOut:
     """Register a guarantee of the duty (supervisors): it opens the gate while it is live."""
     guarantee = payments.register_guarantee(
-        session=session, clock=clock, caller=caller, declaration_id=declaration_id,
+        session=session,
+        clock=clock,
+        caller=caller,
+        declaration_id=declaration_id,
         guarantee_in=body,
-    )  # fmt: skip
+    )
     return GuaranteeOut.model_validate(guarantee, from_attributes=True)
 
 

@@ -82,8 +82,11 @@ def certificate_refusals(
     for no, kind in claimed.items():
         certificates = [d for d in documents if d.kind is kind]
         # Chinese and ASEAN tariffs agree on the first six digits only: the C/O lists its own.
-        covered = {str(item.get("hs_code", ""))[:6] for d in certificates
-                   for item in d.fields.get("lines", [])}  # fmt: skip
+        covered = {
+            str(item.get("hs_code", ""))[:6]
+            for d in certificates
+            for item in d.fields.get("lines", [])
+        }
         hs6 = body.lines[no - 1].hs_code[:6]
         if certificates and hs6 not in covered:
             refusals.setdefault(no, Message("duty.co_goods", {"hs6": hs6, "co": paper(kind)}))
@@ -103,10 +106,16 @@ def assess(*, session: Session, declaration: Declaration) -> Assessed:
         session=session, declaration=declaration, body=body, reference=reference
     )
     lines = [
-        compute.line_duty(line_no=no, line=line, day=day, reference=reference,
-                          rate_vnd=rate_vnd, refusal=refusals.get(no))
+        compute.line_duty(
+            line_no=no,
+            line=line,
+            day=day,
+            reference=reference,
+            rate_vnd=rate_vnd,
+            refusal=refusals.get(no),
+        )
         for no, line in enumerate(body.lines, 1)
-    ]  # fmt: skip
+    ]
     return Assessed(declaration.version, day, lines)
 
 
@@ -130,26 +139,46 @@ def _row(declaration: Declaration, assessed: Assessed, line: LineDuty) -> DutyAs
     note = line.note if isinstance(line.note, Message) else None
     note_params = params_json(note.params) if note else None
     return DutyAssessment(
-        declaration_id=declaration.id, version=assessed.version, line_no=line.line_no,
-        hs_code=line.hs_code, customs_value=line.customs_value, currency=line.currency,
-        rate_vnd=line.rate_vnd, value_vnd=line.value_vnd, duty_rate=line.duty_rate,
-        vat_rate=line.vat_rate, preference_claimed=line.preference_claimed,
-        preference_granted=line.preference_granted, note=rendered(line.note, ENGLISH),
-        note_code=note.code if note else None, note_params=note_params,
-        rate_known=line.rate_known, duty_vnd=line.duty_vnd, vat_vnd=line.vat_vnd,
-        total_vnd=line.total_vnd, assessed_on=assessed.day, computed_at=assessed.computed_at,
-    )  # fmt: skip
+        declaration_id=declaration.id,
+        version=assessed.version,
+        line_no=line.line_no,
+        hs_code=line.hs_code,
+        customs_value=line.customs_value,
+        currency=line.currency,
+        rate_vnd=line.rate_vnd,
+        value_vnd=line.value_vnd,
+        duty_rate=line.duty_rate,
+        vat_rate=line.vat_rate,
+        preference_claimed=line.preference_claimed,
+        preference_granted=line.preference_granted,
+        note=rendered(line.note, ENGLISH),
+        note_code=note.code if note else None,
+        note_params=note_params,
+        rate_known=line.rate_known,
+        duty_vnd=line.duty_vnd,
+        vat_vnd=line.vat_vnd,
+        total_vnd=line.total_vnd,
+        assessed_on=assessed.day,
+        computed_at=assessed.computed_at,
+    )
 
 
 def _line(row: DutyAssessment) -> LineDuty:
     return LineDuty(
-        line_no=row.line_no, hs_code=row.hs_code, customs_value=row.customs_value,
-        currency=row.currency, preference_claimed=row.preference_claimed,
-        rate_vnd=row.rate_vnd, value_vnd=row.value_vnd, duty_rate=row.duty_rate,
-        vat_rate=row.vat_rate, preference_granted=row.preference_granted,
+        line_no=row.line_no,
+        hs_code=row.hs_code,
+        customs_value=row.customs_value,
+        currency=row.currency,
+        preference_claimed=row.preference_claimed,
+        rate_vnd=row.rate_vnd,
+        value_vnd=row.value_vnd,
+        duty_rate=row.duty_rate,
+        vat_rate=row.vat_rate,
+        preference_granted=row.preference_granted,
         note=stored(row.note_code, row.note_params, row.note),
-        duty_vnd=row.duty_vnd, vat_vnd=row.vat_vnd,
-    )  # fmt: skip
+        duty_vnd=row.duty_vnd,
+        vat_vnd=row.vat_vnd,
+    )
 
 
 def current(*, session: Session, declaration: Declaration) -> Assessed:

@@ -32,8 +32,9 @@ def check(
         return
     held = unrevoked(session=session, pairs=[(broker, client)]).get((broker, client), [])
     today = local_date(clock.now())  # mandates run by the date at the gate
-    if (refused := refusal(held, broker=broker, client=client, kind=kind, field=field,
-                           today=today)) is not None:  # fmt: skip
+    if (
+        refused := refusal(held, broker=broker, client=client, kind=kind, field=field, today=today)
+    ) is not None:
         raise refused
 
 
@@ -70,11 +71,13 @@ def refusal(
         detail = Message(
             "error.mandate_expired" if expired else "error.mandate_not_yet",
             {
-                "mandate_id": latest.id, "client": client, "broker": broker,
+                "mandate_id": latest.id,
+                "client": client,
+                "broker": broker,
                 "kind": Message(f"flow.{kind}"),
                 "on": (latest.valid_to if expired else latest.valid_from).isoformat(),
             },
-        )  # fmt: skip
+        )
     else:
         detail = Message(
             "error.mandate_missing",

@@ -91,12 +91,14 @@ class WorkingCalendar:
 def for_gates(*, session: Session, gate_codes: Iterable[str]) -> dict[str, WorkingCalendar]:
     """The calendars of these gates; an unknown gate keeps the usual hours."""
     recorded, hours = hot.cached(
-        "calendar", None, [Holiday.__tablename__, Gate.__tablename__],
+        "calendar",
+        None,
+        [Holiday.__tablename__, Gate.__tablename__],
         lambda: (
             frozenset(session.exec(select(col(Holiday.day))).all()),
             {gate.code: (gate.opens, gate.closes) for gate in session.exec(select(Gate)).all()},
         ),
-    )  # fmt: skip
+    )
     closed = Closed(recorded)
     return {code: WorkingCalendar(*hours.get(code, DEFAULT_HOURS), closed) for code in gate_codes}
 

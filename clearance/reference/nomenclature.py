@@ -120,8 +120,16 @@ class Nomenclature:
         return sorted(same_heading, key=distance)[:limit]
 
 
-_COLUMNS = ("id", "code", "description_vi", "description_en", "rates", "procedures", "withdrawn",
-            "effective_from")  # fmt: skip
+_COLUMNS = (
+    "id",
+    "code",
+    "description_vi",
+    "description_en",
+    "rates",
+    "procedures",
+    "withdrawn",
+    "effective_from",
+)
 _lock = threading.Lock()
 _loaded = Nomenclature()
 _baseline_id: int | None = None

@@ -253,14 +253,16 @@ def load(*, session: Session, today: date) -> ReferenceData:
 def rate_vnd_on(*, session: Session, currency: str, on: date) -> Decimal | None:
     """A currency's VND rate in force on a day (duty is assessed at the lodgement day's rate)."""
     return hot.cached(
-        "exchange_rate", (currency, on), [ExchangeRate.__tablename__],
+        "exchange_rate",
+        (currency, on),
+        [ExchangeRate.__tablename__],
         lambda: session.exec(
             select(col(ExchangeRate.rate_vnd))
             .where(ExchangeRate.currency == currency, col(ExchangeRate.effective_from) <= on)
             .order_by(col(ExchangeRate.effective_from).desc())
             .limit(1)
         ).first(),
-    )  # fmt: skip
+    )
 
 
 _cache: tuple[float, date, ReferenceData] | None = None

@@ -42,9 +42,13 @@ def queue(
 ) -> list[QueueItem]:
     """Items waiting for officers: overdue first, then by working time left, then by risk."""
     return service.queue(
-        session=session, clock=clock, lane=lane, limit=limit, overdue_only=overdue,
+        session=session,
+        clock=clock,
+        lane=lane,
+        limit=limit,
+        overdue_only=overdue,
         officer=caller.actor if mine else None,
-    )  # fmt: skip
+    )
 
 
 @router.post(
@@ -57,9 +61,12 @@ def claim_next(
 ) -> Claim | Response:
     """Lease the most urgent free item; two officers never hold the same one."""
     claimed = service.claim_next(
-        session=session, clock=clock, caller=caller,
-        lane=Lane(body.lane) if body.lane else None, lease_seconds=settings.lease_seconds,
-    )  # fmt: skip
+        session=session,
+        clock=clock,
+        caller=caller,
+        lane=Lane(body.lane) if body.lane else None,
+        lease_seconds=settings.lease_seconds,
+    )
     if claimed is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
     item, expires = claimed
@@ -97,8 +104,10 @@ def review_record(
     return views.record_out(
         item=service.item(session=session, clock=clock, declaration=declaration),
         lease=service.live_lease(session=session, clock=clock, declaration=declaration),
-        checks=checks, inspections=inspections, cases=cases,
-    )  # fmt: skip
+        checks=checks,
+        inspections=inspections,
+        cases=cases,
+    )
 
 
 @router.put(ITEM + "/lease")
@@ -111,9 +120,12 @@ def renew_lease(
 ) -> LeaseOut:
     """Extend your own live lease by the configured lease time."""
     lease = service.renew_lease(
-        session=session, clock=clock, caller=caller, declaration_id=declaration_id,
+        session=session,
+        clock=clock,
+        caller=caller,
+        declaration_id=declaration_id,
         lease_seconds=settings.lease_seconds,
-    )  # fmt: skip
+    )
     return views.lease_out(lease)
 
 
@@ -138,9 +150,13 @@ def reassign(
 ) -> LeaseOut:
     """Hand the item to another officer, taking it from whoever holds it."""
     lease = service.reassign(
-        session=session, clock=clock, caller=caller, declaration_id=declaration_id,
-        officer=body.officer, lease_seconds=settings.lease_seconds,
-    )  # fmt: skip
+        session=session,
+        clock=clock,
+        caller=caller,
+        declaration_id=declaration_id,
+        officer=body.officer,
+        lease_seconds=settings.lease_seconds,
+    )
     return views.lease_out(lease)
 
 
@@ -154,9 +170,12 @@ def document_check(
 ) -> DocumentCheckOut:
     """Accept or query each document; any query holds the declaration for the trader."""
     _, check = work.record_document_check(
-        session=session, clock=clock, caller=caller, declaration_id=declaration_id,
+        session=session,
+        clock=clock,
+        caller=caller,
+        declaration_id=declaration_id,
         check_in=body,
-    )  # fmt: skip
+    )
     return views.check_out(check)
 
 
@@ -170,9 +189,12 @@ def inspection(
 ) -> InspectionOut:
     """Record the physical inspection: seals, count, weight, sample, photos, discrepancies."""
     recorded = work.record_inspection(
-        session=session, clock=clock, caller=caller, declaration_id=declaration_id,
+        session=session,
+        clock=clock,
+        caller=caller,
+        declaration_id=declaration_id,
         inspection_in=body,
-    )  # fmt: skip
+    )
     return views.inspection_out(recorded)
 
 
@@ -186,9 +208,12 @@ def decide(
 ) -> DecisionOut:
     """Release, hold with a query, inspect or escalate, or seize: on the version named."""
     declaration, decision, case = work.decide(
-        session=session, clock=clock, caller=caller, declaration_id=declaration_id,
+        session=session,
+        clock=clock,
+        caller=caller,
+        declaration_id=declaration_id,
         decision_in=body,
-    )  # fmt: skip
+    )
     return DecisionOut(
         declaration_id=declaration.id,
         version=decision.version,

@@ -72,9 +72,12 @@ def record_document_check(
 ) -> tuple[Declaration, DocumentCheck]:
     """A verdict on every document; a queried one holds the declaration with a query."""
     declaration = _under_review(
-        session=session, clock=clock, caller=caller, declaration_id=declaration_id,
+        session=session,
+        clock=clock,
+        caller=caller,
+        declaration_id=declaration_id,
         version=check_in.version,
-    )  # fmt: skip
+    )
     documents = {
         d.id: d
         for d in documents_service.list_for(session=session, declaration=declaration)
@@ -111,23 +114,34 @@ def record_document_check(
     )
     session.add(check)
     states.note(
-        session=session, clock=clock, declaration=declaration, actor=caller.actor,
+        session=session,
+        clock=clock,
+        declaration=declaration,
+        actor=caller.actor,
         action="document_check",
-        reason=Message("event.documents_checked",
-                       {"accepted": len(verdicts) - len(queried), "queried": len(queried)}),
-    )  # fmt: skip
+        reason=Message(
+            "event.documents_checked",
+            {"accepted": len(verdicts) - len(queried), "queried": len(queried)},
+        ),
+    )
     if queried:
         papers = [
-            Message("query.paper_note", {"kind": paper(DocumentKind(v["kind"])),
-                                         "number": v["number"], "note": v["note"]})
+            Message(
+                "query.paper_note",
+                {"kind": paper(DocumentKind(v["kind"])), "number": v["number"], "note": v["note"]},
+            )
             for v in queried
-        ]  # fmt: skip
+        ]
         outcomes.record_decision(
-            session=session, clock=clock, declaration=declaration, kind=DecisionKind.hold,
-            actor_kind=states.OFFICER, actor=caller.actor,
+            session=session,
+            clock=clock,
+            declaration=declaration,
+            kind=DecisionKind.hold,
+            actor_kind=states.OFFICER,
+            actor=caller.actor,
             reason=Message("event.documents_queried"),
             query=Message("query.documents_queried", {"papers": papers}),
-        )  # fmt: skip
+        )
         end_lease(session=session, declaration=declaration)
     session.flush()
     return declaration, check
@@ -143,9 +157,12 @@ def record_inspection(
 ) -> Inspection:
     """What the officer found at the goods; the decision follows separately."""
     declaration = _under_review(
-        session=session, clock=clock, caller=caller, declaration_id=declaration_id,
+        session=session,
+        clock=clock,
+        caller=caller,
+        declaration_id=declaration_id,
         version=inspection_in.version,
-    )  # fmt: skip
+    )
     if declaration.state is not State.inspection:
         raise InvalidTransition(Message("error.inspection_not_sent"))
     if declaration.arrived_at is None:
@@ -173,10 +190,13 @@ def record_inspection(
     )
     session.add(inspection)
     states.note(
-        session=session, clock=clock, declaration=declaration, actor=caller.actor,
+        session=session,
+        clock=clock,
+        declaration=declaration,
+        actor=caller.actor,
         action="inspection",
         reason=Message("event.discrepancies", {"count": len(inspection_in.discrepancies)}),
-    )  # fmt: skip
+    )
     session.flush()
     return inspection
 
@@ -217,9 +237,12 @@ def decide(
 ) -> tuple[Declaration, Decision, SeizureCase | None]:
     """Record the officer's decision on the version it names; the lease ends with it."""
     declaration = _under_review(
-        session=session, clock=clock, caller=caller, declaration_id=declaration_id,
+        session=session,
+        clock=clock,
+        caller=caller,
+        declaration_id=declaration_id,
         version=decision_in.version,
-    )  # fmt: skip
+    )
     inspection = _check_decision(session, declaration, decision_in.decision)
     findings = [f.model_dump() for f in decision_in.findings]
     if inspection is not None:
@@ -244,9 +267,13 @@ def decide(
     case = None
     if decision_in.decision is DecisionKind.seize:
         case = SeizureCase(
-            declaration_id=declaration.id, version=declaration.version, reason=decision_in.reason,
-            findings=findings, opened_by=caller.actor, opened_at=clock.now(),
-        )  # fmt: skip
+            declaration_id=declaration.id,
+            version=declaration.version,
+            reason=decision_in.reason,
+            findings=findings,
+            opened_by=caller.actor,
+            opened_at=clock.now(),
+        )
         session.add(case)
         session.flush()
     learning.record_outcome(
@@ -292,9 +319,15 @@ def workload(*, session: Session, clock: Clock) -> list[OfficerWorkload]:
 
     def of(officer: str) -> OfficerWorkload:
         return figures.setdefault(
-            officer, OfficerWorkload(officer=officer, items_held=0, overdue_held=0,
-                                     decisions_today=0, oldest_claim_at=None),
-        )  # fmt: skip
+            officer,
+            OfficerWorkload(
+                officer=officer,
+                items_held=0,
+                overdue_held=0,
+                decisions_today=0,
+                oldest_claim_at=None,
+            ),
+        )
 
     for lease, due in held:
         row = of(lease.officer)

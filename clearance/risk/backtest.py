@@ -37,9 +37,14 @@ from clearance.risk.history import HistoryRecord
 from clearance.risk.model import RiskModel, Valued, bench, labeled, revenue_usd, train
 
 __all__ = [
-    "INSPECTION_RATES", "AtRate", "BacktestReport", "Figures", "backtest", "figures",
+    "INSPECTION_RATES",
+    "AtRate",
+    "BacktestReport",
+    "Figures",
+    "backtest",
+    "figures",
     "random_figures",
-]  # fmt: skip
+]
 
 BENCH_DECLARATIONS = 500
 
@@ -104,11 +109,15 @@ class Figuring:
     def subset(self, title: str, mask: np.ndarray) -> Subset:
         part = None if self.revenue is None else self.revenue[mask]
         found = (
-            rankings(self.labels[mask], part, {k: s[mask] for k, s in self.scores.items()},
-                     seed=self.seed)
+            rankings(
+                self.labels[mask],
+                part,
+                {k: s[mask] for k, s in self.scores.items()},
+                seed=self.seed,
+            )
             if mask.any()
             else {}
-        )  # fmt: skip
+        )
         return Subset(title, float(mask.mean()), found)
 
     def subsets(

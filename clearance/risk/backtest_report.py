@@ -113,11 +113,15 @@ class BacktestReport:
             f"(fraud {self.test_fraud_rate:.1%}); model {self.model_version}, "
             f"scoring {self.score_median_ms:.3f} ms per declaration (median)",
             "",
-            *(_table(self.rankings) if self.rankings else [
-                f"No inspected declarations after the split: {len(self.scores):,} scored, "
-                "none to measure."
-            ]),
-        ]  # fmt: skip
+            *(
+                _table(self.rankings)
+                if self.rankings
+                else [
+                    f"No inspected declarations after the split: {len(self.scores):,} scored, "
+                    "none to measure."
+                ]
+            ),
+        ]
         for subset in self.subsets.values():
             lines += ["", f"{subset.title}: {subset.share:.1%} of the test declarations"]
             lines += ["", *_table(subset.rankings)] if subset.rankings else []

@@ -39,19 +39,25 @@ def fit(*, session: Session, settings: Settings, policy: ChannelPolicy) -> Thres
     # Refitted at most every `hot_cache_seconds` per process: a quantile of the last thousands
     # of scores moves slowly, and reading them costs more than the rest of a screening.
     recent = hot.cached(
-        "recent_scores", policy.window, [],
+        "recent_scores",
+        policy.window,
+        [],
         lambda: session.exec(
             select(Assessment.score)
             .where(col(Assessment.hard_hit).is_(False), col(Assessment.random_selected).is_(False))
             .order_by(col(Assessment.id).desc())
             .limit(policy.window)
         ).all(),
-    )  # fmt: skip
+    )
     if len(recent) < MIN_SCORES_TO_FIT:
         return Thresholds(
-            settings.yellow_threshold, settings.red_threshold, policy.random_share,
-            policy.aeo_relief, policy.version, 0,
-        )  # fmt: skip
+            settings.yellow_threshold,
+            settings.red_threshold,
+            policy.random_share,
+            policy.aeo_relief,
+            policy.version,
+            0,
+        )
     ordered = sorted(recent)
     red_share = max(policy.red_share - policy.random_share, 0.0)
     red = max(_quantile(ordered, 1 - red_share), MIN_THRESHOLD)

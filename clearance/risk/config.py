@@ -117,14 +117,19 @@ def rule_versions(*, session: Session, rule_id: str) -> list[RiskRule]:
 def policy(*, session: Session, settings: Settings) -> ChannelPolicy:
     """The channel policy in force; version 0 is the built-in one."""
     newest = hot.cached(
-        "policy", None, [ChannelPolicy.__tablename__],
+        "policy",
+        None,
+        [ChannelPolicy.__tablename__],
         lambda: next(
-            (hot.copied(row) for row in session.exec(
-                select(ChannelPolicy).order_by(col(ChannelPolicy.version).desc()).limit(1)
-            )),
+            (
+                hot.copied(row)
+                for row in session.exec(
+                    select(ChannelPolicy).order_by(col(ChannelPolicy.version).desc()).limit(1)
+                )
+            ),
             None,
         ),
-    )  # fmt: skip
+    )
     if newest is not None:
         return newest
     return ChannelPolicy(

@@ -41,9 +41,19 @@ from clearance.risk.history import HistoryLine, HistoryRecord
 from clearance.risk.traces import Traces
 
 __all__ = [
-    "ALL_ORIGINS", "ARRIVAL_FEATURES", "BAND_MIN_N", "CATEGORICAL", "FEATURE_NAMES", "Activity",
-    "Band", "Facts", "FeatureState", "ReferenceBands", "load_rates", "usd_per",
-]  # fmt: skip
+    "ALL_ORIGINS",
+    "ARRIVAL_FEATURES",
+    "BAND_MIN_N",
+    "CATEGORICAL",
+    "FEATURE_NAMES",
+    "Activity",
+    "Band",
+    "Facts",
+    "FeatureState",
+    "ReferenceBands",
+    "load_rates",
+    "usd_per",
+]
 
 OUTCOME_LAG = timedelta(days=1)  # when an outcome is known, if history lacks `decided_at`
 WINDOW_DAYS = (7, 30)
@@ -123,9 +133,10 @@ class FeatureState:
         for line in record.lines:
             hs6 = line.hs_code[:6]
             for profile, key in (
-                ("hs6", hs6), ("hs6_origin", f"{hs6}|{line.origin}"),
+                ("hs6", hs6),
+                ("hs6_origin", f"{hs6}|{line.origin}"),
                 ("route", f"{hs6}|{line.origin}|{departure}"),
-            ):  # fmt: skip
+            ):
                 t = self.tally(profile, key)
                 rate = (t[1] + PRIOR_WEIGHT * prior) / (t[0] + PRIOR_WEIGHT)
                 if profile not in worst or rate > worst[profile][0]:
@@ -148,22 +159,30 @@ class FeatureState:
             activity=self.activity(record, live),
             declarant=record.declarant.tax_code,
             declarant_tally=self.tally("declarant", record.declarant.tax_code),
-            hs6=worst["hs6"][0], hs6_tally=worst["hs6"][1],
-            hs6_origin=worst["hs6_origin"][0], hs6_origin_tally=worst["hs6_origin"][1],
-            route=worst["route"][0], route_tally=worst["route"][1],
-            unit_value=unit_value, unit=unit, band=band,
-            value_usd=sum(values), net_kg=net, lines=len(record.lines),
+            hs6=worst["hs6"][0],
+            hs6_tally=worst["hs6"][1],
+            hs6_origin=worst["hs6_origin"][0],
+            hs6_origin_tally=worst["hs6_origin"][1],
+            route=worst["route"][0],
+            route_tally=worst["route"][1],
+            unit_value=unit_value,
+            unit=unit,
+            band=band,
+            value_usd=sum(values),
+            net_kg=net,
+            lines=len(record.lines),
             preference=next((ln.preference for ln in record.lines if ln.preference), None),
             preference_outside=next((ln.origin for ln in record.lines if outside_area(ln)), None),
             origin_departure=(origin, departure) if origin != departure else None,
-            kind=record.kind.value, chapter=int(record.lines[0].hs_code[:2]),
+            kind=record.kind.value,
+            chapter=int(record.lines[0].hs_code[:2]),
             documents=len(record.documents),
             gross_net_ratio=sum(gross) / net if len(gross) == len(record.lines) else NAN,
             goods=describe_goods(record, values, self.goods, self.bands),
             certificate_reuses=self.traces.certificate_reuses(record),
             split=self.traces.split_view(record, self.rates),
             weighed=WeighedFacts.of(record, weighed) if weighed is not None else None,
-        )  # fmt: skip
+        )
 
     def _focus_price(
         self, record: HistoryRecord, values: list[float]

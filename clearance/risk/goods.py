@@ -104,11 +104,13 @@ class GoodsTable:
         restrictions = tuple(reference.restrictions_for(hs_code, kind))
         harm = max(
             [self.harm.get(r.kind, 0.0) for r in restrictions]
-            + [self.harm.get(paper.document_kind, 0.0)
-               for paper, _ in reference.papers_for(hs_code, kind)
-               if paper.document_kind in HARM_PAPERS],
+            + [
+                self.harm.get(paper.document_kind, 0.0)
+                for paper, _ in reference.papers_for(hs_code, kind)
+                if paper.document_kind in HARM_PAPERS
+            ],
             default=0.0,
-        )  # fmt: skip
+        )
         band = reference.price_band(hs_code, origin)
         tariff = reference.tariff_line(hs_code)
         if kind != "import" or tariff is None:
@@ -118,9 +120,13 @@ class GoodsTable:
         claimed, _, _ = duty_rate(_Claim(origin, preference), tariff, reference, None)
         vat = reference.vat_on(hs_code, reference.today)
         return Terms(
-            _percent(duty), _percent(claimed), _percent(vat.rate if vat else None),
-            band, restrictions, harm,
-        )  # fmt: skip
+            _percent(duty),
+            _percent(claimed),
+            _percent(vat.rate if vat else None),
+            band,
+            restrictions,
+            harm,
+        )
 
 
 def describe_goods(

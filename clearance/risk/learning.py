@@ -206,11 +206,13 @@ def active_model(*, session: Session) -> LoadedModel | None:
     was saved by an earlier version of the engine (train again)."""
     global _loaded, _unreadable
     version = hot.cached(
-        "active_model", None, [RiskModelVersion.__tablename__],
+        "active_model",
+        None,
+        [RiskModelVersion.__tablename__],
         lambda: session.exec(
             select(RiskModelVersion.version).where(col(RiskModelVersion.active).is_(True))
         ).first(),
-    )  # fmt: skip
+    )
     if version is None or version == _unreadable:
         return None
     if _loaded is None or _loaded.version != version:

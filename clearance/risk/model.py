@@ -149,17 +149,21 @@ class RiskModel:
         self.state.use_goods(goods)
 
     def dumps(self) -> str:
-        return json.dumps({
-            "format": FORMAT,
-            "version": self.version,
-            "trained_at": self.trained_at.isoformat(),
-            "metrics": self.metrics,
-            "value_scale": self.value_scale,
-            "features": FEATURE_NAMES,
-            "state": self.state.to_dict(),
-            "lodgement": self.lodgement.to_dict(),
-            "arrival": self.arrival.to_dict(),
-        }, separators=(",", ":"), allow_nan=False)  # fmt: skip
+        return json.dumps(
+            {
+                "format": FORMAT,
+                "version": self.version,
+                "trained_at": self.trained_at.isoformat(),
+                "metrics": self.metrics,
+                "value_scale": self.value_scale,
+                "features": FEATURE_NAMES,
+                "state": self.state.to_dict(),
+                "lodgement": self.lodgement.to_dict(),
+                "arrival": self.arrival.to_dict(),
+            },
+            separators=(",", ":"),
+            allow_nan=False,
+        )
 
     @classmethod
     def loads(cls, text: str) -> "RiskModel":
@@ -195,8 +199,9 @@ class TrainingSet:
         cls, pairs: Sequence[tuple[HistoryRecord, Facts]], rates: Mapping[str, float]
     ) -> "TrainingSet":
         kept = [(r, f) for r, f in pairs if labeled(r) and r.outcome is not None]
-        revenues = [revenue_usd(r, rates) if r.outcome and r.outcome.fraud_found else 0.0
-                    for r, _ in kept]  # fmt: skip
+        revenues = [
+            revenue_usd(r, rates) if r.outcome and r.outcome.fraud_found else 0.0 for r, _ in kept
+        ]
         lodged = [f for _, f in kept]
         weighed = [f.at_arrival(r) for r, f in kept]
         return cls(

@@ -74,12 +74,18 @@ class OnlineReport:
             "random_share": self.exploration.random_share,
             "uncertain_share": self.exploration.uncertain_share,
             "weeks": [
-                {"week": w.week, "start": w.start.isoformat(), "declarations": w.declarations,
-                 "revenue_share": w.revenue_share, "precision": w.precision,
-                 "inspected": w.inspected, "modelled": w.modelled}
+                {
+                    "week": w.week,
+                    "start": w.start.isoformat(),
+                    "declarations": w.declarations,
+                    "revenue_share": w.revenue_share,
+                    "precision": w.precision,
+                    "inspected": w.inspected,
+                    "modelled": w.modelled,
+                }
                 for w in self.weeks
             ],
-        }  # fmt: skip
+        }
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)
@@ -96,15 +102,21 @@ class OnlineReport:
                 row += [f"{w.revenue_share[name]:.1%}{mark}", f"{w.precision[name]:.1%}"]
             rows.append(row)
         widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-        table = ["| " + " | ".join(c.ljust(n) for c, n in zip(r, widths, strict=True)) + " |"
-                 for r in rows]  # fmt: skip
-        return "\n".join([
-            f"Inspecting {self.budget:.0%} a week; exploration: random "
-            f"{self.exploration.random_share:.2%} and uncertain "
-            f"{self.exploration.uncertain_share:.2%} of declarations. Cumulative revenue caught "
-            "(share of all recoverable so far) and precision; * = no model yet (rules).",
-            "", *table,
-        ])  # fmt: skip
+        table = [
+            "| " + " | ".join(c.ljust(n) for c, n in zip(r, widths, strict=True)) + " |"
+            for r in rows
+        ]
+        return "\n".join(
+            [
+                f"Inspecting {self.budget:.0%} a week; exploration: random "
+                f"{self.exploration.random_share:.2%} and uncertain "
+                f"{self.exploration.uncertain_share:.2%} of declarations. "
+                "Cumulative revenue caught (share of all recoverable so far) and precision; "
+                "* = no model yet (rules).",
+                "",
+                *table,
+            ]
+        )
 
 
 def _stripped(record: HistoryRecord) -> HistoryRecord:
@@ -141,8 +153,10 @@ class Truth:
     @classmethod
     def of(cls, batch: Sequence[HistoryRecord], rates: Mapping[str, float]) -> "Truth":
         labels = np.array([int(bool(r.outcome and r.outcome.fraud_found)) for r in batch])
-        revenue = [revenue_usd(r, rates) or 0.0 if label else 0.0
-                   for r, label in zip(batch, labels, strict=True)]  # fmt: skip
+        revenue = [
+            revenue_usd(r, rates) or 0.0 if label else 0.0
+            for r, label in zip(batch, labels, strict=True)
+        ]
         return cls(labels, np.array(revenue))
 
 
@@ -159,9 +173,15 @@ def _inspect(
 
 
 def _retrain(
-    policy: Policy, lodged: Sequence[HistoryRecord], stripped: Sequence[HistoryRecord],
-    now: datetime, *, seed: int, rates: Mapping[str, float], goods: GoodsTable,
-) -> None:  # fmt: skip
+    policy: Policy,
+    lodged: Sequence[HistoryRecord],
+    stripped: Sequence[HistoryRecord],
+    now: datetime,
+    *,
+    seed: int,
+    rates: Mapping[str, float],
+    goods: GoodsTable,
+) -> None:
     """Train on everything lodged so far, with the outcomes shown and decided by `now`."""
     if not policy.can_train():
         return
@@ -177,9 +197,13 @@ def _retrain(
 
 
 def _choose(
-    policy: Policy, batch: Sequence[HistoryRecord], truth: Truth, cold: Sequence[Any],
-    budget: int, rng: random.Random,
-) -> list[int]:  # fmt: skip
+    policy: Policy,
+    batch: Sequence[HistoryRecord],
+    truth: Truth,
+    cold: Sequence[Any],
+    budget: int,
+    rng: random.Random,
+) -> list[int]:
     if policy.exploration is None:  # hindsight: the frauds by revenue, then the others
         return [int(i) for i in np.argsort(-truth.labels * (1 + truth.revenue))[:budget]]
     candidates = _candidates(policy, batch, cold)
@@ -211,8 +235,11 @@ def simulate_online(
         raise ValueError("no history to replay")
     stripped = [_stripped(record) for record in ordered]
     start = ordered[0].lodged_at
-    policies = [Policy(HINDSIGHT, None), Policy("exploit", Exploration()),
-                Policy("explore", exploration)]  # fmt: skip
+    policies = [
+        Policy(HINDSIGHT, None),
+        Policy("exploit", Exploration()),
+        Policy("explore", exploration),
+    ]
     rngs = {policy.name: random.Random(f"{seed}:{policy.name}") for policy in policies}
     cold_state = FeatureState(rates=rates, goods=goods)
     total_revenue, position, figures = 0.0, 0, []
@@ -231,13 +258,20 @@ def simulate_online(
             chosen = _choose(policy, batch, truth, cold, count, rngs[policy.name]) if batch else []
             _inspect(policy, batch, truth, chosen)
         for policy in policies[1:]:
-            _retrain(policy, ordered[:upto], stripped[:upto], end, seed=seed, rates=rates,
-                     goods=goods)  # fmt: skip
+            _retrain(
+                policy, ordered[:upto], stripped[:upto], end, seed=seed, rates=rates, goods=goods
+            )
         share, precision = _standing(policies, total_revenue)
-        figures.append(WeekFigures(
-            week + 1, (start + WEEK * week).date(), len(batch), share, precision,
-            {p.name: p.inspected for p in policies},
-            {p.name: p.exploration is None or p.model is not None for p in policies},
-        ))  # fmt: skip
+        figures.append(
+            WeekFigures(
+                week + 1,
+                (start + WEEK * week).date(),
+                len(batch),
+                share,
+                precision,
+                {p.name: p.inspected for p in policies},
+                {p.name: p.exploration is None or p.model is not None for p in policies},
+            )
+        )
         position = upto
     return OnlineReport(budget, exploration, figures)

@@ -31,9 +31,14 @@ def _unit_value(f: Facts) -> Message:
     off = f.unit_value / f.band.median - 1
     return Message(
         "model.unit_value_below" if off < 0 else "model.unit_value_above",
-        {**declared, "off": abs(off), "band": _band(f.band), "median": f.band.median,
-         "n": f.band.n},
-    )  # fmt: skip
+        {
+            **declared,
+            "off": abs(off),
+            "band": _band(f.band),
+            "median": f.band.median,
+            "n": f.band.n,
+        },
+    )
 
 
 def _preference(f: Facts) -> Message:

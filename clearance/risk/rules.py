@@ -115,9 +115,11 @@ def _restriction(code: str, line: Line, r: Restriction, **more: object) -> Messa
 
 def watchlisted_party(body: DeclarationIn, ctx: Context, p: Mapping[str, Any]) -> list[Finding]:
     found: list[Finding] = []
-    parties = [("declarant", body.declarant.name, body.declarant.tax_code),
-               ("importer/exporter", body.trader.name, body.trader.tax_code),
-               ("counterparty", body.counterparty.name, None)]  # fmt: skip
+    parties = [
+        ("declarant", body.declarant.name, body.declarant.tax_code),
+        ("importer/exporter", body.trader.name, body.trader.tax_code),
+        ("counterparty", body.counterparty.name, None),
+    ]
     for role, name, tax_code in parties:
         if tax_code is not None and tax_code in ctx.watchlisted_tax_codes:
             params = {"role": Message(f"party.{role}"), "tax_code": tax_code}
@@ -125,8 +127,12 @@ def watchlisted_party(body: DeclarationIn, ctx: Context, p: Mapping[str, Any]) -
             continue
         match = ctx.watchlist_match(name)
         if match is not None and match[1] >= float(p["min_similarity"]):
-            params = {"role": Message(f"party.{role}"), "name": name, "listed": match[0],
-                      "similarity": match[1]}  # fmt: skip
+            params = {
+                "role": Message(f"party.{role}"),
+                "name": name,
+                "listed": match[0],
+                "similarity": match[1],
+            }
             found.append((1.0, Message("risk.watchlist_name", params), None))
     return found
 

@@ -53,9 +53,13 @@ def random_draw(declaration_id: uuid.UUID) -> float:
 
 
 def _split_windows(
-    session: Session, declaration: Declaration, body: DeclarationIn, reference: ReferenceData,
-    rule: RuleConfig, clock: Clock,
-) -> dict[str, SplitWindow]:  # fmt: skip
+    session: Session,
+    declaration: Declaration,
+    body: DeclarationIn,
+    reference: ReferenceData,
+    rule: RuleConfig,
+    clock: Clock,
+) -> dict[str, SplitWindow]:
     """Per HS heading: the trader's other current declarations in the window just under it."""
     since = clock.now() - timedelta(days=float(rule.params["window_days"]))
     threshold = Decimal(str(rule.params["threshold_usd"]))
@@ -64,8 +68,12 @@ def _split_windows(
     hs4_of = func.substr(col(DeclarationLine.hs_code), 1, 4)
     # Summed in the database: a busy trader has thousands of lines in the window.
     rows = session.exec(
-        select(col(DeclarationLine.declaration_id), hs4_of,
-               col(DeclarationLine.currency), func.sum(col(DeclarationLine.customs_value)))
+        select(
+            col(DeclarationLine.declaration_id),
+            hs4_of,
+            col(DeclarationLine.currency),
+            func.sum(col(DeclarationLine.customs_value)),
+        )
         .join(Declaration, col(Declaration.id) == col(DeclarationLine.declaration_id))
         .where(
             Declaration.trader_tax_code == declaration.trader_tax_code,
@@ -76,7 +84,7 @@ def _split_windows(
             hs4_of.in_(headings),
         )
         .group_by(col(DeclarationLine.declaration_id), hs4_of, col(DeclarationLine.currency))
-    ).all()  # fmt: skip
+    ).all()
     totals: dict[tuple[str, uuid.UUID], Decimal] = defaultdict(Decimal)
     for declaration_id, hs4, currency, value in rows:
         totals[(hs4, declaration_id)] += reference.to_usd(Decimal(value), currency) or 0
@@ -95,9 +103,13 @@ def _watchlist(names: tuple[str, ...]) -> Watchlist:
 
 
 def _context(
-    session: Session, clock: Clock, declaration: Declaration, body: DeclarationIn,
-    configs: dict[str, RuleConfig], model: learning.LoadedModel | None,
-) -> Context:  # fmt: skip
+    session: Session,
+    clock: Clock,
+    declaration: Declaration,
+    body: DeclarationIn,
+    configs: dict[str, RuleConfig],
+    model: learning.LoadedModel | None,
+) -> Context:
     reference = reference_service.snapshot(session=session, today=clock.now().date())
     prior = session.exec(
         select(func.count()).where(
@@ -116,11 +128,16 @@ def _context(
         )
     ).one()
     watched = hot.cached(
-        "watchlist", None, [WatchlistParty.__tablename__],
-        lambda: [hot.copied(row) for row in session.exec(
-            select(WatchlistParty).where(col(WatchlistParty.removed_at).is_(None))
-        )],
-    )  # fmt: skip
+        "watchlist",
+        None,
+        [WatchlistParty.__tablename__],
+        lambda: [
+            hot.copied(row)
+            for row in session.exec(
+                select(WatchlistParty).where(col(WatchlistParty.removed_at).is_(None))
+            )
+        ],
+    )
     watchlist = _watchlist(tuple(party.name for party in watched))
     return Context(
         reference=reference,
@@ -156,14 +173,16 @@ def _live_activity(
     hs6 = sorted({line.hs_code[:6] for line in body.lines})
     counts = session.exec(
         select(
-            count(trader), count(trader, days=7), count(trader, days=30),
+            count(trader),
+            count(trader, days=7),
+            count(trader, days=30),
             count(col(Declaration.declarant_tax_code) == declaration.declarant_tax_code),
             *(count(trader, col(DeclarationLine.hs_code).startswith(code)) for code in hs6),
         )
         .select_from(Declaration)
         .outerjoin(DeclarationLine, col(DeclarationLine.declaration_id) == col(Declaration.id))
         .where(lodged_at >= start, lodged_at < declaration.lodged_at)
-    ).one()  # fmt: skip
+    ).one()
     return Activity(
         importer_declarations=counts[0],
         importer_7d=counts[1],
@@ -207,9 +226,14 @@ def screen(
         return None
     if declaration.state is State.lodged:
         states.transition(
-            session=session, clock=clock, declaration=declaration, to=State.screening,
-            actor_kind=states.WORKER, actor=states.WORKER, action="screen",
-        )  # fmt: skip
+            session=session,
+            clock=clock,
+            declaration=declaration,
+            to=State.screening,
+            actor_kind=states.WORKER,
+            actor=states.WORKER,
+            action="screen",
+        )
     body = declarations_service.body(session=session, declaration=declaration)
     configs = config.rule_configs(session=session, settings=settings)
     model = learning.active_model(session=session)
@@ -239,23 +263,43 @@ def screen(
 
     def channel_for(value: float, *, use_floor: bool = True) -> Channel:
         return channels.assign_channel(
-            score=value, hard_hit=hard_hit, randomly_selected=randomly,
-            floor=floor if use_floor else None, thresholds=thresholds, aeo=aeo,
-        )  # fmt: skip
+            score=value,
+            hard_hit=hard_hit,
+            randomly_selected=randomly,
+            floor=floor if use_floor else None,
+            thresholds=thresholds,
+            aeo=aeo,
+        )
 
     channel = channel_for(score)
     reasons = [hit.as_reason() for hit in hits]
     if model is not None and model_score is not None and channel is not Channel.green:
         # Explanations cost more than the score: computed only where an officer will read them.
         reasons += [
-            {"rule_id": "MODEL", "rule_version": 0, "severity": "info",
-             "score": round(model_score, 4), "reason": why.text, "line": None, **why.as_json()}
+            {
+                "rule_id": "MODEL",
+                "rule_version": 0,
+                "severity": "info",
+                "score": round(model_score, 4),
+                "reason": why.text,
+                "line": None,
+                **why.as_json(),
+            }
             for why in model.explain(body, lodged_at, live)
-        ]  # fmt: skip
+        ]
     if randomly:
         drawn = Message("risk.random", {"share": thresholds.random_share})
-        reasons.append({"rule_id": "RANDOM", "rule_version": 0, "severity": "info", "score": 0.0,
-                        "reason": drawn.text, "line": None, **drawn.as_json()})  # fmt: skip
+        reasons.append(
+            {
+                "rule_id": "RANDOM",
+                "rule_version": 0,
+                "severity": "info",
+                "score": 0.0,
+                "reason": drawn.text,
+                "line": None,
+                **drawn.as_json(),
+            }
+        )
     return outcomes.record_assessment(
         session=session,
         clock=clock,
@@ -268,18 +312,24 @@ def screen(
         missing=[checks.bilingual(r.reason, r.reason_vi) for r in documents.missing],
         details={
             "channel_reason": _channel_reason(
-                channel, hard_hit=hard_hit, randomly=randomly,
+                channel,
+                hard_hit=hard_hit,
+                randomly=randomly,
                 floor_applied=channel is not channel_for(score, use_floor=False),
                 rules_alone=channel_for(rules_score, use_floor=False),
             ),
             "model_version": model.version if model is not None else None,
             "model_score": model_score,
             "policy_version": thresholds.policy_version,
-            "thresholds": {"yellow": thresholds.yellow, "red": thresholds.red,
-                           "fitted_on": thresholds.fitted_on, "aeo": aeo},
+            "thresholds": {
+                "yellow": thresholds.yellow,
+                "red": thresholds.red,
+                "fitted_on": thresholds.fitted_on,
+                "aeo": aeo,
+            },
             "rule_versions": {c.rule_id: c.version for c in configs.values() if c.enabled},
         },
-    )  # fmt: skip
+    )
 
 
 def rescore_at_arrival(
@@ -307,9 +357,13 @@ def rescore_at_arrival(
         for score, reason, line in (findings if weight.enabled else [])
     ]
     hits += arrival.model_hits(
-        session=session, settings=settings, declaration=declaration, body=body, hits=hits,
+        session=session,
+        settings=settings,
+        declaration=declaration,
+        body=body,
+        hits=hits,
         live_activity=_live_activity,
-    )  # fmt: skip
+    )
     return hits[0] if hits and _escalate(session, clock, declaration, hits) else None
 
 
@@ -332,8 +386,14 @@ def _escalate(session: Session, clock: Clock, declaration: Declaration, hits: li
             session=session, clock=clock, declaration=declaration, reason=reason
         )
     else:
-        states.note(session=session, clock=clock, declaration=declaration, actor=states.SYSTEM,
-                    action="rescore", reason=reason)  # fmt: skip
+        states.note(
+            session=session,
+            clock=clock,
+            declaration=declaration,
+            actor=states.SYSTEM,
+            action="rescore",
+            reason=reason,
+        )
     return True
 
 

@@ -72,9 +72,13 @@ class Traces:
         views = []
         for heading, own in heading_values(record, rates).items():
             others = [usd for hs4, usd in recent if hs4 == heading]
-            views.append(SplitView(
-                len(others), own / SPLIT_THRESHOLD_USD, (own + sum(others)) / SPLIT_THRESHOLD_USD
-            ))  # fmt: skip
+            views.append(
+                SplitView(
+                    len(others),
+                    own / SPLIT_THRESHOLD_USD,
+                    (own + sum(others)) / SPLIT_THRESHOLD_USD,
+                )
+            )
         return max(views, key=lambda view: (view.others, view.own_share))
 
     def observe(self, record: HistoryRecord, rates: Mapping[str, float]) -> None:

@@ -149,11 +149,12 @@ def _classifier(
     rounds = DEFAULT_ROUNDS
     if min(held.sum(), len(held) - held.sum(), labels[:cut].sum()) >= MIN_HELD_OUT:
         booster = lgb.train(
-            params, _dataset(features[:cut], labels[:cut], weights[:cut], start[:cut]),
+            params,
+            _dataset(features[:cut], labels[:cut], weights[:cut], start[:cut]),
             num_boost_round=MAX_ROUNDS,
             valid_sets=[_dataset(features[cut:], held, weights[cut:], start[cut:])],
             callbacks=[lgb.early_stopping(EARLY_STOPPING, verbose=False)],
-        )  # fmt: skip
+        )
         rounds = max(booster.best_iteration, 1)
         raw = np.asarray(booster.predict(features[cut:], num_iteration=rounds, raw_score=True))
         scores = raw + start[cut:]

@@ -127,11 +127,17 @@ def priced_lines(
         unit_value = unit_value_usd(rng, band(c.code, ship.origin), c, honest)
         value = max(money(unit_value * c.basis * to_currency), Decimal("0.01"))
         line: dict[str, Any] = {
-            "hs_code": c.code, "description": c.description, "origin": ship.origin,
-            "quantity": str(c.quantity), "unit": c.unit, "gross_kg": str(c.gross_kg),
-            "net_kg": str(c.net_kg), "customs_value": str(value), "currency": currency,
+            "hs_code": c.code,
+            "description": c.description,
+            "origin": ship.origin,
+            "quantity": str(c.quantity),
+            "unit": c.unit,
+            "gross_kg": str(c.gross_kg),
+            "net_kg": str(c.net_kg),
+            "customs_value": str(value),
+            "currency": currency,
             "incoterm": incoterm,
-        }  # fmt: skip
+        }
         if form_e:
             line["preference"] = "ACFTA_FORM_E"
         lines.append(line)
@@ -139,9 +145,13 @@ def priced_lines(
 
 
 def papers(
-    rng: random.Random, ship: Shipment, lines: list[dict[str, Any]], names: tuple[str, str, str],
-    destination: str, today: date,
-) -> list[dict[str, Any]]:  # fmt: skip
+    rng: random.Random,
+    ship: Shipment,
+    lines: list[dict[str, Any]],
+    names: tuple[str, str, str],
+    destination: str,
+    today: date,
+) -> list[dict[str, Any]]:
     """Everything the declaration refers to: dossier, Form E if claimed, the lines' papers."""
     serial = stamp(rng, today)
     packages = sum(c.packages for c in ship.cargo)

@@ -92,9 +92,14 @@ def reference_to(
 
 
 def dossier(
-    rng: random.Random, *, lines: list[dict[str, Any]], parties: tuple[str, str, str],
-    today: date, stamps: tuple[str, str], packages: int,
-) -> list[dict[str, Any]]:  # fmt: skip
+    rng: random.Random,
+    *,
+    lines: list[dict[str, Any]],
+    parties: tuple[str, str, str],
+    today: date,
+    stamps: tuple[str, str],
+    packages: int,
+) -> list[dict[str, Any]]:
     """Invoice, packing list and contract of a declaration; parties are (seller, buyer, trader)."""
     seller, buyer, trader = parties
     currency, incoterm = lines[0]["currency"], lines[0]["incoterm"]
@@ -103,23 +108,50 @@ def dossier(
     net = sum((Decimal(str(line["net_kg"])) for line in lines), Decimal(0))
     invoiced = today - timedelta(days=rng.randint(0, 5))
     return [
-        reference_to("invoice", f"INV-{stamps[0]}", seller, invoiced, total=float(total),
-                     currency=currency, incoterm=incoterm, buyer=buyer, lines=len(lines)),
-        reference_to("packing_list", f"PL-{stamps[1]}", seller, invoiced, gross_kg=float(gross),
-                     net_kg=float(net), packages=packages),
-        reference_to("contract", f"{rng.randint(1, 999):03d}/{today:%Y}/HĐMB", trader,
-                     today - timedelta(days=rng.randint(10, 120)), seller=seller, buyer=buyer,
-                     currency=currency),
-    ]  # fmt: skip
+        reference_to(
+            "invoice",
+            f"INV-{stamps[0]}",
+            seller,
+            invoiced,
+            total=float(total),
+            currency=currency,
+            incoterm=incoterm,
+            buyer=buyer,
+            lines=len(lines),
+        ),
+        reference_to(
+            "packing_list",
+            f"PL-{stamps[1]}",
+            seller,
+            invoiced,
+            gross_kg=float(gross),
+            net_kg=float(net),
+            packages=packages,
+        ),
+        reference_to(
+            "contract",
+            f"{rng.randint(1, 999):03d}/{today:%Y}/HĐMB",
+            trader,
+            today - timedelta(days=rng.randint(10, 120)),
+            seller=seller,
+            buyer=buyer,
+            currency=currency,
+        ),
+    ]
 
 
 def form_e(rng: random.Random, number: str, today: date, origin: str | None) -> dict[str, Any]:
     """A reference to a certificate of origin Form E issued in Yunnan."""
     return reference_to(
-        "co_form_e", number, rng.choice(FORM_E_ISSUERS), today - timedelta(days=rng.randint(0, 7)),
-        exporting_country="CN", importing_country="VN", origin=origin,
+        "co_form_e",
+        number,
+        rng.choice(FORM_E_ISSUERS),
+        today - timedelta(days=rng.randint(0, 7)),
+        exporting_country="CN",
+        importing_country="VN",
+        origin=origin,
         origin_criterion=rng.choice(("WO", "RVC 40%", "CTH")),
-    )  # fmt: skip
+    )
 
 
 def certificate(

@@ -48,12 +48,26 @@ FINDING_CODES: dict[Pattern, FindingCode] = {
     Pattern.restricted_no_certificate: "document",
 }
 # Relative weight of each pattern when a cheater cheats, before and after the drift.
-MIX_BEFORE = {"undervaluation": 30, "misclassification": 12, "origin": 6, "split_shipment": 2,
-              "certificate_reuse": 9, "weight": 14, "prohibited": 3,
-              "restricted_no_certificate": 12}  # fmt: skip
-MIX_AFTER = {"undervaluation": 8, "misclassification": 16, "origin": 30, "split_shipment": 2,
-             "certificate_reuse": 10, "weight": 18, "prohibited": 3,
-             "restricted_no_certificate": 8}  # fmt: skip
+MIX_BEFORE = {
+    "undervaluation": 30,
+    "misclassification": 12,
+    "origin": 6,
+    "split_shipment": 2,
+    "certificate_reuse": 9,
+    "weight": 14,
+    "prohibited": 3,
+    "restricted_no_certificate": 12,
+}
+MIX_AFTER = {
+    "undervaluation": 8,
+    "misclassification": 16,
+    "origin": 30,
+    "split_shipment": 2,
+    "certificate_reuse": 10,
+    "weight": 18,
+    "prohibited": 3,
+    "restricted_no_certificate": 8,
+}
 
 # Revenue: a flat 10% stands in for duty and VAT; misclassification moves the line to a heading
 # about 5 points cheaper; a denied Form E preference costs the ACFTA margin, about 8 points.
@@ -129,9 +143,16 @@ def undervalue(ledger: Ledger, d: Draft, trader: str) -> Planted | None:
         unit_value = unit_value_usd(ledger.rng, found, cargo, honest=False)
         d.set_usd(i, unit_value * cargo.basis)
         revenue += (d.true_usd[i] - d.usd(i)) * DUTY_RATE
-        findings.append(Finding(code="undervaluation", line=i + 1, detail=(
-            f"declared {unit_value:.2f} USD/{cargo.unit}, worth {d.true_usd[i]:.2f} USD in "
-            f"all; the band starts at {found.p10} USD/{cargo.unit}")))  # fmt: skip
+        findings.append(
+            Finding(
+                code="undervaluation",
+                line=i + 1,
+                detail=(
+                    f"declared {unit_value:.2f} USD/{cargo.unit}, worth {d.true_usd[i]:.2f} USD in "
+                    f"all; the band starts at {found.p10} USD/{cargo.unit}"
+                ),
+            )
+        )
     return Planted(findings, revenue) if findings else None
 
 
@@ -226,8 +247,10 @@ def without_certificate(ledger: Ledger, d: Draft, trader: str) -> Planted | None
 
 
 def split(ledger: Ledger, d: Draft, trader: str) -> Planted | None:
-    detail = (f"one of several {d.cargo[0].code} declarations within "
-              f"{SPLIT_WINDOW.days} days, each under {SPLIT_THRESHOLD_USD} USD")  # fmt: skip
+    detail = (
+        f"one of several {d.cargo[0].code} declarations within "
+        f"{SPLIT_WINDOW.days} days, each under {SPLIT_THRESHOLD_USD} USD"
+    )
     return Planted([Finding(code="quantity", line=1, detail=detail)])
 
 

@@ -111,16 +111,22 @@ class Simulation:
         assert plan.cluster is not None
         if plan.cluster not in self.clusters:
             after = self.people.after_drift(plan.at)
-            options = [g for g in available(plan.trader.kind, plan.trader.family, after)
-                       if kg_codes(g, origin)]  # fmt: skip
+            options = [
+                g
+                for g in available(plan.trader.kind, plan.trader.family, after)
+                if kg_codes(g, origin)
+            ]
             if not options:
                 return None
             chosen = rng.choices(options, weights=[g.weight for g in options])[0]
             self.clusters[plan.cluster] = (chosen, rng.choice(kg_codes(chosen, origin)))
         goods, code = self.clusters[plan.cluster]
         found = band(code, origin)
-        low, high = (found.p10 * Decimal("1.03"), found.p90 * Decimal("0.98")) if found else (
-            Decimal(str(goods.usd_per_kg[0])), Decimal(str(goods.usd_per_kg[1])))  # fmt: skip
+        low, high = (
+            (found.p10 * Decimal("1.03"), found.p90 * Decimal("0.98"))
+            if found
+            else (Decimal(str(goods.usd_per_kg[0])), Decimal(str(goods.usd_per_kg[1])))
+        )
         for _ in range(20):
             target = money(SPLIT_THRESHOLD_USD * Decimal(str(rng.uniform(*SPLIT_SHARES))))
             guess = Decimal(str(rng.uniform(float(low), float(high))))
@@ -163,11 +169,19 @@ class Simulation:
                 if prices
                 else unit_value_usd(rng, band(c.code, origin), c, True) * c.basis
             )
-            d.lines.append({
-                "hs_code": c.code, "description": c.description, "origin": origin,
-                "quantity": c.quantity, "unit": c.unit, "gross_kg": c.gross_kg,
-                "net_kg": c.net_kg, "currency": currency, "incoterm": incoterm,
-            })  # fmt: skip
+            d.lines.append(
+                {
+                    "hs_code": c.code,
+                    "description": c.description,
+                    "origin": origin,
+                    "quantity": c.quantity,
+                    "unit": c.unit,
+                    "gross_kg": c.gross_kg,
+                    "net_kg": c.net_kg,
+                    "currency": currency,
+                    "incoterm": incoterm,
+                }
+            )
             d.set_usd(i, usd)
             d.true_usd.append(d.usd(i))
         return d
@@ -209,21 +223,33 @@ class Simulation:
             factor = 1 + rng.uniform(-HONEST_WEIGHT_SPREAD, HONEST_WEIGHT_SPREAD)
         weighbridge = Decimal(round(float(gross) * factor))
         outcome = Outcome(
-            inspected=True, fraud_found=pattern is not None,
-            revenue_recovered=money(planted.revenue_usd), revenue_currency="USD",
-            findings=planted.findings, decided_at=plan.at + timedelta(hours=rng.uniform(1, 48)),
-        )  # fmt: skip
+            inspected=True,
+            fraud_found=pattern is not None,
+            revenue_recovered=money(planted.revenue_usd),
+            revenue_currency="USD",
+            findings=planted.findings,
+            decided_at=plan.at + timedelta(hours=rng.uniform(1, 48)),
+        )
         truck = parties.truck(rng, d.kind, local)
-        record = HistoryRecord.model_validate({
-            "ucr": ucr, "kind": d.kind, "gate": GATE,
-            "declarant": {"tax_code": declarant[0], "name": declarant[1]},
-            "trader": {"tax_code": trader.tax_code, "name": trader.name},
-            "counterparty": {"name": partner[0], "country": "CN", "address": partner[1]},
-            "truck": truck, "lines": d.lines, "documents": papers, "lodged_at": plan.at,
-            "arrival": {"arrived_at": self._arrival_time(plan.at, truck),
-                        "weighbridge_kg": weighbridge},
-            "outcome": outcome,
-        })  # fmt: skip
+        record = HistoryRecord.model_validate(
+            {
+                "ucr": ucr,
+                "kind": d.kind,
+                "gate": GATE,
+                "declarant": {"tax_code": declarant[0], "name": declarant[1]},
+                "trader": {"tax_code": trader.tax_code, "name": trader.name},
+                "counterparty": {"name": partner[0], "country": "CN", "address": partner[1]},
+                "truck": truck,
+                "lines": d.lines,
+                "documents": papers,
+                "lodged_at": plan.at,
+                "arrival": {
+                    "arrived_at": self._arrival_time(plan.at, truck),
+                    "weighbridge_kg": weighbridge,
+                },
+                "outcome": outcome,
+            }
+        )
         return SimulatedDeclaration(record, pattern, weighbridge)
 
     def _arrival_time(self, lodged_at: datetime, truck: dict[str, Any]) -> datetime:
@@ -242,11 +268,19 @@ class Simulation:
         rng, people = self.rng, self.people
         seller, buyer = (trader.name, partner) if d.kind == "export" else (partner, trader.name)
         day = f"{today:%y%m%d}"
-        stamps = (people.unique(lambda: f"{day}-{people.number(5)}"),
-                  people.unique(lambda: f"{day}-{people.number(5)}"))  # fmt: skip
+        stamps = (
+            people.unique(lambda: f"{day}-{people.number(5)}"),
+            people.unique(lambda: f"{day}-{people.number(5)}"),
+        )
         packages = sum(c.packages for c in d.cargo)
-        found = documents.dossier(rng, lines=d.lines, parties=(seller, buyer, trader.name),
-                                  today=today, stamps=stamps, packages=packages)  # fmt: skip
+        found = documents.dossier(
+            rng,
+            lines=d.lines,
+            parties=(seller, buyer, trader.name),
+            today=today,
+            stamps=stamps,
+            packages=packages,
+        )
         fresh: list[dict[str, Any]] = []
         if d.form_e and "co_form_e" not in d.reused:
             number = people.unique(lambda: f"E{today:%y}53{people.number(10)}")
@@ -299,9 +333,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--start", type=datetime.fromisoformat, default=datetime(2025, 1, 1))
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument(
-        "--drift-at", type=lambda s: None if s == "none" else float(s), default=0.6,
+        "--drift-at",
+        type=lambda s: None if s == "none" else float(s),
+        default=0.6,
         help="fraction of the span after which the population drifts, or 'none'",
-    )  # fmt: skip
+    )
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     records = simulate(

@@ -27,8 +27,20 @@ REPLACED_CHEATERS = 0.75  # of cheaters known before the drift, gone after it
 HONEST_CHURN = 0.08
 BROKERS = 12
 GATE_HOURS = (6, 19)  # Vietnam time
-BRANDS = ("Hưng Thịnh", "Phát Đạt", "An Khang", "Minh Long", "Thành Công", "Tân Phát",
-          "Hoàng Gia", "Kim Long", "Việt Tiến", "Phúc An", "Trường Thịnh", "Đại Dương")  # fmt: skip
+BRANDS = (
+    "Hưng Thịnh",
+    "Phát Đạt",
+    "An Khang",
+    "Minh Long",
+    "Thành Công",
+    "Tân Phát",
+    "Hoàng Gia",
+    "Kim Long",
+    "Việt Tiến",
+    "Phúc An",
+    "Trường Thịnh",
+    "Đại Dương",
+)
 
 
 @dataclass(eq=False)
@@ -145,9 +157,18 @@ class Population:
         declarant = (tax_code, name) if rng.random() < 0.6 else rng.choice(self.brokers)
         propensity = rng.uniform(CHEATER_FLOOR, 0.7) if cheater else rng.uniform(0.0, 0.02)
         return Trader(
-            tax_code, name, kind, family, rng.lognormvariate(0, 1.0), propensity, favourites,
-            partners, declarant, joined, self.end,
-        )  # fmt: skip
+            tax_code,
+            name,
+            kind,
+            family,
+            rng.lognormvariate(0, 1.0),
+            propensity,
+            favourites,
+            partners,
+            declarant,
+            joined,
+            self.end,
+        )
 
     def traders(self, size: int) -> list[Trader]:
         """Traders at the start, newcomers over the span, and who replaces whom at the drift."""

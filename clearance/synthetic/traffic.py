@@ -45,9 +45,15 @@ def _lodge(client: httpx.Client, body: dict[str, Any], key: str, log: Narration)
     label = goods_label(body["lines"][0]["hs_code"])
     what = f"lodged {body['ucr']} ({body['kind']}, {label})"
     response = post(
-        client, "/v1/declarations", key, body, log, what,
-        idempotency_key=str(uuid.uuid4()), headline=True,
-    )  # fmt: skip
+        client,
+        "/v1/declarations",
+        key,
+        body,
+        log,
+        what,
+        idempotency_key=str(uuid.uuid4()),
+        headline=True,
+    )
     if response is None:
         return None
     try:
@@ -60,9 +66,13 @@ def _lodge(client: httpx.Client, body: dict[str, Any], key: str, log: Narration)
 
 
 def _upload(
-    client: httpx.Client, truck: Lodged, fields: dict[str, Any], data: bytes,
-    log: Narration, note: str = "",
-) -> bool:  # fmt: skip
+    client: httpx.Client,
+    truck: Lodged,
+    fields: dict[str, Any],
+    data: bytes,
+    log: Narration,
+    note: str = "",
+) -> bool:
     """Upload one paper of the truck's declaration as its trader; whether it was stored."""
     what = f"uploaded {fields['kind']} {fields['number']} for {truck.ucr}{note}"
     try:
@@ -83,9 +93,12 @@ def _upload(
 
 
 def _upload_papers(
-    client: httpx.Client, truck: Lodged, body: dict[str, Any], rng: random.Random,
+    client: httpx.Client,
+    truck: Lodged,
+    body: dict[str, Any],
+    rng: random.Random,
     log: Narration,
-) -> None:  # fmt: skip
+) -> None:
     """Upload the declaration's papers now, keeping one back for the arrival now and then."""
     uploads = document_uploads(body, rng)
     if uploads and rng.random() < LATE_DOCUMENT_SHARE:
@@ -95,9 +108,12 @@ def _upload_papers(
 
 
 def _arrive(
-    client: httpx.Client, truck: Lodged, gate_key: str, rng: random.Random,
+    client: httpx.Client,
+    truck: Lodged,
+    gate_key: str,
+    rng: random.Random,
     log: Narration,
-) -> bool:  # fmt: skip
+) -> bool:
     """Put the truck on the weighbridge; whether the gate took it."""
     weighed = round(float(truck.gross_kg) * rng.uniform(0.98, 1.02))
     body = {"weighbridge_kg": max(weighed, 1)}

@@ -69,9 +69,12 @@ def renew_lease(
 ) -> Response:
     """Extend my own lease by the configured lease time."""
     review_service.renew_lease(
-        session=session, clock=clock, caller=viewer.caller, declaration_id=declaration_id,
+        session=session,
+        clock=clock,
+        caller=viewer.caller,
+        declaration_id=declaration_id,
         lease_seconds=settings.lease_seconds,
-    )  # fmt: skip
+    )
     return _back(declaration_id, "renewed")
 
 
@@ -98,9 +101,13 @@ def reassign(
     """A supervisor hands the item to an officer (`officer:12`), whoever held it."""
     officer = forms.reassign_to(form)
     review_service.reassign(
-        session=session, clock=clock, caller=viewer.caller, declaration_id=declaration_id,
-        officer=officer, lease_seconds=settings.lease_seconds,
-    )  # fmt: skip
+        session=session,
+        clock=clock,
+        caller=viewer.caller,
+        declaration_id=declaration_id,
+        officer=officer,
+        lease_seconds=settings.lease_seconds,
+    )
     return _back(declaration_id, "reassigned")
 
 
@@ -114,9 +121,12 @@ def document_check(
 ) -> Response:
     """Accept or query each document; a query holds the declaration for the trader."""
     work.record_document_check(
-        session=session, clock=clock, caller=viewer.caller, declaration_id=declaration_id,
+        session=session,
+        clock=clock,
+        caller=viewer.caller,
+        declaration_id=declaration_id,
         check_in=forms.document_check_in(form),
-    )  # fmt: skip
+    )
     return _back(declaration_id, "checked")
 
 
@@ -130,9 +140,12 @@ def inspection(
 ) -> Response:
     """Seals, count, weight, sample, photos and discrepancies found at the goods."""
     work.record_inspection(
-        session=session, clock=clock, caller=viewer.caller, declaration_id=declaration_id,
+        session=session,
+        clock=clock,
+        caller=viewer.caller,
+        declaration_id=declaration_id,
         inspection_in=forms.inspection_in(form),
-    )  # fmt: skip
+    )
     return _back(declaration_id, "inspected")
 
 
@@ -146,7 +159,10 @@ def decide(
 ) -> Response:
     """Release, hold with a query, inspect or escalate, or seize: the API's decision, by form."""
     work.decide(
-        session=session, clock=clock, caller=viewer.caller, declaration_id=declaration_id,
+        session=session,
+        clock=clock,
+        caller=viewer.caller,
+        declaration_id=declaration_id,
         decision_in=forms.decision_in(form),
-    )  # fmt: skip
+    )
     return _back(declaration_id, "decided")

@@ -30,9 +30,13 @@ def _lodgement(body: dict[str, Any], key: str | None = None, caller: Caller = TR
     declaration_in = DeclarationIn.model_validate(body)
     payload, sha = stored_payload(declaration_in)
     return Lodgement(
-        caller=caller, declaration_in=declaration_in, payload=payload, body_sha256=sha,
-        idempotency_key=key, facts=RequestFacts(client_address="10.0.0.9", request_id="r-1"),
-    )  # fmt: skip
+        caller=caller,
+        declaration_in=declaration_in,
+        payload=payload,
+        body_sha256=sha,
+        idempotency_key=key,
+        facts=RequestFacts(client_address="10.0.0.9", request_id="r-1"),
+    )
 
 
 def _written(items: list[Lodgement], clock: FrozenClock) -> tuple[list[Any], list[Lodgement]]:

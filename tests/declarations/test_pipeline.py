@@ -41,8 +41,14 @@ def test_event_history_of_a_green_release_is_complete_and_ordered(
     pay(client, keys["bank"], declaration_id)
     detail = arrive(client, keys["gate"], declaration_id)
     assert actions(detail) == [
-        "lodge", "screen", "assess", "decide_release", "payment", "arrival", "release",
-    ]  # fmt: skip
+        "lodge",
+        "screen",
+        "assess",
+        "decide_release",
+        "payment",
+        "arrival",
+        "release",
+    ]
     moves = [(e["from_state"], e["to_state"]) for e in detail["events"]]
     assert moves == [
         (None, "lodged"),

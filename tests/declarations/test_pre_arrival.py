@@ -22,8 +22,9 @@ def ready(
     """A known trader's declaration lodged the evening before the truck comes."""
     configure(new_trader_declarations=0, random_red_share=0)
     expected = (clock.now() + timedelta(hours=14)).isoformat()
-    body = declaration(truck={"plate": "25C-012.34", "driver": "Lò Văn Minh",
-                              "expected_arrival_at": expected})  # fmt: skip
+    body = declaration(
+        truck={"plate": "25C-012.34", "driver": "Lò Văn Minh", "expected_arrival_at": expected}
+    )
     declaration_id = lodge(client, keys["trader"], body, documents=False)
     work()
     waiting = read(client, keys["trader"], declaration_id)

@@ -56,14 +56,21 @@ def lines(draw: st.DrawFn, count: int, currency: str) -> list[dict[str, Any]]:
         net = draw(_decimal("0.001", gross, 3))
         unit = draw(st.sampled_from(["kg", "u", "m", "m2", "m3", "l", "head", "pair", "set"]))
         quantity = net if unit == "kg" else draw(_decimal("0.001", "10000000", 3))
-        drawn.append({
-            "hs_code": draw(_regex(r"[0-9]{6,10}")), "description": draw(DESCRIPTION),
-            "origin": draw(_regex(r"[A-Z]{2}")), "quantity": str(quantity), "unit": unit,
-            "gross_kg": str(gross), "net_kg": str(net),
-            "customs_value": str(draw(_decimal("0.01", "1000000000000", 2))), "currency": currency,
-            "incoterm": draw(st.sampled_from(["EXW", "FCA", "DAP", "CIF"])),
-            "preference": draw(st.sampled_from([None, "ACFTA_FORM_E", "ATIGA_FORM_D"])),
-        })  # fmt: skip
+        drawn.append(
+            {
+                "hs_code": draw(_regex(r"[0-9]{6,10}")),
+                "description": draw(DESCRIPTION),
+                "origin": draw(_regex(r"[A-Z]{2}")),
+                "quantity": str(quantity),
+                "unit": unit,
+                "gross_kg": str(gross),
+                "net_kg": str(net),
+                "customs_value": str(draw(_decimal("0.01", "1000000000000", 2))),
+                "currency": currency,
+                "incoterm": draw(st.sampled_from(["EXW", "FCA", "DAP", "CIF"])),
+                "preference": draw(st.sampled_from([None, "ACFTA_FORM_E", "ATIGA_FORM_D"])),
+            }
+        )
     return drawn
 
 
@@ -79,10 +86,12 @@ def documents(draw: st.DrawFn, values: st.SearchStrategy[Any] = FIELD_VALUES) ->
     expires = draw(st.none() | st.dates(issued or date(2000, 1, 1), date(2099, 12, 31)))
     return {
         "kind": draw(st.sampled_from(["invoice", "packing_list", "co_form_e", "licence"])),
-        "number": draw(TEXT), "issuer": draw(st.none() | TEXT),
-        "issued_on": issued and issued.isoformat(), "expires_on": expires and expires.isoformat(),
+        "number": draw(TEXT),
+        "issuer": draw(st.none() | TEXT),
+        "issued_on": issued and issued.isoformat(),
+        "expires_on": expires and expires.isoformat(),
         "fields": draw(st.dictionaries(TEXT, values, max_size=4)),
-    }  # fmt: skip
+    }
 
 
 @st.composite
@@ -94,13 +103,19 @@ def bodies(draw: st.DrawFn, field_values: st.SearchStrategy[Any] = FIELD_VALUES)
     return {
         "ucr": draw(_regex(r"[A-Za-z0-9][A-Za-z0-9\-/]{3,34}")),
         "kind": draw(st.sampled_from(["import", "export", "transit"])),
-        "gate": draw(_regex(r"[A-Z]{2,8}")), "declarant": draw(party), "trader": draw(party),
+        "gate": draw(_regex(r"[A-Z]{2,8}")),
+        "declarant": draw(party),
+        "trader": draw(party),
         "counterparty": {"name": draw(TEXT), "country": draw(_regex(r"[A-Z]{2}"))},
-        "truck": {"plate": draw(plate), "trailer": draw(st.none() | plate), "driver": draw(TEXT),
-                  "expected_arrival_at": draw(st.none() | arrival.map(datetime.isoformat))},
+        "truck": {
+            "plate": draw(plate),
+            "trailer": draw(st.none() | plate),
+            "driver": draw(TEXT),
+            "expected_arrival_at": draw(st.none() | arrival.map(datetime.isoformat)),
+        },
         "lines": draw(lines(draw(st.integers(1, 3)), draw(_regex(r"[A-Z]{3}")))),
         "documents": draw(st.lists(documents(field_values), max_size=2)),
-    }  # fmt: skip
+    }
 
 
 @st.composite
@@ -181,13 +196,26 @@ def test_any_cursor_is_a_cursor_or_a_422_naming_it(cursor: str) -> None:
 
 
 @QUICK
-@given(st.datetimes(EARLIEST.replace(tzinfo=None), LATEST.replace(tzinfo=None, year=2099),
-                    timezones=st.just(UTC)), st.uuids())  # fmt: skip
+@given(
+    st.datetimes(
+        EARLIEST.replace(tzinfo=None),
+        LATEST.replace(tzinfo=None, year=2099),
+        timezones=st.just(UTC),
+    ),
+    st.uuids(),
+)
 def test_a_cursor_the_api_returned_decodes_to_where_the_page_ended(
     lodged_at: datetime, last_id: uuid.UUID
 ) -> None:
-    page_end = Declaration(id=last_id, lodged_at=lodged_at, ucr="MLT-1", kind=Kind.import_,
-                           gate_code="MLT", declarant_tax_code="0100000001",
-                           trader_tax_code="0100000001", state=State.lodged)  # fmt: skip
+    page_end = Declaration(
+        id=last_id,
+        lodged_at=lodged_at,
+        ucr="MLT-1",
+        kind=Kind.import_,
+        gate_code="MLT",
+        declarant_tax_code="0100000001",
+        trader_tax_code="0100000001",
+        state=State.lodged,
+    )
     cursor = encode_cursor(page_end)
     assert decode_cursor(cursor) == (lodged_at, last_id)

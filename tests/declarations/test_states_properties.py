@@ -130,8 +130,15 @@ def test_the_stored_state_is_the_last_event_after_random_moves(
     for actor, to in moves:
         before = declaration.state
         try:
-            states.transition(session=session, clock=clock, declaration=declaration, to=to,
-                              actor_kind=actor, actor=actor, action="property")  # fmt: skip
+            states.transition(
+                session=session,
+                clock=clock,
+                declaration=declaration,
+                to=to,
+                actor_kind=actor,
+                actor=actor,
+                action="property",
+            )
         except InvalidTransition:
             assert declaration.state is before  # a refused move changes nothing
             continue

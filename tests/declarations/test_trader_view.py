@@ -66,8 +66,11 @@ def test_a_trader_reads_fixed_texts_on_every_route_while_officers_read_the_detai
     claim(client, keys["officer"])
     assert check_documents(client, keys["officer"], ours).is_success
     assert decide(client, keys["officer"], ours, decision="inspect", reason=OFFICER_NOTE).is_success
-    arrived = client.post(f"/v1/declarations/{ours}/arrival", json={"weighbridge_kg": "26000"},
-                          headers=auth(keys["gate"]))  # fmt: skip
+    arrived = client.post(
+        f"/v1/declarations/{ours}/arrival",
+        json={"weighbridge_kg": "26000"},
+        headers=auth(keys["gate"]),
+    )
     assert arrived.status_code == 200, arrived.text  # rescored: the weighbridge disagrees
     claim(client, keys["officer"], lane="inspection")
     assert inspect_goods(client, keys["officer"], ours).is_success

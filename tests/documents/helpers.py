@@ -35,50 +35,79 @@ def image(media_format: str = "PNG", tag: str | None = None) -> bytes:
 
 def invoice(total: str = "7200.00", currency: str = "USD", **overrides: Any) -> dict[str, Any]:
     return {
-        "kind": "invoice", "number": f"INV-{next(_serial)}", "issued_on": "2026-11-20",
-        "seller": "金水河边贸有限公司", "buyer": "Công ty TNHH Thương mại Phong Thổ",
-        "currency": currency, "total": total,
+        "kind": "invoice",
+        "number": f"INV-{next(_serial)}",
+        "issued_on": "2026-11-20",
+        "seller": "金水河边贸有限公司",
+        "buyer": "Công ty TNHH Thương mại Phong Thổ",
+        "currency": currency,
+        "total": total,
         "lines": [{"hs_code": "31021000", "quantity": "20000", "unit_price": "0.36"}],
         **overrides,
-    }  # fmt: skip
+    }
 
 
 def packing_list(gross: str = "20400", net: str = "20000", **overrides: Any) -> dict[str, Any]:
-    return {"kind": "packing_list", "number": f"PL-{next(_serial)}", "issued_on": "2026-11-20",
-            "packages": 400, "gross_kg": gross, "net_kg": net, **overrides}  # fmt: skip
+    return {
+        "kind": "packing_list",
+        "number": f"PL-{next(_serial)}",
+        "issued_on": "2026-11-20",
+        "packages": 400,
+        "gross_kg": gross,
+        "net_kg": net,
+        **overrides,
+    }
 
 
 def contract(**overrides: Any) -> dict[str, Any]:
-    return {"kind": "contract", "number": f"HD-{next(_serial)}", "issued_on": "2026-10-01",
-            "parties": ["Công ty TNHH Thương mại Phong Thổ", "金水河边贸有限公司"],
-            **overrides}  # fmt: skip
+    return {
+        "kind": "contract",
+        "number": f"HD-{next(_serial)}",
+        "issued_on": "2026-10-01",
+        "parties": ["Công ty TNHH Thương mại Phong Thổ", "金水河边贸有限公司"],
+        **overrides,
+    }
 
 
 def co_form_e(**overrides: Any) -> dict[str, Any]:
     return {
-        "kind": "co_form_e", "number": f"E-26-CN-{next(_serial):05d}", "issued_on": "2026-11-21",
+        "kind": "co_form_e",
+        "number": f"E-26-CN-{next(_serial):05d}",
+        "issued_on": "2026-11-21",
         "issuer": "China Council for the Promotion of International Trade, Yunnan",
-        "exporter": "金水河边贸有限公司", "importer": "Công ty TNHH Thương mại Phong Thổ",
-        "origin_country": "CN", "origin_criterion": "WO",
-        "lines": [{"hs_code": "31021000", "quantity": "20000"}], **overrides,
-    }  # fmt: skip
+        "exporter": "金水河边贸有限公司",
+        "importer": "Công ty TNHH Thương mại Phong Thổ",
+        "origin_country": "CN",
+        "origin_criterion": "WO",
+        "lines": [{"hs_code": "31021000", "quantity": "20000"}],
+        **overrides,
+    }
 
 
 def phytosanitary(**overrides: Any) -> dict[str, Any]:
     return {
-        "kind": "phytosanitary", "number": f"PC-LC-{next(_serial):05d}",
-        "issuer": "Sub-Department of Plant Protection, Lai Chau", "issued_on": "2026-11-25",
-        "expires_on": "2026-12-25", "goods": [{"hs_code": "09022010", "quantity": "8000"}],
+        "kind": "phytosanitary",
+        "number": f"PC-LC-{next(_serial):05d}",
+        "issuer": "Sub-Department of Plant Protection, Lai Chau",
+        "issued_on": "2026-11-25",
+        "expires_on": "2026-12-25",
+        "goods": [{"hs_code": "09022010", "quantity": "8000"}],
         **overrides,
-    }  # fmt: skip
+    }
 
 
 def licence(quantity: str = "30000", **overrides: Any) -> dict[str, Any]:
     return {
-        "kind": "licence", "number": f"GP-{next(_serial)}", "issued_on": "2026-06-01",
-        "expires_on": "2027-06-01", "holder_tax_code": "0100000001", "hs_codes": ["3808"],
-        "quantity_allowed": quantity, "unit": "kg", **overrides,
-    }  # fmt: skip
+        "kind": "licence",
+        "number": f"GP-{next(_serial)}",
+        "issued_on": "2026-06-01",
+        "expires_on": "2027-06-01",
+        "holder_tax_code": "0100000001",
+        "hs_codes": ["3808"],
+        "quantity_allowed": quantity,
+        "unit": "kg",
+        **overrides,
+    }
 
 
 def upload(

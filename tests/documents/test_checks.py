@@ -27,20 +27,28 @@ def _to_usd(amount: Decimal, currency: str) -> Decimal | None:
 def doc(fields: dict[str, Any], *, sha256: str | None = None) -> DocumentFacts:
     model = DOCUMENT_FIELDS.validate_python(fields)
     return DocumentFacts(
-        id=uuid.uuid4(), kind=DocumentKind(model.kind), number=model.number,
-        issued_on=model.issued_on, expires_on=model.expires_on,
+        id=uuid.uuid4(),
+        kind=DocumentKind(model.kind),
+        number=model.number,
+        issued_on=model.issued_on,
+        expires_on=model.expires_on,
         fields=model.model_dump(mode="json", exclude=set(COMMON_FIELDS)),
         sha256=sha256 or uuid.uuid4().hex,
-    )  # fmt: skip
+    )
 
 
 def facts(*documents: DocumentFacts, body: dict[str, Any] | None = None, **kw: Any) -> CheckInput:
     values: dict[str, Any] = {
         "body": DeclarationIn.model_validate(body or factories.declaration()),
-        "trader_tax_code": TRADER, "on": date(2026, 11, 30), "arrived": False,
-        "weighbridge_kg": None, "documents": list(documents), "requirements": [],
-        "to_usd": _to_usd, **kw,
-    }  # fmt: skip
+        "trader_tax_code": TRADER,
+        "on": date(2026, 11, 30),
+        "arrived": False,
+        "weighbridge_kg": None,
+        "documents": list(documents),
+        "requirements": [],
+        "to_usd": _to_usd,
+        **kw,
+    }
     return CheckInput(**values)
 
 
@@ -131,9 +139,16 @@ def test_form_e_parties_against_the_counterparty_and_trader() -> None:
 
 
 # Zinc ore leaves only under an export licence that caps the quantity.
-ZINC_ORE_LINE = {**factories.UREA_LINE, "hs_code": "26080000", "origin": "VN",
-                 "description": "Zinc ore concentrate", "quantity": "2000", "net_kg": "2000",
-                 "gross_kg": "2100", "customs_value": "1500.00"}  # fmt: skip
+ZINC_ORE_LINE = {
+    **factories.UREA_LINE,
+    "hs_code": "26080000",
+    "origin": "VN",
+    "description": "Zinc ore concentrate",
+    "quantity": "2000",
+    "net_kg": "2000",
+    "gross_kg": "2100",
+    "customs_value": "1500.00",
+}
 
 
 def test_licence_used_up_by_earlier_declarations() -> None:
@@ -149,8 +164,15 @@ def test_licence_used_up_by_earlier_declarations() -> None:
 
 
 def _use(document: DocumentFacts, trader: str, *, number: bool, file: bool) -> OtherUse:
-    return OtherUse(document.id, document.kind, document.number, uuid.uuid4(), trader,
-                    same_number=number, same_file=file)  # fmt: skip
+    return OtherUse(
+        document.id,
+        document.kind,
+        document.number,
+        uuid.uuid4(),
+        trader,
+        same_number=number,
+        same_file=file,
+    )
 
 
 def test_certificate_number_or_file_reused_by_the_same_trader() -> None:
@@ -181,16 +203,23 @@ def test_same_document_on_another_traders_declaration() -> None:
 
 def test_a_clean_dossier_has_no_findings() -> None:
     complete = facts(
-        doc(helpers.invoice()), doc(helpers.packing_list()), doc(helpers.contract()),
-        requirements=[INVOICE], weighbridge_kg=Decimal("20400"), arrived=True,
-    )  # fmt: skip
+        doc(helpers.invoice()),
+        doc(helpers.packing_list()),
+        doc(helpers.contract()),
+        requirements=[INVOICE],
+        weighbridge_kg=Decimal("20400"),
+        arrived=True,
+    )
     assert checks.run_checks(complete) == []
 
 
 def test_one_file_attached_as_several_kinds_of_paper() -> None:
     same = "ab" * 32
-    papers = [doc(helpers.invoice(), sha256=same), doc(helpers.packing_list(), sha256=same),
-              doc(helpers.contract(), sha256=same)]  # fmt: skip
+    papers = [
+        doc(helpers.invoice(), sha256=same),
+        doc(helpers.packing_list(), sha256=same),
+        doc(helpers.contract(), sha256=same),
+    ]
     found = checks.one_file_per_document(facts(*papers))
     assert ids(found) == ["DOC-SAME-FILE", "DOC-SAME-FILE"]
     assert [f.document_id for f in found] == [papers[1].id, papers[2].id]

@@ -83,8 +83,9 @@ def test_a_certificate_reused_after_screening_makes_the_declaration_red(
     assert read(client, keys["officer"], second)["state"] == "held"
 
     for fields in required_documents(second_body):
-        uploaded(client, keys["trader"], second,
-                 certificate if fields["kind"] == "co_form_e" else fields)  # fmt: skip
+        uploaded(
+            client, keys["trader"], second, certificate if fields["kind"] == "co_form_e" else fields
+        )
     detail = read(client, keys["officer"], second)
     assert detail["channel"] == "red"
     assert "DOC-REUSED" in [reason["rule_id"] for reason in detail["risk"]["reasons"]]

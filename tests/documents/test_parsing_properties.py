@@ -116,11 +116,18 @@ def test_xml_may_follow_a_bom_and_blanks(bom: bytes, blanks: str, rest: bytes) -
 
 def _multipart(fields: bytes, content: bytes) -> bytes:
     return (
-        b"--" + BOUNDARY + b'\r\nContent-Disposition: form-data; name="fields"\r\n\r\n' + fields
-        + b"\r\n--" + BOUNDARY
-        + b'\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\n' + content
-        + b"\r\n--" + BOUNDARY + b"--\r\n"
-    )  # fmt: skip
+        b"--"
+        + BOUNDARY
+        + b'\r\nContent-Disposition: form-data; name="fields"\r\n\r\n'
+        + fields
+        + b"\r\n--"
+        + BOUNDARY
+        + b'\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\n'
+        + content
+        + b"\r\n--"
+        + BOUNDARY
+        + b"--\r\n"
+    )
 
 
 def _receive(body: bytes, cuts: list[int], content_type: str) -> upload.ReceivedUpload:
@@ -166,11 +173,16 @@ def test_the_upload_sniffs_the_file_head_wherever_the_chunks_split(
 @given(
     st.binary(max_size=600),
     st.lists(st.integers(0, 10_000), max_size=4),
-    st.sampled_from([
-        "multipart/form-data; boundary=fuzz-boundary", "multipart/form-data", "text/plain",
-        "multipart/form-data; boundary=", "multipart/form-data; boundary=\u00e9",
-    ]),
-)  # fmt: skip
+    st.sampled_from(
+        [
+            "multipart/form-data; boundary=fuzz-boundary",
+            "multipart/form-data",
+            "text/plain",
+            "multipart/form-data; boundary=",
+            "multipart/form-data; boundary=\u00e9",
+        ]
+    ),
+)
 def test_any_body_is_an_upload_or_a_clean_refusal(
     body: bytes, cuts: list[int], content_type: str
 ) -> None:

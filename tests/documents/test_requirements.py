@@ -62,8 +62,11 @@ def test_quarantine_for_animal_products_and_licence_for_controlled_goods() -> No
 
 def test_every_licensed_restriction_of_the_reference_data_has_a_requirement() -> None:
     with (DATA_DIR / "prohibited.csv").open(encoding="utf-8", newline="") as handle:
-        licensed = [r for r in csv.DictReader(handle)
-                    if r["licence"] in {"import_licence", "export_licence"}]  # fmt: skip
+        licensed = [
+            r
+            for r in csv.DictReader(handle)
+            if r["licence"] in {"import_licence", "export_licence"}
+        ]
     assert licensed
     for row in licensed:
         regime = row["regime"] if row["regime"] != "any" else "import"
@@ -78,17 +81,29 @@ def test_loading_twice_adds_nothing(session: Session) -> None:
 
 def test_a_newer_version_withdraws_a_requirement(session: Session) -> None:
     load_required_documents(session)
-    session.add(RequiredDocument(regime="import", hs_prefix="", preference="",
-                                 document_kind=DocumentKind.contract, required=False,
-                                 reason="withdrawn", effective_from=date(2026, 11, 1)))  # fmt: skip
+    session.add(
+        RequiredDocument(
+            regime="import",
+            hs_prefix="",
+            preference="",
+            document_kind=DocumentKind.contract,
+            required=False,
+            reason="withdrawn",
+            effective_from=date(2026, 11, 1),
+        )
+    )
     session.flush()
     rows = current_rows(session=session, today=TODAY)
-    needed = [r.kind.value for r in required_kinds(rows, kind="import", hs_codes=["31021000"],
-                                                   preferences=())]  # fmt: skip
+    needed = [
+        r.kind.value
+        for r in required_kinds(rows, kind="import", hs_codes=["31021000"], preferences=())
+    ]
     assert needed == ["invoice", "packing_list"]
     before = current_rows(session=session, today=date(2026, 10, 1))
-    assert "contract" in [r.kind.value for r in required_kinds(
-        before, kind="import", hs_codes=["31021000"], preferences=())]  # fmt: skip
+    assert "contract" in [
+        r.kind.value
+        for r in required_kinds(before, kind="import", hs_codes=["31021000"], preferences=())
+    ]
 
 
 def test_requirements_endpoint_answers_any_role(client: TestClient, keys: dict[str, str]) -> None:
@@ -101,15 +116,20 @@ def test_requirements_endpoint_answers_any_role(client: TestClient, keys: dict[s
         assert response.status_code == 200, response.text
         body = response.json()
         assert [r["kind"] for r in body["required"]] == [
-            "invoice", "packing_list", "co_form_e", "phytosanitary", "contract"
-        ]  # fmt: skip
+            "invoice",
+            "packing_list",
+            "co_form_e",
+            "phytosanitary",
+            "contract",
+        ]
 
 
 def test_requirements_endpoint_validates_its_query(
     client: TestClient, keys: dict[str, str]
 ) -> None:
-    bad = client.get("/v1/requirements", params={"kind": "export", "hs": "tea"},
-                     headers=auth(keys["trader"]))  # fmt: skip
+    bad = client.get(
+        "/v1/requirements", params={"kind": "export", "hs": "tea"}, headers=auth(keys["trader"])
+    )
     assert bad.status_code == 422
     assert (
         client.get("/v1/requirements", params={"kind": "export", "hs": "0902"}).status_code == 401

@@ -47,10 +47,14 @@ def test_wrong_type_with_a_lying_name_and_header_is_415_and_stores_nothing(
 ) -> None:
     declaration_id = lodge(client, keys["trader"], documents=False)
     response = post_upload(
-        client, keys["trader"], declaration_id, invoice(),
-        content=b"MZ\x90\x00" + b"\x00" * 2000, filename="invoice.pdf",
+        client,
+        keys["trader"],
+        declaration_id,
+        invoice(),
+        content=b"MZ\x90\x00" + b"\x00" * 2000,
+        filename="invoice.pdf",
         content_type="application/pdf",
-    )  # fmt: skip
+    )
     assert response.status_code == 415, response.text
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["errors"] == [
@@ -99,8 +103,10 @@ def test_the_reader_stops_at_the_limit_without_reading_the_rest() -> None:
 
     async def endless() -> AsyncIterator[bytes]:
         nonlocal read
-        head = (b'--B\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n'
-                b"Content-Type: application/pdf\r\n\r\n%PDF-1.7\n")  # fmt: skip
+        head = (
+            b'--B\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n'
+            b"Content-Type: application/pdf\r\n\r\n%PDF-1.7\n"
+        )
         read += len(head)
         yield head
         while True:

@@ -97,8 +97,10 @@ def test_a_certificate_of_another_origin_gets_the_mfn_rate_with_the_reason(
     line = _one_line(duties(client, keys["trader"], declaration_id))
 
     assert (line["duty_rate"], line["preference_granted"], line["total_vnd"]) == (
-        "6.00", False, 21_397_680,
-    )  # fmt: skip
+        "6.00",
+        False,
+        21_397_680,
+    )
     assert line["note"] == (
         "ASEAN-China (ACFTA) preference refused: the C/O Form E certifies another origin than "
         "the line declares; MFN rate"

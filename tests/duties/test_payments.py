@@ -204,8 +204,11 @@ def test_six_distinct_notices_are_recorded_but_the_overpayment_is_flagged(
 
     owed = duties(client, keys["officer"], declaration_id)
     assert (owed["paid_vnd"], owed["overpaid_vnd"]) == (6 * OWED, 5 * OWED)
-    flags = [e for e in read(client, keys["officer"], declaration_id)["events"]
-             if e["action"] == "overpayment"]  # fmt: skip
+    flags = [
+        e
+        for e in read(client, keys["officer"], declaration_id)["events"]
+        if e["action"] == "overpayment"
+    ]
     assert len(flags) == 5  # from the second notice on, each one goes further past the duty
     assert f"{5 * OWED:,} VND to refund" in flags[-1]["reason"]
     trader_flags = [e["text"] for e in read(client, keys["trader"], declaration_id)["events"]]

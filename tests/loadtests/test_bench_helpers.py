@@ -18,9 +18,16 @@ def _thread(
 ) -> dict[str, Any]:
     answered = sum(statuses.values())
     return {
-        "id": id_, "bodies": answered, "sent": answered, "answered": answered, "filler": 0,
-        "first_us": first, "last_us": last, "statuses": statuses, "refusals": {},
-    } | extra  # fmt: skip
+        "id": id_,
+        "bodies": answered,
+        "sent": answered,
+        "answered": answered,
+        "filler": 0,
+        "first_us": first,
+        "last_us": last,
+        "statuses": statuses,
+        "refusals": {},
+    } | extra
 
 
 def _wrk_stdout(*threads: dict[str, Any]) -> str:
@@ -37,9 +44,14 @@ def _wrk_stdout(*threads: dict[str, Any]) -> str:
 def test_wrk_result_sums_the_threads_and_times_first_request_to_last_answer() -> None:
     stdout = _wrk_stdout(
         _thread(0, {"202": 5}, first=1_000_000, last=2_000_000),
-        _thread(1, {"202": 4, "422": 1}, first=1_100_000, last=3_500_000,
-                refusals=['422 {"detail":"ucr"}']),
-    )  # fmt: skip
+        _thread(
+            1,
+            {"202": 4, "422": 1},
+            first=1_100_000,
+            last=3_500_000,
+            refusals=['422 {"detail":"ucr"}'],
+        ),
+    )
 
     result = parse_output(stdout)
 
@@ -110,8 +122,12 @@ def test_memory_figures_take_rss_after_the_first_job_a_tenth_and_at_rest() -> No
 
     figures = memory_figures(points, idle=(11.0, 1000, 111 * mb, 211 * mb), jobs=1000)
 
-    assert figures["rss_mb"] == {"start": 101.0, "after_10_percent": 101.0, "end": 111.0,
-                                 "max": 110.0}  # fmt: skip
+    assert figures["rss_mb"] == {
+        "start": 101.0,
+        "after_10_percent": 101.0,
+        "end": 111.0,
+        "max": 110.0,
+    }
     assert figures["growth_after_10_percent_mb"] == 10.0
     assert figures["jobs_per_second"] == 100.0
     assert [p["done"] for p in figures["series"]] == [100 * max(1, i) for i in range(11)]
@@ -121,8 +137,13 @@ def test_the_bare_runs_are_averaged_and_kept() -> None:
     def api_run(rate: float, p99: float, cpu: float) -> dict[str, Any]:
         latency = {"p50": 1.0, "p95": 2.0, "p99": p99}
         cpu_figures = {"ms_per_unit": {"api": cpu}}
-        return {"accepted": 3, "refused": 0, "requests_per_second": rate,
-                "latency_ms": latency, "cpu": cpu_figures}  # fmt: skip
+        return {
+            "accepted": 3,
+            "refused": 0,
+            "requests_per_second": rate,
+            "latency_ms": latency,
+            "cpu": cpu_figures,
+        }
 
     def rq_run(rate: float, finished: int) -> dict[str, Any]:
         cpu_figures = {"ms_per_unit": {"redis": 1.0, "workers": rate / 100}}
@@ -135,5 +156,7 @@ def test_the_bare_runs_are_averaged_and_kept() -> None:
     assert api["cpu"]["ms_per_unit"]["api"] == 0.75
     assert len(api["runs"]) == 2
     assert (rq["jobs_per_second"], rq["finished"], rq["cpu"]["ms_per_unit"]["workers"]) == (
-        200.0, 2, 2.0,
-    )  # fmt: skip
+        200.0,
+        2,
+        2.0,
+    )

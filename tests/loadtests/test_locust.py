@@ -33,10 +33,26 @@ def _locust(
     env = {k: v for k, v in os.environ.items() if not k.startswith("PROMETHEUS_")}
     env.update(keys, CLEARANCE_LOADTEST_P99_MS="5000", **settings)
     command = [
-        sys.executable, "-m", "locust", "-f", LOCUSTFILE, "--headless", "--only-summary",
-        "-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--host", url,
-        "--csv", str(csv_prefix), "--stop-timeout", "10",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "locust",
+        "-f",
+        LOCUSTFILE,
+        "--headless",
+        "--only-summary",
+        "-u",
+        str(users),
+        "-r",
+        str(users),
+        "-t",
+        f"{seconds}s",
+        "--host",
+        url,
+        "--csv",
+        str(csv_prefix),
+        "--stop-timeout",
+        "10",
+    ]
     return subprocess.run(
         command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=seconds + 60
     )
@@ -78,9 +94,13 @@ def test_every_user_kind_runs_its_steps_and_a_missed_threshold_fails_the_run(
     live_service: str, loadtest_keys: dict[str, str], cloned_db: str, tmp_path: Path
 ) -> None:
     run = _locust(
-        live_service, loadtest_keys, seconds=14, users=10, csv_prefix=tmp_path / "run",
+        live_service,
+        loadtest_keys,
+        seconds=14,
+        users=10,
+        csv_prefix=tmp_path / "run",
         CLEARANCE_LOADTEST_WAIT_MAX_S="0.5",
-    )  # fmt: skip
+    )
 
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert "all thresholds met" in run.stdout
@@ -95,10 +115,15 @@ def test_every_user_kind_runs_its_steps_and_a_missed_threshold_fails_the_run(
 
     # The same service, an impossible limit on one step, and traders and the gate only.
     missed = _locust(
-        live_service, loadtest_keys, seconds=6, users=4, csv_prefix=tmp_path / "missed",
-        CLEARANCE_LOADTEST_P99_MS_LODGE="0.001", CLEARANCE_LOADTEST_OFFICERS="0",
+        live_service,
+        loadtest_keys,
+        seconds=6,
+        users=4,
+        csv_prefix=tmp_path / "missed",
+        CLEARANCE_LOADTEST_P99_MS_LODGE="0.001",
+        CLEARANCE_LOADTEST_OFFICERS="0",
         CLEARANCE_LOADTEST_OPERATORS="0",
-    )  # fmt: skip
+    )
 
     assert missed.returncode == 1, missed.stdout[-3000:] + missed.stderr[-3000:]
     assert "threshold missed: lodge: p99" in missed.stdout

@@ -40,9 +40,12 @@ def established(configure: Callable[..., None]) -> None:
 
 
 def test_three_channels_through_the_histograms(
-    client: TestClient, keys: dict[str, str], work: Callable[[], int], clock: FrozenClock,
+    client: TestClient,
+    keys: dict[str, str],
+    work: Callable[[], int],
+    clock: FrozenClock,
     established: None,
-) -> None:  # fmt: skip
+) -> None:
     green, yellow, red = {"channel": "green"}, {"channel": "yellow"}, {"channel": "red"}
     delta = Delta(
         ("clearance_lodgement_to_channel_seconds_sum", green),
@@ -68,8 +71,11 @@ def test_three_channels_through_the_histograms(
 
     # Yellow: the truck waits 20 min for the document check, which takes 15 min.
     second = lodge(client, keys["trader"])
-    client.put("/v1/risk/rules/R-NEW-TRADER", json={"severity": "info", "params": {"below": 99}},
-               headers=auth(keys["supervisor"]))  # fmt: skip
+    client.put(
+        "/v1/risk/rules/R-NEW-TRADER",
+        json={"severity": "info", "params": {"below": 99}},
+        headers=auth(keys["supervisor"]),
+    )
     third = lodge(client, keys["trader"], declaration(lines=[USED_CLOTHING_LINE]))
     work()
     pay(client, keys["bank"], second)
@@ -89,21 +95,31 @@ def test_three_channels_through_the_histograms(
     claim(client, keys["supervisor"], lane="inspection")
     clock.advance(timedelta(minutes=45))
     finding = {"code": "prohibited", "line": 1}
-    decide(client, keys["supervisor"], third, decision="seize", reason="used clothing",
-           inspected=True, fraud_found=True, findings=[finding])  # fmt: skip
+    decide(
+        client,
+        keys["supervisor"],
+        third,
+        decision="seize",
+        reason="used clothing",
+        inspected=True,
+        fraud_found=True,
+        findings=[finding],
+    )
 
     assert delta() == [
-        30.0, 1.0,              # green: lodgement -> channel
-        630.0,                  # green: lodgement -> release
-        0.0,                    # green: released the moment it arrived
-        35 * MINUTE, 1.0,       # yellow: arrival -> release
-        20 * MINUTE,            # yellow: waiting in `assessed` until claimed
-        15 * MINUTE,            # yellow: the document check
-        60 * MINUTE,            # red: in `inspection`, 15 min waiting and 45 min inspected
-        1.0,                    # red: one screened
-        1.0,                    # one seizure
-        1.0,                    # the green release fell in the 10-minute bucket
-    ]  # fmt: skip
+        30.0,
+        1.0,  # green: lodgement -> channel
+        630.0,  # green: lodgement -> release
+        0.0,  # green: released the moment it arrived
+        35 * MINUTE,
+        1.0,  # yellow: arrival -> release
+        20 * MINUTE,  # yellow: waiting in `assessed` until claimed
+        15 * MINUTE,  # yellow: the document check
+        60 * MINUTE,  # red: in `inspection`, 15 min waiting and 45 min inspected
+        1.0,  # red: one screened
+        1.0,  # one seizure
+        1.0,  # the green release fell in the 10-minute bucket
+    ]
 
 
 def test_overdue_items_and_the_longest_wait_per_lane_are_scraped(

@@ -139,8 +139,14 @@ def test_events_carry_what_the_trader_may_see_and_never_why_it_was_selected(
     for request in receiver.received:
         assert set(request.event) == {"event_id", "type", "sequence", "declaration"}
         assert set(request.event["declaration"]) == {
-            "id", "ucr", "version", "from_state", "to_state", "channel", "at"
-        }  # fmt: skip
+            "id",
+            "ucr",
+            "version",
+            "from_state",
+            "to_state",
+            "channel",
+            "at",
+        }
         text = request.body.decode().lower()
         for secret in ("score", "reason", "rule", "prohibited", "hard_hit", "random"):
             assert secret not in text

@@ -47,8 +47,13 @@ OFFICERS = 4  # two in the morning, one in the afternoon at most, and a spare
 
 def _keys(session: Session, clock: FrozenClock) -> WeekKeys:
     def key(role: Role, tax_code: str | None = None) -> str:
-        return create_key(session=session, clock=clock, secret_key=get_settings().secret_key,
-                          role=role, tax_code=tax_code)[1]  # fmt: skip
+        return create_key(
+            session=session,
+            clock=clock,
+            secret_key=get_settings().secret_key,
+            role=role,
+            tax_code=tax_code,
+        )[1]
 
     traders = dict(DEMO_TRADERS)
     keys = WeekKeys(
@@ -125,10 +130,12 @@ def test_replaying_the_week_reproduces_its_observed_medians_within_15_percent(
     report = _what_if(session)
     print(f"\nreplay of a week of {week.lodged} declarations, {report.runs} runs; minutes:")
     for row in report.validation:
-        print(f"  {row.channel:6} {row.stage:21} observed {_min(row.observed_median_seconds)}"
-              f"  simulated {_min(row.simulated_median_seconds)}  error {row.relative_error}"
-              f"  one run's median {_min(row.run_medians_p10_seconds)}"
-              f"-{_min(row.run_medians_p90_seconds)}")  # fmt: skip
+        print(
+            f"  {row.channel:6} {row.stage:21} observed {_min(row.observed_median_seconds)}"
+            f"  simulated {_min(row.simulated_median_seconds)}  error {row.relative_error}"
+            f"  one run's median {_min(row.run_medians_p10_seconds)}"
+            f"-{_min(row.run_medians_p90_seconds)}"
+        )
     shares = report.calibration.channel_shares
     assert all(shares[c] > 0 for c in ("green", "yellow", "red")), shares
     for row in report.validation:
@@ -151,8 +158,11 @@ def test_calibration_finds_the_shifts_staffing_and_the_officers_pace(session: Se
     assert 1.4 <= calibration.officers_per_shift["morning"] <= 1.75
     fitted = {(s.stage, s.channel): s for s in calibration.stages}
     # Drawn with medians of 20 (yellow papers), 35 (red papers) and 80 minutes (inspection).
-    for key, minutes in {("document_check", "yellow"): 20, ("document_check", "red"): 35,
-                         ("inspection", "red"): 80}.items():  # fmt: skip
+    for key, minutes in {
+        ("document_check", "yellow"): 20,
+        ("document_check", "red"): 35,
+        ("inspection", "red"): 80,
+    }.items():
         assert fitted[key].source == "channel"
         assert abs(fitted[key].fitted_median_seconds / 60 - minutes) <= 0.2 * minutes, key
 
@@ -199,9 +209,10 @@ def test_the_api_answers_an_operator_with_json_and_a_png(
     assert {c["channel"] for c in body["channels"]} == {"green", "yellow", "red"}
     assert len(body["queue_by_hour"]) == 24
     png = client.get(
-        "/v1/reports/what-if", params={**params, "format": "png"},
+        "/v1/reports/what-if",
+        params={**params, "format": "png"},
         headers=auth(module_keys["supervisor"]),
-    )  # fmt: skip
+    )
     assert png.status_code == 200
     assert png.headers["content-type"] == "image/png"
     assert png.content.startswith(b"\x89PNG")
@@ -239,10 +250,18 @@ def test_the_command_writes_json_and_a_png_and_refuses_a_bad_change(
     session: Session, clock: FrozenClock, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     args: dict[str, Any] = {
-        "period_from": QUERY["from"], "period_to": QUERY["to"], "gate": None,
-        "officers_morning": None, "officers_afternoon": "+1", "officers_evening": None,
-        "red_rate": 0.03, "yellow_rate": None, "traffic": 1.0, "runs": 3, "seed": 0,
-    }  # fmt: skip
+        "period_from": QUERY["from"],
+        "period_to": QUERY["to"],
+        "gate": None,
+        "officers_morning": None,
+        "officers_afternoon": "+1",
+        "officers_evening": None,
+        "red_rate": 0.03,
+        "yellow_rate": None,
+        "traffic": 1.0,
+        "runs": 3,
+        "seed": 0,
+    }
     for fmt in ("json", "png"):
         out = tmp_path / f"what-if.{fmt}"
         what_if_command(argparse.Namespace(**args, format=fmt, out=str(out)))
@@ -250,8 +269,9 @@ def test_the_command_writes_json_and_a_png_and_refuses_a_bad_change(
     report = WhatIfReport.model_validate_json((tmp_path / "what-if.json").read_text())
     assert report.changes == "officers afternoon +1, red rate 3.0%"
     with pytest.raises(SystemExit) as refused:
-        what_if_command(argparse.Namespace(**(args | {"officers_morning": "x"}), format="json",
-                                           out=None))  # fmt: skip
+        what_if_command(
+            argparse.Namespace(**(args | {"officers_morning": "x"}), format="json", out=None)
+        )
     assert refused.value.code == 2
     assert "officers_morning" in capsys.readouterr().err
 

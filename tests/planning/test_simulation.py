@@ -62,9 +62,13 @@ def model(officers: dict[ShiftName, int], changes: Changes = Changes(), days: in
     staffing = Staffing(counts, frozenset(day for day, _ in counts), "setting")
     horizon = days * 24 * HOUR
     roster = segments(
-        origin=ORIGIN, horizon=horizon, shifts=SHIFTS, staffing=staffing, changes=changes,
+        origin=ORIGIN,
+        horizon=horizon,
+        shifts=SHIFTS,
+        staffing=staffing,
+        changes=changes,
         closed=CALENDAR.closed,
-    )  # fmt: skip
+    )
     return Model(FITS, roster, calendar_deadline(ORIGIN, CALENDAR.add), horizon)
 
 
@@ -134,9 +138,13 @@ def test_a_closed_day_keeps_no_officers_whatever_the_change() -> None:
     staffing = Staffing(counts, frozenset({date(2026, 11, 30), holiday}), "worked")
     more = Changes(officers=[OfficerChange(shift=ShiftName.morning, value=1, relative=True)])
     steps = segments(
-        origin=ORIGIN, horizon=40 * HOUR, shifts=SHIFTS, staffing=staffing, changes=more,
+        origin=ORIGIN,
+        horizon=40 * HOUR,
+        shifts=SHIFTS,
+        staffing=staffing,
+        changes=more,
         closed={holiday},
-    )  # fmt: skip
+    )
     on_duty = {(start / HOUR, end / HOUR): n for start, end, n in steps if n}
     assert on_duty == {(7.0, 13.0): 3}
 

@@ -138,9 +138,12 @@ def test_renew_release_and_expiry_of_a_lease(
 def new_key(session: Session, clock: FrozenClock, role: Role) -> tuple[str, str]:
     """A key and the actor id leases name it by."""
     key, plain = create_key(
-        session=session, clock=clock, secret_key=get_settings().secret_key, role=role,
+        session=session,
+        clock=clock,
+        secret_key=get_settings().secret_key,
+        role=role,
         tax_code="0100000009" if role is Role.trader else None,
-    )  # fmt: skip
+    )
     session.commit()
     return plain, f"{role.value}:{key.id}"
 

@@ -155,19 +155,41 @@ def test_inspection_waits_for_the_goods_and_records_what_was_found(
     assert "not arrived" in early.json()["detail"]
     arrive(client, keys["gate"], declaration_id)
 
-    photo = upload(client, keys["officer"], declaration_id, PHOTO, PNG,
-                   filename="p1.png", content_type="image/png")  # fmt: skip
+    photo = upload(
+        client,
+        keys["officer"],
+        declaration_id,
+        PHOTO,
+        PNG,
+        filename="p1.png",
+        content_type="image/png",
+    )
     assert photo.status_code == 201, photo.text
     found = inspect_goods(
-        client, keys["officer"], declaration_id, seals_intact=False, seal_numbers=["CN-778812"],
-        packages_counted=380, weight_kg="22400.000", sample_taken=True, sample_reference="S-17",
-        photo_document_ids=[photo.json()["id"]], discrepancies=[WEIGHT], note="seal cut",
-    )  # fmt: skip
+        client,
+        keys["officer"],
+        declaration_id,
+        seals_intact=False,
+        seal_numbers=["CN-778812"],
+        packages_counted=380,
+        weight_kg="22400.000",
+        sample_taken=True,
+        sample_reference="S-17",
+        photo_document_ids=[photo.json()["id"]],
+        discrepancies=[WEIGHT],
+        note="seal cut",
+    )
     assert found.status_code == 201, found.text
     assert found.json()["weight_kg"] == "22400.000"
     assert check_documents(client, keys["officer"], declaration_id).status_code == 201
-    released = decide(client, keys["officer"], declaration_id, decision="release",
-                      revenue_recovered="2000000.00", revenue_currency="VND")  # fmt: skip
+    released = decide(
+        client,
+        keys["officer"],
+        declaration_id,
+        decision="release",
+        revenue_recovered="2000000.00",
+        revenue_currency="VND",
+    )
     assert released.json()["state"] == "released", released.text
 
     # The inspection's discrepancies are part of the labelled outcome the model learns from.
@@ -198,10 +220,16 @@ def test_photos_are_the_officers_and_only_during_an_inspection(
         409,
         "not_under_inspection",
     )
-    bogus = inspect_goods(client, keys["officer"], red, photo_document_ids=[
-        client.get(f"/v1/declarations/{red}/documents", headers=auth(keys["officer"]))
-        .json()["documents"][0]["id"]
-    ])  # fmt: skip
+    bogus = inspect_goods(
+        client,
+        keys["officer"],
+        red,
+        photo_document_ids=[
+            client.get(f"/v1/declarations/{red}/documents", headers=auth(keys["officer"])).json()[
+                "documents"
+            ][0]["id"]
+        ],
+    )
     assert bogus.json()["errors"][0]["field"] == "photo_document_ids[0]"
 
 
@@ -217,10 +245,15 @@ def test_red_goods_are_released_only_after_inspection(
 def test_seizure_opens_a_case_the_trader_never_sees(
     client: TestClient, keys: dict[str, str], red: str, session: Session
 ) -> None:
-    assert inspect_goods(
-        client, keys["officer"], red,
-        discrepancies=[{"code": "prohibited", "line": 1, "detail": "bales of used clothing"}],
-    ).status_code == 201  # fmt: skip
+    assert (
+        inspect_goods(
+            client,
+            keys["officer"],
+            red,
+            discrepancies=[{"code": "prohibited", "line": 1, "detail": "bales of used clothing"}],
+        ).status_code
+        == 201
+    )
     seized = decide(client, keys["officer"], red, decision="seize", reason="used clothing")
     assert seized.status_code == 200, seized.text
     case = seized.json()["case"]
@@ -263,7 +296,8 @@ def test_fraud_found_needs_a_finding_in_the_decision_or_the_inspection(
     assert bare.status_code == 422
     assert bare.json()["errors"][0]["field"] == "findings"
     inspect_goods(client, keys["officer"], red, discrepancies=[WEIGHT])
-    seized = decide(client, keys["officer"], red, decision="seize", reason="overweight",
-                    fraud_found=True)  # fmt: skip
+    seized = decide(
+        client, keys["officer"], red, decision="seize", reason="overweight", fraud_found=True
+    )
     assert seized.status_code == 200, seized.text
     assert seized.json()["case"]["findings"] == [WEIGHT]

@@ -37,8 +37,16 @@ def _without_revenue(record: HistoryRecord) -> HistoryRecord:
 def test_the_json_has_the_figures_under_the_exact_keys(report: BacktestReport) -> None:
     data = json.loads(report.to_json())
     assert {"engine", "random", "xgboost"} <= set(data)
-    names = ("engine", "engine_lodgement", "probability", "stake_only", "xgboost", "lookup",
-             "random", "perfect")  # fmt: skip
+    names = (
+        "engine",
+        "engine_lodgement",
+        "probability",
+        "stake_only",
+        "xgboost",
+        "lookup",
+        "random",
+        "perfect",
+    )
     assert list(data)[: len(names)] == list(names)
     for name in names:
         assert set(data[name]) == RATE_KEYS
@@ -103,18 +111,31 @@ def test_new_goods_combinations_are_reported_apart(records: list[HistoryRecord])
         for i, r in enumerate(history[:40])
     ]
     novel = [
-        history_record(rng, at=end + timedelta(hours=40 + i), goods=("44071100", 0.3, "LA"),
-                       fraud=i % 3 == 0)
+        history_record(
+            rng, at=end + timedelta(hours=40 + i), goods=("44071100", 0.3, "LA"), fraud=i % 3 == 0
+        )
         for i in range(60)
-    ]  # fmt: skip
-    report = backtest([*history, *repeats, *novel], split_date=end.date(), seed=0, rates=RATES,
-                      lookup_baseline=True)  # fmt: skip
+    ]
+    report = backtest(
+        [*history, *repeats, *novel],
+        split_date=end.date(),
+        seed=0,
+        rates=RATES,
+        lookup_baseline=True,
+    )
     assert report.test_declarations == 100
     assert report.new_combination_share == pytest.approx(0.6)
     assert report.new_combination is not None
-    assert set(report.new_combination) == {"engine", "engine_lodgement", "probability",
-                                           "stake_only", "xgboost", "lookup", "random",
-                                           "perfect"}  # fmt: skip
+    assert set(report.new_combination) == {
+        "engine",
+        "engine_lodgement",
+        "probability",
+        "stake_only",
+        "xgboost",
+        "lookup",
+        "random",
+        "perfect",
+    }
     # An exact repeat is looked up with its training outcome; a new tuple gets the base rate.
     assert report.new_combination["lookup"].auc == 0.5
     assert "New goods combinations" in report.to_table()
@@ -126,10 +147,13 @@ def test_excluded_declarations_leave_the_figures_and_extra_rankings_join_them(
 ) -> None:
     tea = GOODS[1][0]
     report = backtest(
-        records[:2000], split_date=date(2025, 5, 1), seed=0, rates=RATES,
+        records[:2000],
+        split_date=date(2025, 5, 1),
+        seed=0,
+        rates=RATES,
         exclude=lambda r: r.lines[0].hs_code == tea,
         rankers={"rules": lambda r: float(r.trader.tax_code < "0100000008")},
-    )  # fmt: skip
+    )
     tested = [r for r in records[:2000] if r.lodged_on >= date(2025, 5, 1)]
     assert report.test_declarations == sum(r.lines[0].hs_code != tea for r in tested)
     assert report.rankings["rules"].at[0.05].precision > report.test_fraud_rate

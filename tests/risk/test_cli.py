@@ -56,9 +56,17 @@ def test_import_history_then_train_stores_an_active_model(
 def test_backtest_prints_json_and_writes_every_score(history_file: Path, tmp_path: Path) -> None:
     scores = tmp_path / "scores.jsonl"
     report = json.loads(
-        _run("backtest", "--history", str(history_file), "--split-date", "2025-05-15", "--json",
-             "--scores-out", str(scores))
-    )  # fmt: skip
+        _run(
+            "backtest",
+            "--history",
+            str(history_file),
+            "--split-date",
+            "2025-05-15",
+            "--json",
+            "--scores-out",
+            str(scores),
+        )
+    )
     for ranking in ("engine", "random", "xgboost"):
         assert set(report[ranking]["0.05"]) == {"precision", "recall", "revenue"}
         assert 0 <= report[ranking]["0.05"]["precision"] <= 1

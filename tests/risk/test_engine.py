@@ -115,10 +115,14 @@ def test_watchlisted_counterparty_is_red_however_its_name_is_written(
 ) -> None:
     added = client.post(
         "/v1/risk/watchlist",
-        json={"name": "金水河边贸有限公司", "country": "CN", "reason": "smuggling case 2025/17",
-              "source": "GDVC blacklist"},
+        json={
+            "name": "金水河边贸有限公司",
+            "country": "CN",
+            "reason": "smuggling case 2025/17",
+            "source": "GDVC blacklist",
+        },
         headers=auth(keys["supervisor"]),
-    )  # fmt: skip
+    )
     assert added.status_code == 201, added.text
     body = declaration()
     body["counterparty"] = {"name": "Jinshuihe Bianmao Youxian Gongsi", "country": "CN"}
@@ -136,9 +140,13 @@ def test_watchlisted_counterparty_is_red_however_its_name_is_written(
 
 
 def test_trader_with_fraud_in_its_history_is_flagged(
-    client: TestClient, keys: dict[str, str], work: Callable[[], int], session: Session,
-    clock: FrozenClock, established: None,
-) -> None:  # fmt: skip
+    client: TestClient,
+    keys: dict[str, str],
+    work: Callable[[], int],
+    session: Session,
+    clock: FrozenClock,
+    established: None,
+) -> None:
     outcome = Outcome(inspected=True, fraud_found=True, findings=[{"code": "undervaluation"}])
     record = HistoryRecord.model_validate(
         {**declaration(), "lodged_at": START - timedelta(days=30), "outcome": outcome}
@@ -212,9 +220,10 @@ def test_unknown_rule_is_not_found(client: TestClient, keys: dict[str, str]) -> 
 def test_policy_is_versioned_and_checked(client: TestClient, keys: dict[str, str]) -> None:
     assert client.get("/v1/risk/policy", headers=auth(keys["officer"])).json()["version"] == 0
     updated = client.put(
-        "/v1/risk/policy", json={"red_share": 0.04, "yellow_share": 0.1, "note": "Tết peak"},
+        "/v1/risk/policy",
+        json={"red_share": 0.04, "yellow_share": 0.1, "note": "Tết peak"},
         headers=auth(keys["supervisor"]),
-    )  # fmt: skip
+    )
     assert updated.status_code == 200
     assert (updated.json()["version"], updated.json()["red_share"]) == (1, 0.04)
     refused = client.put(
@@ -226,14 +235,29 @@ def test_policy_is_versioned_and_checked(client: TestClient, keys: dict[str, str
 
 def _assessments(session: Session, scores: list[float]) -> None:
     """Scores as screening leaves them; only the threshold fit reads these rows."""
-    owner = Declaration(ucr="MLT-FIT-0001", kind=Kind.import_, gate_code="MLT",
-                        declarant_tax_code=TRADER_TAX_CODE, trader_tax_code=TRADER_TAX_CODE,
-                        state=State.assessed, lodged_at=START, state_since=START)  # fmt: skip
+    owner = Declaration(
+        ucr="MLT-FIT-0001",
+        kind=Kind.import_,
+        gate_code="MLT",
+        declarant_tax_code=TRADER_TAX_CODE,
+        trader_tax_code=TRADER_TAX_CODE,
+        state=State.assessed,
+        lodged_at=START,
+        state_since=START,
+    )
     session.add(owner)
     session.flush()
     for version, score in enumerate(scores, start=1):
-        session.add(Assessment(declaration_id=owner.id, version=version, score=score,
-                               channel=Channel.green, reasons=[], assessed_at=START))  # fmt: skip
+        session.add(
+            Assessment(
+                declaration_id=owner.id,
+                version=version,
+                score=score,
+                channel=Channel.green,
+                reasons=[],
+                assessed_at=START,
+            )
+        )
     session.flush()
 
 
@@ -255,9 +279,10 @@ def test_aeo_traders_get_lenient_thresholds_but_no_exemption(
 ) -> None:
     assert _screened(client, keys, work, declaration())["channel"] == "yellow"  # new trader: 0.4
     granted = client.put(
-        f"/v1/risk/traders/{TRADER_TAX_CODE}", json={"aeo": True, "name": "Phong Thổ"},
+        f"/v1/risk/traders/{TRADER_TAX_CODE}",
+        json={"aeo": True, "name": "Phong Thổ"},
         headers=auth(keys["supervisor"]),
-    )  # fmt: skip
+    )
     assert granted.status_code == 200
     lenient = _screened(client, keys, work, declaration())
     assert lenient["channel"] == "green"
@@ -270,9 +295,12 @@ def test_aeo_traders_get_lenient_thresholds_but_no_exemption(
 
 
 def test_every_assessment_says_why_it_got_its_channel(
-    client: TestClient, keys: dict[str, str], work: Callable[[], int], session: Session,
+    client: TestClient,
+    keys: dict[str, str],
+    work: Callable[[], int],
+    session: Session,
     configure: Callable[..., None],
-) -> None:  # fmt: skip
+) -> None:
     from tests.factories import USED_CLOTHING_LINE
 
     _screened(client, keys, work, declaration(lines=[USED_CLOTHING_LINE]))
@@ -299,10 +327,16 @@ def test_officer_decisions_become_labeled_history(
     )
     assert check_documents(client, keys["officer"], declaration_id).status_code == 201
     response = decide(
-        client, keys["officer"], declaration_id, decision="release", inspected=True,
-        fraud_found=True, revenue_recovered="1500000.00", revenue_currency="VND",
+        client,
+        keys["officer"],
+        declaration_id,
+        decision="release",
+        inspected=True,
+        fraud_found=True,
+        revenue_recovered="1500000.00",
+        revenue_currency="VND",
         findings=[{"code": "weight", "line": 1, "detail": "2 t more than declared"}],
-    )  # fmt: skip
+    )
     assert response.status_code == 200, response.text
     [entry] = session.exec(select(HistoryEntry)).all()
     assert (entry.source, entry.fraud_found, entry.declaration_id) == (

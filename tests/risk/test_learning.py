@@ -36,16 +36,24 @@ def _train_and_activate(session: Session, clock: FrozenClock) -> str:
     records = learning.training_records(session=session)
     model = train(records, seed=3, trained_at=clock.now())
     row = learning.store_model(
-        session=session, clock=clock, model=model, trained_on=len(records), actor="test",
+        session=session,
+        clock=clock,
+        model=model,
+        trained_on=len(records),
+        actor="test",
         activate=True,
-    )  # fmt: skip
+    )
     return row.version
 
 
 def test_screening_uses_the_active_model_and_explains_only_what_officers_read(
-    client: TestClient, keys: dict[str, str], work: Callable[[], int], session: Session,
-    clock: FrozenClock, history: int,
-) -> None:  # fmt: skip
+    client: TestClient,
+    keys: dict[str, str],
+    work: Callable[[], int],
+    session: Session,
+    clock: FrozenClock,
+    history: int,
+) -> None:
     version = _train_and_activate(session, clock)
     listed = client.get("/v1/risk/models", headers=auth(keys["operator"])).json()
     assert [(m["version"], m["active"], m["trained_on"]) for m in listed] == [
@@ -73,15 +81,21 @@ def _cheap_tea(**overrides: Any) -> dict[str, Any]:
 
 
 def test_a_model_retrained_on_officer_outcomes_ranks_their_pattern_higher(
-    client: TestClient, keys: dict[str, str], work: Callable[[], int], session: Session,
-    clock: FrozenClock, history: int, configure: Callable[..., None],
-) -> None:  # fmt: skip
+    client: TestClient,
+    keys: dict[str, str],
+    work: Callable[[], int],
+    session: Session,
+    clock: FrozenClock,
+    history: int,
+    configure: Callable[..., None],
+) -> None:
     # Without rules the officers' queue is the model's alone: the test is about what it learns.
     for rule_id in ("R-UNDERVALUATION", "R-NEW-TRADER"):
         response = client.put(
-            f"/v1/risk/rules/{rule_id}", json={"enabled": False, "severity": "info"},
+            f"/v1/risk/rules/{rule_id}",
+            json={"enabled": False, "severity": "info"},
             headers=auth(keys["supervisor"]),
-        )  # fmt: skip
+        )
         assert response.status_code == 200
     configure(random_red_share=1)  # every declaration goes to an officer
     before = train(learning.training_records(session=session), seed=3, trained_at=clock.now())
@@ -97,10 +111,17 @@ def test_a_model_retrained_on_officer_outcomes_ranks_their_pattern_higher(
         decide(client, keys["officer"], declaration_id, decision="inspect")
         claim(client, keys["officer"], lane="inspection")
         seized = decide(
-            client, keys["officer"], declaration_id, decision="seize", reason="undeclared tea",
-            inspected=True, fraud_found=True, revenue_recovered="500.00", revenue_currency="USD",
+            client,
+            keys["officer"],
+            declaration_id,
+            decision="seize",
+            reason="undeclared tea",
+            inspected=True,
+            fraud_found=True,
+            revenue_recovered="500.00",
+            revenue_currency="USD",
             findings=[{"code": "weight", "line": 1, "detail": "a tonne more than declared"}],
-        )  # fmt: skip
+        )
         assert seized.status_code == 200, seized.text
         clock.advance(timedelta(hours=2))
 
@@ -109,9 +130,13 @@ def test_a_model_retrained_on_officer_outcomes_ranks_their_pattern_higher(
 
 
 def test_undervaluation_reads_the_price_bands_learned_from_history(
-    client: TestClient, keys: dict[str, str], work: Callable[[], int], session: Session,
-    clock: FrozenClock, history: int,
-) -> None:  # fmt: skip
+    client: TestClient,
+    keys: dict[str, str],
+    work: Callable[[], int],
+    session: Session,
+    clock: FrozenClock,
+    history: int,
+) -> None:
     _train_and_activate(session, clock)
     declaration_id = lodge(client, keys["trader"], _cheap_tea())
     work()
@@ -122,9 +147,13 @@ def test_undervaluation_reads_the_price_bands_learned_from_history(
 
 
 def test_with_a_model_the_score_is_the_expected_value_of_inspecting(
-    client: TestClient, keys: dict[str, str], work: Callable[[], int], session: Session,
-    clock: FrozenClock, history: int,
-) -> None:  # fmt: skip
+    client: TestClient,
+    keys: dict[str, str],
+    work: Callable[[], int],
+    session: Session,
+    clock: FrozenClock,
+    history: int,
+) -> None:
     _train_and_activate(session, clock)
     lodge(client, keys["trader"], tea_export())
     lodge(client, keys["trader"], _cheap_tea())
@@ -137,15 +166,21 @@ def test_with_a_model_the_score_is_the_expected_value_of_inspecting(
 
 
 def test_the_model_rescores_a_weighed_truck_and_stops_a_green_declaration(
-    client: TestClient, keys: dict[str, str], work: Callable[[], int], session: Session,
-    clock: FrozenClock, history: int, configure: Callable[..., None],
-) -> None:  # fmt: skip
+    client: TestClient,
+    keys: dict[str, str],
+    work: Callable[[], int],
+    session: Session,
+    clock: FrozenClock,
+    history: int,
+    configure: Callable[..., None],
+) -> None:
     _train_and_activate(session, clock)
     # The weight rule is off: what stops the truck is the model's reading of the weighbridge.
     response = client.put(
-        "/v1/risk/rules/R-WEIGHT", json={"enabled": False, "severity": "info"},
+        "/v1/risk/rules/R-WEIGHT",
+        json={"enabled": False, "severity": "info"},
         headers=auth(keys["supervisor"]),
-    )  # fmt: skip
+    )
     assert response.status_code == 200
     configure(red_threshold=0.3, yellow_threshold=0.2)
     declaration_id = lodge(client, keys["trader"], tea_export())

@@ -42,18 +42,25 @@ def history_record(
         "declarant": {"tax_code": f"02000000{rng.randrange(12):02d}"},
         "trader": {"tax_code": importer},
         "counterparty": {"country": "CN"},
-        "lines": [{
-            "hs_code": hs_code, "origin": origin, "quantity": str(net), "net_kg": str(net),
-            "gross_kg": str(net * Decimal("1.03")), "customs_value": f"{value_usd:.2f}",
-            "currency": "USD",
-        }],
+        "lines": [
+            {
+                "hs_code": hs_code,
+                "origin": origin,
+                "quantity": str(net),
+                "net_kg": str(net),
+                "gross_kg": str(net * Decimal("1.03")),
+                "customs_value": f"{value_usd:.2f}",
+                "currency": "USD",
+            }
+        ],
         "lodged_at": at,
         "outcome": Outcome(
-            inspected=True, fraud_found=fraud,
+            inspected=True,
+            fraud_found=fraud,
             revenue_recovered=Decimal(round(value_usd * 0.3 * RATES["USD"])) if fraud else None,
             revenue_currency="VND" if fraud else None,
         ),
-    }  # fmt: skip
+    }
     return HistoryRecord.model_validate({**body, **over})
 
 
@@ -73,10 +80,14 @@ def synthetic_history(
         fraud_rate = 0.5 if importer in BAD_IMPORTERS else 0.85 if cheap else 0.02
         records.append(
             history_record(
-                rng, at=at, goods=goods, fraud=rng.random() < fraud_rate, importer=importer,
+                rng,
+                at=at,
+                goods=goods,
+                fraud=rng.random() < fraud_rate,
+                importer=importer,
                 price_factor=0.3 if cheap else 1.0,
             )
-        )  # fmt: skip
+        )
     return records
 
 
@@ -173,9 +184,10 @@ def test_the_model_ranks_a_planted_pattern_above_clean_traffic(
     clean = [
         model.score(r)
         for r in later
-        if r.lines[0].origin != PLANTED[2] and r.trader.tax_code not in BAD_IMPORTERS
+        if r.lines[0].origin != PLANTED[2]
+        and r.trader.tax_code not in BAD_IMPORTERS
         and r.lines[0].hs_code[:6] != "851712"
-    ]  # fmt: skip
+    ]
     assert len(planted) > 20
     assert statistics.median(_rank_among(s, clean) for s in planted) > 0.9
 
@@ -219,8 +231,9 @@ def test_the_version_changes_with_the_content(
 def test_explanations_name_the_undervalued_unit_value(model: RiskModel) -> None:
     rng = random.Random(11)
     at = START + timedelta(days=300)
-    cheap = history_record(rng, at=at, goods=GOODS[1], fraud=True, price_factor=0.25,
-                           importer="0100000050")  # fmt: skip
+    cheap = history_record(
+        rng, at=at, goods=GOODS[1], fraud=True, price_factor=0.25, importer="0100000050"
+    )
     reasons = [why.text for why in model.explain(cheap)]
     assert 1 <= len(reasons) <= 3
     assert any(
@@ -251,8 +264,13 @@ def test_live_counts_add_to_the_models_own(model: RiskModel) -> None:
     record = history_record(rng, at=at, goods=GOODS[0], fraud=False, importer="0100000042")
     own = model.facts(record).activity
     assert own.importer_declarations > 0 and own.importer_7d > 0
-    lately = Activity(importer_declarations=5, importer_7d=5, importer_30d=5,
-                      importer_hs6_declarations=2, declarant_declarations=9)  # fmt: skip
+    lately = Activity(
+        importer_declarations=5,
+        importer_7d=5,
+        importer_30d=5,
+        importer_hs6_declarations=2,
+        declarant_declarations=9,
+    )
     assert model.facts(record, lately).activity == own + lately
     assert model.score(record, live=lately) != model.score(record)
 

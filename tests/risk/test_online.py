@@ -62,8 +62,15 @@ def test_a_policy_trains_on_the_outcomes_it_was_shown_and_decided_by_then(
     decided = sum(
         1 for r in shown if r.outcome is not None and (r.outcome.decided_at or now) <= now
     )
-    _retrain(policy, lodged, [_stripped(r) for r in lodged], now, seed=0, rates=load_rates(),
-             goods=shipped_goods())  # fmt: skip
+    _retrain(
+        policy,
+        lodged,
+        [_stripped(r) for r in lodged],
+        now,
+        seed=0,
+        rates=load_rates(),
+        goods=shipped_goods(),
+    )
     assert policy.model is not None
     assert policy.model.metrics["labeled"] == decided < len(shown)
     assert policy.model.metrics["declarations"] == len(lodged)

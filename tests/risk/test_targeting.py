@@ -21,22 +21,42 @@ from clearance.risk.traces import SPLIT_THRESHOLD_USD
 from tests.risk.test_model import RATES
 
 AT = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
-TV = {"hs_code": "85287292", "description": "Tivi LED 55 inch", "origin": "CN", "unit": "u",
-      "quantity": "400", "gross_kg": "7400", "net_kg": "6000", "customs_value": "80000",
-      "currency": "USD"}  # fmt: skip
-FRUIT = {"hs_code": "08109092", "description": "Thanh long ruột đỏ tươi", "origin": "VN",
-         "quantity": "18000", "gross_kg": "20000", "net_kg": "18000", "customs_value": "14000",
-         "currency": "USD"}  # fmt: skip
+TV = {
+    "hs_code": "85287292",
+    "description": "Tivi LED 55 inch",
+    "origin": "CN",
+    "unit": "u",
+    "quantity": "400",
+    "gross_kg": "7400",
+    "net_kg": "6000",
+    "customs_value": "80000",
+    "currency": "USD",
+}
+FRUIT = {
+    "hs_code": "08109092",
+    "description": "Thanh long ruột đỏ tươi",
+    "origin": "VN",
+    "quantity": "18000",
+    "gross_kg": "20000",
+    "net_kg": "18000",
+    "customs_value": "14000",
+    "currency": "USD",
+}
 
 
 def record(*, kind: str = "import", line: dict[str, Any], **more: Any) -> HistoryRecord:
-    return HistoryRecord.model_validate({
-        "ucr": more.pop("ucr", "MLT-T-1"), "kind": kind,
-        "declarant": {"tax_code": "0100000001"},
-        "trader": {"tax_code": more.pop("trader", "0100000001")},
-        "counterparty": {"country": "CN"}, "lines": [line], "lodged_at": more.pop("at", AT),
-        **more,
-    })  # fmt: skip
+    return HistoryRecord.model_validate(
+        {
+            "ucr": more.pop("ucr", "MLT-T-1"),
+            "kind": kind,
+            "declarant": {"tax_code": "0100000001"},
+            "trader": {"tax_code": more.pop("trader", "0100000001")},
+            "counterparty": {"country": "CN"},
+            "lines": [line],
+            "lodged_at": more.pop("at", AT),
+            **more,
+        }
+    )
 
 
 def test_duty_and_vat_come_from_the_tariff_and_exports_owe_none() -> None:

@@ -72,17 +72,29 @@ def test_a_red_one_is_inspected_and_seized_with_the_discrepancy_and_a_case(
     assert claim(client, csrf, lane="inspection") == location
 
     inspected = post_form(
-        client, f"{location}/inspection", csrf, seal_numbers="CN-88121, CN-88122",
-        packages_counted="412", weight_kg="21050", sample_taken="on", sample_reference="S-1",
-        discrepancy_code=[DISCREPANCY["code"], ""], discrepancy_line=["1", ""],
+        client,
+        f"{location}/inspection",
+        csrf,
+        seal_numbers="CN-88121, CN-88122",
+        packages_counted="412",
+        weight_kg="21050",
+        sample_taken="on",
+        sample_reference="S-1",
+        discrepancy_code=[DISCREPANCY["code"], ""],
+        discrepancy_line=["1", ""],
         discrepancy_detail=[DISCREPANCY["detail"], ""],
-    )  # fmt: skip
+    )
     prefilled = client.get(location).text.split('id="decision-form"')[1]
     seized = post_form(
-        client, f"{location}/decision", csrf, decision="seize", fraud_found="on",
-        reason="watchlisted consignor; undeclared bags", finding_code="weight",
+        client,
+        f"{location}/decision",
+        csrf,
+        decision="seize",
+        fraud_found="on",
+        reason="watchlisted consignor; undeclared bags",
+        finding_code="weight",
         finding_detail="650 kg over the declared gross weight",
-    )  # fmt: skip
+    )
 
     assert "Đã ghi nhận kết quả kiểm tra thực tế." in inspected.text
     assert "CN-88121, CN-88122" in inspected.text and "412 bags counted" in inspected.text

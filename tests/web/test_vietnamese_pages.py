@@ -127,10 +127,15 @@ def _pages(client: TestClient, keys: dict[str, str], work: Callable[[], int]) ->
     yield client.get(location).text  # inspection
     yield from _refused_decisions(client, location, csrf)
     seized = post_form(
-        client, f"{location}/decision", csrf, decision="seize", fraud_found="on",
-        reason="bên gửi hàng trong danh sách theo dõi", finding_code="weight",
+        client,
+        f"{location}/decision",
+        csrf,
+        decision="seize",
+        fraud_found="on",
+        reason="bên gửi hàng trong danh sách theo dõi",
+        finding_code="weight",
         finding_detail="thừa 5.600 kg so với khai báo",
-    )  # fmt: skip
+    )
     yield seized.text  # seized, with its case
 
     location = claim(client, csrf)

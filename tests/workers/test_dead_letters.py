@@ -17,9 +17,15 @@ from tests.helpers import lodge, read
 
 def _activate_broken_model(session: Session, clock: FrozenClock) -> RiskModelVersion:
     """A model whose artefact cannot load: every screening fails until it is deactivated."""
-    broken = RiskModelVersion(version="broken", active=True, trained_on=0, metrics={},
-                              artefact="not a model", created_by="test",
-                              created_at=clock.now())  # fmt: skip
+    broken = RiskModelVersion(
+        version="broken",
+        active=True,
+        trained_on=0,
+        metrics={},
+        artefact="not a model",
+        created_by="test",
+        created_at=clock.now(),
+    )
     session.add(broken)
     session.commit()
     return broken

@@ -125,10 +125,15 @@ def test_a_failed_job_parked_as_a_dead_letter_is_left_to_the_operator(
 ) -> None:
     declaration_id = lodge(client, keys["trader"])
     _fail_without_parking(redis, declaration_id)
-    letter = deadletters.park(session=session, clock=clock, job="screen",
-                              job_id=screening_job_id(uuid.UUID(declaration_id), 1),
-                              declaration_id=uuid.UUID(declaration_id), version=1,
-                              error="OperationalError")  # fmt: skip
+    letter = deadletters.park(
+        session=session,
+        clock=clock,
+        job="screen",
+        job_id=screening_job_id(uuid.UUID(declaration_id), 1),
+        declaration_id=uuid.UUID(declaration_id),
+        version=1,
+        error="OperationalError",
+    )
     session.commit()
     clock.advance(timedelta(minutes=3))
     assert jobs.sweep()["reenqueued"] == 0
