@@ -38,6 +38,7 @@ from clearance.reports.router import router as reports_router
 from clearance.reports.service import CHANNELS, release_target
 from clearance.review.metrics import ReviewLanes
 from clearance.review.router import router as review_router
+from clearance.risk.metrics import QueueDepths
 from clearance.risk.router import router as risk_router
 from clearance.settings import Settings, get_settings
 from clearance.web import apidocs
@@ -77,7 +78,7 @@ def create_app() -> FastAPI:
         target_seconds={c: s for c in CHANNELS if (s := target.target_seconds(c)) is not None},
     )
     # Each domain's gauges read at scrape time, beside the counters every process keeps.
-    live_gauges = (ReviewLanes(), UndeliveredNotifications())
+    live_gauges = (QueueDepths(), ReviewLanes(), UndeliveredNotifications())
     app = FastAPI(
         title="clearance",
         version="0.1.0",

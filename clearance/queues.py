@@ -1,9 +1,6 @@
 """Redis connection, queue names and job ids: Redis carries work the database can rebuild."""
 
-import threading
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -13,13 +10,17 @@ from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.queue import EnqueueData
-from rq.registry import FailedJobRegistry
 
 from clearance import tracing
 from clearance.settings import get_settings
 
 SCREENING_QUEUE = "clearance-screening"
-SCREEN_JOB = "workers.jobs.screen_declaration"
+# Screening's work list is the database (the versions waiting in `lodged` or `screening`); a
+# screening job is only the trigger that says "screen what is pending".
+SCREEN_JOB = "workers.jobs.screen_pending"
+# Set while a trigger waits in the queue: a lodgement that finds it set enqueues nothing, since
+# the waiting trigger will claim its version too (a worker clears it before it claims).
+SCREENING_TRIGGERED_KEY = "clearance:screening:triggered"
 # Pushes to traders' callbacks wait on other people's servers: a queue of their own, so a slow
 # receiver never holds up screening (workers take screening first; see workers/worker.py).
 NOTIFICATIONS_QUEUE = "clearance-notifications"
@@ -40,117 +41,61 @@ def screening_queue(connection: Redis | None = None) -> Queue:
 
 
 def screening_job_id(declaration_id: uuid.UUID, version: int) -> str:
-    """One job id per version: re-enqueueing the same version replaces, never duplicates."""
+    """A version's name in dead letters and logs: screening it is the job that failed."""
     return f"screen-{declaration_id}-v{version}"
 
 
-@dataclass(eq=False)
-class _Waiting:
-    job: EnqueueData
-    sent: bool = False
-    error: Exception | None = None
-
-
-class GroupEnqueue:
-    """Jobs of concurrent requests go to Redis in one pipeline, with no timer to wait for.
-
-    The first caller sends its job at once. Callers that come while a send is under way wait,
-    and the first of them sends every job waiting by then in one pipeline. A request alone
-    pays for its own round trip, as before; a burst shares them. Each caller returns once its
-    job is in Redis (or raises what sending it raised), as a plain enqueue would.
-    """
-
-    def __init__(self, send: Callable[[list[EnqueueData]], None]) -> None:
-        self._send = send
-        self._ready = threading.Condition()
-        self._waiting: list[_Waiting] = []
-        self._sending = False
-
-    def submit(self, job: EnqueueData) -> None:
-        mine = _Waiting(job)
-        with self._ready:
-            self._waiting.append(mine)
-            while self._sending and not mine.sent:
-                self._ready.wait()
-            if not mine.sent:
-                self._sending = True
-                batch, self._waiting = self._waiting, []
-        if not mine.sent:
-            try:
-                self._send([waiting.job for waiting in batch])
-            except Exception as exc:
-                for waiting in batch:
-                    waiting.error = exc
-            with self._ready:
-                for waiting in batch:
-                    waiting.sent = True
-                self._sending = False
-                self._ready.notify_all()
-        if mine.error is not None:
-            raise mine.error
-
-
-def _send_screenings(jobs: list[EnqueueData]) -> None:
-    queue = screening_queue()
-    with queue.connection.pipeline() as pipeline:
-        queue.enqueue_many(jobs, pipeline=pipeline)
-        pipeline.execute()
-
-
-_screenings = GroupEnqueue(_send_screenings)
-
-
-def _screening_job(
-    declaration_id: uuid.UUID, version: int, trace: dict[str, Any] | None = None
-) -> EnqueueData:
-    """The job; `trace` is the context of the request it belongs to, if not the current one."""
+def _trigger_job(trace: dict[str, Any] | None) -> EnqueueData:
     settings = get_settings()
     return Queue.prepare_data(
         SCREEN_JOB,
-        (str(declaration_id), version),
-        job_id=screening_job_id(declaration_id, version),
+        job_id=f"screen-pending-{uuid.uuid4().hex[:16]}",
         timeout=settings.job_timeout_seconds,
         failure_ttl=settings.job_failure_ttl_seconds,
-        result_ttl=3600,
+        result_ttl=600,
         # Backoff between tries; intervals above zero need the worker's scheduler.
         retry=Retry(max=len(settings.job_retry_intervals), interval=settings.job_retry_intervals),
         meta=tracing.job_meta() if trace is None else trace,
     )
 
 
-def enqueue_screening(
-    declaration_id: uuid.UUID, version: int, connection: Redis | None = None
-) -> None:
-    """Queue a version's screening job; concurrent callers share one pipeline to Redis."""
-    job = _screening_job(declaration_id, version)
-    if connection is not None:
-        screening_queue(connection).enqueue_many([job])
-    else:
-        _screenings.submit(job)
+def _trigger_ttl() -> int:
+    """A trigger waiting longer than this is taken for lost: the next caller enqueues another."""
+    settings = get_settings()
+    return max(settings.job_timeout_seconds, int(settings.sweeper_stuck_after_seconds), 1)
+
+
+def trigger_screening(trace: dict[str, Any] | None = None, connection: Redis | None = None) -> bool:
+    """Make sure a screening job is on its way; True if this call enqueued it.
+
+    One round trip when a trigger is waiting already (the usual case under load), two when
+    not. `trace` is the context of the request it belongs to, if not the current one.
+    """
+    redis = connection or get_redis()
+    if not redis.set(SCREENING_TRIGGERED_KEY, "1", nx=True, ex=_trigger_ttl()):
+        return False
+    try:
+        screening_queue(redis).enqueue_many([_trigger_job(trace)])
+    except Exception:
+        redis.delete(SCREENING_TRIGGERED_KEY)
+        raise
+    return True
+
+
+def screening_taken(connection: Redis | None = None) -> None:
+    """A worker is about to claim pending versions: what is lodged from now needs a trigger."""
+    (connection or get_redis()).delete(SCREENING_TRIGGERED_KEY)
+
+
+def screening_triggered(connection: Redis | None = None) -> bool:
+    """Whether a trigger waits in the queue (and will claim whatever is pending)."""
+    return bool((connection or get_redis()).exists(SCREENING_TRIGGERED_KEY))
 
 
 def enqueue_screenings(versions: list[tuple[uuid.UUID, int, dict[str, Any]]]) -> None:
-    """`enqueue_screening` for many versions (a set of lodgements), in one pipeline; each
-    with the trace context of the request that lodged it (`tracing.job_meta()` there)."""
+    """After a set of lodgements is committed: wake a worker, in the first one's trace."""
     if versions:
-        _send_screenings([_screening_job(*version) for version in versions])
-
-
-def replay_screening(declaration_id: uuid.UUID, version: int) -> None:
-    """Take the failed job out of RQ's failed registry and queue it afresh."""
-    queue = screening_queue()
-    job_id = screening_job_id(declaration_id, version)
-    registry = FailedJobRegistry(queue=queue)
-    if job_id in registry:
-        registry.remove(job_id, delete_job=True)
-    enqueue_screening(declaration_id, version, queue.connection)
-
-
-def screening_job_status(
-    declaration_id: uuid.UUID, version: int, connection: Redis | None = None
-) -> JobStatus | None:
-    """This version's screening job as RQ sees it (see `job_status`)."""
-    return job_status(screening_job_id(declaration_id, version), connection)
+        trigger_screening(versions[0][2])
 
 
 def job_status(job_id: str, connection: Redis | None = None) -> JobStatus | None:

@@ -173,12 +173,13 @@ def test_declarations_flow_through_api_and_worker_processes(service: dict[str, A
             assert arrived.json()["state"] == "released"
 
         scraped = http.get("/metrics").text
-    # Six lodgements over two API processes and six screenings over two workers, summed.
+    # Six lodgements over two API processes and their screenings over two workers, summed.
     assert _metric(scraped, "clearance_declarations_lodged_total", kind="import") == 6
     assert _metric(scraped, "clearance_screenings_total", channel="green") == 6
     assert _metric(scraped, "clearance_lodgement_to_channel_seconds_count", channel="green") == 6
     assert _metric(scraped, "clearance_lodgement_to_release_seconds_count", channel="green") == 6
-    assert _metric(scraped, "clearance_jobs_total", job="screen", outcome="done") == 6
+    # Screening jobs are triggers: one screens whatever is pending by then.
+    assert 1 <= _metric(scraped, "clearance_jobs_total", job="screen", outcome="done") <= 6
     assert _metric(scraped, "clearance_queue_depth", queue="clearance-screening") == 0
     assert (
         _metric(

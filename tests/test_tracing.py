@@ -22,7 +22,7 @@ from tests.factories import declaration
 from tests.test_processes import CLI, _create_keys, _env, _healthy, _until
 
 pytestmark = pytest.mark.slow
-SCREEN_SPAN = "job workers.jobs.screen_declaration"
+SCREEN_SPAN = "job workers.jobs.screen_pending"
 
 
 class Collector(ThreadingHTTPServer):

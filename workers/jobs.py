@@ -1,23 +1,24 @@
 """Job functions: thin wrappers that open a session and call a `clearance` service."""
 
+import logging
 import time
 import traceback
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from rq import get_current_job
-from sqlalchemy.exc import IntegrityError
 
-from clearance import db, logs, metrics, wiring
+from clearance import db, logs, metrics, queues, wiring
 from clearance.clock import get_clock
-from clearance.deadletters import service as deadletters
-from clearance.declarations import sweeper
 from clearance.notifications import delivery
-from clearance.risk import service as risk_service
+from clearance.risk import sets
 from clearance.settings import get_settings
+from workers import sweeper
 
 wiring.install()  # a worker process runs the same lifecycle hooks as the API
+logger = logging.getLogger(__name__)
 
 
 @contextmanager
@@ -44,47 +45,65 @@ def _job_id() -> str:
     return current.id if current is not None else "inline"
 
 
-def screen_declaration(declaration_id: str, version: int) -> str:
-    """Screen one declaration version; safe to run twice (one assessment per version)."""
-    with (
-        logs.bound(job_id=_job_id(), declaration_id=declaration_id),
-        _measured("screen") as set_outcome,
-    ):
+def screen_pending() -> dict[str, int]:
+    """Screen what the database holds pending, a set at a time (a trigger carries no work).
+
+    Up to `screening_sets_per_job` sets; a set that comes full queues another trigger first,
+    so a free worker shares the backlog (and what this job leaves has its trigger).
+    """
+    settings, clock = get_settings(), get_clock()
+    queues.screening_taken()  # from now on a lodgement needs a trigger of its own
+    totals: Counter[str] = Counter()
+    with logs.bound(job_id=_job_id()), _measured("screen") as set_outcome:
         try:
-            with db.unit_of_work() as session:
-                assessment = risk_service.screen(
-                    session=session,
-                    clock=get_clock(),
-                    settings=get_settings(),
-                    declaration_id=uuid.UUID(declaration_id),
-                    version=version,
-                )
-                result = assessment.channel.value if assessment else "skipped"
-        except IntegrityError:
-            # Another run stored this version's assessment first: the work is done.
-            result = "duplicate"
-        except Exception:
-            _park_if_final("screen", uuid.UUID(declaration_id), version)
+            for _ in range(settings.screening_sets_per_job):
+                outcome = sets.screen_set(clock=clock, settings=settings, full=_share_backlog)
+                totals.update(outcome.channels)
+                totals.update(claimed=outcome.claimed, skipped=outcome.skipped)
+                totals.update(parked=len(outcome.parked))
+                if outcome.claimed < settings.screening_batch_size:
+                    break
+        except Exception as exc:
+            _park_if_final(exc)
             raise
-        set_outcome(result if result in {"skipped", "duplicate"} else "done")
-        return result
+        set_outcome("done" if totals["claimed"] else "skipped")
+        return dict(totals)
 
 
-def _park_if_final(job: str, declaration_id: uuid.UUID, version: int) -> None:
-    """On the last retry's failure, keep the job in the database as a dead letter."""
+def _share_backlog() -> None:
+    try:
+        queues.trigger_screening()
+    except Exception:  # the sweeper triggers what waits too long
+        logger.exception("could not queue a trigger for the rest of the backlog")
+
+
+def screen_declaration(declaration_id: str, version: int) -> str:
+    """Screen one version if it is still pending: its channel, or "skipped" (or "parked")."""
+    outcome = sets.screen_set(
+        clock=get_clock(),
+        settings=get_settings(),
+        versions=[(uuid.UUID(declaration_id), version)],
+    )
+    if outcome.parked:
+        return "parked"
+    return next(iter(outcome.channels), "skipped")
+
+
+def _park_if_final(exc: Exception) -> None:
+    """On the last retry's failure, park what it would have screened, unless the cause was
+    the database or Redis being away (the sweeper triggers the work again then)."""
     current = get_current_job()
-    if current is not None and current.retries_left:
+    if (current is not None and current.retries_left) or sets.transient(exc):
         return  # RQ tries it again
-    with db.unit_of_work() as session:
-        deadletters.park(
-            session=session,
+    try:
+        sets.park_pending(
             clock=get_clock(),
-            job=job,
-            job_id=current.id if current else f"{job}-{declaration_id}-v{version}",
-            declaration_id=declaration_id,
-            version=version,
+            settings=get_settings(),
+            job_id=_job_id(),
             error=traceback.format_exc(),
         )
+    except Exception:
+        logger.exception("could not park the pending versions; the sweeper triggers them again")
 
 
 def sweep() -> dict[str, int]:

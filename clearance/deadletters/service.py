@@ -11,7 +11,7 @@ from clearance.deadletters.models import DeadLetter
 from clearance.declarations.models import Declaration, State
 from clearance.errors import Conflict, NotFound
 from clearance.messages import Message
-from clearance.queues import replay_screening
+from clearance.queues import trigger_screening
 
 ERROR_CHARS = 2000
 AWAITING_SCREENING = frozenset({State.lodged, State.screening})
@@ -62,6 +62,10 @@ def parked(*, session: Session, declaration_id: uuid.UUID, version: int) -> bool
     )
 
 
+def _trigger() -> None:
+    trigger_screening()
+
+
 def list_letters(*, session: Session, replayed: bool | None, limit: int) -> list[DeadLetter]:
     statement = select(DeadLetter).order_by(col(DeadLetter.id).desc()).limit(limit)
     if replayed is not None:
@@ -91,6 +95,6 @@ def replay(*, session: Session, clock: Clock, caller: Caller, letter_id: int) ->
         raise AlreadyReplayed(Message("error.dead_letter_moot"))
     letter.replayed_at, letter.replayed_by = clock.now(), caller.actor
     session.add(letter)
-    declaration_id, version = letter.declaration_id, letter.version
-    after_commit(session, lambda: replay_screening(declaration_id, version))
+    # Replayed, the version is pending again (a claim skips only unreplayed letters).
+    after_commit(session, _trigger)
     return letter

@@ -4,6 +4,7 @@ import hashlib
 import json
 import logging
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -31,7 +32,7 @@ from clearance.declarations.schemas import DeclarationIn
 from clearance.errors import FieldError, InvalidInput, invalid_fields
 from clearance.mandates import service as mandates_service
 from clearance.messages import Message
-from clearance.queues import enqueue_screening
+from clearance.queues import trigger_screening
 from clearance.reference.service import ReferenceData
 
 logger = logging.getLogger(__name__)
@@ -138,8 +139,11 @@ def _start_version(
                 preference=line.preference,
             )
         )
-    declaration_id, version = declaration.id, declaration.version
-    after_commit(session, lambda: enqueue_screening(declaration_id, version))
+    after_commit(session, _trigger_screening, key="trigger_screening")
+
+
+def _trigger_screening() -> None:
+    trigger_screening()
 
 
 def _visible_to(caller: Caller) -> ColumnElement[bool]:
@@ -197,6 +201,21 @@ def current_version(*, session: Session, declaration: Declaration) -> Declaratio
             )
         ).one()
     return found
+
+
+def load_versions(*, session: Session, declarations: Sequence[Declaration]) -> None:
+    """Read the current versions of many declarations in one query, for `current_version`."""
+    wanted = {(d.id, d.version) for d in declarations}
+    if not wanted:
+        return
+    rows = session.exec(
+        select(DeclarationVersion).where(
+            col(DeclarationVersion.declaration_id).in_({d for d, _v in wanted})
+        )
+    ).all()
+    for row in rows:
+        if (row.declaration_id, row.version) in wanted:
+            session.info[("declaration_version", row.declaration_id, row.version)] = row
 
 
 def body(*, session: Session, declaration: Declaration) -> DeclarationIn:

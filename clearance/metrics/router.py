@@ -13,27 +13,10 @@ from prometheus_client import (
     multiprocess,
     start_http_server,
 )
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import Metric
 from prometheus_client.registry import REGISTRY, Collector
 
-from clearance.queues import get_redis, notifications_queue, screening_queue
-
 logger = logging.getLogger(__name__)
-
-
-class QueueDepths(Collector):
-    """Queue depths read at scrape time: a gauge per process would double-count them."""
-
-    def collect(self) -> Iterator[Metric]:
-        depth = GaugeMetricFamily(
-            "clearance_queue_depth", "Jobs waiting in a worker queue.", labels=["queue"]
-        )
-        try:
-            for queue in (screening_queue(get_redis()), notifications_queue(get_redis())):
-                depth.add_metric([queue.name], float(queue.count))
-        except Exception:  # noqa: S110 - an unreachable Redis must not break the scrape
-            pass
-        yield depth
 
 
 def scrape_registry(live: Sequence[Collector]) -> CollectorRegistry:
@@ -44,7 +27,7 @@ def scrape_registry(live: Sequence[Collector]) -> CollectorRegistry:
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     else:
         registry.register(_ProcessMetrics())
-    for collector in (QueueDepths(), *live):
+    for collector in live:
         registry.register(collector)
     return registry
 

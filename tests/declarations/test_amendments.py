@@ -11,6 +11,7 @@ from clearance.declarations.models import Assessment, Declaration
 from tests.conftest import OTHER_TAX_CODE, TRADER_TAX_CODE, auth
 from tests.factories import UREA_LINE, USED_CLOTHING_LINE, declaration
 from tests.helpers import grant_mandate, lodge, read
+from workers import jobs
 
 
 def _amend(client: TestClient, key: str, declaration_id: str, body: dict[str, Any]) -> Any:
@@ -49,13 +50,14 @@ def test_amendment_is_screened_again_and_keeps_the_stricter_channel(
     assert sorted(versions) == [(1, "red"), (2, "red")]
 
 
-def test_a_stale_screening_job_does_nothing_after_an_amendment(
+def test_a_version_amended_before_screening_is_never_screened(
     client: TestClient, keys: dict[str, str], work: Callable[[], int], session: Session
 ) -> None:
     body = declaration()
     declaration_id = lodge(client, keys["trader"], body)
     assert _amend(client, keys["trader"], declaration_id, body).status_code == 202
-    assert work() == 2  # the v1 job and the v2 job both ran
+    assert work() == 1  # the lodgement's trigger was still waiting: the amendment added none
+    assert jobs.screen_declaration(declaration_id, 1) == "skipped"  # v1 is no longer pending
     assessments = session.exec(select(Assessment.version)).all()
     assert assessments == [2]
 

@@ -37,7 +37,7 @@ def test_concurrent_claims_never_share_an_item(
 ) -> None:
     trader = create_keys({Role.trader: TRADER_TAX_CODE}, "claims test")[Role.trader]
     lodged = {lodge(committed_client, trader) for _ in range(DECLARATIONS)}
-    assert work() == DECLARATIONS
+    assert work() == 1  # one trigger screens them all
 
     start = threading.Barrier(OFFICERS)
     claims: dict[int, list[str]] = {officer: [] for officer in range(OFFICERS)}

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from clearance.clock import FrozenClock
 from clearance.declarations.models import Assessment
@@ -155,10 +155,13 @@ def test_with_a_model_the_score_is_the_expected_value_of_inspecting(
     history: int,
 ) -> None:
     _train_and_activate(session, clock)
-    lodge(client, keys["trader"], tea_export())
-    lodge(client, keys["trader"], _cheap_tea())
+    lodged = [
+        lodge(client, keys["trader"], tea_export()),
+        lodge(client, keys["trader"], _cheap_tea()),
+    ]
     work()
-    honest, cheap = session.exec(select(Assessment).order_by(col(Assessment.id))).all()
+    by_declaration = {str(row.declaration_id): row for row in session.exec(select(Assessment))}
+    honest, cheap = (by_declaration[declaration_id] for declaration_id in lodged)
     for row in (honest, cheap):
         assert row.model_score is not None
         assert row.score == pytest.approx(row.model_score, abs=1e-4)

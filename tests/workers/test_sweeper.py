@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from clearance.clock import FrozenClock
 from clearance.deadletters import service as deadletters
 from clearance.declarations.models import Assessment
-from clearance.queues import screening_job_id, screening_queue
+from clearance.queues import screening_job_id, screening_queue, screening_taken
 from tests.conftest import auth
 from tests.helpers import arrive, lodge, read
 from workers import jobs
@@ -89,12 +89,14 @@ def test_declarations_without_arrival_are_cancelled_after_fifteen_days(
     )
 
 
-def _fail_without_parking(redis: Redis, declaration_id: str) -> None:
-    """What RQ leaves when the last try failed and could not park itself (the database was
-    down), or when its cleanup gives up on an abandoned last try: FAILED, no dead letter."""
+def _fail_without_parking(redis: Redis) -> None:
+    """What a trigger leaves when its last try failed and could not park (the database was
+    down), or when RQ gives up on an abandoned one: FAILED, nothing waiting, nothing parked."""
     queue = screening_queue(redis)
-    job = Job.fetch(screening_job_id(uuid.UUID(declaration_id), 1), connection=redis)
+    [job_id] = queue.get_job_ids()
+    job = Job.fetch(job_id, connection=redis)
     queue.remove(job)
+    screening_taken(redis)  # the worker took it before it failed
     job.set_status(JobStatus.FAILED)
     FailedJobRegistry(queue=queue).add(job, ttl=3600, exc_string="OperationalError")
 
@@ -108,7 +110,7 @@ def test_a_failed_job_nobody_parked_is_enqueued_again_and_screened_once(
     session: Session,
 ) -> None:
     declaration_id = lodge(client, keys["trader"])
-    _fail_without_parking(redis, declaration_id)
+    _fail_without_parking(redis)
     clock.advance(timedelta(minutes=3))
     assert jobs.sweep()["reenqueued"] == 1
     assert work() == 1
@@ -124,7 +126,7 @@ def test_a_failed_job_parked_as_a_dead_letter_is_left_to_the_operator(
     session: Session,
 ) -> None:
     declaration_id = lodge(client, keys["trader"])
-    _fail_without_parking(redis, declaration_id)
+    _fail_without_parking(redis)
     letter = deadletters.park(
         session=session,
         clock=clock,

@@ -2,35 +2,27 @@
 
 from datetime import timedelta
 
-from rq.job import JobStatus
 from sqlmodel import Session, col, select
 
 from clearance import metrics
 from clearance.clock import Clock
 from clearance.db import after_commit
-from clearance.deadletters import service as deadletters
 from clearance.declarations import release, service, states
 from clearance.declarations.models import Declaration, State
 from clearance.messages import Message
-from clearance.queues import IN_HAND, enqueue_screening, screening_job_status
+from clearance.queues import screening_triggered, trigger_screening
+from clearance.risk import pending
 from clearance.settings import Settings
 
 SWEEP_BATCH = 500
 
 
-def stuck_in_screening(*, session: Session, clock: Clock, settings: Settings) -> list[Declaration]:
+def stuck_in_screening(*, session: Session, clock: Clock, settings: Settings) -> int:
+    """Versions waiting for screening longer than they should (parked ones wait for an
+    operator, not a worker)."""
     older_than = clock.now() - timedelta(seconds=settings.sweeper_stuck_after_seconds)
-    return list(
-        session.exec(
-            select(Declaration)
-            .where(
-                col(Declaration.state).in_([State.lodged, State.screening]),
-                col(Declaration.state_since) < older_than,
-            )
-            .order_by(col(Declaration.state_since))
-            .limit(SWEEP_BATCH)
-        ).all()
-    )
+    stuck, _oldest = pending.waiting(session=session, older_than=older_than)
+    return stuck
 
 
 def never_arrived(*, session: Session, clock: Clock, settings: Settings) -> list[Declaration]:
@@ -61,27 +53,19 @@ def decided_and_arrived(*, session: Session) -> list[Declaration]:
     )
 
 
-def _job_in_hand(session: Session, declaration: Declaration) -> bool:
-    """Its job waits, runs, or failed and was parked for an operator: nothing to do here."""
-    status = screening_job_status(declaration.id, declaration.version)
-    if status == JobStatus.FAILED:
-        # A last try that failed while the database was down could not park itself, nor can
-        # one RQ gives up on after its worker died: enqueued afresh, it is screened, or it
-        # fails again and is parked then.
-        return deadletters.parked(
-            session=session, declaration_id=declaration.id, version=declaration.version
-        )
-    return status in IN_HAND
+def _trigger() -> None:
+    trigger_screening()
 
 
 def sweep(*, session: Session, clock: Clock, settings: Settings) -> dict[str, int]:
+    # Screening's work list is the database: with versions overdue and no trigger waiting
+    # (Redis lost it, or its last try failed), one trigger screens them all.
     reenqueued = 0
-    for declaration in stuck_in_screening(session=session, clock=clock, settings=settings):
-        if _job_in_hand(session, declaration):
-            continue
-        declaration_id, version = declaration.id, declaration.version
-        after_commit(session, lambda d=declaration_id, v=version: enqueue_screening(d, v))  # type: ignore[misc]
-        reenqueued += 1
+    if (stuck := stuck_in_screening(session=session, clock=clock, settings=settings)) and (
+        not screening_triggered()
+    ):
+        after_commit(session, _trigger)
+        reenqueued = stuck
     metrics.SWEEPER_REENQUEUED.inc(reenqueued)
     cancelled = 0
     for declaration in never_arrived(session=session, clock=clock, settings=settings):

@@ -1,0 +1,283 @@
+"""Screening a set of declaration versions: read per table, score as one matrix, record each."""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from clearance import hot
+from clearance.clock import Clock
+from clearance.declarations import outcomes, states
+from clearance.declarations import service as declarations_service
+from clearance.declarations.models import Assessment, Channel, Declaration, State
+from clearance.declarations.schemas import DeclarationIn
+from clearance.documents import checks
+from clearance.documents import service as documents_service
+from clearance.documents.service import DocumentReport
+from clearance.messages import Message
+from clearance.names import Watchlist
+from clearance.reference import service as reference_service
+from clearance.reference.service import ReferenceData
+from clearance.risk import channels, config, learning, set_reads
+from clearance.risk.channels import Thresholds
+from clearance.risk.features import Activity
+from clearance.risk.models import WatchlistParty
+from clearance.risk.rules import Context, Hit, RuleConfig, evaluate
+from clearance.risk.service import combined_score, document_hits, random_draw
+from clearance.risk.set_reads import SetReads
+from clearance.settings import Settings
+
+
+@dataclass(frozen=True)
+class Shared:
+    """What every declaration of a set is screened against, read once per set."""
+
+    configs: dict[str, RuleConfig]
+    model: learning.LoadedModel | None
+    thresholds: Thresholds
+    reference: ReferenceData
+    watchlist: Watchlist
+    watched_codes: frozenset[str]
+
+
+@lru_cache(maxsize=4)
+def _watchlist(names: tuple[str, ...]) -> Watchlist:
+    """One prepared watchlist per content, kept across screenings (it remembers answers)."""
+    return Watchlist(names)
+
+
+def shared(*, session: Session, clock: Clock, settings: Settings) -> Shared:
+    """Rules, model, thresholds, reference data and watchlist: a failure here is no one
+    declaration's fault (a broken model fails every screening)."""
+    watched = hot.cached(
+        "watchlist",
+        None,
+        [WatchlistParty.__tablename__],
+        lambda: [
+            hot.copied(row)
+            for row in session.exec(
+                select(WatchlistParty).where(col(WatchlistParty.removed_at).is_(None))
+            )
+        ],
+    )
+    policy = config.policy(session=session, settings=settings)
+    return Shared(
+        configs=config.rule_configs(session=session, settings=settings),
+        model=learning.active_model(session=session),
+        thresholds=channels.fit(session=session, settings=settings, policy=policy),
+        reference=reference_service.snapshot(session=session, today=clock.now().date()),
+        watchlist=_watchlist(tuple(party.name for party in watched)),
+        watched_codes=frozenset(p.tax_code for p in watched if p.tax_code),
+    )
+
+
+@dataclass
+class _Prepared:
+    declaration: Declaration
+    body: DeclarationIn
+    hits: list[Hit]
+    documents: DocumentReport
+    lodged_at: Any
+    live: Activity | None
+
+
+def screen_set(
+    *,
+    session: Session,
+    clock: Clock,
+    settings: Settings,
+    declarations: Sequence[Declaration],
+    common: Shared | None = None,
+) -> dict[uuid.UUID, Assessment]:
+    """Screen the claimed declarations' current versions; those no longer waiting, or
+    assessed already, are left as they are. Returns the new assessments by declaration."""
+    common = common or shared(session=session, clock=clock, settings=settings)
+    waiting = [d for d in declarations if d.state in {State.lodged, State.screening}]
+    declarations_service.load_versions(session=session, declarations=waiting)
+    bodies = {d.id: declarations_service.body(session=session, declaration=d) for d in waiting}
+    reads = set_reads.read(
+        session=session, clock=clock, declarations=waiting, bodies=bodies, configs=common.configs
+    )
+    todo = [d for d in waiting if (d.id, d.version) not in reads.assessed]
+    prepared = [_prepare(session, common, reads, d, bodies[d.id]) for d in todo]
+    scores = _model_scores(common.model, prepared)
+    return {
+        item.declaration.id: _record(session, clock, common, reads, item, score)
+        for item, score in zip(prepared, scores, strict=True)
+    }
+
+
+def _prepare(
+    session: Session, common: Shared, reads: SetReads, declaration: Declaration, body: DeclarationIn
+) -> _Prepared:
+    inspections, frauds = reads.history.get(declaration.trader_tax_code, (0, 0))
+    context = Context(
+        reference=common.reference,
+        trader_prior_declarations=reads.priors.get(declaration.id, 0),
+        trader_inspections=inspections,
+        trader_frauds=frauds,
+        watchlist_match=common.watchlist.match,
+        watchlisted_tax_codes=common.watched_codes,
+        split_windows=reads.split_windows(
+            declaration, body, common.reference, common.configs["R-SPLIT-SHIPMENT"]
+        ),
+        hs_keywords=common.reference.hs_keywords,
+        weighbridge_kg=declaration.arrival_weight_kg,
+        **({"learned_band": common.model.band} if common.model is not None else {}),
+    )
+    documents = documents_service.check_declaration(session=session, declaration=declaration)
+    model = common.model
+    return _Prepared(
+        declaration=declaration,
+        body=body,
+        hits=evaluate(body, context, common.configs) + document_hits(documents),
+        documents=documents,
+        lodged_at=declarations_service.current_version(
+            session=session, declaration=declaration
+        ).created_at,
+        live=(
+            set_reads.live_activity(session, declaration, body, model.history_until)
+            if model is not None
+            else None
+        ),
+    )
+
+
+def _model_scores(
+    model: learning.LoadedModel | None, prepared: Sequence[_Prepared]
+) -> list[float | None]:
+    """With a model, each score is the expected value of inspecting: it reads the rules'
+    signals it does not learn from. One call for the whole set."""
+    if model is None or not prepared:
+        return [None] * len(prepared)
+    items = [
+        learning.ToScore(
+            body=item.body,
+            lodged_at=item.lodged_at,
+            live=item.live,
+            signals=[hit.score for hit in item.hits if hit.rule_id not in learning.MODEL_OWNS],
+        )
+        for item in prepared
+    ]
+    return list(model.score_many(items))
+
+
+def _channel_reason(
+    channel: Channel, *, hard_hit: bool, randomly: bool, floor_applied: bool, rules_alone: Channel
+) -> str:
+    if channel is Channel.green:
+        return "below thresholds"
+    if hard_hit or (rules_alone is channel and not randomly):
+        return "rule"
+    if randomly:
+        return "random"
+    return "amendment" if floor_applied else "model"
+
+
+def _info_reason(rule_id: str, score: float, message: Message) -> dict[str, Any]:
+    return {
+        "rule_id": rule_id,
+        "rule_version": 0,
+        "severity": "info",
+        "score": score,
+        "reason": message.text,
+        "line": None,
+        **message.as_json(),
+    }
+
+
+def _record(
+    session: Session,
+    clock: Clock,
+    common: Shared,
+    reads: SetReads,
+    item: _Prepared,
+    model_score: float | None,
+) -> Assessment:
+    declaration, hits, thresholds = item.declaration, item.hits, common.thresholds
+    if declaration.state is State.lodged:
+        states.transition(
+            session=session,
+            clock=clock,
+            declaration=declaration,
+            to=State.screening,
+            actor_kind=states.WORKER,
+            actor=states.WORKER,
+            action="screen",
+        )
+    rules_score = combined_score([hit.score for hit in hits])
+    score = round(model_score, 4) if model_score is not None else rules_score
+    hard_hit = any(hit.hard for hit in hits)
+    randomly = random_draw(declaration.id) < thresholds.random_share
+    aeo = declaration.trader_tax_code in reads.aeo
+    floor = reads.floors.get(declaration.id)
+
+    def channel_for(value: float, *, use_floor: bool = True) -> Channel:
+        return channels.assign_channel(
+            score=value,
+            hard_hit=hard_hit,
+            randomly_selected=randomly,
+            floor=floor if use_floor else None,
+            thresholds=thresholds,
+            aeo=aeo,
+        )
+
+    channel = channel_for(score)
+    reasons = _reasons(common, item, model_score, channel, randomly)
+    return outcomes.record_assessment(
+        session=session,
+        clock=clock,
+        declaration=declaration,
+        score=score,
+        channel=channel,
+        hard_hit=hard_hit,
+        random_selected=randomly,
+        reasons=reasons,
+        missing=[checks.bilingual(r.reason, r.reason_vi) for r in item.documents.missing],
+        details={
+            "channel_reason": _channel_reason(
+                channel,
+                hard_hit=hard_hit,
+                randomly=randomly,
+                floor_applied=channel is not channel_for(score, use_floor=False),
+                rules_alone=channel_for(rules_score, use_floor=False),
+            ),
+            **_versions(common, model_score, aeo=aeo),
+        },
+    )
+
+
+def _reasons(
+    common: Shared, item: _Prepared, model_score: float | None, channel: Channel, randomly: bool
+) -> list[dict[str, Any]]:
+    reasons = [hit.as_reason() for hit in item.hits]
+    if common.model is not None and model_score is not None and channel is not Channel.green:
+        # Explanations cost more than the score: computed only where an officer will read them.
+        reasons += [
+            _info_reason("MODEL", round(model_score, 4), why)
+            for why in common.model.explain(item.body, item.lodged_at, item.live)
+        ]
+    if randomly:
+        drawn = Message("risk.random", {"share": common.thresholds.random_share})
+        reasons.append(_info_reason("RANDOM", 0.0, drawn))
+    return reasons
+
+
+def _versions(common: Shared, model_score: float | None, *, aeo: bool) -> dict[str, Any]:
+    """What the channel was chosen with: model, policy, thresholds and rules, by version."""
+    thresholds = common.thresholds
+    return {
+        "model_version": common.model.version if common.model is not None else None,
+        "model_score": model_score,
+        "policy_version": thresholds.policy_version,
+        "thresholds": {
+            "yellow": thresholds.yellow,
+            "red": thresholds.red,
+            "fitted_on": thresholds.fitted_on,
+            "aeo": aeo,
+        },
+        "rule_versions": {c.rule_id: c.version for c in common.configs.values() if c.enabled},
+    }

@@ -1,0 +1,145 @@
+"""Screening what is pending, a set at a time: claim, screen, one commit; a version that makes
+its set fail is isolated by bisection and parked as a dead letter while the rest go on."""
+
+import logging
+import traceback
+import uuid
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from redis.exceptions import RedisError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlmodel import Session
+
+from clearance import db
+from clearance.clock import Clock
+from clearance.deadletters import service as deadletters
+from clearance.queues import screening_job_id
+from clearance.risk import pending, screening
+from clearance.settings import Settings
+
+logger = logging.getLogger(__name__)
+# The database or Redis away for a moment: nobody's fault, the whole job is tried again (and
+# the sweeper takes over after its last try). Anything else is isolated to its declaration.
+TRANSIENT = (OperationalError, InterfaceError, DisconnectionError, RedisError)
+
+
+@dataclass
+class Outcome:
+    """What one set came to: versions claimed, channels given, duplicates skipped, parked."""
+
+    claimed: int = 0
+    channels: Counter[str] = field(default_factory=Counter)
+    skipped: int = 0
+    parked: list[tuple[uuid.UUID, int]] = field(default_factory=list)
+
+
+def transient(exc: BaseException) -> bool:
+    return isinstance(exc, TRANSIENT) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    )
+
+
+def screen_set(
+    *,
+    clock: Clock,
+    settings: Settings,
+    versions: Sequence[tuple[uuid.UUID, int]] | None = None,
+    full: Callable[[], None] | None = None,
+) -> Outcome:
+    """Claim up to `screening_batch_size` pending versions (or those of `versions` still
+    pending)
+    and screen them in one transaction. What every screening needs (rules, model, thresholds)
+    is read before the claim: a failure there raises, as does a transient one. `full` is
+    called when the claim took a whole set (more may wait), before the set is screened."""
+    outcome = Outcome()
+    _screen(clock, settings, None, versions, outcome, full)
+    return outcome
+
+
+def _screen(
+    clock: Clock,
+    settings: Settings,
+    common: screening.Shared | None,
+    versions: Sequence[tuple[uuid.UUID, int]] | None,
+    outcome: Outcome,
+    full: Callable[[], None] | None = None,
+) -> None:
+    claimed: list[tuple[uuid.UUID, int]] = []
+    try:
+        with db.unit_of_work() as session:
+            common = common or screening.shared(session=session, clock=clock, settings=settings)
+            declarations = pending.claim(
+                session=session, limit=settings.screening_batch_size, versions=versions
+            )
+            claimed = [(d.id, d.version) for d in declarations]
+            if versions is None:
+                outcome.claimed = len(claimed)
+            if full is not None and len(claimed) == settings.screening_batch_size:
+                full()
+            assessed = screening.screen_set(
+                session=session,
+                clock=clock,
+                settings=settings,
+                declarations=declarations,
+                common=common,
+            )
+    except Exception as exc:
+        if transient(exc) or not claimed:
+            raise
+        if len(claimed) == 1:
+            _isolated(clock, claimed[0], outcome)
+            return
+        logger.warning("a set of %d failed (%r); screening it in halves", len(claimed), exc)
+        half = len(claimed) // 2
+        for part in (claimed[:half], claimed[half:]):
+            _screen(clock, settings, common, part, outcome)
+        return
+    outcome.channels.update(a.channel.value for a in assessed.values())
+    outcome.skipped += len(claimed) - len(assessed)
+
+
+def _isolated(clock: Clock, version: tuple[uuid.UUID, int], outcome: Outcome) -> None:
+    """The one version its set failed on: parked, unless it was screened meanwhile (a
+    duplicate assessment refused by its unique constraint is skipped, not failed)."""
+    error = traceback.format_exc()
+    declaration_id, number = version
+    with db.unit_of_work() as session:
+        if not _still_pending(session, declaration_id, number):
+            outcome.skipped += 1
+            return
+        deadletters.park(
+            session=session,
+            clock=clock,
+            job="screen",
+            job_id=screening_job_id(declaration_id, number),
+            declaration_id=declaration_id,
+            version=number,
+            error=error,
+        )
+    logger.error("screening %s v%d failed on its own: parked", declaration_id, number)
+    outcome.parked.append(version)
+
+
+def _still_pending(session: Session, declaration_id: uuid.UUID, version: int) -> bool:
+    return bool(pending.claim(session=session, limit=1, versions=[(declaration_id, version)]))
+
+
+def park_pending(*, clock: Clock, settings: Settings, job_id: str, error: str) -> int:
+    """A job's last try failed before any one declaration was at fault (a broken model): the
+    set it would have claimed is parked for an operator. Returns how many."""
+    with db.unit_of_work() as session:
+        declarations = pending.claim(session=session, limit=settings.screening_batch_size)
+        for declaration in declarations:
+            deadletters.park(
+                session=session,
+                clock=clock,
+                job="screen",
+                job_id=screening_job_id(declaration.id, declaration.version),
+                declaration_id=declaration.id,
+                version=declaration.version,
+                error=error,
+            )
+        logger.error("job %s failed its last try: %d versions parked", job_id, len(declarations))
+        return len(declarations)

@@ -1,0 +1,235 @@
+"""Screening in sets: the same outcome as one at a time, a poisoned version parked while the
+rest go on, versions already assessed skipped, and concurrent claimers never sharing one."""
+
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from redis import Redis
+from sqlalchemy import Connection, func, update
+from sqlmodel import Session, col, select
+
+from clearance import db, hot
+from clearance.auth.models import Role
+from clearance.clock import FrozenClock, get_clock
+from clearance.deadletters.models import DeadLetter
+from clearance.declarations.models import (
+    Assessment,
+    Declaration,
+    DeclarationEvent,
+    DeclarationVersion,
+)
+from clearance.embedded import create_keys
+from clearance.main import create_app
+from clearance.reference import service as reference_service
+from clearance.risk import learning, sets
+from clearance.risk.model import train
+from clearance.settings import get_settings
+from clearance.synthetic.history import simulate
+from tests.conftest import START, TRADER_TAX_CODE
+from tests.factories import TEA_LINE, USED_CLOTHING_LINE, declaration, tea_export
+from tests.helpers import lodge
+from workers import jobs
+
+
+def _mixed(client: TestClient, trader: str) -> list[str]:
+    """Green, red by rule, held for missing papers, a second trader's, and a cheap tea."""
+    bodies: list[tuple[dict[str, Any], bool]] = [
+        (declaration(), True),
+        (declaration(), True),
+        (declaration(lines=[USED_CLOTHING_LINE]), False),
+        (tea_export(phytosanitary=False), False),
+        (tea_export(lines=[{**TEA_LINE, "customs_value": "5000.00"}]), True),
+        (declaration(), False),
+    ]
+    return [lodge(client, trader, body, documents=papers) for body, papers in bodies]
+
+
+def _outcome(session: Session, ids: list[str]) -> list[tuple[Any, ...]]:
+    session.expire_all()
+    found = []
+    for declaration_id in map(uuid.UUID, ids):
+        item = session.get(Declaration, declaration_id)
+        assert item is not None
+        assessment = session.exec(
+            select(Assessment).where(Assessment.declaration_id == declaration_id)
+        ).one()
+        events = session.exec(
+            select(DeclarationEvent.action, DeclarationEvent.to_state)
+            .where(DeclarationEvent.declaration_id == declaration_id)
+            .order_by(col(DeclarationEvent.id))
+        ).all()
+        found.append(
+            (
+                item.state,
+                item.channel,
+                assessment.score,
+                assessment.model_score,
+                assessment.channel_reason,
+                assessment.reasons,
+                [tuple(event) for event in events],
+            )
+        )
+    session.commit()  # its savepoint released, so the trial's can be rolled back under it
+    return found
+
+
+def _set_and_one_by_one(
+    connection: Connection, session: Session, ids: list[str]
+) -> tuple[list[Any], list[Any]]:
+    # Below the sessions' own savepoints: what the set wrote is undone before the second run.
+    connection.exec_driver_sql("SAVEPOINT set_trial")
+    outcome = sets.screen_set(clock=get_clock(), settings=get_settings())
+    assert outcome.claimed == len(ids)
+    in_a_set = _outcome(session, ids)
+    connection.exec_driver_sql("ROLLBACK TO SAVEPOINT set_trial")
+    hot.clear()
+    for declaration_id in ids:
+        jobs.screen_declaration(declaration_id, 1)
+    return in_a_set, _outcome(session, ids)
+
+
+def test_a_set_gives_each_version_what_screening_it_alone_gives(
+    client: TestClient,
+    keys: dict[str, str],
+    session: Session,
+    connection: Connection,
+    clock: FrozenClock,
+    configure: Callable[..., None],
+) -> None:
+    configure(new_trader_declarations=0)
+    ids = _mixed(client, keys["trader"])
+    in_a_set, one_by_one = _set_and_one_by_one(connection, session, ids)
+    assert in_a_set == one_by_one
+    channels = {row[1] for row in in_a_set}
+    assert {"green", "red"} <= channels  # the mix exercises more than one path
+    assert "held" in {row[0] for row in in_a_set}
+
+
+@pytest.fixture
+def active_model(session: Session, clock: FrozenClock) -> str:
+    """A model trained on a year of simulated traffic, active."""
+    records = simulate(seed=5, count=1500, start=START - timedelta(days=365), days=360)
+    reference = reference_service.snapshot(session=session, today=START.date())
+    learning.import_history(
+        session=session, clock=clock, reference=reference, records=records, source="simulated"
+    )
+    training = learning.training_records(session=session)
+    model = train(training, seed=3, trained_at=clock.now())
+    row = learning.store_model(
+        session=session,
+        clock=clock,
+        model=model,
+        trained_on=len(training),
+        actor="test",
+        activate=True,
+    )
+    session.commit()
+    return row.version
+
+
+def test_with_a_model_the_set_is_scored_in_one_call_and_gives_the_same(
+    client: TestClient,
+    keys: dict[str, str],
+    session: Session,
+    connection: Connection,
+    clock: FrozenClock,
+    active_model: str,
+    configure: Callable[..., None],
+) -> None:
+    configure(new_trader_declarations=0)
+    ids = _mixed(client, keys["trader"])
+    in_a_set, one_by_one = _set_and_one_by_one(connection, session, ids)
+    assert in_a_set == one_by_one
+    assert all(row[3] is not None for row in in_a_set)  # the model's expected value scored
+    reasons = [r["rule_id"] for row in in_a_set if row[1] != "green" for r in row[5]]
+    assert "MODEL" in reasons  # explained where an officer reads it
+
+
+def test_a_poisoned_version_is_parked_and_the_rest_of_its_set_screened(
+    client: TestClient, keys: dict[str, str], session: Session, clock: FrozenClock
+) -> None:
+    ids = [lodge(client, keys["trader"]) for _ in range(7)]
+    poisoned = uuid.UUID(ids[4])
+    session.exec(
+        update(DeclarationVersion)
+        .where(col(DeclarationVersion.declaration_id) == poisoned)
+        .values(payload={"not": "a declaration"})
+    )
+    session.commit()
+
+    outcome = sets.screen_set(clock=clock, settings=get_settings())
+    assert outcome.claimed == 7
+    assert outcome.parked == [(poisoned, 1)]
+    assert sum(outcome.channels.values()) == 6
+    [letter] = session.exec(select(DeadLetter)).all()
+    assert (letter.declaration_id, letter.version, letter.job) == (poisoned, 1, "screen")
+    assert letter.job_id == f"screen-{poisoned}-v1"
+    assert "ValidationError" in letter.error
+    assessed = session.exec(select(Assessment.declaration_id)).all()
+    assert sorted(map(str, assessed)) == sorted(i for i in ids if i != str(poisoned))
+    # Parked, it waits for an operator: the next set does not claim it again.
+    assert sets.screen_set(clock=clock, settings=get_settings()).claimed == 0
+
+
+def test_a_version_assessed_meanwhile_is_skipped_not_screened_again(
+    client: TestClient, keys: dict[str, str], session: Session, clock: FrozenClock
+) -> None:
+    declaration_id = lodge(client, keys["trader"])
+    assert jobs.screen_declaration(declaration_id, 1) in {"green", "yellow", "red"}
+    # As if the commit that moved it on were not seen yet: the stored assessment decides.
+    session.exec(
+        update(Declaration)
+        .where(col(Declaration.id) == uuid.UUID(declaration_id))
+        .values(state="screening")
+    )
+    session.commit()
+    outcome = sets.screen_set(clock=clock, settings=get_settings())
+    assert (outcome.claimed, outcome.skipped, outcome.parked) == (1, 1, [])
+    assert len(session.exec(select(Assessment)).all()) == 1
+
+
+@pytest.fixture
+def committed_client(
+    cloned_db: str, configure: Callable[..., None], redis: Redis
+) -> Iterator[TestClient]:
+    """Requests commit for real, so the claimers' connections see them."""
+    configure(database_url=cloned_db, screening_batch_size=4)
+    with TestClient(create_app(), raise_server_exceptions=False) as client:
+        yield client
+    db.get_engine().dispose()
+
+
+def test_concurrent_claimers_never_screen_a_version_twice(committed_client: TestClient) -> None:
+    trader = create_keys({Role.trader: TRADER_TAX_CODE}, "sets test")[Role.trader]
+    lodged = {lodge(committed_client, trader) for _ in range(30)}
+    claimers = 4
+    start = threading.Barrier(claimers)
+    totals: list[sets.Outcome] = []
+
+    def claimer() -> None:
+        start.wait()
+        while (outcome := sets.screen_set(clock=get_clock(), settings=get_settings())).claimed:
+            totals.append(outcome)
+
+    threads = [threading.Thread(target=claimer) for _ in range(claimers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert sum(o.claimed for o in totals) == len(lodged)
+    assert sum(o.skipped for o in totals) == 0
+    with db.new_session(writes=False) as session:
+        per_version = session.exec(
+            select(Assessment.declaration_id, func.count()).group_by(col(Assessment.declaration_id))
+        ).all()
+        screens = session.exec(
+            select(func.count()).where(DeclarationEvent.action == "assess")
+        ).one()
+    assert {str(d) for d, _n in per_version} == lodged
+    assert {n for _d, n in per_version} == {1}
+    assert screens == len(lodged)
