@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 from clearance import metrics
 from clearance.clock import Clock
 from clearance.declarations import release, states
+from clearance.declarations import service as declarations_service
 from clearance.declarations.errors import InvalidTransition
 from clearance.declarations.models import (
     Assessment,
@@ -16,7 +17,6 @@ from clearance.declarations.models import (
     Decision,
     DecisionKind,
     Declaration,
-    DeclarationVersion,
     Query,
     State,
 )
@@ -94,12 +94,9 @@ def record_assessment(
         action="assess",
         reason=Message("event.channel", {"channel": Message(f"channel_word.{channel.value}")}),
     )
-    version_lodged_at = session.exec(
-        select(DeclarationVersion.created_at).where(
-            DeclarationVersion.declaration_id == declaration.id,
-            DeclarationVersion.version == declaration.version,
-        )
-    ).one()
+    version_lodged_at = declarations_service.current_version(
+        session=session, declaration=declaration
+    ).created_at
     metrics.observe_channel(channel=channel, lodged_at=version_lodged_at, assessed_at=now)
     for hook in _assessed_hooks.values():
         hook(session, clock, declaration)

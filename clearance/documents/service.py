@@ -314,9 +314,17 @@ def document_findings_for_risk(report: DocumentReport) -> list[Finding]:
     return [f for f in report.findings if f.risk_score > 0]
 
 
+def remember_report(*, session: Session, declaration: Declaration, report: DocumentReport) -> None:
+    """Keep a report for this session's release gate: screening checks the documents, and no
+    document comes in the same unit of work before its green decision asks the gate."""
+    session.info[("document_report", declaration.id, declaration.version)] = report
+
+
 def release_gate(session: Session, declaration: Declaration) -> Message | None:
     """The release gate (DESIGN §2): open when every required document is uploaded and valid."""
-    report = check_declaration(session=session, declaration=declaration)
+    report = session.info.get(("document_report", declaration.id, declaration.version))
+    if report is None:
+        report = check_declaration(session=session, declaration=declaration)
     if report.complete:
         return None
     blocking = [f for f in report.findings if f.blocks_release]

@@ -129,6 +129,7 @@ def _prepare(
         **({"learned_band": common.model.band} if common.model is not None else {}),
     )
     documents = documents_service.check_declaration(session=session, declaration=declaration)
+    documents_service.remember_report(session=session, declaration=declaration, report=documents)
     model = common.model
     return _Prepared(
         declaration=declaration,
