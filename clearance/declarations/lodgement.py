@@ -75,11 +75,12 @@ def declaration_row(item: Lodgement, now: datetime) -> dict[str, Any]:
     }
 
 
-def line_rows(item: Lodgement) -> list[dict[str, Any]]:
+def line_rows(declaration_id: uuid.UUID, version: int, body: DeclarationIn) -> list[dict[str, Any]]:
+    """The version's lines as table rows: how lodging and amending both write them."""
     return [
         {
-            "declaration_id": item.declaration_id,
-            "version": 1,
+            "declaration_id": declaration_id,
+            "version": version,
             "line_no": line_no,
             "hs_code": line.hs_code,
             "origin": line.origin,
@@ -91,7 +92,7 @@ def line_rows(item: Lodgement) -> list[dict[str, Any]]:
             "currency": line.currency,
             "preference": line.preference,
         }
-        for line_no, line in enumerate(item.declaration_in.lines, start=1)
+        for line_no, line in enumerate(body.lines, start=1)
     ]
 
 

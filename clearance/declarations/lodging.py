@@ -288,7 +288,15 @@ def _insert(session: Session, clock: Clock, created: list[Lodgement]) -> None:
             for item in created
         ],
     )
-    _rows(session, DeclarationLine, [row for item in created for row in lodgement.line_rows(item)])
+    _rows(
+        session,
+        DeclarationLine,
+        [
+            row
+            for item in created
+            for row in lodgement.line_rows(item.declaration_id, 1, item.declaration_in)
+        ],
+    )
     _rows(session, DeclarationEvent, [lodgement.event_row(item, now) for item in created])
     _rows(
         session,
