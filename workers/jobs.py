@@ -13,18 +13,26 @@ from redis import Redis
 from rq import Queue, get_current_job
 from rq.job import Job
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from clearance import db, logs, metrics, wiring
 from clearance.clock import get_clock
 from clearance.deadletters import service as deadletters
-from clearance.declarations import sweeper
+from clearance.declarations import lifecycle, sweeper
 from clearance.notifications import delivery
 from clearance.queues import TRAINING_QUEUE, get_redis
 from clearance.risk import retraining
 from clearance.risk import service as risk_service
 from clearance.settings import get_settings
 
-wiring.install()  # a worker process runs the same lifecycle hooks as the API
+# The worker's declaration lifecycle, the same as the API's, attached to every job's session.
+LIFECYCLE = wiring.lifecycle()
+
+
+@contextmanager
+def _unit_of_work() -> Iterator[Session]:
+    with db.unit_of_work() as session:
+        yield lifecycle.attach(session, LIFECYCLE)
 
 
 @contextmanager
@@ -58,7 +66,7 @@ def screen_declaration(declaration_id: str, version: int) -> str:
         _measured("screen") as set_outcome,
     ):
         try:
-            with db.unit_of_work() as session:
+            with _unit_of_work() as session:
                 assessment = risk_service.screen(
                     session=session,
                     clock=get_clock(),
@@ -82,7 +90,7 @@ def _park_if_final(job: str, declaration_id: uuid.UUID, version: int) -> None:
     current = get_current_job()
     if current is not None and current.retries_left:
         return  # RQ tries it again
-    with db.unit_of_work() as session:
+    with _unit_of_work() as session:
         deadletters.park(
             session=session,
             clock=get_clock(),
@@ -96,7 +104,7 @@ def _park_if_final(job: str, declaration_id: uuid.UUID, version: int) -> None:
 
 def sweep() -> dict[str, int]:
     """Re-enqueue lost screening jobs and cancel declarations whose truck never came."""
-    with _measured("sweep"), db.unit_of_work() as session:
+    with _measured("sweep"), _unit_of_work() as session:
         return sweeper.sweep(session=session, clock=get_clock(), settings=get_settings())
 
 
@@ -113,7 +121,7 @@ def deliver_notifications(subscription_id: str, declaration_id: str) -> str:
 
 def sweep_notifications() -> int:
     """Enqueue deliveries that are overdue in the outbox: Redis lost their job."""
-    with _measured("sweep_notifications"), db.unit_of_work() as session:
+    with _measured("sweep_notifications"), _unit_of_work() as session:
         return delivery.sweep(session=session, clock=get_clock(), settings=get_settings())
 
 

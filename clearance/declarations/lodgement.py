@@ -9,6 +9,7 @@ from typing import Any
 from clearance import tracing
 from clearance.auth.service import Caller
 from clearance.declarations import states
+from clearance.declarations.lifecycle import Lifecycle
 from clearance.declarations.models import State
 from clearance.declarations.schemas import DeclarationIn
 from clearance.errors import ClearanceError
@@ -34,6 +35,8 @@ class Lodgement:
     body_sha256: str
     idempotency_key: str | None
     facts: RequestFacts
+    # The lifecycle of the app the request came to: its event hooks run as the set is written.
+    lifecycle: Lifecycle
     # An unknown code: answered only once the key is known not to be a replay (as before).
     reference_error: ClearanceError | None = None
     declaration_id: uuid.UUID = field(default_factory=uuid.uuid4)
