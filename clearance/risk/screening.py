@@ -21,7 +21,7 @@ from clearance.messages import Message
 from clearance.names import Watchlist
 from clearance.reference import service as reference_service
 from clearance.reference.service import ReferenceData
-from clearance.risk import channels, config, learning, set_reads
+from clearance.risk import channels, config, learning, set_reads, shadow
 from clearance.risk.channels import Thresholds
 from clearance.risk.features import Activity
 from clearance.risk.models import WatchlistParty
@@ -147,6 +147,11 @@ def _prepare(
     )
 
 
+def _unread(hits: Sequence[Hit]) -> list[float]:
+    """The rules' signals the model does not learn from: they raise its probability."""
+    return [hit.score for hit in hits if hit.rule_id not in learning.MODEL_OWNS]
+
+
 def _model_scores(
     model: learning.LoadedModel | None, prepared: Sequence[_Prepared]
 ) -> list[float | None]:
@@ -159,7 +164,7 @@ def _model_scores(
             body=item.body,
             lodged_at=item.lodged_at,
             live=item.live,
-            signals=[hit.score for hit in item.hits if hit.rule_id not in learning.MODEL_OWNS],
+            signals=_unread(item.hits),
         )
         for item in prepared
     ]
@@ -190,15 +195,7 @@ def _info_reason(rule_id: str, score: float, message: Message) -> dict[str, Any]
     }
 
 
-def _record(
-    session: Session,
-    clock: Clock,
-    common: Shared,
-    reads: SetReads,
-    item: _Prepared,
-    model_score: float | None,
-) -> Assessment:
-    declaration, hits, thresholds = item.declaration, item.hits, common.thresholds
+def _start(session: Session, clock: Clock, declaration: Declaration) -> None:
     if declaration.state is State.lodged:
         states.transition(
             session=session,
@@ -209,6 +206,18 @@ def _record(
             actor=states.WORKER,
             action="screen",
         )
+
+
+def _record(
+    session: Session,
+    clock: Clock,
+    common: Shared,
+    reads: SetReads,
+    item: _Prepared,
+    model_score: float | None,
+) -> Assessment:
+    declaration, hits, thresholds = item.declaration, item.hits, common.thresholds
+    _start(session, clock, declaration)
     rules_score = combined_score([hit.score for hit in hits])
     score = round(model_score, 4) if model_score is not None else rules_score
     hard_hit = any(hit.hard for hit in hits)
@@ -228,6 +237,9 @@ def _record(
 
     channel = channel_for(score)
     reasons = _reasons(common, item, model_score, channel, randomly)
+    unread = _unread(item.hits)
+    live = set_reads.live_activity
+    shadow.score(session, declaration, item.body, item.lodged_at, unread, score, common.model, live)
     return outcomes.record_assessment(
         session=session,
         clock=clock,

@@ -83,7 +83,7 @@ def _set_and_one_by_one(
 ) -> tuple[list[Any], list[Any]]:
     # Below the sessions' own savepoints: what the set wrote is undone before the second run.
     connection.exec_driver_sql("SAVEPOINT set_trial")
-    outcome = sets.screen_set(clock=get_clock(), settings=get_settings())
+    outcome = sets.screen_set(clock=get_clock(), settings=get_settings(), lifecycle=jobs.LIFECYCLE)
     assert outcome.claimed == len(ids)
     in_a_set = _outcome(session, ids)
     connection.exec_driver_sql("ROLLBACK TO SAVEPOINT set_trial")
@@ -162,7 +162,7 @@ def test_a_poisoned_version_is_parked_and_the_rest_of_its_set_screened(
     )
     session.commit()
 
-    outcome = sets.screen_set(clock=clock, settings=get_settings())
+    outcome = sets.screen_set(clock=clock, settings=get_settings(), lifecycle=jobs.LIFECYCLE)
     assert outcome.claimed == 7
     assert outcome.parked == [(poisoned, 1)]
     assert sum(outcome.channels.values()) == 6
@@ -173,7 +173,9 @@ def test_a_poisoned_version_is_parked_and_the_rest_of_its_set_screened(
     assessed = session.exec(select(Assessment.declaration_id)).all()
     assert sorted(map(str, assessed)) == sorted(i for i in ids if i != str(poisoned))
     # Parked, it waits for an operator: the next set does not claim it again.
-    assert sets.screen_set(clock=clock, settings=get_settings()).claimed == 0
+    assert (
+        sets.screen_set(clock=clock, settings=get_settings(), lifecycle=jobs.LIFECYCLE).claimed == 0
+    )
 
 
 def test_a_version_assessed_meanwhile_is_skipped_not_screened_again(
@@ -188,7 +190,7 @@ def test_a_version_assessed_meanwhile_is_skipped_not_screened_again(
         .values(state="screening")
     )
     session.commit()
-    outcome = sets.screen_set(clock=clock, settings=get_settings())
+    outcome = sets.screen_set(clock=clock, settings=get_settings(), lifecycle=jobs.LIFECYCLE)
     assert (outcome.claimed, outcome.skipped, outcome.parked) == (1, 1, [])
     assert len(session.exec(select(Assessment)).all()) == 1
 
@@ -213,7 +215,11 @@ def test_concurrent_claimers_never_screen_a_version_twice(committed_client: Test
 
     def claimer() -> None:
         start.wait()
-        while (outcome := sets.screen_set(clock=get_clock(), settings=get_settings())).claimed:
+        while (
+            outcome := sets.screen_set(
+                clock=get_clock(), settings=get_settings(), lifecycle=jobs.LIFECYCLE
+            )
+        ).claimed:
             totals.append(outcome)
 
     threads = [threading.Thread(target=claimer) for _ in range(claimers)]
