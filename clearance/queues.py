@@ -29,8 +29,7 @@ DELIVER_JOB = "workers.jobs.deliver_notifications"
 # deployment may also give it a worker of its own (`clearance worker --queue clearance-training`).
 TRAINING_QUEUE = "clearance-training"
 SWEEPER_LOCK_KEY = "clearance:sweeper:lock"
-# Waiting or running: the sweeper leaves the declaration to its job. A failed one is left
-# only if it was parked as a dead letter (the sweeper asks the database).
+# Waiting or running: the notification sweeper leaves a delivery to its job.
 IN_HAND = frozenset({JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED})
 
 
