@@ -63,15 +63,20 @@ def _job_id() -> str:
 def screen_pending() -> dict[str, int]:
     """Screen what the database holds pending, a set at a time (a trigger carries no work).
 
-    Up to `screening_sets_per_job` sets; a set that comes full queues another trigger first,
-    so a free worker shares the backlog (and what this job leaves has its trigger).
+    Up to `screening_sets_per_job` sets, none started after half the job's timeout; a set
+    that comes full queues another trigger first, so a free worker shares the backlog (and
+    what this job leaves has its trigger).
     """
     settings, clock = get_settings(), get_clock()
     queues.screening_taken()  # from now on a lodgement needs a trigger of its own
     totals: Counter[str] = Counter()
+    until = time.monotonic() + settings.job_timeout_seconds / 2
     with logs.bound(job_id=_job_id()), _measured("screen") as set_outcome:
         try:
             for _ in range(settings.screening_sets_per_job):
+                if totals and time.monotonic() > until:
+                    _share_backlog()
+                    break
                 outcome = sets.screen_set(
                     clock=clock, settings=settings, lifecycle=LIFECYCLE, full=_share_backlog
                 )

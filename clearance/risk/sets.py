@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from redis.exceptions import RedisError
+from rq.timeouts import BaseTimeoutException
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlmodel import Session
 
@@ -38,7 +39,9 @@ class Outcome:
 
 
 def transient(exc: BaseException) -> bool:
-    return isinstance(exc, TRANSIENT) or (
+    """Not the fault of any version in the set: the database or Redis away for a moment, or
+    the job's time run out (RQ's timeout strikes wherever the job is)."""
+    return isinstance(exc, (*TRANSIENT, BaseTimeoutException)) or (
         isinstance(exc, DBAPIError) and exc.connection_invalidated
     )
 
