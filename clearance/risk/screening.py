@@ -104,6 +104,11 @@ def screen_set(
     todo = [d for d in waiting if (d.id, d.version) not in reads.assessed]
     prepared = [_prepare(session, common, reads, d, bodies[d.id]) for d in todo]
     scores = _model_scores(common.model, prepared)
+    # Every version of the set enters `screening` before any is recorded: one flush writes the
+    # set's moves, events and audit rows as one statement per table.
+    for item in prepared:
+        _start(session, clock, item.declaration)
+    session.flush()
     return {
         item.declaration.id: _record(session, clock, common, reads, item, score)
         for item, score in zip(prepared, scores, strict=True)
@@ -217,7 +222,6 @@ def _record(
     model_score: float | None,
 ) -> Assessment:
     declaration, hits, thresholds = item.declaration, item.hits, common.thresholds
-    _start(session, clock, declaration)
     rules_score = combined_score([hit.score for hit in hits])
     score = round(model_score, 4) if model_score is not None else rules_score
     hard_hit = any(hit.hard for hit in hits)
