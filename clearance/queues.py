@@ -21,6 +21,7 @@ SCREEN_JOB = "workers.jobs.screen_pending"
 # Set while a trigger waits in the queue: a lodgement that finds it set enqueues nothing, since
 # the waiting trigger will claim its version too (a worker clears it before it claims).
 SCREENING_TRIGGERED_KEY = "clearance:screening:triggered"
+SCREENING_LATER_KEY = "clearance:screening:later"
 # Pushes to traders' callbacks wait on other people's servers: a queue of their own, so a slow
 # receiver never holds up screening (workers take screening first; see workers/worker.py).
 NOTIFICATIONS_QUEUE = "clearance-notifications"
@@ -81,6 +82,25 @@ def trigger_screening(trace: dict[str, Any] | None = None, connection: Redis | N
     except Exception:
         redis.delete(SCREENING_TRIGGERED_KEY)
         raise
+    return True
+
+
+def trigger_screening_later(seconds: float, connection: Redis | None = None) -> bool:
+    """A trigger in `seconds` (for the worker's RQ scheduler), unless one is due already: for
+    pending versions a claim skipped because another transaction held their rows."""
+    redis = connection or get_redis()
+    if not redis.set(SCREENING_LATER_KEY, "1", nx=True, ex=max(int(seconds), 1)):
+        return False
+    settings = get_settings()
+    screening_queue(redis).enqueue_in(
+        timedelta(seconds=seconds),
+        SCREEN_JOB,
+        job_id=f"screen-pending-{uuid.uuid4().hex[:16]}",
+        job_timeout=settings.job_timeout_seconds,
+        failure_ttl=settings.job_failure_ttl_seconds,
+        result_ttl=600,
+        retry=Retry(max=len(settings.job_retry_intervals), interval=settings.job_retry_intervals),
+    )
     return True
 
 

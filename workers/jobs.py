@@ -28,6 +28,9 @@ from workers import sweeper
 # The worker's declaration lifecycle, the same as the API's, attached to every job's session.
 LIFECYCLE = wiring.lifecycle()
 logger = logging.getLogger(__name__)
+# Pending versions whose rows another transaction held at the claim are claimed again this
+# much later (a claimer screening them will be done; a request on them will have committed).
+RECLAIM_AFTER_SECONDS = 1.0
 
 
 @contextmanager
@@ -84,6 +87,8 @@ def screen_pending() -> dict[str, int]:
                 totals.update(claimed=outcome.claimed, skipped=outcome.skipped)
                 totals.update(parked=len(outcome.parked))
                 if outcome.claimed < settings.screening_batch_size:
+                    if outcome.held_elsewhere:  # their holder's commit triggers nothing
+                        queues.trigger_screening_later(RECLAIM_AFTER_SECONDS)
                     break
         except Exception as exc:
             _park_if_final(exc)

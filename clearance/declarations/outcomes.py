@@ -43,7 +43,7 @@ def channel_floor(*, session: Session, declaration: Declaration) -> Channel | No
     return max((Channel(c) for c in channels), key=lambda c: c.strictness, default=None)
 
 
-def record_assessment(
+def assess(
     *,
     session: Session,
     clock: Clock,
@@ -54,11 +54,12 @@ def record_assessment(
     random_selected: bool,
     reasons: list[dict[str, Any]],
     details: Mapping[str, Any] | None = None,
-    missing: Sequence[Message] = (),
 ) -> Assessment:
-    """Store the version's assessment; green is decided here and then, others join a queue.
+    """Add the version's assessment and move it to `assessed`; `conclude` does the rest.
 
-    With required documents `missing`, any channel waits in `held` with a query naming them.
+    Screening a set assesses every version before it concludes any, so one flush writes the
+    set's assessments (where the unique constraint speaks, before any hook runs), moves,
+    events and audit rows as one statement per table.
     """
     now = clock.now()
     assessment = Assessment(
@@ -73,7 +74,6 @@ def record_assessment(
         assessed_at=now,
     )
     session.add(assessment)
-    session.flush()  # the unique constraint speaks now, before any state moves
     declaration.channel = channel
     states.transition(
         session=session,
@@ -89,6 +89,15 @@ def record_assessment(
         session=session, declaration=declaration
     ).created_at
     metrics.observe_channel(channel=channel, lodged_at=version_lodged_at, assessed_at=now)
+    return assessment
+
+
+def conclude(
+    *, session: Session, clock: Clock, declaration: Declaration, missing: Sequence[Message] = ()
+) -> None:
+    """After `assess` (flushed): the other domains' hooks, then green is decided here and now
+    and the others join a queue. With required documents `missing`, any channel waits in
+    `held` with a query naming them."""
     for hook in lifecycle.of(session).assessed_hooks:
         hook(session, clock, declaration)
     if missing:
@@ -102,9 +111,8 @@ def record_assessment(
             reason=Message("event.documents_missing"),
             query=Message("query.upload_missing", {"missing": list(missing)}),
         )
-    elif channel is Channel.green:
+    elif declaration.channel is Channel.green:
         _decide_green(session=session, clock=clock, declaration=declaration)
-    return assessment
 
 
 def record_decision(

@@ -104,15 +104,23 @@ def screen_set(
     todo = [d for d in waiting if (d.id, d.version) not in reads.assessed]
     prepared = [_prepare(session, common, reads, d, bodies[d.id]) for d in todo]
     scores = _model_scores(common.model, prepared)
-    # Every version of the set enters `screening` before any is recorded: one flush writes the
-    # set's moves, events and audit rows as one statement per table.
+    # Every version of the set is moved to `screening` and assessed before any concludes: one
+    # flush writes the set's assessments (the unique constraint speaks here), moves, events
+    # and audit rows as one statement per table; the lifecycle's hooks and the decisions
+    # that follow read what their version wrote, so they run a version at a time.
     for item in prepared:
         _start(session, clock, item.declaration)
-    session.flush()
-    return {
-        item.declaration.id: _record(session, clock, common, reads, item, score)
+    assessed = {
+        item.declaration.id: _assess(session, clock, common, reads, item, score)
         for item, score in zip(prepared, scores, strict=True)
     }
+    session.flush()
+    for item in prepared:
+        missing = [checks.bilingual(r.reason, r.reason_vi) for r in item.documents.missing]
+        outcomes.conclude(
+            session=session, clock=clock, declaration=item.declaration, missing=missing
+        )
+    return assessed
 
 
 def _prepare(
@@ -213,7 +221,7 @@ def _start(session: Session, clock: Clock, declaration: Declaration) -> None:
         )
 
 
-def _record(
+def _assess(
     session: Session,
     clock: Clock,
     common: Shared,
@@ -244,7 +252,7 @@ def _record(
     unread = _unread(item.hits)
     live = set_reads.live_activity
     shadow.score(session, declaration, item.body, item.lodged_at, unread, score, common.model, live)
-    return outcomes.record_assessment(
+    return outcomes.assess(
         session=session,
         clock=clock,
         declaration=declaration,
@@ -253,7 +261,6 @@ def _record(
         hard_hit=hard_hit,
         random_selected=randomly,
         reasons=reasons,
-        missing=[checks.bilingual(r.reason, r.reason_vi) for r in item.documents.missing],
         details={
             "channel_reason": _channel_reason(
                 channel,

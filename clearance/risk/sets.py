@@ -36,6 +36,9 @@ class Outcome:
     channels: Counter[str] = field(default_factory=Counter)
     skipped: int = 0
     parked: list[tuple[uuid.UUID, int]] = field(default_factory=list)
+    # Pending versions the claim skipped: another transaction held their rows (a claimer, or
+    # a request on that declaration, such as a document upload).
+    held_elsewhere: int = 0
 
 
 def transient(exc: BaseException) -> bool:
@@ -92,6 +95,9 @@ class _Run:
                 claimed = [(d.id, d.version) for d in declarations]
                 if versions is None:
                     outcome.claimed = len(claimed)
+                    if len(claimed) < self.settings.screening_batch_size:
+                        waiting, _oldest = pending.waiting(session=session)
+                        outcome.held_elsewhere = waiting - len(claimed)
                 if self.full is not None and len(claimed) == self.settings.screening_batch_size:
                     self.full()
                 assessed = screening.screen_set(

@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from redis import Redis
-from sqlalchemy import Connection, func, update
+from rq.job import Job
+from rq.registry import ScheduledJobRegistry
+from sqlalchemy import Connection, create_engine, func, text, update
 from sqlmodel import Session, col, select
 
-from clearance import db, hot
+from clearance import db, hot, queues
 from clearance.auth.models import Role
 from clearance.clock import FrozenClock, get_clock
 from clearance.deadletters.models import DeadLetter
@@ -239,3 +241,30 @@ def test_concurrent_claimers_never_screen_a_version_twice(committed_client: Test
     assert {str(d) for d, _n in per_version} == lodged
     assert {n for _d, n in per_version} == {1}
     assert screens == len(lodged)
+
+
+def test_a_version_whose_row_a_request_holds_is_claimed_again_later(
+    committed_client: TestClient, redis: Redis
+) -> None:
+    trader = create_keys({Role.trader: TRADER_TAX_CODE}, "sets test")[Role.trader]
+    held, free = lodge(committed_client, trader), lodge(committed_client, trader)
+    other = create_engine(get_settings().database_url)
+    try:
+        with other.connect() as connection:
+            # A request on that declaration (a document upload) holds its row meanwhile.
+            transaction = connection.begin()
+            connection.execute(
+                text("SELECT id FROM declaration WHERE id = :id FOR UPDATE"), {"id": held}
+            )
+            done = jobs.screen_pending()
+            transaction.rollback()
+    finally:
+        other.dispose()
+    assert done["claimed"] == 1
+    later = ScheduledJobRegistry(queue=queues.screening_queue(redis)).get_job_ids()
+    assert len(later) == 1  # its holder's commit triggers nothing: a claim comes again
+    assert Job.fetch(later[0], connection=redis).func_name == queues.SCREEN_JOB
+    assert jobs.screen_pending()["claimed"] == 1  # as that job will: the held one, now free
+    with db.new_session(writes=False) as session:
+        assessed = session.exec(select(Assessment.declaration_id)).all()
+    assert {str(d) for d in assessed} == {held, free}
