@@ -261,7 +261,8 @@ def test_a_version_whose_row_a_request_holds_is_claimed_again_later(
     finally:
         other.dispose()
     assert done["claimed"] == 1
-    later = ScheduledJobRegistry(queue=queues.screening_queue(redis)).get_job_ids()
+    scheduled = ScheduledJobRegistry(queue=queues.screening_queue(redis))  # type: ignore[no-untyped-call]
+    later = scheduled.get_job_ids()
     assert len(later) == 1  # its holder's commit triggers nothing: a claim comes again
     assert Job.fetch(later[0], connection=redis).func_name == queues.SCREEN_JOB
     assert jobs.screen_pending()["claimed"] == 1  # as that job will: the held one, now free
