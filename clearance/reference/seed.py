@@ -143,6 +143,15 @@ def load_seed(*, session: Session) -> int:
     return added
 
 
+@lru_cache(maxsize=1)
+def shipped_reference() -> ReferenceData:
+    """The shipped reference data in force today, read once per process: the one source of the
+    paths without a database (training from history files, backtests, the simulator, the
+    synthetic catalogue). The service reads the database's rows, a supervisor's edits included.
+    """
+    return reference_from_files(max(date.today(), SEED_EFFECTIVE_FROM))
+
+
 def reference_from_files(today: date = SEED_EFFECTIVE_FROM) -> ReferenceData:
     """The shipped reference data without a database (backtests, benchmarks)."""
     rows = {

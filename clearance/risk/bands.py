@@ -1,32 +1,29 @@
 """Unit values: exchange rates to USD, and robust bands of price per HS6 x origin from history."""
 
-import csv
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 
 import numpy as np
 
-from clearance.reference.service import PriceBand
+from clearance.reference.seed import shipped_reference
+from clearance.reference.service import PriceBand, ReferenceData
 from clearance.risk.history import HistoryRecord
 
-RATES_CSV = Path(__file__).resolve().parent.parent / "reference" / "data" / "exchange_rates.csv"
 BAND_MIN_N = 5  # fewer prices than this make no reference band
 ALL_ORIGINS = "*"
 NAN = math.nan
 
 
-def load_rates(path: Path = RATES_CSV) -> dict[str, float]:
-    """VND per unit of each currency, the newest row of each (exchange_rates.csv layout)."""
-    newest: dict[str, tuple[str, float]] = {}
-    with path.open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            currency, since = row["currency"], row["effective_from"]
-            if currency not in newest or since >= newest[currency][0]:
-                newest[currency] = (since, float(row["rate_vnd"]))
-    return {currency: rate for currency, (_, rate) in newest.items()}
+def rates_of(reference: ReferenceData) -> dict[str, float]:
+    """VND per unit of each currency in force in the reference data, as the model computes."""
+    return {currency: float(rate) for currency, rate in reference.rates_vnd.items()}
+
+
+def load_rates() -> dict[str, float]:
+    """The shipped exchange rates: training from history files, backtests, the simulator."""
+    return rates_of(shipped_reference())
 
 
 def usd_per(rates: Mapping[str, float], currency: str) -> float:

@@ -24,6 +24,7 @@ from clearance.risk.bands import (
     Band,
     ReferenceBands,
     load_rates,
+    rates_of,
     unit_prices,
     usd_per,
 )
@@ -98,8 +99,10 @@ class FeatureState:
         return self._goods
 
     def use_goods(self, goods: GoodsTable) -> None:
-        """Read the goods' terms from this table (the service's reference data) from now on."""
+        """Read the goods' terms and the exchange rates from this table's reference data (the
+        service's, a supervisor's edits included) from now on."""
         self._goods = goods
+        self.rates = rates_of(goods.reference)
 
     @property
     def prior(self) -> float:
