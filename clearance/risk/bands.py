@@ -5,8 +5,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-import numpy as np
-
+from clearance.quantiles import quantile
 from clearance.reference.seed import shipped_reference
 from clearance.reference.service import PriceBand, ReferenceData
 from clearance.risk.history import HistoryRecord
@@ -69,7 +68,8 @@ class ReferenceBands:
         for key in keys:
             values = pool[key]
             if len(values) >= BAND_MIN_N:
-                p10, median, p90 = np.quantile(values, [0.1, 0.5, 0.9]).tolist()
+                ordered = sorted(values)
+                p10, median, p90 = (quantile(ordered, share) for share in (0.1, 0.5, 0.9))
                 hs6, origin, unit = key.split("|")
                 bands[key] = Band(hs6, origin, unit, p10, median, p90, len(values))
         return ReferenceBands(bands)
