@@ -185,15 +185,3 @@ def shipped_nomenclature() -> Nomenclature:
     loaded = Nomenclature()
     loaded.add([TariffLine.model_validate({"id": n, **row}) for n, row in enumerate(rows, 1)])
     return loaded
-
-
-@lru_cache(maxsize=1)
-def shipped_areas() -> dict[str, frozenset[str]]:
-    """Per claimable preference, the origins its schedules cover, from the shipped file (for
-    code that runs without a database: model features)."""
-    areas: dict[str, frozenset[str]] = {}
-    for row in read_rows("agreements.csv"):
-        if row["preference"]:
-            members = frozenset(row["members"].split())
-            areas[row["preference"]] = areas.get(row["preference"], frozenset()) | members
-    return areas

@@ -1,6 +1,8 @@
-"""Exchange rates have one source each: the database's rows for the service, a supervisor's
-edits included; the shipped file, read by one loader, for the paths without a database."""
+"""A fact has one source for each kind of path: the database's rows for the service (a
+supervisor's edits included), the shipped files through one loader for the paths without a
+database. Exchange rates and the origins an FTA preference covers, here."""
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -11,6 +13,8 @@ from clearance.reference.models import ExchangeRate
 from clearance.reference.seed import shipped_reference
 from clearance.risk import learning
 from clearance.risk.bands import load_rates
+from clearance.risk.features import outside_area
+from clearance.risk.history import HistoryLine
 from clearance.risk.model import train
 from clearance.synthetic.catalogue import rate_per_usd
 from clearance.synthetic.history import simulate
@@ -44,3 +48,31 @@ def test_the_model_at_screening_reads_a_supervisors_edit_of_the_rates(
     assert loaded is not None
     assert loaded.model.state.rates["CNY"] == 4000.0
     assert loaded.model.state.rates["USD"] == load_rates()["USD"]
+
+
+def _claim(origin: str, preference: str | None = "ACFTA_FORM_E") -> HistoryLine:
+    return HistoryLine.model_validate(
+        {
+            "hs_code": "09022010",
+            "origin": origin,
+            "preference": preference,
+            "quantity": "1000",
+            "net_kg": "1000",
+            "customs_value": "3000",
+            "currency": "USD",
+        }
+    )
+
+
+def test_the_models_preference_feature_reads_the_agreements_the_rule_reads() -> None:
+    reference = shipped_reference()
+    assert outside_area(_claim("JP"), reference)
+    assert not outside_area(_claim("TH"), reference)
+    assert not outside_area(_claim("JP", preference=None), reference)
+    # Narrowed to China alone, the reference data puts Thai goods outside the area too.
+    narrowed = replace(
+        reference,
+        schedules=tuple(replace(s, members=frozenset({"CN"})) for s in reference.schedules),
+    )
+    assert outside_area(_claim("TH"), narrowed)
+    assert narrowed.schedule_for("ACFTA_FORM_E", "TH") is None
