@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from clearance.quantiles import quantile
 from clearance.reference.seed import shipped_reference
-from clearance.reference.service import PriceBand, ReferenceData
+from clearance.reference.service import PriceBand, ReferenceData, ValueBand
 from clearance.risk.history import HistoryRecord
 
 BAND_MIN_N = 5  # fewer prices than this make no reference band
@@ -32,16 +32,18 @@ def usd_per(rates: Mapping[str, float], currency: str) -> float:
 
 
 @dataclass(frozen=True, slots=True)
-class Band:
-    """Robust unit values (USD per kg or per unit) of one HS6 x origin from history."""
+class Band(ValueBand[float]):
+    """Robust unit values of one HS6 x origin (per kg or per unit), learned from history."""
 
     hs6: str
     origin: str  # ALL_ORIGINS when too few prices came from the declared origin
     unit: str
-    p10: float
-    median: float
-    p90: float
-    n: int
+
+    @classmethod
+    def keyed(cls, key: str, p10: float, median: float, p90: float, n: int) -> "Band":
+        """The band of a key `hs6|origin|unit`, as the bands are stored."""
+        hs6, origin, unit = key.split("|")
+        return cls(p10=p10, median=median, p90=p90, n=n, hs6=hs6, origin=origin, unit=unit)
 
     def as_price_band(self) -> PriceBand:
         """The band in the reference data's decimal form, which the rules compute with."""
@@ -70,8 +72,7 @@ class ReferenceBands:
             if len(values) >= BAND_MIN_N:
                 ordered = sorted(values)
                 p10, median, p90 = (quantile(ordered, share) for share in (0.1, 0.5, 0.9))
-                hs6, origin, unit = key.split("|")
-                bands[key] = Band(hs6, origin, unit, p10, median, p90, len(values))
+                bands[key] = Band.keyed(key, p10, median, p90, len(values))
         return ReferenceBands(bands)
 
     @classmethod
@@ -93,8 +94,7 @@ class ReferenceBands:
     def from_dict(cls, data: Mapping[str, list[float]]) -> "ReferenceBands":
         bands = {}
         for key, (p10, median, p90, n) in data.items():
-            hs6, origin, unit = key.split("|")
-            bands[key] = Band(hs6, origin, unit, p10, median, p90, int(n))
+            bands[key] = Band.keyed(key, p10, median, p90, int(n))
         return cls(bands)
 
 
