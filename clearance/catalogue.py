@@ -145,6 +145,13 @@ _MESSAGES: tuple[tuple[str, str, str], ...] = (
         "random selection ({share:.0%} share)",
     ),
     ("risk.several", "{hits}", "{hits}"),
+    # A model version a supervisor asks to activate (error.model_not_found is with the errors).
+    (
+        "error.model_unreadable",
+        "Mô hình {version} được lưu ở định dạng mà hệ thống hiện tại không đọc được: "
+        "hãy huấn luyện lại",
+        "model {version} was saved in a format this engine cannot load: train again",
+    ),
     ("rule.R-PROHIBITED", "Hàng cấm nhập khẩu, xuất khẩu", "Goods banned from import or export"),
     (
         "rule.R-WATCHLIST",

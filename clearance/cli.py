@@ -10,8 +10,9 @@ from pathlib import Path
 from clearance import logs
 from clearance.auth.models import Role
 from clearance.planning.cli import add_what_if_command
-from clearance.queues import NOTIFICATIONS_QUEUE, SCREENING_QUEUE
+from clearance.queues import NOTIFICATIONS_QUEUE, SCREENING_QUEUE, TRAINING_QUEUE
 from clearance.reports.cli import add_report_commands
+from clearance.risk.cli import add_model_commands
 
 
 def _migrate(_args: argparse.Namespace) -> None:
@@ -282,6 +283,7 @@ def _risk_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser
     )
     online.add_argument("--json", action="store_true")
     online.set_defaults(handler=_simulate_online)
+    add_model_commands(risk_commands)
 
 
 def _process_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -312,8 +314,8 @@ def _process_commands(commands: "argparse._SubParsersAction[argparse.ArgumentPar
     worker.add_argument(
         "--queue",
         action="append",
-        choices=[SCREENING_QUEUE, NOTIFICATIONS_QUEUE],
-        help="listen to this queue only (repeatable); default both, screening first",
+        choices=[SCREENING_QUEUE, NOTIFICATIONS_QUEUE, TRAINING_QUEUE],
+        help="listen to this queue only (repeatable); default all, screening first, training last",
     )
     worker.add_argument("--metrics-port", type=int, default=None)
     worker.add_argument("--no-sweeper", action="store_true")

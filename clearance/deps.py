@@ -18,6 +18,8 @@ from clearance.auth import service as auth_service
 from clearance.auth.models import Role
 from clearance.auth.service import Caller
 from clearance.clock import Clock, get_clock
+from clearance.declarations.lifecycle import Lifecycle, LifecycleIncomplete
+from clearance.declarations.lifecycle import attach as attach_lifecycle
 from clearance.declarations.lodgement import RequestFacts
 from clearance.declarations.models import Declaration
 from clearance.errors import ClearanceError, Conflict, Forbidden, Unauthorized, database_error
@@ -25,6 +27,19 @@ from clearance.messages import Message
 from clearance.reference import service as reference_service
 from clearance.reference.service import ReferenceData
 from clearance.settings import Settings, get_settings
+
+
+def _lifecycle(request: Request) -> Lifecycle:
+    """The lifecycle the app factory built (`clearance.main.create_app`); none is refused."""
+    found = getattr(request.app.state, "lifecycle", None)
+    if not isinstance(found, Lifecycle):
+        raise LifecycleIncomplete(
+            "the app has no lifecycle: build it with clearance.main.create_app"
+        )
+    return found
+
+
+LifecycleDep = Annotated[Lifecycle, Depends(_lifecycle)]
 
 
 def _session(request: Request) -> Iterator[Session]:
@@ -35,7 +50,9 @@ def _session(request: Request) -> Iterator[Session]:
     # or an HTML page's login) makes this the one hook for every route that has a session.
     settings, clock = get_settings(), get_clock()
     writes = request.method in audit_requests.MUTATING
+    lifecycle = _lifecycle(request)
     with db.new_session(writes=writes) as session:
+        attach_lifecycle(session, lifecycle)
         audit_service.set_request_id(session, audit_requests.request_id_of(request))
         try:
             yield session

@@ -13,6 +13,7 @@ from clearance import db, metrics, tracing, wiring
 from clearance.audit.router import router as audit_router
 from clearance.auth.router import router as keys_router
 from clearance.deadletters.router import router as deadletters_router
+from clearance.declarations.lifecycle import Lifecycle
 from clearance.declarations.router import router as declarations_router
 from clearance.documents.router import UPLOAD_PATH_PATTERN
 from clearance.documents.router import router as documents_router
@@ -67,10 +68,11 @@ API_ROUTERS = (
 )
 
 
-def create_app() -> FastAPI:
+def create_app(lifecycle: Lifecycle | None = None) -> FastAPI:
+    """The app, with the declaration lifecycle its requests run (`wiring.lifecycle()` unless
+    one is handed in)."""
     settings = get_settings()
     tracing.start_api()
-    wiring.install()
     target = release_target()
     metrics.export_target(
         baseline_seconds={c: s for c in CHANNELS if (s := target.baseline_seconds(c)) is not None},
@@ -87,6 +89,7 @@ def create_app() -> FastAPI:
         redoc_url=None,
         telemetry=tracing.FASTAPI_TELEMETRY,
     )
+    app.state.lifecycle = lifecycle if lifecycle is not None else wiring.lifecycle()
     apidocs.install(app)
     install_handlers(app)
     for router in API_ROUTERS:

@@ -24,6 +24,9 @@ SCREEN_JOB = "workers.jobs.screen_declaration"
 # receiver never holds up screening (workers take screening first; see workers/worker.py).
 NOTIFICATIONS_QUEUE = "clearance-notifications"
 DELIVER_JOB = "workers.jobs.deliver_notifications"
+# Retraining the risk model takes minutes: a queue of its own, taken after the others, so a
+# deployment may also give it a worker of its own (`clearance worker --queue clearance-training`).
+TRAINING_QUEUE = "clearance-training"
 SWEEPER_LOCK_KEY = "clearance:sweeper:lock"
 # Waiting or running: the sweeper leaves the declaration to its job. A failed one is left
 # only if it was parked as a dead letter (the sweeper asks the database).

@@ -72,6 +72,18 @@ class Settings(BaseSettings):
     # before reading them again (clearance/hot.py); 0 reads them on every use.
     hot_cache_seconds: float = Field(default=5.0, ge=0)
 
+    # Retraining (docs/risk-engine.md): every this many hours (0: never) a worker of the
+    # training queue compares the model on trial with the active one, then trains a new
+    # candidate on the labelled history when none is on trial.
+    retrain_hours: float = Field(default=24.0, ge=0)
+    retrain_timeout_seconds: int = Field(default=3600, ge=60)
+    retrain_seed: int = 7
+    # The trial: the declarations inspected among those both models scored in the last this
+    # many days; decided once at least this many are there, or rejected when the window
+    # passed without them.
+    promotion_window_days: int = Field(default=30, ge=1)
+    promotion_min_inspected: int = Field(default=100, ge=1)
+
     # Clearance time target (DESIGN §5): the gate's measured baseline in hours, overall or per
     # channel as JSON ({"green": 2, "all": 12}), and the reduction the province must reach.
     # The 12 h default is a placeholder until the gate's own baseline is measured.

@@ -1,9 +1,10 @@
-"""Where domains plug into the declaration lifecycle: called once by the API and the workers."""
+"""Where domains plug into the declaration lifecycle: built by the app factory and the worker."""
 
 from sqlmodel import Session
 
 from clearance.clock import Clock
-from clearance.declarations import gate, outcomes, release, states
+from clearance.declarations import release
+from clearance.declarations.lifecycle import Lifecycle
 from clearance.declarations.models import Declaration
 from clearance.documents import service as documents_service
 from clearance.duties import payments
@@ -22,17 +23,21 @@ def _documents_uploaded(session: Session, clock: Clock, declaration: Declaration
     risk_service.documents_uploaded(session=session, clock=clock, declaration=declaration)
 
 
-def install() -> None:
-    """Register every domain's hooks; registering twice replaces, never duplicates."""
-    gate.register_arrival_check("risk.weighbridge", _weighbridge)
-    # Duties first: the risk hook may release, and must read what the new paper changed.
-    documents_service.register_upload_hook("duties.assess", payments.documents_hook)
-    documents_service.register_upload_hook("risk.documents", _documents_uploaded)
-    outcomes.register_assessed_hook("duties.assess", payments.assessed_hook)
-    # Released only with the required documents uploaded and valid (DESIGN §2).
-    release.register_gate("documents", documents_service.release_gate)
-    # And with the duty paid or guaranteed where any is owed (DESIGN §2).
-    release.register_gate("duty", payments.release_gate)
-    # Every state change (and the truck's arrival) goes to the traders' outbox, in the same
-    # transaction as the change itself.
-    states.register_event_hook("notifications", outbox.record_event)
+def lifecycle() -> Lifecycle:
+    """Every domain's part of the lifecycle, in the order each runs."""
+    return Lifecycle(
+        # Released only with the required documents uploaded and valid, and the duty paid or
+        # guaranteed where any is owed (DESIGN §2), besides the decision and the truck.
+        release_gates={
+            **release.OWN_GATES,
+            "documents": documents_service.release_gate,
+            "duty": payments.release_gate,
+        },
+        # Every state change (and the truck's arrival) goes to the traders' outbox, in the
+        # same transaction as the change itself.
+        event_hooks=(outbox.record_event,),
+        assessed_hooks=(payments.assessed_hook,),
+        arrival_checks=(_weighbridge,),
+        # Duties first: the risk hook may release, and must read what the new paper changed.
+        upload_hooks=(payments.documents_hook, _documents_uploaded),
+    )

@@ -47,7 +47,7 @@ from loadtests.bench_services import (
     service_env,
     start_redis,
 )
-from loadtests.bench_setup import build_bodies, prepare_database
+from loadtests.bench_setup import build_bodies, prefill_history, prepare_database
 from loadtests.cpu_usage import cpu_count
 from loadtests.wrk_intake import WrkError, write_bodies
 
@@ -77,8 +77,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     add("--json", type=Path, default=None, help="write every figure to this file")
     add("--keep", action="store_true", help="keep the database and the run's directory")
     add("--seed", type=int, default=1, help="of the declarations' generator (1)")
+    add("--prefill", type=int, default=0, help="cleared declarations written first (0; 1000000)")
     add("--pg-admin-url", default=os.environ.get(PG_ADMIN_URL_ENV, DEFAULT_PG_ADMIN_URL))
     args = parser.parse_args(argv)
+    if args.prefill < 0:
+        parser.error("--prefill must be 0 or more")
     if args.count < 1 or args.workers < 1 or args.api_processes < 1 or args.threads < 1:
         parser.error("--count, --workers, --api-processes and --threads must be at least 1")
     if args.connections < args.threads:
@@ -136,6 +139,7 @@ def measure_intake(args: argparse.Namespace, run: Run, result: dict[str, Any]) -
     result["machine"] = machine_info(run.database, run.redis_url)
     with _phase(result, "setup"):
         keys, _model = prepare_database(env=run.env, model=False)
+        result["prefill"] = prefill_history(run.database.url, args.prefill)
         bodies = build_bodies(keys.traders, args.count, suffix=f"{run.tag}W", rng=run.rng)
         bodies_file = run.workdir / "bodies.txt"
         write_bodies(bodies_file, ((trader.key, body) for trader, body in bodies.items))
@@ -159,6 +163,7 @@ def measure(args: argparse.Namespace, run: Run, result: dict[str, Any]) -> None:
     result["machine"] = machine_info(run.database, run.redis_url)
     with _phase(result, "setup"):
         keys, model = prepare_database(env=run.env, model=args.model)
+        result["prefill"] = prefill_history(run.database.url, args.prefill)
         bodies = build_bodies(keys.traders, args.count, suffix=f"{run.tag}W", rng=run.rng)
         sample = build_bodies(keys.traders, args.release_sample, suffix=f"{run.tag}S", rng=run.rng)
         bodies_file = run.workdir / "bodies.txt"

@@ -18,6 +18,7 @@ import psycopg
 
 from loadtests import bench_timings as timings
 from loadtests.bench_phases import Run, cpu_figures
+from loadtests.bench_report import database_line
 from loadtests.bench_services import REPO_ROOT, BenchError, Child, wait_http
 from loadtests.bench_setup import Keys, build_bodies, lodge_all
 from loadtests.cpu_usage import CpuMeter, PostgresOf, Snapshot, Trees
@@ -214,6 +215,7 @@ def intake_only_table(result: dict[str, Any]) -> str:
         f"{s['threads']}, connections {s['connections']}",
         f"  {machine['cpus']} CPUs, load average {machine['load_average_before']} before; "
         f"PostgreSQL {machine['postgres']}, Redis {machine['redis']}, {machine['wrk']}",
+        database_line(result),
         "",
     ]
     if "paced" in figures:

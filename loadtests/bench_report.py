@@ -178,6 +178,17 @@ def _memory_rows(result: dict[str, Any]) -> list[str]:
     return lines
 
 
+def database_line(result: dict[str, Any]) -> str:
+    """How full the database was: the cost per declaration must not grow with the tables."""
+    prefilled = result.get("prefill")
+    if not prefilled:
+        return "  database: empty before the run"
+    return (
+        f"  database: {prefilled['declarations']:,} cleared declarations before the run "
+        f"(written in {prefilled['seconds']} s)"
+    )
+
+
 def table(result: dict[str, Any]) -> str:
     """The figures of one run, as text."""
     s, machine = result["settings"], result["machine"]
@@ -188,6 +199,7 @@ def table(result: dict[str, Any]) -> str:
         f"{s['connections']}, model {result['setup']['model'] or 'none'}",
         f"  {machine['cpus']} CPUs, load average {machine['load_average_before']} before; "
         f"PostgreSQL {machine['postgres']}, Redis {machine['redis']}, {machine['wrk']}",
+        database_line(result),
         "",
         *_paced_rows(result),
         *_intake_rows(result),

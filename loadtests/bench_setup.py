@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from clearance.declarations.schemas import DeclarationIn
 from clearance.synthetic.declarations import DISHONEST_SHARE, make_declaration
 from clearance.synthetic.parties import DEMO_TRADERS
+from loadtests import prefill
 from loadtests.api_keys import TraderKey, create_key_with_cli, grant_demo_mandates_with_cli
 from loadtests.bench_services import REPO_ROOT, BenchError, run_cli
 
@@ -41,6 +42,15 @@ class Bodies:
 
     items: list[tuple[TraderKey, dict[str, Any]]]
     invalid: int
+
+
+def prefill_history(database_url: str, count: int) -> dict[str, float] | None:
+    """`count` cleared declarations written by COPY before the run (`loadtests.prefill`)."""
+    if not count:
+        return None
+    return prefill.prefill(
+        prefill.parse_args(["--database-url", database_url, "--count", str(count)])
+    )
 
 
 def prepare_database(*, env: dict[str, str], model: bool) -> tuple[Keys, str | None]:

@@ -25,11 +25,12 @@ from rq import SimpleWorker
 from sqlalchemy import Connection, Engine, text
 from sqlmodel import Session
 
-from clearance import db, hot, queues
+from clearance import db, hot, queues, wiring
 from clearance.auth import keycache
 from clearance.auth.models import Role
 from clearance.auth.service import create_key
 from clearance.clock import FrozenClock, SystemClock, set_clock
+from clearance.declarations import lifecycle
 from clearance.embedded import start_redis
 from clearance.main import create_app
 from clearance.migrations import migrate
@@ -227,11 +228,12 @@ def sessions_on(connection: Connection) -> Callable[[], Session]:
 
 @pytest.fixture
 def session(connection: Connection) -> Iterator[Session]:
-    """The test's session; the code under test gets sessions on the same transaction."""
+    """The test's session, with the lifecycle the app and the worker build; the code under test
+    gets sessions on the same transaction (without one: its entry point attaches its own)."""
     factory = sessions_on(connection)
     db.set_session_factory(factory)
     with factory() as test_session:
-        yield test_session
+        yield lifecycle.attach(test_session, wiring.lifecycle())
 
 
 @pytest.fixture

@@ -1,23 +1,38 @@
 """Job functions: thin wrappers that open a session and call a `clearance` service."""
 
+import math
 import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
 
-from rq import get_current_job
+from redis import Redis
+from rq import Queue, get_current_job
+from rq.job import Job
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from clearance import db, logs, metrics, wiring
 from clearance.clock import get_clock
 from clearance.deadletters import service as deadletters
-from clearance.declarations import sweeper
+from clearance.declarations import lifecycle, sweeper
 from clearance.notifications import delivery
+from clearance.queues import TRAINING_QUEUE, get_redis
+from clearance.risk import retraining
 from clearance.risk import service as risk_service
 from clearance.settings import get_settings
 
-wiring.install()  # a worker process runs the same lifecycle hooks as the API
+# The worker's declaration lifecycle, the same as the API's, attached to every job's session.
+LIFECYCLE = wiring.lifecycle()
+
+
+@contextmanager
+def _unit_of_work() -> Iterator[Session]:
+    with db.unit_of_work() as session:
+        yield lifecycle.attach(session, LIFECYCLE)
 
 
 @contextmanager
@@ -51,7 +66,7 @@ def screen_declaration(declaration_id: str, version: int) -> str:
         _measured("screen") as set_outcome,
     ):
         try:
-            with db.unit_of_work() as session:
+            with _unit_of_work() as session:
                 assessment = risk_service.screen(
                     session=session,
                     clock=get_clock(),
@@ -75,7 +90,7 @@ def _park_if_final(job: str, declaration_id: uuid.UUID, version: int) -> None:
     current = get_current_job()
     if current is not None and current.retries_left:
         return  # RQ tries it again
-    with db.unit_of_work() as session:
+    with _unit_of_work() as session:
         deadletters.park(
             session=session,
             clock=get_clock(),
@@ -89,7 +104,7 @@ def _park_if_final(job: str, declaration_id: uuid.UUID, version: int) -> None:
 
 def sweep() -> dict[str, int]:
     """Re-enqueue lost screening jobs and cancel declarations whose truck never came."""
-    with _measured("sweep"), db.unit_of_work() as session:
+    with _measured("sweep"), _unit_of_work() as session:
         return sweeper.sweep(session=session, clock=get_clock(), settings=get_settings())
 
 
@@ -106,5 +121,40 @@ def deliver_notifications(subscription_id: str, declaration_id: str) -> str:
 
 def sweep_notifications() -> int:
     """Enqueue deliveries that are overdue in the outbox: Redis lost their job."""
-    with _measured("sweep_notifications"), db.unit_of_work() as session:
+    with _measured("sweep_notifications"), _unit_of_work() as session:
         return delivery.sweep(session=session, clock=get_clock(), settings=get_settings())
+
+
+def retrain() -> dict[str, Any]:
+    """The scheduled round of retraining (`clearance.risk.retraining`), then the next one."""
+    with logs.bound(job_id=_job_id()), _measured("retrain"):
+        try:
+            done = retraining.run_round(clock=get_clock(), settings=get_settings())
+        finally:
+            schedule_retraining(get_redis())
+        return done.as_json()
+
+
+def schedule_retraining(connection: Redis) -> str | None:
+    """Schedule the next round at the next multiple of `retrain_hours` (since 1970, UTC: daily
+    is at midnight UTC) for the RQ scheduler of a worker of the training queue; None when off.
+
+    The job's id names its time: workers that all schedule it leave one job, and a round that
+    ran (or failed) is not scheduled again while RQ keeps its result.
+    """
+    settings = get_settings()
+    if settings.retrain_hours <= 0:
+        return None
+    interval = settings.retrain_hours * 3600
+    due = datetime.fromtimestamp((math.floor(time.time() / interval) + 1) * interval, UTC)
+    job_id = f"retrain-{due:%Y%m%dT%H%M%S}"
+    if not Job.exists(job_id, connection=connection):
+        Queue(TRAINING_QUEUE, connection=connection).enqueue_at(
+            due,
+            retrain,
+            job_id=job_id,
+            job_timeout=settings.retrain_timeout_seconds,
+            result_ttl=max(int(interval) * 2, 60),
+            failure_ttl=settings.job_failure_ttl_seconds,
+        )
+    return job_id

@@ -1,4 +1,5 @@
-"""Worker start-up: a non-forking RQ worker, plus the sweeper on a timer."""
+"""Worker start-up: a non-forking RQ worker with RQ's scheduler (retries, scheduled retraining),
+plus the sweeper on a timer."""
 
 import logging
 import signal
@@ -15,7 +16,13 @@ from rq.job import Job
 
 from clearance import tracing
 from clearance.logs import log_level
-from clearance.queues import NOTIFICATIONS_QUEUE, SCREENING_QUEUE, SWEEPER_LOCK_KEY, get_redis
+from clearance.queues import (
+    NOTIFICATIONS_QUEUE,
+    SCREENING_QUEUE,
+    SWEEPER_LOCK_KEY,
+    TRAINING_QUEUE,
+    get_redis,
+)
 from clearance.settings import get_settings
 from workers import jobs
 
@@ -23,8 +30,9 @@ logger = logging.getLogger(__name__)
 RESTART_AFTER_SECONDS = 1.0
 
 
-# In order of priority: a worker takes a screening job before any delivery.
-QUEUES = (SCREENING_QUEUE, NOTIFICATIONS_QUEUE)
+# In order of priority: a worker takes a screening job before any delivery, and retrains the
+# risk model only when neither waits.
+QUEUES = (SCREENING_QUEUE, NOTIFICATIONS_QUEUE, TRAINING_QUEUE)
 
 
 class Worker(SimpleWorker):
@@ -104,6 +112,8 @@ def _work(redis: Redis, queues: Sequence[str], *, burst: bool) -> bool:
     # SimpleWorker runs jobs in its own process: no fork per job (~46 jobs/s with forking),
     # and Prometheus multiprocess files stay one per worker. Creating it talks to Redis too.
     try:
+        if TRAINING_QUEUE in queues and not burst:
+            jobs.schedule_retraining(redis)  # for this worker's scheduler (RQ's, with_scheduler)
         worker = Worker([Queue(name, connection=redis) for name in queues], connection=redis)
         worker.work(burst=burst, with_scheduler=True, logging_level=log_level())
     except RedisError as exc:

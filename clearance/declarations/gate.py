@@ -1,27 +1,17 @@
 """The gate's side of a declaration: the truck's arrival with its weighbridge weight, and exit."""
 
 import uuid
-from collections.abc import Callable
 
 from sqlmodel import Session
 
 from clearance.auth.service import Caller
 from clearance.clock import Clock
-from clearance.declarations import release, sla, states
+from clearance.declarations import lifecycle, release, sla, states
 from clearance.declarations.errors import InvalidTransition
 from clearance.declarations.models import Declaration, State
 from clearance.declarations.schemas import ArrivalIn, ExitIn
 from clearance.declarations.service import get
 from clearance.messages import Message
-
-# Checks other domains run when the truck reaches the gate, before release is considered
-# (the risk engine compares the weighbridge with the declaration). Registered by name.
-ArrivalCheck = Callable[[Session, Clock, Declaration], None]
-_arrival_checks: dict[str, ArrivalCheck] = {}
-
-
-def register_arrival_check(name: str, check: ArrivalCheck) -> None:
-    _arrival_checks[name] = check
 
 
 def record_arrival(
@@ -53,7 +43,8 @@ def record_arrival(
         action="arrival",
         reason=Message("event.weighbridge", {"kg": str(arrival_in.weighbridge_kg)}),
     )
-    for check in _arrival_checks.values():
+    # Other domains' checks before release is considered (the risk engine's weighbridge).
+    for check in lifecycle.of(session).arrival_checks:
         check(session, clock, declaration)
     release.release_if_ready(session=session, clock=clock, declaration=declaration)
     return declaration

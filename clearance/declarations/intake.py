@@ -20,6 +20,7 @@ from clearance import db, logs, metrics
 from clearance.auth.service import Caller
 from clearance.clock import Clock, get_clock
 from clearance.declarations import lodging, service
+from clearance.declarations.lifecycle import Lifecycle
 from clearance.declarations.lodgement import Lodged, Lodgement, Outcome, RequestFacts
 from clearance.declarations.schemas import DeclarationIn
 from clearance.errors import InvalidInput
@@ -117,6 +118,7 @@ async def lodge(
     declaration_in: DeclarationIn,
     idempotency_key: str | None,
     facts: RequestFacts,
+    lifecycle: Lifecycle,
 ) -> Lodged:
     """Store a new declaration and queue it for screening; a retry with its key replays it."""
     reference = await reference_data(clock)
@@ -134,6 +136,7 @@ async def lodge(
             body_sha256=body_sha256,
             idempotency_key=idempotency_key,
             facts=facts,
+            lifecycle=lifecycle,
             reference_error=reference_error,
         )
     )

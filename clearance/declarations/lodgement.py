@@ -9,6 +9,7 @@ from typing import Any
 from clearance import tracing
 from clearance.auth.service import Caller
 from clearance.declarations import states
+from clearance.declarations.lifecycle import Lifecycle
 from clearance.declarations.models import State
 from clearance.declarations.schemas import DeclarationIn
 from clearance.errors import ClearanceError
@@ -34,6 +35,8 @@ class Lodgement:
     body_sha256: str
     idempotency_key: str | None
     facts: RequestFacts
+    # The lifecycle of the app the request came to: its event hooks run as the set is written.
+    lifecycle: Lifecycle
     # An unknown code: answered only once the key is known not to be a replay (as before).
     reference_error: ClearanceError | None = None
     declaration_id: uuid.UUID = field(default_factory=uuid.uuid4)
@@ -75,11 +78,12 @@ def declaration_row(item: Lodgement, now: datetime) -> dict[str, Any]:
     }
 
 
-def line_rows(item: Lodgement) -> list[dict[str, Any]]:
+def line_rows(declaration_id: uuid.UUID, version: int, body: DeclarationIn) -> list[dict[str, Any]]:
+    """The version's lines as table rows: how lodging and amending both write them."""
     return [
         {
-            "declaration_id": item.declaration_id,
-            "version": 1,
+            "declaration_id": declaration_id,
+            "version": version,
             "line_no": line_no,
             "hs_code": line.hs_code,
             "origin": line.origin,
@@ -91,7 +95,7 @@ def line_rows(item: Lodgement) -> list[dict[str, Any]]:
             "currency": line.currency,
             "preference": line.preference,
         }
-        for line_no, line in enumerate(item.declaration_in.lines, start=1)
+        for line_no, line in enumerate(body.lines, start=1)
     ]
 
 

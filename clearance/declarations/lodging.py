@@ -28,7 +28,7 @@ from sqlmodel import Session, select
 from clearance import db
 from clearance.audit.models import OK, AuditRecord
 from clearance.clock import Clock
-from clearance.declarations import lodgement, states
+from clearance.declarations import lodgement
 from clearance.declarations.errors import DuplicateUcr, IdempotencyConflict
 from clearance.declarations.lodgement import Committed, Lodged, Lodgement, Outcome
 from clearance.declarations.models import (
@@ -288,7 +288,15 @@ def _insert(session: Session, clock: Clock, created: list[Lodgement]) -> None:
             for item in created
         ],
     )
-    _rows(session, DeclarationLine, [row for item in created for row in lodgement.line_rows(item)])
+    _rows(
+        session,
+        DeclarationLine,
+        [
+            row
+            for item in created
+            for row in lodgement.line_rows(item.declaration_id, 1, item.declaration_in)
+        ],
+    )
     _rows(session, DeclarationEvent, [lodgement.event_row(item, now) for item in created])
     _rows(
         session,
@@ -334,12 +342,14 @@ def _audit(
 
 
 def _run_event_hooks(session: Session, clock: Clock, created: list[Lodgement]) -> None:
-    """What other domains do with every event (the outbox), in the same transaction."""
-    if not states.has_event_hooks():
-        return
+    """What other domains do with every event (the outbox), in the same transaction: the hooks
+    of the lifecycle each lodgement's request came with."""
     now = clock.now()
     for item in created:
+        if not item.lifecycle.event_hooks:
+            continue
         # Unsaved stand-ins the hooks read (model_construct: the rows are already inserted).
         declaration = Declaration.model_construct(**lodgement.declaration_row(item, now))
         event = DeclarationEvent.model_construct(**lodgement.event_row(item, now))
-        states.run_event_hooks(session, declaration, event)
+        for hook in item.lifecycle.event_hooks:
+            hook(session, declaration, event)

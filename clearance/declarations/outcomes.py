@@ -1,6 +1,6 @@
 """What screening and officers conclude about a version: assessments and decisions."""
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from clearance import metrics
 from clearance.clock import Clock
-from clearance.declarations import release, states
+from clearance.declarations import lifecycle, release, states
 from clearance.declarations.errors import InvalidTransition
 from clearance.declarations.models import (
     Assessment,
@@ -22,15 +22,6 @@ from clearance.declarations.models import (
     State,
 )
 from clearance.messages import Message, params_json
-
-# What other domains do once a version is assessed, before a green one is decided (duties
-# assess what it owes, so the release gates read it). Registered by name.
-AssessedHook = Callable[[Session, Clock, Declaration], None]
-_assessed_hooks: dict[str, AssessedHook] = {}
-
-
-def register_assessed_hook(name: str, hook: AssessedHook) -> None:
-    _assessed_hooks[name] = hook
 
 
 def assessment_of(*, session: Session, declaration: Declaration) -> Assessment | None:
@@ -93,7 +84,7 @@ def record_assessment(
         )
     ).one()
     metrics.observe_channel(channel=channel, lodged_at=version_lodged_at, assessed_at=now)
-    for hook in _assessed_hooks.values():
+    for hook in lifecycle.of(session).assessed_hooks:
         hook(session, clock, declaration)
     if missing:
         record_decision(

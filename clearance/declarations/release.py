@@ -1,47 +1,36 @@
 """Release gates (DESIGN §2): a declaration is released the moment every gate is open.
 
-Other domains (documents, payments) register their gate here; this module never imports them.
+The gates are the session's lifecycle's (`clearance.declarations.lifecycle`): this module's
+own two, and those of other domains (documents, payments), which it never imports.
 """
 
-from collections.abc import Callable
+from collections.abc import Mapping
+from types import MappingProxyType
 
 from sqlmodel import Session
 
 from clearance import metrics
 from clearance.clock import Clock
-from clearance.declarations import states
+from clearance.declarations import lifecycle, states
+from clearance.declarations.lifecycle import LifecycleIncomplete, ReleaseCheck
 from clearance.declarations.models import Declaration, State
 from clearance.messages import Message
 
-# A check answers None when its gate is open, else a message saying what is still missing.
-ReleaseCheck = Callable[[Session, Declaration], Message | None]
-
-_gates: dict[str, ReleaseCheck] = {}
-# Gates other domains must have registered (`clearance.wiring.install`) before anything is
-# released: an entry point that forgot them would otherwise release without documents or duty.
+# Gates every lifecycle must have before anything is released: one built without them would
+# otherwise release goods whose documents or duty were never checked.
 REQUIRED_GATES = frozenset({"decision", "arrival", "documents", "duty"})
-
-
-class LifecycleIncomplete(RuntimeError):
-    """A release was attempted in a process whose release gates are not all installed."""
-
-
-def register_gate(name: str, check: ReleaseCheck) -> None:
-    _gates[name] = check
-
-
-def unregister_gate(name: str) -> None:
-    _gates.pop(name, None)
 
 
 def closed_gates(*, session: Session, declaration: Declaration) -> list[Message]:
     """What still holds the declaration; refuses to answer while a required gate is missing."""
-    if absent := sorted(REQUIRED_GATES - _gates.keys()):
+    gates = lifecycle.of(session).release_gates
+    if absent := sorted(REQUIRED_GATES - gates.keys()):
         raise LifecycleIncomplete(
-            f"release gates not installed: {', '.join(absent)} (call clearance.wiring.install())"
+            f"release gates missing from the lifecycle: {', '.join(absent)} "
+            "(build it with clearance.wiring.lifecycle())"
         )
     return [
-        missing for check in _gates.values() if (missing := check(session, declaration)) is not None
+        missing for check in gates.values() if (missing := check(session, declaration)) is not None
     ]
 
 
@@ -98,5 +87,7 @@ def _arrived(_session: Session, declaration: Declaration) -> Message | None:
     return None if declaration.arrived_at is not None else ARRIVAL_GATE
 
 
-register_gate("decision", _decided)
-register_gate("arrival", _arrived)
+# This module's own gates, first in every lifecycle.
+OWN_GATES: Mapping[str, ReleaseCheck] = MappingProxyType(
+    {"decision": _decided, "arrival": _arrived}
+)

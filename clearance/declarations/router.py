@@ -24,6 +24,7 @@ from clearance.deps import (
     GateDep,
     KnownTraderDep,
     LanguageDep,
+    LifecycleDep,
     ReaderDep,
     ReferenceDep,
     RequestFactsDep,
@@ -63,6 +64,7 @@ async def lodge(
     response: Response,
     caller: KnownTraderDep,
     facts: RequestFactsDep,
+    lifecycle: LifecycleDep,
     idempotency_key: IdempotencyKey = None,
 ) -> Accepted:
     """Lodge a declaration; it is screened within seconds."""
@@ -72,6 +74,7 @@ async def lodge(
         declaration_in=body,
         idempotency_key=idempotency_key,
         facts=facts,
+        lifecycle=lifecycle,
     )
     if not lodged.created:
         response.headers["Idempotent-Replayed"] = "true"

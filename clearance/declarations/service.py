@@ -15,7 +15,7 @@ from clearance.auth.models import Role
 from clearance.auth.service import Caller
 from clearance.clock import Clock, get_clock
 from clearance.db import after_commit
-from clearance.declarations import parties, states
+from clearance.declarations import lodgement, parties, states
 from clearance.declarations.errors import (
     DeclarationNotFound,
     InvalidTransition,
@@ -121,23 +121,10 @@ def _start_version(
             created_at=clock.now(),
         )
     )
-    for line_no, line in enumerate(body.lines, start=1):
-        session.add(
-            DeclarationLine(
-                declaration_id=declaration.id,
-                version=declaration.version,
-                line_no=line_no,
-                hs_code=line.hs_code,
-                origin=line.origin,
-                quantity=line.quantity,
-                unit=line.unit,
-                gross_kg=line.gross_kg,
-                net_kg=line.net_kg,
-                customs_value=line.customs_value,
-                currency=line.currency,
-                preference=line.preference,
-            )
-        )
+    session.add_all(
+        DeclarationLine(**row)
+        for row in lodgement.line_rows(declaration.id, declaration.version, body)
+    )
     declaration_id, version = declaration.id, declaration.version
     after_commit(session, lambda: enqueue_screening(declaration_id, version))
 

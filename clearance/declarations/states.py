@@ -1,13 +1,11 @@
 """The one state machine every declaration change goes through (DESIGN §2)."""
 
-from collections.abc import Callable
-
 from sqlmodel import Session
 
 from clearance import metrics
 from clearance.audit import service as audit_service
 from clearance.clock import Clock
-from clearance.declarations import sla
+from clearance.declarations import lifecycle, sla
 from clearance.declarations.errors import InvalidTransition
 from clearance.declarations.models import Declaration, DeclarationEvent, State
 from clearance.messages import Message, params_json
@@ -40,28 +38,11 @@ HOLDABLE = frozenset(
 )
 FINAL = frozenset({State.exited, State.seized, State.cancelled})
 
-# What other domains do with every event, in the same unit of work (notifications write their
-# outbox rows here). Registered by name, so this module imports none of them.
-EventHook = Callable[[Session, Declaration, DeclarationEvent], None]
-_event_hooks: dict[str, EventHook] = {}
-
-
-def register_event_hook(name: str, hook: EventHook) -> None:
-    """Run `hook` for every event written from now on; registering a name again replaces it."""
-    _event_hooks[name] = hook
-
-
-def unregister_event_hook(name: str) -> None:
-    _event_hooks.pop(name, None)
-
-
-def has_event_hooks() -> bool:
-    return bool(_event_hooks)
-
 
 def run_event_hooks(session: Session, declaration: Declaration, event: DeclarationEvent) -> None:
-    """Every registered hook, for an event written in this session."""
-    for hook in _event_hooks.values():
+    """What other domains do with every event (the notifications outbox), in the same unit of
+    work: the hooks of the session's lifecycle, so this module imports none of them."""
+    for hook in lifecycle.of(session).event_hooks:
         hook(session, declaration, event)
 
 

@@ -1,7 +1,7 @@
 """Documents: store uploads, list and fetch them, and check a declaration's papers."""
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -12,8 +12,8 @@ from clearance import pydantic_errors
 from clearance.auth.models import Role
 from clearance.auth.service import Caller
 from clearance.clock import Clock, get_clock
+from clearance.declarations import lifecycle, states
 from clearance.declarations import service as declarations_service
-from clearance.declarations import states
 from clearance.declarations.models import Declaration, DeclarationLine, State
 from clearance.documents import checks, requirements, structure
 from clearance.documents.checks import CheckInput, DocumentFacts, Finding, OtherUse, number_key
@@ -47,15 +47,6 @@ class DocumentReport:
 
     def for_document(self, document_id: uuid.UUID) -> list[Finding]:
         return [f for f in self.findings if f.document_id == document_id]
-
-
-# What other domains do once a document is stored (the risk engine screens again). By name.
-UploadHook = Callable[[Session, Clock, Declaration], None]
-_upload_hooks: dict[str, UploadHook] = {}
-
-
-def register_upload_hook(name: str, hook: UploadHook) -> None:
-    _upload_hooks[name] = hook
 
 
 def parse_fields(raw: bytes) -> DocumentFieldsIn:
@@ -162,7 +153,8 @@ def upload(
         storage.delete(stored.key)
         raise
     if document.kind is not DocumentKind.inspection_photo:  # evidence, not the dossier
-        for hook in _upload_hooks.values():
+        # What other domains do once a paper is stored (duties and risk look again).
+        for hook in lifecycle.of(session).upload_hooks:
             hook(session, clock, declaration)
     return document
 

@@ -3,10 +3,10 @@
 from sqlmodel import Session, col, select
 
 from clearance.clock import Clock
-from clearance.errors import NotFound
+from clearance.errors import Conflict, NotFound
 from clearance.messages import Message
 from clearance.risk import learning
-from clearance.risk.models import RiskModelVersion, TraderStanding, WatchlistParty
+from clearance.risk.models import ModelStatus, RiskModelVersion, TraderStanding, WatchlistParty
 from clearance.risk.schemas import TraderStandingIn, WatchlistIn
 
 
@@ -60,10 +60,22 @@ def models(*, session: Session) -> list[RiskModelVersion]:
     )
 
 
-def activate(*, session: Session, version: str) -> RiskModelVersion:
+def activate(*, session: Session, clock: Clock, version: str) -> RiskModelVersion:
+    """Any stored version scores again, from each worker's next screening on; one on trial
+    ends its trial (superseded)."""
+    from clearance.risk.model import readable  # heavy: only when a supervisor activates one
+
     row = session.exec(select(RiskModelVersion).where(RiskModelVersion.version == version)).first()
     if row is None:
         raise NotFound(Message("error.model_not_found", {"version": version}))
+    try:
+        readable(row.artefact)
+    except ValueError as unreadable:  # another format, or not a model at all
+        raise Conflict(Message("error.model_unreadable", {"version": version})) from unreadable
     learning.activate_model(session=session, version=version)
+    if row.status == ModelStatus.shadow:
+        row.status, row.decided_at = ModelStatus.superseded, clock.now()
+        session.add(row)
+    session.flush()
     session.refresh(row)
     return row

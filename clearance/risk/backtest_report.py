@@ -2,7 +2,7 @@
 for all test declarations and for the declarations of traders new since the split."""
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
@@ -149,12 +149,17 @@ def _table(rankings: Mapping[str, Figures]) -> list[str]:
     ]
 
 
-def figures(labels: np.ndarray, revenue: np.ndarray | None, scores: np.ndarray) -> Figures:
+def figures(
+    labels: np.ndarray,
+    revenue: np.ndarray | None,
+    scores: np.ndarray,
+    rates: Sequence[float] = INSPECTION_RATES,
+) -> Figures:
     """Precision, recall and revenue caught at each inspection rate; ties go to the earlier."""
     order = np.argsort(-scores, kind="mergesort")
     frauds, total_revenue = labels.sum(), None if revenue is None else revenue.sum()
     at = {}
-    for rate in INSPECTION_RATES:
+    for rate in rates:
         top = order[: max(1, round(len(order) * rate))]
         caught = (
             revenue[top].sum() / total_revenue if revenue is not None and total_revenue else None

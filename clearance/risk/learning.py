@@ -25,7 +25,7 @@ from clearance.risk.history import (
     Outcome,
     record_from_declaration,
 )
-from clearance.risk.models import HistoryEntry, RiskModelVersion
+from clearance.risk.models import HistoryEntry, ModelStatus, RiskModelVersion
 
 if TYPE_CHECKING:
     from clearance.risk.features import Activity
@@ -217,13 +217,10 @@ def active_model(*, session: Session) -> LoadedModel | None:
         return None
     if _loaded is None or _loaded.version != version:
         # Heavy: only processes that score load it.
-        from clearance.risk.model import OtherFormat, RiskModel
+        from clearance.risk.model import OtherFormat
 
-        artefact = session.exec(
-            select(RiskModelVersion.artefact).where(RiskModelVersion.version == version)
-        ).one()
         try:
-            _loaded = LoadedModel(version, RiskModel.loads(artefact))
+            _loaded = load(session=session, version=version)
         except OtherFormat as unreadable:  # a corrupt artefact fails the job: a dead letter
             logger.warning("active model %s not used: %s", version, unreadable)
             _unreadable = version
@@ -232,9 +229,52 @@ def active_model(*, session: Session) -> LoadedModel | None:
     return _loaded
 
 
+def load(*, session: Session, version: str) -> LoadedModel:
+    """A stored version, read and loaded (OtherFormat if this engine cannot read it)."""
+    from clearance.risk.model import RiskModel
+
+    artefact = session.exec(
+        select(RiskModelVersion.artefact).where(RiskModelVersion.version == version)
+    ).one()
+    loaded = LoadedModel(version, RiskModel.loads(artefact))
+    loaded.model.use_goods(_goods_table(session))
+    return loaded
+
+
+_shadow: LoadedModel | None = None
+_shadow_unusable: str | None = None
+
+
+def shadow_model(*, session: Session) -> LoadedModel | None:
+    """The model on trial (`clearance.risk.shadow`), loaded once per version per process;
+    None if there is none, or if it cannot be loaded (a shadow never fails screening)."""
+    global _shadow, _shadow_unusable
+    version = hot.cached(
+        "shadow_model",
+        None,
+        [RiskModelVersion.__tablename__],
+        lambda: session.exec(
+            select(RiskModelVersion.version)
+            .where(RiskModelVersion.status == ModelStatus.shadow)
+            .order_by(col(RiskModelVersion.id).desc())
+        ).first(),
+    )
+    if version is None or version == _shadow_unusable:
+        return None
+    if _shadow is None or _shadow.version != version:
+        try:
+            _shadow = load(session=session, version=version)
+        except Exception:
+            logger.warning("shadow model %s not used", version, exc_info=True)
+            _shadow_unusable = version
+            return None
+    _shadow.model.use_goods(_goods_table(session))
+    return _shadow
+
+
 def forget_model() -> None:
-    global _loaded, _unreadable
-    _loaded = _unreadable = None
+    global _loaded, _unreadable, _shadow, _shadow_unusable
+    _loaded = _unreadable = _shadow = _shadow_unusable = None
 
 
 def store_model(
@@ -245,9 +285,11 @@ def store_model(
     trained_on: int,
     actor: str,
     activate: bool,
+    status: ModelStatus = ModelStatus.stored,
 ) -> RiskModelVersion:
     row = RiskModelVersion(
         version=model.version,
+        status=status,
         trained_on=trained_on,
         metrics=model.metrics,
         artefact=model.dumps(),

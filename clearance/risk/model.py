@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm
@@ -39,6 +40,17 @@ FORMAT = 2
 
 class OtherFormat(ValueError):
     """A model saved by an earlier version of the engine: train again to use one."""
+
+
+def readable(text: str) -> dict[str, Any]:
+    """The artefact's data, if this engine can load it; else OtherFormat (a corrupt artefact
+    raises what parsing it raises)."""
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        raise OtherFormat("not a model artefact")
+    if data.get("format") != FORMAT or tuple(data.get("features", ())) != FEATURE_NAMES:
+        raise OtherFormat(f"model {data.get('version')} was saved in another format")
+    return data
 
 
 def labeled(record: HistoryRecord) -> bool:
@@ -167,9 +179,7 @@ class RiskModel:
 
     @classmethod
     def loads(cls, text: str) -> "RiskModel":
-        data = json.loads(text)
-        if data["format"] != FORMAT or tuple(data["features"]) != FEATURE_NAMES:
-            raise OtherFormat(f"model {data.get('version')} was saved in another format")
+        data = readable(text)
         return cls(
             lodgement=Head.from_dict(data["lodgement"]),
             arrival=Head.from_dict(data["arrival"]),

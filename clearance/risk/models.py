@@ -3,6 +3,7 @@
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, Numeric, Text, UniqueConstraint
@@ -96,8 +97,19 @@ class HistoryEntry(SQLModel, table=True):
     recorded_at: datetime = timestamp_field()
 
 
+class ModelStatus(StrEnum):
+    """Where a model version stands in its trial; whether it scores is `active` alone."""
+
+    stored = "stored"  # trained and kept, never in trial (`clearance risk train`)
+    shadow = "shadow"  # scores every screening beside the active model, for comparison
+    promoted = "promoted"  # beat the active model on recent inspected declarations
+    rejected = "rejected"  # did not beat it, or too few were inspected in its window
+    superseded = "superseded"  # its trial ended first: a newer candidate, or activated by hand
+
+
 class RiskModelVersion(SQLModel, table=True):
-    """A trained model, its metrics beside it; workers score with the active one."""
+    """A trained model, its metrics beside it; workers score with the active one. Every
+    version is kept: any of them can be activated again."""
 
     __tablename__ = "risk_model"
     __table_args__ = (UniqueConstraint("version", name="uq_risk_model_version"),)
@@ -105,8 +117,31 @@ class RiskModelVersion(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     version: str = Field(max_length=80)
     active: bool = False
+    status: str = Field(default=ModelStatus.stored, max_length=16)
     trained_on: int
     metrics: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    # The last comparison with the active model on inspected declarations, and its decision.
+    comparison: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    decided_at: datetime | None = timestamp_field(nullable=True)
     artefact: str = Field(sa_column=Column(Text, nullable=False))
     created_by: str = Field(max_length=40)
     created_at: datetime = timestamp_field()
+
+
+class ShadowScore(SQLModel, table=True):
+    """A shadow model's score of a screened version, beside the score in force (the active
+    model's, or the rules' when none is active); it never decides the channel."""
+
+    __tablename__ = "risk_shadow_score"
+    __table_args__ = (
+        UniqueConstraint("declaration_id", "version", "model_version", name="uq_risk_shadow_score"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    declaration_id: uuid.UUID = Field(index=True)
+    version: int
+    model_version: str = Field(max_length=80, index=True)
+    score: float
+    active_version: str | None = Field(default=None, max_length=80)
+    active_score: float
+    scored_at: datetime = timestamp_field()

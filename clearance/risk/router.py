@@ -170,9 +170,13 @@ def list_models(session: SessionDep, caller: RiskReaderDep) -> list[ModelOut]:
 
 @router.post("/models/{version}/activate")
 def activate_model(
-    version: Annotated[str, Path(max_length=80)], session: SessionDep, caller: SupervisorDep
+    version: Annotated[str, Path(max_length=80)],
+    session: SessionDep,
+    clock: ClockDep,
+    caller: SupervisorDep,
 ) -> ModelOut:
-    """Workers score with this model from their next screening on."""
+    """Any stored version: workers score with it from their next screening on (404 for no
+    such version, 409 for one saved in a format this engine cannot load)."""
     return ModelOut.model_validate(
-        admin.activate(session=session, version=version), from_attributes=True
+        admin.activate(session=session, clock=clock, version=version), from_attributes=True
     )

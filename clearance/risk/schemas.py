@@ -101,6 +101,10 @@ class WatchlistOut(BaseModel):
 class ModelOut(BaseModel):
     version: str
     active: bool
+    # stored, shadow (on trial), promoted, rejected or superseded (docs/risk-engine.md)
+    status: str
     trained_on: int
     metrics: dict[str, Any]
+    comparison: dict[str, Any]  # the trial's last comparison with the ranking in force
+    decided_at: datetime | None
     created_at: datetime

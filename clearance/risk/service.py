@@ -31,7 +31,7 @@ from clearance.messages import Message
 from clearance.names import Watchlist
 from clearance.reference import service as reference_service
 from clearance.reference.service import ReferenceData
-from clearance.risk import arrival, channels, config, learning
+from clearance.risk import arrival, channels, config, learning, shadow
 from clearance.risk.features import Activity
 from clearance.risk.models import HistoryEntry, TraderStanding, WatchlistParty
 from clearance.risk.rules import RULES, Context, Hit, RuleConfig, SplitWindow, evaluate
@@ -300,6 +300,7 @@ def screen(
                 **drawn.as_json(),
             }
         )
+    shadow.score(session, declaration, body, lodged_at, unread, score, model, _live_activity)
     return outcomes.record_assessment(
         session=session,
         clock=clock,

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from clearance import wiring
 from clearance.audit.models import AuditRecord
 from clearance.auth.models import Role
 from clearance.auth.service import Caller
@@ -36,6 +37,7 @@ def _lodgement(body: dict[str, Any], key: str | None = None, caller: Caller = TR
         body_sha256=sha,
         idempotency_key=key,
         facts=RequestFacts(client_address="10.0.0.9", request_id="r-1"),
+        lifecycle=wiring.lifecycle(),
     )
 
 

@@ -16,6 +16,7 @@ from tests.needs import need
 pytestmark = pytest.mark.slow
 COUNT, SAMPLE, RSS_JOBS = 60, 10, 500
 PACED_RATE, PACED_SECONDS = 40, 1
+PREFILL = 300
 ADMIN_URL = PG_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
@@ -45,12 +46,15 @@ def result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         str(PACED_RATE),
         "--paced-seconds",
         str(PACED_SECONDS),
+        "--prefill",
+        str(PREFILL),
         "--no-model",  # training takes 15 s of a 2-core machine; the model is not under test
     ]
     root = Path(__file__).resolve().parents[2]
     done = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "CPU ms per declaration" in done.stdout
+    assert f"database: {PREFILL} cleared declarations before the run" in done.stdout
     return dict(json.loads(out.read_text()))
 
 
@@ -114,6 +118,14 @@ def test_worker_memory_is_read_at_start_and_end(result: dict[str, Any]) -> None:
     assert memory["done"] == RSS_JOBS
     assert all(value > 0 for value in memory["rss_mb"].values())
     assert all(w["start"] > 0 and w["end"] > 0 for w in result["service"]["worker_rss_mb"])
+
+
+def test_the_history_is_written_before_the_run_and_left_alone_by_it(
+    result: dict[str, Any],
+) -> None:
+    assert result["prefill"]["declarations"] == PREFILL
+    # The run's figures are of its own declarations, not of the history beside them.
+    assert result["service"]["end_to_end"]["declarations"] == COUNT + SAMPLE
 
 
 def test_the_private_database_is_dropped(result: dict[str, Any]) -> None:

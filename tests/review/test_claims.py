@@ -7,10 +7,11 @@ import pytest
 from fastapi.testclient import TestClient
 from redis import Redis
 
-from clearance import db
+from clearance import db, wiring
 from clearance.auth.models import Role
 from clearance.auth.service import Caller
 from clearance.clock import get_clock
+from clearance.declarations import lifecycle
 from clearance.embedded import create_keys
 from clearance.main import create_app
 from clearance.review import service as review_service
@@ -39,6 +40,7 @@ def test_concurrent_claims_never_share_an_item(
     lodged = {lodge(committed_client, trader) for _ in range(DECLARATIONS)}
     assert work() == DECLARATIONS
 
+    full_lifecycle = wiring.lifecycle()
     start = threading.Barrier(OFFICERS)
     claims: dict[int, list[str]] = {officer: [] for officer in range(OFFICERS)}
 
@@ -48,7 +50,11 @@ def test_concurrent_claims_never_share_an_item(
         while True:
             with db.unit_of_work() as session:
                 claimed = review_service.claim_next(
-                    session=session, clock=get_clock(), caller=caller, lane=None, lease_seconds=600
+                    session=lifecycle.attach(session, full_lifecycle),
+                    clock=get_clock(),
+                    caller=caller,
+                    lane=None,
+                    lease_seconds=600,
                 )
             if claimed is None:
                 return

@@ -1,0 +1,66 @@
+"""What other domains add to the declaration lifecycle (DESIGN §2), as one immutable object.
+
+An entry point (the app factory, the worker's jobs) builds it with `clearance.wiring.lifecycle`
+and attaches it to each session it opens; the declarations code reads it from the session. A
+session without one is refused (`LifecycleIncomplete`), so an entry point that forgot it fails
+instead of releasing goods without the documents and duty gates. This module imports no domain.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from sqlmodel import Session
+
+from clearance.clock import Clock
+from clearance.declarations.models import Declaration, DeclarationEvent
+from clearance.messages import Message
+
+# A release gate answers None when it is open, else a message saying what is still missing.
+ReleaseCheck = Callable[[Session, Declaration], Message | None]
+# Run for every event written, in the same unit of work (the notifications outbox).
+EventHook = Callable[[Session, Declaration, DeclarationEvent], None]
+# Run once a version is assessed, before a green one is decided (duties assess what it owes).
+AssessedHook = Callable[[Session, Clock, Declaration], None]
+# Run when the truck reaches the gate, before release is considered (the weighbridge check).
+ArrivalCheck = Callable[[Session, Clock, Declaration], None]
+# Run once a document of the dossier is stored (duties and risk look again).
+UploadHook = Callable[[Session, Clock, Declaration], None]
+
+_SESSION_KEY = "clearance.lifecycle"
+
+
+class LifecycleIncomplete(RuntimeError):
+    """The declarations code ran without its lifecycle, or with a release gate missing."""
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """Hooks run in the order given; release gates by name, in the order given."""
+
+    release_gates: Mapping[str, ReleaseCheck]
+    event_hooks: tuple[EventHook, ...] = ()
+    assessed_hooks: tuple[AssessedHook, ...] = ()
+    arrival_checks: tuple[ArrivalCheck, ...] = ()
+    upload_hooks: tuple[UploadHook, ...] = ()
+
+    def __post_init__(self) -> None:
+        # A copy nobody can change: the gates are fixed once the entry point built them.
+        object.__setattr__(self, "release_gates", MappingProxyType(dict(self.release_gates)))
+
+
+def attach(session: Session, lifecycle: Lifecycle) -> Session:
+    """Hand the lifecycle to the declarations code that runs in this session."""
+    session.info[_SESSION_KEY] = lifecycle
+    return session
+
+
+def of(session: Session) -> Lifecycle:
+    """The session's lifecycle; refuses a session its entry point opened without one."""
+    found = session.info.get(_SESSION_KEY)
+    if not isinstance(found, Lifecycle):
+        raise LifecycleIncomplete(
+            "this session carries no lifecycle: its entry point must build one "
+            "(clearance.wiring.lifecycle()) and attach it (clearance.declarations.lifecycle.attach)"
+        )
+    return found
