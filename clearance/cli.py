@@ -161,7 +161,7 @@ def _train(args: argparse.Namespace) -> None:
         if not records:
             print("error: no labeled history; run `clearance risk import-history FILE` first")
             raise SystemExit(2)
-        model = train(records, seed=args.seed)
+        model = train(records, seed=args.seed, goods=learning.goods_table(session))
         row = learning.store_model(
             session=session,
             clock=get_clock(),

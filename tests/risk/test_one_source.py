@@ -50,6 +50,21 @@ def test_the_model_at_screening_reads_a_supervisors_edit_of_the_rates(
     assert loaded.model.state.rates["USD"] == load_rates()["USD"]
 
 
+def test_training_in_the_service_reads_the_rates_in_force(
+    session: Session, clock: FrozenClock
+) -> None:
+    session.add(
+        ExchangeRate(currency="CNY", rate_vnd=Decimal("4000"), effective_from=date(2026, 6, 1))
+    )
+    session.flush()
+    records = simulate(seed=5, count=300, start=START - timedelta(days=90), days=60)
+
+    model = train(records, seed=3, goods=learning.goods_table(session), trained_at=clock.now())
+
+    assert model.state.rates["CNY"] == 4000.0
+    assert model.state.rates["USD"] == load_rates()["USD"]
+
+
 def _claim(origin: str, preference: str | None = "ACFTA_FORM_E") -> HistoryLine:
     return HistoryLine.model_validate(
         {
