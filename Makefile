@@ -30,6 +30,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy clearance workers tests loadtests
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/python -m tests.sizes clearance workers
 
 check: lint test
 

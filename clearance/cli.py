@@ -161,7 +161,7 @@ def _train(args: argparse.Namespace) -> None:
         if not records:
             print("error: no labeled history; run `clearance risk import-history FILE` first")
             raise SystemExit(2)
-        model = train(records, seed=args.seed)
+        model = train(records, seed=args.seed, goods=learning.goods_table(session))
         row = learning.store_model(
             session=session,
             clock=get_clock(),
@@ -286,10 +286,8 @@ def _risk_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser
     add_model_commands(risk_commands)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="clearance", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-
+def _process_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """The processes: everything embedded, the API alone, a worker alone."""
     run = commands.add_parser("run", help="everything embedded: API, workers, Redis, SQLite, demo")
     run.add_argument("--port", type=int, default=8000)
     run.add_argument("--data-dir", default=".clearance")
@@ -323,6 +321,9 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--no-sweeper", action="store_true")
     worker.set_defaults(handler=_worker)
 
+
+def _data_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """The schema, API keys, mandates and reference data."""
     migrate = commands.add_parser("migrate", help="upgrade the schema and load reference data")
     migrate.set_defaults(handler=_migrate)
 
@@ -351,6 +352,8 @@ def build_parser() -> argparse.ArgumentParser:
     tariff.add_argument("--effective-from", type=date.fromisoformat, required=True)
     tariff.set_defaults(handler=_import_tariff)
 
+
+def _demo_command(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     demo = commands.add_parser("demo", help="lodge realistic Ma Lù Thàng traffic")
     demo.add_argument("--url", default="http://127.0.0.1:8000")
     demo.add_argument("--count", type=int, default=20, help="0 runs until stopped")
@@ -363,6 +366,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--quiet", action="store_true", help="a line per lodgement and per truck that leaves"
     )
     demo.set_defaults(handler=_demo)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="clearance", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    _process_commands(commands)
+    _data_commands(commands)
+    _demo_command(commands)
     _risk_commands(commands)
     add_what_if_command(add_report_commands(commands))
     return parser

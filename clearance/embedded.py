@@ -135,7 +135,11 @@ def train_demo_model() -> str | None:
             records=records,
             source="simulated-demo",
         )
-        model = train(learning.training_records(session=session), seed=1)
+        model = train(
+            learning.training_records(session=session),
+            seed=1,
+            goods=learning.goods_table(session),
+        )
         row = learning.store_model(
             session=session,
             clock=clock,

@@ -198,8 +198,17 @@ def redis(redis_url: str) -> Iterator[Redis]:
     connection.flushdb()
 
 
+def _shares_app(request: pytest.FixtureRequest) -> bool:
+    """Whether the test's module uses the `shared_app` fixture (the role matrices, the fuzz)."""
+    return "shared_app" in request.fixturenames
+
+
 @pytest.fixture
-def connection(pg_engine: Engine) -> Iterator[Connection]:
+def connection(request: pytest.FixtureRequest, pg_engine: Engine) -> Iterator[Connection]:
+    """The test's transaction, rolled back at its end (a savepoint, with `shared_app`)."""
+    if _shares_app(request):
+        yield request.getfixturevalue("savepoint_connection")
+        return
     with pg_engine.connect() as conn:
         transaction = conn.begin()
         yield conn
@@ -251,15 +260,22 @@ def make_key(session: Session, clock: FrozenClock) -> Callable[..., str]:
 
 
 @pytest.fixture
-def keys(make_key: Callable[..., str]) -> dict[str, str]:
+def keys(request: pytest.FixtureRequest) -> dict[str, str]:
     """A key per role; `trader` and `other_trader` are two different companies."""
+    if _shares_app(request):
+        shared: dict[str, str] = request.getfixturevalue("module_keys")
+        return shared
+    make_key: Callable[..., str] = request.getfixturevalue("make_key")
     made = {role.value: make_key(role, TRADER_TAX_CODE) for role in Role}
     made["other_trader"] = make_key(Role.trader, OTHER_TAX_CODE)
     return made
 
 
 @pytest.fixture
-def app() -> FastAPI:
+def app(request: pytest.FixtureRequest) -> FastAPI:
+    if _shares_app(request):
+        shared: FastAPI = request.getfixturevalue("module_app")
+        return shared
     return create_app()
 
 
@@ -329,6 +345,14 @@ def module_keys(module_environment: None, module_connection: Connection) -> dict
             )
         session.commit()
     return made
+
+
+@pytest.fixture(scope="module")
+def shared_app(module_app: FastAPI, module_keys: dict[str, str]) -> tuple[FastAPI, dict[str, str]]:
+    """For a module that sets `pytestmark = pytest.mark.usefixtures("shared_app")`: its tests'
+    `app`, `keys` and `connection` are the module's app and keys, made once before any test,
+    and a savepoint of the module's transaction."""
+    return module_app, module_keys
 
 
 def auth(key: str) -> dict[str, str]:

@@ -44,6 +44,9 @@ from tests import factories
 from tests.conftest import START, auth, sessions_on
 from tests.helpers import lodge
 
+# One app and one set of keys for the module; each test runs in a savepoint (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("shared_app")
+
 FUZZ_ROLES = ["trader", "officer", "supervisor", "operator", "gate", "bank"]
 MAX_EXAMPLES = 12  # per operation and role: about 70 cases per operation in all
 CHECKS = [
@@ -73,23 +76,7 @@ class Seeded:
         return next(i for i in self.ucrs if i != self.held_id)
 
 
-# One app, one set of keys and one seeded database for the module: each test's writes are
-# rolled back to a savepoint of the module's transaction (tests/conftest.py, `module_keys`).
-@pytest.fixture
-def app(module_app: FastAPI) -> FastAPI:
-    return module_app
-
-
-@pytest.fixture
-def keys(module_keys: dict[str, str]) -> dict[str, str]:
-    return module_keys
-
-
-@pytest.fixture
-def connection(savepoint_connection: Connection) -> Connection:
-    return savepoint_connection
-
-
+# One app, one set of keys (`shared_app`) and one seeded database for the module.
 @pytest.fixture(scope="module")
 def seeded(
     module_app: FastAPI, module_keys: dict[str, str], module_connection: Connection, redis_url: str

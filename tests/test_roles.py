@@ -17,7 +17,6 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection
 from sqlmodel import Session, select
 
 from clearance.auth.models import ApiKey, Role
@@ -25,6 +24,9 @@ from clearance.clock import FrozenClock
 from clearance.errors import PROBLEM_MEDIA_TYPE
 from tests import factories
 from tests.conftest import auth
+
+# One app and one set of keys for the module; each test runs in a savepoint (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("shared_app")
 
 Endpoint = tuple[str, str]
 
@@ -250,23 +252,6 @@ def send(
     return client.request(
         route.method, path or concrete_path(route), json=json_body, headers=headers
     )
-
-
-# Every test here runs against one app and one set of keys, made once for the module; each
-# test's writes are rolled back to a savepoint (tests/conftest.py, `module_keys`).
-@pytest.fixture
-def app(module_app: FastAPI) -> FastAPI:
-    return module_app
-
-
-@pytest.fixture
-def keys(module_keys: dict[str, str]) -> dict[str, str]:
-    return module_keys
-
-
-@pytest.fixture
-def connection(savepoint_connection: Connection) -> Connection:
-    return savepoint_connection
 
 
 @pytest.fixture(scope="module")

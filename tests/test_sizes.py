@@ -1,5 +1,7 @@
 """The size check names what is too long and passes what is not."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 from tests import sizes
@@ -30,3 +32,17 @@ def test_migrations_are_history_and_are_left_out(tmp_path: Path) -> None:
 
     assert sizes.check([tmp_path]) == []
     assert sizes.main([str(tmp_path)]) == 0
+
+
+def test_the_command_exits_non_zero_on_a_break_so_make_lint_fails(tmp_path: Path) -> None:
+    (tmp_path / "fine.py").write_text(_function("short", 60))
+    command = [sys.executable, "-m", "tests.sizes", str(tmp_path)]
+    root = Path(__file__).parents[1]
+
+    assert subprocess.run(command, cwd=root, capture_output=True).returncode == 0
+
+    (tmp_path / "long.py").write_text(_function("too_long", 61))
+    broken = subprocess.run(command, cwd=root, capture_output=True, text=True)
+
+    assert broken.returncode == 1
+    assert "too_long is 61 lines" in broken.stdout

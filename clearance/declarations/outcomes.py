@@ -1,6 +1,7 @@
 """What screening and officers conclude about a version: assessments and decisions."""
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -75,16 +76,7 @@ def assess(
     )
     session.add(assessment)
     declaration.channel = channel
-    states.transition(
-        session=session,
-        clock=clock,
-        declaration=declaration,
-        to=State.assessed,
-        actor_kind=states.WORKER,
-        actor=states.WORKER,
-        action="assess",
-        reason=Message("event.channel", {"channel": Message(f"channel_word.{channel.value}")}),
-    )
+    _enter_assessed(session=session, clock=clock, declaration=declaration, channel=channel)
     version_lodged_at = declarations_service.current_version(
         session=session, declaration=declaration
     ).created_at
@@ -115,6 +107,32 @@ def conclude(
         _decide_green(session=session, clock=clock, declaration=declaration)
 
 
+def _enter_assessed(
+    *, session: Session, clock: Clock, declaration: Declaration, channel: Channel
+) -> None:
+    """The worker's move to `assessed`, its event naming the channel."""
+    states.transition(
+        session=session,
+        clock=clock,
+        declaration=declaration,
+        to=State.assessed,
+        actor_kind=states.WORKER,
+        actor=states.WORKER,
+        action="assess",
+        reason=Message("event.channel", {"channel": Message(f"channel_word.{channel.value}")}),
+    )
+
+
+# The state each kind of decision moves the declaration to.
+_DECISION_MOVES = {
+    DecisionKind.release: State.decided,
+    DecisionKind.seize: State.seized,
+    DecisionKind.hold: State.held,
+    DecisionKind.inspect: State.inspection,
+    DecisionKind.escalate: State.inspection,
+}
+
+
 def record_decision(
     *,
     session: Session,
@@ -133,20 +151,7 @@ def record_decision(
 ) -> Decision:
     """Record a decision on the current version and make the move it calls for."""
     state = declaration.state
-    if (
-        kind is DecisionKind.release
-        and declaration.channel is Channel.red
-        and state is not State.inspection
-    ):
-        raise InvalidTransition(Message("error.red_needs_inspection"))
-    target = {
-        DecisionKind.release: State.decided,
-        DecisionKind.seize: State.seized,
-        DecisionKind.hold: State.held,
-        DecisionKind.inspect: State.inspection,
-        DecisionKind.escalate: State.inspection,
-    }[kind]
-    states.check(state=state, to=target, actor_kind=actor_kind)
+    target = _move_for(declaration=declaration, kind=kind, actor_kind=actor_kind)
     now = clock.now()
     decision = Decision(
         declaration_id=declaration.id,
@@ -164,18 +169,8 @@ def record_decision(
     session.add(decision)
     if kind is DecisionKind.hold:
         declaration.held_from = state
-        text = query or reason
-        message = text if isinstance(text, Message) else None
-        session.add(
-            Query(
-                declaration_id=declaration.id,
-                version=declaration.version,
-                text=message.text if message else str(text),
-                text_code=message.code if message else None,
-                text_params=params_json(message.params) if message else None,
-                raised_by=actor,
-                raised_at=now,
-            )
+        _raise_query(
+            session=session, declaration=declaration, text=query or reason, actor=actor, now=now
         )
     if kind is DecisionKind.escalate:
         declaration.channel = Channel.red
@@ -193,6 +188,40 @@ def record_decision(
     if target is State.decided:
         release.release_if_ready(session=session, clock=clock, declaration=declaration)
     return decision
+
+
+def _move_for(*, declaration: Declaration, kind: DecisionKind, actor_kind: str) -> State:
+    """The state the decision moves the declaration to, refused when it may not move there.
+
+    A red declaration is released only from physical inspection.
+    """
+    if (
+        kind is DecisionKind.release
+        and declaration.channel is Channel.red
+        and declaration.state is not State.inspection
+    ):
+        raise InvalidTransition(Message("error.red_needs_inspection"))
+    target = _DECISION_MOVES[kind]
+    states.check(state=declaration.state, to=target, actor_kind=actor_kind)
+    return target
+
+
+def _raise_query(
+    *, session: Session, declaration: Declaration, text: str | Message, actor: str, now: datetime
+) -> None:
+    """The query a hold puts to the declarant, in words or as a catalogue message."""
+    message = text if isinstance(text, Message) else None
+    session.add(
+        Query(
+            declaration_id=declaration.id,
+            version=declaration.version,
+            text=message.text if message else str(text),
+            text_code=message.code if message else None,
+            text_params=params_json(message.params) if message else None,
+            raised_by=actor,
+            raised_at=now,
+        )
+    )
 
 
 def stop_for_inspection(

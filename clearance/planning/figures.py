@@ -14,7 +14,7 @@ from clearance.planning.schemas import (
     Validation,
 )
 from clearance.planning.simulation import Release, RunResult, load_by_hour
-from clearance.reports.service import percentile
+from clearance.quantiles import quantile
 
 ARRIVAL_TO_RELEASE, LODGEMENT_TO_RELEASE = "arrival_to_release", "lodgement_to_release"
 # A median of a few minutes sits where many trucks are released the moment they arrive: 15% of
@@ -114,11 +114,11 @@ def _run_medians(
             r.released - start for r, start in starts if r.channel == channel and start is not None
         )
         if values:
-            medians.append(percentile(values, 0.5))
+            medians.append(quantile(values, 0.5))
     medians.sort()
     if not medians:
         return None, None
-    return round(percentile(medians, 0.1), 1), round(percentile(medians, 0.9), 1)
+    return round(quantile(medians, 0.1), 1), round(quantile(medians, 0.9), 1)
 
 
 def hourly(

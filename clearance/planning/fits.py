@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from clearance.planning.schemas import StageFit
-from clearance.reports.service import percentile
+from clearance.quantiles import quantile
 
 SCREENING, DOCUMENT_CHECK, INSPECTION = "screening", "document_check", "inspection"
 STAGES = (SCREENING, DOCUMENT_CHECK, INSPECTION)
@@ -106,8 +106,8 @@ def _row(stage: str, channel: str, own: list[float], fit: Lognormal, source: str
         channel=channel,
         count=len(ordered),
         source=source,
-        observed_median_seconds=_round(percentile(ordered, 0.5)) if ordered else None,
-        observed_p90_seconds=_round(percentile(ordered, 0.9)) if ordered else None,
+        observed_median_seconds=_round(quantile(ordered, 0.5)) if ordered else None,
+        observed_p90_seconds=_round(quantile(ordered, 0.9)) if ordered else None,
         fitted_median_seconds=_round(fit.median),
         fitted_p90_seconds=_round(fit.p90),
     )
@@ -121,4 +121,4 @@ def median_p90(values: Iterable[float]) -> tuple[float | None, float | None]:
     ordered = sorted(values)
     if not ordered:
         return None, None
-    return _round(percentile(ordered, 0.5)), _round(percentile(ordered, 0.9))
+    return _round(quantile(ordered, 0.5)), _round(quantile(ordered, 0.9))

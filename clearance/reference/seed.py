@@ -143,6 +143,15 @@ def load_seed(*, session: Session) -> int:
     return added
 
 
+@lru_cache(maxsize=1)
+def shipped_reference() -> ReferenceData:
+    """The shipped reference data in force today, read once per process: the one source of the
+    paths without a database (training from history files, backtests, the simulator, the
+    synthetic catalogue). The service reads the database's rows, a supervisor's edits included.
+    """
+    return reference_from_files(max(date.today(), SEED_EFFECTIVE_FROM))
+
+
 def reference_from_files(today: date = SEED_EFFECTIVE_FROM) -> ReferenceData:
     """The shipped reference data without a database (backtests, benchmarks)."""
     rows = {
@@ -176,15 +185,3 @@ def shipped_nomenclature() -> Nomenclature:
     loaded = Nomenclature()
     loaded.add([TariffLine.model_validate({"id": n, **row}) for n, row in enumerate(rows, 1)])
     return loaded
-
-
-@lru_cache(maxsize=1)
-def shipped_areas() -> dict[str, frozenset[str]]:
-    """Per claimable preference, the origins its schedules cover, from the shipped file (for
-    code that runs without a database: model features)."""
-    areas: dict[str, frozenset[str]] = {}
-    for row in read_rows("agreements.csv"):
-        if row["preference"]:
-            members = frozenset(row["members"].split())
-            areas[row["preference"]] = areas.get(row["preference"], frozenset()) | members
-    return areas

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TypeVar
+from typing import Generic, TypeAlias, TypeVar
 
 from sqlmodel import Session, col, select
 
@@ -29,14 +29,24 @@ from clearance.reference.tariff_files import EditionLine
 SNAPSHOT_TTL_SECONDS = 60.0
 
 Row = TypeVar("Row", ExchangeRate, HsKeyword)
+Figure = TypeVar("Figure", Decimal, float)
 
 
 @dataclass(frozen=True)
-class PriceBand:
-    p10: Decimal
-    median: Decimal
-    p90: Decimal
+class ValueBand(Generic[Figure]):
+    """Unit values (USD per kg or per unit) of n prices: the 10th percentile, median and 90th.
+
+    In decimals as the reference data keeps them and the rules compute (`PriceBand`); in floats
+    as the risk model learns them from history (`clearance.risk.bands.Band`).
+    """
+
+    p10: Figure
+    median: Figure
+    p90: Figure
     n: int
+
+
+PriceBand: TypeAlias = ValueBand[Decimal]
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,6 @@ for a closed period is the same whenever it is run. Stage boundaries (DESIGN §5
 
 import csv
 import io
-import math
 import statistics
 import uuid
 from collections import defaultdict
@@ -26,6 +25,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from clearance.declarations.models import Channel, Declaration, DeclarationEvent, State
+from clearance.quantiles import quantile
 from clearance.reports.schemas import (
     ALL_CHANNELS,
     SEQUENTIAL_STAGES,
@@ -136,14 +136,6 @@ def _last(events: Sequence[Event], match: Callable[[Event], bool]) -> Event | No
     return _first(list(reversed(events)), match)
 
 
-def percentile(ordered: Sequence[float], share: float) -> float:
-    """Linear interpolation between closest ranks (numpy's default, Excel's PERCENTILE.INC)."""
-    position = (len(ordered) - 1) * share
-    lower = math.floor(position)
-    upper = min(lower + 1, len(ordered) - 1)
-    return ordered[lower] + (ordered[upper] - ordered[lower]) * (position - lower)
-
-
 def stage_stats(stage: Stage, values: Iterable[float]) -> StageStats:
     ordered = sorted(values)
     if not ordered:
@@ -159,8 +151,8 @@ def stage_stats(stage: Stage, values: Iterable[float]) -> StageStats:
         stage=stage,
         count=len(ordered),
         mean_seconds=_round(statistics.fmean(ordered)),
-        median_seconds=_round(percentile(ordered, 0.5)),
-        p90_seconds=_round(percentile(ordered, 0.9)),
+        median_seconds=_round(quantile(ordered, 0.5)),
+        p90_seconds=_round(quantile(ordered, 0.9)),
         max_seconds=_round(ordered[-1]),
     )
 

@@ -78,20 +78,7 @@ def record_document_check(
         declaration_id=declaration_id,
         version=check_in.version,
     )
-    documents = {
-        d.id: d
-        for d in documents_service.list_for(session=session, declaration=declaration)
-        if d.kind is not DocumentKind.inspection_photo
-    }
-    given = [v.document_id for v in check_in.documents]
-    for index, document_id in enumerate(given):
-        if document_id not in documents:
-            raise invalid_field(f"documents[{index}].document_id", Message("field.not_document_of"))
-        if given.index(document_id) != index:
-            raise invalid_field(f"documents[{index}].document_id", Message("field.judged_twice"))
-    unjudged = [_numbered(d) for i, d in documents.items() if i not in given]
-    if unjudged:
-        raise invalid_field("documents", Message("field.no_verdict", {"documents": unjudged}))
+    documents = _judged_documents(session=session, declaration=declaration, check_in=check_in)
     verdicts = [
         {
             "document_id": str(v.document_id),
@@ -125,26 +112,61 @@ def record_document_check(
         ),
     )
     if queried:
-        papers = [
-            Message(
-                "query.paper_note",
-                {"kind": paper(DocumentKind(v["kind"])), "number": v["number"], "note": v["note"]},
-            )
-            for v in queried
-        ]
-        outcomes.record_decision(
-            session=session,
-            clock=clock,
-            declaration=declaration,
-            kind=DecisionKind.hold,
-            actor_kind=states.OFFICER,
-            actor=caller.actor,
-            reason=Message("event.documents_queried"),
-            query=Message("query.documents_queried", {"papers": papers}),
+        _hold_for_queried(
+            session=session, clock=clock, caller=caller, declaration=declaration, queried=queried
         )
-        end_lease(session=session, declaration=declaration)
     session.flush()
     return declaration, check
+
+
+def _judged_documents(
+    *, session: Session, declaration: Declaration, check_in: DocumentCheckIn
+) -> dict[uuid.UUID, Document]:
+    """The declaration's papers, each judged once in the check; refused naming the field else."""
+    documents = {
+        d.id: d
+        for d in documents_service.list_for(session=session, declaration=declaration)
+        if d.kind is not DocumentKind.inspection_photo
+    }
+    given = [v.document_id for v in check_in.documents]
+    for index, document_id in enumerate(given):
+        if document_id not in documents:
+            raise invalid_field(f"documents[{index}].document_id", Message("field.not_document_of"))
+        if given.index(document_id) != index:
+            raise invalid_field(f"documents[{index}].document_id", Message("field.judged_twice"))
+    unjudged = [_numbered(d) for i, d in documents.items() if i not in given]
+    if unjudged:
+        raise invalid_field("documents", Message("field.no_verdict", {"documents": unjudged}))
+    return documents
+
+
+def _hold_for_queried(
+    *,
+    session: Session,
+    clock: Clock,
+    caller: Caller,
+    declaration: Declaration,
+    queried: list[dict[str, str]],
+) -> None:
+    """Hold the declaration with a query naming each queried paper and its note; the lease ends."""
+    papers = [
+        Message(
+            "query.paper_note",
+            {"kind": paper(DocumentKind(v["kind"])), "number": v["number"], "note": v["note"]},
+        )
+        for v in queried
+    ]
+    outcomes.record_decision(
+        session=session,
+        clock=clock,
+        declaration=declaration,
+        kind=DecisionKind.hold,
+        actor_kind=states.OFFICER,
+        actor=caller.actor,
+        reason=Message("event.documents_queried"),
+        query=Message("query.documents_queried", {"papers": papers}),
+    )
+    end_lease(session=session, declaration=declaration)
 
 
 def record_inspection(

@@ -1,32 +1,28 @@
 """Unit values: exchange rates to USD, and robust bands of price per HS6 x origin from history."""
 
-import csv
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 
-import numpy as np
-
-from clearance.reference.service import PriceBand
+from clearance.quantiles import quantile
+from clearance.reference.seed import shipped_reference
+from clearance.reference.service import PriceBand, ReferenceData, ValueBand
 from clearance.risk.history import HistoryRecord
 
-RATES_CSV = Path(__file__).resolve().parent.parent / "reference" / "data" / "exchange_rates.csv"
 BAND_MIN_N = 5  # fewer prices than this make no reference band
 ALL_ORIGINS = "*"
 NAN = math.nan
 
 
-def load_rates(path: Path = RATES_CSV) -> dict[str, float]:
-    """VND per unit of each currency, the newest row of each (exchange_rates.csv layout)."""
-    newest: dict[str, tuple[str, float]] = {}
-    with path.open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            currency, since = row["currency"], row["effective_from"]
-            if currency not in newest or since >= newest[currency][0]:
-                newest[currency] = (since, float(row["rate_vnd"]))
-    return {currency: rate for currency, (_, rate) in newest.items()}
+def rates_of(reference: ReferenceData) -> dict[str, float]:
+    """VND per unit of each currency in force in the reference data, as the model computes."""
+    return {currency: float(rate) for currency, rate in reference.rates_vnd.items()}
+
+
+def load_rates() -> dict[str, float]:
+    """The shipped exchange rates: training from history files, backtests, the simulator."""
+    return rates_of(shipped_reference())
 
 
 def usd_per(rates: Mapping[str, float], currency: str) -> float:
@@ -36,16 +32,18 @@ def usd_per(rates: Mapping[str, float], currency: str) -> float:
 
 
 @dataclass(frozen=True, slots=True)
-class Band:
-    """Robust unit values (USD per kg or per unit) of one HS6 x origin from history."""
+class Band(ValueBand[float]):
+    """Robust unit values of one HS6 x origin (per kg or per unit), learned from history."""
 
     hs6: str
     origin: str  # ALL_ORIGINS when too few prices came from the declared origin
     unit: str
-    p10: float
-    median: float
-    p90: float
-    n: int
+
+    @classmethod
+    def keyed(cls, key: str, p10: float, median: float, p90: float, n: int) -> "Band":
+        """The band of a key `hs6|origin|unit`, as the bands are stored."""
+        hs6, origin, unit = key.split("|")
+        return cls(p10=p10, median=median, p90=p90, n=n, hs6=hs6, origin=origin, unit=unit)
 
     def as_price_band(self) -> PriceBand:
         """The band in the reference data's decimal form, which the rules compute with."""
@@ -72,9 +70,9 @@ class ReferenceBands:
         for key in keys:
             values = pool[key]
             if len(values) >= BAND_MIN_N:
-                p10, median, p90 = np.quantile(values, [0.1, 0.5, 0.9]).tolist()
-                hs6, origin, unit = key.split("|")
-                bands[key] = Band(hs6, origin, unit, p10, median, p90, len(values))
+                ordered = sorted(values)
+                p10, median, p90 = (quantile(ordered, share) for share in (0.1, 0.5, 0.9))
+                bands[key] = Band.keyed(key, p10, median, p90, len(values))
         return ReferenceBands(bands)
 
     @classmethod
@@ -96,8 +94,7 @@ class ReferenceBands:
     def from_dict(cls, data: Mapping[str, list[float]]) -> "ReferenceBands":
         bands = {}
         for key, (p10, median, p90, n) in data.items():
-            hs6, origin, unit = key.split("|")
-            bands[key] = Band(hs6, origin, unit, p10, median, p90, int(n))
+            bands[key] = Band.keyed(key, p10, median, p90, int(n))
         return cls(bands)
 
 

@@ -6,6 +6,7 @@ from sqlmodel import Session, col, select
 
 from clearance import hot
 from clearance.declarations.models import Assessment, Channel
+from clearance.quantiles import quantile
 from clearance.risk.models import ChannelPolicy
 from clearance.settings import Settings
 
@@ -23,11 +24,6 @@ class Thresholds:
     aeo_relief: float
     policy_version: int
     fitted_on: int  # how many recent scores; 0 means the fixed thresholds
-
-
-def _quantile(ordered: list[float], q: float) -> float:
-    index = min(max(int(q * len(ordered)), 0), len(ordered) - 1)
-    return ordered[index]
 
 
 def fit(*, session: Session, settings: Settings, policy: ChannelPolicy) -> Thresholds:
@@ -60,8 +56,8 @@ def fit(*, session: Session, settings: Settings, policy: ChannelPolicy) -> Thres
         )
     ordered = sorted(recent)
     red_share = max(policy.red_share - policy.random_share, 0.0)
-    red = max(_quantile(ordered, 1 - red_share), MIN_THRESHOLD)
-    yellow = max(_quantile(ordered, 1 - red_share - policy.yellow_share), MIN_THRESHOLD)
+    red = max(quantile(ordered, 1 - red_share), MIN_THRESHOLD)
+    yellow = max(quantile(ordered, 1 - red_share - policy.yellow_share), MIN_THRESHOLD)
     return Thresholds(
         min(yellow, red), red, policy.random_share, policy.aeo_relief, policy.version, len(ordered)
     )

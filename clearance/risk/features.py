@@ -17,13 +17,14 @@ from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
-from clearance.reference.seed import shipped_areas
+from clearance.reference.service import ReferenceData
 from clearance.risk.bands import (
     ALL_ORIGINS,
     BAND_MIN_N,
     Band,
     ReferenceBands,
     load_rates,
+    rates_of,
     unit_prices,
     usd_per,
 )
@@ -65,10 +66,14 @@ NAN = math.nan
 Tally = list[int]  # [inspections, frauds found]
 
 
-def outside_area(line: HistoryLine) -> bool:
-    """A preference claimed for an origin outside the area of its agreement."""
-    area = shipped_areas().get(line.preference or "")
-    return area is not None and line.origin not in area
+def outside_area(line: HistoryLine, reference: ReferenceData) -> bool:
+    """A preference the gate grants, claimed for an origin its schedules do not cover."""
+    preference = line.preference
+    return (
+        preference is not None
+        and preference in reference.preferences()
+        and reference.schedule_for(preference, line.origin) is None
+    )
 
 
 class FeatureState:
@@ -98,8 +103,10 @@ class FeatureState:
         return self._goods
 
     def use_goods(self, goods: GoodsTable) -> None:
-        """Read the goods' terms from this table (the service's reference data) from now on."""
+        """Read the goods' terms and the exchange rates from this table's reference data (the
+        service's, a supervisor's edits included) from now on."""
         self._goods = goods
+        self.rates = rates_of(goods.reference)
 
     @property
     def prior(self) -> float:
@@ -152,6 +159,7 @@ class FeatureState:
         gross = [float(line.gross_kg) for line in record.lines if line.gross_kg is not None]
         origin, departure = record.lines[0].origin, record.counterparty.country
         weighed = record.arrival_known_at(record.lodged_at)
+        outside = (ln.origin for ln in record.lines if outside_area(ln, self.goods.reference))
         return Facts(
             prior=self.prior,
             importer=record.trader.tax_code,
@@ -172,7 +180,7 @@ class FeatureState:
             net_kg=net,
             lines=len(record.lines),
             preference=next((ln.preference for ln in record.lines if ln.preference), None),
-            preference_outside=next((ln.origin for ln in record.lines if outside_area(ln)), None),
+            preference_outside=next(outside, None),
             origin_departure=(origin, departure) if origin != departure else None,
             kind=record.kind.value,
             chapter=int(record.lines[0].hs_code[:2]),

@@ -13,12 +13,12 @@ import csv
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
 from clearance.duties.compute import base_rate, duty_rate
+from clearance.reference.seed import shipped_reference
 from clearance.reference.service import PriceBand, ReferenceData, Restriction
 from clearance.risk.bands import ReferenceBands
 from clearance.risk.history import HistoryLine, HistoryRecord
@@ -166,6 +166,4 @@ def describe_goods(
 @cache
 def shipped_goods() -> GoodsTable:
     """The table over the shipped reference data (training and backtests, without a database)."""
-    from clearance.reference.seed import SEED_EFFECTIVE_FROM, reference_from_files
-
-    return GoodsTable(reference_from_files(max(date.today(), SEED_EFFECTIVE_FROM)))
+    return GoodsTable(shipped_reference())

@@ -220,7 +220,7 @@ _unreadable: str | None = None  # the version that failed to load, not read agai
 _goods: "tuple[ReferenceData, GoodsTable] | None" = None
 
 
-def _goods_table(session: Session) -> "GoodsTable":
+def goods_table(session: Session) -> "GoodsTable":
     """The goods' terms over the reference data in force (a supervisor's edits included)."""
     from clearance.risk.goods import GoodsTable
 
@@ -255,7 +255,7 @@ def active_model(*, session: Session) -> LoadedModel | None:
             logger.warning("active model %s not used: %s", version, unreadable)
             _unreadable = version
             return None
-    _loaded.model.use_goods(_goods_table(session))
+    _loaded.model.use_goods(goods_table(session))
     return _loaded
 
 
@@ -267,7 +267,7 @@ def load(*, session: Session, version: str) -> LoadedModel:
         select(RiskModelVersion.artefact).where(RiskModelVersion.version == version)
     ).one()
     loaded = LoadedModel(version, RiskModel.loads(artefact))
-    loaded.model.use_goods(_goods_table(session))
+    loaded.model.use_goods(goods_table(session))
     return loaded
 
 
@@ -298,7 +298,7 @@ def shadow_model(*, session: Session) -> LoadedModel | None:
             logger.warning("shadow model %s not used", version, exc_info=True)
             _shadow_unusable = version
             return None
-    _shadow.model.use_goods(_goods_table(session))
+    _shadow.model.use_goods(goods_table(session))
     return _shadow
 
 

@@ -7,12 +7,11 @@ rates, procedures, price bands and exchange rates come from the service's own re
 
 import csv
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-from clearance.reference.seed import SEED_EFFECTIVE_FROM, reference_from_files
+from clearance.reference.seed import shipped_reference
 from clearance.reference.service import PriceBand, ReferenceData, Restriction
 
 GOODS_FILE = Path(__file__).parent / "data" / "goods.csv"
@@ -83,10 +82,9 @@ def catalogue() -> tuple[Goods, ...]:
     return tuple(goods for goods in all_goods() if not goods.later)
 
 
-@cache
 def reference() -> ReferenceData:
     """The service's reference data as shipped, in force today; read once per process."""
-    return reference_from_files(max(date.today(), SEED_EFFECTIVE_FROM))
+    return shipped_reference()
 
 
 def rate_per_usd(currency: str) -> Decimal:

@@ -128,11 +128,6 @@ class Ledger:
     certificates: dict[str, list[tuple[str, str, dict[str, Any]]]] = field(default_factory=dict)
 
 
-def acfta_members() -> frozenset[str]:
-    """The origins the ACFTA schedule covers, from the agreements reference data."""
-    return frozenset().union(*(s.members for s in reference().schedules if s.preference == FORM_E))
-
-
 def undervalue(ledger: Ledger, d: Draft, trader: str) -> Planted | None:
     findings: list[Finding] = []
     revenue = Decimal(0)
@@ -199,8 +194,8 @@ def false_origin(ledger: Ledger, d: Draft, trader: str) -> Planted | None:
     d.form_e = True
     for line in d.lines:
         line["origin"] = origin
-    members = acfta_members()
-    why = "not an ACFTA country" if origin not in members else "not the country of departure CN"
+    covered = reference().schedule_for(FORM_E, origin) is not None
+    why = "not the country of departure CN" if covered else "not an ACFTA country"
     findings = [
         Finding(code="origin", line=i + 1, detail=f"Form E claimed on origin {origin}, {why}")
         for i in range(len(d.lines))

@@ -1,4 +1,6 @@
-"""Labels of the officer pages in Vietnamese (the default) and English: every label in both."""
+"""Labels of the officer pages in Vietnamese (the default) and English: every label in both.
+
+The domain's terms (states, channels, decisions, papers, errors) are in `terms`."""
 
 from collections.abc import Callable, Mapping
 
@@ -6,6 +8,7 @@ from starlette.requests import Request
 
 from clearance.catalogue import TEMPLATES
 from clearance.web.session import LANGUAGE_COOKIE
+from clearance.web.terms import TERMS
 
 DEFAULT_LANGUAGE = "vi"
 
@@ -181,8 +184,6 @@ _LABELS: tuple[tuple[str, str, str], ...] = (
     ("document_check_title", "Kiểm tra hồ sơ giấy tờ", "Document check"),
     ("inspection_title", "Kiểm tra thực tế hàng hóa", "Physical inspection"),
     ("verdict", "Kết luận", "Verdict"),
-    ("verdict.accepted", "Chấp nhận", "Accepted"),
-    ("verdict.queried", "Yêu cầu giải trình", "Queried"),
     ("note", "Ghi chú", "Note"),
     ("query_note_hint", "bắt buộc khi yêu cầu giải trình", "required for a query"),
     ("submit_check", "Ghi nhận kết quả kiểm tra hồ sơ", "Record the document check"),
@@ -222,8 +223,6 @@ _LABELS: tuple[tuple[str, str, str], ...] = (
     ("photo_file", "Ảnh chụp", "Photo"),
     ("photo_number", "Số hiệu ảnh", "Photo label"),
     ("upload_photo", "Tải ảnh lên", "Upload photo"),
-    ("decision.escalate", "Chuyển luồng đỏ, kiểm tra thực tế", "Escalate to red and inspect"),
-    ("doc.inspection_photo", "Ảnh kiểm tra thực tế", "Inspection photo"),
     ("back_to_queue", "Về hàng đợi", "Back to the queue"),
     ("supervisor_title", "Trang giám sát", "Supervisor"),
     ("lane_stats", "Các bước xử lý", "Lanes"),
@@ -260,121 +259,13 @@ _LABELS: tuple[tuple[str, str, str], ...] = (
         "Sửa qua API: PUT /v1/risk/policy và PUT /v1/risk/rules/{id}.",
         "Edit through the API: PUT /v1/risk/policy and PUT /v1/risk/rules/{id}.",
     ),
-    ("error", "Lỗi", "Error"),
-    ("error.400", "Yêu cầu không hợp lệ", "Bad request"),
-    ("error.401", "Chưa đăng nhập", "Not signed in"),
-    ("error.403", "Không được phép", "Forbidden"),
-    ("error.404", "Không tìm thấy", "Not found"),
-    ("error.405", "Phương thức không được hỗ trợ", "Method not allowed"),
-    ("error.409", "Xung đột", "Conflict"),
-    ("error.413", "Dữ liệu quá lớn", "Too large"),
-    ("error.422", "Dữ liệu nhập không hợp lệ", "Invalid input"),
-    (
-        "error.429",
-        "Quá nhiều yêu cầu, hãy thử lại sau giây lát",
-        "Too many requests: retry in a moment",
-    ),
-    ("error.503", "Dịch vụ tạm thời không sẵn sàng", "Service unavailable"),
-    (
-        "problem.csrf_failed",
-        "Mã bảo mật của biểu mẫu bị thiếu hoặc sai. Hãy tải lại trang rồi thử lại.",
-        "The form's security token is missing or wrong. Reload the page and try again.",
-    ),
-    (
-        "problem.cross_site",
-        "Yêu cầu gửi từ một trang web khác đã bị từ chối.",
-        "A request sent from another site was refused.",
-    ),
-    (
-        "problem.page_role",
-        "Trang này dành cho cán bộ và lãnh đạo hải quan; khóa của bạn có vai trò khác.",
-        "These pages are for customs officers and supervisors; your key has another role.",
-    ),
-    (
-        "problem.supervisor_only",
-        "Trang này chỉ dành cho lãnh đạo.",
-        "This page is for supervisors.",
-    ),
-    ("problem.declaration_not_found", "Không tìm thấy tờ khai.", "No such declaration."),
-    ("problem.document_not_found", "Không tìm thấy chứng từ.", "No such document."),
-    (
-        "problem.invalid_transition",
-        "Tờ khai đang ở trạng thái không cho phép thao tác này.",
-        "The declaration's state does not allow this.",
-    ),
-    (
-        "problem.stale_version",
-        "Tờ khai đã được sửa đổi: hãy tải lại trang.",
-        "The declaration was amended: reload the page.",
-    ),
-    (
-        "problem.lease_required",
-        "Bạn cần nhận hồ sơ này trước khi xử lý.",
-        "Claim this item before working on it.",
-    ),
-    ("problem.lease_held", "Một cán bộ khác đang giữ hồ sơ này.", "Another officer holds it."),
-    (
-        "problem.not_claimable",
-        "Hồ sơ này không thể nhận lúc này.",
-        "This item cannot be claimed now.",
-    ),
-    (
-        "problem.check_required",
-        "Cần ghi nhận kiểm tra hồ sơ trước khi quyết định.",
-        "Record the document check before deciding.",
-    ),
-    ("problem.invalid_input", "Hãy kiểm tra lại các ô đã nhập.", "Check what was typed."),
-    ("problem.http_404", "Trang này không tồn tại.", "There is no such page."),
-    ("lane.document_check", "Kiểm tra hồ sơ", "Document check"),
-    ("lane.inspection", "Kiểm tra thực tế", "Physical inspection"),
-    ("lane.held", "Tạm dừng, chờ doanh nghiệp", "Held, waiting for the trader"),
-    ("channel.all", "Tất cả", "All"),
-    ("channel.green", "Xanh", "Green"),
-    ("channel.yellow", "Vàng", "Yellow"),
-    ("channel.red", "Đỏ", "Red"),
-    ("state.lodged", "Đã khai báo", "Lodged"),
-    ("state.screening", "Đang sàng lọc", "Screening"),
-    ("state.assessed", "Đã phân luồng", "Assessed"),
-    ("state.document_check", "Kiểm tra hồ sơ", "Document check"),
-    ("state.inspection", "Kiểm tra thực tế", "Inspection"),
-    ("state.held", "Tạm dừng", "Held"),
-    ("state.decided", "Đã quyết định", "Decided"),
-    ("state.released", "Đã giải phóng hàng", "Released"),
-    ("state.exited", "Đã qua cửa khẩu", "Exited"),
-    ("state.seized", "Tạm giữ", "Seized"),
-    ("state.cancelled", "Đã hủy", "Cancelled"),
-    ("kind.import", "Nhập khẩu", "Import"),
-    ("kind.export", "Xuất khẩu", "Export"),
-    ("kind.transit", "Quá cảnh", "Transit"),
-    ("decision.release", "Giải phóng hàng", "Release"),
-    ("decision.hold", "Tạm dừng, gửi yêu cầu", "Hold with a query"),
-    ("decision.inspect", "Chuyển kiểm tra thực tế", "Send to inspection"),
-    ("decision.seize", "Tạm giữ", "Seize"),
-    ("finding.undervaluation", "Khai thấp trị giá", "Undervaluation"),
-    ("finding.misclassification", "Áp sai mã HS", "Misclassification"),
-    ("finding.origin", "Sai xuất xứ", "Origin"),
-    ("finding.weight", "Sai trọng lượng", "Weight"),
-    ("finding.document", "Chứng từ", "Document"),
-    ("finding.prohibited", "Hàng cấm", "Prohibited goods"),
-    ("finding.quantity", "Sai số lượng", "Quantity"),
-    ("doc.invoice", "Hóa đơn thương mại", "Commercial invoice"),
-    ("doc.packing_list", "Phiếu đóng gói", "Packing list"),
-    ("doc.co_form_e", "C/O mẫu E", "C/O Form E"),
-    ("doc.co_form_d", "C/O mẫu D", "C/O Form D"),
-    ("doc.cites_permit", "Giấy phép CITES", "CITES permit"),
-    ("doc.quality_inspection", "Kết quả kiểm tra chất lượng", "Quality inspection result"),
-    ("doc.food_safety", "Kết quả kiểm tra an toàn thực phẩm", "Food safety inspection result"),
-    ("doc.chemical_declaration", "Khai báo hóa chất", "Chemical import declaration"),
-    ("doc.phytosanitary", "Giấy kiểm dịch thực vật", "Phytosanitary certificate"),
-    ("doc.quarantine", "Giấy kiểm dịch", "Quarantine certificate"),
-    ("doc.licence", "Giấy phép", "Licence"),
-    ("doc.contract", "Hợp đồng", "Contract"),
 )
 
-# The pages' own labels, then every message the services give (risk reasons, gates ...).
+# Every message the services give (risk reasons, gates ...), then the pages' own labels and
+# the domain's terms as the pages show them.
 LABELS: dict[str, dict[str, str]] = {
-    "vi": {**TEMPLATES["vi"], **{key: vi for key, vi, _en in _LABELS}},
-    "en": {**TEMPLATES["en"], **{key: en for key, _vi, en in _LABELS}},
+    "vi": {**TEMPLATES["vi"], **{key: vi for key, vi, _en in _LABELS + TERMS}},
+    "en": {**TEMPLATES["en"], **{key: en for key, _vi, en in _LABELS + TERMS}},
 }
 LANGUAGES = tuple(LABELS)
 

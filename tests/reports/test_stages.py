@@ -3,11 +3,9 @@
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from clearance.declarations.models import Channel, State
 from clearance.reports.schemas import Stage
-from clearance.reports.service import Event, Timeline, percentile, stage_intervals
+from clearance.reports.service import Event, Timeline, stage_intervals
 
 T0 = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
 
@@ -59,13 +57,3 @@ def test_an_amendment_restarts_review_from_the_last_screening() -> None:
         Stage.lodgement_to_screening: 30 * 60,
         Stage.screening_to_document_check: 10 * 60,
     }
-
-
-@pytest.mark.parametrize(
-    ("values", "share", "expected"),
-    [([5.0], 0.9, 5.0), ([10.0, 30.0], 0.5, 20.0), ([1.0, 2.0, 3.0, 4.0], 0.9, 3.7)],
-)
-def test_percentile_interpolates_between_closest_ranks(
-    values: list[float], share: float, expected: float
-) -> None:
-    assert percentile(values, share) == pytest.approx(expected)

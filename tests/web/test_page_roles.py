@@ -17,13 +17,15 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection
 
 from clearance.auth.models import Role
 from clearance.web import session as tokens
 from clearance.web.deps import verify_csrf, verify_sign_in_csrf, verify_upload_csrf
 from tests.test_roles import Endpoint, Served, required_role_sets
 from tests.web.helpers import redirected_to_sign_in
+
+# One app and one set of keys for the module; each test runs in a savepoint (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("shared_app")
 
 REVIEWERS = frozenset({Role.officer, Role.supervisor})
 SUPERVISOR = frozenset({Role.supervisor})
@@ -85,22 +87,6 @@ def _calls(served: Served) -> set[Callable[..., Any]]:
             calls.add(sub.call)
         pending.extend(sub.dependencies)
     return calls
-
-
-# One app and one set of keys for the module, as in tests/test_roles.py.
-@pytest.fixture
-def app(module_app: FastAPI) -> FastAPI:
-    return module_app
-
-
-@pytest.fixture
-def keys(module_keys: dict[str, str]) -> dict[str, str]:
-    return module_keys
-
-
-@pytest.fixture
-def connection(savepoint_connection: Connection) -> Connection:
-    return savepoint_connection
 
 
 @pytest.fixture(scope="module")
