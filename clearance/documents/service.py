@@ -259,8 +259,26 @@ def _licence_used(
     return used
 
 
-def check_declaration(*, session: Session, declaration: Declaration) -> DocumentReport:
-    """Run every document check on the declaration's current version."""
+def documents_of(
+    *, session: Session, declarations: Sequence[Declaration]
+) -> dict[uuid.UUID, list[Document]]:
+    """`list_for` many declarations in one query (screening a set)."""
+    found: dict[uuid.UUID, list[Document]] = {d.id: [] for d in declarations}
+    if found:
+        for document in session.exec(
+            select(Document)
+            .where(col(Document.declaration_id).in_(list(found)))
+            .order_by(col(Document.uploaded_at), col(Document.id))
+        ):
+            found[document.declaration_id].append(document)
+    return found
+
+
+def check_declaration(
+    *, session: Session, declaration: Declaration, documents: Sequence[Document] | None = None
+) -> DocumentReport:
+    """Run every document check on the declaration's current version (`documents`: its
+    documents, when read already)."""
     today = get_clock().now().date()
     body = declarations_service.body(session=session, declaration=declaration)
     reference = reference_service.snapshot(session=session, today=today)
@@ -273,7 +291,9 @@ def check_declaration(*, session: Session, declaration: Declaration) -> Document
     )
     docs = [
         d
-        for d in list_for(session=session, declaration=declaration)
+        for d in (
+            list_for(session=session, declaration=declaration) if documents is None else documents
+        )
         if d.kind is not DocumentKind.inspection_photo
     ]
     facts = CheckInput(

@@ -16,6 +16,7 @@ from clearance.declarations.models import Assessment, Channel, Declaration, Stat
 from clearance.declarations.schemas import DeclarationIn
 from clearance.documents import checks
 from clearance.documents import service as documents_service
+from clearance.documents.models import Document
 from clearance.documents.service import DocumentReport
 from clearance.messages import Message
 from clearance.names import Watchlist
@@ -102,7 +103,8 @@ def screen_set(
         session=session, clock=clock, declarations=waiting, bodies=bodies, configs=common.configs
     )
     todo = [d for d in waiting if (d.id, d.version) not in reads.assessed]
-    prepared = [_prepare(session, common, reads, d, bodies[d.id]) for d in todo]
+    papers = documents_service.documents_of(session=session, declarations=todo)
+    prepared = [_prepare(session, common, reads, d, bodies[d.id], papers[d.id]) for d in todo]
     scores = _model_scores(common.model, prepared)
     # Every version of the set is moved to `screening` and assessed before any concludes: one
     # flush writes the set's assessments (the unique constraint speaks here), moves, events
@@ -124,7 +126,12 @@ def screen_set(
 
 
 def _prepare(
-    session: Session, common: Shared, reads: SetReads, declaration: Declaration, body: DeclarationIn
+    session: Session,
+    common: Shared,
+    reads: SetReads,
+    declaration: Declaration,
+    body: DeclarationIn,
+    papers: Sequence[Document],
 ) -> _Prepared:
     inspections, frauds = reads.history.get(declaration.trader_tax_code, (0, 0))
     context = Context(
@@ -141,7 +148,9 @@ def _prepare(
         weighbridge_kg=declaration.arrival_weight_kg,
         **({"learned_band": common.model.band} if common.model is not None else {}),
     )
-    documents = documents_service.check_declaration(session=session, declaration=declaration)
+    documents = documents_service.check_declaration(
+        session=session, declaration=declaration, documents=papers
+    )
     documents_service.remember_report(session=session, declaration=declaration, report=documents)
     model = common.model
     return _Prepared(
