@@ -65,7 +65,8 @@ def test_redis_restarted_empty_while_lodging_loses_no_declaration(
     assert_each_screened_once(census(cloned_db), accepted)
     assert all(a.status == 503 and a.retry_after for a in intake.refused), intake.refused
     assert worker.poll() is None, "the worker died with Redis"
-    assert "sweeper: {'reenqueued'" in service.log("worker")
+    # What was lodged while Redis was down waits in the database's pending list: the first
+    # trigger after the restart (a lodgement's, or the sweeper's) screens it with the rest.
     print(
         f"\nRedis restart: {len(accepted)} accepted ({accepted_during} while Redis was down for "
         f"{back_at - down_at:.1f} s), {len(intake.refused)} refused with 503, "
