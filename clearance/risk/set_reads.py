@@ -85,20 +85,7 @@ def read(
     ids = [d.id for d in declarations]
     traders = sorted({d.trader_tax_code for d in declarations})
     _assessments(session, declarations, reads)
-    earlier = aliased(Declaration)
-    reads.priors = {
-        declaration_id: int(count)
-        for declaration_id, count in session.exec(
-            select(col(Declaration.id), func.count(col(earlier.id)))
-            .outerjoin(
-                earlier,
-                (col(earlier.trader_tax_code) == col(Declaration.trader_tax_code))
-                & (col(earlier.lodged_at) < col(Declaration.lodged_at)),
-            )
-            .where(col(Declaration.id).in_(ids))
-            .group_by(col(Declaration.id))
-        ).all()
-    }
+    reads.priors = _priors(session, ids, int(configs["R-NEW-TRADER"].params["below"]))
     lookback = clock.now() - timedelta(
         days=float(configs["R-FRAUD-HISTORY"].params["lookback_days"])
     )
@@ -126,6 +113,29 @@ def read(
     headings = {line.hs_code[:4] for body in bodies.values() for line in body.lines}
     reads.split_lines = _split_lines(session, clock, traders, headings, configs["R-SPLIT-SHIPMENT"])
     return reads
+
+
+def _priors(session: Session, ids: list[uuid.UUID], below: int) -> dict[uuid.UUID, int]:
+    """How many declarations each one's trader lodged before it. The new-trader rule asks only
+    whether there are fewer than its `below`, so at most that many rows are read for each."""
+    earlier = aliased(Declaration)
+    first_ones = (
+        select(col(earlier.id))
+        .where(
+            col(earlier.trader_tax_code) == col(Declaration.trader_tax_code),
+            col(earlier.lodged_at) < col(Declaration.lodged_at),
+        )
+        .correlate(Declaration)
+        .limit(below)
+        .subquery()
+    )
+    prior = select(func.count()).select_from(first_ones).scalar_subquery()
+    return {
+        declaration_id: int(count)
+        for declaration_id, count in session.exec(
+            select(col(Declaration.id), prior).where(col(Declaration.id).in_(ids))
+        ).all()
+    }
 
 
 def _assessments(session: Session, declarations: Sequence[Declaration], reads: SetReads) -> None:
@@ -196,18 +206,20 @@ def live_activity(
 
     # One query for every count: each is a filtered aggregate over the same rows.
     trader = col(Declaration.trader_tax_code) == declaration.trader_tax_code
+    declarant = col(Declaration.declarant_tax_code) == declaration.declarant_tax_code
     hs6 = sorted({line.hs_code[:6] for line in body.lines})
     counts = session.exec(
         select(
             count(trader),
             count(trader, days=7),
             count(trader, days=30),
-            count(col(Declaration.declarant_tax_code) == declaration.declarant_tax_code),
+            count(declarant),
             *(count(trader, col(DeclarationLine.hs_code).startswith(code)) for code in hs6),
         )
         .select_from(Declaration)
         .outerjoin(DeclarationLine, col(DeclarationLine.declaration_id) == col(Declaration.id))
-        .where(lodged_at >= start, lodged_at < declaration.lodged_at)
+        # The trader's and the declarant's rows alone (their indexes), not the whole period's.
+        .where(trader | declarant, lodged_at >= start, lodged_at < declaration.lodged_at)
     ).one()
     return Activity(
         importer_declarations=counts[0],

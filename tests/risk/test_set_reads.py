@@ -1,0 +1,63 @@
+"""What screening reads for a set comes from the trader's own rows, and no more of them than a
+rule needs: the new-trader count stops at the rule's threshold, and the live activity counts
+only the trader's and the declarant's declarations."""
+
+import uuid
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, col, select
+
+from clearance.clock import FrozenClock
+from clearance.declarations.models import Declaration
+from clearance.declarations.schemas import DeclarationIn
+from clearance.declarations.service import body
+from clearance.risk import config, set_reads
+from clearance.settings import get_settings
+from tests.conftest import OTHER_TAX_CODE, TRADER_TAX_CODE
+from tests.factories import declaration
+from tests.helpers import lodge
+
+
+def _lodged(client: TestClient, key: str, tax_code: str, count: int, clock: FrozenClock) -> None:
+    for _ in range(count):
+        lodge(client, key, declaration(tax_code))
+        clock.advance(timedelta(minutes=1))
+
+
+def _rows(session: Session, tax_code: str) -> list[Declaration]:
+    return list(
+        session.exec(
+            select(Declaration)
+            .where(Declaration.trader_tax_code == tax_code)
+            .order_by(col(Declaration.lodged_at))
+        ).all()
+    )
+
+
+def test_prior_counts_stop_at_the_new_trader_threshold_and_read_the_traders_own_rows(
+    client: TestClient, keys: dict[str, str], session: Session, clock: FrozenClock
+) -> None:
+    _lodged(client, keys["trader"], TRADER_TAX_CODE, 5, clock)
+    _lodged(client, keys["other_trader"], OTHER_TAX_CODE, 2, clock)
+    ours, theirs = _rows(session, TRADER_TAX_CODE), _rows(session, OTHER_TAX_CODE)
+    configs = config.rule_configs(session=session, settings=get_settings())
+    below = int(configs["R-NEW-TRADER"].params["below"])
+    assert below < len(ours)
+    wanted = [*ours, *theirs]
+    bodies: dict[uuid.UUID, DeclarationIn] = {
+        d.id: body(session=session, declaration=d) for d in wanted
+    }
+
+    reads = set_reads.read(
+        session=session, clock=clock, declarations=wanted, bodies=bodies, configs=configs
+    )
+
+    assert [reads.priors[d.id] for d in ours] == [min(n, below) for n in range(len(ours))]
+    assert [reads.priors[d.id] for d in theirs] == [0, 1]
+    # The last of ours: every earlier one of the same trader and declarant, none of theirs.
+    last = ours[-1]
+    activity = set_reads.live_activity(session, last, bodies[last.id], None)
+    assert activity.importer_declarations == len(ours) - 1
+    assert activity.declarant_declarations == len(ours) - 1
+    assert activity.importer_7d == activity.importer_30d == len(ours) - 1
