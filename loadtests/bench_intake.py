@@ -87,7 +87,7 @@ def paced_with_workers(
     """
     if run.args.paced_rate <= 0:
         return None
-    paced_file, count = paced_bodies(run, keys)
+    paced_file, _offered = paced_bodies(run, keys)
     api, *workers = processes
     meter = CpuMeter(
         {
@@ -101,7 +101,8 @@ def paced_with_workers(
     suffix = f"{run.tag}{PACED_SUFFIX}"
     deadline = time.monotonic() + run.args.timeout
     while time.monotonic() < deadline:
-        if timings.progress(connection, suffix).with_channel >= count:
+        # What the service accepted (a request the client gave up on was never lodged).
+        if timings.progress(connection, suffix).with_channel >= figures["accepted"]:
             break
         if dead := [p for p in [run.redis, *processes] if not p.alive()]:
             raise BenchError(f"{dead[0].name} ended:\n{dead[0].tail()}")
