@@ -104,6 +104,8 @@ def screen_set(
     )
     todo = [d for d in waiting if (d.id, d.version) not in reads.assessed]
     papers = documents_service.documents_of(session=session, declarations=todo)
+    if common.model is not None:
+        reads.live = set_reads.live_activities(session, todo, bodies, common.model.history_until)
     prepared = [_prepare(session, common, reads, d, bodies[d.id], papers[d.id]) for d in todo]
     scores = _model_scores(common.model, prepared)
     # Every version of the set is moved to `screening` and assessed before any concludes: one
@@ -152,7 +154,6 @@ def _prepare(
         session=session, declaration=declaration, documents=papers
     )
     documents_service.remember_report(session=session, declaration=declaration, report=documents)
-    model = common.model
     return _Prepared(
         declaration=declaration,
         body=body,
@@ -161,11 +162,7 @@ def _prepare(
         lodged_at=declarations_service.current_version(
             session=session, declaration=declaration
         ).created_at,
-        live=(
-            set_reads.live_activity(session, declaration, body, model.history_until)
-            if model is not None
-            else None
-        ),
+        live=reads.live.get(declaration.id),
     )
 
 

@@ -6,10 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import ColumnElement, case, func
+from sqlalchemy import case, func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -46,6 +45,7 @@ class SetReads:
     history: dict[str, tuple[int, int]] = field(default_factory=dict)
     aeo: set[str] = field(default_factory=set)
     split_lines: dict[str, list[SplitLine]] = field(default_factory=dict)
+    live: dict[uuid.UUID, Activity] = field(default_factory=dict)  # with a model only
 
     def split_windows(
         self,
@@ -191,40 +191,75 @@ def _split_lines(
     return lines
 
 
+@dataclass(frozen=True)
+class _Lodged:
+    """One earlier declaration as the activity counts see it."""
+
+    trader: str
+    declarant: str
+    at: datetime
+    hs6: frozenset[str]
+
+
+def live_activities(
+    session: Session,
+    declarations: Sequence[Declaration],
+    bodies: dict[uuid.UUID, DeclarationIn],
+    since: datetime | None,
+) -> dict[uuid.UUID, Activity]:
+    """Each declaration's trader and declarant activity lodged here since the model's history
+    ends (the model adds it to its own): the set's traders' rows read in one query, and
+    counted here for each declaration up to its own lodgement."""
+    if not declarations:
+        return {}
+    start = since or datetime.min.replace(tzinfo=UTC)
+    traders = sorted({d.trader_tax_code for d in declarations})
+    declarants = sorted({d.declarant_tax_code for d in declarations})
+    lodged_at = col(Declaration.lodged_at)
+    rows = session.execute(
+        sa.select(
+            col(Declaration.id),
+            col(Declaration.trader_tax_code),
+            col(Declaration.declarant_tax_code),
+            lodged_at,
+            col(DeclarationLine.hs_code),
+        )
+        .outerjoin(DeclarationLine, col(DeclarationLine.declaration_id) == col(Declaration.id))
+        .where(
+            col(Declaration.trader_tax_code).in_(traders)
+            | col(Declaration.declarant_tax_code).in_(declarants),
+            lodged_at >= start,
+            lodged_at < max(d.lodged_at for d in declarations),
+        )
+    ).all()
+    found: dict[uuid.UUID, tuple[str, str, datetime, set[str]]] = {}
+    for declaration_id, trader, declarant, at, hs_code in rows:
+        entry = found.setdefault(declaration_id, (trader, declarant, at, set()))
+        if hs_code is not None:
+            entry[3].add(hs_code[:6])
+    earlier = [_Lodged(t, d, at, frozenset(hs6)) for t, d, at, hs6 in found.values()]
+    return {d.id: _activity(d, bodies[d.id], earlier) for d in declarations}
+
+
+def _activity(declaration: Declaration, body: DeclarationIn, earlier: list[_Lodged]) -> Activity:
+    before = [e for e in earlier if e.at < declaration.lodged_at]
+    own = [e for e in before if e.trader == declaration.trader_tax_code]
+
+    def within(days: int) -> int:
+        return sum(e.at >= declaration.lodged_at - timedelta(days=days) for e in own)
+
+    hs6 = {line.hs_code[:6] for line in body.lines}
+    return Activity(
+        importer_declarations=len(own),
+        importer_7d=within(7),
+        importer_30d=within(30),
+        importer_hs6_declarations=min(sum(code in e.hs6 for e in own) for code in hs6),
+        declarant_declarations=sum(e.declarant == declaration.declarant_tax_code for e in before),
+    )
+
+
 def live_activity(
     session: Session, declaration: Declaration, body: DeclarationIn, since: datetime | None
 ) -> Activity:
-    """The trader's declarations lodged here since the model's history ends: it adds them."""
-
-    start = since or datetime.min.replace(tzinfo=UTC)
-    lodged_at = col(Declaration.lodged_at)
-
-    def count(*conditions: ColumnElement[bool], days: int | None = None) -> Any:
-        if days is not None:
-            conditions += (lodged_at >= max(start, declaration.lodged_at - timedelta(days=days)),)
-        return func.count(func.distinct(col(Declaration.id))).filter(*conditions)
-
-    # One query for every count: each is a filtered aggregate over the same rows.
-    trader = col(Declaration.trader_tax_code) == declaration.trader_tax_code
-    declarant = col(Declaration.declarant_tax_code) == declaration.declarant_tax_code
-    hs6 = sorted({line.hs_code[:6] for line in body.lines})
-    counts = session.exec(
-        select(
-            count(trader),
-            count(trader, days=7),
-            count(trader, days=30),
-            count(declarant),
-            *(count(trader, col(DeclarationLine.hs_code).startswith(code)) for code in hs6),
-        )
-        .select_from(Declaration)
-        .outerjoin(DeclarationLine, col(DeclarationLine.declaration_id) == col(Declaration.id))
-        # The trader's and the declarant's rows alone (their indexes), not the whole period's.
-        .where(trader | declarant, lodged_at >= start, lodged_at < declaration.lodged_at)
-    ).one()
-    return Activity(
-        importer_declarations=counts[0],
-        importer_7d=counts[1],
-        importer_30d=counts[2],
-        importer_hs6_declarations=min(counts[4:]),
-        declarant_declarations=counts[3],
-    )
+    """One declaration's live activity (a model in shadow scores one at a time)."""
+    return live_activities(session, [declaration], {declaration.id: body}, since)[declaration.id]

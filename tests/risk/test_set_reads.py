@@ -3,6 +3,7 @@ rule needs: the new-trader count stops at the rule's threshold, and the live act
 only the trader's and the declarant's declarations."""
 
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
@@ -55,9 +56,19 @@ def test_prior_counts_stop_at_the_new_trader_threshold_and_read_the_traders_own_
 
     assert [reads.priors[d.id] for d in ours] == [min(n, below) for n in range(len(ours))]
     assert [reads.priors[d.id] for d in theirs] == [0, 1]
-    # The last of ours: every earlier one of the same trader and declarant, none of theirs.
-    last = ours[-1]
-    activity = set_reads.live_activity(session, last, bodies[last.id], None)
-    assert activity.importer_declarations == len(ours) - 1
-    assert activity.declarant_declarations == len(ours) - 1
-    assert activity.importer_7d == activity.importer_30d == len(ours) - 1
+    # Each counts the earlier ones of its own trader and declarant, none of the other's.
+    live = set_reads.live_activities(session, wanted, bodies, None)
+    assert [live[d.id].importer_declarations for d in ours] == list(range(len(ours)))
+    assert [live[d.id].declarant_declarations for d in theirs] == [0, 1]
+    last = live[ours[-1].id]
+    assert last.importer_7d == last.importer_30d == last.importer_hs6_declarations == len(ours) - 1
+    # From the model's history end on: what came before it the model counted itself.
+    since = ours[2].lodged_at
+    assert set_reads.live_activity(session, ours[-1], bodies[ours[-1].id], since) == replace(
+        last,
+        importer_declarations=2,
+        importer_7d=2,
+        importer_30d=2,
+        importer_hs6_declarations=2,
+        declarant_declarations=2,
+    )
