@@ -1,5 +1,6 @@
 """What screening reads about a set of declarations: one query per table for the whole set."""
 
+import bisect
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -191,14 +192,23 @@ def _split_lines(
     return lines
 
 
-@dataclass(frozen=True)
-class _Lodged:
-    """One earlier declaration as the activity counts see it."""
+class _Times:
+    """When the earlier declarations were lodged, sorted, per trader, declarant and HS6."""
 
-    trader: str
-    declarant: str
-    at: datetime
-    hs6: frozenset[str]
+    def __init__(self) -> None:
+        self.lists: dict[tuple[str, ...], list[datetime]] = defaultdict(list)
+
+    def add(self, key: tuple[str, ...], at: datetime) -> None:
+        self.lists[key].append(at)
+
+    def sort(self) -> None:
+        for times in self.lists.values():
+            times.sort()
+
+    def count(self, key: tuple[str, ...], before: datetime, since: datetime | None = None) -> int:
+        times = self.lists.get(key, [])
+        first = 0 if since is None else bisect.bisect_left(times, since)
+        return max(bisect.bisect_left(times, before) - first, 0)
 
 
 def live_activities(
@@ -237,24 +247,25 @@ def live_activities(
         entry = found.setdefault(declaration_id, (trader, declarant, at, set()))
         if hs_code is not None:
             entry[3].add(hs_code[:6])
-    earlier = [_Lodged(t, d, at, frozenset(hs6)) for t, d, at, hs6 in found.values()]
-    return {d.id: _activity(d, bodies[d.id], earlier) for d in declarations}
+    times = _Times()
+    for trader, declarant, at, hs6 in found.values():
+        times.add(("trader", trader), at)
+        times.add(("declarant", declarant), at)
+        for code in hs6:
+            times.add(("trader", trader, code), at)
+    times.sort()
+    return {d.id: _activity(d, bodies[d.id], times) for d in declarations}
 
 
-def _activity(declaration: Declaration, body: DeclarationIn, earlier: list[_Lodged]) -> Activity:
-    before = [e for e in earlier if e.at < declaration.lodged_at]
-    own = [e for e in before if e.trader == declaration.trader_tax_code]
-
-    def within(days: int) -> int:
-        return sum(e.at >= declaration.lodged_at - timedelta(days=days) for e in own)
-
+def _activity(declaration: Declaration, body: DeclarationIn, times: _Times) -> Activity:
+    trader, at = ("trader", declaration.trader_tax_code), declaration.lodged_at
     hs6 = {line.hs_code[:6] for line in body.lines}
     return Activity(
-        importer_declarations=len(own),
-        importer_7d=within(7),
-        importer_30d=within(30),
-        importer_hs6_declarations=min(sum(code in e.hs6 for e in own) for code in hs6),
-        declarant_declarations=sum(e.declarant == declaration.declarant_tax_code for e in before),
+        importer_declarations=times.count(trader, at),
+        importer_7d=times.count(trader, at, since=at - timedelta(days=7)),
+        importer_30d=times.count(trader, at, since=at - timedelta(days=30)),
+        importer_hs6_declarations=min(times.count((*trader, code), at) for code in hs6),
+        declarant_declarations=times.count(("declarant", declaration.declarant_tax_code), at),
     )
 
 
