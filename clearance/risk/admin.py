@@ -62,7 +62,7 @@ def models(*, session: Session) -> list[RiskModelVersion]:
 
 def activate(*, session: Session, clock: Clock, version: str) -> RiskModelVersion:
     """Any stored version scores again, from each worker's next screening on; one on trial
-    ends its trial (superseded)."""
+    ends its trial promoted by hand."""
     from clearance.risk.model import readable  # heavy: only when a supervisor activates one
 
     row = session.exec(select(RiskModelVersion).where(RiskModelVersion.version == version)).first()
@@ -74,7 +74,7 @@ def activate(*, session: Session, clock: Clock, version: str) -> RiskModelVersio
         raise Conflict(Message("error.model_unreadable", {"version": version})) from unreadable
     learning.activate_model(session=session, version=version)
     if row.status == ModelStatus.shadow:
-        row.status, row.decided_at = ModelStatus.superseded, clock.now()
+        row.status, row.decided_at = ModelStatus.promoted, clock.now()
         session.add(row)
     session.flush()
     session.refresh(row)

@@ -102,9 +102,9 @@ class ModelStatus(StrEnum):
 
     stored = "stored"  # trained and kept, never in trial (`clearance risk train`)
     shadow = "shadow"  # scores every screening beside the active model, for comparison
-    promoted = "promoted"  # beat the active model on recent inspected declarations
+    promoted = "promoted"  # beat the active model on recent inspected declarations, or by hand
     rejected = "rejected"  # did not beat it, or too few were inspected in its window
-    superseded = "superseded"  # its trial ended first: a newer candidate, or activated by hand
+    superseded = "superseded"  # its trial ended first: a newer candidate went on trial
 
 
 class RiskModelVersion(SQLModel, table=True):

@@ -48,7 +48,7 @@ def test_a_round_by_hand_then_any_version_activated_again(tmp_path: Path, cloned
     engine = create_engine(cloned_db)
     with Session(engine) as session:
         row = session.exec(select(RiskModelVersion)).one()
-        assert (row.active, row.status) == (True, "superseded")
+        assert (row.active, row.status) == (True, "promoted")
         audit = session.exec(select(AuditRecord).where(AuditRecord.actor == "cli")).all()
         assert [(a.action, a.target_id) for a in audit] == [("risk.model.activated", version)]
     engine.dispose()
