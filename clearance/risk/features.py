@@ -79,7 +79,12 @@ def outside_area(line: HistoryLine, reference: ReferenceData) -> bool:
 class FeatureState:
     """Profiles, activity and bands as of some moment; replays history in time order."""
 
-    def __init__(self, *, rates: Mapping[str, float], goods: GoodsTable | None = None) -> None:
+    def __init__(
+        self, *, rates: Mapping[str, float] | None = None, goods: GoodsTable | None = None
+    ) -> None:
+        # Without rates of their own: those of the goods' reference data, else the shipped ones.
+        if rates is None:
+            rates = load_rates() if goods is None else rates_of(goods.reference)
         self.rates = dict(rates)
         self._goods = goods  # the reference data's terms of goods; the shipped files if None
         self.traces = Traces()

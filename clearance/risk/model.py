@@ -24,8 +24,8 @@ import numpy as np
 from tqdm import tqdm
 
 from clearance.messages import Message
-from clearance.risk.bands import rates_of, usd_per
-from clearance.risk.features import FEATURE_NAMES, Activity, Facts, FeatureState, load_rates
+from clearance.risk.bands import usd_per
+from clearance.risk.features import FEATURE_NAMES, Activity, Facts, FeatureState
 from clearance.risk.goods import GoodsTable
 from clearance.risk.history import HistoryRecord, read_jsonl
 from clearance.risk.prior import prior_logits, rules_signals
@@ -243,8 +243,6 @@ def train(
     """
     started = time.perf_counter()
     ordered = sorted(records, key=lambda record: record.lodged_at)
-    if rates is None:  # the rates of the goods' reference data: one source for both
-        rates = load_rates() if goods is None else rates_of(goods.reference)
     state = FeatureState(rates=rates, goods=goods)
     described = state.replay(tqdm(ordered, desc="features", disable=not progress, leave=False))
     # Whoever trains holds every outcome in the history: serve with all of them.

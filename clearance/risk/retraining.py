@@ -231,9 +231,9 @@ def run_round(*, clock: Clock, settings: Settings, actor: str = SCHEDULER) -> Ro
         trial = decide(session=session, clock=clock, settings=settings, actor=actor)
         waiting = trial is not None and trial.decision == WAITING
         records = [] if waiting else learning.training_records(session=session)
+        if not records:
+            return Round(trial, None, 0)
         goods = learning.goods_table(session)
-    if not records:
-        return Round(trial, None, 0)
     model = train(records, seed=settings.retrain_seed, goods=goods, trained_at=clock.now())
     with db.unit_of_work() as session:
         row = store_shadow(
