@@ -47,7 +47,7 @@ from loadtests.bench_services import (
     service_env,
     start_redis,
 )
-from loadtests.bench_setup import build_bodies, prefill_history, prepare_database
+from loadtests.bench_setup import Keys, build_bodies, prefill_history, prepare_database
 from loadtests.cpu_usage import cpu_count
 from loadtests.wrk_intake import WrkError, write_bodies
 
@@ -131,18 +131,28 @@ def _phase(result: dict[str, Any], name: str) -> Iterator[None]:
     try:
         yield
     finally:
-        result["phase_seconds"][name] = round(time.monotonic() - started, 1)
+        seconds = result["phase_seconds"].get(name, 0.0) + time.monotonic() - started
+        result["phase_seconds"][name] = round(seconds, 1)
 
 
-def measure_intake(args: argparse.Namespace, run: Run, result: dict[str, Any]) -> None:
-    """`--intake-only`: the bare endpoint, `clearance api` alone, the bare endpoint again."""
+def _setup(
+    args: argparse.Namespace, run: Run, result: dict[str, Any], *, model: bool
+) -> tuple[Keys, str | None, Path, int]:
+    """The database migrated, keys made, the history prefilled and wrk's bodies written: the
+    keys, the model's version, the bodies' file and how many bodies the schema refused."""
     result["machine"] = machine_info(run.database, run.redis_url)
     with _phase(result, "setup"):
-        keys, _model = prepare_database(env=run.env, model=False)
+        keys, version = prepare_database(env=run.env, model=model)
         result["prefill"] = prefill_history(run.database.url, args.prefill)
         bodies = build_bodies(keys.traders, args.count, suffix=f"{run.tag}W", rng=run.rng)
         bodies_file = run.workdir / "bodies.txt"
         write_bodies(bodies_file, ((trader.key, body) for trader, body in bodies.items))
+    return keys, version, bodies_file, bodies.invalid
+
+
+def measure_intake(args: argparse.Namespace, run: Run, result: dict[str, Any]) -> None:
+    """`--intake-only`: the bare endpoint, `clearance api` alone, the bare endpoint again."""
+    keys, _model, bodies_file, _bodies = _setup(args, run, result, model=False)
     bare_apis = []
     if not args.skip_baselines:
         with _phase(result, "bare_before"):
@@ -160,15 +170,10 @@ def measure(args: argparse.Namespace, run: Run, result: dict[str, Any]) -> None:
     if args.intake_only:
         measure_intake(args, run, result)
         return
-    result["machine"] = machine_info(run.database, run.redis_url)
+    keys, model, bodies_file, invalid = _setup(args, run, result, model=args.model)
     with _phase(result, "setup"):
-        keys, model = prepare_database(env=run.env, model=args.model)
-        result["prefill"] = prefill_history(run.database.url, args.prefill)
-        bodies = build_bodies(keys.traders, args.count, suffix=f"{run.tag}W", rng=run.rng)
         sample = build_bodies(keys.traders, args.release_sample, suffix=f"{run.tag}S", rng=run.rng)
-        bodies_file = run.workdir / "bodies.txt"
-        write_bodies(bodies_file, ((trader.key, body) for trader, body in bodies.items))
-    result["setup"] = {"model": model, "bodies_refused_by_schema": bodies.invalid + sample.invalid}
+    result["setup"] = {"model": model, "bodies_refused_by_schema": invalid + sample.invalid}
     bare_apis, bare_rqs = [], []
     if not args.skip_baselines:
         with _phase(result, "bare_before"):
