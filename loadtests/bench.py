@@ -34,7 +34,8 @@ from redis import Redis
 
 from clearance.embedded import free_port
 from loadtests.bench_intake import intake_only, intake_only_table
-from loadtests.bench_phases import Run, bare_api, bare_rq, service, worker_memory
+from loadtests.bench_memory import declarations_memory, worker_memory
+from loadtests.bench_phases import Run, bare_api, bare_rq, service
 from loadtests.bench_report import combine_bare_api, combine_bare_rq, ratios, table, write_json
 from loadtests.bench_services import (
     DEFAULT_PG_ADMIN_URL,
@@ -68,6 +69,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     add("--threads", type=int, default=2, help="wrk's threads (2)")
     add("--release-sample", type=int, default=200, help="declarations taken to release (200)")
     add("--rss-jobs", type=int, default=10000, help="no-op jobs for the memory run; 0: none")
+    add("--rss-declarations", type=int, default=0, help="declarations for it (0; 100000)")
     add("--timeout", type=float, default=1200.0, help="seconds each phase may take (1200)")
     add("--model", action=argparse.BooleanOptionalAction, default=True, help="screen with a model")
     add("--skip-baselines", action="store_true", help="no bare FastAPI or bare RQ run")
@@ -80,8 +82,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     add("--prefill", type=int, default=0, help="cleared declarations written first (0; 1000000)")
     add("--pg-admin-url", default=os.environ.get(PG_ADMIN_URL_ENV, DEFAULT_PG_ADMIN_URL))
     args = parser.parse_args(argv)
-    if args.prefill < 0:
-        parser.error("--prefill must be 0 or more")
+    if min(args.prefill, args.rss_jobs, args.rss_declarations) < 0:
+        parser.error("--prefill, --rss-jobs and --rss-declarations must be 0 or more")
     if args.count < 1 or args.workers < 1 or args.api_processes < 1 or args.threads < 1:
         parser.error("--count, --workers, --api-processes and --threads must be at least 1")
     if args.connections < args.threads:
@@ -195,6 +197,10 @@ def measure(args: argparse.Namespace, run: Run, result: dict[str, Any]) -> None:
     if args.rss_jobs:
         with _phase(result, "worker_memory"):
             result["worker_memory"] = worker_memory(run, args.rss_jobs)
+    if args.rss_declarations:
+        with _phase(result, "worker_memory_declarations"):
+            memory = declarations_memory(run, args.rss_declarations)
+            result["worker_memory_declarations"] = memory
 
 
 def _stop_on_sigterm(_signum: int, _frame: object) -> None:

@@ -17,7 +17,7 @@ import psycopg
 from redis import Redis
 from rq import Queue, Worker
 from rq.job import Job, JobStatus
-from rq.registry import FailedJobRegistry, FinishedJobRegistry, StartedJobRegistry
+from rq.registry import FailedJobRegistry, FinishedJobRegistry
 
 from clearance.embedded import free_port
 from clearance.queues import SCREENING_QUEUE
@@ -351,67 +351,3 @@ def _problems(
     if timed_out or unscreened:
         problems.append(f"{unscreened} declarations without a channel after {run.args.timeout} s")
     return problems
-
-
-def worker_memory(run: Run, jobs: int) -> dict[str, Any]:
-    """One `clearance worker` draining `jobs` no-op jobs from its own queue: RSS over time."""
-    redis = Redis.from_url(run.redis_url)
-    started_at = time.monotonic()
-    enqueue_noops(redis=redis, queue_name=SCREENING_QUEUE, count=jobs)
-    enqueue_seconds = time.monotonic() - started_at
-    queue = Queue(SCREENING_QUEUE, connection=redis)
-    running = StartedJobRegistry(queue=queue)
-    worker = run.start("rss-worker", [*CLEARANCE, "worker", "--queue", SCREENING_QUEUE])
-    tree = Trees(worker.pid)  # with its RQ scheduler, a forked child
-    points: list[tuple[float, int, int, int]] = []  # seconds, jobs done, RSS, RSS with children
-    began = time.monotonic()
-    deadline = began + max(run.args.timeout, jobs / 20)
-    try:
-        while time.monotonic() < deadline:
-            if not worker.alive():
-                raise BenchError(f"the worker ended:\n{worker.tail()}")
-            left = queue.count + running.count
-            rss = rss_bytes(worker.pid), sum(rss_bytes(p.pid) for p in tree())
-            points.append((time.monotonic() - began, jobs - left, *rss))
-            if left == 0:
-                break
-            # Finely until the first job is done: the worker's size once it is up and working.
-            time.sleep(RSS_SECONDS if left < jobs else PROGRESS_SECONDS / 5)
-        time.sleep(1.0)  # idle: what it keeps once the work is done
-        rss = rss_bytes(worker.pid), sum(rss_bytes(p.pid) for p in tree())
-        idle = (time.monotonic() - began, points[-1][1], *rss)
-    finally:
-        worker.stop()
-    return memory_figures(points, idle, jobs) | {"enqueue_seconds": round(enqueue_seconds, 2)}
-
-
-def memory_figures(
-    points: list[tuple[float, int, int, int]], idle: tuple[float, int, int, int], jobs: int
-) -> dict[str, Any]:
-    """RSS after the first job, after 10% of them, and at the end; the series by tenths."""
-
-    def first(share: float) -> tuple[float, int, int, int]:
-        wanted = max(1, int(jobs * share))
-        return next((p for p in points if p[1] >= wanted), points[-1])
-
-    working = [p for p in points if p[1] > 0]
-    span = working[-1][0] - working[0][0] if len(working) > 1 else 0.0
-    return {
-        "jobs": jobs,
-        "done": points[-1][1],
-        "jobs_per_second": round((working[-1][1] - working[0][1]) / span, 1) if span else None,
-        "rss_mb": {
-            "start": round(first(0.0)[2] / MB, 1),
-            "after_10_percent": round(first(0.1)[2] / MB, 1),
-            "end": round(idle[2] / MB, 1),
-            "max": round(max(p[2] for p in points) / MB, 1),
-        },
-        # Near 0 when flat. One-off growth comes early (lazy imports; the sweeper's first
-        # run, 30 s in): over enough jobs, what grows after the first tenth is a leak.
-        "growth_after_10_percent_mb": round((idle[2] - first(0.1)[2]) / MB, 1),
-        "rss_with_children_mb_end": round(idle[3] / MB, 1),
-        "series": [
-            {"done": p[1], "seconds": round(p[0], 1), "rss_mb": round(p[2] / MB, 1)}
-            for p in (first(tenth / 10) for tenth in range(11))
-        ],
-    }

@@ -167,14 +167,15 @@ def _memory_rows(result: dict[str, Any]) -> list[str]:
     rss = result["service"]["worker_rss_mb"]
     pairs = ", ".join(f"{w['start']} -> {w['end']}" for w in rss)
     lines.append(f"  service workers' RSS over the service phase (MB): {pairs}")
-    if memory := result.get("worker_memory"):
-        mb = memory["rss_mb"]
-        lines.append(
-            f"  one clearance worker, {memory['done']} of {memory['jobs']} no-op jobs at "
-            f"{memory['jobs_per_second']}/s: RSS after the first job {mb['start']} MB, after 10% "
-            f"{mb['after_10_percent']} MB, at the end {mb['end']} MB (max {mb['max']} MB); "
-            f"{memory['growth_after_10_percent_mb']:+} MB from 10% to the end"
-        )
+    for key in ("worker_memory", "worker_memory_declarations"):
+        if memory := result.get(key):
+            mb = memory["rss_mb"]
+            lines.append(
+                f"  one clearance worker, {memory['done']} of {memory['units']} {memory['unit']} "
+                f"at {memory['per_second']}/s: RSS after the first {mb['start']} MB, after 10% "
+                f"{mb['after_10_percent']} MB, at the end {mb['end']} MB (max {mb['max']} MB); "
+                f"{memory['growth_after_10_percent_mb']:+} MB from 10% to the end"
+            )
     return lines
 
 

@@ -81,6 +81,24 @@ class Rows:
     decisions: list[tuple[Any, ...]]
 
 
+def _line_rows(declaration_id: uuid.UUID, template: Template) -> Iterator[tuple[Any, ...]]:
+    for line_no, line in enumerate(template.lines, start=1):
+        yield (
+            declaration_id,
+            1,
+            line_no,
+            line["hs_code"],
+            line["origin"],
+            line["quantity"],
+            line["unit"],
+            line["gross_kg"],
+            line["net_kg"],
+            line["customs_value"],
+            line["currency"],
+            line.get("preference"),
+        )
+
+
 def _declaration_rows(
     rng: random.Random, rows: Rows, template: Template, trader: str, lodged: datetime, n: int
 ) -> None:
@@ -111,23 +129,7 @@ def _declaration_rows(
         )
     )
     rows.versions.append((declaration_id, 1, payload, f"{n:064x}", f"trader:{trader}", lodged))
-    for line_no, line in enumerate(template.lines, start=1):
-        rows.lines.append(
-            (
-                declaration_id,
-                1,
-                line_no,
-                line["hs_code"],
-                line["origin"],
-                line["quantity"],
-                line["unit"],
-                line["gross_kg"],
-                line["net_kg"],
-                line["customs_value"],
-                line["currency"],
-                line.get("preference"),
-            )
-        )
+    rows.lines.extend(_line_rows(declaration_id, template))
     for action, before, after, actor, at in (
         ("lodge", None, "lodged", f"trader:{trader}", lodged),
         ("assess", "screening", "assessed", WORKER, assessed),
@@ -229,6 +231,70 @@ def prefill(args: argparse.Namespace) -> dict[str, float]:
         connection.autocommit = True
         cursor.execute("ANALYZE")
     return {"declarations": args.count, "seconds": round(time.perf_counter() - started, 1)}
+
+
+PENDING_COLUMNS = {
+    "declaration": "id, ucr, kind, gate_code, declarant_tax_code, trader_tax_code, state, "
+    "version, lodged_at, state_since, expected_arrival_at",
+    "declaration_event": COLUMNS["declaration_event"],
+}
+
+
+def pending(database_url: str, count: int, *, prefix: str, seed: int = 23) -> dict[str, float]:
+    """`count` declarations just lodged by the demo's traders and not yet screened, by COPY:
+    a worker's work list, as the API would leave it. Their UCRs start with `prefix`."""
+    started = time.perf_counter()
+    rng = random.Random(seed)
+    codes = [code for code, _name in DEMO_TRADERS]
+    made = templates(rng, [(code, f"Doanh nghiệp {code}") for code in codes])
+    now = datetime.now(UTC)
+    url = database_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(url) as connection, connection.cursor() as cursor:
+        for first in range(0, count, BATCH):
+            rows = Rows([], [], [], [], [], [])
+            for n in range(first, min(first + BATCH, count)):
+                template = made[n % len(made)]
+                trader = codes[n % len(codes)]  # the template's own declarant
+                _pending_rows(rng, rows, template, trader, f"{prefix}{n:012d}", now)
+            for table, table_rows in (
+                ("declaration", rows.declarations),
+                ("declaration_version", rows.versions),
+                ("declaration_line", rows.lines),
+                ("declaration_event", rows.events),
+            ):
+                columns = PENDING_COLUMNS.get(table, COLUMNS[table])
+                with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    for row in table_rows:
+                        copy.write_row(row)
+            connection.commit()
+    return {"declarations": count, "seconds": round(time.perf_counter() - started, 1)}
+
+
+def _pending_rows(
+    rng: random.Random, rows: Rows, template: Template, trader: str, ucr: str, now: datetime
+) -> None:
+    declaration_id = uuid.UUID(int=rng.getrandbits(128), version=4)
+    rows.declarations.append(
+        (
+            declaration_id,
+            ucr,
+            template.kind,
+            "MLT",
+            trader,
+            trader,
+            "lodged",
+            1,
+            now,
+            now,
+            now + timedelta(hours=6),
+        )
+    )
+    payload = template.payload.replace(UCR_MARK, ucr)
+    rows.versions.append(
+        (declaration_id, 1, payload, f"{rng.getrandbits(256):064x}", f"trader:{trader}", now)
+    )
+    rows.lines.extend(_line_rows(declaration_id, template))
+    rows.events.append((declaration_id, 1, "lodge", None, "lodged", f"trader:{trader}", "", now))
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -14,7 +14,7 @@ from tests.conftest import PG_ADMIN_URL
 from tests.needs import need
 
 pytestmark = pytest.mark.slow
-COUNT, SAMPLE, RSS_JOBS = 60, 10, 500
+COUNT, SAMPLE, RSS_JOBS, RSS_DECLARATIONS = 60, 10, 500, 300
 PACED_RATE, PACED_SECONDS = 40, 1
 PREFILL = 300
 ADMIN_URL = PG_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://", 1)
@@ -43,6 +43,8 @@ def result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         str(SAMPLE),
         "--rss-jobs",
         str(RSS_JOBS),
+        "--rss-declarations",
+        str(RSS_DECLARATIONS),
         "--pg-admin-url",
         ADMIN_URL,
         "--paced-rate",
@@ -121,9 +123,24 @@ def test_cpu_is_measured_for_every_component(result: dict[str, Any]) -> None:
 def test_worker_memory_is_read_at_start_and_end(result: dict[str, Any]) -> None:
     memory = result["worker_memory"]
 
-    assert memory["done"] == RSS_JOBS
+    assert (memory["done"], memory["unit"]) == (RSS_JOBS, "no-op jobs")
     assert all(value > 0 for value in memory["rss_mb"].values())
     assert all(w["start"] > 0 and w["end"] > 0 for w in result["service"]["worker_rss_mb"])
+
+
+def test_a_worker_screens_every_waiting_declaration_while_its_memory_is_read(
+    result: dict[str, Any],
+) -> None:
+    memory = result["worker_memory_declarations"]
+
+    # Done counts those no longer waiting: every one written was screened.
+    assert (memory["done"], memory["units"], memory["unit"]) == (
+        RSS_DECLARATIONS,
+        RSS_DECLARATIONS,
+        "declarations",
+    )
+    assert memory["per_second"] > 0
+    assert all(value > 0 for value in memory["rss_mb"].values())
 
 
 def test_the_history_is_written_before_the_run_and_left_alone_by_it(

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from loadtests.bench_phases import memory_figures
+from loadtests.bench_memory import memory_figures
 from loadtests.bench_report import combine_bare_api, combine_bare_rq
 from loadtests.bench_timings import distribution, per_second
 from loadtests.cpu_usage import postgres_role
@@ -120,7 +120,7 @@ def test_memory_figures_take_rss_after_the_first_job_a_tenth_and_at_rest() -> No
         (float(i), i * 100, (100 + i) * mb, (200 + i) * mb) for i in range(1, 11)
     ]
 
-    figures = memory_figures(points, idle=(11.0, 1000, 111 * mb, 211 * mb), jobs=1000)
+    figures = memory_figures(points, idle=(11.0, 1000, 111 * mb, 211 * mb), units=1000)
 
     assert figures["rss_mb"] == {
         "start": 101.0,
@@ -129,7 +129,7 @@ def test_memory_figures_take_rss_after_the_first_job_a_tenth_and_at_rest() -> No
         "max": 110.0,
     }
     assert figures["growth_after_10_percent_mb"] == 10.0
-    assert figures["jobs_per_second"] == 100.0
+    assert figures["per_second"] == 100.0
     assert [p["done"] for p in figures["series"]] == [100 * max(1, i) for i in range(11)]
 
 
