@@ -94,19 +94,21 @@ def print_validation(report: WhatIfReport) -> None:
     """The replay against what was observed, a row per channel and stage."""
     print(f"replay of the week, {report.runs} runs (seed {report.seed}); medians in minutes:")
     print(
-        f"  {'channel':7} {'stage':21} {'observed':>9} {'simulated':>9} {'error':>7}"
-        f"  within 15%  one run's median (p10-p90)"
+        f"  {'channel':7} {'stage':21} {'observed':>9} {'replayed':>9} {'error':>7}"
+        f"  within 15%  drawn, one run's median (p10-p90)"
     )
     for row in report.validation:
         error = "" if row.relative_error is None else f"{row.relative_error:+.1%}"
-        observed, simulated = (
+        observed, replayed = (
             _minutes(row.observed_median_seconds),
             _minutes(row.simulated_median_seconds),
         )
+        baseline = next(c.baseline for c in report.channels if c.channel == row.channel)
+        drawn = _minutes(getattr(baseline, f"{row.stage}_median_seconds"))
         what = f"{row.channel:7} {row.stage:21}"
         spread = f"{_minutes(row.run_medians_p10_seconds)}-{_minutes(row.run_medians_p90_seconds)}"
         within = str(row.within_tolerance)
-        print(f"  {what} {observed:>9} {simulated:>9} {error:>7}  {within:10} {spread}")
+        print(f"  {what} {observed:>9} {replayed:>9} {error:>7}  {within:10} {drawn}, {spread}")
 
 
 def print_answer(report: WhatIfReport) -> None:

@@ -3,12 +3,12 @@ of a period: the same rows the Time Release Study report reads.
 
 Each declaration lodged in the window becomes a `Trace`: when it was lodged, screened, when its
 truck reached the gate, when the trader's own release gates (payment, papers) opened, its
-channel, score and duty. Officers' work is read from their events: a document check runs
-from the officer's claim to the decision that ends it. An inspection's claim leaves no event,
-so it is taken to start at the latest of: the referral, the truck's arrival, and the same
-officer's previous action that day (or the start of their shift); the officer works one item
-at a time, so the inspection cannot have begun earlier. Who worked a shift is every officer
-who began an item in it.
+channel, score and duty, and how long each of its stages took. Officers' work is read from
+their events: a document check runs from the officer's claim to the decision that ends it. An
+inspection's claim leaves no event, so it is taken to start at the latest of: the referral,
+the truck's arrival, and the same officer's previous action that day (or the start of their
+shift); the officer works one item at a time, so the inspection cannot have begun earlier.
+Who worked a shift is every officer who began an item in it.
 """
 
 import math
@@ -49,6 +49,7 @@ class Trace:
     seized: bool
     duty_vnd: int
     recovered_vnd: int
+    stage_seconds: dict[str, float]  # how long each stage it went through took
 
 
 @dataclass
@@ -148,22 +149,25 @@ def read_trace(
     if found is None or d.channel is None:
         return
     channel = d.channel.value
-    # Stage times are fitted on the period alone; officers' starts count in the whole window.
-    samples = observed.samples if row.in_period else defaultdict(list)
-    samples[(SCREENING, channel)].append((found.assessed.at - d.lodged_at).total_seconds())
+    took: dict[str, float] = {SCREENING: (found.assessed.at - d.lodged_at).total_seconds()}
     if found.claimed and found.checked:
-        check = (found.checked.at - found.claimed.at).total_seconds()
-        samples[(DOCUMENT_CHECK, channel)].append(check)
+        took[DOCUMENT_CHECK] = (found.checked.at - found.claimed.at).total_seconds()
         observed.starts.append((found.claimed.actor, found.claimed.at))
     if found.referred and found.inspected and d.arrived_at is not None:
         ready = max(found.referred.at, d.arrived_at)
         began = officers.began(found.inspected.actor, ready, found.inspected.at, d.id)
-        samples[(INSPECTION, channel)].append((found.inspected.at - began).total_seconds())
+        took[INSPECTION] = (found.inspected.at - began).total_seconds()
         observed.starts.append((found.inspected.actor, began))
-    observed.traces.append(_trace(row, index, found, origin))
+    # Stage times are fitted on the period alone; officers' starts count in the whole window.
+    if row.in_period:
+        for stage, seconds in took.items():
+            observed.samples[(stage, channel)].append(seconds)
+    observed.traces.append(_trace(row, index, found, origin, took))
 
 
-def _trace(row: Row, index: int, found: Milestones, origin: datetime) -> Trace:
+def _trace(
+    row: Row, index: int, found: Milestones, origin: datetime, took: dict[str, float]
+) -> Trace:
     d = row.declaration
     assert d.channel is not None
 
@@ -193,6 +197,7 @@ def _trace(row: Row, index: int, found: Milestones, origin: datetime) -> Trace:
         seized=d.state is State.seized,
         duty_vnd=row.duty_vnd,
         recovered_vnd=row.recovered_vnd,
+        stage_seconds=took,
     )
 
 

@@ -61,20 +61,21 @@ def simulated_figures(results: Sequence[RunResult], channel: str) -> ReleaseFigu
 
 
 def validation(
-    channel: str, observed: ReleaseFigures, baseline: ReleaseFigures, runs: Sequence[RunResult]
+    channel: str, observed: ReleaseFigures, replayed: ReleaseFigures, runs: Sequence[RunResult]
 ) -> list[Validation]:
-    """The replay's medians against the observed ones, and how much one week varies."""
+    """The medians of the replay with the period's own stage times against the observed ones,
+    and how much one week scatters in `runs`, the runs with drawn stage times."""
     rows = []
     for stage, seen, simulated in (
         (
             ARRIVAL_TO_RELEASE,
             observed.arrival_to_release_median_seconds,
-            baseline.arrival_to_release_median_seconds,
+            replayed.arrival_to_release_median_seconds,
         ),
         (
             LODGEMENT_TO_RELEASE,
             observed.lodgement_to_release_median_seconds,
-            baseline.lodgement_to_release_median_seconds,
+            replayed.lodgement_to_release_median_seconds,
         ),
     ):
         error = within = inside = None

@@ -5,7 +5,8 @@ threshold would: a lower rate sends the lowest-scored reds to yellow, a higher o
 highest-scored others to red. Hard hits and random selections stay red whatever the rate.
 A yellow rate does the same between yellow and green. More traffic repeats declarations of
 the period (each copy a little earlier or later, with the same trader's timings); less drops
-some. Every draw is seeded.
+some. Every draw is seeded. Replayed with their own stage times, the declarations that keep
+their channel take the times they took (a copy, another declaration, draws its own).
 """
 
 import math
@@ -58,11 +59,12 @@ def jobs(
     escalation_share: float,
     traffic: float,
     seed: int,
+    own_times: bool = False,
 ) -> list[Job]:
     """What the simulation runs: each declaration in its channel, repeated for the traffic."""
     made: list[Job] = []
     for trace in traces:
-        job = _job(trace, channels[trace.index], escalation_share, seed)
+        job = _job(trace, channels[trace.index], escalation_share, seed, own_times)
         draws = random.Random(f"{seed}:traffic:{trace.index}")
         copies = math.floor(traffic) + (1 if draws.random() < traffic % 1 else 0)
         for copy in range(copies):
@@ -70,8 +72,9 @@ def jobs(
     return made
 
 
-def _job(trace: Trace, channel: str, escalation_share: float, seed: int) -> Job:
+def _job(trace: Trace, channel: str, escalation_share: float, seed: int, own_times: bool) -> Job:
     """The declaration's path in its channel: its own where unchanged, else the channel's."""
+    own = trace.stage_seconds if own_times and channel == trace.channel.value else {}
     if channel == trace.channel.value:
         inspected, seized = trace.inspected, trace.seized
     else:
@@ -89,6 +92,7 @@ def _job(trace: Trace, channel: str, escalation_share: float, seed: int) -> Job:
         trader_ready=trace.trader_ready,
         inspected=inspected,
         seized=seized,
+        own_seconds=own,
     )
 
 
@@ -105,4 +109,5 @@ def _copy(job: Job, copy: int, draws: random.Random) -> Job:
         unheld=moved(job.unheld),
         arrived=moved(job.arrived),
         trader_ready=job.trader_ready if job.trader_ready == math.inf else moved(job.trader_ready),
+        own_seconds={},
     )

@@ -102,7 +102,9 @@ class ReleaseFigures(BaseModel):
 class ChannelOutcome(BaseModel):
     channel: str
     observed: ReleaseFigures
-    baseline: ReleaseFigures = Field(description="the period replayed by the simulation")
+    baseline: ReleaseFigures = Field(
+        description="the period replayed by the simulation, stage times drawn from the fits"
+    )
     scenario: ReleaseFigures = Field(description="the period with the changes")
 
 
@@ -112,14 +114,19 @@ class Validation(BaseModel):
     channel: str
     stage: str
     observed_median_seconds: float | None
-    simulated_median_seconds: float | None = Field(description="over every run pooled")
+    simulated_median_seconds: float | None = Field(
+        description="the period replayed with each declaration's own stage times (drawn only"
+        " where it has none), every run pooled: the model's queue, shifts, legal clocks and"
+        " release gates against what happened"
+    )
     relative_error: float | None
     within_tolerance: bool | None = Field(
         description="within 15% of the observed median (or five minutes, for short ones)"
     )
     run_medians_p10_seconds: float | None = Field(
-        description="the medians single runs give: the spread one week of this traffic shows"
-        " under the model, from the 10th to the 90th percentile"
+        description="the medians single runs of the baseline give (stage times drawn from the"
+        " fits): the spread one week of this traffic shows under the model, from the 10th to"
+        " the 90th percentile"
     )
     run_medians_p90_seconds: float | None
     within_run_spread: bool | None = Field(

@@ -1,5 +1,11 @@
 """The what-if planner: calibrate on a period, replay it, replay it with the changes, compare.
 
+The answer's baseline and scenario draw every stage time from the fitted distributions, so
+they describe a week of this traffic; the validation replays the period with each
+declaration's own stage times, so what it compares with the observed medians is the model's
+queue, shifts, legal clocks and release gates, and the spread of the drawn runs says how much
+one week scatters.
+
 The simulation loads the gate from a day before the period (so the period does not start on
 an empty queue) to three days after it (later lodgements keep the officers busy while the
 period's last declarations are worked), as far as the data goes; only the period's own
@@ -193,6 +199,7 @@ def what_if(
     found = calibrate(session=session, period=period, now=now, settings=settings, gate=gate)
     as_was = scenario.rechannel(found.traces, Changes())
     changed = scenario.rechannel(found.traces, changes)
+    replayed = _runs(found, Changes(), as_was, runs=runs, seed=seed, own_times=True)
     baseline = _runs(found, Changes(), as_was, runs=runs, seed=seed)
     outcome = baseline if changes == Changes() else _runs(found, changes, changed, runs, seed)
     channels = [_channel(found, name, baseline, outcome) for name in CHANNELS]
@@ -209,7 +216,9 @@ def what_if(
         validation=[
             row
             for c in channels
-            for row in figures.validation(c.channel, c.observed, c.baseline, baseline)
+            for row in figures.validation(
+                c.channel, c.observed, figures.simulated_figures(replayed, c.channel), baseline
+            )
         ],
         queue_by_hour=figures.hourly(baseline, outcome, origin=found.origin, period=found.period),
         revenue=figures.revenue(found.traces, changed),
@@ -217,7 +226,12 @@ def what_if(
 
 
 def _runs(
-    found: Calibrated, changes: Changes, channels: dict[int, str], runs: int, seed: int
+    found: Calibrated,
+    changes: Changes,
+    channels: dict[int, str],
+    runs: int,
+    seed: int,
+    own_times: bool = False,
 ) -> list[RunResult]:
     """The period simulated `runs` times under the changes, each run seeded apart."""
     jobs = scenario.jobs(
@@ -226,6 +240,7 @@ def _runs(
         escalation_share=found.summary.escalation_share,
         traffic=changes.traffic,
         seed=seed,
+        own_times=own_times,
     )
     if len(jobs) * runs > MAX_SIMULATED:
         too_large = Message("field.plan_too_large", {"declarations": len(jobs), "runs": runs})

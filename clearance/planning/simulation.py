@@ -9,13 +9,14 @@ the service's: the earliest legal deadline first (overdue items first, then the 
 time left), then the highest risk score, with the deadlines counted on the gate's working
 calendar. Each declaration's draws (screening, check and inspection times) come from a
 generator seeded by (seed, run, declaration), so a replay and a what-if of the same run share
-them and differ only by the change asked about.
+them and differ only by the change asked about. A declaration replayed with its own stage
+times takes those instead of a draw.
 """
 
 import itertools
 import math
 import random
-from collections.abc import Callable, Generator, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -47,6 +48,7 @@ class Job:
     trader_ready: float | None
     inspected: bool
     seized: bool
+    own_seconds: Mapping[str, float] = field(default_factory=dict)  # stage -> what it took
 
 
 @dataclass(frozen=True)
@@ -78,9 +80,7 @@ class RunResult:
 class _Item:
     """A review waiting for an officer: the officer says when they begin and when done."""
 
-    stage: str
-    channel: str
-    u: float
+    seconds: float  # how long the officer works it
     begun: simpy.Event
     done: simpy.Event
 
@@ -125,13 +125,13 @@ class _Run:
                 return
             item: _Item = got[taking].item
             item.begun.succeed()
-            yield self.env.timeout(self.model.fits.seconds(item.stage, item.channel, item.u))
+            yield self.env.timeout(item.seconds)
             item.done.succeed()
 
     def _declaration(self, job: Job, u: list[float]) -> Generator[simpy.Event, Any, None]:
-        env, fits = self.env, self.model.fits
+        env = self.env
         yield env.timeout(max(job.lodged - env.now, 0.0))
-        yield env.timeout(fits.seconds(SCREENING, job.channel, u[0]))
+        yield env.timeout(self._seconds(job, SCREENING, u[0]))
         if job.unheld is not None:
             yield env.timeout(max(job.unheld - env.now, 0.0))
         if job.channel != "green":
@@ -150,13 +150,18 @@ class _Run:
                 Release(job.index, job.channel, job.lodged, job.arrived, released)
             )
 
+    def _seconds(self, job: Job, stage: str, u: float) -> float:
+        """The stage's time: the declaration's own where it is replayed with it, else a draw."""
+        own = job.own_seconds.get(stage)
+        return self.model.fits.seconds(stage, job.channel, u) if own is None else own
+
     def _review(
         self, job: Job, stage: str, allowed: float, u: float
     ) -> Generator[simpy.Event, Any, None]:
         """Wait for an officer, earliest deadline first, and keep them for the stage's time."""
         ready = self.env.now
         due = self.model.due(ready, allowed)
-        item = _Item(stage, job.channel, u, self.env.event(), self.env.event())
+        item = _Item(self._seconds(job, stage, u), self.env.event(), self.env.event())
         urgency = (_urgency(due, job.score), next(self.tickets))
         yield self.queue.put(simpy.PriorityItem(urgency, item))
         yield item.begun

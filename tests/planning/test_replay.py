@@ -130,20 +130,32 @@ def test_replaying_the_week_reproduces_its_observed_medians_within_15_percent(
     report = _what_if(session)
     print(f"\nreplay of a week of {week.lodged} declarations, {report.runs} runs; minutes:")
     for row in report.validation:
+        drawn = getattr(_channel(report, row.channel).baseline, f"{row.stage}_median_seconds")
         print(
             f"  {row.channel:6} {row.stage:21} observed {_min(row.observed_median_seconds)}"
-            f"  simulated {_min(row.simulated_median_seconds)}  error {row.relative_error}"
-            f"  one run's median {_min(row.run_medians_p10_seconds)}"
+            f"  replayed {_min(row.simulated_median_seconds)}  error {row.relative_error}"
+            f"  drawn {_min(drawn)}, one run's median {_min(row.run_medians_p10_seconds)}"
             f"-{_min(row.run_medians_p90_seconds)}"
         )
     shares = report.calibration.channel_shares
     assert all(shares[c] > 0 for c in ("green", "yellow", "red")), shares
-    for row in report.validation:
-        if row.stage == "lodgement_to_release":  # a declaration's release time: the 15% itself
-            assert row.relative_error is not None
-            assert abs(row.relative_error) <= VALIDATION_TOLERANCE, row
-        else:  # a week's arrival -> release median scatters more than 15% under the model too
-            assert row.within_tolerance or row.within_run_spread, row
+    assert len(report.validation) == 6
+    for row in report.validation:  # the bar, on every median the report gives
+        observed, replayed = row.observed_median_seconds, row.simulated_median_seconds
+        assert observed is not None and replayed is not None, row
+        assert abs(replayed - observed) <= VALIDATION_TOLERANCE * observed or (
+            observed == 0 and row.within_tolerance
+        ), row
+        # With drawn stage times one week's median scatters more than 15% (arrival -> release
+        # of a few dozen yellows): the observed one is one of the model's own weeks.
+        drawn = getattr(_channel(report, row.channel).baseline, f"{row.stage}_median_seconds")
+        assert drawn is not None
+        if row.stage == "lodgement_to_release":
+            assert abs(drawn - observed) <= VALIDATION_TOLERANCE * observed, row
+        else:
+            assert abs(drawn - observed) <= VALIDATION_TOLERANCE * observed or (
+                row.within_run_spread
+            ), row
 
 
 def _min(seconds: float | None) -> str:

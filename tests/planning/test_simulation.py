@@ -121,6 +121,16 @@ def test_the_earliest_legal_deadline_is_worked_first() -> None:
     assert out == {1: 9.0, 0: 11.0}
 
 
+def test_a_declaration_replayed_with_its_own_stage_times_takes_them_instead_of_a_draw() -> None:
+    # The red's own papers take 15 minutes (07:00-07:15, a draw would take the hour), the
+    # yellow's papers their drawn hour (due before the inspection), the red's own inspection
+    # half an hour (a draw: two).
+    own = {"screening": 0.0, "document_check": 0.25 * HOUR, "inspection": 0.5 * HOUR}
+    jobs = [job(0, "red", 6, 6, own_seconds=own), job(1, "yellow", 6, 6)]
+    out = released(jobs, model({ShiftName.morning: 1}))
+    assert out == {1: 8.25, 0: 8.75}
+
+
 def test_a_run_is_the_same_for_the_same_seed_and_differs_for_another() -> None:
     spread = Fits(
         by_stage={key: Lognormal(math.log(HOUR), 0.6) for key in FITS.by_stage}, rows=[], notes=[]
