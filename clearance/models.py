@@ -4,6 +4,7 @@ from clearance.audit.models import AuditRecord
 from clearance.auth.models import ApiKey
 from clearance.deadletters.models import DeadLetter
 from clearance.declarations.models import (
+    ActivityDay,
     Assessment,
     Decision,
     Declaration,
@@ -42,6 +43,7 @@ from clearance.risk.models import (
 )
 
 __all__ = [
+    "ActivityDay",
     "Agreement",
     "ApiKey",
     "Assessment",

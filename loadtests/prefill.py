@@ -24,6 +24,8 @@ from typing import Any
 
 import psycopg
 
+from clearance.db import make_engine
+from clearance.declarations import activity
 from clearance.synthetic.declarations import make_declaration
 from clearance.synthetic.parties import DEMO_TRADERS
 
@@ -228,6 +230,10 @@ def prefill(args: argparse.Namespace) -> dict[str, float]:
             _copy(cursor, "assessment", rows.assessments)
             _copy(cursor, "decision", rows.decisions)
             connection.commit()
+        engine = make_engine(args.database_url)
+        with engine.begin() as counting:
+            activity.rebuild(counting)
+        engine.dispose()
         connection.autocommit = True
         cursor.execute("ANALYZE")
     return {"declarations": args.count, "seconds": round(time.perf_counter() - started, 1)}
@@ -242,20 +248,25 @@ PENDING_COLUMNS = {
 
 def pending(database_url: str, count: int, *, prefix: str, seed: int = 23) -> dict[str, float]:
     """`count` declarations just lodged by the demo's traders and not yet screened, by COPY:
-    a worker's work list, as the API would leave it. Their UCRs start with `prefix`."""
+    a worker's work list, as the API would leave it (their parties' days counted after each
+    batch). Their UCRs start with `prefix`."""
     started = time.perf_counter()
     rng = random.Random(seed)
     codes = [code for code, _name in DEMO_TRADERS]
     made = templates(rng, [(code, f"Doanh nghiệp {code}") for code in codes])
     now = datetime.now(UTC)
     url = database_url.replace("postgresql+psycopg://", "postgresql://")
+    engine = make_engine(database_url)
     with psycopg.connect(url) as connection, connection.cursor() as cursor:
         for first in range(0, count, BATCH):
             rows = Rows([], [], [], [], [], [])
+            counted = []
             for n in range(first, min(first + BATCH, count)):
                 template = made[n % len(made)]
                 trader = codes[n % len(codes)]  # the template's own declarant
                 _pending_rows(rng, rows, template, trader, f"{prefix}{n:012d}", now)
+                hs6 = frozenset(line["hs_code"][:6] for line in template.lines)
+                counted.append(activity.Counted(trader, trader, now, hs6))
             for table, table_rows in (
                 ("declaration", rows.declarations),
                 ("declaration_version", rows.versions),
@@ -267,6 +278,9 @@ def pending(database_url: str, count: int, *, prefix: str, seed: int = 23) -> di
                     for row in table_rows:
                         copy.write_row(row)
             connection.commit()
+            with engine.begin() as counting:
+                activity.add(counting, activity.counts(counted))
+    engine.dispose()
     return {"declarations": count, "seconds": round(time.perf_counter() - started, 1)}
 
 

@@ -28,7 +28,7 @@ from sqlmodel import Session, select
 from clearance import db
 from clearance.audit.models import OK, AuditRecord
 from clearance.clock import Clock
-from clearance.declarations import lodgement
+from clearance.declarations import activity, lodgement
 from clearance.declarations.errors import DuplicateUcr, IdempotencyConflict
 from clearance.declarations.lodgement import Committed, Lodged, Lodgement, Outcome
 from clearance.declarations.models import (
@@ -313,6 +313,7 @@ def _insert(session: Session, clock: Clock, created: list[Lodgement]) -> None:
             if item.idempotency_key is not None
         ],
     )
+    activity.lodged(session, [activity.of_body(item.declaration_in, now) for item in created])
 
 
 def _rows(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:

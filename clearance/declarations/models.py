@@ -1,12 +1,12 @@
 """Declaration tables: the declaration, its versions and lines, events, assessments, decisions."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Numeric, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Index, Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from clearance.db import enum_type, timestamp_field
@@ -64,14 +64,17 @@ class Declaration(SQLModel, table=True):
     __tablename__ = "declaration"
     __table_args__ = (
         UniqueConstraint("declarant_tax_code", "ucr", name="uq_declaration_declarant_ucr"),
+        # A party's declarations in a span of time: its activity, the split-shipment window.
+        Index("ix_declaration_trader_lodged_at", "trader_tax_code", "lodged_at"),
+        Index("ix_declaration_declarant_lodged_at", "declarant_tax_code", "lodged_at"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     ucr: str = Field(max_length=35)
     kind: Kind = Field(sa_type=enum_type(Kind))
     gate_code: str = Field(max_length=8)
-    declarant_tax_code: str = Field(max_length=20, index=True)
-    trader_tax_code: str = Field(max_length=20, index=True)  # the importer or exporter
+    declarant_tax_code: str = Field(max_length=20)
+    trader_tax_code: str = Field(max_length=20)  # the importer or exporter
     state: State = Field(sa_type=enum_type(State), index=True)
     version: int = 1
     channel: Channel | None = Field(default=None, sa_type=enum_type(Channel))
@@ -123,6 +126,21 @@ class DeclarationLine(SQLModel, table=True):
     customs_value: Decimal = Field(sa_type=Numeric(18, 2))
     currency: str = Field(max_length=3)
     preference: str | None = Field(default=None, max_length=16)
+
+
+class ActivityDay(SQLModel, table=True):
+    """How many declarations a party lodged in a UTC day: a trader's (`hs6` empty), a
+    trader's with a line of that HS6 code in any of their versions, or a declarant's. Written
+    with the declarations (`clearance.declarations.activity`), recounted from them by
+    `clearance risk rebuild-activity`."""
+
+    __tablename__ = "activity_day"
+
+    party: str = Field(primary_key=True, max_length=16)  # "trader" or "declarant"
+    tax_code: str = Field(primary_key=True, max_length=20)
+    hs6: str = Field(primary_key=True, max_length=6)
+    day: date = Field(primary_key=True)
+    declarations: int
 
 
 class DeclarationEvent(SQLModel, table=True):

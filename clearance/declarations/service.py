@@ -16,7 +16,7 @@ from clearance.auth.models import Role
 from clearance.auth.service import Caller
 from clearance.clock import Clock, get_clock
 from clearance.db import after_commit
-from clearance.declarations import lodgement, parties, states
+from clearance.declarations import activity, lodgement, parties, states
 from clearance.declarations.errors import (
     DeclarationNotFound,
     InvalidTransition,
@@ -282,6 +282,7 @@ def amend(
         action="amend",
         reason=reason,
     )
+    activity.amended(session, declaration, declaration_in)
     metrics.DECLARATIONS_AMENDED.labels(declaration.kind.value).inc()
     return declaration
 

@@ -1,5 +1,6 @@
 """`clearance risk retrain | promote | activate | models`: the model versions by hand, as the
-scheduled retraining and the supervisors' API handle them (docs/risk-engine.md)."""
+scheduled retraining and the supervisors' API handle them (docs/risk-engine.md); and
+`clearance risk rebuild-activity`: the parties' daily counts screening reads, recounted."""
 
 import argparse
 import json
@@ -25,6 +26,19 @@ def add_model_commands(
     activate.set_defaults(handler=_activate)
     listed = commands.add_parser("models", help="every stored model version, newest first")
     listed.set_defaults(handler=_models)
+    rebuild = commands.add_parser(
+        "rebuild-activity", help="recount each party's declarations per day from the declarations"
+    )
+    rebuild.set_defaults(handler=_rebuild_activity)
+
+
+def _rebuild_activity(_args: argparse.Namespace) -> None:
+    from clearance import db
+    from clearance.declarations import activity
+
+    with db.unit_of_work() as session:
+        days = activity.rebuild(session.connection())
+    print(f"{days} party-days recounted from the declarations")
 
 
 def _retrain(_args: argparse.Namespace) -> None:

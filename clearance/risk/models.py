@@ -6,7 +6,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Numeric, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Numeric, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from clearance.db import timestamp_field
@@ -81,13 +81,20 @@ class HistoryEntry(SQLModel, table=True):
     __tablename__ = "risk_history"
     __table_args__ = (
         UniqueConstraint("source", "declarant_tax_code", "ucr", name="uq_risk_history_record"),
+        # A trader's record in the fraud-history rule's lookback, read from the index alone.
+        Index(
+            "ix_risk_history_trader_lodged_at",
+            "trader_tax_code",
+            "lodged_at",
+            postgresql_include=["fraud_found"],
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     source: str = Field(max_length=100)
     ucr: str = Field(max_length=40)
     declarant_tax_code: str = Field(max_length=40)
-    trader_tax_code: str = Field(max_length=40, index=True)
+    trader_tax_code: str = Field(max_length=40)
     lodged_at: datetime = timestamp_field()
     record: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     fraud_found: bool

@@ -22,7 +22,7 @@ from clearance.messages import Message
 from clearance.names import Watchlist
 from clearance.reference import service as reference_service
 from clearance.reference.service import ReferenceData
-from clearance.risk import channels, config, learning, set_reads, shadow
+from clearance.risk import channels, config, learning, live_reads, set_reads, shadow
 from clearance.risk.channels import Thresholds
 from clearance.risk.features import Activity
 from clearance.risk.models import WatchlistParty
@@ -105,7 +105,7 @@ def screen_set(
     todo = [d for d in waiting if (d.id, d.version) not in reads.assessed]
     papers = documents_service.documents_of(session=session, declarations=todo)
     if common.model is not None:
-        reads.live = set_reads.live_activities(session, todo, bodies, common.model.history_until)
+        reads.live = live_reads.live_activities(session, todo, bodies, common.model.history_until)
     prepared = [_prepare(session, common, reads, d, bodies[d.id], papers[d.id]) for d in todo]
     scores = _model_scores(common.model, prepared)
     # Every version of the set is moved to `screening` and assessed before any concludes: one
@@ -256,7 +256,7 @@ def _assess(
     channel = channel_for(score)
     reasons = _reasons(common, item, model_score, channel, randomly)
     unread = _unread(item.hits)
-    live = set_reads.live_activity
+    live = live_reads.live_activity
     shadow.score(session, declaration, item.body, item.lodged_at, unread, score, common.model, live)
     return outcomes.assess(
         session=session,

@@ -17,7 +17,7 @@ from clearance.documents.checks import CHECKS_VERSION
 from clearance.documents.service import DocumentReport
 from clearance.messages import Message
 from clearance.reference import service as reference_service
-from clearance.risk import arrival, config, set_reads
+from clearance.risk import arrival, config, live_reads
 from clearance.risk.rules import RULES, Context, Hit
 from clearance.settings import Settings
 
@@ -74,7 +74,7 @@ def rescore_at_arrival(
         declaration=declaration,
         body=body,
         hits=hits,
-        live_activity=set_reads.live_activity,
+        live_activity=live_reads.live_activity,
     )
     return hits[0] if hits and _escalate(session, clock, declaration, hits) else None
 

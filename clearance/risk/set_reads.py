@@ -1,11 +1,10 @@
 """What screening reads about a set of declarations: one query per table for the whole set."""
 
-import bisect
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -87,11 +86,20 @@ def read(
     traders = sorted({d.trader_tax_code for d in declarations})
     _assessments(session, declarations, reads)
     reads.priors = _priors(session, ids, int(configs["R-NEW-TRADER"].params["below"]))
-    lookback = clock.now() - timedelta(
-        days=float(configs["R-FRAUD-HISTORY"].params["lookback_days"])
-    )
+    reads.history = history(session, clock, traders, configs["R-FRAUD-HISTORY"])
+    reads.aeo = aeo(session, traders)
+    headings = {line.hs_code[:4] for body in bodies.values() for line in body.lines}
+    reads.split_lines = _split_lines(session, clock, traders, headings, configs["R-SPLIT-SHIPMENT"])
+    return reads
+
+
+def history(
+    session: Session, clock: Clock, traders: list[str], rule: RuleConfig
+) -> dict[str, tuple[int, int]]:
+    """Each trader's inspected declarations and frauds found in the rule's lookback."""
+    lookback = clock.now() - timedelta(days=float(rule.params["lookback_days"]))
     fraud = case((col(HistoryEntry.fraud_found), 1), else_=0)
-    reads.history = {
+    return {
         trader: (int(inspections), int(frauds))
         for trader, inspections, frauds in session.exec(
             select(
@@ -104,16 +112,17 @@ def read(
             .group_by(col(HistoryEntry.trader_tax_code))
         ).all()
     }
-    reads.aeo = set(
+
+
+def aeo(session: Session, traders: list[str]) -> set[str]:
+    """The traders with AEO status."""
+    return set(
         session.exec(
             select(TraderStanding.tax_code).where(
                 col(TraderStanding.tax_code).in_(traders), col(TraderStanding.aeo).is_(True)
             )
         ).all()
     )
-    headings = {line.hs_code[:4] for body in bodies.values() for line in body.lines}
-    reads.split_lines = _split_lines(session, clock, traders, headings, configs["R-SPLIT-SHIPMENT"])
-    return reads
 
 
 def _priors(session: Session, ids: list[uuid.UUID], below: int) -> dict[uuid.UUID, int]:
@@ -190,87 +199,3 @@ def _split_lines(
     for trader, declaration_id, heading, currency, value in rows:
         lines[trader].append(SplitLine(declaration_id, heading, currency, Decimal(value)))
     return lines
-
-
-class _Times:
-    """When the earlier declarations were lodged, sorted, per trader, declarant and HS6."""
-
-    def __init__(self) -> None:
-        self.lists: dict[tuple[str, ...], list[datetime]] = defaultdict(list)
-
-    def add(self, key: tuple[str, ...], at: datetime) -> None:
-        self.lists[key].append(at)
-
-    def sort(self) -> None:
-        for times in self.lists.values():
-            times.sort()
-
-    def count(self, key: tuple[str, ...], before: datetime, since: datetime | None = None) -> int:
-        times = self.lists.get(key, [])
-        first = 0 if since is None else bisect.bisect_left(times, since)
-        return max(bisect.bisect_left(times, before) - first, 0)
-
-
-def live_activities(
-    session: Session,
-    declarations: Sequence[Declaration],
-    bodies: dict[uuid.UUID, DeclarationIn],
-    since: datetime | None,
-) -> dict[uuid.UUID, Activity]:
-    """Each declaration's trader and declarant activity lodged here since the model's history
-    ends (the model adds it to its own): the set's traders' rows read in one query, and
-    counted here for each declaration up to its own lodgement."""
-    if not declarations:
-        return {}
-    start = since or datetime.min.replace(tzinfo=UTC)
-    traders = sorted({d.trader_tax_code for d in declarations})
-    declarants = sorted({d.declarant_tax_code for d in declarations})
-    lodged_at = col(Declaration.lodged_at)
-    rows = session.execute(
-        sa.select(
-            col(Declaration.id),
-            col(Declaration.trader_tax_code),
-            col(Declaration.declarant_tax_code),
-            lodged_at,
-            col(DeclarationLine.hs_code),
-        )
-        .outerjoin(DeclarationLine, col(DeclarationLine.declaration_id) == col(Declaration.id))
-        .where(
-            col(Declaration.trader_tax_code).in_(traders)
-            | col(Declaration.declarant_tax_code).in_(declarants),
-            lodged_at >= start,
-            lodged_at < max(d.lodged_at for d in declarations),
-        )
-    ).all()
-    found: dict[uuid.UUID, tuple[str, str, datetime, set[str]]] = {}
-    for declaration_id, trader, declarant, at, hs_code in rows:
-        entry = found.setdefault(declaration_id, (trader, declarant, at, set()))
-        if hs_code is not None:
-            entry[3].add(hs_code[:6])
-    times = _Times()
-    for trader, declarant, at, hs6 in found.values():
-        times.add(("trader", trader), at)
-        times.add(("declarant", declarant), at)
-        for code in hs6:
-            times.add(("trader", trader, code), at)
-    times.sort()
-    return {d.id: _activity(d, bodies[d.id], times) for d in declarations}
-
-
-def _activity(declaration: Declaration, body: DeclarationIn, times: _Times) -> Activity:
-    trader, at = ("trader", declaration.trader_tax_code), declaration.lodged_at
-    hs6 = {line.hs_code[:6] for line in body.lines}
-    return Activity(
-        importer_declarations=times.count(trader, at),
-        importer_7d=times.count(trader, at, since=at - timedelta(days=7)),
-        importer_30d=times.count(trader, at, since=at - timedelta(days=30)),
-        importer_hs6_declarations=min(times.count((*trader, code), at) for code in hs6),
-        declarant_declarations=times.count(("declarant", declaration.declarant_tax_code), at),
-    )
-
-
-def live_activity(
-    session: Session, declaration: Declaration, body: DeclarationIn, since: datetime | None
-) -> Activity:
-    """One declaration's live activity (a model in shadow scores one at a time)."""
-    return live_activities(session, [declaration], {declaration.id: body}, since)[declaration.id]

@@ -2,8 +2,12 @@
 reads touch), consistent (their foreign keys hold) and what the API would have accepted."""
 
 import psycopg
+import sqlalchemy as sa
 from psycopg import sql
 
+from clearance import db
+from clearance.declarations import activity
+from clearance.declarations.models import ActivityDay
 from clearance.declarations.schemas import DeclarationIn
 from loadtests import prefill
 
@@ -45,3 +49,23 @@ def test_a_prefilled_history_is_whole_and_consistent(cloned_db: str) -> None:
     for payload, ucr, kind in payloads:
         body = DeclarationIn.model_validate(payload)
         assert (body.ucr, body.kind) == (ucr, kind)
+
+
+def test_prefilled_and_pending_declarations_are_counted_in_their_parties_days(
+    cloned_db: str,
+) -> None:
+    prefill.prefill(prefill.parse_args(["--database-url", cloned_db, "--count", "200"]))
+    prefill.pending(cloned_db, 30, prefix="PD")
+
+    engine = db.make_engine(cloned_db)
+    with engine.connect() as connection:
+        table = ActivityDay.__table__  # type: ignore[attr-defined]
+        written = sorted(connection.execute(sa.select(table)).all())
+        activity.rebuild(connection)
+        assert sorted(connection.execute(sa.select(table)).all()) == written
+        every = sa.select(sa.func.sum(table.c.declarations)).where(
+            table.c.party == activity.TRADER, table.c.hs6 == activity.ALL_GOODS
+        )
+        assert connection.execute(every).scalar_one() == 230
+        connection.rollback()
+    engine.dispose()

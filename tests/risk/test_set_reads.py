@@ -13,7 +13,7 @@ from clearance.clock import FrozenClock
 from clearance.declarations.models import Declaration
 from clearance.declarations.schemas import DeclarationIn
 from clearance.declarations.service import body
-from clearance.risk import config, set_reads
+from clearance.risk import config, live_reads, set_reads
 from clearance.settings import get_settings
 from tests.conftest import OTHER_TAX_CODE, TRADER_TAX_CODE
 from tests.factories import declaration
@@ -57,14 +57,14 @@ def test_prior_counts_stop_at_the_new_trader_threshold_and_read_the_traders_own_
     assert [reads.priors[d.id] for d in ours] == [min(n, below) for n in range(len(ours))]
     assert [reads.priors[d.id] for d in theirs] == [0, 1]
     # Each counts the earlier ones of its own trader and declarant, none of the other's.
-    live = set_reads.live_activities(session, wanted, bodies, None)
+    live = live_reads.live_activities(session, wanted, bodies, None)
     assert [live[d.id].importer_declarations for d in ours] == list(range(len(ours)))
     assert [live[d.id].declarant_declarations for d in theirs] == [0, 1]
     last = live[ours[-1].id]
     assert last.importer_7d == last.importer_30d == last.importer_hs6_declarations == len(ours) - 1
     # From the model's history end on: what came before it the model counted itself.
     since = ours[2].lodged_at
-    assert set_reads.live_activity(session, ours[-1], bodies[ours[-1].id], since) == replace(
+    assert live_reads.live_activity(session, ours[-1], bodies[ours[-1].id], since) == replace(
         last,
         importer_declarations=2,
         importer_7d=2,
