@@ -102,10 +102,12 @@ def _screen() -> dict[str, Any]:
     statements: Counter[str] = Counter()
 
     def count(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
-        words = statement.split(None, 3)
+        """By verb and table: the first after INSERT INTO, UPDATE or a SELECT's first FROM."""
+        words = statement.split()
         verb = words[0].upper()
-        table = next((w for w in words[1:] if w.upper() not in {"INTO", "FROM"}), "")
-        statements[f"{verb} {table if verb in {'INSERT', 'DELETE', 'UPDATE'} else ''}".strip()] += 1
+        after = "FROM" if verb in {"SELECT", "DELETE"} else "INTO" if verb == "INSERT" else verb
+        table = words[words.index(after) + 1] if after in words else ""
+        statements[f"{verb} {table}".strip()] += 1
 
     engine = db.get_engine()
     settings, clock = get_settings(), get_clock()

@@ -326,17 +326,48 @@ def document_findings_for_risk(report: DocumentReport) -> list[Finding]:
     return [f for f in report.findings if f.risk_score > 0]
 
 
-def remember_report(*, session: Session, declaration: Declaration, report: DocumentReport) -> None:
-    """Keep a report for this session's release gate: screening checks the documents, and no
-    document comes in the same unit of work before its green decision asks the gate."""
-    session.info[("document_report", declaration.id, declaration.version)] = report
+def remember_report(
+    *,
+    session: Session,
+    declaration: Declaration,
+    report: DocumentReport,
+    documents: Sequence[Document],
+) -> None:
+    """Keep a report, and the documents it read, for this session's release gate and duties:
+    screening checks the documents, and no document comes in the same unit of work before its
+    decision asks the gate."""
+    session.info[("document_report", declaration.id, declaration.version)] = (
+        report,
+        list(documents),
+    )
+
+
+def _remembered(
+    session: Session, declaration: Declaration
+) -> tuple[DocumentReport, list[Document]] | None:
+    found = session.info.get(("document_report", declaration.id, declaration.version))
+    return found if isinstance(found, tuple) else None
+
+
+def report_of(*, session: Session, declaration: Declaration) -> DocumentReport:
+    """The report this session keeps for the version, else the checks run now."""
+    remembered = _remembered(session, declaration)
+    if remembered is not None:
+        return remembered[0]
+    return check_declaration(session=session, declaration=declaration)
+
+
+def documents_for(*, session: Session, declaration: Declaration) -> list[Document]:
+    """The documents this session's report read for the version, else read now."""
+    remembered = _remembered(session, declaration)
+    if remembered is not None:
+        return remembered[1]
+    return list_for(session=session, declaration=declaration)
 
 
 def release_gate(session: Session, declaration: Declaration) -> Message | None:
     """The release gate (DESIGN §2): open when every required document is uploaded and valid."""
-    report = session.info.get(("document_report", declaration.id, declaration.version))
-    if report is None:
-        report = check_declaration(session=session, declaration=declaration)
+    report = report_of(session=session, declaration=declaration)
     if report.complete:
         return None
     blocking = [f for f in report.findings if f.blocks_release]

@@ -12,6 +12,7 @@ from clearance import hot
 from clearance.clock import Clock
 from clearance.declarations import outcomes, states
 from clearance.declarations import service as declarations_service
+from clearance.declarations.changes import Changes
 from clearance.declarations.models import Assessment, Channel, Declaration, State
 from clearance.declarations.schemas import DeclarationIn
 from clearance.documents import checks
@@ -108,22 +109,29 @@ def screen_set(
         reads.live = set_reads.live_activities(session, todo, bodies, common.model.history_until)
     prepared = [_prepare(session, common, reads, d, bodies[d.id], papers[d.id]) for d in todo]
     scores = _model_scores(common.model, prepared)
-    # Every version of the set is moved to `screening` and assessed before any concludes: one
-    # flush writes the set's assessments (the unique constraint speaks here), moves, events
-    # and audit rows as one statement per table; the lifecycle's hooks and the decisions
-    # that follow read what their version wrote, so they run a version at a time.
-    for item in prepared:
-        _start(session, clock, item.declaration)
-    assessed = {
-        item.declaration.id: _assess(session, clock, common, reads, item, score)
-        for item, score in zip(prepared, scores, strict=True)
-    }
-    session.flush()
-    for item in prepared:
-        missing = [checks.bilingual(r.reason, r.reason_vi) for r in item.documents.missing]
+    # The set's moves, assessments, decisions and releases are made in memory and written
+    # together, one statement per table (`Changes`); the other domains' hooks take the set.
+    # Nothing read from here on depends on the claimed rows' changes: the unit of work must not
+    # flush them one by one before `write` updates them together.
+    with session.no_autoflush:
+        changes = Changes(session, clock)
+        for item in prepared:
+            _start(changes, item.declaration)
+        assessed = {
+            item.declaration.id: _assess(changes, common, reads, item, score)
+            for item, score in zip(prepared, scores, strict=True)
+        }
         outcomes.conclude(
-            session=session, clock=clock, declaration=item.declaration, missing=missing
+            changes=changes,
+            concluded=[
+                (
+                    item.declaration,
+                    [checks.bilingual(r.reason, r.reason_vi) for r in item.documents.missing],
+                )
+                for item in prepared
+            ],
         )
+        changes.write()
     return assessed
 
 
@@ -153,7 +161,9 @@ def _prepare(
     documents = documents_service.check_declaration(
         session=session, declaration=declaration, documents=papers
     )
-    documents_service.remember_report(session=session, declaration=declaration, report=documents)
+    documents_service.remember_report(
+        session=session, declaration=declaration, report=documents, documents=papers
+    )
     return _Prepared(
         declaration=declaration,
         body=body,
@@ -214,11 +224,9 @@ def _info_reason(rule_id: str, score: float, message: Message) -> dict[str, Any]
     }
 
 
-def _start(session: Session, clock: Clock, declaration: Declaration) -> None:
+def _start(changes: Changes, declaration: Declaration) -> None:
     if declaration.state is State.lodged:
-        states.transition(
-            session=session,
-            clock=clock,
+        changes.transition(
             declaration=declaration,
             to=State.screening,
             actor_kind=states.WORKER,
@@ -228,8 +236,7 @@ def _start(session: Session, clock: Clock, declaration: Declaration) -> None:
 
 
 def _assess(
-    session: Session,
-    clock: Clock,
+    changes: Changes,
     common: Shared,
     reads: SetReads,
     item: _Prepared,
@@ -257,10 +264,10 @@ def _assess(
     reasons = _reasons(common, item, model_score, channel, randomly)
     unread = _unread(item.hits)
     live = set_reads.live_activity
+    session = changes.session
     shadow.score(session, declaration, item.body, item.lodged_at, unread, score, common.model, live)
     return outcomes.assess(
-        session=session,
-        clock=clock,
+        changes=changes,
         declaration=declaration,
         score=score,
         channel=channel,
