@@ -17,6 +17,7 @@ from clearance.declarations.models import Assessment, Channel, Declaration, Stat
 from clearance.declarations.schemas import DeclarationIn
 from clearance.documents import checks
 from clearance.documents import service as documents_service
+from clearance.documents.checks import OtherUse
 from clearance.documents.models import Document
 from clearance.documents.service import DocumentReport
 from clearance.messages import Message
@@ -107,7 +108,11 @@ def screen_set(
     papers = documents_service.documents_of(session=session, declarations=todo)
     if common.model is not None:
         reads.live = set_reads.live_activities(session, todo, bodies, common.model.history_until)
-    prepared = [_prepare(session, common, reads, d, bodies[d.id], papers[d.id]) for d in todo]
+    dossiers = {d.id: documents_service.dossier(papers[d.id]) for d in todo}
+    uses = documents_service.other_uses(session=session, documents=dossiers)
+    prepared = [
+        _prepare(session, common, reads, d, bodies[d.id], papers[d.id], uses[d.id]) for d in todo
+    ]
     scores = _model_scores(common.model, prepared)
     # The set's moves, assessments, decisions and releases are made in memory and written
     # together, one statement per table (`Changes`); the other domains' hooks take the set.
@@ -142,6 +147,7 @@ def _prepare(
     declaration: Declaration,
     body: DeclarationIn,
     papers: Sequence[Document],
+    uses: Sequence[OtherUse],
 ) -> _Prepared:
     inspections, frauds = reads.history.get(declaration.trader_tax_code, (0, 0))
     context = Context(
@@ -159,7 +165,7 @@ def _prepare(
         **({"learned_band": common.model.band} if common.model is not None else {}),
     )
     documents = documents_service.check_declaration(
-        session=session, declaration=declaration, documents=papers
+        session=session, declaration=declaration, documents=papers, uses=uses
     )
     documents_service.remember_report(
         session=session, declaration=declaration, report=documents, documents=papers
