@@ -23,6 +23,7 @@ API_THREADS = 40
 _READ_ONLY = "clearance_read_only"
 _AFTER_COMMIT = "after_commit"
 _AFTER_COMMIT_KEYS = "after_commit_keys"
+_AFTER_COMMIT_ITEMS = "after_commit_items"
 
 logger = logging.getLogger(__name__)
 
@@ -134,10 +135,24 @@ def after_commit(
     session.info.setdefault(_AFTER_COMMIT, []).append(action)
 
 
+def after_commit_each(
+    session: Session, key: Hashable, item: Hashable, action: Callable[[list[Any]], None]
+) -> None:
+    """Run `action` once the session's work is committed, with every distinct item given under
+    `key` until then (one Redis round trip for many jobs); dropped if it rolls back."""
+    batches: dict[Hashable, dict[Hashable, None]] = session.info.setdefault(_AFTER_COMMIT_ITEMS, {})
+    if key not in batches:
+        items: dict[Hashable, None] = {}
+        batches[key] = items
+        after_commit(session, lambda: action(list(items)))
+    batches[key][item] = None
+
+
 def commit(session: Session) -> None:
     """Commit, then run what waited for the commit (enqueues): commit first, enqueue second."""
     session.commit()
     session.info.pop(_AFTER_COMMIT_KEYS, None)
+    session.info.pop(_AFTER_COMMIT_ITEMS, None)
     actions: list[Callable[[], None]] = session.info.pop(_AFTER_COMMIT, [])
     for action in actions:
         try:
@@ -150,6 +165,7 @@ def commit(session: Session) -> None:
 def rollback(session: Session) -> None:
     session.info.pop(_AFTER_COMMIT, None)
     session.info.pop(_AFTER_COMMIT_KEYS, None)
+    session.info.pop(_AFTER_COMMIT_ITEMS, None)
     session.rollback()
 
 

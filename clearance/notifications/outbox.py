@@ -21,7 +21,7 @@ from clearance.notifications.models import (
     Subscription,
 )
 from clearance.notifications.schemas import DeclarationChange, NotificationEvent
-from clearance.queues import enqueue_delivery
+from clearance.queues import enqueue_deliveries
 from clearance.settings import get_settings
 
 # The gate records a truck's arrival as an event without a change of state (declarations/gate).
@@ -138,7 +138,7 @@ def record_events(session: Session, events: Sequence[tuple[Declaration, Declarat
                 }
             )
             pair = (subscription.id, declaration.id)
-            after_commit(session, lambda p=pair: enqueue_delivery(*p), key=("deliver", *pair))  # type: ignore[misc]
+            db.after_commit_each(session, "deliver", pair, enqueue_deliveries)
         counts[kind] += len(subscribed)
     db.insert_rows(session, Notification, rows)
     for kind, count in counts.items():
