@@ -5,11 +5,13 @@
 Lodges `--count` demo declarations through the API in this process (papers uploaded for
 `--papers` of them, the truck arrived for `--arrived` of them; one trader in two subscribed to
 notifications), then screens them a set at a time as a worker does (`clearance.risk.sets`),
-and prints the CPU time and statements of the screening alone. Creates and drops a database
+and prints the CPU time (its own and its PostgreSQL backends') and statements of the
+screening alone. Creates and drops a database
 `screening_cost_<hex>` on the local PostgreSQL (`--pg-admin-url`) and a redis-server of its own.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -24,6 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import psutil
 import psycopg
 from fastapi.testclient import TestClient
 from psycopg import sql
@@ -43,6 +46,7 @@ from clearance.synthetic.mandates import grant_demo_mandates
 from clearance.synthetic.parties import DEMO_TRADERS
 from clearance.synthetic.uploads import document_uploads
 from loadtests.bench_services import DEFAULT_PG_ADMIN_URL, database_url, sqlalchemy_url
+from loadtests.cpu_usage import cpu_seconds, postgres_processes, postgres_role
 from workers import jobs
 
 
@@ -98,7 +102,17 @@ def _lodge(client: TestClient, args: argparse.Namespace) -> None:
             )
 
 
-def _screen() -> dict[str, Any]:
+def _backends(database: str) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend of `database` (this process's own)."""
+    found = {}
+    for process, cmdline in postgres_processes():
+        if postgres_role(cmdline, database) == "ours":
+            with contextlib.suppress(psutil.Error):
+                found[process.pid] = cpu_seconds(process)
+    return found
+
+
+def _screen(database: str) -> dict[str, Any]:
     statements: Counter[str] = Counter()
 
     def count(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
@@ -115,6 +129,7 @@ def _screen() -> dict[str, Any]:
     sets.screen_set(clock=clock, settings=settings, lifecycle=jobs.LIFECYCLE)
     screened, cpu, wall, channels = 0, 0.0, 0.0, Counter[str]()
     event.listen(engine, "before_cursor_execute", count)
+    backends = _backends(database)
     try:
         while True:
             started_cpu, started_wall = time.process_time(), time.perf_counter()
@@ -127,11 +142,13 @@ def _screen() -> dict[str, Any]:
                 break
     finally:
         event.remove(engine, "before_cursor_execute", count)
+    database_cpu = sum(t - backends.get(pid, 0.0) for pid, t in _backends(database).items())
     total = sum(statements.values())
     return {
         "screened": screened,
         "channels": dict(channels),
         "cpu_ms_per_declaration": round(1000 * cpu / max(screened, 1), 3),
+        "postgresql_cpu_ms_per_declaration": round(1000 * database_cpu / max(screened, 1), 3),
         "wall_ms_per_declaration": round(1000 * wall / max(screened, 1), 3),
         "statements_per_declaration": round(total / max(screened, 1), 2),
         "statements": dict(statements.most_common()),
@@ -214,7 +231,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         with _settings(args, name):
             hot.clear()
-            print(json.dumps(_screen(), indent=2))
+            print(json.dumps(_screen(name), indent=2))
     finally:
         _admin(args, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
 
