@@ -8,12 +8,14 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, event
 from sqlmodel import Session, col, select
 
 from clearance.clock import Clock, FrozenClock
 from clearance.deadletters.models import DeadLetter
+from clearance.declarations.lifecycle import LifecycleIncomplete
 from clearance.declarations.models import Decision, Declaration, State
 from clearance.duties.models import DutyAssessment
 from clearance.risk import sets
@@ -141,3 +143,9 @@ def test_a_set_writes_each_table_once_whatever_its_size(
     }
     assert written <= statements.keys()
     assert {statement: n for statement, n in statements.items() if n != 1} == {}
+
+
+def test_a_lifecycle_whose_event_hook_has_no_set_form_is_refused() -> None:
+    """A set's events would go without the outbox that a lone event's change writes."""
+    with pytest.raises(LifecycleIncomplete, match="set form"):
+        dataclasses.replace(jobs.LIFECYCLE, event_set_hooks=())
