@@ -1,9 +1,9 @@
 """What a screening set changes, gathered and written one statement per table.
 
-A set's moves, decisions and duties are made in memory on the claimed declarations (the same
-checks and rules as one change at a time, `states.move`); the rows they call for wait here
-and go out together: one multi-row INSERT per table, then the event hooks (the outbox) once
-for all the set's events. The declarations' own rows are the session's (one flush).
+A set's moves, assessments, decisions and releases are made in memory on the claimed
+declarations (the same checks and rules as one change at a time, `states.move`); the rows they
+call for wait here and go out together: one multi-row INSERT per table, one UPDATE for the
+declarations' rows, then the event hooks (the outbox) once for all the set's events.
 """
 
 from collections.abc import Sequence

@@ -2,7 +2,7 @@
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -174,21 +174,8 @@ def _row(declaration: Declaration, assessed: Assessed, line: LineDuty) -> dict[s
 
 
 def _line(row: DutyAssessment) -> LineDuty:
-    return LineDuty(
-        line_no=row.line_no,
-        hs_code=row.hs_code,
-        customs_value=row.customs_value,
-        currency=row.currency,
-        preference_claimed=row.preference_claimed,
-        rate_vnd=row.rate_vnd,
-        value_vnd=row.value_vnd,
-        duty_rate=row.duty_rate,
-        vat_rate=row.vat_rate,
-        preference_granted=row.preference_granted,
-        note=stored(row.note_code, row.note_params, row.note),
-        duty_vnd=row.duty_vnd,
-        vat_vnd=row.vat_vnd,
-    )
+    figures = {f.name: getattr(row, f.name) for f in fields(LineDuty) if f.name != "note"}
+    return LineDuty(**figures, note=stored(row.note_code, row.note_params, row.note))
 
 
 def current(*, session: Session, declaration: Declaration) -> Assessed:
