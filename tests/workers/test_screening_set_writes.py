@@ -108,7 +108,7 @@ def test_a_version_with_duties_stored_already_is_parked_not_assessed_twice(
     assert lines == [1]
 
 
-def test_a_set_writes_each_table_once_whatever_its_size(
+def test_a_set_writes_each_table_in_one_statement(
     client: TestClient,
     keys: dict[str, str],
     session: Session,
