@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine, event
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, SQLModel, create_engine
 
 from clearance.settings import get_settings
@@ -22,6 +23,7 @@ API_THREADS = 40
 _READ_ONLY = "clearance_read_only"
 _AFTER_COMMIT = "after_commit"
 _AFTER_COMMIT_KEYS = "after_commit_keys"
+_AFTER_COMMIT_ITEMS = "after_commit_items"
 
 logger = logging.getLogger(__name__)
 
@@ -133,10 +135,24 @@ def after_commit(
     session.info.setdefault(_AFTER_COMMIT, []).append(action)
 
 
+def after_commit_each(
+    session: Session, key: Hashable, item: Hashable, action: Callable[[list[Any]], None]
+) -> None:
+    """Run `action` once the session's work is committed, with every distinct item given under
+    `key` until then (one Redis round trip for many jobs); dropped if it rolls back."""
+    batches: dict[Hashable, dict[Hashable, None]] = session.info.setdefault(_AFTER_COMMIT_ITEMS, {})
+    if key not in batches:
+        items: dict[Hashable, None] = {}
+        batches[key] = items
+        after_commit(session, lambda: action(list(items)))
+    batches[key][item] = None
+
+
 def commit(session: Session) -> None:
     """Commit, then run what waited for the commit (enqueues): commit first, enqueue second."""
     session.commit()
     session.info.pop(_AFTER_COMMIT_KEYS, None)
+    session.info.pop(_AFTER_COMMIT_ITEMS, None)
     actions: list[Callable[[], None]] = session.info.pop(_AFTER_COMMIT, [])
     for action in actions:
         try:
@@ -149,6 +165,7 @@ def commit(session: Session) -> None:
 def rollback(session: Session) -> None:
     session.info.pop(_AFTER_COMMIT, None)
     session.info.pop(_AFTER_COMMIT_KEYS, None)
+    session.info.pop(_AFTER_COMMIT_ITEMS, None)
     session.rollback()
 
 
@@ -198,3 +215,52 @@ def timestamp_field(*, nullable: bool = False, index: bool = False) -> Any:
     from sqlmodel import Field
 
     return Field(default=None, sa_column=sa.Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+@lru_cache(maxsize=64)
+def _defaults(model: type[SQLModel]) -> tuple[tuple[str, Callable[[], Any] | None, Any], ...]:
+    """Each non-key field of the model with a default: its factory, or None and the value."""
+    return tuple(
+        (name, field.default_factory, field.default)  # type: ignore[misc]
+        for name, field in model.model_fields.items()
+        if name != "id" and (field.default_factory is not None or not field.is_required())
+    )
+
+
+def insert_rows(session: Session, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
+    """One multi-row INSERT of `rows` into the model's table on the session's connection (no
+    unit of work: nothing to track); a field a row leaves out takes the model's default."""
+    if not rows:
+        return
+    for row in rows:
+        for name, factory, default in _defaults(model):
+            if name not in row:
+                row[name] = factory() if factory is not None else default
+    table: sa.Table = model.__table__  # type: ignore[attr-defined]
+    session.connection().execute(sa.insert(table).inline(), rows)
+
+
+def update_rows(session: Session, instances: list[SQLModel]) -> None:
+    """Write what changed on the session's `instances` (all of one table) as one UPDATE run
+    for every changed row at once (each gets every column any of them changed, at its own
+    value), and mark them unchanged: the unit of work would send one UPDATE per row."""
+    changed = [(instance, sa.inspect(instance).committed_state) for instance in instances]
+    members = [instance for instance, names in changed if names]
+    if not members:
+        return
+    names = sorted({name for _instance, found in changed for name in found})
+    table: sa.Table = type(members[0]).__table__  # type: ignore[attr-defined]
+    [key] = table.primary_key.columns
+    statement = (
+        sa.update(table)
+        .where(key == sa.bindparam("_key"))
+        .values({name: sa.bindparam(name) for name in names})
+    )
+    rows = [
+        {"_key": getattr(m, key.name), **{name: getattr(m, name) for name in names}}
+        for m in members
+    ]
+    session.connection().execute(statement, rows)
+    for member in members:
+        for name in names:
+            set_committed_value(member, name, getattr(member, name))

@@ -36,7 +36,8 @@ def lifecycle() -> Lifecycle:
         # Every state change (and the truck's arrival) goes to the traders' outbox, in the
         # same transaction as the change itself.
         event_hooks=(outbox.record_event,),
-        assessed_hooks=(payments.assessed_hook,),
+        event_set_hooks=(outbox.record_events,),
+        assessed_set_hooks=(payments.assessed_set_hook,),
         arrival_checks=(_weighbridge,),
         # Duties first: the risk hook may release, and must read what the new paper changed.
         upload_hooks=(payments.documents_hook, _documents_uploaded),

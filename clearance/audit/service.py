@@ -3,6 +3,7 @@
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -76,7 +77,7 @@ def changed_declaration(session: Session) -> uuid.UUID | None:
     return found if isinstance(found, uuid.UUID) else None
 
 
-def record_system_event(
+def system_event_row(
     *,
     session: Session,
     at: datetime,
@@ -84,20 +85,20 @@ def record_system_event(
     action: str,
     declaration_id: uuid.UUID,
     version: int,
-) -> AuditRecord:
-    """A change the worker, the sweeper or the system made to a declaration."""
+) -> dict[str, Any]:
+    """The record of a change the worker, the sweeper or the system made to a declaration."""
     request_id = session.info.get(_REQUEST_ID)
-    return record(
-        session=session,
-        at=at,
-        actor=actor,
-        role=SYSTEM_ROLE,
-        action=action,
-        target_kind=DECLARATION,
-        target_id=str(declaration_id),
-        version=version,
-        request_id=request_id if isinstance(request_id, str) else None,
-    )
+    return {
+        "at": at,
+        "actor": actor,
+        "role": SYSTEM_ROLE,
+        "action": action,
+        "target_kind": DECLARATION,
+        "target_id": str(declaration_id),
+        "version": version,
+        "request_id": request_id if isinstance(request_id, str) else None,
+        "outcome": OK,
+    }
 
 
 def list_records(

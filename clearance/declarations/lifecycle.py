@@ -6,7 +6,7 @@ session without one is refused (`LifecycleIncomplete`), so an entry point that f
 instead of releasing goods without the documents and duty gates. This module imports no domain.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -20,8 +20,11 @@ from clearance.messages import Message
 ReleaseCheck = Callable[[Session, Declaration], Message | None]
 # Run for every event written, in the same unit of work (the notifications outbox).
 EventHook = Callable[[Session, Declaration, DeclarationEvent], None]
-# Run once a version is assessed, before a green one is decided (duties assess what it owes).
-AssessedHook = Callable[[Session, Clock, Declaration], None]
+# The same for the events of a set, written together (`changes.Changes`): one call for them all.
+EventSetHook = Callable[[Session, Sequence[tuple[Declaration, DeclarationEvent]]], None]
+# Run once a set of versions is assessed, before the green ones are decided (duties assess
+# what each owes), with the set's versions.
+AssessedSetHook = Callable[[Session, Clock, Sequence[Declaration]], None]
 # Run when the truck reaches the gate, before release is considered (the weighbridge check).
 ArrivalCheck = Callable[[Session, Clock, Declaration], None]
 # Run once a document of the dossier is stored (duties and risk look again).
@@ -40,13 +43,18 @@ class Lifecycle:
 
     release_gates: Mapping[str, ReleaseCheck]
     event_hooks: tuple[EventHook, ...] = ()
-    assessed_hooks: tuple[AssessedHook, ...] = ()
+    # Each event hook in its set form, for the events a set writes together: the same hooks.
+    event_set_hooks: tuple[EventSetHook, ...] = ()
+    assessed_set_hooks: tuple[AssessedSetHook, ...] = ()
     arrival_checks: tuple[ArrivalCheck, ...] = ()
     upload_hooks: tuple[UploadHook, ...] = ()
 
     def __post_init__(self) -> None:
         # A copy nobody can change: the gates are fixed once the entry point built them.
         object.__setattr__(self, "release_gates", MappingProxyType(dict(self.release_gates)))
+        if len(self.event_set_hooks) != len(self.event_hooks):
+            # A set's events would miss a hook (or run one twice) that a lone event runs once.
+            raise LifecycleIncomplete("every event hook needs its set form, in the same order")
 
 
 def attach(session: Session, lifecycle: Lifecycle) -> Session:

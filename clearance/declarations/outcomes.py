@@ -11,6 +11,7 @@ from clearance import metrics
 from clearance.clock import Clock
 from clearance.declarations import lifecycle, release, states
 from clearance.declarations import service as declarations_service
+from clearance.declarations.changes import Changes
 from clearance.declarations.errors import InvalidTransition
 from clearance.declarations.models import (
     Assessment,
@@ -46,8 +47,7 @@ def channel_floor(*, session: Session, declaration: Declaration) -> Channel | No
 
 def assess(
     *,
-    session: Session,
-    clock: Clock,
+    changes: Changes,
     declaration: Declaration,
     score: float,
     channel: Channel,
@@ -56,64 +56,23 @@ def assess(
     reasons: list[dict[str, Any]],
     details: Mapping[str, Any] | None = None,
 ) -> Assessment:
-    """Add the version's assessment and move it to `assessed`; `conclude` does the rest.
-
-    Screening a set assesses every version before it concludes any, so one flush writes the
-    set's assessments (where the unique constraint speaks, before any hook runs), moves,
-    events and audit rows as one statement per table.
-    """
-    now = clock.now()
-    assessment = Assessment(
+    """Add the version's assessment to the set's `changes` and move it to `assessed`;
+    `conclude` does the rest once the whole set is assessed."""
+    now = changes.clock.now()
+    row = {
         **(details or {}),
-        declaration_id=declaration.id,
-        version=declaration.version,
-        score=score,
-        channel=channel,
-        hard_hit=hard_hit,
-        random_selected=random_selected,
-        reasons=reasons,
-        assessed_at=now,
-    )
-    session.add(assessment)
+        "declaration_id": declaration.id,
+        "version": declaration.version,
+        "score": score,
+        "channel": channel,
+        "hard_hit": hard_hit,
+        "random_selected": random_selected,
+        "reasons": reasons,
+        "assessed_at": now,
+    }
+    changes.add(Assessment, [row])
     declaration.channel = channel
-    _enter_assessed(session=session, clock=clock, declaration=declaration, channel=channel)
-    version_lodged_at = declarations_service.current_version(
-        session=session, declaration=declaration
-    ).created_at
-    metrics.observe_channel(channel=channel, lodged_at=version_lodged_at, assessed_at=now)
-    return assessment
-
-
-def conclude(
-    *, session: Session, clock: Clock, declaration: Declaration, missing: Sequence[Message] = ()
-) -> None:
-    """After `assess` (flushed): the other domains' hooks, then green is decided here and now
-    and the others join a queue. With required documents `missing`, any channel waits in
-    `held` with a query naming them."""
-    for hook in lifecycle.of(session).assessed_hooks:
-        hook(session, clock, declaration)
-    if missing:
-        record_decision(
-            session=session,
-            clock=clock,
-            declaration=declaration,
-            kind=DecisionKind.hold,
-            actor_kind=states.WORKER,
-            actor=states.WORKER,
-            reason=Message("event.documents_missing"),
-            query=Message("query.upload_missing", {"missing": list(missing)}),
-        )
-    elif declaration.channel is Channel.green:
-        _decide_green(session=session, clock=clock, declaration=declaration)
-
-
-def _enter_assessed(
-    *, session: Session, clock: Clock, declaration: Declaration, channel: Channel
-) -> None:
-    """The worker's move to `assessed`, its event naming the channel."""
-    states.transition(
-        session=session,
-        clock=clock,
+    changes.transition(
         declaration=declaration,
         to=State.assessed,
         actor_kind=states.WORKER,
@@ -121,6 +80,38 @@ def _enter_assessed(
         action="assess",
         reason=Message("event.channel", {"channel": Message(f"channel_word.{channel.value}")}),
     )
+    version_lodged_at = declarations_service.current_version(
+        session=changes.session, declaration=declaration
+    ).created_at
+    metrics.observe_channel(channel=channel, lodged_at=version_lodged_at, assessed_at=now)
+    return Assessment.model_construct(**row)
+
+
+def conclude(
+    *, changes: Changes, concluded: Sequence[tuple[Declaration, Sequence[Message]]]
+) -> None:
+    """After `assess` of a whole set: the other domains' hooks for the set, then each green
+    version is decided here and now and the others join a queue. With required documents
+    missing (the message of each), any channel waits in `held` with a query naming them."""
+    session, clock = changes.session, changes.clock
+    declarations = [declaration for declaration, _missing in concluded]
+    for hook in lifecycle.of(session).assessed_set_hooks:
+        hook(session, clock, declarations)
+    for declaration, missing in concluded:
+        if missing:
+            record_decision(
+                session=session,
+                clock=clock,
+                declaration=declaration,
+                kind=DecisionKind.hold,
+                actor_kind=states.WORKER,
+                actor=states.WORKER,
+                reason=Message("event.documents_missing"),
+                query=Message("query.upload_missing", {"missing": list(missing)}),
+                changes=changes,
+            )
+        elif declaration.channel is Channel.green:
+            _decide_green(session=session, clock=clock, declaration=declaration, changes=changes)
 
 
 # The state each kind of decision moves the declaration to.
@@ -148,35 +139,34 @@ def record_decision(
     revenue_currency: str | None = None,
     findings: list[dict[str, Any]] | None = None,
     query: str | Message | None = None,
+    changes: Changes | None = None,
 ) -> Decision:
-    """Record a decision on the current version and make the move it calls for."""
+    """Record a decision on the current version and make the move it calls for (written with
+    the set's `changes`, when given)."""
     state = declaration.state
     target = _move_for(declaration=declaration, kind=kind, actor_kind=actor_kind)
     now = clock.now()
-    decision = Decision(
-        declaration_id=declaration.id,
-        version=declaration.version,
-        kind=kind,
-        actor=actor,
-        reason=reason.text if isinstance(reason, Message) else reason,
-        inspected=inspected,
-        fraud_found=fraud_found,
-        revenue_recovered=revenue_recovered,
-        revenue_currency=revenue_currency,
-        findings=findings or [],
-        decided_at=now,
-    )
-    session.add(decision)
+    row: dict[str, Any] = {
+        "declaration_id": declaration.id,
+        "version": declaration.version,
+        "kind": kind,
+        "actor": actor,
+        "reason": reason.text if isinstance(reason, Message) else reason,
+        "inspected": inspected,
+        "fraud_found": fraud_found,
+        "revenue_recovered": revenue_recovered,
+        "revenue_currency": revenue_currency,
+        "findings": findings or [],
+        "decided_at": now,
+    }
+    writer = changes or states.Immediate(session, clock)
+    decision = writer.add_one(Decision, row)
     if kind is DecisionKind.hold:
         declaration.held_from = state
-        _raise_query(
-            session=session, declaration=declaration, text=query or reason, actor=actor, now=now
-        )
+        writer.add_one(Query, _query_row(declaration, text=query or reason, actor=actor, now=now))
     if kind is DecisionKind.escalate:
         declaration.channel = Channel.red
-    states.transition(
-        session=session,
-        clock=clock,
+    writer.transition(
         declaration=declaration,
         to=target,
         actor_kind=actor_kind,
@@ -186,7 +176,9 @@ def record_decision(
     )
     metrics.DECISIONS.labels(kind.value, actor_kind).inc()
     if target is State.decided:
-        release.release_if_ready(session=session, clock=clock, declaration=declaration)
+        release.release_if_ready(
+            session=session, clock=clock, declaration=declaration, changes=changes
+        )
     return decision
 
 
@@ -206,22 +198,20 @@ def _move_for(*, declaration: Declaration, kind: DecisionKind, actor_kind: str) 
     return target
 
 
-def _raise_query(
-    *, session: Session, declaration: Declaration, text: str | Message, actor: str, now: datetime
-) -> None:
+def _query_row(
+    declaration: Declaration, *, text: str | Message, actor: str, now: datetime
+) -> dict[str, Any]:
     """The query a hold puts to the declarant, in words or as a catalogue message."""
     message = text if isinstance(text, Message) else None
-    session.add(
-        Query(
-            declaration_id=declaration.id,
-            version=declaration.version,
-            text=message.text if message else str(text),
-            text_code=message.code if message else None,
-            text_params=params_json(message.params) if message else None,
-            raised_by=actor,
-            raised_at=now,
-        )
-    )
+    return {
+        "declaration_id": declaration.id,
+        "version": declaration.version,
+        "text": message.text if message else str(text),
+        "text_code": message.code if message else None,
+        "text_params": params_json(message.params) if message else None,
+        "raised_by": actor,
+        "raised_at": now,
+    }
 
 
 def stop_for_inspection(
@@ -276,9 +266,12 @@ def documents_arrived(*, session: Session, clock: Clock, declaration: Declaratio
     return True
 
 
-def _decide_green(*, session: Session, clock: Clock, declaration: Declaration) -> None:
+def _decide_green(
+    *, session: Session, clock: Clock, declaration: Declaration, changes: Changes | None = None
+) -> None:
     """The worker's decision on a green declaration: release as soon as the gates open."""
     record_decision(
+        changes=changes,
         session=session,
         clock=clock,
         declaration=declaration,

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from clearance import metrics
 from clearance.clock import Clock
 from clearance.declarations import lifecycle, states
+from clearance.declarations.changes import Changes
 from clearance.declarations.lifecycle import LifecycleIncomplete, ReleaseCheck
 from clearance.declarations.models import Declaration, State
 from clearance.messages import Message
@@ -34,15 +35,16 @@ def closed_gates(*, session: Session, declaration: Declaration) -> list[Message]
     ]
 
 
-def release_if_ready(*, session: Session, clock: Clock, declaration: Declaration) -> bool:
-    """The one way to release: called whenever something that opens a gate happened."""
+def release_if_ready(
+    *, session: Session, clock: Clock, declaration: Declaration, changes: Changes | None = None
+) -> bool:
+    """The one way to release: called whenever something that opens a gate happened (the
+    move written with a set's `changes`, when given)."""
     if declaration.state is not State.decided or closed_gates(
         session=session, declaration=declaration
     ):
         return False
-    states.transition(
-        session=session,
-        clock=clock,
+    (changes or states.Immediate(session, clock)).transition(
         declaration=declaration,
         to=State.released,
         actor_kind=states.SYSTEM,

@@ -1,14 +1,20 @@
 """The one state machine every declaration change goes through (DESIGN §2)."""
 
-from sqlmodel import Session
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlmodel import Session, SQLModel
 
 from clearance import metrics
 from clearance.audit import service as audit_service
+from clearance.audit.models import AuditRecord
 from clearance.clock import Clock
 from clearance.declarations import lifecycle, sla
 from clearance.declarations.errors import InvalidTransition
 from clearance.declarations.models import Declaration, DeclarationEvent, State
 from clearance.messages import Message, params_json
+
+Row = TypeVar("Row", bound=SQLModel)
 
 TRADER, WORKER, OFFICER, GATE, SYSTEM, SWEEPER = (
     "trader",
@@ -94,19 +100,17 @@ def check(*, state: State | None, to: State, actor_kind: str) -> None:
         )
 
 
-def transition(
+def move(
     *,
     session: Session,
     clock: Clock,
     declaration: Declaration,
     to: State,
     actor_kind: str,
-    actor: str,
-    action: str,
-    reason: str | Message = "",
     new: bool = False,
-) -> DeclarationEvent:
-    """Move the declaration and record the event; an illegal move raises a 409."""
+) -> State | None:
+    """Make the move on the declaration itself (its state, since when, its review clock), or
+    refuse it with a 409; returns the state it left (None for a new one)."""
     from_state = None if new else declaration.state
     check(state=from_state, to=to, actor_kind=actor_kind)
     if from_state is not None and from_state != to:
@@ -124,7 +128,66 @@ def transition(
         # Claiming an assessed item starts the check, not a new clock: the dossier was complete.
         if (from_state, to) != (State.assessed, State.document_check):
             sla.restart(session=session, declaration=declaration, now=clock.now())
+    return from_state
+
+
+def transition(
+    *,
+    session: Session,
+    clock: Clock,
+    declaration: Declaration,
+    to: State,
+    actor_kind: str,
+    actor: str,
+    action: str,
+    reason: str | Message = "",
+    new: bool = False,
+) -> DeclarationEvent:
+    """Move the declaration and record the event; an illegal move raises a 409."""
+    from_state = move(
+        session=session,
+        clock=clock,
+        declaration=declaration,
+        to=to,
+        actor_kind=actor_kind,
+        new=new,
+    )
     return _write(session, clock, declaration, from_state, action, actor, reason)
+
+
+class Immediate:
+    """`transition` with the session and clock given once: the one-change-at-a-time form of a
+    set's `changes.Changes`, for code that serves both."""
+
+    def __init__(self, session: Session, clock: Clock) -> None:
+        self.session, self.clock = session, clock
+
+    def add_one(self, model: type[Row], row: dict[str, Any]) -> Row:
+        """The row, added to the session's unit of work."""
+        instance = model(**row)
+        self.session.add(instance)
+        return instance
+
+    def transition(
+        self,
+        *,
+        declaration: Declaration,
+        to: State,
+        actor_kind: str,
+        actor: str,
+        action: str,
+        reason: str | Message = "",
+    ) -> None:
+        transition(
+            session=self.session,
+            clock=self.clock,
+            declaration=declaration,
+            to=to,
+            actor_kind=actor_kind,
+            actor=actor,
+            action=action,
+            reason=reason,
+        )
 
 
 def note(
@@ -140,6 +203,48 @@ def note(
     return _write(session, clock, declaration, declaration.state, action, actor, reason)
 
 
+def event_row(
+    declaration: Declaration,
+    from_state: State | None,
+    action: str,
+    actor: str,
+    reason: str | Message,
+    at: datetime,
+) -> dict[str, Any]:
+    """The event of a change the declaration has just been through, as its table's columns."""
+    message = reason if isinstance(reason, Message) else None
+    return {
+        "declaration_id": declaration.id,
+        "version": declaration.version,
+        "action": action,
+        "from_state": from_state,
+        "to_state": declaration.state,
+        "actor": actor,
+        "reason": message.text if message else str(reason),
+        "reason_code": message.code if message else None,
+        "reason_params": params_json(message.params) if message else None,
+        "at": at,
+    }
+
+
+def audit_row(session: Session, event: dict[str, Any]) -> dict[str, Any] | None:
+    """The audit record of an event by the service's own actors; a person's changes are
+    audited once per request instead (None here)."""
+    if event["actor"] not in SYSTEM_ACTORS:
+        return None
+    moved = event["from_state"] is not None and event["from_state"] != event["to_state"]
+    return audit_service.system_event_row(
+        session=session,
+        at=event["at"],
+        actor=event["actor"],
+        action=f"transition:{event['from_state']}->{event['to_state']}"
+        if moved
+        else f"event:{event['action']}",
+        declaration_id=event["declaration_id"],
+        version=event["version"],
+    )
+
+
 def _write(
     session: Session,
     clock: Clock,
@@ -149,31 +254,12 @@ def _write(
     actor: str,
     reason: str | Message,
 ) -> DeclarationEvent:
-    message = reason if isinstance(reason, Message) else None
-    event = DeclarationEvent(
-        declaration_id=declaration.id,
-        version=declaration.version,
-        action=action,
-        from_state=from_state,
-        to_state=declaration.state,
-        actor=actor,
-        reason=message.text if message else str(reason),
-        reason_code=message.code if message else None,
-        reason_params=params_json(message.params) if message else None,
-        at=clock.now(),
-    )
+    row = event_row(declaration, from_state, action, actor, reason, clock.now())
+    event = DeclarationEvent(**row)
     session.add(declaration)
     session.add(event)
     audit_service.declaration_changed(session, declaration.id)
-    if actor in SYSTEM_ACTORS:
-        moved = from_state is not None and from_state != declaration.state
-        audit_service.record_system_event(
-            session=session,
-            at=event.at,
-            actor=actor,
-            action=f"transition:{from_state}->{declaration.state}" if moved else f"event:{action}",
-            declaration_id=declaration.id,
-            version=declaration.version,
-        )
+    if (audited := audit_row(session, row)) is not None:
+        session.add(AuditRecord(**audited))
     run_event_hooks(session, declaration, event)
     return event

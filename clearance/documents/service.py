@@ -1,10 +1,11 @@
 """Documents: store uploads, list and fetch them, and check a declaration's papers."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlmodel import Session, col, func, or_, select
 
@@ -185,43 +186,52 @@ def get(
     return document
 
 
-def _other_uses(
-    session: Session, declaration: Declaration, docs: Sequence[Document]
-) -> list[OtherUse]:
-    """Our documents whose number (same kind) or file appears on another live declaration."""
+def other_uses(
+    *, session: Session, documents: Mapping[uuid.UUID, Sequence[Document]]
+) -> dict[uuid.UUID, list[OtherUse]]:
+    """Per declaration, its documents whose number (same kind) or file appears on another live
+    declaration: one query for them all (`documents`: each declaration's own)."""
+    found: dict[uuid.UUID, list[OtherUse]] = {declaration_id: [] for declaration_id in documents}
+    docs = [d for papers in documents.values() for d in papers]
     if not docs:
-        return []
-    keys = {(d.kind, d.number_key) for d in docs}
-    hashes = {d.sha256 for d in docs}
-    rows = session.exec(
-        select(Document, Declaration.trader_tax_code)
+        return found
+    rows = session.execute(
+        sa.select(
+            col(Document.declaration_id),
+            col(Document.kind),
+            col(Document.number_key),
+            col(Document.sha256),
+            col(Declaration.trader_tax_code),
+        )
         .join(Declaration, col(Declaration.id) == col(Document.declaration_id))
         .where(
-            Document.declaration_id != declaration.id,
             col(Declaration.state) != State.cancelled,
             or_(
-                col(Document.sha256).in_(hashes), col(Document.number_key).in_({k for _, k in keys})
+                col(Document.sha256).in_({d.sha256 for d in docs}),
+                col(Document.number_key).in_({d.number_key for d in docs}),
             ),
         )
+        .order_by(col(Document.declaration_id), col(Document.id))
     ).all()
-    uses = []
-    for ours in docs:
-        for theirs, trader in rows:
-            same_number = (theirs.kind, theirs.number_key) == (ours.kind, ours.number_key)
-            same_file = theirs.sha256 == ours.sha256
-            if same_number or same_file:
-                uses.append(
-                    OtherUse(
-                        ours.id,
-                        ours.kind,
-                        ours.number,
-                        theirs.declaration_id,
-                        trader,
-                        same_number,
-                        same_file,
+    by_number: dict[tuple[DocumentKind, str], list[tuple[uuid.UUID, str]]] = {}
+    by_file: dict[str, list[tuple[uuid.UUID, str]]] = {}
+    for other, kind, key, sha256, trader in rows:
+        by_number.setdefault((DocumentKind(kind), key), []).append((other, trader))
+        by_file.setdefault(sha256, []).append((other, trader))
+    for declaration_id, papers in documents.items():
+        uses: dict[tuple[uuid.UUID, uuid.UUID], OtherUse] = {}
+        for ours in papers:
+            numbered = by_number.get((ours.kind, ours.number_key), [])
+            filed = by_file.get(ours.sha256, [])
+            for other, trader in numbered + filed:
+                if other != declaration_id and (ours.id, other) not in uses:
+                    same_number = (other, trader) in numbered
+                    same_file = (other, trader) in filed
+                    uses[(ours.id, other)] = OtherUse(
+                        ours.id, ours.kind, ours.number, other, trader, same_number, same_file
                     )
-                )
-    return list({(u.document_id, u.other_declaration_id): u for u in uses}.values())
+        found[declaration_id] = list(uses.values())
+    return found
 
 
 def _licence_used(
@@ -274,11 +284,20 @@ def documents_of(
     return found
 
 
+def dossier(documents: Sequence[Document]) -> list[Document]:
+    """The papers the checks read: all but the officers' inspection photos (evidence)."""
+    return [d for d in documents if d.kind is not DocumentKind.inspection_photo]
+
+
 def check_declaration(
-    *, session: Session, declaration: Declaration, documents: Sequence[Document] | None = None
+    *,
+    session: Session,
+    declaration: Declaration,
+    documents: Sequence[Document] | None = None,
+    uses: Sequence[OtherUse] | None = None,
 ) -> DocumentReport:
     """Run every document check on the declaration's current version (`documents`: its
-    documents, when read already)."""
+    documents, and `uses`: their `other_uses`, when read already)."""
     today = get_clock().now().date()
     body = declarations_service.body(session=session, declaration=declaration)
     reference = reference_service.snapshot(session=session, today=today)
@@ -289,13 +308,9 @@ def check_declaration(
         preferences={line.preference for line in body.lines if line.preference},
         reference=reference,
     )
-    docs = [
-        d
-        for d in (
-            list_for(session=session, declaration=declaration) if documents is None else documents
-        )
-        if d.kind is not DocumentKind.inspection_photo
-    ]
+    docs = dossier(
+        list_for(session=session, declaration=declaration) if documents is None else documents
+    )
     facts = CheckInput(
         body=body,
         trader_tax_code=declaration.trader_tax_code,
@@ -308,7 +323,9 @@ def check_declaration(
         ],
         requirements=needed,
         to_usd=reference.to_usd,
-        other_uses=_other_uses(session, declaration, docs),
+        other_uses=list(uses)
+        if uses is not None
+        else other_uses(session=session, documents={declaration.id: docs})[declaration.id],
         licence_used=_licence_used(session, declaration, docs),
     )
     findings = checks.run_checks(facts)
@@ -326,17 +343,48 @@ def document_findings_for_risk(report: DocumentReport) -> list[Finding]:
     return [f for f in report.findings if f.risk_score > 0]
 
 
-def remember_report(*, session: Session, declaration: Declaration, report: DocumentReport) -> None:
-    """Keep a report for this session's release gate: screening checks the documents, and no
-    document comes in the same unit of work before its green decision asks the gate."""
-    session.info[("document_report", declaration.id, declaration.version)] = report
+def remember_report(
+    *,
+    session: Session,
+    declaration: Declaration,
+    report: DocumentReport,
+    documents: Sequence[Document],
+) -> None:
+    """Keep a report, and the documents it read, for this session's release gate and duties:
+    screening checks the documents, and no document comes in the same unit of work before its
+    decision asks the gate."""
+    session.info[("document_report", declaration.id, declaration.version)] = (
+        report,
+        list(documents),
+    )
+
+
+def _remembered(
+    session: Session, declaration: Declaration
+) -> tuple[DocumentReport, list[Document]] | None:
+    found = session.info.get(("document_report", declaration.id, declaration.version))
+    return found if isinstance(found, tuple) else None
+
+
+def report_of(*, session: Session, declaration: Declaration) -> DocumentReport:
+    """The report this session keeps for the version, else the checks run now."""
+    remembered = _remembered(session, declaration)
+    if remembered is not None:
+        return remembered[0]
+    return check_declaration(session=session, declaration=declaration)
+
+
+def documents_for(*, session: Session, declaration: Declaration) -> list[Document]:
+    """The documents this session's report read for the version, else read now."""
+    remembered = _remembered(session, declaration)
+    if remembered is not None:
+        return remembered[1]
+    return list_for(session=session, declaration=declaration)
 
 
 def release_gate(session: Session, declaration: Declaration) -> Message | None:
     """The release gate (DESIGN §2): open when every required document is uploaded and valid."""
-    report = session.info.get(("document_report", declaration.id, declaration.version))
-    if report is None:
-        report = check_declaration(session=session, declaration=declaration)
+    report = report_of(session=session, declaration=declaration)
     if report.complete:
         return None
     blocking = [f for f in report.findings if f.blocks_release]

@@ -14,7 +14,7 @@ as declared: adjusting it for the incoterm (freight, insurance to the border) is
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from clearance.declarations.schemas import Line
 from clearance.messages import Message
@@ -55,6 +55,10 @@ class LineDuty:
     duty_vnd: int | None = None
     vat_vnd: int | None = None
 
+    def figures(self) -> dict[str, Any]:
+        """The line's facts and amounts by name: its stored row and the API's line both use them."""
+        return {name: getattr(self, name) for name in FIGURES}
+
     @property
     def rate_known(self) -> bool:
         return self.duty_vnd is not None and self.vat_vnd is not None
@@ -64,6 +68,23 @@ class LineDuty:
         if self.duty_vnd is None or self.vat_vnd is None:
             return None
         return self.duty_vnd + self.vat_vnd
+
+
+FIGURES = (
+    "line_no",
+    "hs_code",
+    "customs_value",
+    "currency",
+    "rate_vnd",
+    "value_vnd",
+    "duty_rate",
+    "vat_rate",
+    "preference_claimed",
+    "preference_granted",
+    "duty_vnd",
+    "vat_vnd",
+    "total_vnd",
+)
 
 
 def to_vnd(amount: Decimal) -> int:

@@ -3,6 +3,7 @@
 import hashlib
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -75,6 +76,10 @@ def live_guarantees(*, session: Session, declaration_id: uuid.UUID, on: date) ->
 
 
 def balance(*, session: Session, declaration: Declaration, owed_vnd: int | None) -> Balance:
+    remembered = session.info.get(_BALANCES, {}).get(declaration.id)
+    if remembered is not None:
+        paid, guarantees = remembered
+        return Balance(owed_vnd=owed_vnd, paid_vnd=paid, guarantees=guarantees)
     return Balance(
         owed_vnd=owed_vnd,
         paid_vnd=paid_vnd(session=session, declaration_id=declaration.id),
@@ -82,6 +87,40 @@ def balance(*, session: Session, declaration: Declaration, owed_vnd: int | None)
             session=session, declaration_id=declaration.id, on=local_date(get_clock().now())
         ),
     )
+
+
+# session.info: payments and live guarantees read for a screening set, by declaration.
+_BALANCES = "duty_balances"
+
+
+def _remember_balances(session: Session, declaration_ids: Sequence[uuid.UUID]) -> None:
+    """What `balance` reads, for many declarations in two queries (a set whose release gates
+    are asked next, in the same unit of work, where no payment comes in)."""
+    if not declaration_ids:
+        return
+    paid = dict(
+        session.exec(
+            select(Payment.declaration_id, func.sum(Payment.amount_vnd))
+            .where(col(Payment.declaration_id).in_(declaration_ids))
+            .group_by(col(Payment.declaration_id))
+        ).all()
+    )
+    guarantees: dict[uuid.UUID, list[Guarantee]] = {}
+    for guarantee in session.exec(
+        select(Guarantee)
+        .where(
+            col(Guarantee.declaration_id).in_(declaration_ids),
+            col(Guarantee.expires_on) >= local_date(get_clock().now()),
+        )
+        .order_by(col(Guarantee.id))
+    ):
+        guarantees.setdefault(guarantee.declaration_id, []).append(guarantee)
+    remembered = session.info.setdefault(_BALANCES, {})
+    for declaration_id in declaration_ids:
+        remembered[declaration_id] = (
+            int(paid.get(declaration_id) or 0),
+            guarantees.get(declaration_id, []),
+        )
 
 
 def release_gate(session: Session, declaration: Declaration) -> Message | None:
@@ -254,9 +293,11 @@ def register_guarantee(
     return guarantee
 
 
-def assessed_hook(session: Session, clock: Clock, declaration: Declaration) -> None:
-    """Screening assessed a version: store what it owes before the decision reads the gate."""
-    service.record(session=session, clock=clock, declaration=declaration)
+def assessed_set_hook(session: Session, clock: Clock, declarations: Sequence[Declaration]) -> None:
+    """Screening assessed a set: store what each version owes, and read what is paid or
+    guaranteed for those that owe, before their decisions ask the gate."""
+    assessed = service.record_set(session=session, clock=clock, declarations=declarations)
+    _remember_balances(session, [d.id for d in declarations if assessed[d.id].owed_vnd])
 
 
 def documents_hook(session: Session, clock: Clock, declaration: Declaration) -> None:

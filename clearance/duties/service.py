@@ -1,10 +1,14 @@
 """A declaration's duties: assess each line of the current version, store it, read it back."""
 
-from dataclasses import dataclass, replace
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
+from typing import Any
 
 from sqlmodel import Session, col, delete, select
 
+from clearance import db
 from clearance.clock import Clock
 from clearance.declarations import service as declarations_service
 from clearance.declarations.models import Declaration, Kind
@@ -71,14 +75,14 @@ def certificate_refusals(
             claimed[no] = DocumentKind(schedule.document_kind)
     if not claimed:
         return {}  # the document checks cost queries: only a preference needs them
-    report = documents_service.check_declaration(session=session, declaration=declaration)
+    report = documents_service.report_of(session=session, declaration=declaration)
     refusals: dict[int, Message] = {}
     for finding in report.findings:
         why = REFUSING_CHECKS.get(finding.check_id)
         for no, kind in claimed.items():
             if why and finding.document_kind is kind and finding.line in (None, no):
                 refusals.setdefault(no, Message(why, {"co": paper(kind)}))
-    documents = documents_service.list_for(session=session, declaration=declaration)
+    documents = documents_service.documents_for(session=session, declaration=declaration)
     for no, kind in claimed.items():
         certificates = [d for d in documents if d.kind is kind]
         # Chinese and ASEAN tariffs agree on the first six digits only: the C/O lists its own.
@@ -121,69 +125,65 @@ def assess(*, session: Session, declaration: Declaration) -> Assessed:
 
 def record(*, session: Session, clock: Clock, declaration: Declaration) -> Assessed:
     """Assess the current version and store it, replacing an earlier assessment of it."""
-    assessed = replace(assess(session=session, declaration=declaration), computed_at=clock.now())
     session.exec(
         delete(DutyAssessment).where(
             col(DutyAssessment.declaration_id) == declaration.id,
             col(DutyAssessment.version) == declaration.version,
         )
     )
-    for line in assessed.lines:
-        session.add(_row(declaration, assessed, line))
-    session.flush()
+    return record_set(session=session, clock=clock, declarations=[declaration])[declaration.id]
+
+
+def record_set(
+    *, session: Session, clock: Clock, declarations: Sequence[Declaration]
+) -> dict[uuid.UUID, Assessed]:
+    """Assess the current versions of a set and store them as one INSERT. None may have duties
+    stored yet (the unique constraint refuses a second): screening a version assesses it first."""
+    now = clock.now()
+    assessed = {
+        d.id: replace(assess(session=session, declaration=d), computed_at=now) for d in declarations
+    }
+    db.insert_rows(
+        session,
+        DutyAssessment,
+        [_row(d, assessed[d.id], line) for d in declarations for line in assessed[d.id].lines],
+    )
+    for declaration in declarations:
+        session.info[_remembered(declaration)] = assessed[declaration.id]
     return assessed
 
 
-def _row(declaration: Declaration, assessed: Assessed, line: LineDuty) -> DutyAssessment:
-    assert assessed.computed_at is not None
+def _remembered(declaration: Declaration) -> tuple[str, uuid.UUID, int]:
+    """Where this session keeps what it stored for the version: its gate reads it back."""
+    return ("duties", declaration.id, declaration.version)
+
+
+def _row(declaration: Declaration, assessed: Assessed, line: LineDuty) -> dict[str, Any]:
     note = line.note if isinstance(line.note, Message) else None
-    note_params = params_json(note.params) if note else None
-    return DutyAssessment(
-        declaration_id=declaration.id,
-        version=assessed.version,
-        line_no=line.line_no,
-        hs_code=line.hs_code,
-        customs_value=line.customs_value,
-        currency=line.currency,
-        rate_vnd=line.rate_vnd,
-        value_vnd=line.value_vnd,
-        duty_rate=line.duty_rate,
-        vat_rate=line.vat_rate,
-        preference_claimed=line.preference_claimed,
-        preference_granted=line.preference_granted,
-        note=rendered(line.note, ENGLISH),
-        note_code=note.code if note else None,
-        note_params=note_params,
-        rate_known=line.rate_known,
-        duty_vnd=line.duty_vnd,
-        vat_vnd=line.vat_vnd,
-        total_vnd=line.total_vnd,
-        assessed_on=assessed.day,
-        computed_at=assessed.computed_at,
-    )
+    return {
+        **line.figures(),
+        "declaration_id": declaration.id,
+        "version": assessed.version,
+        "note": rendered(line.note, ENGLISH),
+        "note_code": note.code if note else None,
+        "note_params": params_json(note.params) if note else None,
+        "rate_known": line.rate_known,
+        "assessed_on": assessed.day,
+        "computed_at": assessed.computed_at,
+    }
 
 
 def _line(row: DutyAssessment) -> LineDuty:
-    return LineDuty(
-        line_no=row.line_no,
-        hs_code=row.hs_code,
-        customs_value=row.customs_value,
-        currency=row.currency,
-        preference_claimed=row.preference_claimed,
-        rate_vnd=row.rate_vnd,
-        value_vnd=row.value_vnd,
-        duty_rate=row.duty_rate,
-        vat_rate=row.vat_rate,
-        preference_granted=row.preference_granted,
-        note=stored(row.note_code, row.note_params, row.note),
-        duty_vnd=row.duty_vnd,
-        vat_vnd=row.vat_vnd,
-    )
+    figures = {f.name: getattr(row, f.name) for f in fields(LineDuty) if f.name != "note"}
+    return LineDuty(**figures, note=stored(row.note_code, row.note_params, row.note))
 
 
 def current(*, session: Session, declaration: Declaration) -> Assessed:
     """The stored assessment of the current version; computed afresh before screening, and
     while a rate is unknown (a supervisor may add the missing line, in force that day)."""
+    stored_here = session.info.get(_remembered(declaration))
+    if isinstance(stored_here, Assessed):
+        return stored_here  # computed in this unit of work, from what it would compute again
     rows = session.exec(
         select(DutyAssessment)
         .where(

@@ -33,22 +33,7 @@ def _note(note: Message | str, lang: str) -> dict[str, Any]:
 
 
 def _line_out(line: LineDuty, lang: str) -> DutyLineOut:
-    return DutyLineOut(
-        line_no=line.line_no,
-        hs_code=line.hs_code,
-        customs_value=line.customs_value,
-        currency=line.currency,
-        rate_vnd=line.rate_vnd,
-        value_vnd=line.value_vnd,
-        duty_rate=line.duty_rate,
-        vat_rate=line.vat_rate,
-        preference_claimed=line.preference_claimed,
-        preference_granted=line.preference_granted,
-        duty_vnd=line.duty_vnd,
-        vat_vnd=line.vat_vnd,
-        total_vnd=line.total_vnd,
-        **_note(line.note, lang),
-    )
+    return DutyLineOut(**line.figures(), **_note(line.note, lang))
 
 
 def duties_out(*, session: Session, declaration: Declaration, lang: str) -> DutiesOut:

@@ -1,6 +1,8 @@
 """The outbox: rows written with each state change, claimed one at a time, resolved in order."""
 
 import uuid
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -8,7 +10,7 @@ from sqlalchemy import exists, func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from clearance import metrics
+from clearance import db, metrics
 from clearance.db import after_commit
 from clearance.declarations.models import Declaration, DeclarationEvent
 from clearance.notifications import subscribers
@@ -19,7 +21,7 @@ from clearance.notifications.models import (
     Subscription,
 )
 from clearance.notifications.schemas import DeclarationChange, NotificationEvent
-from clearance.queues import enqueue_delivery
+from clearance.queues import enqueue_deliveries
 from clearance.settings import get_settings
 
 # The gate records a truck's arrival as an event without a change of state (declarations/gate).
@@ -84,52 +86,79 @@ def event_of(row: Notification) -> NotificationEvent:
 
 def record_event(session: Session, declaration: Declaration, event: DeclarationEvent) -> None:
     """The state machine's hook: an outbox row per active subscription of either trader."""
-    kind = notification_type(event)
-    if kind is None:
-        return
+    record_events(session, [(declaration, event)])
+
+
+def record_events(session: Session, events: Sequence[tuple[Declaration, DeclarationEvent]]) -> None:
+    """The same for many events (a screening set's): one read of the subscriptions, one of
+    the declarations' last sequences, one INSERT."""
+    heard = [(d, e, kind) for d, e in events if (kind := notification_type(e)) is not None]
     # A broker lodges for an importer: the declarant and the trader both hear of it.
-    tax_codes = {declaration.declarant_tax_code, declaration.trader_tax_code}
+    tax_codes = {code for d, _e, _k in heard for code in (d.declarant_tax_code, d.trader_tax_code)}
     max_age = get_settings().notification_cache_seconds
-    if not subscribers.any_subscribed(session=session, tax_codes=tax_codes, max_age=max_age):
+    if not heard or not subscribers.any_subscribed(
+        session=session, tax_codes=tax_codes, max_age=max_age
+    ):
         return
     subscriptions = session.exec(
         select(Subscription).where(
             col(Subscription.tax_code).in_(tax_codes), col(Subscription.disabled_at).is_(None)
         )
     ).all()
-    if not subscriptions:
-        return
-    sequence = _next_sequence(session, declaration.id)
-    payload = trader_view(declaration, event).model_dump(mode="json")
-    for subscription in subscriptions:
-        session.add(
-            Notification(
-                subscription_id=subscription.id,
-                tax_code=subscription.tax_code,
-                declaration_id=declaration.id,
-                version=event.version,
-                sequence=sequence,
-                type=kind,
-                payload=payload,
-                created_at=event.at,
-                next_attempt_at=event.at,
-            )
+    wanted = [
+        (
+            d,
+            e,
+            kind,
+            [s for s in subscriptions if s.tax_code in {d.declarant_tax_code, d.trader_tax_code}],
         )
-        pair = (subscription.id, declaration.id)
-        after_commit(session, lambda p=pair: enqueue_delivery(*p), key=("deliver", *pair))  # type: ignore[misc]
-    after_commit(session, lambda: metrics.NOTIFICATIONS.labels(kind.value).inc(len(subscriptions)))
+        for d, e, kind in heard
+    ]
+    wanted = [item for item in wanted if item[3]]
+    if not wanted:
+        return
+    sequences = _next_sequences(session, {d.id for d, _e, _k, _s in wanted})
+    rows, counts = [], Counter[NotificationType]()
+    for declaration, event, kind, subscribed in wanted:
+        sequence = sequences[declaration.id]
+        sequences[declaration.id] += 1
+        payload = trader_view(declaration, event).model_dump(mode="json")
+        for subscription in subscribed:
+            rows.append(
+                {
+                    "subscription_id": subscription.id,
+                    "tax_code": subscription.tax_code,
+                    "declaration_id": declaration.id,
+                    "version": event.version,
+                    "sequence": sequence,
+                    "type": kind,
+                    "payload": payload,
+                    "created_at": event.at,
+                    "next_attempt_at": event.at,
+                }
+            )
+            pair = (subscription.id, declaration.id)
+            db.after_commit_each(session, "deliver", pair, enqueue_deliveries)
+        counts[kind] += len(subscribed)
+    db.insert_rows(session, Notification, rows)
+    for kind, count in counts.items():
+        after_commit(session, lambda k=kind, n=count: metrics.NOTIFICATIONS.labels(k.value).inc(n))  # type: ignore[misc]
 
 
-def _next_sequence(session: Session, declaration_id: uuid.UUID) -> int:
+def _next_sequences(session: Session, declaration_ids: set[uuid.UUID]) -> dict[uuid.UUID, int]:
     # Changes of one declaration number their events in turn, under its row lock (most callers
     # hold it already); a race here would fail the state change on the unique sequence.
     session.exec(
-        select(Declaration.id).where(Declaration.id == declaration_id).with_for_update()
-    ).one()
-    last = session.exec(
-        select(func.max(Notification.sequence)).where(Notification.declaration_id == declaration_id)
-    ).one()
-    return (last or 0) + 1
+        select(Declaration.id).where(col(Declaration.id).in_(declaration_ids)).with_for_update()
+    ).all()
+    last = dict(
+        session.exec(
+            select(Notification.declaration_id, func.max(Notification.sequence))
+            .where(col(Notification.declaration_id).in_(declaration_ids))
+            .group_by(col(Notification.declaration_id))
+        ).all()
+    )
+    return {d: (last.get(d) or 0) + 1 for d in declaration_ids}
 
 
 def claim_next(

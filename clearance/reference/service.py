@@ -275,30 +275,32 @@ def rate_vnd_on(*, session: Session, currency: str, on: date) -> Decimal | None:
     )
 
 
-_cache: tuple[float, date, ReferenceData] | None = None
+# Snapshots by the day they were taken for, each with when it was read: screening asks for
+# today's (UTC) while a version's duties ask for its customs day (Vietnam's date), which
+# differ for seven hours of every day, so one entry alone would be read again at each turn.
+_cache: dict[date, tuple[float, ReferenceData]] = {}
+CACHED_DAYS = 4
 
 
 def snapshot(*, session: Session, today: date) -> ReferenceData:
     """The cached snapshot: reference data changes rarely and is read on every lodgement."""
-    global _cache
-    now = monotonic.monotonic()
-    if _cache is None or _cache[1] != today or now - _cache[0] > SNAPSHOT_TTL_SECONDS:
-        _cache = (now, today, load(session=session, today=today))
-    return _cache[2]
+    found = fresh_snapshot(today)
+    if found is None:
+        found = load(session=session, today=today)
+        entries = list(_cache.items())  # a copy: API threads may read and add meanwhile
+        if today not in _cache and len(entries) >= CACHED_DAYS:
+            _cache.pop(min(entries, key=lambda entry: entry[1][0])[0], None)
+        _cache[today] = (monotonic.monotonic(), found)
+    return found
 
 
 def fresh_snapshot(today: date) -> ReferenceData | None:
     """The cached snapshot if `snapshot` would return it without reading; else None."""
-    found = _cache
-    if (
-        found is None
-        or found[1] != today
-        or monotonic.monotonic() - found[0] > SNAPSHOT_TTL_SECONDS
-    ):
+    found = _cache.get(today)
+    if found is None or monotonic.monotonic() - found[0] > SNAPSHOT_TTL_SECONDS:
         return None
-    return found[2]
+    return found[1]
 
 
 def invalidate() -> None:
-    global _cache
-    _cache = None
+    _cache.clear()

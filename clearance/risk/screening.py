@@ -12,10 +12,12 @@ from clearance import hot
 from clearance.clock import Clock
 from clearance.declarations import outcomes, states
 from clearance.declarations import service as declarations_service
+from clearance.declarations.changes import Changes
 from clearance.declarations.models import Assessment, Channel, Declaration, State
 from clearance.declarations.schemas import DeclarationIn
 from clearance.documents import checks
 from clearance.documents import service as documents_service
+from clearance.documents.checks import OtherUse
 from clearance.documents.models import Document
 from clearance.documents.service import DocumentReport
 from clearance.messages import Message
@@ -106,24 +108,35 @@ def screen_set(
     papers = documents_service.documents_of(session=session, declarations=todo)
     if common.model is not None:
         reads.live = live_reads.live_activities(session, todo, bodies, common.model.history_until)
-    prepared = [_prepare(session, common, reads, d, bodies[d.id], papers[d.id]) for d in todo]
+    dossiers = {d.id: documents_service.dossier(papers[d.id]) for d in todo}
+    uses = documents_service.other_uses(session=session, documents=dossiers)
+    prepared = [
+        _prepare(session, common, reads, d, bodies[d.id], papers[d.id], uses[d.id]) for d in todo
+    ]
     scores = _model_scores(common.model, prepared)
-    # Every version of the set is moved to `screening` and assessed before any concludes: one
-    # flush writes the set's assessments (the unique constraint speaks here), moves, events
-    # and audit rows as one statement per table; the lifecycle's hooks and the decisions
-    # that follow read what their version wrote, so they run a version at a time.
-    for item in prepared:
-        _start(session, clock, item.declaration)
-    assessed = {
-        item.declaration.id: _assess(session, clock, common, reads, item, score)
-        for item, score in zip(prepared, scores, strict=True)
-    }
-    session.flush()
-    for item in prepared:
-        missing = [checks.bilingual(r.reason, r.reason_vi) for r in item.documents.missing]
+    # The set's moves, assessments, decisions and releases are made in memory and written
+    # together, one statement per table (`Changes`); the other domains' hooks take the set.
+    # Nothing read from here on depends on the claimed rows' changes: the unit of work must not
+    # flush them one by one before `write` updates them together.
+    with session.no_autoflush:
+        changes = Changes(session, clock)
+        for item in prepared:
+            _start(changes, item.declaration)
+        assessed = {
+            item.declaration.id: _assess(changes, common, reads, item, score)
+            for item, score in zip(prepared, scores, strict=True)
+        }
         outcomes.conclude(
-            session=session, clock=clock, declaration=item.declaration, missing=missing
+            changes=changes,
+            concluded=[
+                (
+                    item.declaration,
+                    [checks.bilingual(r.reason, r.reason_vi) for r in item.documents.missing],
+                )
+                for item in prepared
+            ],
         )
+        changes.write()
     return assessed
 
 
@@ -134,6 +147,7 @@ def _prepare(
     declaration: Declaration,
     body: DeclarationIn,
     papers: Sequence[Document],
+    uses: Sequence[OtherUse],
 ) -> _Prepared:
     inspections, frauds = reads.history.get(declaration.trader_tax_code, (0, 0))
     context = Context(
@@ -151,9 +165,11 @@ def _prepare(
         **({"learned_band": common.model.band} if common.model is not None else {}),
     )
     documents = documents_service.check_declaration(
-        session=session, declaration=declaration, documents=papers
+        session=session, declaration=declaration, documents=papers, uses=uses
     )
-    documents_service.remember_report(session=session, declaration=declaration, report=documents)
+    documents_service.remember_report(
+        session=session, declaration=declaration, report=documents, documents=papers
+    )
     return _Prepared(
         declaration=declaration,
         body=body,
@@ -214,11 +230,9 @@ def _info_reason(rule_id: str, score: float, message: Message) -> dict[str, Any]
     }
 
 
-def _start(session: Session, clock: Clock, declaration: Declaration) -> None:
+def _start(changes: Changes, declaration: Declaration) -> None:
     if declaration.state is State.lodged:
-        states.transition(
-            session=session,
-            clock=clock,
+        changes.transition(
             declaration=declaration,
             to=State.screening,
             actor_kind=states.WORKER,
@@ -228,8 +242,7 @@ def _start(session: Session, clock: Clock, declaration: Declaration) -> None:
 
 
 def _assess(
-    session: Session,
-    clock: Clock,
+    changes: Changes,
     common: Shared,
     reads: SetReads,
     item: _Prepared,
@@ -257,10 +270,10 @@ def _assess(
     reasons = _reasons(common, item, model_score, channel, randomly)
     unread = _unread(item.hits)
     live = live_reads.live_activity
+    session = changes.session
     shadow.score(session, declaration, item.body, item.lodged_at, unread, score, common.model, live)
     return outcomes.assess(
-        session=session,
-        clock=clock,
+        changes=changes,
         declaration=declaration,
         score=score,
         channel=channel,

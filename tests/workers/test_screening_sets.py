@@ -16,17 +16,22 @@ from sqlalchemy import Connection, create_engine, func, text, update
 from sqlmodel import Session, col, select
 
 from clearance import db, hot, queues
+from clearance.audit.models import AuditRecord
 from clearance.auth.models import Role
 from clearance.clock import FrozenClock, get_clock
 from clearance.deadletters.models import DeadLetter
 from clearance.declarations.models import (
     Assessment,
+    Decision,
     Declaration,
     DeclarationEvent,
     DeclarationVersion,
+    Query,
 )
+from clearance.duties.models import DutyAssessment
 from clearance.embedded import create_keys
 from clearance.main import create_app
+from clearance.notifications.models import Notification, Subscription
 from clearance.reference import service as reference_service
 from clearance.risk import learning, sets
 from clearance.risk.model import train
@@ -34,7 +39,7 @@ from clearance.settings import get_settings
 from clearance.synthetic.history import simulate
 from tests.conftest import START, TRADER_TAX_CODE
 from tests.factories import TEA_LINE, USED_CLOTHING_LINE, declaration, tea_export
-from tests.helpers import lodge
+from tests.helpers import arrive, lodge, pay
 from workers import jobs
 
 
@@ -69,15 +74,63 @@ def _outcome(session: Session, ids: list[str]) -> list[tuple[Any, ...]]:
             (
                 item.state,
                 item.channel,
+                item.due_at,
+                item.held_from,
+                item.released_at,
                 assessment.score,
                 assessment.model_score,
                 assessment.channel_reason,
                 assessment.reasons,
                 [tuple(event) for event in events],
+                *_what_followed(session, declaration_id),
             )
         )
     session.commit()  # its savepoint released, so the trial's can be rolled back under it
     return found
+
+
+def _what_followed(session: Session, declaration_id: uuid.UUID) -> list[Any]:
+    """What the lifecycle wrote after the assessment: duties, decisions, queries, audit
+    records and outbox rows, in the order written."""
+
+    def rows(model: Any, *columns: Any) -> list[tuple[Any, ...]]:
+        found = session.exec(
+            select(*columns).where(model.declaration_id == declaration_id).order_by(model.id)
+        ).all()
+        return [tuple(row) for row in found]
+
+    audit = session.exec(
+        select(AuditRecord.action, AuditRecord.actor)
+        .where(AuditRecord.target_id == str(declaration_id))
+        .order_by(col(AuditRecord.id))
+    ).all()
+    return [
+        rows(
+            DutyAssessment,
+            DutyAssessment.line_no,
+            DutyAssessment.total_vnd,
+            DutyAssessment.note_code,
+            DutyAssessment.preference_granted,
+        ),
+        rows(Decision, Decision.kind, Decision.actor, Decision.reason),
+        rows(Query, Query.text_code, Query.text_params),
+        [tuple(row) for row in audit],
+        rows(Notification, Notification.sequence, Notification.type, Notification.payload),
+    ]
+
+
+def _subscribe(session: Session, tax_code: str) -> None:
+    """The trader hears of every change (rows in the outbox; nothing is delivered here)."""
+    session.add(
+        Subscription(
+            tax_code=tax_code,
+            url="https://hooks.example.com/clearance",
+            secret="s" * 32,
+            created_by="test",
+            created_at=START,
+        )
+    )
+    session.commit()
 
 
 def _set_and_one_by_one(
@@ -104,12 +157,17 @@ def test_a_set_gives_each_version_what_screening_it_alone_gives(
     configure: Callable[..., None],
 ) -> None:
     configure(new_trader_declarations=0)
+    _subscribe(session, TRADER_TAX_CODE)
     ids = _mixed(client, keys["trader"])
+    pay(client, keys["bank"], ids[0])  # released in the set: every gate open
+    arrive(client, keys["gate"], ids[0])
     in_a_set, one_by_one = _set_and_one_by_one(connection, session, ids)
     assert in_a_set == one_by_one
     channels = {row[1] for row in in_a_set}
     assert {"green", "red"} <= channels  # the mix exercises more than one path
-    assert "held" in {row[0] for row in in_a_set}
+    assert {"held", "released", "decided"} <= {row[0] for row in in_a_set}
+    assert all(row[-1] for row in in_a_set)  # the outbox heard of every one
+    assert any(row[-5] for row in in_a_set)  # and duties were assessed
 
 
 @pytest.fixture
@@ -147,8 +205,8 @@ def test_with_a_model_the_set_is_scored_in_one_call_and_gives_the_same(
     ids = _mixed(client, keys["trader"])
     in_a_set, one_by_one = _set_and_one_by_one(connection, session, ids)
     assert in_a_set == one_by_one
-    assert all(row[3] is not None for row in in_a_set)  # the model's expected value scored
-    reasons = [r["rule_id"] for row in in_a_set if row[1] != "green" for r in row[5]]
+    assert all(row[6] is not None for row in in_a_set)  # the model's expected value scored
+    reasons = [r["rule_id"] for row in in_a_set if row[1] != "green" for r in row[8]]
     assert "MODEL" in reasons  # explained where an officer reads it
 
 

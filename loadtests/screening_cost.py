@@ -1,0 +1,240 @@
+"""A worker's CPU and SQL statements per declaration when it screens sets, in one process.
+
+    python -m loadtests.screening_cost --count 1000
+
+Lodges `--count` demo declarations through the API in this process (papers uploaded for
+`--papers` of them, the truck arrived for `--arrived` of them; one trader in two subscribed to
+notifications), then screens them a set at a time as a worker does (`clearance.risk.sets`),
+and prints the CPU time (its own and its PostgreSQL backends') and statements of the
+screening alone. Creates and drops a database
+`screening_cost_<hex>` on the local PostgreSQL (`--pg-admin-url`) and a redis-server of its own.
+"""
+
+import argparse
+import contextlib
+import json
+import os
+import random
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import psutil
+import psycopg
+from fastapi.testclient import TestClient
+from psycopg import sql
+from sqlalchemy import event
+
+from clearance import db, hot, queues
+from clearance.auth.models import Role
+from clearance.clock import get_clock
+from clearance.embedded import create_keys, start_redis, train_demo_model
+from clearance.main import create_app
+from clearance.migrations import migrate
+from clearance.notifications.models import Subscription
+from clearance.risk import sets
+from clearance.settings import get_settings
+from clearance.synthetic.declarations import DISHONEST_SHARE, make_declaration
+from clearance.synthetic.mandates import grant_demo_mandates
+from clearance.synthetic.parties import DEMO_TRADERS
+from clearance.synthetic.uploads import document_uploads
+from loadtests.bench_services import DEFAULT_PG_ADMIN_URL, database_url, sqlalchemy_url
+from loadtests.cpu_usage import cpu_seconds, postgres_processes, postgres_role
+from workers import jobs
+
+
+def _bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def _lodge(client: TestClient, args: argparse.Namespace) -> None:
+    """Keys, mandates and a subscription per second trader, then every declaration."""
+    keys = {code: create_keys({Role.trader: code}, "cost")[Role.trader] for code, _ in DEMO_TRADERS}
+    gate = create_keys({Role.gate: None}, "cost gate")[Role.gate]
+    with db.unit_of_work() as session:
+        grant_demo_mandates(session=session, clock=get_clock(), brokers=keys)
+        for code in list(keys)[::2]:
+            session.add(
+                Subscription(
+                    tax_code=code,
+                    url=f"https://hooks.example.com/{code}",
+                    secret="s" * 32,
+                    created_by="cost",
+                    created_at=get_clock().now(),
+                )
+            )
+    rng = random.Random(args.seed)
+    codes = list(keys)
+    for n in range(args.count):
+        code = codes[n % len(codes)]
+        body = make_declaration(
+            rng,
+            declarant=(code, dict(DEMO_TRADERS)[code]),
+            now=datetime.now(UTC),
+            honest=rng.random() >= DISHONEST_SHARE,
+        )
+        headers = {**_bearer(keys[code]), "Idempotency-Key": str(uuid.uuid4())}
+        response = client.post("/v1/declarations", json=body, headers=headers)
+        if response.status_code != 202:
+            continue
+        declaration_id = response.json()["id"]
+        if rng.random() < args.papers:
+            for fields, data in document_uploads(body, random.Random(body["ucr"])):
+                client.post(
+                    f"/v1/declarations/{declaration_id}/documents",
+                    files={"file": ("scan.pdf", data, "application/pdf")},
+                    data={"fields": json.dumps(fields)},
+                    headers=_bearer(keys[code]),
+                )
+        if rng.random() < args.arrived:
+            gross = sum((Decimal(line["gross_kg"]) for line in body["lines"]), Decimal(0))
+            client.post(
+                f"/v1/declarations/{declaration_id}/arrival",
+                json={"weighbridge_kg": max(1, round(gross))},
+                headers=_bearer(gate),
+            )
+
+
+def _backends(database: str) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend of `database` (this process's own)."""
+    found = {}
+    for process, cmdline in postgres_processes():
+        if postgres_role(cmdline, database) == "ours":
+            with contextlib.suppress(psutil.Error):
+                found[process.pid] = cpu_seconds(process)
+    return found
+
+
+def _screen(database: str) -> dict[str, Any]:
+    statements: Counter[str] = Counter()
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        """By verb and table: the first after INSERT INTO, UPDATE or a SELECT's first FROM."""
+        words = statement.split()
+        verb = words[0].upper()
+        after = "FROM" if verb in {"SELECT", "DELETE"} else "INTO" if verb == "INSERT" else verb
+        table = words[words.index(after) + 1] if after in words else ""
+        statements[f"{verb} {table}".strip()] += 1
+
+    engine = db.get_engine()
+    settings, clock = get_settings(), get_clock()
+    # The first set is a warm-up (reference data, compiled statements): not counted.
+    sets.screen_set(clock=clock, settings=settings, lifecycle=jobs.LIFECYCLE)
+    screened, cpu, wall, channels = 0, 0.0, 0.0, Counter[str]()
+    event.listen(engine, "before_cursor_execute", count)
+    backends = _backends(database)
+    try:
+        while True:
+            started_cpu, started_wall = time.process_time(), time.perf_counter()
+            outcome = sets.screen_set(clock=clock, settings=settings, lifecycle=jobs.LIFECYCLE)
+            cpu += time.process_time() - started_cpu
+            wall += time.perf_counter() - started_wall
+            screened += sum(outcome.channels.values())
+            channels.update(outcome.channels)
+            if outcome.claimed < settings.screening_batch_size:
+                break
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    database_cpu = sum(t - backends.get(pid, 0.0) for pid, t in _backends(database).items())
+    total = sum(statements.values())
+    return {
+        "screened": screened,
+        "channels": dict(channels),
+        "cpu_ms_per_declaration": round(1000 * cpu / max(screened, 1), 3),
+        "postgresql_cpu_ms_per_declaration": round(1000 * database_cpu / max(screened, 1), 3),
+        "wall_ms_per_declaration": round(1000 * wall / max(screened, 1), 3),
+        "statements_per_declaration": round(total / max(screened, 1), 2),
+        "statements": dict(statements.most_common()),
+    }
+
+
+def _admin(args: argparse.Namespace, statement: str, *names: str) -> None:
+    with psycopg.connect(args.pg_admin_url, autocommit=True) as admin:
+        admin.execute(sql.SQL(statement).format(*map(sql.Identifier, names)))
+
+
+def _exists(args: argparse.Namespace, name: str) -> bool:
+    with psycopg.connect(args.pg_admin_url, autocommit=True) as admin:
+        found = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+        return found.fetchone() is not None
+
+
+@contextmanager
+def _settings(args: argparse.Namespace, database: str) -> Iterator[None]:
+    """A redis-server of this run's own, and `database`, as the settings of this process."""
+    with tempfile.TemporaryDirectory() as workdir:
+        (Path(workdir) / "redis").mkdir()
+        redis, redis_url = start_redis(Path(workdir) / "redis")
+        try:
+            os.environ |= {
+                "CLEARANCE_DATABASE_URL": sqlalchemy_url(database_url(args.pg_admin_url, database)),
+                "CLEARANCE_REDIS_URL": redis_url,
+                "CLEARANCE_DOCUMENTS_DIR": str(Path(workdir) / "documents"),
+                "CLEARANCE_RATE_LIMIT_PER_SECOND": "0",
+                "CLEARANCE_SCREENING_BATCH_SIZE": str(args.batch),
+            }
+            get_settings.cache_clear()
+            db.get_engine.cache_clear()
+            queues.get_redis.cache_clear()
+            yield
+            db.get_engine().dispose()
+        finally:
+            redis.terminate()
+            redis.wait(timeout=10)
+
+
+def _prepare(args: argparse.Namespace, name: str) -> None:
+    """A migrated database with every declaration lodged and waiting for screening."""
+    _admin(args, "CREATE DATABASE {}", name)
+    try:
+        with _settings(args, name):
+            migrate(get_settings().database_url)
+            if args.model:
+                train_demo_model()
+            # No worker runs: the lodgements wait in the database for the sets screened here.
+            with TestClient(create_app()) as client:
+                _lodge(client, args)
+    except BaseException:
+        _admin(args, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
+        raise
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m loadtests.screening_cost")
+    parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--batch", type=int, default=200)
+    parser.add_argument("--papers", type=float, default=0.8, help="share with papers uploaded")
+    parser.add_argument("--arrived", type=float, default=0.5, help="share arrived before")
+    parser.add_argument("--model", action="store_true", help="screen with the demo's model")
+    parser.add_argument("--seed", type=int, default=17)
+    parser.add_argument(
+        "--template",
+        help="keep the lodged database under this name and start from it when it exists "
+        "(to compare two versions of the code on the same declarations)",
+    )
+    parser.add_argument("--pg-admin-url", default=DEFAULT_PG_ADMIN_URL)
+    args = parser.parse_args(argv)
+    name = f"screening_cost_{uuid.uuid4().hex[:8]}"
+    if args.template is None:
+        _prepare(args, name)
+    else:
+        if not _exists(args, args.template):
+            _prepare(args, args.template)
+        _admin(args, "CREATE DATABASE {} TEMPLATE {}", name, args.template)
+    try:
+        with _settings(args, name):
+            hot.clear()
+            print(json.dumps(_screen(name), indent=2))
+    finally:
+        _admin(args, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
+
+
+if __name__ == "__main__":
+    main()
