@@ -39,7 +39,12 @@ def _lifecycle(request: Request) -> Lifecycle:
     return found
 
 
-LifecycleDep = Annotated[Lifecycle, Depends(_lifecycle)]
+async def _lifecycle_dependency(request: Request) -> Lifecycle:
+    # `async def`: a plain `def` dependency is a thread-pool hop on every request.
+    return _lifecycle(request)
+
+
+LifecycleDep = Annotated[Lifecycle, Depends(_lifecycle_dependency)]
 
 
 def _session(request: Request) -> Iterator[Session]:
