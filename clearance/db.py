@@ -8,6 +8,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine, event
 from sqlmodel import Session, SQLModel, create_engine
@@ -198,3 +199,40 @@ def timestamp_field(*, nullable: bool = False, index: bool = False) -> Any:
     from sqlmodel import Field
 
     return Field(default=None, sa_column=sa.Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+@lru_cache(maxsize=64)
+def _driver_insert(
+    table: sa.Table, keys: tuple[str, ...], dialect: sa.Dialect
+) -> tuple[str, tuple[tuple[str, Callable[[Any], Any] | None], ...]] | None:
+    """The INSERT of these columns as the driver takes it, with each column's bind processing;
+    None when SQLAlchemy would fill a column in Python (a default not given)."""
+    compiled = sa.insert(table).compile(dialect=dialect, column_keys=list(keys))
+    if compiled.insert_prefetch or set(compiled.binds) != set(keys):
+        return None
+    # What Core applies to each value (the enums' values, the UTC check, JSON), per column.
+    processors = {key: compiled.binds[key].type._cached_bind_processor(dialect) for key in keys}
+    return str(compiled), tuple((key, processors[key]) for key in keys)
+
+
+def insert_rows(connection: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """One INSERT of many rows (each with the same keys) in the connection's transaction.
+
+    On psycopg the rows go to the driver's `executemany` (prepared once, one round trip in a
+    pipeline) with the values bound as Core binds them; elsewhere, a Core executemany.
+    Core's own execution costs more than the insert itself for the few rows a set has.
+    """
+    if not rows:
+        return
+    raw = connection.connection.driver_connection
+    plain = _driver_insert(table, tuple(rows[0]), connection.dialect)
+    if plain is None or not isinstance(raw, psycopg.Connection):
+        connection.execute(sa.insert(table).inline(), rows)
+        return
+    statement, columns = plain
+    values = [
+        {key: row[key] if process is None else process(row[key]) for key, process in columns}
+        for row in rows
+    ]
+    with raw.cursor() as cursor:
+        cursor.executemany(statement, values)

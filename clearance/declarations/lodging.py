@@ -20,7 +20,7 @@ from typing import Any
 
 import psycopg
 import sqlalchemy as sa
-from sqlalchemy import Table, insert
+from sqlalchemy import Table
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session, select
@@ -318,8 +318,8 @@ def _insert(session: Session, clock: Clock, created: list[Lodgement]) -> None:
 def _rows(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
     if rows:
         table: Table = model.__table__
-        # On the session's connection: a Core statement needs none of the ORM's execute path.
-        session.connection().execute(insert(table).inline(), rows)
+        # On the session's connection: the rows need none of the ORM's execute path.
+        db.insert_rows(session.connection(), table, rows)
 
 
 def _audit(
