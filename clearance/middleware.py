@@ -197,8 +197,9 @@ def _key_identity(request: Request, settings: Settings) -> tuple[str | None, boo
 
 
 class RateLimitMiddleware:
-    """Refuse a key over its rate, or an address with too many refused keys, with a 429 before
-    routing, authentication or the database; count each 401 against its address."""
+    """Refuse a key over its rate, or an address with too many refused keys (unless the key is
+    one this process knows), with a 429 before routing, authentication or the database; count
+    each 401 against its address."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
