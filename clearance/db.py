@@ -234,5 +234,9 @@ def insert_rows(connection: Connection, table: sa.Table, rows: list[dict[str, An
         {key: row[key] if process is None else process(row[key]) for key, process in columns}
         for row in rows
     ]
-    with raw.cursor() as cursor:
-        cursor.executemany(statement, values)
+    try:
+        with raw.cursor() as cursor:
+            cursor.executemany(statement, values)
+    except psycopg.Error as exc:  # as Core would raise it: IntegrityError, OperationalError...
+        dbapi_error = connection.dialect.loaded_dbapi.Error
+        raise sa.exc.DBAPIError.instance(statement, None, exc, dbapi_error) from exc

@@ -103,3 +103,12 @@ def test_a_naive_timestamp_is_refused_as_core_refuses_it(connection: Connection)
 
     with pytest.raises(ValueError, match="naive"):
         db.insert_rows(connection, declarations, [_declaration(lodged_at=AT.replace(tzinfo=None))])
+
+
+def test_a_refusal_is_raised_as_core_raises_it(connection: Connection) -> None:
+    declarations: sa.Table = Declaration.__table__  # type: ignore[attr-defined]
+    row = _declaration()
+    db.insert_rows(connection, declarations, [row])
+
+    with pytest.raises(sa.exc.IntegrityError), connection.begin_nested():
+        db.insert_rows(connection, declarations, [row])
