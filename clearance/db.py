@@ -219,14 +219,17 @@ def insert_rows(connection: Connection, table: sa.Table, rows: list[dict[str, An
     """One INSERT of many rows (each with the same keys) in the connection's transaction.
 
     On psycopg the rows go to the driver's `executemany` (prepared once, one round trip in a
-    pipeline) with the values bound as Core binds them; elsewhere, a Core executemany.
+    pipeline) with the values bound as Core binds them; elsewhere, or while something listens
+    to the engine's statements (OpenTelemetry's SQLAlchemy instrumentation), a Core executemany.
     Core's own execution costs more than the insert itself for the few rows a set has.
     """
     if not rows:
         return
     raw = connection.connection.driver_connection
     plain = _driver_insert(table, tuple(rows[0]), connection.dialect)
-    if plain is None or not isinstance(raw, psycopg.Connection):
+    # Whoever listens to the engine's statements (tracing) sees these too: Core's path then.
+    listened = bool(connection.dispatch.before_cursor_execute)
+    if plain is None or listened or not isinstance(raw, psycopg.Connection):
         connection.execute(sa.insert(table).inline(), rows)
         return
     statement, columns = plain

@@ -112,3 +112,22 @@ def test_a_refusal_is_raised_as_core_raises_it(connection: Connection) -> None:
 
     with pytest.raises(sa.exc.IntegrityError), connection.begin_nested():
         db.insert_rows(connection, declarations, [row])
+
+
+def test_the_statement_is_seen_by_whoever_listens_to_the_engine(connection: Connection) -> None:
+    # OpenTelemetry's SQLAlchemy instrumentation traces statements through these events.
+    seen: list[str] = []
+
+    def listener(*args: Any) -> None:
+        seen.append(str(args[2]))
+
+    sa.event.listen(connection.engine, "before_cursor_execute", listener)
+    try:
+        records: sa.Table = AuditRecord.__table__  # type: ignore[attr-defined]
+        db.insert_rows(
+            connection, records, [{"at": AT, "actor": "a", "action": "b", "outcome": "ok"}]
+        )
+    finally:
+        sa.event.remove(connection.engine, "before_cursor_execute", listener)
+
+    assert any(statement.startswith("INSERT INTO audit_record") for statement in seen), seen
