@@ -8,6 +8,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.orm.attributes import set_committed_value
@@ -237,7 +238,7 @@ def insert_rows(session: Session, model: type[SQLModel], rows: list[dict[str, An
             if name not in row:
                 row[name] = factory() if factory is not None else default
     table: sa.Table = model.__table__  # type: ignore[attr-defined]
-    session.connection().execute(sa.insert(table).inline(), rows)
+    insert_many(session.connection(), table, rows)
 
 
 def update_rows(session: Session, instances: list[SQLModel]) -> None:
@@ -264,3 +265,49 @@ def update_rows(session: Session, instances: list[SQLModel]) -> None:
     for member in members:
         for name in names:
             set_committed_value(member, name, getattr(member, name))
+
+
+@lru_cache(maxsize=64)
+def _driver_insert(
+    table: sa.Table, keys: tuple[str, ...], dialect: sa.Dialect
+) -> tuple[str, tuple[tuple[str, Callable[[Any], Any] | None], ...]] | None:
+    """The INSERT of these columns as the driver takes it, with each column's bind processing;
+    None when SQLAlchemy would fill a column in Python (a default not given)."""
+    compiled = sa.insert(table).compile(dialect=dialect, column_keys=list(keys))
+    if compiled.insert_prefetch or set(compiled.binds) != set(keys):
+        return None
+    # What Core applies to each value (the enums' values, the UTC check, JSON), per column.
+    processors = {key: compiled.binds[key].type._cached_bind_processor(dialect) for key in keys}
+    return str(compiled), tuple((key, processors[key]) for key in keys)
+
+
+def insert_many(connection: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """One INSERT of many rows in the connection's transaction.
+
+    On psycopg the rows go to the driver's `executemany` (prepared once, one round trip in a
+    pipeline) with the values bound as Core binds them; elsewhere, or while something listens
+    to the engine's statements (OpenTelemetry's SQLAlchemy instrumentation), a Core executemany.
+    Core's own execution costs more than the insert itself for the few rows a set has.
+    """
+    if not rows:
+        return
+    raw = connection.connection.driver_connection
+    keys = tuple(rows[0])
+    plain = _driver_insert(table, keys, connection.dialect)
+    # Whoever listens to the engine's statements (tracing) sees these too: Core's path then.
+    listened = bool(connection.dispatch.before_cursor_execute)
+    alike = all(row.keys() == rows[0].keys() for row in rows)
+    if plain is None or listened or not alike or not isinstance(raw, psycopg.Connection):
+        connection.execute(sa.insert(table).inline(), rows)
+        return
+    statement, columns = plain
+    values = [
+        {key: row[key] if process is None else process(row[key]) for key, process in columns}
+        for row in rows
+    ]
+    try:
+        with raw.cursor() as cursor:
+            cursor.executemany(statement, values)
+    except psycopg.Error as exc:  # as Core would raise it: IntegrityError, OperationalError...
+        dbapi_error = connection.dialect.loaded_dbapi.Error
+        raise sa.exc.DBAPIError.instance(statement, None, exc, dbapi_error) from exc

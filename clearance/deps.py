@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from functools import partial
 from typing import Annotated
 
@@ -37,9 +38,6 @@ def _lifecycle(request: Request) -> Lifecycle:
             "the app has no lifecycle: build it with clearance.main.create_app"
         )
     return found
-
-
-LifecycleDep = Annotated[Lifecycle, Depends(_lifecycle)]
 
 
 def _session(request: Request) -> Iterator[Session]:
@@ -201,35 +199,43 @@ async def _known_caller(
     return caller
 
 
-def require_known(
-    *roles: Role,
-) -> Callable[[Request, HTTPAuthorizationCredentials | None, str | None], Awaitable[Caller]]:
-    """`require` for routes without a request session: the key as this process knows it."""
-    allowed = frozenset(roles)
+@dataclass(frozen=True)
+class KnownRequest:
+    """A request on a route without a request session: its caller, what its audit record says
+    of it, and the lifecycle of the app it came to."""
 
-    # One dependency, not a chain: each level of FastAPI's solving costs every request.
-    async def check(
-        request: Request,
-        bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer_scheme)],
-        x_api_key: Annotated[str | None, Depends(_api_key_scheme)],
-    ) -> Caller:
-        return await _known_caller(request, bearer, x_api_key, allowed)
-
-    check.roles = allowed  # type: ignore[attr-defined]
-    return check
+    caller: Caller
+    facts: RequestFacts
+    lifecycle: Lifecycle
 
 
-KnownTraderDep = Annotated[Caller, Depends(require_known(Role.trader))]
-
-
-async def _request_facts(request: Request) -> RequestFacts:
+def _request_facts(request: Request) -> RequestFacts:
     return RequestFacts(
         client_address=audit_requests.client_address(request, get_settings().trusted_proxies),
         request_id=audit_requests.request_id_of(request),
     )
 
 
-RequestFactsDep = Annotated[RequestFacts, Depends(_request_facts)]
+def require_known(
+    *roles: Role,
+) -> Callable[[Request, HTTPAuthorizationCredentials | None, str | None], Awaitable[KnownRequest]]:
+    """`require` for routes without a request session: the key as this process knows it."""
+    allowed = frozenset(roles)
+
+    # One dependency, not several: each one FastAPI solves costs every request 10-20 us.
+    async def check(
+        request: Request,
+        bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer_scheme)],
+        x_api_key: Annotated[str | None, Depends(_api_key_scheme)],
+    ) -> KnownRequest:
+        caller = await _known_caller(request, bearer, x_api_key, allowed)
+        return KnownRequest(caller, _request_facts(request), _lifecycle(request))
+
+    check.roles = allowed  # type: ignore[attr-defined]
+    return check
+
+
+KnownTraderDep = Annotated[KnownRequest, Depends(require_known(Role.trader))]
 
 
 def require(*roles: Role) -> Callable[[Caller], Awaitable[Caller]]:

@@ -17,6 +17,13 @@ from typing import Any
 import structlog
 from opentelemetry import trace
 
+# What the renderer never shows, so no record gathers it (the logging HOWTO's "Optimization"):
+# the caller's file and line (a walk up the stack per record), threads and processes.
+logging._srcfile = None
+logging.logThreads = False
+logging.logProcesses = False
+logging.logMultiprocessing = False
+
 LOG_LEVEL_VARIABLE = "CLEARANCE_LOG_LEVEL"
 LOG_FORMAT_VARIABLE = "CLEARANCE_LOG_FORMAT"
 

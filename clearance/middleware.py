@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from clearance import logs, metrics
 from clearance.audit.requests import client_address
-from clearance.auth import ratelimit
+from clearance.auth import keycache, ratelimit
 from clearance.auth.service import digest
 from clearance.clock import get_clock
 from clearance.errors import (
@@ -177,25 +177,29 @@ class MetricsMiddleware:
             metrics.HTTP_DURATION.labels(method, template).observe(time.perf_counter() - started)
 
 
-def _key_identity(request: Request, settings: Settings) -> str | None:
-    """Who the request says it is, without the database: its key's digest, or its page session."""
+def _key_identity(request: Request, settings: Settings) -> tuple[str | None, bool]:
+    """Who the request says it is, without the database: its key's digest, or its page
+    session; and whether it is a key this process read lately (its check needs no database)."""
     key = request.headers.get("X-API-Key")
     scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
     if not key and scheme.lower() == "bearer":
         key = credentials.strip()
     if key:
-        return digest(secret_key=settings.secret_key, key=key)[:32]
+        key_digest = digest(secret_key=settings.secret_key, key=key)
+        known = keycache.get(key_digest, settings.key_cache_seconds) is not None
+        return key_digest[:32], known
     cookie = request.cookies.get(tokens.SESSION_COOKIE)
     if cookie:
         found = tokens.read(secret_key=settings.secret_key, token=cookie, now=get_clock().now())
         if found is not None:
-            return f"page:{found.key_id}"
-    return None
+            return f"page:{found.key_id}", False
+    return None, False
 
 
 class RateLimitMiddleware:
-    """Refuse a key over its rate, or an address with too many refused keys, with a 429 before
-    routing, authentication or the database; count each 401 against its address."""
+    """Refuse a key over its rate, or an address with too many refused keys (unless the key is
+    one this process knows), with a 429 before routing, authentication or the database; count
+    each 401 against its address."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -211,12 +215,14 @@ class RateLimitMiddleware:
         )
         request = Request(scope)
         address = client_address(request, settings.trusted_proxies)
+        identity, known = _key_identity(request, settings)
         try:
+            # The address's refusals guard the key lookup: a key this process knows needs none.
             await ratelimit.check_async(
                 redis_url=settings.redis_url,
                 limits=limits,
-                key=_key_identity(request, settings) if limits.per_key > 0 else None,
-                address=address,
+                key=identity if limits.per_key > 0 else None,
+                address=None if known else address,
             )
         except TooManyRequests as exc:
             await _refuse(exc, scope, receive, send)

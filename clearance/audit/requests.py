@@ -87,8 +87,10 @@ def client_address(request: Request, trusted_proxies: Sequence[Network]) -> str 
     if peer is None:
         return None
     forwarded = ",".join(request.headers.getlist("X-Forwarded-For"))
+    if not forwarded:
+        return peer[:MAX_ADDRESS]
     client = _address(peer)
-    if not forwarded or client is None or not _trusted(client, trusted_proxies):
+    if client is None or not _trusted(client, trusted_proxies):
         return peer[:MAX_ADDRESS]
     # Walk from the right: each trusted proxy appended the address it saw, so the first hop
     # that is not one of them is the client; anything further left is the client's own say-so.

@@ -2,7 +2,8 @@
 
 Checked before any database work (`middleware.RateLimitMiddleware`): a key is known by the
 digest of what the client presented, and an address by its count of refusals (401), so neither
-a burst with one key nor a stream of made-up keys reaches the database pool.
+a burst with one key nor a stream of made-up keys reaches the database pool. A key the process
+read lately (`auth/keycache.py`) needs no lookup, so its address's refusals are not tested.
 """
 
 import asyncio

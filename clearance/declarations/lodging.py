@@ -16,11 +16,9 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import psycopg
 import sqlalchemy as sa
-from sqlalchemy import Table, insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session, select
@@ -272,8 +270,8 @@ def _insert(session: Session, clock: Clock, created: list[Lodgement]) -> None:
     if not created:
         return
     now = clock.now()
-    _rows(session, Declaration, [lodgement.declaration_row(item, now) for item in created])
-    _rows(
+    db.insert_rows(session, Declaration, [lodgement.declaration_row(item, now) for item in created])
+    db.insert_rows(
         session,
         DeclarationVersion,
         [
@@ -288,7 +286,7 @@ def _insert(session: Session, clock: Clock, created: list[Lodgement]) -> None:
             for item in created
         ],
     )
-    _rows(
+    db.insert_rows(
         session,
         DeclarationLine,
         [
@@ -297,8 +295,8 @@ def _insert(session: Session, clock: Clock, created: list[Lodgement]) -> None:
             for row in lodgement.line_rows(item.declaration_id, 1, item.declaration_in)
         ],
     )
-    _rows(session, DeclarationEvent, [lodgement.event_row(item, now) for item in created])
-    _rows(
+    db.insert_rows(session, DeclarationEvent, [lodgement.event_row(item, now) for item in created])
+    db.insert_rows(
         session,
         IdempotencyRecord,
         [
@@ -314,13 +312,6 @@ def _insert(session: Session, clock: Clock, created: list[Lodgement]) -> None:
         ],
     )
     activity.lodged(session, [activity.of_body(item.declaration_in, now) for item in created])
-
-
-def _rows(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
-    if rows:
-        table: Table = model.__table__
-        # On the session's connection: a Core statement needs none of the ORM's execute path.
-        session.connection().execute(insert(table).inline(), rows)
 
 
 def _audit(
@@ -339,7 +330,7 @@ def _audit(
             rows.append(lodgement.audit_row(item, now, OK, target))
         elif isinstance(outcome, Forbidden):
             rows.append(lodgement.audit_row(item, now, str(outcome.status), (None, None, None)))
-    _rows(session, AuditRecord, rows)
+    db.insert_rows(session, AuditRecord, rows)
 
 
 def _run_event_hooks(session: Session, clock: Clock, created: list[Lodgement]) -> None:

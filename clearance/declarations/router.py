@@ -24,10 +24,8 @@ from clearance.deps import (
     GateDep,
     KnownTraderDep,
     LanguageDep,
-    LifecycleDep,
     ReaderDep,
     ReferenceDep,
-    RequestFactsDep,
     SessionDep,
     SettingsDep,
     TraderDep,
@@ -62,19 +60,17 @@ def _accepted(
 async def lodge(
     body: DeclarationIn,
     response: Response,
-    caller: KnownTraderDep,
-    facts: RequestFactsDep,
-    lifecycle: LifecycleDep,
+    known: KnownTraderDep,
     idempotency_key: IdempotencyKey = None,
 ) -> Accepted:
     """Lodge a declaration; it is screened within seconds."""
     lodged = await intake.lodge(
         clock=get_clock(),
-        caller=caller,
+        caller=known.caller,
         declaration_in=body,
         idempotency_key=idempotency_key,
-        facts=facts,
-        lifecycle=lifecycle,
+        facts=known.facts,
+        lifecycle=known.lifecycle,
     )
     if not lodged.created:
         response.headers["Idempotent-Replayed"] = "true"

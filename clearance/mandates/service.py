@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from datetime import date
 
+import sqlalchemy as sa
 from sqlalchemy import or_, tuple_
 from sqlmodel import Session, col, select
 
@@ -46,12 +47,16 @@ def unrevoked(
     if not wanted:
         return {}
     found: dict[tuple[str, str], list[Mandate]] = {}
-    for mandate in session.exec(
-        select(Mandate).where(
-            tuple_(col(Mandate.broker_tax_code), col(Mandate.client_tax_code)).in_(wanted),
-            col(Mandate.revoked_at).is_(None),
+    table = Mandate.__table__  # type: ignore[attr-defined]
+    # Core rows, read only: lodging asks for every set, and the ORM's loading cost more.
+    rows = session.connection().execute(
+        sa.select(table).where(
+            tuple_(table.c.broker_tax_code, table.c.client_tax_code).in_(wanted),
+            table.c.revoked_at.is_(None),
         )
-    ).all():
+    )
+    for row in rows.mappings():
+        mandate = Mandate.model_construct(**row)
         found.setdefault((mandate.broker_tax_code, mandate.client_tax_code), []).append(mandate)
     return found
 

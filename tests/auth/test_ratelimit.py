@@ -79,3 +79,25 @@ def test_an_address_sending_unknown_keys_is_refused_before_the_lookup(
     assert refused.status_code == 429, refused.text
     assert int(refused.headers["Retry-After"]) >= 1
     assert refused.json()["code"] == "rate_limited"
+
+
+def test_a_key_this_process_knows_is_not_held_back_by_its_address_refusals(
+    client: TestClient, keys: dict[str, str], configure: Callable[..., None]
+) -> None:
+    # The address's refusals keep made-up keys from the key lookup; a key read lately needs
+    # no lookup, so only its own limit applies to it.
+    configure(rate_limit_per_second=100, rate_limit_refusals_per_address=3, key_cache_seconds=60)
+    assert client.get("/v1/declarations", headers=auth(keys["trader"])).status_code == 200
+    limits = ratelimit.Limits(per_key=100, refusals_per_address=3)
+    for _ in range(3):
+        asyncio.run(
+            ratelimit.count_refusal_async(
+                redis_url=get_settings().redis_url, limits=limits, address=TESTCLIENT_ADDRESS
+            )
+        )
+
+    known = client.get("/v1/declarations", headers=auth(keys["trader"]))
+    guessed = client.get("/v1/declarations", headers=auth("clr_guess-after"))
+
+    assert known.status_code == 200, known.text
+    assert guessed.status_code == 429, guessed.text
