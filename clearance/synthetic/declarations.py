@@ -30,14 +30,20 @@ PROHIBITED_TRUCK_KG = (3_000, 15_000)
 LINE_COUNTS, LINE_COUNT_WEIGHTS = (1, 2, 3, 4), (50, 28, 14, 8)
 
 _issued: set[str] = set()
+MAX_DRAWS = 50
 
 
 def unique(rng: random.Random, make: Any) -> str:
-    """A number never issued before in this process: a certificate seen twice is reuse."""
-    while (value := make(rng)) in _issued:
-        pass
+    """A number never issued before in this process: a certificate seen twice is reuse. Once
+    the numbers of a day run short (a load test's tens of thousands of papers), a draw that
+    keeps meeting issued ones takes a suffix no other number has."""
+    for _ in range(MAX_DRAWS):
+        if (value := str(make(rng))) not in _issued:
+            break
+    else:
+        value = f"{value}{len(_issued)}"  # the count only grows: no two suffixes are alike
     _issued.add(value)
-    return str(value)
+    return value
 
 
 def stamp(rng: random.Random, today: date) -> str:
