@@ -26,55 +26,39 @@ SHARED_BY_DESIGN = frozenset({DocumentKind.licence, DocumentKind.contract})
 def documents_not_reused(facts: CheckInput) -> list[Finding]:
     """A certificate number or an identical file already used on another of the trader's
     declarations: the classic second truck on one C/O."""
-    found = []
-    for use in facts.other_uses:
-        if use.other_trader_tax_code != facts.trader_tax_code:
-            continue
-        what = _reused_what(use)
-        if what:
-            params = {
-                "kind": paper(use.kind),
-                "number": use.number,
-                "what": what,
-                "other": str(use.other_declaration_id),
-            }
-            found.append(
-                Finding(
-                    "DOC-REUSED",
-                    CRITICAL,
-                    Message("doc_check.reused", params),
-                    use.document_id,
-                    use.kind,
-                    risk_score=0.8,
-                )
-            )
-    return found
+    return _reuses(facts, across_traders=False)
 
 
 def documents_not_shared_across_traders(facts: CheckInput) -> list[Finding]:
     """The same document on a declaration of another trader: someone else's papers."""
+    return _reuses(facts, across_traders=True)
+
+
+def _reuses(facts: CheckInput, *, across_traders: bool) -> list[Finding]:
+    """The declaration's papers used elsewhere: on the same trader's other declarations, or
+    (`across_traders`) on another trader's."""
+    check_id, code, risk = (
+        ("DOC-OTHER-TRADER", "doc_check.other_trader", 0.9)
+        if across_traders
+        else ("DOC-REUSED", "doc_check.reused", 0.8)
+    )
     found = []
     for use in facts.other_uses:
-        if use.other_trader_tax_code == facts.trader_tax_code:
+        if (use.other_trader_tax_code != facts.trader_tax_code) is not across_traders:
             continue
-        what = _reused_what(use, across_traders=True)
+        what = _reused_what(use, across_traders=across_traders)
         if what:
             params = {
                 "kind": paper(use.kind),
                 "number": use.number,
                 "what": what,
                 "other": str(use.other_declaration_id),
-                "other_trader": use.other_trader_tax_code,
             }
+            if across_traders:
+                params["other_trader"] = use.other_trader_tax_code
+            finding = Message(code, params)
             found.append(
-                Finding(
-                    "DOC-OTHER-TRADER",
-                    CRITICAL,
-                    Message("doc_check.other_trader", params),
-                    use.document_id,
-                    use.kind,
-                    risk_score=0.9,
-                )
+                Finding(check_id, CRITICAL, finding, use.document_id, use.kind, risk_score=risk)
             )
     return found
 
