@@ -209,8 +209,10 @@ def batches(args: argparse.Namespace) -> Iterator[Rows]:
         yield rows
 
 
-def _copy(cursor: psycopg.Cursor[Any], table: str, rows: list[tuple[Any, ...]]) -> None:
-    with cursor.copy(f"COPY {table} ({COLUMNS[table]}) FROM STDIN") as copy:
+def _copy(
+    cursor: psycopg.Cursor[Any], table: str, rows: list[tuple[Any, ...]], columns: str = ""
+) -> None:
+    with cursor.copy(f"COPY {table} ({columns or COLUMNS[table]}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
 
@@ -239,11 +241,11 @@ def prefill(args: argparse.Namespace) -> dict[str, float]:
     return {"declarations": args.count, "seconds": round(time.perf_counter() - started, 1)}
 
 
-PENDING_COLUMNS = {
-    "declaration": "id, ucr, kind, gate_code, declarant_tax_code, trader_tax_code, state, "
-    "version, lodged_at, state_since, expected_arrival_at",
-    "declaration_event": COLUMNS["declaration_event"],
-}
+# A declaration just lodged: no channel yet, nor any of the later times.
+PENDING_DECLARATION_COLUMNS = (
+    "id, ucr, kind, gate_code, declarant_tax_code, trader_tax_code, state, version, lodged_at, "
+    "state_since, expected_arrival_at"
+)
 
 
 def pending(database_url: str, count: int, *, prefix: str, seed: int = 23) -> dict[str, float]:
@@ -267,16 +269,10 @@ def pending(database_url: str, count: int, *, prefix: str, seed: int = 23) -> di
                 _pending_rows(rng, rows, template, trader, f"{prefix}{n:012d}", now)
                 hs6 = frozenset(line["hs_code"][:6] for line in template.lines)
                 counted.append(activity.Counted(trader, trader, now, hs6))
-            for table, table_rows in (
-                ("declaration", rows.declarations),
-                ("declaration_version", rows.versions),
-                ("declaration_line", rows.lines),
-                ("declaration_event", rows.events),
-            ):
-                columns = PENDING_COLUMNS.get(table, COLUMNS[table])
-                with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                    for row in table_rows:
-                        copy.write_row(row)
+            _copy(cursor, "declaration", rows.declarations, PENDING_DECLARATION_COLUMNS)
+            _copy(cursor, "declaration_version", rows.versions)
+            _copy(cursor, "declaration_line", rows.lines)
+            _copy(cursor, "declaration_event", rows.events)
             connection.commit()
             with engine.begin() as counting:
                 activity.add(counting, activity.counts(counted))
