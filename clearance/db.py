@@ -170,6 +170,16 @@ def rollback(session: Session) -> None:
     session.rollback()
 
 
+def release(session: Session) -> None:
+    """End a session's reads so that its connection goes back to the pool before the request
+    awaits something (its body, a thread): requests holding connections while they wait for
+    threads, and threads waiting for connections, would otherwise starve each other. The
+    session takes a connection again at its next statement. Nothing unwritten may be pending."""
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("release() would drop changes not yet written")
+    session.rollback()
+
+
 @contextmanager
 def unit_of_work() -> Iterator[Session]:
     """A session for a job or a command: commits once at the end, rolls back on error."""

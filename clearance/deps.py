@@ -146,6 +146,7 @@ def _caller(
         key=key,
         max_age=settings.key_cache_seconds,
     )
+    db.release(session)  # the handler runs on another thread: it takes a connection then
     request.state.caller = caller
     return caller
 

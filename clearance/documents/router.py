@@ -6,8 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import StringConstraints
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from clearance import db
 from clearance.auth.models import RISK_READERS, Role
 from clearance.auth.service import Caller
 from clearance.declarations import service as declarations_service
@@ -79,9 +81,7 @@ async def upload_document(
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > upload.MAX_FILE_BYTES + upload.ENVELOPE_BYTES:
         raise PayloadTooLarge(Message("error.file_too_large", {"max_bytes": upload.MAX_FILE_BYTES}))
-    await run_in_threadpool(
-        service.open_for_upload, session=session, caller=caller, declaration_id=declaration_id
-    )
+    await run_in_threadpool(_open_for_upload, session, caller, declaration_id)
     received = await upload.receive(
         content_type=request.headers.get("content-type", ""),
         chunks=request.stream(),
@@ -98,6 +98,13 @@ async def upload_document(
             upload_in=received,
         )
     return views.document_out(document, findings=None)
+
+
+def _open_for_upload(session: Session, caller: Caller, declaration_id: uuid.UUID) -> None:
+    """Refuse before a byte of the file is read; then hand the connection back while the file
+    streams in (and while the upload waits for a thread to store it)."""
+    service.open_for_upload(session=session, caller=caller, declaration_id=declaration_id)
+    db.release(session)
 
 
 @router.get(UPLOAD_PATH)

@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
+from clearance import db
 from clearance.auth import service as auth_service
 from clearance.auth.models import Role
 from clearance.auth.service import Caller
@@ -78,6 +79,7 @@ def _viewer(
     request: Request, session: SessionDep, settings: SettingsDep, clock: ClockDep
 ) -> Viewer:
     viewer = current_viewer(request, session=session, settings=settings, clock=clock)
+    db.release(session)  # the page runs on another thread: it takes a connection then
     if viewer is None:
         raise NotSignedIn(Message("error.sign_in"))
     return viewer
