@@ -22,7 +22,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+import sqlalchemy as sa
+from sqlmodel import Session, col
 
 from clearance.declarations.models import Channel, Declaration, DeclarationEvent, State
 from clearance.quantiles import quantile
@@ -170,30 +171,35 @@ def load_timelines(
         col(Declaration.lodged_at) >= period_from,
         col(Declaration.lodged_at) < period_to,
     )
-    declarations = session.exec(select(Declaration).where(*in_period)).all()
-    timelines = {
-        d.id: Timeline(
-            id=d.id,
-            ucr=d.ucr,
-            channel=d.channel,
-            state=d.state,
-            lodged_at=d.lodged_at,
-            arrived_at=d.arrived_at,
-            released_at=d.released_at,
-            exited_at=d.exited_at,
+    # Columns, not entities: a month of declarations as ORM objects cost the API more than
+    # the report's own arithmetic (the operator's report beside a hundred traders' requests).
+    declarations = session.execute(
+        sa.select(
+            col(Declaration.id),
+            col(Declaration.ucr),
+            col(Declaration.channel),
+            col(Declaration.state),
+            col(Declaration.lodged_at),
+            col(Declaration.arrived_at),
+            col(Declaration.released_at),
+            col(Declaration.exited_at),
+        ).where(*in_period)
+    )
+    timelines = {row[0]: Timeline(*row) for row in declarations}
+    events = session.execute(
+        sa.select(
+            col(DeclarationEvent.declaration_id),
+            col(DeclarationEvent.action),
+            col(DeclarationEvent.from_state),
+            col(DeclarationEvent.to_state),
+            col(DeclarationEvent.at),
         )
-        for d in declarations
-    }
-    events = session.exec(
-        select(DeclarationEvent)
         .join(Declaration, col(Declaration.id) == col(DeclarationEvent.declaration_id))
         .where(*in_period, col(DeclarationEvent.to_state).in_(_BOUNDARY_STATES))
         .order_by(col(DeclarationEvent.at), col(DeclarationEvent.id))
-    ).all()
-    for event in events:
-        timelines[event.declaration_id].events.append(
-            Event(event.action, event.from_state, event.to_state, event.at)
-        )
+    )
+    for declaration_id, *event in events:
+        timelines[declaration_id].events.append(Event(*event))
     return list(timelines.values())
 
 
