@@ -31,6 +31,7 @@ from clearance.declarations import activity
 from clearance.declarations import service as declarations_service
 from clearance.declarations.models import Declaration
 from clearance.declarations.schemas import DeclarationIn
+from clearance.reference import service as reference_service
 from clearance.risk import config, learning, live_reads, set_reads
 from clearance.risk.rules import RuleConfig
 from clearance.settings import get_settings
@@ -48,7 +49,9 @@ def _reads(
 ) -> dict[str, Read]:
     clock = SystemClock()
     traders = sorted({d.trader_tax_code for d in declarations})
-    headings = {line.hs_code[:4] for body in bodies.values() for line in body.lines}
+    pairs = {
+        (d.trader_tax_code, line.hs_code[:4]) for d in declarations for line in bodies[d.id].lines
+    }
     below = int(configs["R-NEW-TRADER"].params["below"])
     return {
         "assessments": lambda s: set_reads._assessments(s, declarations, set_reads.SetReads()),
@@ -56,7 +59,11 @@ def _reads(
         "history": lambda s: set_reads.history(s, clock, traders, configs["R-FRAUD-HISTORY"]),
         "aeo": lambda s: set_reads.aeo(s, traders),
         "split_lines": lambda s: set_reads._split_lines(
-            s, clock, traders, headings, configs["R-SPLIT-SHIPMENT"]
+            s,
+            clock,
+            pairs,
+            reference_service.snapshot(session=s, today=clock.now().date()),
+            configs["R-SPLIT-SHIPMENT"],
         ),
         "live_activities": lambda s: live_reads.live_activities(s, declarations, bodies, since),
     }

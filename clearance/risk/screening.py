@@ -102,7 +102,12 @@ def screen_set(
     declarations_service.load_versions(session=session, declarations=waiting)
     bodies = {d.id: declarations_service.body(session=session, declaration=d) for d in waiting}
     reads = set_reads.read(
-        session=session, clock=clock, declarations=waiting, bodies=bodies, configs=common.configs
+        session=session,
+        clock=clock,
+        declarations=waiting,
+        bodies=bodies,
+        configs=common.configs,
+        reference=common.reference,
     )
     todo = [d for d in waiting if (d.id, d.version) not in reads.assessed]
     papers = documents_service.documents_of(session=session, declarations=todo)
@@ -157,9 +162,7 @@ def _prepare(
         trader_frauds=frauds,
         watchlist_match=common.watchlist.match,
         watchlisted_tax_codes=common.watched_codes,
-        split_windows=reads.split_windows(
-            declaration, body, common.reference, common.configs["R-SPLIT-SHIPMENT"]
-        ),
+        split_windows=reads.split_windows(declaration, body),
         hs_keywords=common.reference.hs_keywords,
         weighbridge_kg=declaration.arrival_weight_kg,
         **({"learned_band": common.model.band} if common.model is not None else {}),

@@ -35,6 +35,10 @@ class SplitLine:
     value: Decimal
 
 
+# Each declaration's heading totals, in USD, that are near the split rule's threshold.
+Totals = dict[tuple[str, str], dict[uuid.UUID, Decimal]]  # (trader, heading): declaration -> USD
+
+
 @dataclass
 class SetReads:
     """The set's facts, by declaration or by trader, each table read once."""
@@ -44,28 +48,17 @@ class SetReads:
     priors: dict[uuid.UUID, int] = field(default_factory=dict)
     history: dict[str, tuple[int, int]] = field(default_factory=dict)
     aeo: set[str] = field(default_factory=set)
-    split_lines: dict[str, list[SplitLine]] = field(default_factory=dict)
+    split_totals: Totals = field(default_factory=dict)
     live: dict[uuid.UUID, Activity] = field(default_factory=dict)  # with a model only
 
     def split_windows(
-        self,
-        declaration: Declaration,
-        body: DeclarationIn,
-        reference: ReferenceData,
-        rule: RuleConfig,
+        self, declaration: Declaration, body: DeclarationIn
     ) -> dict[str, SplitWindow]:
         """Per HS heading: the trader's other current declarations in the window just under it."""
-        threshold = Decimal(str(rule.params["threshold_usd"]))
-        floor = threshold * Decimal(str(rule.params["near_share"]))
-        headings = {line.hs_code[:4] for line in body.lines}
-        totals: dict[tuple[str, uuid.UUID], Decimal] = defaultdict(Decimal)
-        for line in self.split_lines.get(declaration.trader_tax_code, []):
-            if line.declaration_id != declaration.id and line.heading in headings:
-                key = (line.heading, line.declaration_id)
-                totals[key] += reference.to_usd(line.value, line.currency) or 0
         windows: dict[str, SplitWindow] = {}
-        for heading in headings:
-            under = [v for (h, _d), v in totals.items() if h == heading and floor <= v < threshold]
+        for heading in {line.hs_code[:4] for line in body.lines}:
+            found = self.split_totals.get((declaration.trader_tax_code, heading), {})
+            under = [total for other, total in found.items() if other != declaration.id]
             if under:
                 windows[heading] = SplitWindow(len(under), sum(under, Decimal(0)))
         return windows
@@ -78,6 +71,7 @@ def read(
     declarations: Sequence[Declaration],
     bodies: dict[uuid.UUID, DeclarationIn],
     configs: dict[str, RuleConfig],
+    reference: ReferenceData,
 ) -> SetReads:
     reads = SetReads()
     if not declarations:
@@ -88,8 +82,14 @@ def read(
     reads.priors = _priors(session, ids, int(configs["R-NEW-TRADER"].params["below"]))
     reads.history = history(session, clock, traders, configs["R-FRAUD-HISTORY"])
     reads.aeo = aeo(session, traders)
-    headings = {line.hs_code[:4] for body in bodies.values() for line in body.lines}
-    reads.split_lines = _split_lines(session, clock, traders, headings, configs["R-SPLIT-SHIPMENT"])
+    pairs = {
+        (d.trader_tax_code, line.hs_code[:4]) for d in declarations for line in bodies[d.id].lines
+    }
+    reads.split_totals = split_totals(
+        _split_lines(session, clock, pairs, reference, configs["R-SPLIT-SHIPMENT"]),
+        reference,
+        configs["R-SPLIT-SHIPMENT"],
+    )
     return reads
 
 
@@ -165,28 +165,67 @@ def _assessments(session: Session, declarations: Sequence[Declaration], reads: S
                 reads.floors[declaration_id] = Channel(channel)
 
 
+def split_totals(
+    lines: dict[str, list[SplitLine]], reference: ReferenceData, rule: RuleConfig
+) -> Totals:
+    """Each declaration's total per heading in USD, kept where it is just under the rule's
+    threshold (from `floor` up to it): the only ones the rule counts."""
+    threshold = Decimal(str(rule.params["threshold_usd"]))
+    floor = threshold * Decimal(str(rule.params["near_share"]))
+    totals: dict[tuple[str, str], dict[uuid.UUID, Decimal]] = defaultdict(
+        lambda: defaultdict(Decimal)
+    )
+    for trader, found in lines.items():
+        for line in found:
+            usd = reference.to_usd(line.value, line.currency) or 0
+            totals[(trader, line.heading)][line.declaration_id] += usd
+    return {
+        key: near
+        for key, by_declaration in totals.items()
+        if (near := {d: v for d, v in by_declaration.items() if floor <= v < threshold})
+    }
+
+
 def _split_lines(
-    session: Session, clock: Clock, traders: list[str], headings: set[str], rule: RuleConfig
+    session: Session,
+    clock: Clock,
+    pairs: set[tuple[str, str]],
+    reference: ReferenceData,
+    rule: RuleConfig,
 ) -> dict[str, list[SplitLine]]:
-    """The traders' current lines in the window under the set's headings, summed in the
-    database per declaration, heading and currency (a busy trader has thousands of lines)."""
+    """The set's traders' current lines in the window under the set's (trader, heading) pairs,
+    summed per declaration, heading and currency, of the declarations whose heading total is
+    near the rule's threshold. The database converts to USD only to leave the others out,
+    with a margin: `split_totals` converts what it returns as the rule does."""
     since = clock.now() - timedelta(days=float(rule.params["window_days"]))
+    threshold = Decimal(str(rule.params["threshold_usd"]))
+    floor = threshold * Decimal(str(rule.params["near_share"]))
+    usd = reference.rates_vnd.get("USD")
+    if not pairs or usd is None:
+        return {}
     hs4_of = func.substr(col(DeclarationLine.hs_code), 1, 4)
-    rows = session.execute(
+    value = col(DeclarationLine.customs_value)
+    rates = {code: rate for code, rate in reference.rates_vnd.items()}
+    vnd = value * case(rates, value=col(DeclarationLine.currency), else_=0)
+    heading_vnd = func.sum(func.sum(vnd)).over(
+        partition_by=(col(DeclarationLine.declaration_id), hs4_of)
+    )
+    grouped = (
         sa.select(
-            col(Declaration.trader_tax_code),
-            col(DeclarationLine.declaration_id),
-            hs4_of,
-            col(DeclarationLine.currency),
-            func.sum(col(DeclarationLine.customs_value)),
+            col(Declaration.trader_tax_code).label("trader"),
+            col(DeclarationLine.declaration_id).label("declaration_id"),
+            hs4_of.label("heading"),
+            col(DeclarationLine.currency).label("currency"),
+            func.sum(value).label("value"),
+            heading_vnd.label("heading_vnd"),
         )
         .join(Declaration, col(Declaration.id) == col(DeclarationLine.declaration_id))
         .where(
-            col(Declaration.trader_tax_code).in_(traders),
+            col(Declaration.trader_tax_code).in_(sorted({trader for trader, _h in pairs})),
             col(Declaration.version) == col(DeclarationLine.version),
             col(Declaration.state) != State.cancelled,
             col(Declaration.lodged_at) >= since,
-            hs4_of.in_(sorted(headings)),
+            sa.tuple_(col(Declaration.trader_tax_code), hs4_of).in_(sorted(pairs)),
         )
         .group_by(
             col(Declaration.trader_tax_code),
@@ -194,8 +233,26 @@ def _split_lines(
             hs4_of,
             col(DeclarationLine.currency),
         )
+        .subquery()
+    )
+    rows = session.execute(
+        sa.select(
+            grouped.c.trader,
+            grouped.c.declaration_id,
+            grouped.c.heading,
+            grouped.c.currency,
+            grouped.c.value,
+        ).where(
+            grouped.c.heading_vnd >= floor * usd * _MARGIN_BELOW,
+            grouped.c.heading_vnd < threshold * usd * _MARGIN_ABOVE,
+        )
     ).all()
     lines: dict[str, list[SplitLine]] = defaultdict(list)
-    for trader, declaration_id, heading, currency, value in rows:
-        lines[trader].append(SplitLine(declaration_id, heading, currency, Decimal(value)))
+    for trader, declaration_id, heading, currency, total in rows:
+        lines[trader].append(SplitLine(declaration_id, heading, currency, Decimal(total)))
     return lines
+
+
+# The database's sum in VND is exact; its comparison is kept a little wide of the rule's so
+# that Python's conversion (`ReferenceData.to_usd`) alone decides at the edges.
+_MARGIN_BELOW, _MARGIN_ABOVE = Decimal("0.999"), Decimal("1.001")
