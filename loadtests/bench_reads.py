@@ -58,7 +58,7 @@ def _reads(
         "priors": lambda s: set_reads._priors(s, [d.id for d in declarations], below),
         "history": lambda s: set_reads.history(s, clock, traders, configs["R-FRAUD-HISTORY"]),
         "aeo": lambda s: set_reads.aeo(s, traders),
-        "split_lines": lambda s: set_reads._split_lines(
+        "split_totals": lambda s: set_reads._split_totals(
             s,
             clock,
             pairs,

@@ -26,16 +26,7 @@ from clearance.risk.features import Activity
 from clearance.risk.models import HistoryEntry, TraderStanding
 from clearance.risk.rules import RuleConfig, SplitWindow
 
-
-@dataclass(frozen=True)
-class SplitLine:
-    declaration_id: uuid.UUID
-    heading: str
-    currency: str
-    value: Decimal
-
-
-# Each declaration's heading totals, in USD, that are near the split rule's threshold.
+# Each declaration's heading totals in USD that are just under the split rule's threshold.
 Totals = dict[tuple[str, str], dict[uuid.UUID, Decimal]]  # (trader, heading): declaration -> USD
 
 
@@ -85,10 +76,8 @@ def read(
     pairs = {
         (d.trader_tax_code, line.hs_code[:4]) for d in declarations for line in bodies[d.id].lines
     }
-    reads.split_totals = split_totals(
-        _split_lines(session, clock, pairs, reference, configs["R-SPLIT-SHIPMENT"]),
-        reference,
-        configs["R-SPLIT-SHIPMENT"],
+    reads.split_totals = _split_totals(
+        session, clock, pairs, reference, configs["R-SPLIT-SHIPMENT"]
     )
     return reads
 
@@ -165,94 +154,44 @@ def _assessments(session: Session, declarations: Sequence[Declaration], reads: S
                 reads.floors[declaration_id] = Channel(channel)
 
 
-def split_totals(
-    lines: dict[str, list[SplitLine]], reference: ReferenceData, rule: RuleConfig
-) -> Totals:
-    """Each declaration's total per heading in USD, kept where it is just under the rule's
-    threshold (from `floor` up to it): the only ones the rule counts."""
-    threshold = Decimal(str(rule.params["threshold_usd"]))
-    floor = threshold * Decimal(str(rule.params["near_share"]))
-    totals: dict[tuple[str, str], dict[uuid.UUID, Decimal]] = defaultdict(
-        lambda: defaultdict(Decimal)
-    )
-    for trader, found in lines.items():
-        for line in found:
-            usd = reference.to_usd(line.value, line.currency) or 0
-            totals[(trader, line.heading)][line.declaration_id] += usd
-    return {
-        key: near
-        for key, by_declaration in totals.items()
-        if (near := {d: v for d, v in by_declaration.items() if floor <= v < threshold})
-    }
-
-
-def _split_lines(
+def _split_totals(
     session: Session,
     clock: Clock,
     pairs: set[tuple[str, str]],
     reference: ReferenceData,
     rule: RuleConfig,
-) -> dict[str, list[SplitLine]]:
-    """The set's traders' current lines in the window under the set's (trader, heading) pairs,
-    summed per declaration, heading and currency, of the declarations whose heading total is
-    near the rule's threshold. The database converts to USD only to leave the others out,
-    with a margin: `split_totals` converts what it returns as the rule does."""
-    since = clock.now() - timedelta(days=float(rule.params["window_days"]))
-    threshold = Decimal(str(rule.params["threshold_usd"]))
-    floor = threshold * Decimal(str(rule.params["near_share"]))
+) -> Totals:
+    """The set's traders' current declarations in the window whose total under one of the
+    set's headings is just under the rule's threshold (from its floor up to it), in USD.
+
+    The database sums each one's lines per heading in VND (exact: numeric times the day's
+    rate, a currency without one counting 0 as `to_usd` does) and keeps those between the
+    floor and the threshold: what a busy trader lodged further from it stays there."""
     usd = reference.rates_vnd.get("USD")
     if not pairs or usd is None:
         return {}
+    since = clock.now() - timedelta(days=float(rule.params["window_days"]))
+    threshold = Decimal(str(rule.params["threshold_usd"]))
+    floor = threshold * Decimal(str(rule.params["near_share"]))
     hs4_of = func.substr(col(DeclarationLine.hs_code), 1, 4)
-    value = col(DeclarationLine.customs_value)
-    rates = {code: rate for code, rate in reference.rates_vnd.items()}
-    vnd = value * case(rates, value=col(DeclarationLine.currency), else_=0)
-    heading_vnd = func.sum(func.sum(vnd)).over(
-        partition_by=(col(DeclarationLine.declaration_id), hs4_of)
-    )
-    grouped = (
-        sa.select(
-            col(Declaration.trader_tax_code).label("trader"),
-            col(DeclarationLine.declaration_id).label("declaration_id"),
-            hs4_of.label("heading"),
-            col(DeclarationLine.currency).label("currency"),
-            func.sum(value).label("value"),
-            heading_vnd.label("heading_vnd"),
-        )
+    rates = case(dict(reference.rates_vnd), value=col(DeclarationLine.currency), else_=0)
+    vnd = func.sum(col(DeclarationLine.customs_value) * rates)
+    trader = func.min(col(Declaration.trader_tax_code))  # one per declaration
+    rows = session.execute(
+        sa.select(trader, col(DeclarationLine.declaration_id), hs4_of, vnd)
         .join(Declaration, col(Declaration.id) == col(DeclarationLine.declaration_id))
         .where(
             col(Declaration.trader_tax_code).in_(sorted({trader for trader, _h in pairs})),
             col(Declaration.version) == col(DeclarationLine.version),
             col(Declaration.state) != State.cancelled,
             col(Declaration.lodged_at) >= since,
-            sa.tuple_(col(Declaration.trader_tax_code), hs4_of).in_(sorted(pairs)),
+            hs4_of.in_(sorted({heading for _t, heading in pairs})),
         )
-        .group_by(
-            col(Declaration.trader_tax_code),
-            col(DeclarationLine.declaration_id),
-            hs4_of,
-            col(DeclarationLine.currency),
-        )
-        .subquery()
-    )
-    rows = session.execute(
-        sa.select(
-            grouped.c.trader,
-            grouped.c.declaration_id,
-            grouped.c.heading,
-            grouped.c.currency,
-            grouped.c.value,
-        ).where(
-            grouped.c.heading_vnd >= floor * usd * _MARGIN_BELOW,
-            grouped.c.heading_vnd < threshold * usd * _MARGIN_ABOVE,
-        )
+        .group_by(col(DeclarationLine.declaration_id), hs4_of)
+        .having(vnd >= floor * usd, vnd < threshold * usd)
     ).all()
-    lines: dict[str, list[SplitLine]] = defaultdict(list)
-    for trader, declaration_id, heading, currency, total in rows:
-        lines[trader].append(SplitLine(declaration_id, heading, currency, Decimal(total)))
-    return lines
-
-
-# The database's sum in VND is exact; its comparison is kept a little wide of the rule's so
-# that Python's conversion (`ReferenceData.to_usd`) alone decides at the edges.
-_MARGIN_BELOW, _MARGIN_ABOVE = Decimal("0.999"), Decimal("1.001")
+    totals: Totals = defaultdict(dict)
+    for code, declaration_id, heading, total in rows:
+        if (code, heading) in pairs:
+            totals[(code, heading)][declaration_id] = Decimal(total) / usd
+    return totals
