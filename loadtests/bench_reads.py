@@ -49,24 +49,31 @@ def _reads(
 ) -> dict[str, Read]:
     clock = SystemClock()
     traders = sorted({d.trader_tax_code for d in declarations})
-    pairs = {
-        (d.trader_tax_code, line.hs_code[:4]) for d in declarations for line in bodies[d.id].lines
-    }
     below = int(configs["R-NEW-TRADER"].params["below"])
     return {
         "assessments": lambda s: set_reads._assessments(s, declarations, set_reads.SetReads()),
         "priors": lambda s: set_reads._priors(s, [d.id for d in declarations], below),
         "history": lambda s: set_reads.history(s, clock, traders, configs["R-FRAUD-HISTORY"]),
         "aeo": lambda s: set_reads.aeo(s, traders),
-        "split_totals": lambda s: set_reads._split_totals(
-            s,
-            clock,
-            pairs,
-            reference_service.snapshot(session=s, today=clock.now().date()),
-            configs["R-SPLIT-SHIPMENT"],
-        ),
+        "split_windows": lambda s: _split_windows(s, clock, declarations, bodies, configs),
         "live_activities": lambda s: live_reads.live_activities(s, declarations, bodies, since),
     }
+
+
+def _split_windows(
+    session: Session,
+    clock: SystemClock,
+    declarations: Sequence[Declaration],
+    bodies: dict[uuid.UUID, DeclarationIn],
+    configs: dict[str, RuleConfig],
+) -> list[object]:
+    """The split-shipment read and each declaration's windows from it, as screening makes them."""
+    reads = set_reads.SetReads()
+    reference = reference_service.snapshot(session=session, today=clock.now().date())
+    pairs = {(d.trader_tax_code, ln.hs_code[:4]) for d in declarations for ln in bodies[d.id].lines}
+    rule = configs["R-SPLIT-SHIPMENT"]
+    reads.split_totals = set_reads._split_totals(session, clock, pairs, reference, rule)
+    return [reads.split_windows(d, bodies[d.id]) for d in declarations]
 
 
 @contextmanager
