@@ -31,6 +31,7 @@ from clearance.declarations import activity
 from clearance.declarations import service as declarations_service
 from clearance.declarations.models import Declaration
 from clearance.declarations.schemas import DeclarationIn
+from clearance.reference import service as reference_service
 from clearance.risk import config, learning, live_reads, set_reads
 from clearance.risk.rules import RuleConfig
 from clearance.settings import get_settings
@@ -48,18 +49,31 @@ def _reads(
 ) -> dict[str, Read]:
     clock = SystemClock()
     traders = sorted({d.trader_tax_code for d in declarations})
-    headings = {line.hs_code[:4] for body in bodies.values() for line in body.lines}
     below = int(configs["R-NEW-TRADER"].params["below"])
     return {
         "assessments": lambda s: set_reads._assessments(s, declarations, set_reads.SetReads()),
         "priors": lambda s: set_reads._priors(s, [d.id for d in declarations], below),
         "history": lambda s: set_reads.history(s, clock, traders, configs["R-FRAUD-HISTORY"]),
         "aeo": lambda s: set_reads.aeo(s, traders),
-        "split_lines": lambda s: set_reads._split_lines(
-            s, clock, traders, headings, configs["R-SPLIT-SHIPMENT"]
-        ),
+        "split_windows": lambda s: _split_windows(s, clock, declarations, bodies, configs),
         "live_activities": lambda s: live_reads.live_activities(s, declarations, bodies, since),
     }
+
+
+def _split_windows(
+    session: Session,
+    clock: SystemClock,
+    declarations: Sequence[Declaration],
+    bodies: dict[uuid.UUID, DeclarationIn],
+    configs: dict[str, RuleConfig],
+) -> list[object]:
+    """The split-shipment read and each declaration's windows from it, as screening makes them."""
+    reads = set_reads.SetReads()
+    reference = reference_service.snapshot(session=session, today=clock.now().date())
+    pairs = {(d.trader_tax_code, ln.hs_code[:4]) for d in declarations for ln in bodies[d.id].lines}
+    rule = configs["R-SPLIT-SHIPMENT"]
+    reads.split_totals = set_reads._split_totals(session, clock, pairs, reference, rule)
+    return [reads.split_windows(d, bodies[d.id]) for d in declarations]
 
 
 @contextmanager

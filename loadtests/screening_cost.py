@@ -5,9 +5,11 @@
 Lodges `--count` demo declarations through the API in this process (papers uploaded for
 `--papers` of them, the truck arrived for `--arrived` of them; one trader in two subscribed to
 notifications), then screens them a set at a time as a worker does (`clearance.risk.sets`),
-and prints the CPU time (its own and its PostgreSQL backends') and statements of the
-screening alone. Creates and drops a database
-`screening_cost_<hex>` on the local PostgreSQL (`--pg-admin-url`) and a redis-server of its own.
+and prints the CPU time (its own and its PostgreSQL backends') of the screening alone, and
+with `--statements` its SQL statements (counted by a listener on the engine, which puts the
+set's inserts on Core's path as tracing does: CPU is measured without it). Creates and drops
+a database `screening_cost_<hex>` on the local PostgreSQL (`--pg-admin-url`) and a
+redis-server of its own.
 """
 
 import argparse
@@ -112,7 +114,7 @@ def _backends(database: str) -> dict[int, float]:
     return found
 
 
-def _screen(database: str) -> dict[str, Any]:
+def _screen(database: str, *, count_statements: bool) -> dict[str, Any]:
     statements: Counter[str] = Counter()
 
     def count(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
@@ -128,7 +130,10 @@ def _screen(database: str) -> dict[str, Any]:
     # The first set is a warm-up (reference data, compiled statements): not counted.
     sets.screen_set(clock=clock, settings=settings, lifecycle=jobs.LIFECYCLE)
     screened, cpu, wall, channels = 0, 0.0, 0.0, Counter[str]()
-    event.listen(engine, "before_cursor_execute", count)
+    # A listener on the engine's statements sends the set's inserts through Core's path
+    # (`db.insert_many`, as for tracing): statements are counted only when asked for.
+    if count_statements:
+        event.listen(engine, "before_cursor_execute", count)
     backends = _backends(database)
     try:
         while True:
@@ -141,17 +146,21 @@ def _screen(database: str) -> dict[str, Any]:
             if outcome.claimed < settings.screening_batch_size:
                 break
     finally:
-        event.remove(engine, "before_cursor_execute", count)
+        if count_statements:
+            event.remove(engine, "before_cursor_execute", count)
     database_cpu = sum(t - backends.get(pid, 0.0) for pid, t in _backends(database).items())
     total = sum(statements.values())
+    counted = {
+        "statements_per_declaration": round(total / max(screened, 1), 2),
+        "statements": dict(statements.most_common()),
+    }
     return {
         "screened": screened,
         "channels": dict(channels),
         "cpu_ms_per_declaration": round(1000 * cpu / max(screened, 1), 3),
         "postgresql_cpu_ms_per_declaration": round(1000 * database_cpu / max(screened, 1), 3),
         "wall_ms_per_declaration": round(1000 * wall / max(screened, 1), 3),
-        "statements_per_declaration": round(total / max(screened, 1), 2),
-        "statements": dict(statements.most_common()),
+        **(counted if count_statements else {}),
     }
 
 
@@ -215,6 +224,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--model", action="store_true", help="screen with the demo's model")
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument(
+        "--statements",
+        action="store_true",
+        help="count the SQL statements too (their listener puts the inserts on Core's path)",
+    )
+    parser.add_argument(
         "--template",
         help="keep the lodged database under this name and start from it when it exists "
         "(to compare two versions of the code on the same declarations)",
@@ -231,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         with _settings(args, name):
             hot.clear()
-            print(json.dumps(_screen(name), indent=2))
+            print(json.dumps(_screen(name, count_statements=args.statements), indent=2))
     finally:
         _admin(args, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
 

@@ -50,12 +50,15 @@ class DecisionKind(StrEnum):
     escalate = "escalate"  # a yellow one turns red: its goods are inspected too
 
 
-def _fk_declaration() -> Any:
+def _fk_declaration(*, indexed: bool = True) -> Any:
+    """The declaration a row belongs to. `indexed=False` where a unique constraint leads with
+    it (that index serves the reads and the cascade) or where nothing reads by it: every index
+    is one more write on each insert of these hot tables."""
     return Field(
         sa_column=Column(
             ForeignKey("declaration.id", name="fk_declaration_id", ondelete="CASCADE"),
             nullable=False,
-            index=True,
+            index=indexed,
         )
     )
 
@@ -97,7 +100,7 @@ class DeclarationVersion(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("declaration_id", "version", name="uq_declaration_version"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    declaration_id: uuid.UUID = _fk_declaration()
+    declaration_id: uuid.UUID = _fk_declaration(indexed=False)
     version: int
     payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     payload_sha256: str = Field(max_length=64)
@@ -114,10 +117,10 @@ class DeclarationLine(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    declaration_id: uuid.UUID = _fk_declaration()
+    declaration_id: uuid.UUID = _fk_declaration(indexed=False)
     version: int
     line_no: int
-    hs_code: str = Field(max_length=10, index=True)
+    hs_code: str = Field(max_length=10)  # read by its HS4 or HS6 prefix, which no index serves
     origin: str = Field(max_length=2)
     quantity: Decimal = Field(sa_type=Numeric(18, 3))
     unit: str = Field(max_length=8)
@@ -171,7 +174,7 @@ class Assessment(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    declaration_id: uuid.UUID = _fk_declaration()
+    declaration_id: uuid.UUID = _fk_declaration(indexed=False)
     version: int
     score: float
     channel: Channel = Field(sa_type=enum_type(Channel))
@@ -238,5 +241,6 @@ class IdempotencyRecord(SQLModel, table=True):
     scope: str = Field(max_length=40)
     key: str = Field(max_length=200)
     request_sha256: str = Field(max_length=64)
-    declaration_id: uuid.UUID = _fk_declaration()
+    # Read by scope and key only; declarations are never deleted (the cascade would scan).
+    declaration_id: uuid.UUID = _fk_declaration(indexed=False)
     created_at: datetime = timestamp_field()

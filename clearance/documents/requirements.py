@@ -101,9 +101,10 @@ def required_kinds(
     wanted = set(preferences)
     reasons: dict[DocumentKind, list[tuple[str, str]]] = {}
     bases: dict[DocumentKind, list[str]] = {}
-    for row in sorted(rows, key=lambda r: (r.document_kind.value, r.hs_prefix, r.preference)):
-        if _applies(row, kind, hs_codes, wanted):
-            reasons.setdefault(row.document_kind, []).append((row.reason, row.reason_vi))
+    # The few rows that apply, sorted (not all of them: this runs for every declaration).
+    applying = [row for row in rows if _applies(row, kind, hs_codes, wanted)]
+    for row in sorted(applying, key=lambda r: (r.document_kind.value, r.hs_prefix, r.preference)):
+        reasons.setdefault(row.document_kind, []).append((row.reason, row.reason_vi))
     for code in hs_codes if reference is not None else ():
         for paper, procedure in reference.papers_for(code, kind) if reference else ():
             if paper.document_kind:

@@ -17,12 +17,13 @@ from clearance.db import timestamp_field
 RATE = Numeric(6, 2)
 
 
-def _declaration_fk(name: str) -> Any:
+def _declaration_fk(name: str, *, indexed: bool = True) -> Any:
+    """`indexed=False` where a unique constraint leads with the declaration (it serves)."""
     return Field(
         sa_column=Column(
             ForeignKey("declaration.id", name=name, ondelete="CASCADE"),
             nullable=False,
-            index=True,
+            index=indexed,
         )
     )
 
@@ -40,7 +41,7 @@ class DutyAssessment(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    declaration_id: uuid.UUID = _declaration_fk("fk_duty_assessment_declaration")
+    declaration_id: uuid.UUID = _declaration_fk("fk_duty_assessment_declaration", indexed=False)
     version: int
     line_no: int
     hs_code: str = Field(max_length=10)

@@ -28,7 +28,7 @@ from clearance.risk.history import (
 from clearance.risk.models import HistoryEntry, ModelStatus, RiskModelVersion
 
 if TYPE_CHECKING:
-    from clearance.risk.features import Activity
+    from clearance.risk.features import Activity, Facts
     from clearance.risk.goods import GoodsTable
     from clearance.risk.model import RiskModel
 
@@ -184,16 +184,23 @@ class LoadedModel:
         worth = float(valued.recovery[0] + valued.harm[0])
         return priority((1.0 - clean) * worth, self.model.value_scale)
 
-    def score_many(self, items: Sequence["ToScore"]) -> list[float]:
-        """`score` for many declarations as lodged, in one call of the model (one matrix)."""
-        from clearance.risk.value import priority
-
-        facts = [
+    def facts_many(self, items: Sequence["ToScore"]) -> "list[Facts]":
+        """What the model reads of each declaration as lodged (`score_many`, `explain_many`)."""
+        return [
             self.model.facts(
                 record_from_declaration(item.body, lodged_at=item.lodged_at), item.live
             )
             for item in items
         ]
+
+    def score_many(
+        self, items: Sequence["ToScore"], facts: "Sequence[Facts] | None" = None
+    ) -> list[float]:
+        """`score` for many declarations as lodged, in one call of the model (one matrix);
+        `facts`: theirs, when `facts_many` read them already."""
+        from clearance.risk.value import priority
+
+        facts = self.facts_many(items) if facts is None else facts
         valued = self.model.value_facts(facts)
         scores = []
         for row, item in enumerate(items):
@@ -213,6 +220,10 @@ class LoadedModel:
     ) -> list[Message]:
         record = record_from_declaration(body, lodged_at=lodged_at, arrival=arrival)
         return self.model.explain(record, live=live, at_arrival=arrival is not None)
+
+    def explain_many(self, facts: "Sequence[Facts]") -> list[list[Message]]:
+        """`explain` for many declarations as lodged, from their `facts_many`: one call."""
+        return self.model.explain_facts(facts)
 
 
 _loaded: LoadedModel | None = None

@@ -2,7 +2,7 @@
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -26,7 +26,7 @@ from clearance.reference import service as reference_service
 from clearance.reference.service import ReferenceData
 from clearance.risk import channels, config, learning, live_reads, set_reads, shadow
 from clearance.risk.channels import Thresholds
-from clearance.risk.features import Activity
+from clearance.risk.features import Activity, Facts
 from clearance.risk.models import WatchlistParty
 from clearance.risk.rules import Context, Hit, RuleConfig, evaluate
 from clearance.risk.service import combined_score, document_hits, random_draw
@@ -102,7 +102,12 @@ def screen_set(
     declarations_service.load_versions(session=session, declarations=waiting)
     bodies = {d.id: declarations_service.body(session=session, declaration=d) for d in waiting}
     reads = set_reads.read(
-        session=session, clock=clock, declarations=waiting, bodies=bodies, configs=common.configs
+        session=session,
+        clock=clock,
+        declarations=waiting,
+        bodies=bodies,
+        configs=common.configs,
+        reference=common.reference,
     )
     todo = [d for d in waiting if (d.id, d.version) not in reads.assessed]
     papers = documents_service.documents_of(session=session, declarations=todo)
@@ -113,7 +118,11 @@ def screen_set(
     prepared = [
         _prepare(session, common, reads, d, bodies[d.id], papers[d.id], uses[d.id]) for d in todo
     ]
-    scores = _model_scores(common.model, prepared)
+    scores, facts = _model_scores(common.model, prepared)
+    verdicts = [
+        _verdict(common, reads, item, score) for item, score in zip(prepared, scores, strict=True)
+    ]
+    explained = _explanations(common.model, facts, verdicts)
     # The set's moves, assessments, decisions and releases are made in memory and written
     # together, one statement per table (`Changes`); the other domains' hooks take the set.
     # Nothing read from here on depends on the claimed rows' changes: the unit of work must not
@@ -123,8 +132,8 @@ def screen_set(
         for item in prepared:
             _start(changes, item.declaration)
         assessed = {
-            item.declaration.id: _assess(changes, common, reads, item, score)
-            for item, score in zip(prepared, scores, strict=True)
+            item.declaration.id: _assess(changes, common, item, verdict, why)
+            for item, verdict, why in zip(prepared, verdicts, explained, strict=True)
         }
         outcomes.conclude(
             changes=changes,
@@ -157,9 +166,7 @@ def _prepare(
         trader_frauds=frauds,
         watchlist_match=common.watchlist.match,
         watchlisted_tax_codes=common.watched_codes,
-        split_windows=reads.split_windows(
-            declaration, body, common.reference, common.configs["R-SPLIT-SHIPMENT"]
-        ),
+        split_windows=reads.split_windows(declaration, body),
         hs_keywords=common.reference.hs_keywords,
         weighbridge_kg=declaration.arrival_weight_kg,
         **({"learned_band": common.model.band} if common.model is not None else {}),
@@ -189,11 +196,12 @@ def _unread(hits: Sequence[Hit]) -> list[float]:
 
 def _model_scores(
     model: learning.LoadedModel | None, prepared: Sequence[_Prepared]
-) -> list[float | None]:
+) -> tuple[list[float | None], list[Facts]]:
     """With a model, each score is the expected value of inspecting: it reads the rules'
-    signals it does not learn from. One call for the whole set."""
+    signals it does not learn from. One call for the whole set; the facts it read, for the
+    explanations."""
     if model is None or not prepared:
-        return [None] * len(prepared)
+        return [None] * len(prepared), []
     items = [
         learning.ToScore(
             body=item.body,
@@ -203,7 +211,71 @@ def _model_scores(
         )
         for item in prepared
     ]
-    return list(model.score_many(items))
+    facts = model.facts_many(items)
+    return list(model.score_many(items, facts)), facts
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    """What one declaration's channel was chosen from, and the channel."""
+
+    model_score: float | None
+    score: float
+    rules_score: float
+    hard_hit: bool
+    randomly: bool
+    aeo: bool
+    floor: Channel | None
+    channel: Channel
+
+
+def _channel_for(common: Shared, verdict: _Verdict, value: float, *, use_floor: bool) -> Channel:
+    return channels.assign_channel(
+        score=value,
+        hard_hit=verdict.hard_hit,
+        randomly_selected=verdict.randomly,
+        floor=verdict.floor if use_floor else None,
+        thresholds=common.thresholds,
+        aeo=verdict.aeo,
+    )
+
+
+def _verdict(
+    common: Shared, reads: SetReads, item: _Prepared, model_score: float | None
+) -> _Verdict:
+    declaration, hits = item.declaration, item.hits
+    rules_score = combined_score([hit.score for hit in hits])
+    score = round(model_score, 4) if model_score is not None else rules_score
+    chosen = _Verdict(
+        model_score=model_score,
+        score=score,
+        rules_score=rules_score,
+        hard_hit=any(hit.hard for hit in hits),
+        randomly=random_draw(declaration.id) < common.thresholds.random_share,
+        aeo=declaration.trader_tax_code in reads.aeo,
+        floor=reads.floors.get(declaration.id),
+        channel=Channel.green,
+    )
+    return replace(chosen, channel=_channel_for(common, chosen, score, use_floor=True))
+
+
+def _explanations(
+    model: learning.LoadedModel | None, facts: Sequence[Facts], verdicts: Sequence[_Verdict]
+) -> list[list[Message]]:
+    """The model's reasons for each yellow or red one it scored, in one call of the model:
+    explanations cost more than the score, so only where an officer will read them."""
+    wanted = [
+        n
+        for n, verdict in enumerate(verdicts)
+        if model is not None
+        and verdict.model_score is not None
+        and verdict.channel is not Channel.green
+    ]
+    explained: list[list[Message]] = [[] for _ in verdicts]
+    if model is not None and wanted:
+        for n, why in zip(wanted, model.explain_many([facts[n] for n in wanted]), strict=True):
+            explained[n] = why
+    return explained
 
 
 def _channel_reason(
@@ -244,66 +316,45 @@ def _start(changes: Changes, declaration: Declaration) -> None:
 def _assess(
     changes: Changes,
     common: Shared,
-    reads: SetReads,
     item: _Prepared,
-    model_score: float | None,
+    verdict: _Verdict,
+    explained: Sequence[Message],
 ) -> Assessment:
-    declaration, hits, thresholds = item.declaration, item.hits, common.thresholds
-    rules_score = combined_score([hit.score for hit in hits])
-    score = round(model_score, 4) if model_score is not None else rules_score
-    hard_hit = any(hit.hard for hit in hits)
-    randomly = random_draw(declaration.id) < thresholds.random_share
-    aeo = declaration.trader_tax_code in reads.aeo
-    floor = reads.floors.get(declaration.id)
-
-    def channel_for(value: float, *, use_floor: bool = True) -> Channel:
-        return channels.assign_channel(
-            score=value,
-            hard_hit=hard_hit,
-            randomly_selected=randomly,
-            floor=floor if use_floor else None,
-            thresholds=thresholds,
-            aeo=aeo,
-        )
-
-    channel = channel_for(score)
-    reasons = _reasons(common, item, model_score, channel, randomly)
+    declaration, channel = item.declaration, verdict.channel
+    reasons = _reasons(common, item, verdict, explained)
     unread = _unread(item.hits)
     live = live_reads.live_activity
-    session = changes.session
+    session, score = changes.session, verdict.score
     shadow.score(session, declaration, item.body, item.lodged_at, unread, score, common.model, live)
     return outcomes.assess(
         changes=changes,
         declaration=declaration,
         score=score,
         channel=channel,
-        hard_hit=hard_hit,
-        random_selected=randomly,
+        hard_hit=verdict.hard_hit,
+        random_selected=verdict.randomly,
         reasons=reasons,
         details={
             "channel_reason": _channel_reason(
                 channel,
-                hard_hit=hard_hit,
-                randomly=randomly,
-                floor_applied=channel is not channel_for(score, use_floor=False),
-                rules_alone=channel_for(rules_score, use_floor=False),
+                hard_hit=verdict.hard_hit,
+                randomly=verdict.randomly,
+                floor_applied=channel is not _channel_for(common, verdict, score, use_floor=False),
+                rules_alone=_channel_for(common, verdict, verdict.rules_score, use_floor=False),
             ),
-            **_versions(common, model_score, aeo=aeo),
+            **_versions(common, verdict.model_score, aeo=verdict.aeo),
         },
     )
 
 
 def _reasons(
-    common: Shared, item: _Prepared, model_score: float | None, channel: Channel, randomly: bool
+    common: Shared, item: _Prepared, verdict: _Verdict, explained: Sequence[Message]
 ) -> list[dict[str, Any]]:
     reasons = [hit.as_reason() for hit in item.hits]
-    if common.model is not None and model_score is not None and channel is not Channel.green:
-        # Explanations cost more than the score: computed only where an officer will read them.
-        reasons += [
-            _info_reason("MODEL", round(model_score, 4), why)
-            for why in common.model.explain(item.body, item.lodged_at, item.live)
-        ]
-    if randomly:
+    if verdict.model_score is not None:
+        model_score = round(verdict.model_score, 4)
+        reasons += [_info_reason("MODEL", model_score, why) for why in explained]
+    if verdict.randomly:
         drawn = Message("risk.random", {"share": common.thresholds.random_share})
         reasons.append(_info_reason("RANDOM", 0.0, drawn))
     return reasons

@@ -26,13 +26,8 @@ from clearance.risk.features import Activity
 from clearance.risk.models import HistoryEntry, TraderStanding
 from clearance.risk.rules import RuleConfig, SplitWindow
 
-
-@dataclass(frozen=True)
-class SplitLine:
-    declaration_id: uuid.UUID
-    heading: str
-    currency: str
-    value: Decimal
+# Each declaration's heading totals in USD that are just under the split rule's threshold.
+Totals = dict[tuple[str, str], dict[uuid.UUID, Decimal]]  # (trader, heading): declaration -> USD
 
 
 @dataclass
@@ -44,28 +39,17 @@ class SetReads:
     priors: dict[uuid.UUID, int] = field(default_factory=dict)
     history: dict[str, tuple[int, int]] = field(default_factory=dict)
     aeo: set[str] = field(default_factory=set)
-    split_lines: dict[str, list[SplitLine]] = field(default_factory=dict)
+    split_totals: Totals = field(default_factory=dict)
     live: dict[uuid.UUID, Activity] = field(default_factory=dict)  # with a model only
 
     def split_windows(
-        self,
-        declaration: Declaration,
-        body: DeclarationIn,
-        reference: ReferenceData,
-        rule: RuleConfig,
+        self, declaration: Declaration, body: DeclarationIn
     ) -> dict[str, SplitWindow]:
         """Per HS heading: the trader's other current declarations in the window just under it."""
-        threshold = Decimal(str(rule.params["threshold_usd"]))
-        floor = threshold * Decimal(str(rule.params["near_share"]))
-        headings = {line.hs_code[:4] for line in body.lines}
-        totals: dict[tuple[str, uuid.UUID], Decimal] = defaultdict(Decimal)
-        for line in self.split_lines.get(declaration.trader_tax_code, []):
-            if line.declaration_id != declaration.id and line.heading in headings:
-                key = (line.heading, line.declaration_id)
-                totals[key] += reference.to_usd(line.value, line.currency) or 0
         windows: dict[str, SplitWindow] = {}
-        for heading in headings:
-            under = [v for (h, _d), v in totals.items() if h == heading and floor <= v < threshold]
+        for heading in {line.hs_code[:4] for line in body.lines}:
+            found = self.split_totals.get((declaration.trader_tax_code, heading), {})
+            under = [total for other, total in found.items() if other != declaration.id]
             if under:
                 windows[heading] = SplitWindow(len(under), sum(under, Decimal(0)))
         return windows
@@ -78,6 +62,7 @@ def read(
     declarations: Sequence[Declaration],
     bodies: dict[uuid.UUID, DeclarationIn],
     configs: dict[str, RuleConfig],
+    reference: ReferenceData,
 ) -> SetReads:
     reads = SetReads()
     if not declarations:
@@ -88,8 +73,12 @@ def read(
     reads.priors = _priors(session, ids, int(configs["R-NEW-TRADER"].params["below"]))
     reads.history = history(session, clock, traders, configs["R-FRAUD-HISTORY"])
     reads.aeo = aeo(session, traders)
-    headings = {line.hs_code[:4] for body in bodies.values() for line in body.lines}
-    reads.split_lines = _split_lines(session, clock, traders, headings, configs["R-SPLIT-SHIPMENT"])
+    pairs = {
+        (d.trader_tax_code, line.hs_code[:4]) for d in declarations for line in bodies[d.id].lines
+    }
+    reads.split_totals = _split_totals(
+        session, clock, pairs, reference, configs["R-SPLIT-SHIPMENT"]
+    )
     return reads
 
 
@@ -165,37 +154,44 @@ def _assessments(session: Session, declarations: Sequence[Declaration], reads: S
                 reads.floors[declaration_id] = Channel(channel)
 
 
-def _split_lines(
-    session: Session, clock: Clock, traders: list[str], headings: set[str], rule: RuleConfig
-) -> dict[str, list[SplitLine]]:
-    """The traders' current lines in the window under the set's headings, summed in the
-    database per declaration, heading and currency (a busy trader has thousands of lines)."""
+def _split_totals(
+    session: Session,
+    clock: Clock,
+    pairs: set[tuple[str, str]],
+    reference: ReferenceData,
+    rule: RuleConfig,
+) -> Totals:
+    """The set's traders' current declarations in the window whose total under one of the
+    set's headings is just under the rule's threshold (from its floor up to it), in USD.
+
+    The database sums each one's lines per heading in VND (exact: numeric times the day's
+    rate, a currency without one counting 0 as `to_usd` does) and keeps those between the
+    floor and the threshold: what a busy trader lodged further from it stays there."""
+    usd = reference.rates_vnd.get("USD")
+    if not pairs or usd is None:
+        return {}
     since = clock.now() - timedelta(days=float(rule.params["window_days"]))
+    threshold = Decimal(str(rule.params["threshold_usd"]))
+    floor = threshold * Decimal(str(rule.params["near_share"]))
     hs4_of = func.substr(col(DeclarationLine.hs_code), 1, 4)
+    rates = case(dict(reference.rates_vnd), value=col(DeclarationLine.currency), else_=0)
+    vnd = func.sum(col(DeclarationLine.customs_value) * rates)
+    trader = func.min(col(Declaration.trader_tax_code))  # one per declaration
     rows = session.execute(
-        sa.select(
-            col(Declaration.trader_tax_code),
-            col(DeclarationLine.declaration_id),
-            hs4_of,
-            col(DeclarationLine.currency),
-            func.sum(col(DeclarationLine.customs_value)),
-        )
+        sa.select(trader, col(DeclarationLine.declaration_id), hs4_of, vnd)
         .join(Declaration, col(Declaration.id) == col(DeclarationLine.declaration_id))
         .where(
-            col(Declaration.trader_tax_code).in_(traders),
+            col(Declaration.trader_tax_code).in_(sorted({trader for trader, _h in pairs})),
             col(Declaration.version) == col(DeclarationLine.version),
             col(Declaration.state) != State.cancelled,
             col(Declaration.lodged_at) >= since,
-            hs4_of.in_(sorted(headings)),
+            hs4_of.in_(sorted({heading for _t, heading in pairs})),
         )
-        .group_by(
-            col(Declaration.trader_tax_code),
-            col(DeclarationLine.declaration_id),
-            hs4_of,
-            col(DeclarationLine.currency),
-        )
+        .group_by(col(DeclarationLine.declaration_id), hs4_of)
+        .having(vnd >= floor * usd, vnd < threshold * usd)
     ).all()
-    lines: dict[str, list[SplitLine]] = defaultdict(list)
-    for trader, declaration_id, heading, currency, value in rows:
-        lines[trader].append(SplitLine(declaration_id, heading, currency, Decimal(value)))
-    return lines
+    totals: Totals = defaultdict(dict)
+    for code, declaration_id, heading, total in rows:
+        if (code, heading) in pairs:
+            totals[(code, heading)][declaration_id] = Decimal(total) / usd
+    return totals

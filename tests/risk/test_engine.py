@@ -94,6 +94,20 @@ def test_split_shipments_under_the_threshold_are_flagged_together(
     )
 
 
+def test_split_shipments_count_only_the_traders_declarations_just_under_the_threshold(
+    client: TestClient, keys: dict[str, str], work: Callable[[], int], established: None
+) -> None:
+    def part(value: str, currency: str = "USD") -> dict[str, Any]:
+        return {**UREA_LINE, "customs_value": value, "currency": currency}
+
+    # Over the threshold and under its floor: not counted; 4,000 EUR is just under it in USD.
+    for line in (part("4500.00"), part("6000.00"), part("1000.00"), part("4000.00", "EUR")):
+        _screened(client, keys, work, declaration(lines=[line]))
+    last = _screened(client, keys, work, declaration(lines=[part("4500.00")]))
+    [reason] = [r["reason"] for r in last["risk"]["reasons"] if r["rule_id"] == "R-SPLIT-SHIPMENT"]
+    assert reason.startswith(f"3 declarations of heading 3102 by {TRADER_TAX_CODE} within 7 days")
+
+
 def test_weight_off_the_weighbridge_is_flagged_when_the_truck_came_first(
     client: TestClient, keys: dict[str, str], work: Callable[[], int], established: None
 ) -> None:

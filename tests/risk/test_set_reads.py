@@ -13,6 +13,7 @@ from clearance.clock import FrozenClock
 from clearance.declarations.models import Declaration
 from clearance.declarations.schemas import DeclarationIn
 from clearance.declarations.service import body
+from clearance.reference import service as reference_service
 from clearance.risk import config, live_reads, set_reads
 from clearance.settings import get_settings
 from tests.conftest import OTHER_TAX_CODE, TRADER_TAX_CODE
@@ -51,7 +52,12 @@ def test_prior_counts_stop_at_the_new_trader_threshold_and_read_the_traders_own_
     }
 
     reads = set_reads.read(
-        session=session, clock=clock, declarations=wanted, bodies=bodies, configs=configs
+        session=session,
+        clock=clock,
+        declarations=wanted,
+        bodies=bodies,
+        configs=configs,
+        reference=reference_service.snapshot(session=session, today=clock.now().date()),
     )
 
     assert [reads.priors[d.id] for d in ours] == [min(n, below) for n in range(len(ours))]
