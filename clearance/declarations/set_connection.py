@@ -17,6 +17,7 @@ Where sessions come from a factory (tests join their own transaction), or the da
 PostgreSQL through psycopg, a set is a session of its own as before.
 """
 
+import atexit
 import os
 import select
 import threading
@@ -49,6 +50,7 @@ class SetConnection:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._kept: _Kept | None = None
+        atexit.register(self.close)  # said goodbye to, not dropped, when the process ends
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -52,14 +52,26 @@ def _name(database_url: str) -> str:
 
 
 def _terminate_all(database_url: str) -> int:
-    """pg_terminate_backend on every connection of the service to this test's database."""
-    [(killed,)] = _admin(
-        database_url,
-        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-        "WHERE datname = :db AND application_name = :app AND pid <> pg_backend_pid()",
-        app=db.APPLICATION_NAME,
-    )
-    return int(killed)
+    """pg_terminate_backend on every connection of the service to this test's database, and
+    wait until they are gone: the call returns before a backend has said goodbye, and a set
+    sent in between fails with a 503 (the next test's case)."""
+    pids = [
+        int(pid)
+        for (pid, _terminated) in _admin(
+            database_url,
+            # In the select list, not the WHERE clause: only the rows the filter kept.
+            "SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = :db AND application_name = :app AND pid <> pg_backend_pid()",
+            app=db.APPLICATION_NAME,
+        )
+    ]
+    deadline = time.monotonic() + WAIT_SECONDS
+    while _admin(
+        database_url, "SELECT pid FROM pg_stat_activity WHERE pid = ANY(:pids)", pids=pids
+    ):
+        assert time.monotonic() < deadline, "the terminated backends did not go"
+        time.sleep(0.02)
+    return len(pids)
 
 
 def _lodge(client: TestClient, key: str, body: dict[str, Any], idem: str) -> httpx2.Response:
