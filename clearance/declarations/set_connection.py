@@ -10,8 +10,9 @@ the write transaction (at READ COMMITTED they saw the same rows inside it).
 
 Before each set a look at the idle socket, without a round trip, finds a connection the server
 closed (a terminated backend, a restart), and the set runs on a new one. A connection lost
-during a set fails that set only (OperationalError: a 503, and the clients retry with their
-keys); the next set connects again.
+during a set, or an instant before it (the server's goodbye not arrived yet, where a pre-ping
+would have found it), fails that set only (OperationalError: a 503, and the clients retry
+with their keys); the next set connects again.
 
 Where sessions come from a factory (tests join their own transaction), or the database is not
 PostgreSQL through psycopg, a set is a session of its own as before.
