@@ -10,6 +10,7 @@ from typing import Any
 
 import psycopg
 import sqlalchemy as sa
+from psycopg.pq import PipelineStatus
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, SQLModel, create_engine
@@ -121,6 +122,50 @@ def set_session_factory(factory: Callable[[], Session] | None) -> None:
     """Tests bind every session, the API's and the jobs', to their own transaction."""
     global _session_factory
     _session_factory = factory
+
+
+def has_session_factory() -> bool:
+    """Whether sessions come from a factory (tests): nothing may open a connection of its own."""
+    return _session_factory is not None
+
+
+def reads_in_pipelines(engine: Engine) -> None:
+    """Let SQLAlchemy read inside a psycopg pipeline on this engine (once per engine)."""
+    if not event.contains(engine, "do_execute", _read_in_pipeline):
+        event.listen(engine, "do_execute", _read_in_pipeline)
+
+
+def _read_in_pipeline(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
+    """A statement run inside a pipeline that answers rows (an event hook's read): its answer
+    is waited for, since SQLAlchemy reads a result's columns at once. Writes stay queued."""
+    raw = cursor.connection
+    if raw.pgconn.pipeline_status == PipelineStatus.OFF:
+        return False
+    if context.is_crud and not getattr(context.compiled, "effective_returning", None):
+        return False
+    with raw.pipeline():  # a nested block: it syncs when it ends
+        cursor.execute(statement, parameters)
+    return True
+
+
+@contextmanager
+def pipelined(session: Session) -> Iterator[None]:
+    """On PostgreSQL (psycopg), the block's writes go out without waiting for each answer: one
+    round trip for them all instead of one each. A refusal surfaces when the block ends."""
+    connection = session.connection()
+    raw = connection.connection.driver_connection
+    if connection.dialect.name != "postgresql" or not isinstance(raw, psycopg.Connection):
+        yield
+        return
+    reads_in_pipelines(connection.engine)
+    try:
+        with raw.pipeline():
+            yield
+    # Raised by the pipeline's sync, outside SQLAlchemy: as SQLAlchemy would have raised them.
+    except psycopg.IntegrityError as exc:
+        raise sa.exc.IntegrityError("the pipelined writes", None, exc) from exc
+    except psycopg.OperationalError as exc:
+        raise sa.exc.OperationalError("the pipelined writes", None, exc) from exc
 
 
 def after_commit(
@@ -238,17 +283,22 @@ def _defaults(model: type[SQLModel]) -> tuple[tuple[str, Callable[[], Any] | Non
     )
 
 
-def insert_rows(session: Session, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
+def insert_rows(
+    session: Session | Connection, model: type[SQLModel], rows: list[dict[str, Any]]
+) -> None:
     """One multi-row INSERT of `rows` into the model's table on the session's connection (no
     unit of work: nothing to track); a field a row leaves out takes the model's default."""
     if not rows:
         return
-    for row in rows:
-        for name, factory, default in _defaults(model):
-            if name not in row:
-                row[name] = factory() if factory is not None else default
+    defaults = _defaults(model)
+    if defaults:
+        for row in rows:
+            for name, factory, default in defaults:
+                if name not in row:
+                    row[name] = factory() if factory is not None else default
     table: sa.Table = model.__table__  # type: ignore[attr-defined]
-    insert_many(session.connection(), table, rows)
+    connection = session if isinstance(session, Connection) else session.connection()
+    insert_many(connection, table, rows)
 
 
 def update_rows(session: Session, instances: list[SQLModel]) -> None:
@@ -278,12 +328,17 @@ def update_rows(session: Session, instances: list[SQLModel]) -> None:
 
 
 @lru_cache(maxsize=64)
+def _plain_insert(table: sa.Table) -> sa.Insert:
+    return sa.insert(table)
+
+
+@lru_cache(maxsize=64)
 def _driver_insert(
-    table: sa.Table, keys: tuple[str, ...], dialect: sa.Dialect
+    statement: sa.Insert, keys: tuple[str, ...], dialect: sa.Dialect
 ) -> tuple[str, tuple[tuple[str, Callable[[Any], Any] | None], ...]] | None:
     """The INSERT of these columns as the driver takes it, with each column's bind processing;
     None when SQLAlchemy would fill a column in Python (a default not given)."""
-    compiled = sa.insert(table).compile(dialect=dialect, column_keys=list(keys))
+    compiled = statement.compile(dialect=dialect, column_keys=list(keys))
     if compiled.insert_prefetch or set(compiled.binds) != set(keys):
         return None
     # What Core applies to each value (the enums' values, the UTC check, JSON), per column.
@@ -291,8 +346,11 @@ def _driver_insert(
     return str(compiled), tuple((key, processors[key]) for key in keys)
 
 
-def insert_many(connection: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-    """One INSERT of many rows in the connection's transaction.
+def insert_many(
+    connection: Connection, table: sa.Table | sa.Insert, rows: list[dict[str, Any]]
+) -> None:
+    """One INSERT of many rows in the connection's transaction (into a table, or a statement
+    built once, such as an upsert).
 
     On psycopg the rows go to the driver's `executemany` (prepared once, one round trip in a
     pipeline) with the values bound as Core binds them; elsewhere, or while something listens
@@ -303,12 +361,13 @@ def insert_many(connection: Connection, table: sa.Table, rows: list[dict[str, An
         return
     raw = connection.connection.driver_connection
     keys = tuple(rows[0])
-    plain = _driver_insert(table, keys, connection.dialect)
+    insert = _plain_insert(table) if isinstance(table, sa.Table) else table
+    plain = _driver_insert(insert, keys, connection.dialect)
     # Whoever listens to the engine's statements (tracing) sees these too: Core's path then.
     listened = bool(connection.dispatch.before_cursor_execute)
     alike = all(row.keys() == rows[0].keys() for row in rows)
     if plain is None or listened or not alike or not isinstance(raw, psycopg.Connection):
-        connection.execute(sa.insert(table).inline(), rows)
+        connection.execute(insert.inline(), rows)
         return
     statement, columns = plain
     values = [

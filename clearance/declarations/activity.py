@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
+from clearance import db
 from clearance.declarations.models import ActivityDay, Declaration, DeclarationLine
 from clearance.declarations.schemas import DeclarationIn
 
@@ -86,22 +88,29 @@ def amended(session: Session, declaration: Declaration, body: DeclarationIn) -> 
 
 
 def add(connection: Connection, added: Counter[Key]) -> None:
-    """Add to the days' counts, creating the days not counted yet. The rows are taken in one
-    order by every writer, so two transactions adding to the same days never deadlock."""
+    """Add to the days' counts, creating the days not counted yet: one upsert, each day once
+    (summed before). The rows are taken in one order by every writer, so two transactions
+    adding to the same days never deadlock."""
     if not added:
         return
-    table: sa.Table = ActivityDay.__table__  # type: ignore[attr-defined]
     rows = [
         {"party": party, "tax_code": code, "hs6": hs6, "day": day, "declarations": n}
         for (party, code, hs6, day), n in sorted(added.items())
     ]
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    db.insert_many(connection, _upsert(connection.dialect.name), rows)
+
+
+@lru_cache(maxsize=4)
+def _upsert(dialect_name: str) -> sa.Insert:
+    """The days' upsert, built once: SQLAlchemy builds `excluded` anew at each call."""
+    table: sa.Table = ActivityDay.__table__  # type: ignore[attr-defined]
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
     statement = dialect.insert(table)
-    statement = statement.on_conflict_do_update(
+    upsert: sa.Insert = statement.on_conflict_do_update(
         index_elements=["party", "tax_code", "hs6", "day"],
         set_={"declarations": table.c.declarations + statement.excluded.declarations},
     )
-    connection.execute(statement, rows)
+    return upsert
 
 
 def hs6_of(hs_code: Any) -> Any:

@@ -14,10 +14,9 @@ On PostgreSQL the set's inserts go out in one psycopg pipeline.
 import math
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
 
-import psycopg
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -28,6 +27,7 @@ from clearance.audit.models import OK, AuditRecord
 from clearance.clock import Clock
 from clearance.declarations import activity, lodgement
 from clearance.declarations.errors import DuplicateUcr, IdempotencyConflict
+from clearance.declarations.lifecycle import Lifecycle
 from clearance.declarations.lodgement import Committed, Lodged, Lodgement, Outcome
 from clearance.declarations.models import (
     Declaration,
@@ -37,6 +37,7 @@ from clearance.declarations.models import (
     IdempotencyRecord,
     State,
 )
+from clearance.declarations.set_connection import SetConnection
 from clearance.errors import Conflict, FieldError, Forbidden
 from clearance.mandates import service as mandates_service
 from clearance.messages import Message
@@ -61,6 +62,8 @@ class _Conflicts:
 
 
 _conflicts = _Conflicts()
+# The set writer's connection (one writer thread per process): see set_connection.py.
+_connection = SetConnection()
 
 
 def write(lodgements: list[Lodgement], *, clock: Clock, committed: Committed) -> list[Outcome]:
@@ -109,41 +112,18 @@ def _alone(item: Lodgement, *, clock: Clock, committed: Committed) -> Outcome:
 def _in_one_transaction(
     items: list[Lodgement], *, clock: Clock, committed: Committed
 ) -> dict[Lodgement, Outcome]:
-    with db.new_session() as session:
-        try:
-            outcomes = _decide(session, clock, items)
-            created = [item for item in items if isinstance(outcomes[item], Lodged)]
-            created = [item for item in created if outcomes[item].created]  # type: ignore[union-attr]
-            with _pipelined(session):
-                _insert(session, clock, created)
-                _audit(session, clock, items, outcomes)
+    with _connection.session() as session:
+        outcomes = _decide(session, clock, items)
+        created = [item for item in items if isinstance(outcomes[item], Lodged)]
+        created = [item for item in created if outcomes[item].created]  # type: ignore[union-attr]
+        with _connection.writes(session):
+            now = clock.now()
+            declarations, events = _insert(session, now, created)
+            _audit(session, now, items, outcomes)
             if created:
                 db.after_commit(session, lambda: committed(created))
-            _run_event_hooks(session, clock, created)
-            db.commit(session)
-        except BaseException:
-            db.rollback(session)
-            raise
+            _run_event_hooks(session, created, declarations, events)
     return outcomes
-
-
-@contextmanager
-def _pipelined(session: Session) -> Iterator[None]:
-    """On PostgreSQL (psycopg), the set's writes go out without waiting for each answer: one
-    round trip for them all instead of one each. A refusal surfaces when the block ends."""
-    connection = session.connection()
-    raw = connection.connection.driver_connection
-    if connection.dialect.name != "postgresql" or not isinstance(raw, psycopg.Connection):
-        yield
-        return
-    try:
-        with raw.pipeline():
-            yield
-    # Raised by the pipeline's sync, outside SQLAlchemy: as SQLAlchemy would have raised them.
-    except psycopg.IntegrityError as exc:
-        raise IntegrityError("the set's writes", None, exc) from exc
-    except psycopg.OperationalError as exc:
-        raise OperationalError("the set's writes", None, exc) from exc
 
 
 def _decide(session: Session, clock: Clock, items: list[Lodgement]) -> dict[Lodgement, Outcome]:
@@ -245,11 +225,11 @@ def _replays(session: Session, items: list[Lodgement]) -> dict[Lodgement, Outcom
 def _after_conflict(item: Lodgement, *, clock: Clock) -> Outcome:
     """Alone, a constraint refused it: a concurrent request with its key, or its UCR taken."""
     try:
-        with db.new_session() as session:
+        with _connection.session() as session:
             if (replayed := _replays(session, [item]).get(item)) is not None:
                 if isinstance(replayed, Lodged):
-                    _audit(session, clock, [item], {item: replayed})
-                    db.commit(session)
+                    with _connection.writes(session):
+                        _audit(session, clock.now(), [item], {item: replayed})
                 return replayed
             body = item.declaration_in
             taken = session.exec(
@@ -265,14 +245,18 @@ def _after_conflict(item: Lodgement, *, clock: Clock) -> Outcome:
     return DuplicateUcr(Message("error.duplicate_ucr", {"ucr": body.ucr, "taken": str(taken)}))
 
 
-def _insert(session: Session, clock: Clock, created: list[Lodgement]) -> None:
-    """One multi-row INSERT per table for every new declaration of the set."""
+def _insert(
+    session: Session, now: datetime, created: list[Lodgement]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """One multi-row INSERT per table for every new declaration of the set; the declarations'
+    and events' rows, for the event hooks."""
     if not created:
-        return
-    now = clock.now()
-    db.insert_rows(session, Declaration, [lodgement.declaration_row(item, now) for item in created])
+        return [], []
+    connection = session.connection()
+    declarations = [lodgement.declaration_row(item, now) for item in created]
+    db.insert_rows(connection, Declaration, [dict(row) for row in declarations])
     db.insert_rows(
-        session,
+        connection,
         DeclarationVersion,
         [
             {
@@ -287,7 +271,7 @@ def _insert(session: Session, clock: Clock, created: list[Lodgement]) -> None:
         ],
     )
     db.insert_rows(
-        session,
+        connection,
         DeclarationLine,
         [
             row
@@ -295,9 +279,10 @@ def _insert(session: Session, clock: Clock, created: list[Lodgement]) -> None:
             for row in lodgement.line_rows(item.declaration_id, 1, item.declaration_in)
         ],
     )
-    db.insert_rows(session, DeclarationEvent, [lodgement.event_row(item, now) for item in created])
+    events = [lodgement.event_row(item, now) for item in created]
+    db.insert_rows(connection, DeclarationEvent, [dict(row) for row in events])
     db.insert_rows(
-        session,
+        connection,
         IdempotencyRecord,
         [
             {
@@ -311,14 +296,16 @@ def _insert(session: Session, clock: Clock, created: list[Lodgement]) -> None:
             if item.idempotency_key is not None
         ],
     )
-    activity.lodged(session, [activity.of_body(item.declaration_in, now) for item in created])
+    counted = [activity.of_body(item.declaration_in, now) for item in created]
+    activity.add(connection, activity.counts(counted))
+    return declarations, events
 
 
 def _audit(
-    session: Session, clock: Clock, items: list[Lodgement], outcomes: dict[Lodgement, Outcome]
+    session: Session, now: datetime, items: list[Lodgement], outcomes: dict[Lodgement, Outcome]
 ) -> None:
     """The request's audit record: what it lodged (or replayed), or its refusal (403)."""
-    now, rows = clock.now(), []
+    rows = []
     for item in items:
         outcome = outcomes[item]
         if isinstance(outcome, Lodged):
@@ -333,15 +320,23 @@ def _audit(
     db.insert_rows(session, AuditRecord, rows)
 
 
-def _run_event_hooks(session: Session, clock: Clock, created: list[Lodgement]) -> None:
-    """What other domains do with every event (the outbox), in the same transaction: the hooks
-    of the lifecycle each lodgement's request came with."""
-    now = clock.now()
-    for item in created:
-        if not item.lifecycle.event_hooks:
+def _run_event_hooks(
+    session: Session,
+    created: list[Lodgement],
+    declarations: list[dict[str, Any]],
+    events: list[dict[str, Any]],
+) -> None:
+    """What other domains do with every event (the outbox), in the same transaction: the set
+    hooks of the lifecycle each lodgement's request came with, once for the set's events."""
+    by_lifecycle: dict[int, tuple[Lifecycle, list[tuple[Declaration, DeclarationEvent]]]] = {}
+    for item, declaration, event in zip(created, declarations, events, strict=True):
+        if not item.lifecycle.event_set_hooks:
             continue
+        _same, written = by_lifecycle.setdefault(id(item.lifecycle), (item.lifecycle, []))
         # Unsaved stand-ins the hooks read (model_construct: the rows are already inserted).
-        declaration = Declaration.model_construct(**lodgement.declaration_row(item, now))
-        event = DeclarationEvent.model_construct(**lodgement.event_row(item, now))
-        for hook in item.lifecycle.event_hooks:
-            hook(session, declaration, event)
+        written.append(
+            (Declaration.model_construct(**declaration), DeclarationEvent.model_construct(**event))
+        )
+    for lifecycle, written in by_lifecycle.values():
+        for hook in lifecycle.event_set_hooks:
+            hook(session, written)
