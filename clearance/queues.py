@@ -170,16 +170,18 @@ def backlog_taken(connection: Redis | None = None) -> None:
 
 
 def trigger_screening_later(seconds: float, connection: Redis | None = None) -> bool:
-    """A trigger in `seconds` (for the worker's RQ scheduler), unless one is due already: for
-    pending versions a claim skipped because another transaction held their rows."""
+    """A claim in `seconds` (for the worker's RQ scheduler), unless one is due already: for
+    pending versions a claim skipped because another transaction held their rows. It claims
+    as a backlog's worker does (whole sets, then stops), never taking the marker from the job
+    that holds it."""
     redis = connection or get_redis()
     if not redis.set(SCREENING_LATER_KEY, "1", nx=True, ex=max(int(seconds), 1)):
         return False
     settings = get_settings()
     screening_queue(redis).enqueue_in(
         timedelta(seconds=seconds),
-        SCREEN_JOB,
-        job_id=f"screen-pending-{uuid.uuid4().hex[:16]}",
+        SCREEN_BACKLOG_JOB,
+        job_id=f"screen-backlog-{uuid.uuid4().hex[:16]}",
         job_timeout=settings.job_timeout_seconds,
         failure_ttl=settings.job_failure_ttl_seconds,
         result_ttl=600,

@@ -117,7 +117,11 @@ def _screen_while_arriving(
         # Released: a lodgement from now queues its own trigger. One claim more for what was
         # committed before; rows others hold are claimed again a little later.
         last = _screen_one_set(settings, clock, totals, count_waiting=True)
-        if last.held_elsewhere > 0 and last.claimed < settings.screening_batch_size:
+        if (
+            last.held_elsewhere > 0
+            and last.claimed < settings.screening_batch_size
+            and not queues.screening_triggered()
+        ):
             queues.trigger_screening_later(RECLAIM_AFTER_SECONDS)
         return
 
@@ -145,7 +149,9 @@ def screen_backlog() -> dict[str, int]:
             while time.monotonic() <= until and not STOPPING.is_set():
                 outcome = _screen_one_set(settings, clock, totals, count_waiting=True)
                 if outcome.claimed < settings.screening_batch_size:
-                    if outcome.held_elsewhere > 0:  # their holder's commit triggers nothing
+                    # Rows held elsewhere: by the marker's job or another set's worker, most
+                    # often (they screen them), else by a request whose commit triggers nothing.
+                    if outcome.held_elsewhere > 0 and not queues.screening_triggered():
                         queues.trigger_screening_later(RECLAIM_AFTER_SECONDS)
                     break
             else:
