@@ -32,11 +32,6 @@ logger = logging.getLogger(__name__)
 # Pending versions whose rows another transaction held at the claim are claimed again this
 # much later (a claimer screening them will be done; a request on them will have committed).
 RECLAIM_AFTER_SECONDS = 1.0
-# After a set short of a whole one, the screening job waits this long for work to gather before
-# it looks (in Redis) for more, and releases its marker after this long without any: a few
-# looks cost less than one more RQ job, and a set's fixed cost is spread over what gathered.
-POLL_SECONDS = 0.02
-IDLE_SECONDS = 0.2
 # Set when the worker is asked to stop: a screening job hands over instead of waiting on.
 STOPPING = threading.Event()
 
@@ -75,9 +70,10 @@ def screen_pending() -> dict[str, int]:
     """Screen what the database holds pending, a set at a time, for as long as work arrives.
 
     The job keeps the screening marker (`clearance.queues`): lodgements meanwhile note new work
-    in it and queue no job. After a set short of a whole one it waits `POLL_SECONDS` and
-    claims again if work was noted; idle for `IDLE_SECONDS`, it releases the marker (unless
-    work was noted just then) and claims once more, for what was committed before the release.
+    in it and queue no job. After a set short of a whole one it waits `screening_poll_seconds`
+    and claims again if work was noted; idle for `screening_idle_seconds`, it releases the
+    marker (unless work was noted just then) and claims once more, for what was committed
+    before the release.
     A set that comes full calls another worker (`screen_backlog`). Past half the job's timeout,
     or when the worker is asked to stop, it hands the marker over to a new trigger.
     """
@@ -110,7 +106,9 @@ def _screen_while_arriving(
             continue  # a backlog: no wait (and another worker was called to it)
         if outcome.claimed:
             idle_since = time.monotonic()
-        if _news_before(idle_since + IDLE_SECONDS, until):
+        # A few looks in Redis cost less than one more RQ job, and a set's fixed cost (its
+        # transaction, a statement per table) is spread over what gathered meanwhile.
+        if _news_before(settings, idle_since + settings.screening_idle_seconds, until):
             continue
         if not queues.release_screening():
             continue  # noted just now: the marker stays this job's
@@ -126,10 +124,10 @@ def _screen_while_arriving(
         return
 
 
-def _news_before(idle_at: float, until: float) -> bool:
+def _news_before(settings: Settings, idle_at: float, until: float) -> bool:
     """Wait until work is noted (True), or until `idle_at` (False)."""
     while True:
-        time.sleep(POLL_SECONDS)
+        time.sleep(settings.screening_poll_seconds)
         if queues.screening_news():
             return True
         now = time.monotonic()

@@ -124,10 +124,9 @@ def test_a_lodgement_while_the_job_screens_queues_no_job_and_is_screened_by_it(
     redis: Redis,
     stopping: threading.Event,
     configure: Callable[..., None],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    configure(job_timeout_seconds=3600)
-    monkeypatch.setattr(jobs, "IDLE_SECONDS", 3600.0)  # it waits for work until told to stop
+    # It waits for work until told to stop.
+    configure(job_timeout_seconds=3600, screening_idle_seconds=3600)
     first = lodge(committed_client, trader)
     [trigger] = queues.screening_queue(redis).get_job_ids()
     queues.screening_queue(redis).remove(trigger)  # taken by the job run here
@@ -202,10 +201,8 @@ def test_a_job_hands_over_before_its_timeout_while_work_keeps_it_busy(
     trader: str,
     redis: Redis,
     configure: Callable[..., None],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    configure(job_timeout_seconds=1)
-    monkeypatch.setattr(jobs, "IDLE_SECONDS", 3600.0)  # only the timeout ends it
+    configure(job_timeout_seconds=1, screening_idle_seconds=3600)  # only the timeout ends it
     lodged = lodge(committed_client, trader)
     queues.screening_queue(redis).empty()  # type: ignore[no-untyped-call]  # rq: untyped
     finished = threading.Event()
@@ -230,10 +227,8 @@ def test_a_job_at_its_time_stops_waiting_and_leaves_no_marker_without_a_job(
     trader: str,
     redis: Redis,
     configure: Callable[..., None],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    configure(job_timeout_seconds=1)
-    monkeypatch.setattr(jobs, "IDLE_SECONDS", 3600.0)
+    configure(job_timeout_seconds=1, screening_idle_seconds=3600)
     lodge(committed_client, trader)
     queues.screening_queue(redis).empty()  # type: ignore[no-untyped-call]  # rq: untyped
     assert jobs.screen_pending()["claimed"] == 1
