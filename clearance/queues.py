@@ -19,10 +19,16 @@ SCREENING_QUEUE = "clearance-screening"
 # Screening's work list is the database (the versions waiting in `lodged` or `screening`); a
 # screening job is only the trigger that says "screen what is pending".
 SCREEN_JOB = "workers.jobs.screen_pending"
-# Set while a trigger waits in the queue: a lodgement that finds it set enqueues nothing, since
-# the waiting trigger will claim its version too (a worker clears it before it claims).
+# Set while a screening job is queued or screening (the marker): a lodgement that finds it set
+# enqueues nothing and notes `NEW` in it, since that job claims its version too. The job keeps
+# the marker while it screens and while work keeps arriving (it looks for `NEW` and marks what
+# it saw `SEEN`), and deletes it only when it saw nothing new (`release_screening`).
 SCREENING_TRIGGERED_KEY = "clearance:screening:triggered"
+NEW, SEEN = b"new", b"seen"
 SCREENING_LATER_KEY = "clearance:screening:later"
+# A set that came full calls one more worker to the backlog: set while that call waits.
+SCREEN_BACKLOG_JOB = "workers.jobs.screen_backlog"
+SCREENING_BACKLOG_KEY = "clearance:screening:backlog"
 # Pushes to traders' callbacks wait on other people's servers: a queue of their own, so a slow
 # receiver never holds up screening (workers take screening first; see workers/worker.py).
 NOTIFICATIONS_QUEUE = "clearance-notifications"
@@ -33,6 +39,33 @@ TRAINING_QUEUE = "clearance-training"
 SWEEPER_LOCK_KEY = "clearance:sweeper:lock"
 # Waiting or running: the notification sweeper leaves a delivery to its job.
 IN_HAND = frozenset({JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED})
+
+# Atomic in Redis, one round trip each (Redis 6.2 or later: KEEPTTL).
+# A lodgement's note: True when no job was on its way (the caller enqueues one).
+_NOTE_WORK = """
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return 1
+"""
+# The screening job's look: what the marker held (nil: it had expired), now SEEN for ARGV[2] s.
+_LOOK = """
+local found = redis.call('GET', KEYS[1])
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return found
+"""
+# The marker deleted if nothing was noted since the last look; else SEEN again, and 0.
+_RELEASE = """
+local found = redis.call('GET', KEYS[1])
+if (not found) or found == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  return 1
+end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return 0
+"""
 
 
 @lru_cache
@@ -49,11 +82,11 @@ def screening_job_id(declaration_id: uuid.UUID, version: int) -> str:
     return f"screen-{declaration_id}-v{version}"
 
 
-def _trigger_job(trace: dict[str, Any] | None) -> EnqueueData:
+def _retried(job_function: str, trace: dict[str, Any] | None, name: str) -> EnqueueData:
     settings = get_settings()
     return Queue.prepare_data(
-        SCREEN_JOB,
-        job_id=f"screen-pending-{uuid.uuid4().hex[:16]}",
+        job_function,
+        job_id=f"{name}-{uuid.uuid4().hex[:16]}",
         timeout=settings.job_timeout_seconds,
         failure_ttl=settings.job_failure_ttl_seconds,
         result_ttl=600,
@@ -69,34 +102,86 @@ def _trigger_ttl() -> int:
     return max(settings.job_timeout_seconds, int(settings.sweeper_stuck_after_seconds), 1)
 
 
-def trigger_screening(trace: dict[str, Any] | None = None, connection: Redis | None = None) -> bool:
-    """Make sure a screening job is on its way; True if this call enqueued it.
+def _active_ttl() -> int:
+    """A screening job's marker outlives its last look by this much: no job runs longer (RQ
+    stops it), so a worker killed mid-job leaves lodgements without a trigger no longer."""
+    return max(get_settings().job_timeout_seconds, 1)
 
-    One round trip when a trigger is waiting already (the usual case under load), two when
-    not. `trace` is the context of the request it belongs to, if not the current one.
+
+def trigger_screening(trace: dict[str, Any] | None = None, connection: Redis | None = None) -> bool:
+    """Make sure a screening job is on its way or screening; True if this call enqueued it.
+
+    One round trip when a job is on its way already (the usual case under load: the call notes
+    new work for it), two when not. `trace` is the context of the request it belongs to, if
+    not the current one.
     """
     redis = connection or get_redis()
-    if not redis.set(SCREENING_TRIGGERED_KEY, "1", nx=True, ex=_trigger_ttl()):
+    note = redis.register_script(_NOTE_WORK)
+    if not note(keys=[SCREENING_TRIGGERED_KEY], args=[NEW, _trigger_ttl()], client=redis):
         return False
     try:
-        screening_queue(redis).enqueue_many([_trigger_job(trace)])
+        screening_queue(redis).enqueue_many([_retried(SCREEN_JOB, trace, "screen-pending")])
     except Exception:
         redis.delete(SCREENING_TRIGGERED_KEY)
         raise
     return True
 
 
+def screening_news(connection: Redis | None = None) -> bool:
+    """The screening job's look: whether work was noted since its last look (or its marker
+    expired: unknown, so yes). Marks the look, and the job active for a while more."""
+    redis = connection or get_redis()
+    look = redis.register_script(_LOOK)
+    found = look(keys=[SCREENING_TRIGGERED_KEY], args=[SEEN, _active_ttl()], client=redis)
+    return found not in (SEEN, SEEN.decode())  # bytes, or text on a decoding connection
+
+
+def release_screening(connection: Redis | None = None) -> bool:
+    """The screening job's marker deleted, unless work was noted since its last look (then it
+    stays, looked at: False). From a release on, a lodgement enqueues a trigger of its own."""
+    redis = connection or get_redis()
+    release = redis.register_script(_RELEASE)
+    return bool(release(keys=[SCREENING_TRIGGERED_KEY], args=[SEEN, _active_ttl()], client=redis))
+
+
+def screening_released(connection: Redis | None = None) -> None:
+    """The marker deleted whatever it holds (a job that fails, stops or hands over): from now
+    on a lodgement, or the sweeper, enqueues a trigger."""
+    (connection or get_redis()).delete(SCREENING_TRIGGERED_KEY)
+
+
+def trigger_backlog(connection: Redis | None = None) -> bool:
+    """A set came full: call one more worker to the pending versions, unless one is called
+    already and has not started; True if this call enqueued it."""
+    redis = connection or get_redis()
+    if not redis.set(SCREENING_BACKLOG_KEY, "1", nx=True, ex=_trigger_ttl()):
+        return False
+    try:
+        screening_queue(redis).enqueue_many([_retried(SCREEN_BACKLOG_JOB, None, "screen-backlog")])
+    except Exception:
+        redis.delete(SCREENING_BACKLOG_KEY)
+        raise
+    return True
+
+
+def backlog_taken(connection: Redis | None = None) -> None:
+    """A worker answered the backlog's call: the next full set may call another."""
+    (connection or get_redis()).delete(SCREENING_BACKLOG_KEY)
+
+
 def trigger_screening_later(seconds: float, connection: Redis | None = None) -> bool:
-    """A trigger in `seconds` (for the worker's RQ scheduler), unless one is due already: for
-    pending versions a claim skipped because another transaction held their rows."""
+    """A claim in `seconds` (for the worker's RQ scheduler), unless one is due already: for
+    pending versions a claim skipped because another transaction held their rows. It claims
+    as a backlog's worker does (whole sets, then stops), never taking the marker from the job
+    that holds it."""
     redis = connection or get_redis()
     if not redis.set(SCREENING_LATER_KEY, "1", nx=True, ex=max(int(seconds), 1)):
         return False
     settings = get_settings()
     screening_queue(redis).enqueue_in(
         timedelta(seconds=seconds),
-        SCREEN_JOB,
-        job_id=f"screen-pending-{uuid.uuid4().hex[:16]}",
+        SCREEN_BACKLOG_JOB,
+        job_id=f"screen-backlog-{uuid.uuid4().hex[:16]}",
         job_timeout=settings.job_timeout_seconds,
         failure_ttl=settings.job_failure_ttl_seconds,
         result_ttl=600,
@@ -105,13 +190,8 @@ def trigger_screening_later(seconds: float, connection: Redis | None = None) -> 
     return True
 
 
-def screening_taken(connection: Redis | None = None) -> None:
-    """A worker is about to claim pending versions: what is lodged from now needs a trigger."""
-    (connection or get_redis()).delete(SCREENING_TRIGGERED_KEY)
-
-
 def screening_triggered(connection: Redis | None = None) -> bool:
-    """Whether a trigger waits in the queue (and will claim whatever is pending)."""
+    """Whether a screening job is on its way or screening (and will claim what is pending)."""
     return bool((connection or get_redis()).exists(SCREENING_TRIGGERED_KEY))
 
 

@@ -65,10 +65,12 @@ class Settings(BaseSettings):
     # Seconds between a failed job's retries; after the last, it is parked as a dead letter.
     job_retry_intervals: list[int] = Field(default=[5, 30, 120], min_length=1)
     # Screening takes the pending versions from the database in sets of this many (one
-    # transaction each); a job screens at most `screening_sets_per_job` sets before it hands
-    # the rest to a fresh trigger, so other workers share a backlog.
+    # transaction each); a set that comes full calls one more worker to the backlog. After a
+    # set short of a whole one a job waits `screening_poll_seconds` for work to gather, and
+    # lets its trigger go after `screening_idle_seconds` with none (workers/jobs.py).
     screening_batch_size: int = Field(default=200, ge=1)
-    screening_sets_per_job: int = Field(default=10, ge=1)
+    screening_poll_seconds: float = Field(default=0.02, gt=0)
+    screening_idle_seconds: float = Field(default=0.2, ge=0)
     sweeper_interval_seconds: float = 30.0
     sweeper_stuck_after_seconds: float = 120.0
     auto_cancel_after_days: int = 15

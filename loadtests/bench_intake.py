@@ -108,6 +108,7 @@ def paced_with_workers(
             raise BenchError(f"{dead[0].name} ended:\n{dead[0].tail()}")
         time.sleep(0.25)
     figures["end_to_end"] = timings.end_to_end(timings.timelines(connection, suffix))
+    figures["sets"] = timings.screening_sets(connection, suffix)
     return figures
 
 
@@ -186,7 +187,12 @@ def paced_rows(paced: dict[str, Any], label: str) -> list[str]:
     tail = (
         [
             f"    lodged -> channel, ms: p50 {channel.get('p50')}, p99 {channel.get('p99')}, max "
-            f"{channel.get('max')} ({paced['end_to_end']['with_channel']} with a channel)"
+            f"{channel.get('max')} ({paced['end_to_end']['with_channel']} with a channel)",
+            *(
+                [f"    screening sets: {sets['sets']}, mean size {sets['mean_size']}"]
+                if (sets := paced.get("sets"))
+                else []
+            ),
         ]
         if channel
         else []

@@ -286,6 +286,7 @@ def service(
     rss_end = [rss_bytes(w.pid) for w in workers]
     lodged = timings.timelines(connection, f"{run.tag}W")
     sampled = timings.timelines(connection, f"{run.tag}S")
+    sets = timings.screening_sets(connection, f"{run.tag}W")
     connection.close()
     measured = len(lodged) + len(sampled)
     # Each sampled declaration also uploads its papers, is paid and arrives: more requests.
@@ -294,6 +295,7 @@ def service(
         "paced": paced,
         "intake": result.to_json() | {"in_database": len(lodged)},
         "end_to_end": timings.end_to_end([*lodged, *sampled]),
+        "sets": sets,
         "release_sample": timings.releases(sampled)
         | {"lodged": sample_intake.lodged, "failures": dict(sample_intake.failures)},
         "cpu": cpu_figures(seconds, before, after, measured) | {"requests": requests},

@@ -115,6 +115,8 @@ def _worker_rows(result: dict[str, Any]) -> list[str]:
     lines = [_row("Workers", ["per s"])]
     e2e = result["service"]["end_to_end"]
     lines.append(_row("service: declarations screened", [e2e["worker_declarations_per_second"]]))
+    if sets := result["service"].get("sets"):
+        lines.append(_row("service: mean set size (wrk's)", [sets["mean_size"]]))
     if bare := result.get("bare_rq"):
         for i, run in enumerate(bare["runs"]):
             lines.append(_row(f"bare RQ no-op, {_WHEN[i]}", [run["jobs_per_second"]]))

@@ -32,6 +32,12 @@ SELECT count(*), count(channel),
                         AND state IN ('lodged', 'screening', 'assessed', 'decided'))
 FROM declaration WHERE ucr LIKE %(pattern)s
 """
+# Screening writes a set's assessments in one transaction: rows of one set share `xmin`.
+SETS = """
+SELECT count(*), count(DISTINCT a.xmin::text)
+FROM assessment a JOIN declaration d ON d.id = a.declaration_id
+WHERE d.ucr LIKE %(pattern)s
+"""
 QUANTILES = (("p50", 0.5), ("p95", 0.95), ("p99", 0.99))
 
 
@@ -69,6 +75,15 @@ def progress(connection: psycopg.Connection[Any], suffix: str) -> Progress:
 def timelines(connection: psycopg.Connection[Any], suffix: str) -> list[Timeline]:
     rows = connection.execute(TIMELINES, {"pattern": ucr_pattern(suffix)}).fetchall()
     return [Timeline(*row) for row in rows]
+
+
+def screening_sets(connection: psycopg.Connection[Any], suffix: str) -> dict[str, Any]:
+    """How many screening transactions (sets) assessed these declarations, and their mean size
+    (a set that also held other runs' declarations counts once here)."""
+    row = connection.execute(SETS, {"pattern": ucr_pattern(suffix)}).fetchone()
+    assert row is not None  # an aggregate always answers one row
+    assessed, sets = row
+    return {"assessed": assessed, "sets": sets, "mean_size": round(assessed / max(sets, 1), 1)}
 
 
 def _ms(start: datetime | None, end: datetime | None) -> float | None:

@@ -2,6 +2,7 @@
 
 import logging
 import math
+import threading
 import time
 import traceback
 import uuid
@@ -17,12 +18,12 @@ from rq.job import Job
 from sqlmodel import Session
 
 from clearance import db, logs, metrics, queues, wiring
-from clearance.clock import get_clock
+from clearance.clock import Clock, get_clock
 from clearance.declarations import lifecycle
 from clearance.notifications import delivery
 from clearance.queues import TRAINING_QUEUE, get_redis
 from clearance.risk import retraining, sets
-from clearance.settings import get_settings
+from clearance.settings import Settings, get_settings
 from workers import sweeper
 
 # The worker's declaration lifecycle, the same as the API's, attached to every job's session.
@@ -31,6 +32,8 @@ logger = logging.getLogger(__name__)
 # Pending versions whose rows another transaction held at the claim are claimed again this
 # much later (a claimer screening them will be done; a request on them will have committed).
 RECLAIM_AFTER_SECONDS = 1.0
+# Set when the worker is asked to stop: a screening job hands over instead of waiting on.
+STOPPING = threading.Event()
 
 
 @contextmanager
@@ -64,32 +67,93 @@ def _job_id() -> str:
 
 
 def screen_pending() -> dict[str, int]:
-    """Screen what the database holds pending, a set at a time (a trigger carries no work).
+    """Screen what the database holds pending, a set at a time, for as long as work arrives.
 
-    Up to `screening_sets_per_job` sets, none started after half the job's timeout; a set
-    that comes full queues another trigger first, so a free worker shares the backlog (and
-    what this job leaves has its trigger).
+    The job keeps the screening marker (`clearance.queues`): lodgements meanwhile note new work
+    in it and queue no job. After a set short of a whole one it waits `screening_poll_seconds`
+    and claims again if work was noted; idle for `screening_idle_seconds`, it releases the
+    marker (unless work was noted just then) and claims once more, for what was committed
+    before the release.
+    A set that comes full calls another worker (`screen_backlog`). Past half the job's timeout,
+    or when the worker is asked to stop, it hands the marker over to a new trigger.
     """
     settings, clock = get_settings(), get_clock()
-    queues.screening_taken()  # from now on a lodgement needs a trigger of its own
+    queues.screening_news()  # the marker is this job's: what is committed from now is claimed
     totals: Counter[str] = Counter()
     until = time.monotonic() + settings.job_timeout_seconds / 2
     with logs.bound(job_id=_job_id()), _measured("screen") as set_outcome:
         try:
-            for _ in range(settings.screening_sets_per_job):
-                if totals and time.monotonic() > until:
-                    _share_backlog()
-                    break
-                outcome = sets.screen_set(
-                    clock=clock, settings=settings, lifecycle=LIFECYCLE, full=_share_backlog
-                )
-                totals.update(outcome.channels)
-                totals.update(claimed=outcome.claimed, skipped=outcome.skipped)
-                totals.update(parked=len(outcome.parked))
+            _screen_while_arriving(settings, clock, totals, until)
+        except BaseException as exc:
+            _give_up_marker()
+            if isinstance(exc, Exception):
+                _park_if_final(exc)
+            raise
+        set_outcome("done" if totals["claimed"] else "skipped")
+        return dict(totals)
+
+
+def _screen_while_arriving(
+    settings: Settings, clock: Clock, totals: Counter[str], until: float
+) -> None:
+    idle_since = time.monotonic()
+    while True:
+        if time.monotonic() > until or STOPPING.is_set():
+            _hand_over()
+            return
+        outcome = _screen_one_set(settings, clock, totals, count_waiting=False)
+        if outcome.claimed >= settings.screening_batch_size:
+            continue  # a backlog: no wait (and another worker was called to it)
+        if outcome.claimed:
+            idle_since = time.monotonic()
+        # A few looks in Redis cost less than one more RQ job, and a set's fixed cost (its
+        # transaction, a statement per table) is spread over what gathered meanwhile.
+        if _news_before(settings, idle_since + settings.screening_idle_seconds, until):
+            continue
+        if not queues.release_screening():
+            continue  # noted just now: the marker stays this job's
+        # Released: a lodgement from now queues its own trigger. One claim more for what was
+        # committed before; rows others hold are claimed again a little later.
+        last = _screen_one_set(settings, clock, totals, count_waiting=True)
+        if (
+            last.held_elsewhere > 0
+            and last.claimed < settings.screening_batch_size
+            and not queues.screening_triggered()
+        ):
+            queues.trigger_screening_later(RECLAIM_AFTER_SECONDS)
+        return
+
+
+def _news_before(settings: Settings, idle_at: float, until: float) -> bool:
+    """Wait until work is noted (True), or until `idle_at` (False)."""
+    while True:
+        time.sleep(settings.screening_poll_seconds)
+        if queues.screening_news():
+            return True
+        now = time.monotonic()
+        if now >= idle_at or now > until or STOPPING.is_set():
+            return False
+
+
+def screen_backlog() -> dict[str, int]:
+    """Called by a set that came full: screen whole sets beside the marker's job, and stop at
+    the first set short of a whole one (that job screens what arrives from then on)."""
+    settings, clock = get_settings(), get_clock()
+    queues.backlog_taken()  # a full set from now on may call one more worker
+    totals: Counter[str] = Counter()
+    until = time.monotonic() + settings.job_timeout_seconds / 2
+    with logs.bound(job_id=_job_id()), _measured("screen") as set_outcome:
+        try:
+            while time.monotonic() <= until and not STOPPING.is_set():
+                outcome = _screen_one_set(settings, clock, totals, count_waiting=True)
                 if outcome.claimed < settings.screening_batch_size:
-                    if outcome.held_elsewhere:  # their holder's commit triggers nothing
+                    # Rows held elsewhere: by the marker's job or another set's worker, most
+                    # often (they screen them), else by a request whose commit triggers nothing.
+                    if outcome.held_elsewhere > 0 and not queues.screening_triggered():
                         queues.trigger_screening_later(RECLAIM_AFTER_SECONDS)
                     break
+            else:
+                _share_backlog()
         except Exception as exc:
             _park_if_final(exc)
             raise
@@ -97,11 +161,43 @@ def screen_pending() -> dict[str, int]:
         return dict(totals)
 
 
+def _screen_one_set(
+    settings: Settings, clock: Clock, totals: Counter[str], *, count_waiting: bool
+) -> sets.Outcome:
+    outcome = sets.screen_set(
+        clock=clock,
+        settings=settings,
+        lifecycle=LIFECYCLE,
+        full=_share_backlog,
+        count_waiting=count_waiting,
+    )
+    totals.update(outcome.channels)
+    totals.update(claimed=outcome.claimed, skipped=outcome.skipped, parked=len(outcome.parked))
+    return outcome
+
+
 def _share_backlog() -> None:
     try:
+        queues.trigger_backlog()
+    except Exception:  # the marker's job, or the sweeper, screens what waits meanwhile
+        logger.exception("could not call another worker to the backlog")
+
+
+def _hand_over() -> None:
+    """Time is up (or the worker stops): a new trigger takes the marker and what is pending."""
+    try:
+        queues.screening_released()
         queues.trigger_screening()
     except Exception:  # the sweeper triggers what waits too long
-        logger.exception("could not queue a trigger for the rest of the backlog")
+        logger.exception("could not hand screening over to a new trigger")
+
+
+def _give_up_marker() -> None:
+    """A failing job lets go of the marker: lodgements, and the sweeper, trigger again."""
+    try:
+        queues.screening_released()
+    except Exception:
+        logger.exception("could not release the screening marker; it expires on its own")
 
 
 def screen_declaration(declaration_id: str, version: int) -> str:

@@ -46,6 +46,7 @@ class Worker(SimpleWorker):
 
     def request_stop(self, signum: int, frame: FrameType | None) -> None:
         self.stop_asked = True
+        jobs.STOPPING.set()  # a screening job waiting for more work hands over at once
         super().request_stop(signum, frame)  # type: ignore[no-untyped-call]  # rq: untyped
 
 

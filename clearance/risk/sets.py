@@ -56,15 +56,18 @@ def screen_set(
     lifecycle: Lifecycle,
     versions: Sequence[tuple[uuid.UUID, int]] | None = None,
     full: Callable[[], None] | None = None,
+    count_waiting: bool = True,
 ) -> Outcome:
     """Claim up to `screening_batch_size` pending versions (or those of `versions` still
     pending)
     and screen them in one transaction. What every screening needs (rules, model, thresholds)
     is read before the claim: a failure there raises, as does a transient one. `full` is
     called when the claim took a whole set (more may wait), before the set is screened.
-    Each transaction runs the entry point's `lifecycle` (gates, hooks)."""
+    `count_waiting`: after a claim short of a whole set, count the pending versions it skipped
+    (`Outcome.held_elsewhere`; one more statement). Each transaction runs the entry point's
+    `lifecycle` (gates, hooks)."""
     outcome = Outcome()
-    _Run(clock, settings, lifecycle, full).screen(versions, outcome)
+    _Run(clock, settings, lifecycle, full, count_waiting).screen(versions, outcome)
     return outcome
 
 
@@ -74,6 +77,7 @@ class _Run:
     settings: Settings
     lifecycle: Lifecycle
     full: Callable[[], None] | None
+    count_waiting: bool = True
     common: screening.Shared | None = None
 
     @contextmanager
@@ -95,9 +99,11 @@ class _Run:
                 claimed = [(d.id, d.version) for d in declarations]
                 if versions is None:
                     outcome.claimed = len(claimed)
-                    if len(claimed) < self.settings.screening_batch_size:
+                    if self.count_waiting and len(claimed) < self.settings.screening_batch_size:
                         waiting, _oldest = pending.waiting(session=session)
                         outcome.held_elsewhere = waiting - len(claimed)
+                if not declarations:
+                    return
                 if self.full is not None and len(claimed) == self.settings.screening_batch_size:
                     self.full()
                 assessed = screening.screen_set(

@@ -322,8 +322,8 @@ def test_a_version_whose_row_a_request_holds_is_claimed_again_later(
     scheduled = ScheduledJobRegistry(queue=queues.screening_queue(redis))  # type: ignore[no-untyped-call]
     later = scheduled.get_job_ids()
     assert len(later) == 1  # its holder's commit triggers nothing: a claim comes again
-    assert Job.fetch(later[0], connection=redis).func_name == queues.SCREEN_JOB
-    assert jobs.screen_pending()["claimed"] == 1  # as that job will: the held one, now free
+    assert Job.fetch(later[0], connection=redis).func_name == queues.SCREEN_BACKLOG_JOB
+    assert jobs.screen_backlog()["claimed"] == 1  # as that job will: the held one, now free
     with db.new_session(writes=False) as session:
         assessed = session.exec(select(Assessment.declaration_id)).all()
     assert {str(d) for d in assessed} == {held, free}

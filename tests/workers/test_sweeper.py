@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from clearance.clock import FrozenClock
 from clearance.deadletters import service as deadletters
 from clearance.declarations.models import Assessment
-from clearance.queues import screening_job_id, screening_queue, screening_taken
+from clearance.queues import screening_job_id, screening_queue, screening_released
 from tests.conftest import auth
 from tests.helpers import arrive, lodge, read
 from workers import jobs
@@ -96,7 +96,7 @@ def _fail_without_parking(redis: Redis) -> None:
     [job_id] = queue.get_job_ids()
     job = Job.fetch(job_id, connection=redis)
     queue.remove(job)
-    screening_taken(redis)  # the worker took it before it failed
+    screening_released(redis)  # the failing job let go of the marker
     job.set_status(JobStatus.FAILED)
     FailedJobRegistry(queue=queue).add(job, ttl=3600, exc_string="OperationalError")
 

@@ -19,11 +19,3 @@ def test_concurrent_triggers_queue_one_job_with_its_retries(redis: Redis) -> Non
     assert job.get_status() == JobStatus.QUEUED
     assert job.retries_left == len(get_settings().job_retry_intervals)
     assert job.timeout == get_settings().job_timeout_seconds
-
-
-def test_once_a_worker_takes_the_trigger_the_next_lodgement_queues_another(redis: Redis) -> None:
-    assert queues.trigger_screening()
-    assert not queues.trigger_screening()  # the waiting trigger claims this one's version too
-    queues.screening_taken()  # a worker starts: it claims what is committed from now on
-    assert queues.trigger_screening()
-    assert queues.screening_queue(redis).count == 2
