@@ -89,7 +89,7 @@ def create_app(lifecycle: Lifecycle | None = None) -> FastAPI:
         lifespan=_lifespan(settings, live_gauges),
         docs_url=None,
         redoc_url=None,
-        telemetry=tracing.FASTAPI_TELEMETRY,
+        telemetry=tracing.fastapi_telemetry(),
     )
     app.state.lifecycle = lifecycle if lifecycle is not None else wiring.lifecycle()
     apidocs.install(app)
