@@ -11,6 +11,8 @@ the logs, the answer) and of the whole process (that plus the set writer's threa
 `lodging.write` spends). `--profile` writes a cProfile of the loop's thread, timed by thread
 CPU time (so the writer's thread is not charged to whatever released the GIL): read it with
 `python -m pstats`. No uvicorn, so its HTTP parsing and sending are not in these figures.
+`--stub-writer` answers each set without the database (every lodgement new), so that the loop's
+thread does not wait for the GIL behind the writer's: the request path alone.
 """
 
 import argparse
@@ -23,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -117,7 +120,19 @@ async def _drive(app: Any, requests: list[Request], concurrency: int) -> dict[in
     return statuses
 
 
-def _child(bodies: Path, concurrency: int, profile: Path | None) -> None:
+def _stub_writer() -> None:
+    """Sets answered at once, without the database: the request path alone."""
+    from clearance.declarations import intake
+    from clearance.declarations.lodgement import Lodged, Lodgement, Outcome
+    from clearance.declarations.models import State
+
+    def write(items: list[Lodgement]) -> list[Outcome]:
+        return [Lodged(uuid.uuid4(), 1, State.lodged, True) for _ in items]
+
+    intake._lodgements = intake.GroupCommit(write)
+
+
+def _child(bodies: Path, concurrency: int, profile: Path | None, stub_writer: bool) -> None:
     """In the service's environment: the app, driven; one result line."""
     import cProfile
 
@@ -125,6 +140,9 @@ def _child(bodies: Path, concurrency: int, profile: Path | None) -> None:
 
     from clearance import logs
     from clearance.main import create_app
+
+    if stub_writer:
+        _stub_writer()
 
     logs.configure()
     for handler in logging.getLogger().handlers:
@@ -155,6 +173,7 @@ def _child(bodies: Path, concurrency: int, profile: Path | None) -> None:
         "loop_thread_cpu_ms": round(thread * 1000 / count, 3),
         "process_cpu_ms": round(process * 1000 / count, 3),
         "profiled": profiler is not None,
+        "stub_writer": stub_writer,
     }
     print(RESULT_PREFIX + json.dumps(result), flush=True)
 
@@ -182,6 +201,8 @@ def _measure(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         ]
         if args.profile is not None:
             command += ["--profile", str(args.profile.resolve())]
+        if args.stub_writer:
+            command.append("--stub-writer")
         done = subprocess.run(  # noqa: S603 - our own module
             command, env=env, cwd=REPO_ROOT, capture_output=True, text=True, check=False
         )
@@ -201,10 +222,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--concurrency", type=int, default=16, help="clients at once (16)")
     parser.add_argument("--seed", type=int, default=1, help="the bodies' generator seed (1)")
     parser.add_argument("--profile", type=Path, default=None, help="write a cProfile here")
+    parser.add_argument(
+        "--stub-writer", action="store_true", help="answer sets without the database"
+    )
     parser.add_argument("--child", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child is not None:
-        _child(args.child, args.concurrency, args.profile)
+        _child(args.child, args.concurrency, args.profile, args.stub_writer)
         return
     with tempfile.TemporaryDirectory(prefix="clearance-lodge-cost-") as workdir:
         result = _measure(args, Path(workdir))
@@ -213,7 +237,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"{result['per_second']}/s in one process\n"
         f"  CPU ms per lodgement: request path (the event loop's thread) "
         f"{result['loop_thread_cpu_ms']}, whole process (with the set writer) "
-        f"{result['process_cpu_ms']}" + (" (under cProfile)" if result["profiled"] else "")
+        f"{result['process_cpu_ms']}"
+        + (" (under cProfile)" if result["profiled"] else "")
+        + (" (sets answered without the database)" if result["stub_writer"] else "")
     )
 
 
