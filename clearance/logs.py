@@ -116,8 +116,13 @@ def configure() -> None:
 @contextmanager
 def bound(**values: str) -> Iterator[None]:
     """Every log line inside carries these values (a job's id, a declaration's id)."""
-    with structlog.contextvars.bound_contextvars(**values):
+    # Reset by token: structlog's `bound_contextvars` reads the whole context twice to restore
+    # what it overrode, on every request.
+    tokens = structlog.contextvars.bind_contextvars(**values)
+    try:
         yield
+    finally:
+        structlog.contextvars.reset_contextvars(**tokens)
 
 
 def bind(**values: str) -> None:
