@@ -236,7 +236,16 @@ def require_known(
     return check
 
 
-KnownTraderDep = Annotated[KnownRequest, Depends(require_known(Role.trader))]
+known_trader = require_known(Role.trader)
+KnownTraderDep = Annotated[KnownRequest, Depends(known_trader)]
+
+
+async def known_trader_of(request: Request) -> KnownRequest:
+    """What `KnownTraderDep` gives a route, for a request served without FastAPI's routing
+    (`clearance.lodge_asgi`): the same schemes and checks, in the same order."""
+    bearer = await _bearer_scheme(request)
+    x_api_key = await _api_key_scheme(request)
+    return await known_trader(request, bearer, x_api_key)
 
 
 def require(*roles: Role) -> Callable[[Caller], Awaitable[Caller]]:

@@ -54,6 +54,37 @@ def log_level() -> str:
     return name if isinstance(logging.getLevelName(name), int) else "INFO"
 
 
+class _Formatter(structlog.stdlib.ProcessorFormatter):
+    """structlog's formatter, with a shorter way to the same line for a plain record.
+
+    A record of the standard library's loggers with no exception or stack to show (the access
+    log, "declaration lodged": two a lodgement) goes through the same processors, but without
+    the copy of the record and the second formatting pass `ProcessorFormatter` makes (a third
+    of a line's CPU). Anything else takes structlog's own way.
+    """
+
+    def __init__(self, renderer: structlog.types.Processor) -> None:
+        pre_chain: list[structlog.types.Processor] = [*_SHARED, structlog.stdlib.ExtraAdder()]
+        super().__init__(
+            foreign_pre_chain=pre_chain,
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
+        self._pre_chain = tuple(pre_chain)
+        self._render = renderer
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.exc_info or record.stack_info or hasattr(record, "_logger"):
+            return super().format(record)
+        method = record.levelname.lower()
+        event: Any = {"event": record.getMessage(), "_record": record, "_from_structlog": False}
+        for processor in self._pre_chain:
+            event = processor(None, method, event)
+        del event["_record"], event["_from_structlog"]
+        rendered = self._render(None, method, event)
+        assert isinstance(rendered, str)
+        return rendered
+
+
 def formatter() -> logging.Formatter:
     """The renderer every handler uses: JSON lines, or lines for a person."""
     console = os.environ.get(LOG_FORMAT_VARIABLE, "json").lower() == "console"
@@ -62,10 +93,7 @@ def formatter() -> logging.Formatter:
         if console
         else structlog.processors.JSONRenderer(ensure_ascii=False)
     )
-    return structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=[*_SHARED, structlog.stdlib.ExtraAdder()],
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
-    )
+    return _Formatter(renderer)
 
 
 def dict_config() -> dict[str, Any]:
@@ -88,8 +116,13 @@ def configure() -> None:
 @contextmanager
 def bound(**values: str) -> Iterator[None]:
     """Every log line inside carries these values (a job's id, a declaration's id)."""
-    with structlog.contextvars.bound_contextvars(**values):
+    # Reset by token: structlog's `bound_contextvars` reads the whole context twice to restore
+    # what it overrode, on every request.
+    tokens = structlog.contextvars.bind_contextvars(**values)
+    try:
         yield
+    finally:
+        structlog.contextvars.reset_contextvars(**tokens)
 
 
 def bind(**values: str) -> None:

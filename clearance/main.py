@@ -19,6 +19,7 @@ from clearance.documents.router import UPLOAD_PATH_PATTERN
 from clearance.documents.router import router as documents_router
 from clearance.duties.router import router as duties_router
 from clearance.errors import ServiceUnavailable, install_handlers
+from clearance.lodge_asgi import LodgeAsgiMiddleware
 from clearance.mandates.router import router as mandates_router
 from clearance.messages import Message
 from clearance.metrics.router import build_router as metrics_router
@@ -88,7 +89,7 @@ def create_app(lifecycle: Lifecycle | None = None) -> FastAPI:
         lifespan=_lifespan(settings, live_gauges),
         docs_url=None,
         redoc_url=None,
-        telemetry=tracing.FASTAPI_TELEMETRY,
+        telemetry=tracing.fastapi_telemetry(),
     )
     app.state.lifecycle = lifecycle if lifecycle is not None else wiring.lifecycle()
     apidocs.install(app)
@@ -127,6 +128,8 @@ def _lifespan(settings: Settings, live_gauges: Sequence[Collector]) -> Lifespan[
 
 def _add_middleware(app: FastAPI, settings: Settings) -> None:
     """Added innermost first: the last one added sees the request first."""
+    # Lodgements are answered here, after every other layer, without FastAPI's routing.
+    app.add_middleware(LodgeAsgiMiddleware)
     # Uploads stream to storage under their own limits; every other body is read whole.
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_body_bytes, exempt=UPLOAD_PATH_PATTERN

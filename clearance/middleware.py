@@ -2,10 +2,11 @@
 parsing or database work, and request metrics by route template."""
 
 import re
+import secrets
 import time
-import uuid
 from urllib.parse import parse_qsl
 
+from prometheus_client import Counter, Histogram
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -35,7 +36,9 @@ def _url_control_characters(scope: Scope) -> list[FieldError]:
     errors = []
     if has_control_characters(scope["path"]):
         errors.append(FieldError(field="path", message=CONTROL_CHARACTERS))
-    query = scope.get("query_string", b"").decode("latin-1")
+    if not scope.get("query_string"):
+        return errors
+    query = scope["query_string"].decode("latin-1")
     pairs = parse_qsl(query, keep_blank_values=True, encoding="utf-8", errors="replace")
     for name, value in pairs:
         if has_control_characters(name) or has_control_characters(value):
@@ -123,6 +126,7 @@ class BodyLimitMiddleware:
 REQUEST_ID_HEADER = "X-Request-ID"
 # A caller's own request id is kept when it looks like one; anything else gets one of ours.
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_REQUEST_ID_NAME = REQUEST_ID_HEADER.lower().encode()  # ASGI servers lower-case header names
 
 
 class RequestIdMiddleware:
@@ -136,8 +140,10 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        sent = dict(scope["headers"]).get(REQUEST_ID_HEADER.lower().encode(), b"").decode("latin-1")
-        request_id = sent if _REQUEST_ID.fullmatch(sent) else uuid.uuid4().hex
+        sent = next((v for k, v in scope["headers"] if k == _REQUEST_ID_NAME), b"").decode(
+            "latin-1"
+        )
+        request_id = sent if _REQUEST_ID.fullmatch(sent) else secrets.token_hex(16)
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -152,6 +158,7 @@ class RequestIdMiddleware:
 class MetricsMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -172,9 +179,20 @@ class MetricsMiddleware:
             route = scope.get("route")
             # The route template, never the raw path: ids would make labels unbounded.
             template = getattr(route, "path", "unmatched")
-            method = scope["method"]
-            metrics.HTTP_REQUESTS.labels(method, template, str(status)).inc()
-            metrics.HTTP_DURATION.labels(method, template).observe(time.perf_counter() - started)
+            counted = self._series.get((scope["method"], template, status))
+            if counted is None:
+                counted = self._add_series(scope["method"], template, status)
+            counted[0].inc()
+            counted[1].observe(time.perf_counter() - started)
+
+    def _add_series(self, method: str, template: str, status: int) -> tuple[Counter, Histogram]:
+        # Each series is looked up once per process, not per request: the labels are bounded.
+        found = (
+            metrics.HTTP_REQUESTS.labels(method, template, str(status)),
+            metrics.HTTP_DURATION.labels(method, template),
+        )
+        self._series[(method, template, status)] = found
+        return found
 
 
 def _key_identity(request: Request, settings: Settings) -> tuple[str | None, bool]:
@@ -214,15 +232,15 @@ class RateLimitMiddleware:
             refusals_per_address=settings.rate_limit_refusals_per_address,
         )
         request = Request(scope)
-        address = client_address(request, settings.trusted_proxies)
         identity, known = _key_identity(request, settings)
+        # The address's refusals guard the key lookup: a key this process knows needs none.
+        address = None if known else client_address(request, settings.trusted_proxies)
         try:
-            # The address's refusals guard the key lookup: a key this process knows needs none.
             await ratelimit.check_async(
                 redis_url=settings.redis_url,
                 limits=limits,
                 key=identity if limits.per_key > 0 else None,
-                address=None if known else address,
+                address=address,
             )
         except TooManyRequests as exc:
             await _refuse(exc, scope, receive, send)
@@ -237,6 +255,8 @@ class RateLimitMiddleware:
 
         await self.app(scope, receive, send_status)
         if status == 401:
+            if known:  # a key this process knew, since revoked or expired
+                address = client_address(request, settings.trusted_proxies)
             await ratelimit.count_refusal_async(
                 redis_url=settings.redis_url, limits=limits, address=address
             )

@@ -66,6 +66,14 @@ def _untraced(scope: MutableMapping[str, Any]) -> bool:
 # FastAPI traces its requests itself (its native OpenTelemetry support) once a tracer
 # provider is set; this keeps the probes and the scrapes out.
 FASTAPI_TELEMETRY: TelemetryConfig = {"exclude": _untraced}
+# Without an endpoint there is no provider to find: FastAPI would still look for one on every
+# request (several environment lookups each time).
+FASTAPI_TELEMETRY_OFF: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
+
+
+def fastapi_telemetry() -> TelemetryConfig:
+    """FastAPI's native telemetry: on when tracing is, else off for the process's life."""
+    return FASTAPI_TELEMETRY if enabled() else FASTAPI_TELEMETRY_OFF
 
 
 def start_api() -> None:

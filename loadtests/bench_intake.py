@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import psycopg
 
 from loadtests import bench_timings as timings
@@ -66,14 +67,47 @@ def run_paced(run: Run, url: str, bodies: Path) -> dict[str, Any]:
     return result
 
 
+WRITER_CPU_METRIC = "clearance_lodging_writer_cpu_seconds_total"
+
+
+def writer_cpu_seconds(service_url: str) -> float | None:
+    """The API processes' CPU seconds in their set writers so far (from /metrics), if served."""
+    try:
+        text = httpx.get(f"{service_url}/metrics", timeout=10).text
+    except httpx.HTTPError:
+        return None
+    found = [ln.split()[-1] for ln in text.splitlines() if ln.startswith(WRITER_CPU_METRIC)]
+    return float(found[0]) if found else None
+
+
+def with_writer_split(cpu: dict[str, Any], writer_seconds: float | None) -> dict[str, Any]:
+    """The API's CPU split: the set writer's thread, and the rest (the requests' path)."""
+    units, api = cpu["units"], cpu["seconds"].get("api")
+    if writer_seconds is None or api is None or not units:
+        return cpu
+    per_unit = cpu["ms_per_unit"]
+    per_unit["api_set_writer"] = round(writer_seconds * 1000 / units, 3)
+    per_unit["api_request_path"] = round((api - writer_seconds) * 1000 / units, 3)
+    return cpu
+
+
 def measured_paced(run: Run, url: str, bodies: Path, meter: CpuMeter) -> dict[str, Any]:
     """The paced run with the CPU of `meter`'s components per lodgement."""
+    service_url = url.removesuffix("/v1/declarations")
+    writer_before = writer_cpu_seconds(service_url)
     before = Snapshot.now()
     meter.start()
     result = run_paced(run, url, bodies)
     seconds = meter.stop()
     after = Snapshot.now()
-    return result | {"cpu": cpu_figures(seconds, before, after, result["answered"])}
+    writer_after = writer_cpu_seconds(service_url)
+    writer = (
+        writer_after - writer_before
+        if writer_before is not None and writer_after is not None
+        else None
+    )
+    cpu = with_writer_split(cpu_figures(seconds, before, after, result["answered"]), writer)
+    return result | {"cpu": cpu}
 
 
 def paced_with_workers(
@@ -155,6 +189,7 @@ def intake_only(run: Run, keys: Keys, bodies_file: Path, port: int) -> dict[str,
                 run, f"{url}/v1/declarations", paced_file, _components(run, api)
             )
         meter = _components(run, api)
+        writer_before = writer_cpu_seconds(url)
         before = Snapshot.now()
         meter.start()
         result = run_wrk(
@@ -167,9 +202,14 @@ def intake_only(run: Run, keys: Keys, bodies_file: Path, port: int) -> dict[str,
         )
         seconds = meter.stop()
         after = Snapshot.now()
-        figures["wrk"] = result.to_json() | {
-            "cpu": cpu_figures(seconds, before, after, result.answered)
-        }
+        writer_after = writer_cpu_seconds(url)
+        writer = (
+            writer_after - writer_before
+            if writer_before is not None and writer_after is not None
+            else None
+        )
+        cpu = with_writer_split(cpu_figures(seconds, before, after, result.answered), writer)
+        figures["wrk"] = result.to_json() | {"cpu": cpu}
         with run.database.connect() as connection:
             figures["in_database"] = _count(connection, f"{run.tag}W")
     finally:
@@ -246,6 +286,12 @@ def intake_only_table(result: dict[str, Any]) -> str:
             cpu.get("redis"),
         ]
         lines.append(f"  {label:<38}" + "".join(f"{_cell(v):>10}" for v in cells))
+    wrk_cpu = figures["wrk"]["cpu"]["ms_per_unit"]
+    if "api_set_writer" in wrk_cpu:
+        lines.append(
+            f"  service's API CPU ms per lodgement: set writer {wrk_cpu['api_set_writer']}, "
+            f"the rest (the requests' path) {wrk_cpu['api_request_path']}"
+        )
     lines.append(f"  lodged in the database by wrk: {figures['in_database']} of {s['count']}")
     lines.append("")
     lines.append("Problems: " + ("; ".join(result["problems"]) if result["problems"] else "none"))

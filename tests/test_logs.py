@@ -3,10 +3,12 @@
 import io
 import json
 import logging
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import structlog
 from fastapi.testclient import TestClient
 from opentelemetry import trace
 
@@ -83,3 +85,31 @@ def test_a_line_logged_inside_a_trace_names_it(lines: Callable[[], list[dict[str
     assert traced["trace_id"] == "5ce0a1b2c3d4e5f60718293a4b5c6d7e"
     assert traced["span_id"] == "1a2b3c4d5e6f7081"
     assert "trace_id" not in untraced
+
+
+@pytest.mark.parametrize("console", [False, True])
+def test_a_plain_record_is_rendered_as_structlog_renders_it(
+    console: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(logs.LOG_FORMAT_VARIABLE, "console" if console else "json")
+    ours = logs.formatter()
+    renderer = (
+        structlog.dev.ConsoleRenderer(colors=False)
+        if console
+        else structlog.processors.JSONRenderer(ensure_ascii=False)
+    )
+    structlogs = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[*logs._SHARED, structlog.stdlib.ExtraAdder()],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+    )
+    access = logging.LogRecord(
+        "uvicorn.access", logging.INFO, "", 0, '%s - "%s" %d', ("a", "b", 202), None
+    )
+    lodged = logging.LogRecord("clearance.x", logging.WARNING, "", 0, "lodged, %s", ("Lò",), None)
+    lodged.ucr, lodged.kind, lodged.message = "MLT-1", "import", "formatted before"
+    stamp = re.compile(r"20[0-9-]+T[0-9:.]+Z")
+    with logs.bound(request_id="r-1", declaration_id="d-1"):
+        for record in (access, lodged):
+            assert stamp.sub("<at>", ours.format(record)) == stamp.sub(
+                "<at>", structlogs.format(record)
+            )

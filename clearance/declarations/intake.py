@@ -9,6 +9,7 @@ being written form the next set. The screening jobs of a set go to Redis after i
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -91,7 +92,11 @@ def _schedule_screening(created: list[Lodgement]) -> None:
 
 
 def _write_set(items: list[Lodgement]) -> list[Outcome]:
-    return lodging.write(items, clock=get_clock(), committed=_schedule_screening)
+    started = time.thread_time()
+    try:
+        return lodging.write(items, clock=get_clock(), committed=_schedule_screening)
+    finally:
+        metrics.LODGING_WRITER_CPU.inc(time.thread_time() - started)
 
 
 _lodgements: GroupCommit[Lodgement, Outcome] = GroupCommit(_write_set)

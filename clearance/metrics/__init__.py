@@ -83,6 +83,12 @@ HTTP_DURATION = Histogram(
     ["method", "route"],
     buckets=REQUEST_BUCKETS,
 )
+# The API process's CPU in the thread that writes lodgements a set at a time; the rest of the
+# process's CPU is the requests' (loadtests/bench_intake.py reads both).
+LODGING_WRITER_CPU = Counter(
+    "clearance_lodging_writer_cpu_seconds_total",
+    "CPU time of the thread that writes sets of lodgements.",
+)
 
 
 TARGET_SECONDS = Gauge(
