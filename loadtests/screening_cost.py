@@ -15,29 +15,24 @@ redis-server of its own.
 import argparse
 import contextlib
 import json
-import os
 import random
-import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import psutil
 import psycopg
 from fastapi.testclient import TestClient
-from psycopg import sql
 from sqlalchemy import event
 
-from clearance import db, hot, queues
+from clearance import db, hot
 from clearance.auth.models import Role
 from clearance.clock import get_clock
-from clearance.embedded import create_keys, start_redis, train_demo_model
+from clearance.embedded import create_keys, train_demo_model
 from clearance.main import create_app
 from clearance.migrations import migrate
 from clearance.notifications.models import Subscription
@@ -47,8 +42,9 @@ from clearance.synthetic.declarations import DISHONEST_SHARE, make_declaration
 from clearance.synthetic.mandates import grant_demo_mandates
 from clearance.synthetic.parties import DEMO_TRADERS
 from clearance.synthetic.uploads import document_uploads
-from loadtests.bench_services import DEFAULT_PG_ADMIN_URL, database_url, sqlalchemy_url
+from loadtests.bench_services import DEFAULT_PG_ADMIN_URL
 from loadtests.cpu_usage import cpu_seconds, postgres_processes, postgres_role
+from loadtests.in_process import admin, service_settings
 from workers import jobs
 
 
@@ -164,46 +160,24 @@ def _screen(database: str, *, count_statements: bool) -> dict[str, Any]:
     }
 
 
-def _admin(args: argparse.Namespace, statement: str, *names: str) -> None:
-    with psycopg.connect(args.pg_admin_url, autocommit=True) as admin:
-        admin.execute(sql.SQL(statement).format(*map(sql.Identifier, names)))
-
-
 def _exists(args: argparse.Namespace, name: str) -> bool:
-    with psycopg.connect(args.pg_admin_url, autocommit=True) as admin:
-        found = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+    with psycopg.connect(args.pg_admin_url, autocommit=True) as connection:
+        found = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
         return found.fetchone() is not None
 
 
-@contextmanager
-def _settings(args: argparse.Namespace, database: str) -> Iterator[None]:
-    """A redis-server of this run's own, and `database`, as the settings of this process."""
-    with tempfile.TemporaryDirectory() as workdir:
-        (Path(workdir) / "redis").mkdir()
-        redis, redis_url = start_redis(Path(workdir) / "redis")
-        try:
-            os.environ |= {
-                "CLEARANCE_DATABASE_URL": sqlalchemy_url(database_url(args.pg_admin_url, database)),
-                "CLEARANCE_REDIS_URL": redis_url,
-                "CLEARANCE_DOCUMENTS_DIR": str(Path(workdir) / "documents"),
-                "CLEARANCE_RATE_LIMIT_PER_SECOND": "0",
-                "CLEARANCE_SCREENING_BATCH_SIZE": str(args.batch),
-            }
-            get_settings.cache_clear()
-            db.get_engine.cache_clear()
-            queues.get_redis.cache_clear()
-            yield
-            db.get_engine().dispose()
-        finally:
-            redis.terminate()
-            redis.wait(timeout=10)
+def _environment(args: argparse.Namespace) -> dict[str, str]:
+    return {
+        "CLEARANCE_RATE_LIMIT_PER_SECOND": "0",
+        "CLEARANCE_SCREENING_BATCH_SIZE": str(args.batch),
+    }
 
 
 def _prepare(args: argparse.Namespace, name: str) -> None:
     """A migrated database with every declaration lodged and waiting for screening."""
-    _admin(args, "CREATE DATABASE {}", name)
+    admin(args.pg_admin_url, "CREATE DATABASE {}", name)
     try:
-        with _settings(args, name):
+        with service_settings(args.pg_admin_url, name, **_environment(args)):
             migrate(get_settings().database_url)
             if args.model:
                 train_demo_model()
@@ -211,7 +185,7 @@ def _prepare(args: argparse.Namespace, name: str) -> None:
             with TestClient(create_app()) as client:
                 _lodge(client, args)
     except BaseException:
-        _admin(args, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
+        admin(args.pg_admin_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
         raise
 
 
@@ -241,13 +215,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     else:
         if not _exists(args, args.template):
             _prepare(args, args.template)
-        _admin(args, "CREATE DATABASE {} TEMPLATE {}", name, args.template)
+        admin(args.pg_admin_url, "CREATE DATABASE {} TEMPLATE {}", name, args.template)
     try:
-        with _settings(args, name):
+        with service_settings(args.pg_admin_url, name, **_environment(args)):
             hot.clear()
             print(json.dumps(_screen(name, count_statements=args.statements), indent=2))
     finally:
-        _admin(args, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
+        admin(args.pg_admin_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
 
 
 if __name__ == "__main__":

@@ -19,21 +19,16 @@ import itertools
 import json
 import os
 import random
-import tempfile
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import psutil
-import psycopg
-from psycopg import sql
 
-from clearance import db, queues, wiring
+from clearance import db, wiring
 from clearance.auth.models import Role
 from clearance.auth.service import Caller
 from clearance.clock import get_clock
@@ -41,14 +36,14 @@ from clearance.declarations import intake, lodging
 from clearance.declarations.lodgement import Lodged, Lodgement, RequestFacts
 from clearance.declarations.schemas import DeclarationIn
 from clearance.declarations.service import stored_payload
-from clearance.embedded import start_redis
 from clearance.migrations import migrate
 from clearance.settings import get_settings
 from clearance.synthetic.declarations import DISHONEST_SHARE, make_declaration
 from clearance.synthetic.mandates import grant_demo_mandates
 from clearance.synthetic.parties import DEMO_TRADERS
-from loadtests.bench_services import DEFAULT_PG_ADMIN_URL, database_url, sqlalchemy_url
+from loadtests.bench_services import DEFAULT_PG_ADMIN_URL
 from loadtests.cpu_usage import cpu_seconds, postgres_processes, postgres_role
+from loadtests.in_process import admin, service_settings
 
 WARM_UP_SETS = 50
 
@@ -134,33 +129,6 @@ def _measure(args: argparse.Namespace, database: str) -> dict[str, Any]:
     }
 
 
-def _admin(args: argparse.Namespace, statement: str, *names: str) -> None:
-    with psycopg.connect(args.pg_admin_url, autocommit=True) as admin:
-        admin.execute(sql.SQL(statement).format(*map(sql.Identifier, names)))
-
-
-@contextmanager
-def _service_settings(args: argparse.Namespace, database: str) -> Iterator[None]:
-    """A redis-server of this run's own, and `database`, as the settings of this process."""
-    with tempfile.TemporaryDirectory() as workdir:
-        (Path(workdir) / "redis").mkdir()
-        redis, redis_url = start_redis(Path(workdir) / "redis")
-        try:
-            os.environ |= {
-                "CLEARANCE_DATABASE_URL": sqlalchemy_url(database_url(args.pg_admin_url, database)),
-                "CLEARANCE_REDIS_URL": redis_url,
-                "CLEARANCE_DOCUMENTS_DIR": str(Path(workdir) / "documents"),
-            }
-            get_settings.cache_clear()
-            db.get_engine.cache_clear()
-            queues.get_redis.cache_clear()
-            yield
-            db.get_engine().dispose()
-        finally:
-            redis.terminate()
-            redis.wait(timeout=10)
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m loadtests.writer_cost")
     parser.add_argument("--sets", type=int, default=2000, help="sets measured")
@@ -170,13 +138,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--pg-admin-url", default=DEFAULT_PG_ADMIN_URL)
     args = parser.parse_args(argv)
     name = f"writer_cost_{uuid.uuid4().hex[:8]}"
-    _admin(args, "CREATE DATABASE {}", name)
+    admin(args.pg_admin_url, "CREATE DATABASE {}", name)
     try:
-        with _service_settings(args, name):
+        with service_settings(args.pg_admin_url, name):
             migrate(get_settings().database_url)
             print(json.dumps(_measure(args, name), indent=2))
     finally:
-        _admin(args, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
+        admin(args.pg_admin_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
 
 
 if __name__ == "__main__":

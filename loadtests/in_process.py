@@ -1,0 +1,46 @@
+"""What the in-process cost tools share: a private database made and dropped through the admin
+URL, and the service's settings pointed at it with a redis-server of the run's own."""
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from clearance import db, queues
+from clearance.embedded import start_redis
+from clearance.settings import get_settings
+from loadtests.bench_services import database_url, sqlalchemy_url
+
+
+def admin(pg_admin_url: str, statement: str, *names: str) -> None:
+    """`statement` with `names` as identifiers ({}), on the admin connection."""
+    with psycopg.connect(pg_admin_url, autocommit=True) as connection:
+        connection.execute(sql.SQL(statement).format(*map(sql.Identifier, names)))
+
+
+@contextmanager
+def service_settings(pg_admin_url: str, database: str, **environment: str) -> Iterator[None]:
+    """A redis-server of this run's own, and `database`, as the settings of this process (with
+    `environment`'s CLEARANCE_ variables besides)."""
+    with tempfile.TemporaryDirectory() as workdir:
+        (Path(workdir) / "redis").mkdir()
+        redis, redis_url = start_redis(Path(workdir) / "redis")
+        try:
+            os.environ |= {
+                "CLEARANCE_DATABASE_URL": sqlalchemy_url(database_url(pg_admin_url, database)),
+                "CLEARANCE_REDIS_URL": redis_url,
+                "CLEARANCE_DOCUMENTS_DIR": str(Path(workdir) / "documents"),
+                **environment,
+            }
+            get_settings.cache_clear()
+            db.get_engine.cache_clear()
+            queues.get_redis.cache_clear()
+            yield
+            db.get_engine().dispose()
+        finally:
+            redis.terminate()
+            redis.wait(timeout=10)
