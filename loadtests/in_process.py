@@ -1,12 +1,14 @@
 """What the in-process cost tools share: a private database made and dropped through the admin
 URL, and the service's settings pointed at it with a redis-server of the run's own."""
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import psutil
 import psycopg
 from psycopg import sql
 
@@ -14,6 +16,7 @@ from clearance import db, queues
 from clearance.embedded import start_redis
 from clearance.settings import get_settings
 from loadtests.bench_services import database_url, sqlalchemy_url
+from loadtests.cpu_usage import cpu_seconds, postgres_processes, postgres_role
 
 
 def admin(pg_admin_url: str, statement: str, *names: str) -> None:
@@ -44,3 +47,13 @@ def service_settings(pg_admin_url: str, database: str, **environment: str) -> It
         finally:
             redis.terminate()
             redis.wait(timeout=10)
+
+
+def backends_cpu(database: str) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend of `database` (this process's own)."""
+    found = {}
+    for process, cmdline in postgres_processes():
+        if postgres_role(cmdline, database) == "ours":
+            with contextlib.suppress(psutil.Error):
+                found[process.pid] = cpu_seconds(process)
+    return found

@@ -13,7 +13,6 @@ redis-server of its own.
 """
 
 import argparse
-import contextlib
 import json
 import random
 import time
@@ -24,7 +23,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-import psutil
 import psycopg
 from fastapi.testclient import TestClient
 from sqlalchemy import event
@@ -43,8 +41,7 @@ from clearance.synthetic.mandates import grant_demo_mandates
 from clearance.synthetic.parties import DEMO_TRADERS
 from clearance.synthetic.uploads import document_uploads
 from loadtests.bench_services import DEFAULT_PG_ADMIN_URL
-from loadtests.cpu_usage import cpu_seconds, postgres_processes, postgres_role
-from loadtests.in_process import admin, service_settings
+from loadtests.in_process import admin, backends_cpu, service_settings
 from workers import jobs
 
 
@@ -100,16 +97,6 @@ def _lodge(client: TestClient, args: argparse.Namespace) -> None:
             )
 
 
-def _backends(database: str) -> dict[int, float]:
-    """CPU seconds so far of each PostgreSQL backend of `database` (this process's own)."""
-    found = {}
-    for process, cmdline in postgres_processes():
-        if postgres_role(cmdline, database) == "ours":
-            with contextlib.suppress(psutil.Error):
-                found[process.pid] = cpu_seconds(process)
-    return found
-
-
 def _screen(database: str, *, count_statements: bool) -> dict[str, Any]:
     statements: Counter[str] = Counter()
 
@@ -130,7 +117,7 @@ def _screen(database: str, *, count_statements: bool) -> dict[str, Any]:
     # (`db.insert_many`, as for tracing): statements are counted only when asked for.
     if count_statements:
         event.listen(engine, "before_cursor_execute", count)
-    backends = _backends(database)
+    backends = backends_cpu(database)
     try:
         while True:
             started_cpu, started_wall = time.process_time(), time.perf_counter()
@@ -144,7 +131,7 @@ def _screen(database: str, *, count_statements: bool) -> dict[str, Any]:
     finally:
         if count_statements:
             event.remove(engine, "before_cursor_execute", count)
-    database_cpu = sum(t - backends.get(pid, 0.0) for pid, t in _backends(database).items())
+    database_cpu = sum(t - backends.get(pid, 0.0) for pid, t in backends_cpu(database).items())
     total = sum(statements.values())
     counted = {
         "statements_per_declaration": round(total / max(screened, 1), 2),

@@ -13,7 +13,6 @@ redis-server of its own.
 """
 
 import argparse
-import contextlib
 import cProfile
 import itertools
 import json
@@ -25,8 +24,6 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
-
-import psutil
 
 from clearance import db, wiring
 from clearance.auth.models import Role
@@ -42,8 +39,7 @@ from clearance.synthetic.declarations import DISHONEST_SHARE, make_declaration
 from clearance.synthetic.mandates import grant_demo_mandates
 from clearance.synthetic.parties import DEMO_TRADERS
 from loadtests.bench_services import DEFAULT_PG_ADMIN_URL
-from loadtests.cpu_usage import cpu_seconds, postgres_processes, postgres_role
-from loadtests.in_process import admin, service_settings
+from loadtests.in_process import admin, backends_cpu, service_settings
 
 WARM_UP_SETS = 50
 
@@ -77,16 +73,6 @@ def _lodgements(count: int, seed: int) -> list[Lodgement]:
     return found
 
 
-def _backends(database: str) -> dict[int, float]:
-    """CPU seconds so far of each PostgreSQL backend of `database`."""
-    found = {}
-    for process, cmdline in postgres_processes():
-        if postgres_role(cmdline, database) == "ours":
-            with contextlib.suppress(psutil.Error):
-                found[process.pid] = cpu_seconds(process)
-    return found
-
-
 def _write_sets(sets: list[list[Lodgement]], profile: str | None) -> tuple[float, float, int]:
     """On the calling thread: thread CPU seconds, wall seconds, lodgements refused."""
     clock, refused = get_clock(), 0
@@ -112,9 +98,9 @@ def _measure(args: argparse.Namespace, database: str) -> dict[str, Any]:
         )
     writer = ThreadPoolExecutor(1, thread_name_prefix="writer-cost")
     writer.submit(_write_sets, sets[:WARM_UP_SETS], None).result()
-    backends = _backends(database)
+    backends = backends_cpu(database)
     cpu, wall, refused = writer.submit(_write_sets, sets[WARM_UP_SETS:], args.profile).result()
-    database_cpu = sum(t - backends.get(pid, 0.0) for pid, t in _backends(database).items())
+    database_cpu = sum(t - backends.get(pid, 0.0) for pid, t in backends_cpu(database).items())
     writer.shutdown()
     lodged = args.sets * args.set_size
     return {
