@@ -111,10 +111,11 @@ def test_an_exhausted_pool_is_a_503_with_retry_after(tiny_pool_client: TestClien
 
 @pytest.fixture
 def tiny_pool_server(cloned_db: str, configure: Callable[..., None], redis: Redis) -> Iterator[str]:
-    """The service served by uvicorn on a port of its own, through a pool of one connection:
-    a client there can send half a request and wait, as a slow upload does."""
+    """The service served by uvicorn on a port of its own, through a pool of two connections
+    (lodging's set writer keeps one once it has written): a client there can send half a
+    request and wait, as a slow upload does."""
     configure(
-        database_url=cloned_db, db_pool_size=1, db_max_overflow=0, db_pool_timeout_seconds=0.5
+        database_url=cloned_db, db_pool_size=2, db_max_overflow=0, db_pool_timeout_seconds=0.5
     )
     server = uvicorn.Server(
         uvicorn.Config(create_app(), host="127.0.0.1", port=0, log_level="warning")
@@ -152,7 +153,7 @@ def test_a_file_streaming_in_holds_no_database_connection(tiny_pool_server: str)
             slow.sendall(body[len(body) // 2 :])
             answer = slow.makefile("rb").readline()
 
-    # The pool's one connection was free for another request while the file came in.
+    # The pool's other connection was free for another request while the file came in.
     assert meanwhile.status_code == 200, meanwhile.text
     assert answer.startswith(b"HTTP/1.1 201"), answer
 

@@ -19,7 +19,7 @@ from clearance.declarations.schemas import MAX_KG, DeclarationIn
 from clearance.declarations.service import stored_payload
 from clearance.declarations.views import decode_cursor, encode_cursor
 from clearance.errors import InvalidInput
-from clearance.fields import EARLIEST, LATEST
+from clearance.fields import EARLIEST, INVISIBLE, LATEST
 
 QUICK = settings(max_examples=150, deadline=None, database=None)
 
@@ -30,9 +30,11 @@ JSON = st.recursive(
     ),
     max_leaves=25,
 )
-# Text a person would type in a name: no control characters, no surrounding blanks.
+# Text a person would type in a name: no control or invisible characters, no surrounding blanks.
 TEXT = st.text(
-    st.characters(codec="utf-8", exclude_categories=["Cc", "Cs"]), min_size=1, max_size=40
+    st.characters(codec="utf-8", exclude_categories=["Cc", "Cs"], exclude_characters=INVISIBLE),
+    min_size=1,
+    max_size=40,
 ).filter(lambda s: s.strip() == s and s != "")
 
 
