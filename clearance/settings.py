@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     # set short of a whole one a job waits `screening_poll_seconds` for work to gather, and
     # lets its trigger go after `screening_idle_seconds` with none (workers/jobs.py).
     screening_batch_size: int = Field(default=200, ge=1)
+    # A lodgement set waits this long for those close behind its first (declarations/intake).
+    lodging_linger_seconds: float = Field(default=0.005, ge=0, le=0.1)
     screening_poll_seconds: float = Field(default=0.02, gt=0)
     screening_idle_seconds: float = Field(default=0.2, ge=0)
     sweeper_interval_seconds: float = 30.0

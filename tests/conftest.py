@@ -151,6 +151,8 @@ def environment_variables(*, redis_url: str, documents_dir: Path) -> dict[str, s
         # A screening job lets its trigger go at its first look that finds no new work, rather
         # than wait a while for more: a drained queue ends sooner (tests of the wait set theirs).
         "CLEARANCE_SCREENING_IDLE_SECONDS": "0",
+        # Likewise a lodgement set does not wait for others (tests lodge one at a time).
+        "CLEARANCE_LODGING_LINGER_SECONDS": "0",
         "CLEARANCE_DATABASE_URL": "postgresql+psycopg://unused@127.0.0.1/none",
     }
 

@@ -2,9 +2,10 @@
 
 A request validates its body, checks its codes against the process's reference snapshot and
 hands the lodgement to `GroupCommit`, which writes every lodgement waiting at that moment in
-one transaction (`lodging.write`) on a thread of its own, then answers each request. There is
-no timer: a lodgement alone is written at once; under load, those that arrive while a set is
-being written form the next set. The screening jobs of a set go to Redis after its commit.
+one transaction (`lodging.write`) on a thread of its own, then answers each request. A set
+waits `lodging_linger_seconds` (a few milliseconds) for those close behind its first; under
+load, those that arrive while a set is being written form the next set. The screening jobs of a
+set go to Redis after its commit.
 """
 
 import asyncio
@@ -28,6 +29,7 @@ from clearance.errors import InvalidInput
 from clearance.queues import enqueue_screenings
 from clearance.reference import service as reference_service
 from clearance.reference.service import ReferenceData
+from clearance.settings import get_settings
 
 # At most this many lodgements in one transaction; more wait for the next.
 MAX_SET = 200
@@ -45,9 +47,16 @@ class GroupCommit(Generic[T, R]):
     its item in the set: it is written all the same (a retry with its key replays it).
     """
 
-    def __init__(self, write: Callable[[list[T]], list[R]], *, max_set: int = MAX_SET) -> None:
+    def __init__(
+        self,
+        write: Callable[[list[T]], list[R]],
+        *,
+        max_set: int = MAX_SET,
+        linger: Callable[[], float] = lambda: 0.0,
+    ) -> None:
         self._write = write
         self._max_set = max_set
+        self._linger = linger
         self._waiting: list[tuple[T, asyncio.Future[R]]] = []
         self._draining: asyncio.Task[None] | None = None
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="clearance-group-commit")
@@ -66,6 +75,10 @@ class GroupCommit(Generic[T, R]):
         loop = asyncio.get_running_loop()
         try:
             while self._waiting:
+                if len(self._waiting) < self._max_set and (linger := self._linger()) > 0:
+                    # Those close behind join the set: its fixed cost (the round trip, the
+                    # driver's work per statement) is shared by more lodgements.
+                    await asyncio.sleep(linger)
                 batch = self._waiting[: self._max_set]
                 self._waiting = self._waiting[self._max_set :]
                 items = [item for item, _ in batch]
@@ -99,7 +112,9 @@ def _write_set(items: list[Lodgement]) -> list[Outcome]:
         metrics.LODGING_WRITER_CPU.inc(time.thread_time() - started)
 
 
-_lodgements: GroupCommit[Lodgement, Outcome] = GroupCommit(_write_set)
+_lodgements: GroupCommit[Lodgement, Outcome] = GroupCommit(
+    _write_set, linger=lambda: get_settings().lodging_linger_seconds
+)
 
 
 def _load_reference(today: date) -> ReferenceData:

@@ -146,6 +146,29 @@ def test_what_arrives_while_a_set_is_written_is_written_together_next() -> None:
     assert sets == [[1], [2, 3, 4]]
 
 
+def test_a_set_lingers_for_those_close_behind_its_first() -> None:
+    def scenario(linger: float) -> list[list[int]]:
+        sets: list[list[int]] = []
+
+        def write(items: list[int]) -> list[int]:
+            sets.append(items)
+            return items
+
+        group: intake.GroupCommit[int, int] = intake.GroupCommit(write, linger=lambda: linger)
+
+        async def submit_two() -> None:
+            first = asyncio.ensure_future(group.submit(1))
+            for _ in range(3):  # the set is under way: its drain has run
+                await asyncio.sleep(0)
+            await asyncio.gather(first, group.submit(2))
+
+        asyncio.run(submit_two())
+        return sets
+
+    assert scenario(linger=0.0) == [[1], [2]]
+    assert scenario(linger=0.5) == [[1, 2]]
+
+
 def test_lodging_over_http_replays_with_the_stored_version(
     client: TestClient, keys: dict[str, str]
 ) -> None:
