@@ -25,7 +25,7 @@ from sqlmodel import Session, select
 from clearance import db
 from clearance.audit.models import OK, AuditRecord
 from clearance.clock import Clock
-from clearance.declarations import activity, lodgement
+from clearance.declarations import activity, lodgement, set_reads
 from clearance.declarations.errors import DuplicateUcr, IdempotencyConflict
 from clearance.declarations.lifecycle import Lifecycle
 from clearance.declarations.lodgement import Committed, Lodged, Lodgement, Outcome
@@ -168,7 +168,7 @@ def _refusals(session: Session, clock: Clock, items: list[Lodgement]) -> dict[Lo
     pairs = [
         (i.declaration_in.declarant.tax_code, i.declaration_in.trader.tax_code) for i in brokered
     ]
-    held = mandates_service.unrevoked(session=session, pairs=pairs)
+    held = set_reads.unrevoked(session, pairs)
     today = local_date(clock.now())  # mandates run by the date at the gate
     for item, pair in zip(brokered, pairs, strict=True):
         refused = mandates_service.refusal(

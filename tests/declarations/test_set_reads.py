@@ -1,0 +1,59 @@
+"""The set writer's mandate read on its connection gives what Core's read gives, row for row."""
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from clearance.declarations import set_reads
+from clearance.mandates import service as mandates_service
+from clearance.mandates.models import Mandate
+
+GRANTED = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)
+
+
+def _mandate(broker: str, client: str, scope: list[str], *, revoked: bool = False) -> Mandate:
+    return Mandate(
+        broker_tax_code=broker,
+        client_tax_code=client,
+        scope=scope,
+        valid_from=date(2026, 1, 1),
+        valid_to=date(2026, 12, 31),
+        granted_by="supervisor:1",
+        granted_at=GRANTED,
+        revoked_at=GRANTED if revoked else None,
+    )
+
+
+def _dumped(found: dict[tuple[str, str], list[Mandate]]) -> dict[tuple[str, str], list[Any]]:
+    return {
+        pair: sorted((m.model_dump() for m in mandates), key=lambda row: row["id"])
+        for pair, mandates in found.items()
+    }
+
+
+def test_the_unrevoked_mandates_of_each_pair_as_core_reads_them(session: Session) -> None:
+    session.add_all(
+        [
+            _mandate("0300000001", "0100000001", ["import"]),
+            _mandate("0300000001", "0100000001", ["export", "transit"]),
+            _mandate("0300000001", "0100000002", ["import"], revoked=True),
+            _mandate("0300000002", "0100000001", ["import"]),
+            _mandate("0300000003", "0100000003", ["export"]),
+        ]
+    )
+    session.flush()
+    pairs = [
+        ("0300000001", "0100000001"),
+        ("0300000001", "0100000002"),  # revoked: none
+        ("0300000002", "0100000001"),
+        ("0300000001", "0100000001"),  # asked twice
+        ("0399999999", "0100000001"),  # none granted
+    ]
+    found = set_reads.unrevoked(session, pairs)
+    assert _dumped(found) == _dumped(mandates_service.unrevoked(session=session, pairs=pairs))
+    assert sorted(found) == [("0300000001", "0100000001"), ("0300000002", "0100000001")]
+    assert len(found[("0300000001", "0100000001")]) == 2
+    granted_at = found[("0300000002", "0100000001")][0].granted_at
+    assert (granted_at, granted_at.tzinfo) == (GRANTED, UTC)
+    assert set_reads.unrevoked(session, []) == {}
