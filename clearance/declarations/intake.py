@@ -122,13 +122,35 @@ def _load_reference(today: date) -> ReferenceData:
         return reference_service.snapshot(session=session, today=today)
 
 
+# The snapshot being read, per day: requests that find it stale meanwhile wait for that read.
+_loading: dict[date, "asyncio.Future[ReferenceData]"] = {}
+
+
 async def reference_data(clock: Clock) -> ReferenceData:
-    """The process's reference snapshot; read from the database (on a thread) when stale."""
+    """The process's reference snapshot; read from the database (on a thread) when stale.
+
+    One read at a time: every request that comes while it runs waits for it. Each used to read
+    the snapshot itself (a process starting under load: dozens of reads of half a second's CPU
+    each, all at once)."""
     today = clock.now().date()
     found = reference_service.fresh_snapshot(today)
-    if found is None:
-        found = await anyio.to_thread.run_sync(_load_reference, today)
-    return found
+    if found is not None:
+        return found
+    loop = asyncio.get_running_loop()
+    loading = _loading.get(today)
+    if loading is None or loading.get_loop() is not loop:  # a test's new loop reads its own
+        loading = loop.create_task(anyio.to_thread.run_sync(_load_reference, today))
+        _loading[today] = loading
+        loading.add_done_callback(lambda done: _forget_loading(today, done))
+    # Shielded: a request that goes away does not cancel the read the others wait for.
+    return await asyncio.shield(loading)
+
+
+def _forget_loading(today: date, done: "asyncio.Future[ReferenceData]") -> None:
+    if _loading.get(today) is done:
+        del _loading[today]
+    if not done.cancelled():
+        done.exception()  # retrieved: raised to each waiter, not logged again as never retrieved
 
 
 async def lodge(
