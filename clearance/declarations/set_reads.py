@@ -39,9 +39,14 @@ def unrevoked(
     if not isinstance(raw, psycopg.Connection) or connection.dispatch.before_cursor_execute:
         return mandates_service.unrevoked(session=session, pairs=wanted)
     processors = _result_processors(connection.dialect)
-    with raw.cursor() as cursor:
-        cursor.execute(_UNREVOKED, ([b for b, _c in wanted], [c for _b, c in wanted]), prepare=True)
-        rows = cursor.fetchall()
+    params = ([b for b, _c in wanted], [c for _b, c in wanted])
+    try:
+        with raw.cursor() as cursor:
+            cursor.execute(_UNREVOKED, params, prepare=True)
+            rows = cursor.fetchall()
+    except psycopg.Error as exc:  # as Core would raise it: OperationalError (a 503), ...
+        error = connection.dialect.loaded_dbapi.Error
+        raise sa.exc.DBAPIError.instance(_UNREVOKED, params, exc, error) from exc
     found: dict[tuple[str, str], list[Mandate]] = {}
     for row in rows:
         values = {

@@ -3,6 +3,9 @@
 from datetime import UTC, date, datetime
 from typing import Any
 
+import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from clearance.declarations import set_reads
@@ -57,3 +60,17 @@ def test_the_unrevoked_mandates_of_each_pair_as_core_reads_them(session: Session
     granted_at = found[("0300000002", "0100000001")][0].granted_at
     assert (granted_at, granted_at.tzinfo) == (GRANTED, UTC)
     assert set_reads.unrevoked(session, []) == {}
+
+
+def test_a_connection_lost_during_the_read_is_raised_as_core_would(cloned_db: str) -> None:
+    engine = create_engine(cloned_db)
+    try:
+        with engine.connect() as connection, Session(bind=connection) as session:
+            raw = connection.connection.driver_connection
+            assert raw is not None
+            raw.close()  # as a terminated backend leaves it: the set answers 503, not 500
+            with pytest.raises(OperationalError):
+                set_reads.unrevoked(session, [("0300000001", "0100000001")])
+            connection.invalidate()  # not handed back to the pool: it is closed
+    finally:
+        engine.dispose()
