@@ -190,16 +190,7 @@ def _replays(session: Session, items: list[Lodgement]) -> dict[Lodgement, Outcom
     if not keyed:
         return {}
     # The keys alone first (usually none was used): plain columns, no join to process.
-    record = IdempotencyRecord.__table__.c  # type: ignore[attr-defined]
-    used = (
-        session.connection()
-        .execute(
-            sa.select(record.scope, record.key, record.request_sha256, record.declaration_id).where(
-                sa.tuple_(record.scope, record.key).in_(list(keyed))
-            )
-        )
-        .all()
-    )
+    used = set_reads.used_keys(session, list(keyed))
     found: dict[Lodgement, Outcome] = {}
     replayed: dict[uuid.UUID, list[Lodgement]] = {}
     for scope, key, sha, declaration_id in used:

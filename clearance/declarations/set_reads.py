@@ -1,30 +1,41 @@
 """The set writer's reads before it writes, on its kept connection without Core's execution.
 
-A set with a brokered lodgement reads the unrevoked mandates of its (broker, client) pairs.
-Through Core (`mandates.service.unrevoked`) that query cost the writer's thread more CPU than
-any of the set's inserts (its compilation cache, the expanding IN, the result's processing):
-here it is one prepared statement with the pairs as two arrays, and each column's value goes
-through the column type's own result processing, so the rows are what Core would have made.
-Anywhere else (SQLite, sessions from a factory, tracing listening to the engine), Core's way.
+A set with a brokered lodgement reads the unrevoked mandates of its (broker, client) pairs,
+and while retries are about (`lodging.PESSIMISTIC_SECONDS`) a set looks its idempotency keys
+up first. Through Core each read cost the writer's thread more CPU than any of the set's
+inserts (its compilation cache, the expanding tuple IN, the result's processing): here each is
+one prepared statement with the pairs as two arrays, and each column's value goes through the
+column type's own result processing, so the rows are what Core would have made. Anywhere
+else (SQLite, tracing listening to the engine), Core's way.
 """
 
+import uuid
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import psycopg
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from clearance.declarations.models import IdempotencyRecord
 from clearance.mandates import service as mandates_service
 from clearance.mandates.models import Mandate
 
-_TABLE: sa.Table = Mandate.__table__  # type: ignore[attr-defined]
-_COLUMNS = tuple(column.name for column in _TABLE.columns)
+_MANDATE: sa.Table = Mandate.__table__  # type: ignore[attr-defined]
+_RECORD: sa.Table = IdempotencyRecord.__table__  # type: ignore[attr-defined]
+_MANDATE_COLUMNS = tuple(column.name for column in _MANDATE.columns)
+_KEY_COLUMNS = ("scope", "key", "request_sha256", "declaration_id")
+_IN_PAIRS = "(SELECT * FROM unnest(%s::text[], %s::text[]))"
 _UNREVOKED = (
-    f"SELECT {', '.join(_COLUMNS)} FROM {_TABLE.name} "  # noqa: S608 - the model's own names
-    "WHERE revoked_at IS NULL AND (broker_tax_code, client_tax_code) IN "
-    "(SELECT * FROM unnest(%s::text[], %s::text[]))"
+    f"SELECT {', '.join(_MANDATE_COLUMNS)} FROM {_MANDATE.name} "  # noqa: S608 - model names
+    f"WHERE revoked_at IS NULL AND (broker_tax_code, client_tax_code) IN {_IN_PAIRS}"
 )
-_processors: dict[sa.Dialect, tuple[Any, ...]] = {}
+_USED_KEYS = (
+    f"SELECT {', '.join(_KEY_COLUMNS)} FROM {_RECORD.name} "  # noqa: S608 - model names
+    f"WHERE (scope, key) IN {_IN_PAIRS}"
+)
+UsedKey = tuple[str, str, str, uuid.UUID]  # scope, key, request digest, declaration
+_processors: dict[tuple[sa.Dialect, str], tuple[Any, ...]] = {}
 
 
 def unrevoked(
@@ -34,35 +45,68 @@ def unrevoked(
     wanted = sorted(set(pairs))
     if not wanted:
         return {}
-    connection = session.connection()
-    raw = connection.connection.driver_connection
-    if not isinstance(raw, psycopg.Connection) or connection.dispatch.before_cursor_execute:
+    rows = _read(session, _UNREVOKED, _MANDATE, _MANDATE_COLUMNS, wanted)
+    if rows is None:
         return mandates_service.unrevoked(session=session, pairs=wanted)
-    processors = _result_processors(connection.dialect)
-    params = ([b for b, _c in wanted], [c for _b, c in wanted])
-    try:
-        with raw.cursor() as cursor:
-            cursor.execute(_UNREVOKED, params, prepare=True)
-            rows = cursor.fetchall()
-    except psycopg.Error as exc:  # as Core would raise it: OperationalError (a 503), ...
-        error = connection.dialect.loaded_dbapi.Error
-        raise sa.exc.DBAPIError.instance(_UNREVOKED, params, exc, error) from exc
     found: dict[tuple[str, str], list[Mandate]] = {}
     for row in rows:
-        values = {
-            name: value if process is None else process(value)
-            for name, process, value in zip(_COLUMNS, processors, row, strict=True)
-        }
-        mandate = Mandate.model_construct(**values)
+        mandate = Mandate.model_construct(**dict(zip(_MANDATE_COLUMNS, row, strict=True)))
         found.setdefault((mandate.broker_tax_code, mandate.client_tax_code), []).append(mandate)
     return found
 
 
-def _result_processors(dialect: sa.Dialect) -> tuple[Any, ...]:
-    found = _processors.get(dialect)
-    if found is None:
-        found = tuple(
-            column.type._cached_result_processor(dialect, None) for column in _TABLE.columns
+def used_keys(session: Session, keys: list[tuple[str, str]]) -> list[UsedKey]:
+    """The idempotency records of these (scope, key) pairs: scope, key, digest, declaration."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return []
+    rows = _read(session, _USED_KEYS, _RECORD, _KEY_COLUMNS, wanted)
+    if rows is None:
+        record = _RECORD.c
+        statement = sa.select(*(record[name] for name in _KEY_COLUMNS)).where(
+            sa.tuple_(record.scope, record.key).in_(wanted)
         )
-        _processors[dialect] = found
+        rows = [tuple(row) for row in session.connection().execute(statement)]
+    return [(row[0], row[1], row[2], row[3]) for row in rows]
+
+
+def _read(
+    session: Session,
+    statement: str,
+    table: sa.Table,
+    columns: Sequence[str],
+    pairs: list[tuple[str, str]],
+) -> list[tuple[Any, ...]] | None:
+    """The rows of `statement` for the pairs, each value as Core's result processing makes
+    it; None where the read is Core's to make."""
+    connection = session.connection()
+    raw = connection.connection.driver_connection
+    if not isinstance(raw, psycopg.Connection) or connection.dispatch.before_cursor_execute:
+        return None
+    processors = _result_processors(connection.dialect, table, columns)
+    params = ([first for first, _second in pairs], [second for _first, second in pairs])
+    try:
+        with raw.cursor() as cursor:
+            cursor.execute(statement, params, prepare=True)
+            rows = cursor.fetchall()
+    except psycopg.Error as exc:  # as Core would raise it: OperationalError (a 503), ...
+        error = connection.dialect.loaded_dbapi.Error
+        raise sa.exc.DBAPIError.instance(statement, params, exc, error) from exc
+    return [
+        tuple(
+            value if process is None else process(value)
+            for process, value in zip(processors, row, strict=True)
+        )
+        for row in rows
+    ]
+
+
+def _result_processors(
+    dialect: sa.Dialect, table: sa.Table, columns: Sequence[str]
+) -> tuple[Callable[[Any], Any] | None, ...]:
+    found = _processors.get((dialect, table.name))
+    if found is None:
+        types = [table.c[name].type for name in columns]
+        found = tuple(kind._cached_result_processor(dialect, None) for kind in types)
+        _processors[(dialect, table.name)] = found
     return found

@@ -1,14 +1,17 @@
-"""The set writer's mandate read on its connection gives what Core's read gives, row for row."""
+"""The set writer's reads on its connection give what Core's reads give, row for row."""
 
+import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import create_engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from clearance.declarations import set_reads
+from clearance.declarations.models import Declaration, IdempotencyRecord, Kind, State
 from clearance.mandates import service as mandates_service
 from clearance.mandates.models import Mandate
 
@@ -74,3 +77,45 @@ def test_a_connection_lost_during_the_read_is_raised_as_core_would(cloned_db: st
             connection.invalidate()  # not handed back to the pool: it is closed
     finally:
         engine.dispose()
+
+
+def test_the_used_keys_as_core_reads_them(session: Session) -> None:
+    declaration = Declaration(
+        id=uuid.uuid4(),
+        ucr="UCR-SET-READS-1",
+        kind=Kind.import_,
+        gate_code="MLT",
+        declarant_tax_code="0100000001",
+        trader_tax_code="0100000001",
+        state=State.lodged,
+        version=1,
+        lodged_at=GRANTED,
+        state_since=GRANTED,
+        expected_arrival_at=GRANTED,
+    )
+    session.add(declaration)
+    session.flush()
+    for scope, key in [("0100000001", "key-1"), ("0100000001", "key-2"), ("0100000002", "key-1")]:
+        session.add(
+            IdempotencyRecord(
+                scope=scope,
+                key=key,
+                request_sha256="ab" * 32,
+                declaration_id=declaration.id,
+                created_at=GRANTED,
+            )
+        )
+    session.flush()
+    asked = [("0100000001", "key-1"), ("0100000002", "key-1"), ("0100000002", "key-9")]
+    record = IdempotencyRecord.__table__.c  # type: ignore[attr-defined]
+    core = session.connection().execute(
+        sa.select(record.scope, record.key, record.request_sha256, record.declaration_id).where(
+            sa.tuple_(record.scope, record.key).in_(asked)
+        )
+    )
+    expected = sorted(tuple(row) for row in core)
+    found = sorted(set_reads.used_keys(session, asked))
+    assert found == expected
+    assert [(scope, key) for scope, key, _sha, _id in found] == asked[:2]
+    assert all(isinstance(row[3], uuid.UUID) for row in found)
+    assert set_reads.used_keys(session, []) == []
