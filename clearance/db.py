@@ -1,8 +1,10 @@
 """Engine and session factory: one session per request or per job, committed in one place."""
 
 import logging
+import re
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import lru_cache
@@ -332,10 +334,42 @@ def _plain_insert(table: sa.Table) -> sa.Insert:
     return sa.insert(table)
 
 
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+# PostgreSQL takes at most 65,535 parameters in one statement.
+_MAX_PARAMETERS = 65_535
+
+
+@dataclass(frozen=True)
+class _DriverInsert:
+    """An INSERT as the driver takes it: for many rows in one statement, the text before its
+    VALUES and its one row's group of placeholders (positional, with their casts), and each
+    column's bind processing in the group's order; for `executemany`, the statement itself."""
+
+    statement: str
+    head: str
+    group: str
+    tail: str
+    columns: tuple[tuple[str, Callable[[Any], Any] | None], ...]
+
+
+def _values_group(text: str) -> tuple[str, str, str] | None:
+    """The statement cut around its one VALUES group: before it, the group, after it."""
+    start = text.find(" VALUES (")
+    if start < 0:
+        return None
+    opened = start + len(" VALUES ")
+    depth = 0
+    for at in range(opened, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[at], 0)
+        if depth == 0:
+            return text[:opened], text[opened : at + 1], text[at + 1 :]
+    return None
+
+
 @lru_cache(maxsize=64)
 def _driver_insert(
     statement: sa.Insert, keys: tuple[str, ...], dialect: sa.Dialect
-) -> tuple[str, tuple[tuple[str, Callable[[Any], Any] | None], ...]] | None:
+) -> _DriverInsert | None:
     """The INSERT of these columns as the driver takes it, with each column's bind processing;
     None when SQLAlchemy would fill a column in Python (a default not given)."""
     compiled = statement.compile(dialect=dialect, column_keys=list(keys))
@@ -343,7 +377,55 @@ def _driver_insert(
         return None
     # What Core applies to each value (the enums' values, the UTC check, JSON), per column.
     processors = {key: compiled.binds[key].type._cached_bind_processor(dialect) for key in keys}
-    return str(compiled), tuple((key, processors[key]) for key in keys)
+    text = str(compiled)
+    cut = _values_group(text)
+    head, group, tail = cut if cut is not None else (text, "", "")
+    names = _PLACEHOLDER.findall(group)
+    if sorted(names) != sorted(keys):  # not one placeholder per column: executemany only
+        head, group, tail, names = text, "", "", list(keys)
+    # The key the table returns to Core: nobody reads it here.
+    tail = tail.split(" RETURNING ", 1)[0]
+    return _DriverInsert(
+        statement=text,
+        head=head,
+        group=_PLACEHOLDER.sub("%s", group),
+        tail=tail,
+        columns=tuple((name, processors[name]) for name in names),
+    )
+
+
+@lru_cache(maxsize=128)
+def _numbered(group: str, width: int, count: int) -> str:
+    """`count` copies of a row's group of placeholders, numbered as the driver's raw query
+    takes them ($1, $2...): the driver then splits no query text in Python."""
+    parts = group.split("%s")
+    groups = []
+    for row in range(count):
+        numbered = [parts[0]]
+        for n, part in enumerate(parts[1:], start=row * width + 1):
+            numbered.append(f"${n}{part}")
+        groups.append("".join(numbered))
+    return ", ".join(groups)
+
+
+def _one_statement(
+    raw: psycopg.Connection[Any], insert: _DriverInsert, rows: list[dict[str, Any]]
+) -> None:
+    """The rows as one multi-row INSERT (or a few, under PostgreSQL's parameter limit): the
+    driver's per-row work of `executemany` costs more than the rows' values."""
+    columns = insert.columns
+    width = max(len(columns), 1)
+    per_statement = max(_MAX_PARAMETERS // width, 1)
+    with psycopg.RawCursor(raw) as cursor:
+        for first in range(0, len(rows), per_statement):
+            chunk = rows[first : first + per_statement]
+            values = [
+                row[key] if process is None else process(row[key])
+                for row in chunk
+                for key, process in columns
+            ]
+            groups = _numbered(insert.group, width, len(chunk))
+            cursor.execute(f"{insert.head}{groups}{insert.tail}", values, prepare=False)
 
 
 def insert_many(
@@ -352,9 +434,10 @@ def insert_many(
     """One INSERT of many rows in the connection's transaction (into a table, or a statement
     built once, such as an upsert).
 
-    On psycopg the rows go to the driver's `executemany` (prepared once, one round trip in a
-    pipeline) with the values bound as Core binds them; elsewhere, or while something listens
-    to the engine's statements (OpenTelemetry's SQLAlchemy instrumentation), a Core executemany.
+    On psycopg the rows of a table go to the driver as one multi-row INSERT, an upsert's to its
+    `executemany` (a row at a time, so that two rows of one key each take their turn), with
+    the values bound as Core binds them; elsewhere, or while something listens to the
+    engine's statements (OpenTelemetry's SQLAlchemy instrumentation), a Core executemany.
     Core's own execution costs more than the insert itself for the few rows a set has.
     """
     if not rows:
@@ -369,14 +452,19 @@ def insert_many(
     if plain is None or listened or not alike or not isinstance(raw, psycopg.Connection):
         connection.execute(insert.inline(), rows)
         return
-    statement, columns = plain
-    values = [
-        {key: row[key] if process is None else process(row[key]) for key, process in columns}
-        for row in rows
-    ]
     try:
+        if isinstance(table, sa.Table) and plain.group:
+            _one_statement(raw, plain, rows)
+            return
+        values = [
+            {
+                key: row[key] if process is None else process(row[key])
+                for key, process in plain.columns
+            }
+            for row in rows
+        ]
         with raw.cursor() as cursor:
-            cursor.executemany(statement, values)
+            cursor.executemany(plain.statement, values)
     except psycopg.Error as exc:  # as Core would raise it: IntegrityError, OperationalError...
         dbapi_error = connection.dialect.loaded_dbapi.Error
-        raise sa.exc.DBAPIError.instance(statement, None, exc, dbapi_error) from exc
+        raise sa.exc.DBAPIError.instance(plain.statement, None, exc, dbapi_error) from exc

@@ -13,6 +13,7 @@ redis-server of its own.
 """
 
 import argparse
+import cProfile
 import json
 import random
 import time
@@ -97,7 +98,7 @@ def _lodge(client: TestClient, args: argparse.Namespace) -> None:
             )
 
 
-def _screen(database: str, *, count_statements: bool) -> dict[str, Any]:
+def _screen(database: str, *, count_statements: bool, profile: str | None) -> dict[str, Any]:
     statements: Counter[str] = Counter()
 
     def count(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
@@ -118,7 +119,10 @@ def _screen(database: str, *, count_statements: bool) -> dict[str, Any]:
     if count_statements:
         event.listen(engine, "before_cursor_execute", count)
     backends = backends_cpu(database)
+    profiler = cProfile.Profile(time.process_time) if profile else None
     try:
+        if profiler is not None:
+            profiler.enable()
         while True:
             started_cpu, started_wall = time.process_time(), time.perf_counter()
             outcome = sets.screen_set(clock=clock, settings=settings, lifecycle=jobs.LIFECYCLE)
@@ -129,6 +133,9 @@ def _screen(database: str, *, count_statements: bool) -> dict[str, Any]:
             if outcome.claimed < settings.screening_batch_size:
                 break
     finally:
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(profile or "")
         if count_statements:
             event.remove(engine, "before_cursor_execute", count)
     database_cpu = sum(t - backends.get(pid, 0.0) for pid, t in backends_cpu(database).items())
@@ -151,6 +158,17 @@ def _exists(args: argparse.Namespace, name: str) -> bool:
     with psycopg.connect(args.pg_admin_url, autocommit=True) as connection:
         found = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
         return found.fetchone() is not None
+
+
+def _disconnect(args: argparse.Namespace, name: str) -> None:
+    """End what this process left connected to the database `name` (its own, made above): a
+    template cannot be copied while anyone is connected to it."""
+    with psycopg.connect(args.pg_admin_url, autocommit=True) as connection:
+        connection.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        )
 
 
 def _environment(args: argparse.Namespace) -> dict[str, str]:
@@ -194,19 +212,27 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="keep the lodged database under this name and start from it when it exists "
         "(to compare two versions of the code on the same declarations)",
     )
+    parser.add_argument(
+        "--profile", help="write a cProfile of the screening (not the warm-up) to this file"
+    )
+    parser.add_argument(
+        "--prefix", default="screening_cost", help="the name of the database made, before a hex"
+    )
     parser.add_argument("--pg-admin-url", default=DEFAULT_PG_ADMIN_URL)
     args = parser.parse_args(argv)
-    name = f"screening_cost_{uuid.uuid4().hex[:8]}"
+    name = f"{args.prefix}_{uuid.uuid4().hex[:8]}"
     if args.template is None:
         _prepare(args, name)
     else:
         if not _exists(args, args.template):
             _prepare(args, args.template)
+            _disconnect(args, args.template)
         admin(args.pg_admin_url, "CREATE DATABASE {} TEMPLATE {}", name, args.template)
     try:
         with service_settings(args.pg_admin_url, name, **_environment(args)):
             hot.clear()
-            print(json.dumps(_screen(name, count_statements=args.statements), indent=2))
+            outcome = _screen(name, count_statements=args.statements, profile=args.profile)
+            print(json.dumps(outcome, indent=2))
     finally:
         admin(args.pg_admin_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
 
