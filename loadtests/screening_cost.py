@@ -42,7 +42,7 @@ from clearance.synthetic.declarations import DISHONEST_SHARE, make_declaration
 from clearance.synthetic.mandates import grant_demo_mandates
 from clearance.synthetic.parties import DEMO_TRADERS
 from clearance.synthetic.uploads import document_uploads
-from loadtests.bench_services import DEFAULT_PG_ADMIN_URL
+from loadtests.bench_services import DEFAULT_PG_ADMIN_URL, database_url
 from loadtests.in_process import admin, backends_cpu, service_settings
 from workers import jobs
 
@@ -158,6 +158,35 @@ def _screen(database: str, *, count_statements: bool, profile: str | None) -> di
     }
 
 
+def _dump(database_url: str, path: str) -> None:
+    """Every assessment, event and notification of the run, to compare two versions of the code
+    on the same declarations (times and serial keys left out)."""
+    with psycopg.connect(database_url) as connection:
+        found = {
+            "assessments": connection.execute(
+                "SELECT declaration_id::text, version, score, channel, hard_hit, random_selected,"
+                " reasons::text, channel_reason, model_version, model_score, policy_version,"
+                " thresholds::text, rule_versions::text FROM assessment"
+                " ORDER BY declaration_id, version"
+            ).fetchall(),
+            "events": connection.execute(
+                "SELECT declaration_id::text, version, action, from_state, to_state, actor,"
+                " reason, reason_code, reason_params::text FROM declaration_event"
+                " ORDER BY declaration_id, version, id"
+            ).fetchall(),
+            "notifications": connection.execute(
+                "SELECT declaration_id::text, version, sequence, type, (payload::jsonb - 'at')::text, status"
+                " FROM notification ORDER BY declaration_id, version, sequence"
+            ).fetchall(),
+            "audit": connection.execute(
+                "SELECT actor, role, tax_code, action, target_kind, target_id, version, outcome"
+                " FROM audit_record ORDER BY target_id, version, action, id"
+            ).fetchall(),
+        }
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(found, handle, indent=1, default=str)
+
+
 def _exists(args: argparse.Namespace, name: str) -> bool:
     with psycopg.connect(args.pg_admin_url, autocommit=True) as connection:
         found = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
@@ -220,6 +249,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--profile", help="write a cProfile of the screening (not the warm-up) to this file"
     )
     parser.add_argument(
+        "--dump", help="write the run's assessments, events, notifications and audit to this file"
+    )
+    parser.add_argument(
         "--prefix", default="screening_cost", help="the name of the database made, before a hex"
     )
     parser.add_argument("--pg-admin-url", default=DEFAULT_PG_ADMIN_URL)
@@ -237,6 +269,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             hot.clear()
             outcome = _screen(name, count_statements=args.statements, profile=args.profile)
             print(json.dumps(outcome, indent=2))
+        if args.dump:
+            _dump(database_url(args.pg_admin_url, name), args.dump)
     finally:
         admin(args.pg_admin_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
 
