@@ -175,7 +175,8 @@ def _dump(database_url: str, path: str) -> None:
                 " ORDER BY declaration_id, version, id"
             ).fetchall(),
             "notifications": connection.execute(
-                "SELECT declaration_id::text, version, sequence, type, (payload::jsonb - 'at')::text, status"
+                "SELECT declaration_id::text, version, sequence, type,"
+                " (payload::jsonb - 'at')::text, status"
                 " FROM notification ORDER BY declaration_id, version, sequence"
             ).fetchall(),
             "audit": connection.execute(
