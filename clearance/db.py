@@ -1,6 +1,7 @@
 """Engine and session factory: one session per request or per job, committed in one place."""
 
 import logging
+import select
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -12,9 +13,11 @@ import psycopg
 import sqlalchemy as sa
 from psycopg.pq import PipelineStatus
 from sqlalchemy import Connection, Engine, event
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, SQLModel, create_engine
 
+from clearance.db_rows import insert_many as insert_many
+from clearance.db_rows import insert_rows as insert_rows
+from clearance.db_rows import update_rows as update_rows
 from clearance.settings import get_settings
 
 APPLICATION_NAME = "clearance"
@@ -57,14 +60,34 @@ def make_engine(url: str) -> Engine:
     # Per process. An API process runs up to 40 requests at once in its thread pool, each
     # holding a connection for its transaction; PostgreSQL's default max_connections is 100:
     # size both to the replicas (deploy/README.md).
-    return create_engine(
+    engine = create_engine(
         url,
-        pool_pre_ping=True,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout_seconds,
         connect_args={"application_name": APPLICATION_NAME},
     )
+    event.listen(engine, "checkout", _closed_while_idle)
+    return engine
+
+
+def _closed_while_idle(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """A connection the server closed while it was idle in the pool (a terminated backend, a
+    restart) is found at checkout, and the pool hands out a new one. A pre-ping would ask the
+    server (a round trip, ~0.5 ms of the client's CPU, at every checkout: every screening set,
+    every request); this looks at the idle socket: with no LISTEN, anything the server sent is
+    its goodbye. A connection lost an instant before (the goodbye not arrived yet) fails its
+    first statement, as one lost during the transaction does: a 503, a job tried again."""
+    if not isinstance(dbapi_connection, psycopg.Connection):
+        return
+    if dbapi_connection.closed or dbapi_connection.broken:
+        raise sa.exc.DisconnectionError("the connection was closed")
+    try:
+        readable, _, _ = select.select([dbapi_connection.pgconn.socket], [], [], 0)
+    except (OSError, ValueError, psycopg.OperationalError) as exc:
+        raise sa.exc.DisconnectionError("the connection's socket is gone") from exc
+    if readable:
+        raise sa.exc.DisconnectionError("the server closed the connection while it was idle")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -271,112 +294,3 @@ def timestamp_field(*, nullable: bool = False, index: bool = False) -> Any:
     from sqlmodel import Field
 
     return Field(default=None, sa_column=sa.Column(UTCDateTime(), nullable=nullable, index=index))
-
-
-@lru_cache(maxsize=64)
-def _defaults(model: type[SQLModel]) -> tuple[tuple[str, Callable[[], Any] | None, Any], ...]:
-    """Each non-key field of the model with a default: its factory, or None and the value."""
-    return tuple(
-        (name, field.default_factory, field.default)  # type: ignore[misc]
-        for name, field in model.model_fields.items()
-        if name != "id" and (field.default_factory is not None or not field.is_required())
-    )
-
-
-def insert_rows(
-    session: Session | Connection, model: type[SQLModel], rows: list[dict[str, Any]]
-) -> None:
-    """One multi-row INSERT of `rows` into the model's table on the session's connection (no
-    unit of work: nothing to track); a field a row leaves out takes the model's default."""
-    if not rows:
-        return
-    defaults = _defaults(model)
-    if defaults:
-        for row in rows:
-            for name, factory, default in defaults:
-                if name not in row:
-                    row[name] = factory() if factory is not None else default
-    table: sa.Table = model.__table__  # type: ignore[attr-defined]
-    connection = session if isinstance(session, Connection) else session.connection()
-    insert_many(connection, table, rows)
-
-
-def update_rows(session: Session, instances: list[SQLModel]) -> None:
-    """Write what changed on the session's `instances` (all of one table) as one UPDATE run
-    for every changed row at once (each gets every column any of them changed, at its own
-    value), and mark them unchanged: the unit of work would send one UPDATE per row."""
-    changed = [(instance, sa.inspect(instance).committed_state) for instance in instances]
-    members = [instance for instance, names in changed if names]
-    if not members:
-        return
-    names = sorted({name for _instance, found in changed for name in found})
-    table: sa.Table = type(members[0]).__table__  # type: ignore[attr-defined]
-    [key] = table.primary_key.columns
-    statement = (
-        sa.update(table)
-        .where(key == sa.bindparam("_key"))
-        .values({name: sa.bindparam(name) for name in names})
-    )
-    rows = [
-        {"_key": getattr(m, key.name), **{name: getattr(m, name) for name in names}}
-        for m in members
-    ]
-    session.connection().execute(statement, rows)
-    for member in members:
-        for name in names:
-            set_committed_value(member, name, getattr(member, name))
-
-
-@lru_cache(maxsize=64)
-def _plain_insert(table: sa.Table) -> sa.Insert:
-    return sa.insert(table)
-
-
-@lru_cache(maxsize=64)
-def _driver_insert(
-    statement: sa.Insert, keys: tuple[str, ...], dialect: sa.Dialect
-) -> tuple[str, tuple[tuple[str, Callable[[Any], Any] | None], ...]] | None:
-    """The INSERT of these columns as the driver takes it, with each column's bind processing;
-    None when SQLAlchemy would fill a column in Python (a default not given)."""
-    compiled = statement.compile(dialect=dialect, column_keys=list(keys))
-    if compiled.insert_prefetch or set(compiled.binds) != set(keys):
-        return None
-    # What Core applies to each value (the enums' values, the UTC check, JSON), per column.
-    processors = {key: compiled.binds[key].type._cached_bind_processor(dialect) for key in keys}
-    return str(compiled), tuple((key, processors[key]) for key in keys)
-
-
-def insert_many(
-    connection: Connection, table: sa.Table | sa.Insert, rows: list[dict[str, Any]]
-) -> None:
-    """One INSERT of many rows in the connection's transaction (into a table, or a statement
-    built once, such as an upsert).
-
-    On psycopg the rows go to the driver's `executemany` (prepared once, one round trip in a
-    pipeline) with the values bound as Core binds them; elsewhere, or while something listens
-    to the engine's statements (OpenTelemetry's SQLAlchemy instrumentation), a Core executemany.
-    Core's own execution costs more than the insert itself for the few rows a set has.
-    """
-    if not rows:
-        return
-    raw = connection.connection.driver_connection
-    keys = tuple(rows[0])
-    insert = _plain_insert(table) if isinstance(table, sa.Table) else table
-    plain = _driver_insert(insert, keys, connection.dialect)
-    # Whoever listens to the engine's statements (tracing) sees these too: Core's path then.
-    listened = bool(connection.dispatch.before_cursor_execute)
-    alike = all(row.keys() == rows[0].keys() for row in rows)
-    if plain is None or listened or not alike or not isinstance(raw, psycopg.Connection):
-        connection.execute(insert.inline(), rows)
-        return
-    statement, columns = plain
-    values = [
-        {key: row[key] if process is None else process(row[key]) for key, process in columns}
-        for row in rows
-    ]
-    try:
-        with raw.cursor() as cursor:
-            cursor.executemany(statement, values)
-    except psycopg.Error as exc:  # as Core would raise it: IntegrityError, OperationalError...
-        dbapi_error = connection.dialect.loaded_dbapi.Error
-        raise sa.exc.DBAPIError.instance(statement, None, exc, dbapi_error) from exc

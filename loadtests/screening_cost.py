@@ -13,6 +13,8 @@ redis-server of its own.
 """
 
 import argparse
+import cProfile
+import gc
 import json
 import random
 import time
@@ -40,7 +42,7 @@ from clearance.synthetic.declarations import DISHONEST_SHARE, make_declaration
 from clearance.synthetic.mandates import grant_demo_mandates
 from clearance.synthetic.parties import DEMO_TRADERS
 from clearance.synthetic.uploads import document_uploads
-from loadtests.bench_services import DEFAULT_PG_ADMIN_URL
+from loadtests.bench_services import DEFAULT_PG_ADMIN_URL, database_url
 from loadtests.in_process import admin, backends_cpu, service_settings
 from workers import jobs
 
@@ -97,7 +99,7 @@ def _lodge(client: TestClient, args: argparse.Namespace) -> None:
             )
 
 
-def _screen(database: str, *, count_statements: bool) -> dict[str, Any]:
+def _screen(database: str, *, count_statements: bool, profile: str | None) -> dict[str, Any]:
     statements: Counter[str] = Counter()
 
     def count(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
@@ -112,13 +114,19 @@ def _screen(database: str, *, count_statements: bool) -> dict[str, Any]:
     settings, clock = get_settings(), get_clock()
     # The first set is a warm-up (reference data, compiled statements): not counted.
     sets.screen_set(clock=clock, settings=settings, lifecycle=jobs.LIFECYCLE)
+    # As a worker does after its first job (workers/worker.py): what is loaded by now stays
+    # for the process's life, out of the collector's full passes.
+    gc.freeze()
     screened, cpu, wall, channels = 0, 0.0, 0.0, Counter[str]()
     # A listener on the engine's statements sends the set's inserts through Core's path
     # (`db.insert_many`, as for tracing): statements are counted only when asked for.
     if count_statements:
         event.listen(engine, "before_cursor_execute", count)
     backends = backends_cpu(database)
+    profiler = cProfile.Profile(time.process_time) if profile else None
     try:
+        if profiler is not None:
+            profiler.enable()
         while True:
             started_cpu, started_wall = time.process_time(), time.perf_counter()
             outcome = sets.screen_set(clock=clock, settings=settings, lifecycle=jobs.LIFECYCLE)
@@ -129,6 +137,9 @@ def _screen(database: str, *, count_statements: bool) -> dict[str, Any]:
             if outcome.claimed < settings.screening_batch_size:
                 break
     finally:
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(profile or "")
         if count_statements:
             event.remove(engine, "before_cursor_execute", count)
     database_cpu = sum(t - backends.get(pid, 0.0) for pid, t in backends_cpu(database).items())
@@ -147,10 +158,51 @@ def _screen(database: str, *, count_statements: bool) -> dict[str, Any]:
     }
 
 
+def _dump(database_url: str, path: str) -> None:
+    """Every assessment, event and notification of the run, to compare two versions of the code
+    on the same declarations (times and serial keys left out)."""
+    with psycopg.connect(database_url) as connection:
+        found = {
+            "assessments": connection.execute(
+                "SELECT declaration_id::text, version, score, channel, hard_hit, random_selected,"
+                " reasons::text, channel_reason, model_version, model_score, policy_version,"
+                " thresholds::text, rule_versions::text FROM assessment"
+                " ORDER BY declaration_id, version"
+            ).fetchall(),
+            "events": connection.execute(
+                "SELECT declaration_id::text, version, action, from_state, to_state, actor,"
+                " reason, reason_code, reason_params::text FROM declaration_event"
+                " ORDER BY declaration_id, version, id"
+            ).fetchall(),
+            "notifications": connection.execute(
+                "SELECT declaration_id::text, version, sequence, type,"
+                " (payload::jsonb - 'at')::text, status"
+                " FROM notification ORDER BY declaration_id, version, sequence"
+            ).fetchall(),
+            "audit": connection.execute(
+                "SELECT actor, role, tax_code, action, target_kind, target_id, version, outcome"
+                " FROM audit_record ORDER BY target_id, version, action, id"
+            ).fetchall(),
+        }
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(found, handle, indent=1, default=str)
+
+
 def _exists(args: argparse.Namespace, name: str) -> bool:
     with psycopg.connect(args.pg_admin_url, autocommit=True) as connection:
         found = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
         return found.fetchone() is not None
+
+
+def _disconnect(args: argparse.Namespace, name: str) -> None:
+    """End what this process left connected to the database `name` (its own, made above): a
+    template cannot be copied while anyone is connected to it."""
+    with psycopg.connect(args.pg_admin_url, autocommit=True) as connection:
+        connection.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        )
 
 
 def _environment(args: argparse.Namespace) -> dict[str, str]:
@@ -194,19 +246,32 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="keep the lodged database under this name and start from it when it exists "
         "(to compare two versions of the code on the same declarations)",
     )
+    parser.add_argument(
+        "--profile", help="write a cProfile of the screening (not the warm-up) to this file"
+    )
+    parser.add_argument(
+        "--dump", help="write the run's assessments, events, notifications and audit to this file"
+    )
+    parser.add_argument(
+        "--prefix", default="screening_cost", help="the name of the database made, before a hex"
+    )
     parser.add_argument("--pg-admin-url", default=DEFAULT_PG_ADMIN_URL)
     args = parser.parse_args(argv)
-    name = f"screening_cost_{uuid.uuid4().hex[:8]}"
+    name = f"{args.prefix}_{uuid.uuid4().hex[:8]}"
     if args.template is None:
         _prepare(args, name)
     else:
         if not _exists(args, args.template):
             _prepare(args, args.template)
+            _disconnect(args, args.template)
         admin(args.pg_admin_url, "CREATE DATABASE {} TEMPLATE {}", name, args.template)
     try:
         with service_settings(args.pg_admin_url, name, **_environment(args)):
             hot.clear()
-            print(json.dumps(_screen(name, count_statements=args.statements), indent=2))
+            outcome = _screen(name, count_statements=args.statements, profile=args.profile)
+            print(json.dumps(outcome, indent=2))
+        if args.dump:
+            _dump(database_url(args.pg_admin_url, name), args.dump)
     finally:
         admin(args.pg_admin_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
 

@@ -131,3 +131,21 @@ def test_the_statement_is_seen_by_whoever_listens_to_the_engine(connection: Conn
         sa.event.remove(connection.engine, "before_cursor_execute", listener)
 
     assert any(statement.startswith("INSERT INTO audit_record") for statement in seen), seen
+
+
+def test_more_rows_than_one_statement_takes_all_go_in(connection: Connection) -> None:
+    # PostgreSQL takes at most 65,535 parameters in a statement: 4 columns, 16,383 rows.
+    records: sa.Table = AuditRecord.__table__  # type: ignore[attr-defined]
+    marker = uuid.uuid4().hex
+    rows = [
+        {"at": AT, "actor": f"trader:{n}", "action": marker, "outcome": "ok"} for n in range(17_000)
+    ]
+
+    db.insert_many(connection, records, rows)
+
+    found = connection.execute(
+        sa.select(sa.func.count(), sa.func.count(sa.distinct(records.c.actor))).where(
+            records.c.action == marker
+        )
+    ).one()
+    assert tuple(found) == (17_000, 17_000)

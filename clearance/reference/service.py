@@ -2,7 +2,7 @@
 
 import time as monotonic
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Generic, TypeAlias, TypeVar
@@ -27,6 +27,8 @@ from clearance.reference.nomenclature import Nomenclature
 from clearance.reference.tariff_files import EditionLine
 
 SNAPSHOT_TTL_SECONDS = 60.0
+# Codes whose restrictions one snapshot remembers (a declarable code, a regime each).
+_CODES_REMEMBERED = 20_000
 
 Row = TypeVar("Row", ExchangeRate, HsKeyword)
 Figure = TypeVar("Figure", Decimal, float)
@@ -106,6 +108,10 @@ class ReferenceData:
     schedules: tuple[Schedule, ...] = ()
     vat: tuple[Vat, ...] = ()
     papers: tuple[Paper, ...] = ()
+    # Each code's restrictions as found once: every line of every screening asks.
+    _restricted: dict[tuple[str, str], tuple[Restriction, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def tariff_line(self, code: str, on: date | None = None) -> EditionLine | None:
         """The declarable 8-digit line of a code (a 10-digit code by its first 8) on the day."""
@@ -153,11 +159,16 @@ class ReferenceData:
         return any(not paper.document_kind for paper, _ in self.papers_for(hs_code, "import", on))
 
     def restrictions_for(self, hs_code: str, regime: str) -> list[Restriction]:
-        return [
-            r
-            for r in self.restrictions
-            if hs_code.startswith(r.hs_prefix) and r.regime in {"any", regime}
-        ]
+        found = self._restricted.get((hs_code, regime))
+        if found is None:
+            found = tuple(
+                r
+                for r in self.restrictions
+                if hs_code.startswith(r.hs_prefix) and r.regime in {"any", regime}
+            )
+            if len(self._restricted) < _CODES_REMEMBERED:
+                self._restricted[(hs_code, regime)] = found
+        return list(found)
 
     def price_band(self, hs_code: str, origin: str) -> PriceBand | None:
         """The band of the tariff line; for a 6-digit code, the most lenient line under it."""

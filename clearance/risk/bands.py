@@ -4,6 +4,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from clearance.quantiles import quantile
 from clearance.reference.seed import shipped_reference
@@ -47,8 +48,14 @@ class Band(ValueBand[float]):
 
     def as_price_band(self) -> PriceBand:
         """The band in the reference data's decimal form, which the rules compute with."""
-        p10, median, p90 = (Decimal(str(v)) for v in (self.p10, self.median, self.p90))
-        return PriceBand(p10=p10, median=median, p90=p90, n=self.n)
+        return _price_band(self.p10, self.median, self.p90, self.n)
+
+
+@lru_cache(maxsize=8192)
+def _price_band(p10: float, median: float, p90: float, n: int) -> PriceBand:
+    """Made once per band: every line of every screening with a model asks."""
+    low, middle, high = (Decimal(str(v)) for v in (p10, median, p90))
+    return PriceBand(p10=low, median=middle, p90=high, n=n)
 
 
 class ReferenceBands:

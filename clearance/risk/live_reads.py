@@ -176,9 +176,9 @@ def _read_activity(
     ones = _ones(traders, declarants, _cuts(declarations, start))
     read = _Activity()
     found: dict[uuid.UUID, tuple[str, str, datetime, set[str]]] = {}
-    for party, code, hs6, on, count, declaration_id, at, declarant in session.execute(
-        sa.union_all(days, ones)
-    ):
+    # On the connection, all rows at once: not the ORM's execution, nor a fetch per row.
+    rows = session.connection().execute(sa.union_all(days, ones)).all()
+    for party, code, hs6, on, count, declaration_id, at, declarant in rows:
         if party != _ONE:
             read.days.add((party, code, hs6), on, count)
             continue

@@ -6,13 +6,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
+from functools import lru_cache
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import case, func
-from sqlalchemy.orm import aliased
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from clearance.clock import Clock
+from clearance.db import UTCDateTime
 from clearance.declarations.models import (
     Assessment,
     Channel,
@@ -82,76 +84,125 @@ def read(
     return reads
 
 
+# The set's statements, built once per process: each set binds its own values. Building a
+# statement (and its cache key) costs more client CPU than running it for a set's few rows,
+# and they run on the session's connection, not through the ORM's execution.
+_assessment = Assessment.__table__.c  # type: ignore[attr-defined]
+_declaration = Declaration.__table__.c  # type: ignore[attr-defined]
+_line = DeclarationLine.__table__.c  # type: ignore[attr-defined]
+_history = HistoryEntry.__table__.c  # type: ignore[attr-defined]
+_standing = TraderStanding.__table__.c  # type: ignore[attr-defined]
+
+
+def _ids(name: str) -> sa.BindParameter[Any]:
+    return sa.bindparam(name, expanding=True)
+
+
+@lru_cache(maxsize=1)
+def _history_statement() -> sa.Select[str, int, int]:
+    fraud = case((_history.fraud_found, 1), else_=0)
+    return (
+        sa.select(_history.trader_tax_code, func.count(), func.coalesce(func.sum(fraud), 0))
+        .where(
+            _history.trader_tax_code.in_(_ids("traders")),
+            _history.lodged_at >= sa.bindparam("since", type_=UTCDateTime()),
+        )
+        .group_by(_history.trader_tax_code)
+    )
+
+
 def history(
     session: Session, clock: Clock, traders: list[str], rule: RuleConfig
 ) -> dict[str, tuple[int, int]]:
     """Each trader's inspected declarations and frauds found in the rule's lookback."""
     lookback = clock.now() - timedelta(days=float(rule.params["lookback_days"]))
-    fraud = case((col(HistoryEntry.fraud_found), 1), else_=0)
-    return {
-        trader: (int(inspections), int(frauds))
-        for trader, inspections, frauds in session.exec(
-            select(
-                col(HistoryEntry.trader_tax_code), func.count(), func.coalesce(func.sum(fraud), 0)
-            )
-            .where(
-                col(HistoryEntry.trader_tax_code).in_(traders),
-                col(HistoryEntry.lodged_at) >= lookback,
-            )
-            .group_by(col(HistoryEntry.trader_tax_code))
-        ).all()
-    }
+    rows = session.connection().execute(
+        _history_statement(), {"traders": traders, "since": lookback}
+    )
+    return {trader: (int(inspections), int(frauds)) for trader, inspections, frauds in rows}
+
+
+@lru_cache(maxsize=1)
+def _aeo_statement() -> sa.Select[str]:
+    return sa.select(_standing.tax_code).where(
+        _standing.tax_code.in_(_ids("traders")), _standing.aeo.is_(True)
+    )
 
 
 def aeo(session: Session, traders: list[str]) -> set[str]:
     """The traders with AEO status."""
-    return set(
-        session.exec(
-            select(TraderStanding.tax_code).where(
-                col(TraderStanding.tax_code).in_(traders), col(TraderStanding.aeo).is_(True)
-            )
-        ).all()
+    return set(session.connection().execute(_aeo_statement(), {"traders": traders}).scalars())
+
+
+@lru_cache(maxsize=8)
+def _priors_statement(below: int) -> sa.Select[uuid.UUID, int]:
+    earlier = Declaration.__table__.alias("earlier")  # type: ignore[attr-defined]
+    first_ones = (
+        sa.select(earlier.c.id)
+        .where(
+            earlier.c.trader_tax_code == _declaration.trader_tax_code,
+            earlier.c.lodged_at < _declaration.lodged_at,
+        )
+        .correlate(Declaration.__table__)  # type: ignore[attr-defined]
+        .limit(below)
+        .subquery()
     )
+    prior = sa.select(func.count()).select_from(first_ones).scalar_subquery()
+    return sa.select(_declaration.id, prior).where(_declaration.id.in_(_ids("ids")))
 
 
 def _priors(session: Session, ids: list[uuid.UUID], below: int) -> dict[uuid.UUID, int]:
     """How many declarations each one's trader lodged before it. The new-trader rule asks only
     whether there are fewer than its `below`, so at most that many rows are read for each."""
-    earlier = aliased(Declaration)
-    first_ones = (
-        select(col(earlier.id))
-        .where(
-            col(earlier.trader_tax_code) == col(Declaration.trader_tax_code),
-            col(earlier.lodged_at) < col(Declaration.lodged_at),
-        )
-        .correlate(Declaration)
-        .limit(below)
-        .subquery()
+    rows = session.connection().execute(_priors_statement(below), {"ids": ids})
+    return {declaration_id: int(count) for declaration_id, count in rows}
+
+
+@lru_cache(maxsize=1)
+def _assessments_statement() -> sa.Select[uuid.UUID, int, str]:
+    return sa.select(_assessment.declaration_id, _assessment.version, _assessment.channel).where(
+        _assessment.declaration_id.in_(_ids("ids"))
     )
-    prior = select(func.count()).select_from(first_ones).scalar_subquery()
-    return {
-        declaration_id: int(count)
-        for declaration_id, count in session.exec(
-            select(col(Declaration.id), prior).where(col(Declaration.id).in_(ids))
-        ).all()
-    }
 
 
 def _assessments(session: Session, declarations: Sequence[Declaration], reads: SetReads) -> None:
     """Which current versions are assessed already, and each one's floor: the strictest
     channel an earlier version got (an amendment never lowers it)."""
     current = {d.id: d.version for d in declarations}
-    for declaration_id, version, channel in session.exec(
-        select(Assessment.declaration_id, Assessment.version, Assessment.channel).where(
-            col(Assessment.declaration_id).in_(list(current))
-        )
-    ).all():
+    for declaration_id, version, channel in session.connection().execute(
+        _assessments_statement(), {"ids": list(current)}
+    ):
         if version == current[declaration_id]:
             reads.assessed.add((declaration_id, version))
         elif version < current[declaration_id]:
             held = reads.floors.get(declaration_id)
             if held is None or Channel(channel).strictness > held.strictness:
                 reads.floors[declaration_id] = Channel(channel)
+
+
+@lru_cache(maxsize=8)
+def _split_statement(rates_vnd: tuple[tuple[str, Decimal], ...]) -> sa.Select[*tuple[Any, ...]]:
+    """Per day's rates: they are in the statement, each a bound value."""
+    hs4_of = func.substr(_line.hs_code, 1, 4)
+    rates = case(dict(rates_vnd), value=_line.currency, else_=0)
+    vnd = func.sum(_line.customs_value * rates)
+    trader = func.min(_declaration.trader_tax_code)  # one per declaration
+    return (
+        sa.select(trader, _line.declaration_id, hs4_of, vnd)
+        .join(Declaration.__table__, _declaration.id == _line.declaration_id)  # type: ignore[attr-defined]
+        .where(
+            _declaration.trader_tax_code.in_(_ids("traders")),
+            _declaration.version == _line.version,
+            _declaration.state != State.cancelled,
+            _declaration.lodged_at >= sa.bindparam("since", type_=UTCDateTime()),
+            hs4_of.in_(_ids("headings")),
+        )
+        .group_by(_line.declaration_id, hs4_of)
+        .having(
+            vnd >= sa.bindparam("low", type_=sa.Numeric()),
+            vnd < sa.bindparam("high", type_=sa.Numeric()),
+        )
+    )
 
 
 def _split_totals(
@@ -173,23 +224,16 @@ def _split_totals(
     since = clock.now() - timedelta(days=float(rule.params["window_days"]))
     threshold = Decimal(str(rule.params["threshold_usd"]))
     floor = threshold * Decimal(str(rule.params["near_share"]))
-    hs4_of = func.substr(col(DeclarationLine.hs_code), 1, 4)
-    rates = case(dict(reference.rates_vnd), value=col(DeclarationLine.currency), else_=0)
-    vnd = func.sum(col(DeclarationLine.customs_value) * rates)
-    trader = func.min(col(Declaration.trader_tax_code))  # one per declaration
-    rows = session.execute(
-        sa.select(trader, col(DeclarationLine.declaration_id), hs4_of, vnd)
-        .join(Declaration, col(Declaration.id) == col(DeclarationLine.declaration_id))
-        .where(
-            col(Declaration.trader_tax_code).in_(sorted({trader for trader, _h in pairs})),
-            col(Declaration.version) == col(DeclarationLine.version),
-            col(Declaration.state) != State.cancelled,
-            col(Declaration.lodged_at) >= since,
-            hs4_of.in_(sorted({heading for _t, heading in pairs})),
-        )
-        .group_by(col(DeclarationLine.declaration_id), hs4_of)
-        .having(vnd >= floor * usd, vnd < threshold * usd)
-    ).all()
+    rows = session.connection().execute(
+        _split_statement(tuple(reference.rates_vnd.items())),
+        {
+            "traders": sorted({trader for trader, _h in pairs}),
+            "since": since,
+            "headings": sorted({heading for _t, heading in pairs}),
+            "low": floor * usd,
+            "high": threshold * usd,
+        },
+    )
     totals: Totals = defaultdict(dict)
     for code, declaration_id, heading, total in rows:
         if (code, heading) in pairs:

@@ -1,0 +1,209 @@
+"""Rows written many at a time, beside the unit of work: one INSERT for many rows straight
+through the driver, one UPDATE for many changed rows (screening and lodging sets)."""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import psycopg
+import sqlalchemy as sa
+from sqlalchemy import Connection
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session, SQLModel
+
+
+@lru_cache(maxsize=64)
+def _defaults(model: type[SQLModel]) -> tuple[tuple[str, Callable[[], Any] | None, Any], ...]:
+    """Each non-key field of the model with a default: its factory, or None and the value."""
+    return tuple(
+        (name, field.default_factory, field.default)  # type: ignore[misc]
+        for name, field in model.model_fields.items()
+        if name != "id" and (field.default_factory is not None or not field.is_required())
+    )
+
+
+def insert_rows(
+    session: Session | Connection, model: type[SQLModel], rows: list[dict[str, Any]]
+) -> None:
+    """One multi-row INSERT of `rows` into the model's table on the session's connection (no
+    unit of work: nothing to track); a field a row leaves out takes the model's default."""
+    if not rows:
+        return
+    defaults = _defaults(model)
+    if defaults:
+        for row in rows:
+            for name, factory, default in defaults:
+                if name not in row:
+                    row[name] = factory() if factory is not None else default
+    table: sa.Table = model.__table__  # type: ignore[attr-defined]
+    connection = session if isinstance(session, Connection) else session.connection()
+    insert_many(connection, table, rows)
+
+
+def update_rows(session: Session, instances: list[SQLModel]) -> None:
+    """Write what changed on the session's `instances` (all of one table) as one UPDATE run
+    for every changed row at once (each gets every column any of them changed, at its own
+    value), and mark them unchanged: the unit of work would send one UPDATE per row."""
+    changed = [(instance, sa.inspect(instance).committed_state) for instance in instances]
+    members = [instance for instance, names in changed if names]
+    if not members:
+        return
+    names = sorted({name for _instance, found in changed for name in found})
+    table: sa.Table = type(members[0]).__table__  # type: ignore[attr-defined]
+    [key] = table.primary_key.columns
+    statement = (
+        sa.update(table)
+        .where(key == sa.bindparam("_key"))
+        .values({name: sa.bindparam(name) for name in names})
+    )
+    rows = [
+        {"_key": getattr(m, key.name), **{name: getattr(m, name) for name in names}}
+        for m in members
+    ]
+    session.connection().execute(statement, rows)
+    for member in members:
+        for name in names:
+            set_committed_value(member, name, getattr(member, name))
+
+
+@lru_cache(maxsize=64)
+def _plain_insert(table: sa.Table) -> sa.Insert:
+    return sa.insert(table)
+
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+# PostgreSQL takes at most 65,535 parameters in one statement.
+_MAX_PARAMETERS = 65_535
+
+
+@dataclass(frozen=True)
+class _DriverInsert:
+    """An INSERT as the driver takes it: for many rows in one statement, the text before its
+    VALUES and its one row's group of placeholders (positional, with their casts), and each
+    column's bind processing in the group's order; for `executemany`, the statement itself."""
+
+    statement: str
+    head: str
+    group: str
+    tail: str
+    columns: tuple[tuple[str, Callable[[Any], Any] | None], ...]
+
+
+def _values_group(text: str) -> tuple[str, str, str] | None:
+    """The statement cut around its one VALUES group: before it, the group, after it."""
+    start = text.find(" VALUES (")
+    if start < 0:
+        return None
+    opened = start + len(" VALUES ")
+    depth = 0
+    for at in range(opened, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[at], 0)
+        if depth == 0:
+            return text[:opened], text[opened : at + 1], text[at + 1 :]
+    return None
+
+
+@lru_cache(maxsize=64)
+def _driver_insert(
+    statement: sa.Insert, keys: tuple[str, ...], dialect: sa.Dialect
+) -> _DriverInsert | None:
+    """The INSERT of these columns as the driver takes it, with each column's bind processing;
+    None when SQLAlchemy would fill a column in Python (a default not given)."""
+    compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+    if compiled.insert_prefetch or set(compiled.binds) != set(keys):
+        return None
+    # What Core applies to each value (the enums' values, the UTC check, JSON), per column.
+    processors = {key: compiled.binds[key].type._cached_bind_processor(dialect) for key in keys}
+    text = str(compiled)
+    cut = _values_group(text)
+    head, group, tail = cut if cut is not None else (text, "", "")
+    names = _PLACEHOLDER.findall(group)
+    if sorted(names) != sorted(keys):  # not one placeholder per column: executemany only
+        head, group, tail, names = text, "", "", list(keys)
+    # The key the table returns to Core: nobody reads it here.
+    tail = tail.split(" RETURNING ", 1)[0]
+    return _DriverInsert(
+        statement=text,
+        head=head,
+        group=_PLACEHOLDER.sub("%s", group),
+        tail=tail,
+        columns=tuple((name, processors[name]) for name in names),
+    )
+
+
+@lru_cache(maxsize=128)
+def _numbered(group: str, width: int, count: int) -> str:
+    """`count` copies of a row's group of placeholders, numbered as the driver's raw query
+    takes them ($1, $2...): the driver then splits no query text in Python."""
+    parts = group.split("%s")
+    groups = []
+    for row in range(count):
+        numbered = [parts[0]]
+        for n, part in enumerate(parts[1:], start=row * width + 1):
+            numbered.append(f"${n}{part}")
+        groups.append("".join(numbered))
+    return ", ".join(groups)
+
+
+def _one_statement(
+    raw: psycopg.Connection[Any], insert: _DriverInsert, rows: list[dict[str, Any]]
+) -> None:
+    """The rows as one multi-row INSERT (or a few, under PostgreSQL's parameter limit): the
+    driver's per-row work of `executemany` costs more than the rows' values."""
+    columns = insert.columns
+    width = max(len(columns), 1)
+    per_statement = max(_MAX_PARAMETERS // width, 1)
+    with psycopg.RawCursor(raw) as cursor:
+        for first in range(0, len(rows), per_statement):
+            chunk = rows[first : first + per_statement]
+            values = [
+                row[key] if process is None else process(row[key])
+                for row in chunk
+                for key, process in columns
+            ]
+            groups = _numbered(insert.group, width, len(chunk))
+            cursor.execute(f"{insert.head}{groups}{insert.tail}", values, prepare=False)
+
+
+def insert_many(
+    connection: Connection, table: sa.Table | sa.Insert, rows: list[dict[str, Any]]
+) -> None:
+    """One INSERT of many rows in the connection's transaction (into a table, or a statement
+    built once, such as an upsert).
+
+    On psycopg the rows of a table go to the driver as one multi-row INSERT, an upsert's to its
+    `executemany` (a row at a time, so that two rows of one key each take their turn), with
+    the values bound as Core binds them; elsewhere, or while something listens to the
+    engine's statements (OpenTelemetry's SQLAlchemy instrumentation), a Core executemany.
+    Core's own execution costs more than the insert itself for the few rows a set has.
+    """
+    if not rows:
+        return
+    raw = connection.connection.driver_connection
+    keys = tuple(rows[0])
+    insert = _plain_insert(table) if isinstance(table, sa.Table) else table
+    plain = _driver_insert(insert, keys, connection.dialect)
+    # Whoever listens to the engine's statements (tracing) sees these too: Core's path then.
+    listened = bool(connection.dispatch.before_cursor_execute)
+    alike = all(row.keys() == rows[0].keys() for row in rows)
+    if plain is None or listened or not alike or not isinstance(raw, psycopg.Connection):
+        connection.execute(insert.inline(), rows)
+        return
+    try:
+        if isinstance(table, sa.Table) and plain.group:
+            _one_statement(raw, plain, rows)
+            return
+        values = [
+            {
+                key: row[key] if process is None else process(row[key])
+                for key, process in plain.columns
+            }
+            for row in rows
+        ]
+        with raw.cursor() as cursor:
+            cursor.executemany(plain.statement, values)
+    except psycopg.Error as exc:  # as Core would raise it: IntegrityError, OperationalError...
+        dbapi_error = connection.dialect.loaded_dbapi.Error
+        raise sa.exc.DBAPIError.instance(plain.statement, None, exc, dbapi_error) from exc
