@@ -121,7 +121,7 @@ class SetConnection:
             self._drop(kept)
             kept = None
         if kept is None:
-            # A pooled connection, pinged once at checkout; autocommit, so that the set's own
+            # A pooled connection (its socket looked at on checkout); autocommit, so that the set's own
             # BEGIN can go in its pipeline (psycopg would begin with a round trip of its own).
             db.reads_in_pipelines(engine)
             connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
