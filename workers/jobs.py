@@ -15,6 +15,7 @@ from typing import Any
 from redis import Redis
 from rq import Queue, get_current_job
 from rq.job import Job
+from rq.timeouts import JobTimeoutException, UnixSignalDeathPenalty
 from sqlmodel import Session
 
 from clearance import db, logs, metrics, queues, wiring
@@ -218,10 +219,15 @@ def warm_up() -> None:
     worker's first set would: once a process, before it takes a job. A failure is left to the
     jobs, which fail, retry and park as they would have (a broken model), or find the
     database back (the database away at start)."""
-    started = time.perf_counter()
+    started, settings = time.perf_counter(), get_settings()
     try:
-        with db.new_session(writes=False) as session:
-            screening.shared(session=session, clock=get_clock(), settings=get_settings())
+        # No longer than a job may take: a database that does not answer holds up no start.
+        timeout = settings.job_timeout_seconds
+        with (
+            UnixSignalDeathPenalty(timeout, JobTimeoutException),  # type: ignore[no-untyped-call]
+            db.new_session(writes=False) as session,
+        ):
+            screening.shared(session=session, clock=get_clock(), settings=settings)
     except Exception as exc:
         logger.warning("screening's warm-up failed (%r); the first job loads it instead", exc)
         return
