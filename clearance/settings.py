@@ -113,6 +113,11 @@ class Settings(BaseSettings):
     # How old a process's set of subscribed traders may be; a registration answers only after
     # this long, so every process sees it by then (clearance/notifications/subscribers.py).
     notification_cache_seconds: float = Field(default=2.0, ge=0, le=30)
+    # An idle worker wakes this often (RQ's blocking dequeue times out) to heartbeat and run
+    # RQ's maintenance, which starts RQ's scheduler in this worker when none holds its lock:
+    # after the worker that held it died, retries and retraining move on within this (plus
+    # the lock's 61 s). RQ's own default is 405 s, with maintenance every 600 s.
+    worker_maintenance_seconds: int = Field(default=60, ge=1, le=600)
 
     @model_validator(mode="after")
     def _check(self) -> "Settings":

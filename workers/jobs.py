@@ -15,6 +15,7 @@ from typing import Any
 from redis import Redis
 from rq import Queue, get_current_job
 from rq.job import Job
+from rq.timeouts import JobTimeoutException, UnixSignalDeathPenalty
 from sqlmodel import Session
 
 from clearance import db, logs, metrics, queues, wiring
@@ -22,7 +23,7 @@ from clearance.clock import Clock, get_clock
 from clearance.declarations import lifecycle
 from clearance.notifications import delivery
 from clearance.queues import TRAINING_QUEUE, get_redis
-from clearance.risk import retraining, sets
+from clearance.risk import retraining, screening, sets
 from clearance.settings import Settings, get_settings
 from workers import sweeper
 
@@ -211,6 +212,26 @@ def screen_declaration(declaration_id: str, version: int) -> str:
     if outcome.parked:
         return "parked"
     return next(iter(outcome.channels), "skipped")
+
+
+def warm_up() -> None:
+    """Load what every screening reads first (the model, the reference data, the rules), as a
+    worker's first set would: once a process, before it takes a job. A failure is left to the
+    jobs, which fail, retry and park as they would have (a broken model), or find the
+    database back (the database away at start)."""
+    started, settings = time.perf_counter(), get_settings()
+    try:
+        # No longer than a job may take: a database that does not answer holds up no start.
+        timeout = settings.job_timeout_seconds
+        with (
+            UnixSignalDeathPenalty(timeout, JobTimeoutException),  # type: ignore[no-untyped-call]
+            db.new_session(writes=False) as session,
+        ):
+            screening.shared(session=session, clock=get_clock(), settings=settings)
+    except Exception as exc:
+        logger.warning("screening's warm-up failed (%r); the first job loads it instead", exc)
+        return
+    logger.info("screening warmed up in %.2f s", time.perf_counter() - started)
 
 
 def _park_if_final(exc: Exception) -> None:

@@ -1,5 +1,11 @@
 """Worker start-up: a non-forking RQ worker with RQ's scheduler (retries, scheduled retraining),
-plus the sweeper on a timer."""
+plus the sweeper on a timer.
+
+Idle, a worker costs next to nothing: it waits in one blocking pop on Redis, waking every
+`worker_maintenance_seconds` to heartbeat; the sweeper thread wakes every sweeper interval
+and sweeps in one worker at a time (a Redis lock). RQ's scheduler runs as one process for all
+workers: each tries its lock at start and at maintenance, and only the holder forks it.
+"""
 
 import gc
 import logging
@@ -53,6 +59,11 @@ class Worker(SimpleWorker):
             self.frozen = True
         return done
 
+    def subscribe(self) -> None:
+        """No command channel: RQ's pubsub thread serves `rq`'s shutdown and kill commands,
+        which this service never sends; it would hold a Redis connection more per worker, and
+        its join holds up every stop by up to a second."""
+
     def request_stop(self, signum: int, frame: FrameType | None) -> None:
         self.stop_asked = True
         jobs.STOPPING.set()  # a screening job waiting for more work hands over at once
@@ -105,6 +116,13 @@ def run(
             name="sweeper",
             daemon=True,
         ).start()
+    if SCREENING_QUEUE in queues and not burst:
+        # What the first screening would load (the model, the reference data), loaded before
+        # the worker registers: a worker's first job took seconds, and under load it is a
+        # backlog's call or a hand-over that finds a cold worker. Kept out of the collector's
+        # passes like what the first job loads (`Worker.perform_job`).
+        jobs.warm_up()
+        gc.freeze()
     try:
         while not _work(redis, queues, burst=burst):
             # RQ quits its loop when Redis goes away in the middle of a job (and cannot start
@@ -124,7 +142,15 @@ def _work(redis: Redis, queues: Sequence[str], *, burst: bool) -> bool:
     try:
         if TRAINING_QUEUE in queues and not burst:
             jobs.schedule_retraining(redis)  # for this worker's scheduler (RQ's, with_scheduler)
-        worker = Worker([Queue(name, connection=redis) for name in queues], connection=redis)
+        maintenance = get_settings().worker_maintenance_seconds
+        worker = Worker(
+            [Queue(name, connection=redis) for name in queues],
+            connection=redis,
+            # RQ blocks in its pop for `worker_ttl` - 15 s, then heartbeats and, every
+            # `maintenance_interval`, starts its scheduler here if no live worker holds it.
+            worker_ttl=maintenance + 15,
+            maintenance_interval=maintenance,
+        )
         worker.work(burst=burst, with_scheduler=True, logging_level=log_level())
     except RedisError as exc:
         logger.warning("the worker lost Redis (%s); starting it again", exc)

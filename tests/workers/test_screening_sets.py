@@ -4,7 +4,6 @@ rest go on, versions already assessed skipped, and concurrent claimers never sha
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -32,11 +31,8 @@ from clearance.duties.models import DutyAssessment
 from clearance.embedded import create_keys
 from clearance.main import create_app
 from clearance.notifications.models import Notification, Subscription
-from clearance.reference import service as reference_service
-from clearance.risk import learning, sets
-from clearance.risk.model import train
+from clearance.risk import sets
 from clearance.settings import get_settings
-from clearance.synthetic.history import simulate
 from tests.conftest import START, TRADER_TAX_CODE
 from tests.factories import TEA_LINE, USED_CLOTHING_LINE, declaration, tea_export
 from tests.helpers import arrive, lodge, pay
@@ -168,28 +164,6 @@ def test_a_set_gives_each_version_what_screening_it_alone_gives(
     assert {"held", "released", "decided"} <= {row[0] for row in in_a_set}
     assert all(row[-1] for row in in_a_set)  # the outbox heard of every one
     assert any(row[-5] for row in in_a_set)  # and duties were assessed
-
-
-@pytest.fixture
-def active_model(session: Session, clock: FrozenClock) -> str:
-    """A model trained on a year of simulated traffic, active."""
-    records = simulate(seed=5, count=1500, start=START - timedelta(days=365), days=360)
-    reference = reference_service.snapshot(session=session, today=START.date())
-    learning.import_history(
-        session=session, clock=clock, reference=reference, records=records, source="simulated"
-    )
-    training = learning.training_records(session=session)
-    model = train(training, seed=3, trained_at=clock.now())
-    row = learning.store_model(
-        session=session,
-        clock=clock,
-        model=model,
-        trained_on=len(training),
-        actor="test",
-        activate=True,
-    )
-    session.commit()
-    return row.version
 
 
 def test_with_a_model_the_set_is_scored_in_one_call_and_gives_the_same(
