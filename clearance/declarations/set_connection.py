@@ -121,8 +121,8 @@ class SetConnection:
             self._drop(kept)
             kept = None
         if kept is None:
-            # A pooled connection (its socket looked at on checkout); autocommit, so that the set's own
-            # BEGIN can go in its pipeline (psycopg would begin with a round trip of its own).
+            # A pooled connection (its socket looked at on checkout); autocommit, so that the
+            # set's own BEGIN can go in its pipeline (psycopg would begin with a round trip).
             db.reads_in_pipelines(engine)
             connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
             raw = connection.connection.driver_connection
