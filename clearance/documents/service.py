@@ -16,7 +16,7 @@ from clearance.clock import Clock, get_clock
 from clearance.declarations import lifecycle, states
 from clearance.declarations import service as declarations_service
 from clearance.declarations.models import Declaration, DeclarationLine, State
-from clearance.documents import checks, requirements, structure
+from clearance.documents import checks, rechecks, requirements, structure
 from clearance.documents.checks import CheckInput, DocumentFacts, Finding, OtherUse, number_key
 from clearance.documents.errors import (
     DocumentNotFound,
@@ -153,10 +153,15 @@ def upload(
     except BaseException:
         storage.delete(stored.key)
         raise
-    if document.kind is not DocumentKind.inspection_photo:  # evidence, not the dossier
-        # What other domains do once a paper is stored (duties and risk look again).
-        for hook in lifecycle.of(session).upload_hooks:
-            hook(session, clock, declaration)
+    if (
+        document.kind is not DocumentKind.inspection_photo  # evidence, not the dossier
+        and lifecycle.of(session).upload_hooks
+        and rechecks.needs_recheck(declaration)
+    ):
+        # What other domains do once a paper is stored (duties and risk look again, either
+        # may release) runs in a worker, for many declarations at once: asked for here, in
+        # this transaction, and triggered once it commits.
+        rechecks.ask(session=session, clock=clock, declaration=declaration)
     return document
 
 
