@@ -175,6 +175,7 @@ def test_the_thread_pool_is_as_large_as_the_connections_for_it(
     tiny_pool_client: TestClient,
 ) -> None:
     # One connection, and the lodging set writer may keep one: a thread still, never none.
+    assert tiny_pool_client.portal is not None  # the client's loop runs
     tokens = tiny_pool_client.portal.call(
         lambda: to_thread.current_default_thread_limiter().total_tokens
     )

@@ -153,14 +153,9 @@ def upload(
     except BaseException:
         storage.delete(stored.key)
         raise
-    if (
-        document.kind is not DocumentKind.inspection_photo  # evidence, not the dossier
-        and lifecycle.of(session).upload_hooks
-        and rechecks.needs_recheck(declaration)
-    ):
-        # What other domains do once a paper is stored (duties and risk look again, either
-        # may release) runs in a worker, for many declarations at once: asked for here, in
-        # this transaction, and triggered once it commits.
+    # The upload hooks, for a paper of the dossier (a photo is evidence), run in a worker.
+    photo = document.kind is DocumentKind.inspection_photo
+    if not photo and lifecycle.of(session).upload_hooks and rechecks.needs_recheck(declaration):
         rechecks.ask(session=session, clock=clock, declaration=declaration)
     return document
 

@@ -33,9 +33,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("declaration_id", name=op.f("pk_document_recheck")),
     )
-    op.create_index(
-        op.f("ix_document_recheck_requested_at"), "document_recheck", ["requested_at"]
-    )
+    op.create_index(op.f("ix_document_recheck_requested_at"), "document_recheck", ["requested_at"])
 
 
 def downgrade() -> None:
