@@ -19,7 +19,10 @@ from clearance.documents.checks import OtherUse
 from clearance.documents.models import Document, DocumentRecheck
 
 logger = logging.getLogger(__name__)
-RECHECK_BATCH = 100
+# A set holds its declarations' rows until it commits: an upload, an arrival or an amendment
+# of one of them waits that long. Small sets: a re-check costs tens of milliseconds (the whole
+# dossier checked, the duty, the gates), a set's own cost (a claim, a commit) a few.
+RECHECK_BATCH = 20
 RECHECK_ATTEMPTS = 3
 ERROR_CHARS = 2000
 # The database away for a moment: nobody's fault, the whole job is tried again.
