@@ -120,16 +120,16 @@ def upload(
 ) -> Document:
     """Validate the fields, store the file and record it; on any refusal nothing is stored."""
     fields_in = parse_fields(upload_in.fields)
-    # Locked now, not while the file streamed in: a slow upload must not stall screening.
-    declaration = declarations_service.get(
-        session=session, caller=caller, declaration_id=declaration_id, for_update=True
-    )
-    _check_open(session, declaration)
-    _check_uploader(caller, declaration)
     _check_kind(caller, DocumentKind(fields_in.kind), upload_in.media_type)
     structure.verify(upload_in.media_type, upload_in.file)
+    # Stored before the declaration is locked: its row is held for the checks and the insert.
     stored = storage.put(read_chunks(upload_in.file))
     try:
+        declaration = declarations_service.get(
+            session=session, caller=caller, declaration_id=declaration_id, for_update=True
+        )
+        _check_open(session, declaration)
+        _check_uploader(caller, declaration)
         document = Document(
             declaration_id=declaration.id,
             declaration_version=declaration.version,
