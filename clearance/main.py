@@ -3,6 +3,7 @@
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 from prometheus_client.registry import Collector
@@ -111,6 +112,10 @@ def create_app(lifecycle: Lifecycle | None = None) -> FastAPI:
 def _lifespan(settings: Settings, live_gauges: Sequence[Collector]) -> Lifespan[FastAPI]:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # The threads that run `def` routes, as many as there are connections for them.
+        to_thread.current_default_thread_limiter().total_tokens = db.api_threads(
+            settings.database_url
+        )
         internal = None
         if settings.metrics_port is not None:
             internal = serve_internal(

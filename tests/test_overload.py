@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 import httpx2
 import pytest
 import uvicorn
+from anyio import to_thread
 from fastapi.testclient import TestClient
 from redis import Redis
 
@@ -168,3 +169,22 @@ def test_releasing_a_session_refuses_to_drop_changes_not_yet_written(
         session.add(ApiKey(digest="0" * 64, prefix="clr_0", role=Role.trader))
         with pytest.raises(RuntimeError, match="not yet written"):
             db.release(session)
+
+
+def test_the_thread_pool_is_as_large_as_the_connections_for_it(
+    tiny_pool_client: TestClient,
+) -> None:
+    # One connection, and the lodging set writer may keep one: a thread still, never none.
+    assert tiny_pool_client.portal is not None  # the client's loop runs
+    tokens = tiny_pool_client.portal.call(
+        lambda: to_thread.current_default_thread_limiter().total_tokens
+    )
+    assert tokens == 1
+
+
+def test_the_thread_pool_is_the_pool_less_the_set_writers_connection(
+    configure: Callable[..., None],
+) -> None:
+    configure(db_pool_size=10, db_max_overflow=10)
+    assert db.api_threads("postgresql+psycopg://clearance@127.0.0.1/clearance") == 19
+    assert db.api_threads("sqlite:///clearance.db") == db.API_THREADS

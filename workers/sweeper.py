@@ -9,6 +9,7 @@ from clearance.clock import Clock
 from clearance.db import after_commit
 from clearance.declarations import release, service, states
 from clearance.declarations.models import Declaration, State
+from clearance.documents import rechecks
 from clearance.messages import Message
 from clearance.queues import screening_triggered, trigger_screening
 from clearance.risk import pending
@@ -78,8 +79,15 @@ def sweep(*, session: Session, clock: Clock, settings: Settings) -> dict[str, in
             reason=Message("event.no_arrival", {"days": settings.auto_cancel_after_days}),
         )
         cancelled += 1
+    # Likewise the documents re-checks uploads asked for.
+    rechecked = rechecks.sweep(session=session, clock=clock, settings=settings)
     released = sum(
         release.release_if_ready(session=session, clock=clock, declaration=declaration)
         for declaration in decided_and_arrived(session=session)
     )
-    return {"reenqueued": reenqueued, "cancelled": cancelled, "released": released}
+    return {
+        "reenqueued": reenqueued,
+        "cancelled": cancelled,
+        "released": released,
+        "rechecks": rechecked,
+    }

@@ -92,3 +92,29 @@ class RequiredDocument(SQLModel, table=True):
     reason: str
     reason_vi: str = Field(default="", sa_column_kwargs={"server_default": ""})  # "" if none
     effective_from: date
+
+
+class DocumentRecheck(SQLModel, table=True):
+    """A declaration whose dossier changed since it was last looked at again: the list of
+    pending re-checks is this table, not Redis (`clearance.documents.rechecks`). One row per
+    declaration, however many papers came meanwhile: a burst is re-checked once.
+
+    Written only under the declaration's row lock (the upload that asks, the job that clears
+    it), so the lock orders them. A re-check that failed `RECHECK_ATTEMPTS` times is parked:
+    `failed_at` set, left for an operator (or the next upload, which asks afresh).
+    """
+
+    __tablename__ = "document_recheck"
+
+    declaration_id: uuid.UUID = Field(
+        sa_column=Column(
+            ForeignKey(
+                "declaration.id", name="fk_document_recheck_declaration_id", ondelete="CASCADE"
+            ),
+            primary_key=True,
+        )
+    )
+    requested_at: datetime = timestamp_field(index=True)
+    attempts: int = 0
+    failed_at: datetime | None = timestamp_field(nullable=True)
+    error: str | None = None  # the last failure, trimmed: what the operator reads first

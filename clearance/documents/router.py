@@ -77,7 +77,11 @@ async def upload_document(
     clock: ClockDep,
     caller: UploaderDep,
 ) -> DocumentOut:
-    """Attach a document: a file (PDF, JPEG, PNG, XML; 10 MB at most) and its fields."""
+    """Attach a document: a file (PDF, JPEG, PNG, XML; 10 MB at most) and its fields.
+
+    The answer is the stored document. The dossier is checked again by a worker moments after
+    (once for papers sent together): what it moves (a query answered, the duty assessed
+    again, the release) shows in the declaration's state and events, and in notifications."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > upload.MAX_FILE_BYTES + upload.ENVELOPE_BYTES:
         raise PayloadTooLarge(Message("error.file_too_large", {"max_bytes": upload.MAX_FILE_BYTES}))

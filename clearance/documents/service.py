@@ -16,7 +16,7 @@ from clearance.clock import Clock, get_clock
 from clearance.declarations import lifecycle, states
 from clearance.declarations import service as declarations_service
 from clearance.declarations.models import Declaration, DeclarationLine, State
-from clearance.documents import checks, requirements, structure
+from clearance.documents import checks, rechecks, requirements, structure
 from clearance.documents.checks import CheckInput, DocumentFacts, Finding, OtherUse, number_key
 from clearance.documents.errors import (
     DocumentNotFound,
@@ -120,16 +120,16 @@ def upload(
 ) -> Document:
     """Validate the fields, store the file and record it; on any refusal nothing is stored."""
     fields_in = parse_fields(upload_in.fields)
-    # Locked now, not while the file streamed in: a slow upload must not stall screening.
-    declaration = declarations_service.get(
-        session=session, caller=caller, declaration_id=declaration_id, for_update=True
-    )
-    _check_open(session, declaration)
-    _check_uploader(caller, declaration)
     _check_kind(caller, DocumentKind(fields_in.kind), upload_in.media_type)
     structure.verify(upload_in.media_type, upload_in.file)
+    # Stored before the declaration is locked: its row is held for the checks and the insert.
     stored = storage.put(read_chunks(upload_in.file))
     try:
+        declaration = declarations_service.get(
+            session=session, caller=caller, declaration_id=declaration_id, for_update=True
+        )
+        _check_open(session, declaration)
+        _check_uploader(caller, declaration)
         document = Document(
             declaration_id=declaration.id,
             declaration_version=declaration.version,
@@ -153,10 +153,10 @@ def upload(
     except BaseException:
         storage.delete(stored.key)
         raise
-    if document.kind is not DocumentKind.inspection_photo:  # evidence, not the dossier
-        # What other domains do once a paper is stored (duties and risk look again).
-        for hook in lifecycle.of(session).upload_hooks:
-            hook(session, clock, declaration)
+    # The upload hooks, for a paper of the dossier (a photo is evidence), run in a worker.
+    photo = document.kind is DocumentKind.inspection_photo
+    if not photo and lifecycle.of(session).upload_hooks and rechecks.needs_recheck(declaration):
+        rechecks.ask(session=session, clock=clock, declaration=declaration)
     return document
 
 

@@ -32,6 +32,7 @@ def ready(
     assert waiting["readiness"].startswith("waiting: ")
     assert "commercial invoice" in waiting["readiness"]
     upload_documents(client, keys["trader"], declaration_id, body)
+    work()
     unpaid = read(client, keys["trader"], declaration_id)["readiness"]
     assert unpaid == "waiting: arrival recorded at the gate; duty of 21,397,680 VND unpaid"
     pay(client, keys["bank"], declaration_id)  # 24/7 e-payment, before the truck leaves

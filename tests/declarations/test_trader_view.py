@@ -62,7 +62,8 @@ def test_a_trader_reads_fixed_texts_on_every_route_while_officers_read_the_detai
     work()  # held: documents missing
     for fields in required_documents(body):
         content = scan if fields["kind"] == "invoice" else None
-        uploaded(client, keys["trader"], ours, fields, content=content)  # rescored: red
+        uploaded(client, keys["trader"], ours, fields, content=content)
+    work()  # the papers re-checked: red
     claim(client, keys["officer"])
     assert check_documents(client, keys["officer"], ours).is_success
     assert decide(client, keys["officer"], ours, decision="inspect", reason=OFFICER_NOTE).is_success

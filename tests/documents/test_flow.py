@@ -34,6 +34,7 @@ def test_missing_documents_hold_any_channel_with_a_query_naming_them(
     assert arrive(client, keys["gate"], declaration_id)["state"] == "held"
 
     upload_documents(client, keys["trader"], declaration_id, body)
+    work()  # the papers are re-checked by a worker, off the uploads' requests
     released = read(client, keys["trader"], declaration_id)
     assert released["state"] == "released"
     assert released["queries"][0]["answer"] == "the documents were uploaded"
@@ -62,6 +63,7 @@ def test_a_yellow_declaration_goes_back_to_the_officers_when_its_documents_arriv
     work()
     assert read(client, keys["officer"], declaration_id)["state"] == "held"
     upload_documents(client, keys["trader"], declaration_id, body)
+    work()
     assert read(client, keys["officer"], declaration_id)["state"] == "assessed"
     queue = client.get("/v1/review/queue", headers=auth(keys["officer"])).json()
     assert [(item["declaration_id"], item["lane"]) for item in queue] == [
@@ -86,6 +88,7 @@ def test_a_certificate_reused_after_screening_makes_the_declaration_red(
         uploaded(
             client, keys["trader"], second, certificate if fields["kind"] == "co_form_e" else fields
         )
+    work()
     detail = read(client, keys["officer"], second)
     assert detail["channel"] == "red"
     assert "DOC-REUSED" in [reason["rule_id"] for reason in detail["risk"]["reasons"]]

@@ -135,6 +135,7 @@ def test_a_certificate_uploaded_after_screening_grants_the_preference(
     )
 
     uploaded(client, keys["trader"], declaration_id, co_form_e())
+    work()  # a worker assesses again once the paper is in
 
     granted = duties(client, keys["trader"], declaration_id)
     assert _one_line(granted)["preference_granted"] is True
