@@ -21,6 +21,7 @@ from sqlmodel import Session
 from clearance import db, logs, metrics, queues, wiring
 from clearance.clock import Clock, get_clock
 from clearance.declarations import lifecycle
+from clearance.documents import recheck_sets, rechecks
 from clearance.notifications import delivery
 from clearance.queues import TRAINING_QUEUE, get_redis
 from clearance.risk import retraining, screening, sets
@@ -103,6 +104,7 @@ def _screen_while_arriving(
             _hand_over()
             return
         outcome = _screen_one_set(settings, clock, totals, count_waiting=False)
+        _recheck_between_sets(clock)
         if outcome.claimed >= settings.screening_batch_size:
             continue  # a backlog: no wait (and another worker was called to it)
         if outcome.claimed:
@@ -123,6 +125,17 @@ def _screen_while_arriving(
         ):
             queues.trigger_screening_later(RECLAIM_AFTER_SECONDS)
         return
+
+
+def _recheck_between_sets(clock: Clock) -> None:
+    """Papers uploaded wait for their re-check (`clearance.documents.rechecks`), whose job is
+    queued behind this one, which keeps its worker while lodgements arrive: a set of them now.
+    The queued job takes what is left."""
+    try:
+        if rechecks.triggered():
+            recheck_sets.recheck_set(clock=clock, lifecycle=LIFECYCLE)
+    except Exception:  # left to their own job, or to the sweeper
+        logger.exception("a documents re-check between screening sets failed")
 
 
 def _news_before(settings: Settings, idle_at: float, until: float) -> bool:

@@ -18,11 +18,14 @@ from clearance import db, queues
 from clearance.auth.models import Role
 from clearance.deadletters.models import DeadLetter
 from clearance.declarations.models import Assessment, Declaration
+from clearance.documents.models import DocumentRecheck
 from clearance.embedded import create_keys
 from clearance.main import create_app
 from clearance.risk import screening
 from tests.conftest import TRADER_TAX_CODE
-from tests.helpers import lodge
+from tests.documents.helpers import uploaded
+from tests.factories import declaration
+from tests.helpers import lodge, required_documents
 from workers import jobs
 
 BATCH = 4
@@ -148,6 +151,40 @@ def test_a_lodgement_while_the_job_screens_queues_no_job_and_is_screened_by_it(
     # Asked to stop with nothing noted, it let go of the marker (with work noted it hands
     # the marker to a new trigger, as at its time: below).
     assert not queues.screening_triggered()
+
+
+def _rechecks_waiting() -> int:
+    with db.new_session(writes=False) as session:
+        return session.exec(select(func.count()).select_from(DocumentRecheck)).one()
+
+
+def test_papers_uploaded_while_the_job_screens_are_rechecked_between_its_sets(
+    committed_client: TestClient,
+    trader: str,
+    redis: Redis,
+    stopping: threading.Event,
+    configure: Callable[..., None],
+) -> None:
+    body = declaration()
+    screened = lodge(committed_client, trader, body, documents=False)
+    queues.screening_queue(redis).empty()  # type: ignore[no-untyped-call]  # rq: untyped
+    assert jobs.screen_pending()["claimed"] == 1
+    # The next job waits for work until told to stop: the re-check's own job, queued behind
+    # it, would wait as long.
+    configure(job_timeout_seconds=3600, screening_idle_seconds=3600)
+    lodge(committed_client, trader, documents=False)
+    queues.screening_queue(redis).empty()  # type: ignore[no-untyped-call]  # rq: untyped
+    job = threading.Thread(target=jobs.screen_pending)
+    job.start()
+    try:
+        uploaded(committed_client, trader, screened, required_documents(body)[0])
+        assert _rechecks_waiting() == 1
+        # The job screens a set, then looks at the papers.
+        lodge(committed_client, trader, documents=False)
+        _until(lambda: _rechecks_waiting() == 0, job)
+    finally:
+        stopping.set()
+        job.join(120)
 
 
 def test_an_idle_job_releases_the_marker_and_the_next_lodgement_queues_a_job(
