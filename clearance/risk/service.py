@@ -113,7 +113,8 @@ def documents_uploaded(*, session: Session, clock: Clock, declaration: Declarati
     """A document arrived after screening: check again, and carry on if it was awaited."""
     if declaration.state in {State.lodged, State.screening}:
         return  # screening, still to come, reads every document
-    report = documents_service.check_declaration(session=session, declaration=declaration)
+    # The re-check keeps the report it made of every paper now stored (else checked now).
+    report = documents_service.report_of(session=session, declaration=declaration)
     assessment = outcomes.assessment_of(session=session, declaration=declaration)
     seen = {r["reason"] for r in assessment.reasons} if assessment is not None else set()
     _escalate(
