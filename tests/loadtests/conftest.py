@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from redis import Redis
+from rq import Worker
 
 from clearance import db
 from clearance.auth.models import Role
@@ -47,6 +48,8 @@ def live_service(cloned_db: str, redis: Redis, redis_url: str, tmp_path: Path) -
     ]
     try:
         until(lambda: _healthy(url), "the API", timeout=STARTUP_SECONDS)
+        # A worker registers once it has loaded what screening needs (`jobs.warm_up`).
+        until(lambda: bool(Worker.all(connection=redis)), "the worker", timeout=STARTUP_SECONDS)
         yield url
     finally:
         for process in processes:
