@@ -82,7 +82,8 @@ def screening_job_id(declaration_id: uuid.UUID, version: int) -> str:
     return f"screen-{declaration_id}-v{version}"
 
 
-def _retried(job_function: str, trace: dict[str, Any] | None, name: str) -> EnqueueData:
+def retried(job_function: str, trace: dict[str, Any] | None, name: str) -> EnqueueData:
+    """A job's data with the service's timeout, TTLs and retries, its id prefixed `name`."""
     settings = get_settings()
     return Queue.prepare_data(
         job_function,
@@ -120,7 +121,7 @@ def trigger_screening(trace: dict[str, Any] | None = None, connection: Redis | N
     if not note(keys=[SCREENING_TRIGGERED_KEY], args=[NEW, _trigger_ttl()], client=redis):
         return False
     try:
-        screening_queue(redis).enqueue_many([_retried(SCREEN_JOB, trace, "screen-pending")])
+        screening_queue(redis).enqueue_many([retried(SCREEN_JOB, trace, "screen-pending")])
     except Exception:
         redis.delete(SCREENING_TRIGGERED_KEY)
         raise
@@ -157,7 +158,7 @@ def trigger_backlog(connection: Redis | None = None) -> bool:
     if not redis.set(SCREENING_BACKLOG_KEY, "1", nx=True, ex=_trigger_ttl()):
         return False
     try:
-        screening_queue(redis).enqueue_many([_retried(SCREEN_BACKLOG_JOB, None, "screen-backlog")])
+        screening_queue(redis).enqueue_many([retried(SCREEN_BACKLOG_JOB, None, "screen-backlog")])
     except Exception:
         redis.delete(SCREENING_BACKLOG_KEY)
         raise

@@ -22,16 +22,16 @@ from functools import lru_cache
 
 import sqlalchemy as sa
 from redis import Redis
-from rq import Queue, Retry
+from rq import Queue
 from rq.queue import EnqueueData
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, func, select
 
-from clearance import db, tracing
+from clearance import db
 from clearance.clock import Clock
 from clearance.declarations.models import Declaration, State
 from clearance.documents.models import DocumentRecheck
-from clearance.queues import SCREENING_QUEUE, get_redis
+from clearance.queues import SCREENING_QUEUE, get_redis, retried
 from clearance.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -92,16 +92,7 @@ def _trigger_quietly() -> None:
 
 
 def _job_data() -> EnqueueData:
-    settings = get_settings()
-    return Queue.prepare_data(
-        RECHECK_JOB,
-        job_id=f"recheck-documents-{uuid.uuid4().hex[:16]}",
-        timeout=settings.job_timeout_seconds,
-        failure_ttl=settings.job_failure_ttl_seconds,
-        result_ttl=600,
-        retry=Retry(max=len(settings.job_retry_intervals), interval=settings.job_retry_intervals),
-        meta=tracing.job_meta(),
-    )
+    return retried(RECHECK_JOB, None, "recheck-documents")
 
 
 def _trigger_ttl() -> int:
