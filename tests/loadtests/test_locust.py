@@ -120,11 +120,12 @@ def _stored(database_url: str) -> tuple[int, int, int]:
 def test_every_user_kind_runs_its_steps_and_a_missed_threshold_fails_the_run(
     live_service: str, loadtest_keys: dict[str, str], cloned_db: str, tmp_path: Path
 ) -> None:
+    users = 10
     run = _locust(
         live_service,
         loadtest_keys,
         seconds=90,
-        users=10,
+        users=users,
         csv_prefix=tmp_path / "run",
         until_steps=EVERY_RUN_STEPS,
         CLEARANCE_LOADTEST_WAIT_MAX_S="0.5",
@@ -137,7 +138,9 @@ def test_every_user_kind_runs_its_steps_and_a_missed_threshold_fails_the_run(
         assert steps.get(step, 0) > 0, f"no {step} request: {steps}"
     documents, inspections, by_officers = _stored(cloned_db)
     uploads, failed_uploads = _summary_row(run.stdout, "upload")
-    assert documents == uploads - failed_uploads  # every upload answered 201 is stored
+    # Every upload answered 201 is stored; stopped mid-run, each user may have had one more
+    # upload on its way, stored but never answered.
+    assert 0 <= documents - (uploads - failed_uploads) <= users
     assert inspections > 0
     assert by_officers > 0
 
