@@ -99,12 +99,13 @@ def _screen_while_arriving(
     settings: Settings, clock: Clock, totals: Counter[str], until: float
 ) -> None:
     idle_since = time.monotonic()
+    recheck_failed: set[uuid.UUID] = set()  # tried again by a later job, as within a re-check job
     while True:
         if time.monotonic() > until or STOPPING.is_set():
             _hand_over()
             return
         outcome = _screen_one_set(settings, clock, totals, count_waiting=False)
-        _recheck_between_sets(clock)
+        _recheck_between_sets(clock, recheck_failed)
         if outcome.claimed >= settings.screening_batch_size:
             continue  # a backlog: no wait (and another worker was called to it)
         if outcome.claimed:
@@ -127,13 +128,13 @@ def _screen_while_arriving(
         return
 
 
-def _recheck_between_sets(clock: Clock) -> None:
+def _recheck_between_sets(clock: Clock, failed: set[uuid.UUID]) -> None:
     """Papers uploaded wait for their re-check (`clearance.documents.rechecks`), whose job is
     queued behind this one, which keeps its worker while lodgements arrive: a set of them now.
     The queued job takes what is left."""
     try:
         if rechecks.triggered():
-            recheck_sets.recheck_set(clock=clock, lifecycle=LIFECYCLE)
+            failed |= recheck_sets.recheck_set(clock=clock, lifecycle=LIFECYCLE, skip=failed).failed
     except Exception:  # left to their own job, or to the sweeper
         logger.exception("a documents re-check between screening sets failed")
 
