@@ -9,6 +9,7 @@ from clearance.clock import FrozenClock
 from clearance.reference import service as reference_service
 from clearance.risk import learning
 from clearance.risk.model import train
+from clearance.risk.models import RiskModelVersion
 from clearance.synthetic.history import simulate
 from tests.conftest import START
 
@@ -33,3 +34,19 @@ def active_model(session: Session, clock: FrozenClock) -> str:
     )
     session.commit()
     return row.version
+
+
+def activate_broken_model(session: Session, clock: FrozenClock) -> RiskModelVersion:
+    """A model whose artefact cannot load: every screening fails until it is deactivated."""
+    broken = RiskModelVersion(
+        version="broken",
+        active=True,
+        trained_on=0,
+        metrics={},
+        artefact="not a model",
+        created_by="test",
+        created_at=clock.now(),
+    )
+    session.add(broken)
+    session.commit()
+    return broken

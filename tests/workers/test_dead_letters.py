@@ -13,22 +13,7 @@ from clearance.declarations.models import Assessment
 from clearance.risk.models import RiskModelVersion
 from tests.conftest import auth
 from tests.helpers import lodge, read
-
-
-def _activate_broken_model(session: Session, clock: FrozenClock) -> RiskModelVersion:
-    """A model whose artefact cannot load: every screening fails until it is deactivated."""
-    broken = RiskModelVersion(
-        version="broken",
-        active=True,
-        trained_on=0,
-        metrics={},
-        artefact="not a model",
-        created_by="test",
-        created_at=clock.now(),
-    )
-    session.add(broken)
-    session.commit()
-    return broken
+from tests.workers.conftest import activate_broken_model
 
 
 @pytest.fixture
@@ -42,7 +27,7 @@ def parked(
 ) -> tuple[str, RiskModelVersion]:
     """A declaration lodged while a broken model is active: every try fails."""
     configure(job_retry_intervals=[0, 0])  # two retries, at once: no scheduler needed
-    broken = _activate_broken_model(session, clock)
+    broken = activate_broken_model(session, clock)
     declaration_id = lodge(client, keys["trader"], documents=False)
     assert work() == 1
     return declaration_id, broken

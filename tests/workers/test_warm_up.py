@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from clearance.clock import FrozenClock
 from clearance.risk import learning
-from clearance.risk.models import RiskModelVersion
+from tests.workers.conftest import activate_broken_model
 from workers import jobs
 
 
@@ -37,17 +37,7 @@ def test_the_warm_up_loads_the_active_model_and_the_first_job_reads_it_in_memory
 def test_a_warm_up_that_fails_leaves_the_failure_to_the_jobs(
     session: Session, clock: FrozenClock, cold: None, caplog: pytest.LogCaptureFixture
 ) -> None:
-    broken = RiskModelVersion(
-        version="broken",
-        active=True,
-        trained_on=0,
-        metrics={},
-        artefact="not a model",
-        created_by="test",
-        created_at=clock.now(),
-    )
-    session.add(broken)
-    session.commit()
+    activate_broken_model(session, clock)
 
     jobs.warm_up()  # no exception: the worker starts, and its jobs fail, retry and park
 
