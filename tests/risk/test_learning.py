@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Connection
 from sqlmodel import Session, select
 
 from clearance.clock import FrozenClock
@@ -14,32 +15,49 @@ from clearance.declarations.schemas import DeclarationIn
 from clearance.reference import service as reference_service
 from clearance.risk import learning
 from clearance.risk.history import record_from_declaration
-from clearance.risk.model import train
+from clearance.risk.model import RiskModel, train
 from clearance.synthetic.history import simulate
-from tests.conftest import START, auth
+from tests.conftest import START, auth, sessions_on
 from tests.factories import TEA_LINE, declaration, tea_export
 from tests.helpers import claim, decide, lodge, read
 
+# The year of history and the model trained on it are made once for the module: each test
+# runs in a savepoint of the module's transaction (tests/conftest.py's `shared_app`).
+pytestmark = pytest.mark.usefixtures("shared_app")
+HISTORY_COUNT = 3000
 
-@pytest.fixture
-def history(session: Session, clock: FrozenClock) -> int:
+
+@pytest.fixture(scope="module")
+def history(module_environment: None, module_connection: Connection) -> int:
     """A year of simulated Ma Lù Thàng traffic with its inspection outcomes, imported."""
-    records = simulate(seed=5, count=3000, start=START - timedelta(days=365), days=360)
-    reference = reference_service.snapshot(session=session, today=START.date())
-    added, _skipped = learning.import_history(
-        session=session, clock=clock, reference=reference, records=records, source="simulated"
-    )
+    records = simulate(seed=5, count=HISTORY_COUNT, start=START - timedelta(days=365), days=360)
+    with sessions_on(module_connection)() as session:
+        reference = reference_service.snapshot(session=session, today=START.date())
+        added, _skipped = learning.import_history(
+            session=session,
+            clock=FrozenClock(START),
+            reference=reference,
+            records=records,
+            source="simulated",
+        )
+        session.commit()
+    assert added == HISTORY_COUNT
     return added
 
 
-def _train_and_activate(session: Session, clock: FrozenClock) -> str:
-    records = learning.training_records(session=session)
-    model = train(records, seed=3, trained_at=clock.now())
+@pytest.fixture(scope="module")
+def trained(history: int, module_connection: Connection) -> RiskModel:
+    """The model of the imported history, as a test's clock (START) would train it."""
+    with sessions_on(module_connection)() as session:
+        return train(learning.training_records(session=session), seed=3, trained_at=START)
+
+
+def _activate(session: Session, clock: FrozenClock, model: RiskModel, trained_on: int) -> str:
     row = learning.store_model(
         session=session,
         clock=clock,
         model=model,
-        trained_on=len(records),
+        trained_on=trained_on,
         actor="test",
         activate=True,
     )
@@ -53,8 +71,9 @@ def test_screening_uses_the_active_model_and_explains_only_what_officers_read(
     session: Session,
     clock: FrozenClock,
     history: int,
+    trained: RiskModel,
 ) -> None:
-    version = _train_and_activate(session, clock)
+    version = _activate(session, clock, trained, history)
     listed = client.get("/v1/risk/models", headers=auth(keys["operator"])).json()
     assert [(m["version"], m["active"], m["trained_on"]) for m in listed] == [
         (version, True, history)
@@ -86,7 +105,7 @@ def test_a_model_retrained_on_officer_outcomes_ranks_their_pattern_higher(
     work: Callable[[], int],
     session: Session,
     clock: FrozenClock,
-    history: int,
+    trained: RiskModel,
     configure: Callable[..., None],
 ) -> None:
     # Without rules the officers' queue is the model's alone: the test is about what it learns.
@@ -98,13 +117,13 @@ def test_a_model_retrained_on_officer_outcomes_ranks_their_pattern_higher(
         )
         assert response.status_code == 200
     configure(random_red_share=1)  # every declaration goes to an officer
-    before = train(learning.training_records(session=session), seed=3, trained_at=clock.now())
+    before = trained  # the history alone, trained at this test's clock
     # Tea at its price from one trader: nothing in the goods says fraud, the seizures will.
     probe = record_from_declaration(
         DeclarationIn.model_validate(tea_export()), lodged_at=clock.now() + timedelta(days=1)
     )
 
-    for _ in range(40):
+    for _ in range(16):  # the retrained score moves from ~0.00 to ~0.95 after a dozen
         declaration_id = lodge(client, keys["trader"], tea_export())
         work()
         claim(client, keys["officer"])
@@ -136,8 +155,9 @@ def test_undervaluation_reads_the_price_bands_learned_from_history(
     session: Session,
     clock: FrozenClock,
     history: int,
+    trained: RiskModel,
 ) -> None:
-    _train_and_activate(session, clock)
+    _activate(session, clock, trained, history)
     declaration_id = lodge(client, keys["trader"], _cheap_tea())
     work()
     reasons = read(client, keys["officer"], declaration_id)["risk"]["reasons"]
@@ -153,8 +173,9 @@ def test_with_a_model_the_score_is_the_expected_value_of_inspecting(
     session: Session,
     clock: FrozenClock,
     history: int,
+    trained: RiskModel,
 ) -> None:
-    _train_and_activate(session, clock)
+    _activate(session, clock, trained, history)
     lodged = [
         lodge(client, keys["trader"], tea_export()),
         lodge(client, keys["trader"], _cheap_tea()),
@@ -175,9 +196,10 @@ def test_the_model_rescores_a_weighed_truck_and_stops_a_green_declaration(
     session: Session,
     clock: FrozenClock,
     history: int,
+    trained: RiskModel,
     configure: Callable[..., None],
 ) -> None:
-    _train_and_activate(session, clock)
+    _activate(session, clock, trained, history)
     # The weight rule is off: what stops the truck is the model's reading of the weighbridge.
     response = client.put(
         "/v1/risk/rules/R-WEIGHT",
