@@ -13,6 +13,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -120,13 +121,22 @@ def pg_engine(template_db: str) -> Iterator[Engine]:
     _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@contextmanager
+def database_from(template: str) -> Iterator[str]:
+    """A database cloned from the template, dropped at the end; its URL."""
+    name = f"clearance_x_{uuid.uuid4().hex[:12]}"
+    _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    try:
+        yield pg_url(name)
+    finally:
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
 def cloned_db(template_db: str) -> Iterator[str]:
     """A database of the test's own, for code in other processes."""
-    name = f"clearance_x_{uuid.uuid4().hex[:12]}"
-    _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
-    yield pg_url(name)
-    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with database_from(template_db) as url:
+        yield url
 
 
 @pytest.fixture
