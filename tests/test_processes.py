@@ -23,7 +23,7 @@ from tests.documents.helpers import pdf
 from tests.factories import declaration
 from tests.helpers import required_documents
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.long]
 CLI = [sys.executable, "-m", "clearance"]
 # Bounds, not waits: generous for a 2-core machine that runs other suites beside this one.
 DEADLINE_SECONDS = 60.0

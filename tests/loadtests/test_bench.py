@@ -13,7 +13,7 @@ from loadtests.bench_services import database_exists
 from tests.conftest import PG_ADMIN_URL
 from tests.needs import need
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.long]
 COUNT, SAMPLE, RSS_JOBS, RSS_DECLARATIONS = 60, 10, 500, 300
 PACED_RATE, PACED_SECONDS = 40, 1
 PREFILL = 300

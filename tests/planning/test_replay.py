@@ -15,7 +15,6 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from redis import Redis
-from rq import SimpleWorker
 from sqlalchemy import Connection
 from sqlmodel import Session
 
@@ -36,7 +35,9 @@ from clearance.settings import get_settings
 from clearance.synthetic.gate_week import GateWeek, WeekKeys, WeekPlan, WeekResult
 from clearance.synthetic.mandates import grant_demo_mandates
 from clearance.synthetic.parties import DEMO_TRADERS
-from tests.conftest import auth, sessions_on
+from tests.conftest import DrainWorker, auth, sessions_on
+
+pytestmark = pytest.mark.long  # started first under xdist (tests/conftest.py)
 
 WEEK_START = datetime(2026, 11, 29, 17, 0, tzinfo=UTC)  # Monday 30 November, 00:00 at the gate
 PERIOD = (WEEK_START, WEEK_START + timedelta(days=7))
@@ -85,7 +86,7 @@ def week(module_environment: None, module_connection: Connection, redis_url: str
 
         def screen() -> None:
             queue = queues.screening_queue(redis)
-            SimpleWorker([queue], connection=redis).work(burst=True, logging_level="WARNING")
+            DrainWorker([queue], connection=redis).work(burst=True, logging_level="WARNING")
 
         from clearance.main import create_app
 

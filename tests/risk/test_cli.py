@@ -17,11 +17,16 @@ from clearance.synthetic.history import simulate
 CLI = [sys.executable, "-m", "clearance", "risk"]
 
 
-@pytest.fixture
-def history_file(tmp_path: Path) -> Path:
-    path = tmp_path / "history.jsonl"
+# Enough for a model that ranks (its validation AUC is 0.99) and a backtest with a test set of
+# some hundreds; each command reads, writes or trains on all of it in a process of its own.
+COUNT = 1200
+
+
+@pytest.fixture(scope="module")
+def history_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("history") / "history.jsonl"
     write_jsonl(
-        simulate(seed=2, count=3000, start=datetime(2025, 1, 1, tzinfo=UTC), days=200), path
+        simulate(seed=2, count=COUNT, start=datetime(2025, 1, 1, tzinfo=UTC), days=200), path
     )
     return path
 
@@ -38,17 +43,17 @@ def test_import_history_then_train_stores_an_active_model(
     history_file: Path, cloned_db: str
 ) -> None:
     env = {**os.environ, "CLEARANCE_DATABASE_URL": cloned_db}
-    assert "3000 labeled declarations imported, 0 skipped" in _run(
+    assert f"{COUNT} labeled declarations imported, 0 skipped" in _run(
         "import-history", str(history_file), env=env
     )
-    assert "0 labeled declarations imported, 3000 skipped" in _run(
+    assert f"0 labeled declarations imported, {COUNT} skipped" in _run(
         "import-history", str(history_file), env=env
     )
     assert "active" in _run("train", env=env).splitlines()[-1]
     engine = create_engine(cloned_db)
     with Session(engine) as session:
         [model] = session.exec(select(RiskModelVersion).where(col(RiskModelVersion.active))).all()
-        assert model.trained_on == 3000
+        assert model.trained_on == COUNT
         assert 0.5 < model.metrics["valid_auc"] <= 1
     engine.dispose()
 

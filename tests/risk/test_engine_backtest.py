@@ -10,6 +10,8 @@ from clearance.risk.backtest import backtest
 from clearance.risk.rules import hard_hit_by_goods
 from clearance.synthetic.history import simulate
 
+pytestmark = pytest.mark.long  # started first under xdist (tests/conftest.py)
+
 
 @pytest.fixture(scope="module")
 def report() -> dict[str, Any]:

@@ -23,7 +23,7 @@ from tests.helpers import claim, decide, lodge, read
 
 # The year of history and the model trained on it are made once for the module: each test
 # runs in a savepoint of the module's transaction (tests/conftest.py's `shared_app`).
-pytestmark = pytest.mark.usefixtures("shared_app")
+pytestmark = [pytest.mark.usefixtures("shared_app"), pytest.mark.long]
 HISTORY_COUNT = 3000
 
 
