@@ -73,6 +73,26 @@ def test_rows_read_back_as_the_core_insert_writes_them(connection: Connection) -
     assert event["to_state"] == "lodged"
 
 
+def test_tabs_new_lines_and_backslashes_read_back_as_written(connection: Connection) -> None:
+    # Tabs, new lines, backslashes and COPY's own null marker are values, not separators.
+    events: sa.Table = DeclarationEvent.__table__  # type: ignore[attr-defined]
+    row = _declaration()
+    db.insert_many(connection, Declaration.__table__, [row])  # type: ignore[attr-defined]
+    reason = "a\tb\nc\\d \\N e\r"
+    params = {"note": '\\N\t"quoted"\n', "none": None}
+
+    db.insert_many(
+        connection,
+        events,
+        [_event(row["id"], reason=reason, reason_code=None, reason_params=params)],
+    )
+
+    event = _read(connection, events, events.c.declaration_id, row["id"])
+    assert event["reason"] == reason
+    assert event["reason_code"] is None
+    assert event["reason_params"] == params
+
+
 def test_many_rows_go_in_one_call(connection: Connection) -> None:
     records: sa.Table = AuditRecord.__table__  # type: ignore[attr-defined]
     marker = uuid.uuid4().hex
@@ -133,8 +153,8 @@ def test_the_statement_is_seen_by_whoever_listens_to_the_engine(connection: Conn
     assert any(statement.startswith("INSERT INTO audit_record") for statement in seen), seen
 
 
-def test_more_rows_than_one_statement_takes_all_go_in(connection: Connection) -> None:
-    # PostgreSQL takes at most 65,535 parameters in a statement: 4 columns, 16,383 rows.
+def test_more_rows_than_one_statement_could_take_all_go_in(connection: Connection) -> None:
+    # More than PostgreSQL's 65,535 parameters of one statement, were they one INSERT.
     records: sa.Table = AuditRecord.__table__  # type: ignore[attr-defined]
     marker = uuid.uuid4().hex
     rows = [
