@@ -6,7 +6,10 @@ call for wait here and go out together: one multi-row INSERT per table, one UPDA
 declarations' rows, then the event hooks (the outbox) once for all the set's events.
 """
 
+import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
 from sqlmodel import Session, SQLModel
@@ -16,12 +19,32 @@ from clearance.audit import service as audit_service
 from clearance.audit.models import AuditRecord
 from clearance.clock import Clock
 from clearance.declarations import lifecycle, states
-from clearance.declarations.models import Declaration, DeclarationEvent, State
+from clearance.declarations.models import Channel, Declaration, DeclarationEvent, State
 from clearance.declarations.states import Row
 from clearance.messages import Message
 
-# What an event hook may read of the declaration as it was at the event (the outbox's view).
-_AS_OF = ("id", "ucr", "channel", "state", "version", "declarant_tax_code", "trader_tax_code")
+
+@dataclass(frozen=True, slots=True)
+class _AsOf:
+    """What an event hook may read of the declaration as it was at the event (the outbox's
+    view): plain values, not an ORM object per event."""
+
+    id: uuid.UUID
+    ucr: str
+    channel: Channel | None
+    declarant_tax_code: str
+    trader_tax_code: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Written:
+    """What an event hook reads of an event written with the set."""
+
+    version: int
+    action: str
+    from_state: State | None
+    to_state: State
+    at: datetime
 
 
 class Changes:
@@ -30,7 +53,7 @@ class Changes:
     def __init__(self, session: Session, clock: Clock) -> None:
         self.session, self.clock = session, clock
         self._rows: dict[type[SQLModel], list[dict[str, Any]]] = {}
-        self._events: list[tuple[Declaration, dict[str, Any]]] = []
+        self._events: list[tuple[_AsOf, dict[str, Any]]] = []
         self._moved: dict[int, Declaration] = {}
 
     def add(self, model: type[SQLModel], rows: Sequence[dict[str, Any]]) -> None:
@@ -61,7 +84,13 @@ class Changes:
         )
         event = states.event_row(declaration, from_state, action, actor, reason, self.clock.now())
         self._moved[id(declaration)] = declaration
-        as_of = Declaration.model_construct(**{name: getattr(declaration, name) for name in _AS_OF})
+        as_of = _AsOf(
+            event["declaration_id"],
+            declaration.ucr,
+            declaration.channel,
+            declaration.declarant_tax_code,
+            declaration.trader_tax_code,
+        )
         self._events.append((as_of, event))
         if (audited := states.audit_row(self.session, event)) is not None:
             self.add(AuditRecord, [audited])
@@ -76,8 +105,8 @@ class Changes:
         if self._events:
             audit_service.declaration_changed(self.session, self._events[-1][1]["declaration_id"])
         written = [
-            (declaration, DeclarationEvent.model_construct(**row))
-            for declaration, row in self._events
+            (as_of, _Written(e["version"], e["action"], e["from_state"], e["to_state"], e["at"]))
+            for as_of, e in self._events
         ]
         for hook in lifecycle.of(self.session).event_set_hooks:
             hook(self.session, written)
