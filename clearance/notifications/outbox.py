@@ -6,12 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from rq import Queue
 from sqlalchemy import exists, func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from clearance import db, metrics
+from clearance import db, metrics, tracing
 from clearance.db import after_commit
+from clearance.declarations.lifecycle import DeclarationAsOf, EventWritten
 from clearance.declarations.models import Declaration, DeclarationEvent
 from clearance.notifications import subscribers
 from clearance.notifications.models import (
@@ -21,7 +23,7 @@ from clearance.notifications.models import (
     Subscription,
 )
 from clearance.notifications.schemas import DeclarationChange, NotificationEvent
-from clearance.queues import enqueue_deliveries
+from clearance.queues import notifications_queue
 from clearance.settings import get_settings
 
 # The gate records a truck's arrival as an event without a change of state (declarations/gate).
@@ -32,6 +34,8 @@ RETRY_FIRST = timedelta(seconds=10)
 RETRY_CAP = timedelta(hours=2)
 RETRY_FOR = timedelta(hours=24)
 SWEEP_BATCH = 500
+# The job that pushes a subscription's events of several declarations (`workers.jobs`).
+DELIVER_SET_JOB = "workers.jobs.deliver_notification_set"
 UNRESOLVED = (NotificationStatus.pending, NotificationStatus.failed)
 
 
@@ -53,7 +57,7 @@ class Deferred:
     until: datetime
 
 
-def notification_type(event: DeclarationEvent) -> NotificationType | None:
+def notification_type(event: EventWritten) -> NotificationType | None:
     """What a trader hears of an event: every change of state, and the truck's arrival."""
     if event.action == ARRIVAL:
         return NotificationType.arrived
@@ -62,7 +66,7 @@ def notification_type(event: DeclarationEvent) -> NotificationType | None:
     return None
 
 
-def trader_view(declaration: Declaration, event: DeclarationEvent) -> DeclarationChange:
+def trader_view(declaration: DeclarationAsOf, event: EventWritten) -> DeclarationChange:
     return DeclarationChange(
         id=declaration.id,
         ucr=declaration.ucr,
@@ -89,7 +93,7 @@ def record_event(session: Session, declaration: Declaration, event: DeclarationE
     record_events(session, [(declaration, event)])
 
 
-def record_events(session: Session, events: Sequence[tuple[Declaration, DeclarationEvent]]) -> None:
+def record_events(session: Session, events: Sequence[tuple[DeclarationAsOf, EventWritten]]) -> None:
     """The same for many events (a screening set's): one read of the subscriptions, one of
     the declarations' last sequences, one INSERT."""
     heard = [(d, e, kind) for d, e in events if (kind := notification_type(e)) is not None]
@@ -138,11 +142,36 @@ def record_events(session: Session, events: Sequence[tuple[Declaration, Declarat
                 }
             )
             pair = (subscription.id, declaration.id)
-            db.after_commit_each(session, "deliver", pair, enqueue_deliveries)
+            db.after_commit_each(session, "deliver", pair, enqueue_delivery_sets)
         counts[kind] += len(subscribed)
     db.insert_rows(session, Notification, rows)
     for kind, count in counts.items():
         after_commit(session, lambda k=kind, n=count: metrics.NOTIFICATIONS.labels(k.value).inc(n))  # type: ignore[misc]
+
+
+def enqueue_delivery_sets(pairs: Sequence[tuple[uuid.UUID, uuid.UUID]]) -> None:
+    """One delivery job per subscription for its declarations (`delivery.deliver_set`), in the
+    order given, in one Redis round trip. A job lost before it ran leaves its events pending
+    in the outbox, overdue: the sweeper enqueues them again."""
+    by_subscription: dict[uuid.UUID, list[str]] = {}
+    for subscription_id, declaration_id in pairs:
+        by_subscription.setdefault(subscription_id, []).append(str(declaration_id))
+    if not by_subscription:
+        return
+    settings = get_settings()
+    notifications_queue().enqueue_many(
+        [
+            Queue.prepare_data(
+                DELIVER_SET_JOB,
+                args=(str(subscription_id), declaration_ids),
+                timeout=settings.job_timeout_seconds,
+                failure_ttl=settings.job_failure_ttl_seconds,
+                result_ttl=600,
+                meta=tracing.job_meta(),
+            )
+            for subscription_id, declaration_ids in by_subscription.items()
+        ]
+    )
 
 
 def _next_sequences(session: Session, declaration_ids: set[uuid.UUID]) -> dict[uuid.UUID, int]:
