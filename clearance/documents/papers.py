@@ -179,7 +179,10 @@ def licence_used(
 ) -> dict[str, Decimal]:
     """Per licence: the quantity of covered goods on earlier live declarations attaching it."""
     used: dict[str, Decimal] = {}
-    for licence in (d for d in docs if d.kind is DocumentKind.licence):
+    licences = [d for d in docs if d.kind is DocumentKind.licence]
+    if licences and session.autoflush:
+        session.flush()  # as the unit of work's own query would: this session's changes count
+    for licence in licences:
         prefixes = [str(p) for p in licence.fields.get("hs_codes", [])]
         rows = session.connection().execute(
             _licence_statement(),

@@ -5,9 +5,12 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
 
+import sqlalchemy as sa
 from rq import Queue
-from sqlalchemy import exists, func
+from sqlalchemy import exists
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -104,11 +107,16 @@ def record_events(session: Session, events: Sequence[tuple[DeclarationAsOf, Even
         session=session, tax_codes=tax_codes, max_age=max_age
     ):
         return
-    subscriptions = session.exec(
-        select(Subscription).where(
-            col(Subscription.tax_code).in_(tax_codes), col(Subscription.disabled_at).is_(None)
-        )
-    ).all()
+    if session.autoflush:
+        # As a query through the unit of work would: an event's declaration the session holds
+        # unsaved is written before its notifications refer to it (a screening set holds its
+        # changes back until it writes them itself, autoflush off).
+        session.flush()
+    subscriptions = (
+        session.connection()
+        .execute(_subscriptions_statement(), {"tax_codes": sorted(tax_codes)})
+        .all()
+    )
     wanted = [
         (
             d,
@@ -174,18 +182,40 @@ def enqueue_delivery_sets(pairs: Sequence[tuple[uuid.UUID, uuid.UUID]]) -> None:
     )
 
 
+# Statements a set runs, built once per process (building costs more than running them).
+_declaration = Declaration.__table__.c  # type: ignore[attr-defined]
+_notification = Notification.__table__.c  # type: ignore[attr-defined]
+_subscription = Subscription.__table__.c  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=1)
+def _subscriptions_statement() -> sa.Select[Any]:
+    return sa.select(_subscription.id, _subscription.tax_code).where(
+        _subscription.tax_code.in_(sa.bindparam("tax_codes", expanding=True)),
+        _subscription.disabled_at.is_(None),
+    )
+
+
+@lru_cache(maxsize=1)
+def _sequences_statement() -> sa.Select[Any]:
+    last = (
+        sa.select(sa.func.max(_notification.sequence))
+        .where(_notification.declaration_id == _declaration.id)
+        .scalar_subquery()
+    )
+    return (
+        sa.select(_declaration.id, last)
+        .where(_declaration.id.in_(sa.bindparam("ids", expanding=True)))
+        .with_for_update(of=Declaration.__table__)  # type: ignore[attr-defined]
+    )
+
+
 def _next_sequences(session: Session, declaration_ids: set[uuid.UUID]) -> dict[uuid.UUID, int]:
     # Changes of one declaration number their events in turn, under its row lock (most callers
-    # hold it already); a race here would fail the state change on the unique sequence.
-    session.exec(
-        select(Declaration.id).where(col(Declaration.id).in_(declaration_ids)).with_for_update()
-    ).all()
-    last = dict(
-        session.exec(
-            select(Notification.declaration_id, func.max(Notification.sequence))
-            .where(col(Notification.declaration_id).in_(declaration_ids))
-            .group_by(col(Notification.declaration_id))
-        ).all()
+    # hold it already); a race here would fail the state change on the unique sequence. One
+    # statement takes the locks and reads each one's last sequence.
+    last: dict[uuid.UUID, int | None] = dict(
+        session.connection().execute(_sequences_statement(), {"ids": sorted(declaration_ids)}).all()
     )
     return {d: (last.get(d) or 0) + 1 for d in declaration_ids}
 
