@@ -250,7 +250,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--profile", help="write a cProfile of the screening (not the warm-up) to this file"
     )
     parser.add_argument(
-        "--dump", help="write the run's assessments, events, notifications and audit to this file"
+        "--dump",
+        help="write the run's assessments, events, notifications and audit to this file (to "
+        "compare two runs, give both CLEARANCE_HOT_CACHE_SECONDS=3600: the channels' thresholds "
+        "are refitted by the clock, so a slower run may screen part of its sets on new ones)",
     )
     parser.add_argument(
         "--prefix", default="screening_cost", help="the name of the database made, before a hex"
