@@ -283,6 +283,18 @@ def deliver_notifications(subscription_id: str, declaration_id: str) -> str:
         )
 
 
+def deliver_notification_set(subscription_id: str, declaration_ids: list[str]) -> str:
+    """`deliver_notifications` for each of a subscription's declarations whose events a set
+    (or a request) wrote: one job for them all; safe to run twice."""
+    with logs.bound(job_id=_job_id(), subscription_id=subscription_id), _measured("deliver"):
+        return delivery.deliver_set(
+            clock=get_clock(),
+            settings=get_settings(),
+            subscription_id=uuid.UUID(subscription_id),
+            declaration_ids=[uuid.UUID(d) for d in declaration_ids],
+        )
+
+
 def sweep_notifications() -> int:
     """Enqueue deliveries that are overdue in the outbox: Redis lost their job."""
     with _measured("sweep_notifications"), _unit_of_work() as session:

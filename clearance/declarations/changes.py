@@ -6,9 +6,16 @@ call for wait here and go out together: one multi-row INSERT per table, one UPDA
 declarations' rows, then the event hooks (the outbox) once for all the set's events.
 """
 
+import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
 from typing import Any, cast
 
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, SQLModel
 
 from clearance import db
@@ -16,12 +23,32 @@ from clearance.audit import service as audit_service
 from clearance.audit.models import AuditRecord
 from clearance.clock import Clock
 from clearance.declarations import lifecycle, states
-from clearance.declarations.models import Declaration, DeclarationEvent, State
+from clearance.declarations.models import Channel, Declaration, DeclarationEvent, State
 from clearance.declarations.states import Row
 from clearance.messages import Message
 
-# What an event hook may read of the declaration as it was at the event (the outbox's view).
-_AS_OF = ("id", "ucr", "channel", "state", "version", "declarant_tax_code", "trader_tax_code")
+
+@dataclass(frozen=True, slots=True)
+class _AsOf:
+    """What an event hook may read of the declaration as it was at the event (the outbox's
+    view): plain values, not an ORM object per event."""
+
+    id: uuid.UUID
+    ucr: str
+    channel: Channel | None
+    declarant_tax_code: str
+    trader_tax_code: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Written:
+    """What an event hook reads of an event written with the set."""
+
+    version: int
+    action: str
+    from_state: State | None
+    to_state: State
+    at: datetime
 
 
 class Changes:
@@ -30,7 +57,7 @@ class Changes:
     def __init__(self, session: Session, clock: Clock) -> None:
         self.session, self.clock = session, clock
         self._rows: dict[type[SQLModel], list[dict[str, Any]]] = {}
-        self._events: list[tuple[Declaration, dict[str, Any]]] = []
+        self._events: list[tuple[_AsOf, dict[str, Any]]] = []
         self._moved: dict[int, Declaration] = {}
 
     def add(self, model: type[SQLModel], rows: Sequence[dict[str, Any]]) -> None:
@@ -61,7 +88,13 @@ class Changes:
         )
         event = states.event_row(declaration, from_state, action, actor, reason, self.clock.now())
         self._moved[id(declaration)] = declaration
-        as_of = Declaration.model_construct(**{name: getattr(declaration, name) for name in _AS_OF})
+        as_of = _AsOf(
+            event["declaration_id"],
+            declaration.ucr,
+            declaration.channel,
+            declaration.declarant_tax_code,
+            declaration.trader_tax_code,
+        )
         self._events.append((as_of, event))
         if (audited := states.audit_row(self.session, event)) is not None:
             self.add(AuditRecord, [audited])
@@ -72,15 +105,53 @@ class Changes:
         self.add(DeclarationEvent, [dict(row) for row in events])
         for model, rows in self._rows.items():
             db.insert_rows(self.session, model, rows)
-        db.update_rows(self.session, list(self._moved.values()))
+        _update_declarations(self.session, list(self._moved.values()))
         if self._events:
             audit_service.declaration_changed(self.session, self._events[-1][1]["declaration_id"])
         written = [
-            (declaration, DeclarationEvent.model_construct(**row))
-            for declaration, row in self._events
+            (as_of, _Written(e["version"], e["action"], e["from_state"], e["to_state"], e["at"]))
+            for as_of, e in self._events
         ]
         for hook in lifecycle.of(self.session).event_set_hooks:
             hook(self.session, written)
         self._rows.clear()
         self._events.clear()
         self._moved.clear()
+
+
+def _update_declarations(session: Session, declarations: Sequence[Declaration]) -> None:
+    """What changed on the set's declarations, as one UPDATE for the whole set on PostgreSQL
+    (each row's values from arrays, unnested in step): the driver would otherwise send, and
+    the server run, one UPDATE per row. Elsewhere, `db.update_rows`."""
+    if session.get_bind().dialect.name != "postgresql":
+        db.update_rows(session, list(declarations))
+        return
+    changed = [(d, sa.inspect(d).committed_state) for d in declarations]
+    members = [d for d, names in changed if names]
+    if not members:
+        return
+    names = tuple(sorted({name for _d, found in changed for name in found}))
+    values = {f"v_{name}": [getattr(m, name) for m in members] for name in ("id", *names)}
+    session.connection().execute(_update_statement(names), values)
+    for member in members:
+        for name in names:
+            set_committed_value(member, name, getattr(member, name))
+
+
+@lru_cache(maxsize=16)
+def _update_statement(names: tuple[str, ...]) -> sa.Update:
+    """`UPDATE declaration SET a = v.a ... FROM (SELECT unnest(:v_id::UUID[]) AS id, ...) AS v
+    WHERE declaration.id = v.id`, each array bound as its column binds a value."""
+    table: sa.Table = Declaration.__table__  # type: ignore[attr-defined]
+
+    def unnested(name: str) -> sa.ColumnElement[Any]:
+        array = postgresql.ARRAY(table.c[name].type)
+        # psycopg's binds carry their type (`::VARCHAR(32)[]`): arrays of NULLs need it.
+        return sa.func.unnest(sa.bindparam(f"v_{name}", type_=array)).label(name)
+
+    rows = sa.select(*(unnested(name) for name in ("id", *names))).subquery("v")
+    return (
+        sa.update(table)
+        .where(table.c.id == rows.c.id)
+        .values({name: rows.c[name] for name in names})
+    )

@@ -6,22 +6,58 @@ session without one is refused (`LifecycleIncomplete`), so an entry point that f
 instead of releasing goods without the documents and duty gates. This module imports no domain.
 """
 
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from types import MappingProxyType
+from typing import Protocol
 
 from sqlmodel import Session
 
 from clearance.clock import Clock
-from clearance.declarations.models import Declaration, DeclarationEvent
+from clearance.declarations.models import Channel, Declaration, DeclarationEvent, State
 from clearance.messages import Message
 
 # A release gate answers None when it is open, else a message saying what is still missing.
 ReleaseCheck = Callable[[Session, Declaration], Message | None]
 # Run for every event written, in the same unit of work (the notifications outbox).
 EventHook = Callable[[Session, Declaration, DeclarationEvent], None]
-# The same for the events of a set, written together (`changes.Changes`): one call for them all.
-EventSetHook = Callable[[Session, Sequence[tuple[Declaration, DeclarationEvent]]], None]
+
+
+class DeclarationAsOf(Protocol):
+    """What an event set hook reads of the declaration as it was at the event."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def ucr(self) -> str: ...
+    @property
+    def channel(self) -> Channel | None: ...
+    @property
+    def declarant_tax_code(self) -> str: ...
+    @property
+    def trader_tax_code(self) -> str: ...
+
+
+class EventWritten(Protocol):
+    """What an event set hook reads of an event written with a set."""
+
+    @property
+    def version(self) -> int: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def from_state(self) -> State | None: ...
+    @property
+    def to_state(self) -> State: ...
+    @property
+    def at(self) -> datetime: ...
+
+
+# The same for the events of a set, written together (`changes.Changes`): one call for them
+# all, with plain rows (the declarations' and events' ORM objects, or lighter stand-ins).
+EventSetHook = Callable[[Session, Sequence[tuple[DeclarationAsOf, EventWritten]]], None]
 # Run once a set of versions is assessed, before the green ones are decided (duties assess
 # what each owes), with the set's versions.
 AssessedSetHook = Callable[[Session, Clock, Sequence[Declaration]], None]

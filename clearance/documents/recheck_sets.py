@@ -16,7 +16,8 @@ from clearance.declarations.lifecycle import Lifecycle, attach
 from clearance.declarations.models import Declaration
 from clearance.documents import rechecks, service
 from clearance.documents.checks import OtherUse
-from clearance.documents.models import Document, DocumentRecheck
+from clearance.documents.models import DocumentRecheck
+from clearance.documents.papers import Paper
 
 logger = logging.getLogger(__name__)
 # A set holds its declarations' rows until it commits: an upload, an arrival or an amendment
@@ -92,7 +93,7 @@ def recheck_set(
     return outcome
 
 
-Papers = dict[uuid.UUID, tuple[list[Document], list[OtherUse]]]
+Papers = dict[uuid.UUID, tuple[list[Paper], list[OtherUse]]]
 
 
 def _read_papers(session: Session, declarations: list[Declaration]) -> Papers:

@@ -26,6 +26,18 @@ class Requirement:
     legal_basis: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class RequirementRow:
+    """A requirement in effect, as a plain row: read for every declaration checked."""
+
+    regime: str
+    hs_prefix: str
+    preference: str
+    document_kind: DocumentKind
+    reason: str
+    reason_vi: str
+
+
 def _row(raw: dict[str, str]) -> RequiredDocument:
     return RequiredDocument(
         regime=raw["regime"],
@@ -63,23 +75,37 @@ def load_required_documents(session: Session) -> int:
     return added
 
 
-def current_rows(*, session: Session, today: date) -> list[RequiredDocument]:
+def current_rows(*, session: Session, today: date) -> list[RequirementRow]:
     """The newest version of each requirement in effect today, withdrawn ones left out."""
 
-    def load() -> list[RequiredDocument]:
+    def load() -> list[RequirementRow]:
         rows = session.exec(
             select(RequiredDocument)
             .where(col(RequiredDocument.effective_from) <= today)
             .order_by(col(RequiredDocument.effective_from), col(RequiredDocument.id))
         ).all()
         newest = {_identity(row): row for row in rows}
-        return [hot.copied(row) for row in newest.values() if row.required]
+        return [
+            RequirementRow(
+                row.regime,
+                row.hs_prefix,
+                row.preference,
+                row.document_kind,
+                row.reason,
+                row.reason_vi,
+            )
+            for row in newest.values()
+            if row.required
+        ]
 
     return list(hot.cached("requirements", today, [RequiredDocument.__tablename__], load))
 
 
 def _applies(
-    row: RequiredDocument, kind: str, hs_codes: Sequence[str], preferences: Iterable[str]
+    row: RequiredDocument | RequirementRow,
+    kind: str,
+    hs_codes: Sequence[str],
+    preferences: Iterable[str],
 ) -> bool:
     if row.regime not in {ANY_REGIME, kind}:
         return False
@@ -89,7 +115,7 @@ def _applies(
 
 
 def required_kinds(
-    rows: Iterable[RequiredDocument],
+    rows: Iterable[RequiredDocument | RequirementRow],
     *,
     kind: str,
     hs_codes: Sequence[str],

@@ -1,13 +1,11 @@
 """Documents: store uploads, list and fetch them, and check a declaration's papers."""
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 
-import sqlalchemy as sa
 from pydantic import ValidationError
-from sqlmodel import Session, col, func, or_, select
+from sqlmodel import Session, col, func, select
 
 from clearance import pydantic_errors
 from clearance.auth.models import Role
@@ -15,9 +13,9 @@ from clearance.auth.service import Caller
 from clearance.clock import Clock, get_clock
 from clearance.declarations import lifecycle, states
 from clearance.declarations import service as declarations_service
-from clearance.declarations.models import Declaration, DeclarationLine, State
-from clearance.documents import checks, rechecks, requirements, structure
-from clearance.documents.checks import CheckInput, DocumentFacts, Finding, OtherUse, number_key
+from clearance.declarations.models import Declaration, State
+from clearance.documents import checks, papers, rechecks, requirements, structure
+from clearance.documents.checks import CheckInput, Finding, OtherUse, number_key
 from clearance.documents.errors import (
     DocumentNotFound,
     DocumentsClosed,
@@ -25,6 +23,7 @@ from clearance.documents.errors import (
     TooManyDocuments,
 )
 from clearance.documents.models import Document, DocumentKind
+from clearance.documents.papers import Dossier, Paper
 from clearance.documents.requirements import Requirement
 from clearance.documents.schemas import COMMON_FIELDS, DOCUMENT_FIELDS, DocumentFieldsIn
 from clearance.documents.storage import Storage, read_chunks
@@ -186,105 +185,17 @@ def get(
     return document
 
 
-def other_uses(
-    *, session: Session, documents: Mapping[uuid.UUID, Sequence[Document]]
-) -> dict[uuid.UUID, list[OtherUse]]:
-    """Per declaration, its documents whose number (same kind) or file appears on another live
-    declaration: one query for them all (`documents`: each declaration's own)."""
-    found: dict[uuid.UUID, list[OtherUse]] = {declaration_id: [] for declaration_id in documents}
-    docs = [d for papers in documents.values() for d in papers]
-    if not docs:
-        return found
-    rows = session.execute(
-        sa.select(
-            col(Document.declaration_id),
-            col(Document.kind),
-            col(Document.number_key),
-            col(Document.sha256),
-            col(Declaration.trader_tax_code),
-        )
-        .join(Declaration, col(Declaration.id) == col(Document.declaration_id))
-        .where(
-            col(Declaration.state) != State.cancelled,
-            or_(
-                col(Document.sha256).in_({d.sha256 for d in docs}),
-                col(Document.number_key).in_({d.number_key for d in docs}),
-            ),
-        )
-        .order_by(col(Document.declaration_id), col(Document.id))
-    ).all()
-    by_number: dict[tuple[DocumentKind, str], list[tuple[uuid.UUID, str]]] = {}
-    by_file: dict[str, list[tuple[uuid.UUID, str]]] = {}
-    for other, kind, key, sha256, trader in rows:
-        by_number.setdefault((DocumentKind(kind), key), []).append((other, trader))
-        by_file.setdefault(sha256, []).append((other, trader))
-    for declaration_id, papers in documents.items():
-        uses: dict[tuple[uuid.UUID, uuid.UUID], OtherUse] = {}
-        for ours in papers:
-            numbered = by_number.get((ours.kind, ours.number_key), [])
-            filed = by_file.get(ours.sha256, [])
-            for other, trader in numbered + filed:
-                if other != declaration_id and (ours.id, other) not in uses:
-                    same_number = (other, trader) in numbered
-                    same_file = (other, trader) in filed
-                    uses[(ours.id, other)] = OtherUse(
-                        ours.id, ours.kind, ours.number, other, trader, same_number, same_file
-                    )
-        found[declaration_id] = list(uses.values())
-    return found
-
-
-def _licence_used(
-    session: Session, declaration: Declaration, docs: Sequence[Document]
-) -> dict[str, Decimal]:
-    """Per licence: the quantity of covered goods on earlier live declarations attaching it."""
-    used: dict[str, Decimal] = {}
-    for licence in (d for d in docs if d.kind is DocumentKind.licence):
-        prefixes = [str(p) for p in licence.fields.get("hs_codes", [])]
-        earlier = session.exec(
-            select(Declaration)
-            .join(Document, col(Document.declaration_id) == col(Declaration.id))
-            .where(
-                Document.kind == DocumentKind.licence,
-                Document.number_key == licence.number_key,
-                Declaration.id != declaration.id,
-                col(Declaration.lodged_at) < declaration.lodged_at,
-                col(Declaration.state) != State.cancelled,
-            )
-            .distinct()
-        ).all()
-        total = Decimal(0)
-        for other in earlier:
-            lines = session.exec(
-                select(DeclarationLine).where(
-                    DeclarationLine.declaration_id == other.id,
-                    DeclarationLine.version == other.version,
-                )
-            ).all()
-            total += sum(
-                (ln.quantity for ln in lines if any(ln.hs_code.startswith(p) for p in prefixes)),
-                Decimal(0),
-            )
-        used[licence.number_key] = total
-    return used
-
-
 def documents_of(
     *, session: Session, declarations: Sequence[Declaration]
-) -> dict[uuid.UUID, list[Document]]:
-    """`list_for` many declarations in one query (screening a set)."""
-    found: dict[uuid.UUID, list[Document]] = {d.id: [] for d in declarations}
-    if found:
-        for document in session.exec(
-            select(Document)
-            .where(col(Document.declaration_id).in_(list(found)))
-            .order_by(col(Document.uploaded_at), col(Document.id))
-        ):
-            found[document.declaration_id].append(document)
-    return found
+) -> dict[uuid.UUID, list[Paper]]:
+    """`list_for` many declarations in one query, as plain rows (screening a set)."""
+    return papers.papers_of(session=session, declaration_ids=[d.id for d in declarations])
 
 
-def dossier(documents: Sequence[Document]) -> list[Document]:
+other_uses = papers.other_uses
+
+
+def dossier(documents: Sequence[Dossier]) -> list[Dossier]:
     """The papers the checks read: all but the officers' inspection photos (evidence)."""
     return [d for d in documents if d.kind is not DocumentKind.inspection_photo]
 
@@ -293,7 +204,7 @@ def check_declaration(
     *,
     session: Session,
     declaration: Declaration,
-    documents: Sequence[Document] | None = None,
+    documents: Sequence[Paper] | None = None,
     uses: Sequence[OtherUse] | None = None,
 ) -> DocumentReport:
     """Run every document check on the declaration's current version (`documents`: its
@@ -309,7 +220,9 @@ def check_declaration(
         reference=reference,
     )
     docs = dossier(
-        list_for(session=session, declaration=declaration) if documents is None else documents
+        [papers.paper_of(d) for d in list_for(session=session, declaration=declaration)]
+        if documents is None
+        else documents
     )
     facts = CheckInput(
         body=body,
@@ -317,16 +230,13 @@ def check_declaration(
         on=declaration.arrived_at.date() if declaration.arrived_at else today,
         arrived=declaration.arrived_at is not None,
         weighbridge_kg=declaration.arrival_weight_kg,
-        documents=[
-            DocumentFacts(d.id, d.kind, d.number, d.issued_on, d.expires_on, d.fields, d.sha256)
-            for d in docs
-        ],
+        documents=[d.facts() for d in docs],
         requirements=needed,
         to_usd=reference.to_usd,
         other_uses=list(uses)
         if uses is not None
         else other_uses(session=session, documents={declaration.id: docs})[declaration.id],
-        licence_used=_licence_used(session, declaration, docs),
+        licence_used=papers.licence_used(session, declaration.id, declaration.lodged_at, docs),
     )
     findings = checks.run_checks(facts)
     missing_kinds = {f.document_kind for f in findings if f.check_id == "DOC-MISSING"}
@@ -348,7 +258,7 @@ def remember_report(
     session: Session,
     declaration: Declaration,
     report: DocumentReport,
-    documents: Sequence[Document],
+    documents: Sequence[Paper],
 ) -> None:
     """Keep a report, and the documents it read, for this session's release gate and duties:
     screening checks the documents, and no document comes in the same unit of work before its
@@ -361,7 +271,7 @@ def remember_report(
 
 def _remembered(
     session: Session, declaration: Declaration
-) -> tuple[DocumentReport, list[Document]] | None:
+) -> tuple[DocumentReport, list[Paper]] | None:
     found = session.info.get(("document_report", declaration.id, declaration.version))
     return found if isinstance(found, tuple) else None
 
@@ -374,12 +284,12 @@ def report_of(*, session: Session, declaration: Declaration) -> DocumentReport:
     return check_declaration(session=session, declaration=declaration)
 
 
-def documents_for(*, session: Session, declaration: Declaration) -> list[Document]:
+def documents_for(*, session: Session, declaration: Declaration) -> list[Paper]:
     """The documents this session's report read for the version, else read now."""
     remembered = _remembered(session, declaration)
     if remembered is not None:
         return remembered[1]
-    return list_for(session=session, declaration=declaration)
+    return [papers.paper_of(d) for d in list_for(session=session, declaration=declaration)]
 
 
 def release_gate(session: Session, declaration: Declaration) -> Message | None:

@@ -1,6 +1,8 @@
 """Pushing one declaration's events to one callback: in order, signed, never redirected."""
 
 import uuid
+from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import httpx
@@ -21,6 +23,8 @@ from clearance.settings import Settings
 
 # A run pushes at most this many events, then hands over to a new job: fair to other traders.
 MAX_PER_RUN = 50
+# A declaration's run: none of its events left due, or `MAX_PER_RUN` reached with more to come.
+DONE, MORE = "done", "more"
 LEASE_MARGIN = timedelta(seconds=30)
 
 
@@ -28,9 +32,54 @@ def deliver_pending(
     *, clock: Clock, settings: Settings, subscription_id: uuid.UUID, declaration_id: uuid.UUID
 ) -> str:
     """Push the due events of a declaration to a subscription, oldest first, until one fails."""
+    outcome, delivered = _deliver(clock, settings, subscription_id, declaration_id, MAX_PER_RUN)
+    if outcome == MORE:
+        enqueue_delivery(subscription_id, declaration_id)
+        return f"delivered {MAX_PER_RUN}, more to come"
+    return f"delivered {delivered}" if outcome == DONE else outcome
+
+
+def deliver_set(
+    *,
+    clock: Clock,
+    settings: Settings,
+    subscription_id: uuid.UUID,
+    declaration_ids: Sequence[uuid.UUID],
+) -> str:
+    """`deliver_pending` for each of a subscription's declarations in turn (the events a set
+    wrote: one job, not one per declaration); past `MAX_PER_RUN` pushes in all, a new job
+    takes the declarations left, as one declaration's job hands over."""
+    left, outcomes = MAX_PER_RUN, Counter[str]()
+    for n, declaration_id in enumerate(declaration_ids):
+        if left <= 0:
+            outbox.enqueue_delivery_sets([(subscription_id, d) for d in declaration_ids[n:]])
+            outcomes["handed over"] += len(declaration_ids) - n
+            break
+        outcome, delivered = _deliver(clock, settings, subscription_id, declaration_id, left)
+        left -= delivered
+        outcomes["pushed"] += delivered
+        if outcome == MORE:
+            outbox.enqueue_delivery_sets([(subscription_id, d) for d in declaration_ids[n:]])
+            outcomes["handed over"] += len(declaration_ids) - n
+            break
+        if outcome != DONE:
+            outcomes[outcome] += 1
+    return ", ".join(f"{what} {count}" for what, count in outcomes.items()) or "pushed 0"
+
+
+def _deliver(
+    clock: Clock,
+    settings: Settings,
+    subscription_id: uuid.UUID,
+    declaration_id: uuid.UUID,
+    limit: int,
+) -> tuple[str, int]:
+    """Push up to `limit` due events of the declaration, oldest first, until one fails: the
+    outcome (`DONE`: none left due; `MORE`: `limit` reached; else the failure's) and how many
+    were delivered."""
     # A push outlives neither the job's timeout nor this lease: past it the event is due again.
     lease = timedelta(seconds=settings.job_timeout_seconds) + LEASE_MARGIN
-    for delivered in range(MAX_PER_RUN):
+    for delivered in range(limit):
         with db.unit_of_work() as session:
             claimed = outbox.claim_next(
                 session=session,
@@ -40,7 +89,7 @@ def deliver_pending(
                 lease=lease,
             )
         if claimed is None:
-            return f"delivered {delivered}"
+            return DONE, delivered
         retry_at: datetime | None
         if isinstance(claimed, outbox.Deferred):
             outcome, retry_at = "deferred", claimed.until
@@ -53,9 +102,8 @@ def deliver_pending(
             # the event overdue in the database and enqueues it again.
             enqueue_delivery(subscription_id, declaration_id, delay=retry_at - clock.now())
         if outcome != "delivered":
-            return outcome
-    enqueue_delivery(subscription_id, declaration_id)
-    return f"delivered {MAX_PER_RUN}, more to come"
+            return outcome, delivered
+    return MORE, limit
 
 
 def _record(

@@ -5,13 +5,18 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import exists, func
+import sqlalchemy as sa
+from rq import Queue
+from sqlalchemy import exists
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from clearance import db, metrics
+from clearance import db, metrics, tracing
 from clearance.db import after_commit
+from clearance.declarations.lifecycle import DeclarationAsOf, EventWritten
 from clearance.declarations.models import Declaration, DeclarationEvent
 from clearance.notifications import subscribers
 from clearance.notifications.models import (
@@ -21,7 +26,7 @@ from clearance.notifications.models import (
     Subscription,
 )
 from clearance.notifications.schemas import DeclarationChange, NotificationEvent
-from clearance.queues import enqueue_deliveries
+from clearance.queues import notifications_queue
 from clearance.settings import get_settings
 
 # The gate records a truck's arrival as an event without a change of state (declarations/gate).
@@ -32,6 +37,8 @@ RETRY_FIRST = timedelta(seconds=10)
 RETRY_CAP = timedelta(hours=2)
 RETRY_FOR = timedelta(hours=24)
 SWEEP_BATCH = 500
+# The job that pushes a subscription's events of several declarations (`workers.jobs`).
+DELIVER_SET_JOB = "workers.jobs.deliver_notification_set"
 UNRESOLVED = (NotificationStatus.pending, NotificationStatus.failed)
 
 
@@ -53,7 +60,7 @@ class Deferred:
     until: datetime
 
 
-def notification_type(event: DeclarationEvent) -> NotificationType | None:
+def notification_type(event: EventWritten) -> NotificationType | None:
     """What a trader hears of an event: every change of state, and the truck's arrival."""
     if event.action == ARRIVAL:
         return NotificationType.arrived
@@ -62,7 +69,7 @@ def notification_type(event: DeclarationEvent) -> NotificationType | None:
     return None
 
 
-def trader_view(declaration: Declaration, event: DeclarationEvent) -> DeclarationChange:
+def trader_view(declaration: DeclarationAsOf, event: EventWritten) -> DeclarationChange:
     return DeclarationChange(
         id=declaration.id,
         ucr=declaration.ucr,
@@ -89,7 +96,7 @@ def record_event(session: Session, declaration: Declaration, event: DeclarationE
     record_events(session, [(declaration, event)])
 
 
-def record_events(session: Session, events: Sequence[tuple[Declaration, DeclarationEvent]]) -> None:
+def record_events(session: Session, events: Sequence[tuple[DeclarationAsOf, EventWritten]]) -> None:
     """The same for many events (a screening set's): one read of the subscriptions, one of
     the declarations' last sequences, one INSERT."""
     heard = [(d, e, kind) for d, e in events if (kind := notification_type(e)) is not None]
@@ -100,11 +107,16 @@ def record_events(session: Session, events: Sequence[tuple[Declaration, Declarat
         session=session, tax_codes=tax_codes, max_age=max_age
     ):
         return
-    subscriptions = session.exec(
-        select(Subscription).where(
-            col(Subscription.tax_code).in_(tax_codes), col(Subscription.disabled_at).is_(None)
-        )
-    ).all()
+    if session.autoflush:
+        # As a query through the unit of work would: an event's declaration the session holds
+        # unsaved is written before its notifications refer to it (a screening set holds its
+        # changes back until it writes them itself, autoflush off).
+        session.flush()
+    subscriptions = (
+        session.connection()
+        .execute(_subscriptions_statement(), {"tax_codes": sorted(tax_codes)})
+        .all()
+    )
     wanted = [
         (
             d,
@@ -138,25 +150,72 @@ def record_events(session: Session, events: Sequence[tuple[Declaration, Declarat
                 }
             )
             pair = (subscription.id, declaration.id)
-            db.after_commit_each(session, "deliver", pair, enqueue_deliveries)
+            db.after_commit_each(session, "deliver", pair, enqueue_delivery_sets)
         counts[kind] += len(subscribed)
     db.insert_rows(session, Notification, rows)
     for kind, count in counts.items():
         after_commit(session, lambda k=kind, n=count: metrics.NOTIFICATIONS.labels(k.value).inc(n))  # type: ignore[misc]
 
 
+def enqueue_delivery_sets(pairs: Sequence[tuple[uuid.UUID, uuid.UUID]]) -> None:
+    """One delivery job per subscription for its declarations (`delivery.deliver_set`), in the
+    order given, in one Redis round trip. A job lost before it ran leaves its events pending
+    in the outbox, overdue: the sweeper enqueues them again."""
+    by_subscription: dict[uuid.UUID, list[str]] = {}
+    for subscription_id, declaration_id in pairs:
+        by_subscription.setdefault(subscription_id, []).append(str(declaration_id))
+    if not by_subscription:
+        return
+    settings = get_settings()
+    notifications_queue().enqueue_many(
+        [
+            Queue.prepare_data(
+                DELIVER_SET_JOB,
+                args=(str(subscription_id), declaration_ids),
+                timeout=settings.job_timeout_seconds,
+                failure_ttl=settings.job_failure_ttl_seconds,
+                result_ttl=600,
+                meta=tracing.job_meta(),
+            )
+            for subscription_id, declaration_ids in by_subscription.items()
+        ]
+    )
+
+
+# Statements a set runs, built once per process (building costs more than running them).
+_declaration = Declaration.__table__.c  # type: ignore[attr-defined]
+_notification = Notification.__table__.c  # type: ignore[attr-defined]
+_subscription = Subscription.__table__.c  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=1)
+def _subscriptions_statement() -> sa.Select[Any]:
+    return sa.select(_subscription.id, _subscription.tax_code).where(
+        _subscription.tax_code.in_(sa.bindparam("tax_codes", expanding=True)),
+        _subscription.disabled_at.is_(None),
+    )
+
+
+@lru_cache(maxsize=1)
+def _sequences_statement() -> sa.Select[Any]:
+    last = (
+        sa.select(sa.func.max(_notification.sequence))
+        .where(_notification.declaration_id == _declaration.id)
+        .scalar_subquery()
+    )
+    return (
+        sa.select(_declaration.id, last)
+        .where(_declaration.id.in_(sa.bindparam("ids", expanding=True)))
+        .with_for_update(of=Declaration.__table__)  # type: ignore[attr-defined]
+    )
+
+
 def _next_sequences(session: Session, declaration_ids: set[uuid.UUID]) -> dict[uuid.UUID, int]:
     # Changes of one declaration number their events in turn, under its row lock (most callers
-    # hold it already); a race here would fail the state change on the unique sequence.
-    session.exec(
-        select(Declaration.id).where(col(Declaration.id).in_(declaration_ids)).with_for_update()
-    ).all()
-    last = dict(
-        session.exec(
-            select(Notification.declaration_id, func.max(Notification.sequence))
-            .where(col(Notification.declaration_id).in_(declaration_ids))
-            .group_by(col(Notification.declaration_id))
-        ).all()
+    # hold it already); a race here would fail the state change on the unique sequence. One
+    # statement takes the locks and reads each one's last sequence.
+    last: dict[uuid.UUID, int | None] = dict(
+        session.connection().execute(_sequences_statement(), {"ids": sorted(declaration_ids)}).all()
     )
     return {d: (last.get(d) or 0) + 1 for d in declaration_ids}
 

@@ -18,7 +18,7 @@ from clearance.declarations.schemas import DeclarationIn
 from clearance.documents import checks
 from clearance.documents import service as documents_service
 from clearance.documents.checks import OtherUse
-from clearance.documents.models import Document
+from clearance.documents.papers import Paper
 from clearance.documents.service import DocumentReport
 from clearance.messages import Message
 from clearance.names import Watchlist
@@ -155,7 +155,7 @@ def _prepare(
     reads: SetReads,
     declaration: Declaration,
     body: DeclarationIn,
-    papers: Sequence[Document],
+    papers: Sequence[Paper],
     uses: Sequence[OtherUse],
 ) -> _Prepared:
     inspections, frauds = reads.history.get(declaration.trader_tax_code, (0, 0))

@@ -49,7 +49,9 @@ class SetReads:
     ) -> dict[str, SplitWindow]:
         """Per HS heading: the trader's other current declarations in the window just under it."""
         windows: dict[str, SplitWindow] = {}
-        for heading in {line.hs_code[:4] for line in body.lines}:
+        # In the lines' order: the assessment's reasons come out the same in every process (a
+        # set's order followed the strings' hash, which each process seeds on its own).
+        for heading in dict.fromkeys(line.hs_code[:4] for line in body.lines):
             found = self.split_totals.get((declaration.trader_tax_code, heading), {})
             under = [total for other, total in found.items() if other != declaration.id]
             if under:

@@ -145,6 +145,39 @@ def test_a_set_writes_each_table_in_one_statement(
     assert {statement: n for statement, n in statements.items() if n != 1} == {}
 
 
+def test_a_set_moves_its_declarations_in_one_update_run_once_not_once_per_row(
+    client: TestClient,
+    keys: dict[str, str],
+    session: Session,
+    connection: Connection,
+    clock: FrozenClock,
+) -> None:
+    ids = [lodge(client, keys["trader"]) for _ in range(4)]
+    updates: list[tuple[bool, Any]] = []
+
+    def note(
+        _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, many: bool
+    ) -> None:
+        if statement.startswith("UPDATE declaration SET"):
+            updates.append((many, parameters))
+
+    event.listen(connection, "before_cursor_execute", note)
+    try:
+        outcome = sets.screen_set(clock=clock, settings=get_settings(), lifecycle=jobs.LIFECYCLE)
+    finally:
+        event.remove(connection, "before_cursor_execute", note)
+
+    assert outcome.claimed == 4 and not outcome.parked
+    [(many, parameters)] = updates
+    assert not many  # one statement for the rows, not the driver's statement per row
+    assert sorted(map(str, parameters["v_id"])) == sorted(ids)
+    session.expire_all()
+    wanted = [uuid.UUID(i) for i in ids]
+    moved = session.exec(select(Declaration).where(col(Declaration.id).in_(wanted))).all()
+    assert len(moved) == 4
+    assert all(d.state is not State.lodged and d.channel is not None for d in moved)
+
+
 def test_a_lifecycle_whose_event_hook_has_no_set_form_is_refused() -> None:
     """A set's events would go without the outbox that a lone event's change writes."""
     with pytest.raises(LifecycleIncomplete, match="set form"):
