@@ -1,7 +1,6 @@
 """Redis connection, queue names and job ids: Redis carries work the database can rebuild."""
 
 import uuid
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -225,27 +224,6 @@ def notifications_queue(connection: Redis | None = None) -> Queue:
 def sweeper_delivery_job_id(subscription_id: uuid.UUID, declaration_id: uuid.UUID) -> str:
     """The sweeper's job for one subscription and declaration: one at a time, never a pile."""
     return f"notify-{subscription_id}-{declaration_id}"
-
-
-def enqueue_deliveries(pairs: Sequence[tuple[uuid.UUID, uuid.UUID]]) -> None:
-    """`enqueue_delivery` now for each (subscription, declaration), in one Redis round trip."""
-    if not pairs:
-        return
-    settings = get_settings()
-    queue = notifications_queue()
-    queue.enqueue_many(
-        [
-            Queue.prepare_data(
-                DELIVER_JOB,
-                args=(str(subscription_id), str(declaration_id)),
-                timeout=settings.job_timeout_seconds,
-                failure_ttl=settings.job_failure_ttl_seconds,
-                result_ttl=600,
-                meta=tracing.job_meta(),
-            )
-            for subscription_id, declaration_id in pairs
-        ]
-    )
 
 
 def enqueue_delivery(
