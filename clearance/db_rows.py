@@ -1,5 +1,6 @@
 """Rows written many at a time, beside the unit of work: one INSERT for many rows straight
-through the driver, one UPDATE for many changed rows (screening and lodging sets)."""
+through the driver, one statement for many tables' rows, one UPDATE for many changed rows
+(screening and lodging sets)."""
 
 import re
 from collections.abc import Callable
@@ -9,6 +10,7 @@ from typing import Any
 
 import psycopg
 import sqlalchemy as sa
+from psycopg.types.array import ListBinaryDumper
 from sqlalchemy import Connection
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, SQLModel
@@ -31,15 +33,21 @@ def insert_rows(
     unit of work: nothing to track); a field a row leaves out takes the model's default."""
     if not rows:
         return
+    with_defaults(model, rows)
+    table: sa.Table = model.__table__  # type: ignore[attr-defined]
+    connection = session if isinstance(session, Connection) else session.connection()
+    insert_many(connection, table, rows)
+
+
+def with_defaults(model: type[SQLModel], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows, each field one leaves out set to the model's default (in place)."""
     defaults = _defaults(model)
     if defaults:
         for row in rows:
             for name, factory, default in defaults:
                 if name not in row:
                     row[name] = factory() if factory is not None else default
-    table: sa.Table = model.__table__  # type: ignore[attr-defined]
-    connection = session if isinstance(session, Connection) else session.connection()
-    insert_many(connection, table, rows)
+    return rows
 
 
 def update_rows(session: Session, instances: list[SQLModel]) -> None:
@@ -207,3 +215,87 @@ def insert_many(
     except psycopg.Error as exc:  # as Core would raise it: IntegrityError, OperationalError...
         dbapi_error = connection.dialect.loaded_dbapi.Error
         raise sa.exc.DBAPIError.instance(plain.statement, None, exc, dbapi_error) from exc
+
+
+# A table's rows, or a statement's built once (an upsert), to insert with the others.
+Part = tuple[sa.Table | sa.Insert, list[dict[str, Any]]]
+_LENGTH = re.compile(r"\([^)]*\)")
+
+
+@dataclass(frozen=True)
+class _ArraysInsert:
+    """Many tables' INSERTs as one statement whose inputs are arrays, one per column: each a
+    data-modifying CTE (`INSERT ... SELECT * FROM unnest($1::uuid[], ...)`) but the last."""
+
+    statement: str
+    # Each part's columns in its arrays' order, with Core's bind processing of each.
+    columns: tuple[tuple[tuple[str, Callable[[Any], Any] | None], ...], ...]
+
+
+@lru_cache(maxsize=64)
+def _arrays_insert(
+    parts: tuple[tuple[sa.Insert, tuple[str, ...]], ...], dialect: sa.Dialect
+) -> _ArraysInsert | None:
+    """The statement for these inserts of these columns; None where one is not a plain
+    multi-row INSERT (a default Core fills in Python)."""
+    inserts, columns, number = [], [], 0
+    for insert, keys in parts:
+        plain = _driver_insert(insert, keys, dialect)
+        if plain is None or not plain.group:
+            return None
+        table = insert.table
+        arrays = []
+        for name, _process in plain.columns:
+            number += 1
+            # The column's type without its length: a cast to VARCHAR(8) would cut a longer
+            # value where the column's own assignment refuses it, as a VALUES row's does.
+            kind = _LENGTH.sub("", table.c[name].type.compile(dialect=dialect)).strip()
+            arrays.append(f"${number}::{kind}[]")
+        head = plain.head.removesuffix(" VALUES ")
+        select = f" SELECT * FROM unnest({', '.join(arrays)})"  # noqa: S608 - Core's own text
+        inserts.append(f"{head}{select}{plain.tail}")
+        columns.append(plain.columns)
+    ctes = [f"w{n} AS ({insert})" for n, insert in enumerate(inserts[:-1])]
+    statement = (f"WITH {', '.join(ctes)} " if ctes else "") + inserts[-1]
+    return _ArraysInsert(statement=statement, columns=tuple(columns))
+
+
+def insert_in_one_statement(connection: Connection, parts: list[Part]) -> bool:
+    """Every part's rows in one statement, in the connection's transaction, on PostgreSQL
+    through psycopg: the driver's work per row and per statement of a multi-row INSERT for
+    each table is most of a lodging set's writing. False, with nothing sent, where it does not
+    (another engine, something listening to the engine's statements, rows of a part without
+    the same columns): `insert_many` each part then.
+
+    The foreign keys hold: PostgreSQL checks them once the whole statement has run, so a line
+    may reference the declaration inserted beside it."""
+    given = [(table, rows) for table, rows in parts if rows]
+    raw = connection.connection.driver_connection
+    if not given or connection.dispatch.before_cursor_execute:
+        return not given
+    if not isinstance(raw, psycopg.Connection):
+        return False
+    shapes = []
+    for table, rows in given:
+        keys = rows[0].keys()
+        if any(row.keys() != keys for row in rows):
+            return False
+        insert = _plain_insert(table) if isinstance(table, sa.Table) else table
+        shapes.append((insert, tuple(keys)))
+    arrays = _arrays_insert(tuple(shapes), connection.dialect)
+    if arrays is None:
+        return False
+    values = [
+        [row[name] for row in rows] if process is None else [process(row[name]) for row in rows]
+        for (_table, rows), columns in zip(given, arrays.columns, strict=True)
+        for name, process in columns
+    ]
+    try:
+        with psycopg.RawCursor(raw) as cursor:
+            # Arrays in binary: the text form escapes each quote of a JSON value in Python.
+            cursor.adapters.register_dumper(list, ListBinaryDumper)
+            cursor.execute(arrays.statement, values)
+    except psycopg.Error as exc:  # as Core would raise it: IntegrityError, OperationalError...
+        dbapi_error = connection.dialect.loaded_dbapi.Error
+        raise sa.exc.DBAPIError.instance(arrays.statement, None, exc, dbapi_error) from exc
+    return True
