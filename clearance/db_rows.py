@@ -3,8 +3,10 @@ through the driver, one statement for many tables' rows, one UPDATE for many cha
 (screening and lodging sets)."""
 
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -220,49 +222,65 @@ def insert_many(
 # A table's rows, or a statement's built once (an upsert), to insert with the others.
 Part = tuple[sa.Table | sa.Insert, list[dict[str, Any]]]
 _LENGTH = re.compile(r"\([^)]*\)")
+# Values one equal to another is written the same as: a column of a set holding one of these
+# goes as one value, not an array (a Decimal's scale, a JSON's text may differ).
+_EXACT = frozenset({str, int, uuid.UUID, datetime, date, type(None)})
+# Each column: one value for every row (True) or an array of one per row.
+Shape = tuple[sa.Insert, tuple[str, ...], tuple[bool, ...]]
+Columns = tuple[tuple[str, Callable[[Any], Any] | None], ...]
 
 
-@dataclass(frozen=True)
-class _ArraysInsert:
-    """Many tables' INSERTs as one statement whose inputs are arrays, one per column: each a
-    data-modifying CTE (`INSERT ... SELECT * FROM unnest($1::uuid[], ...)`) but the last."""
-
-    statement: str
-    # Each part's columns in its arrays' order, with Core's bind processing of each.
-    columns: tuple[tuple[tuple[str, Callable[[Any], Any] | None], ...], ...]
-
-
-@lru_cache(maxsize=64)
-def _arrays_insert(
-    parts: tuple[tuple[sa.Insert, tuple[str, ...]], ...], dialect: sa.Dialect
-) -> _ArraysInsert | None:
-    """The statement for these inserts of these columns; None where one is not a plain
-    multi-row INSERT (a default Core fills in Python)."""
-    inserts, columns, number = [], [], 0
-    for insert, keys in parts:
+@lru_cache(maxsize=256)
+def _one_statement_for(parts: tuple[Shape, ...], dialect: sa.Dialect) -> str:
+    """Many tables' INSERTs as one statement: each a data-modifying CTE but the last, its rows
+    `unnest`'s of its columns' arrays, beside the columns that hold one value for them all
+    (`INSERT ... SELECT u.id, $2::INTEGER FROM unnest($1::UUID[]) AS u(id)`)."""
+    inserts, number = [], 0
+    for insert, keys, constant in parts:
         plain = _driver_insert(insert, keys, dialect)
-        if plain is None or not plain.group:
-            return None
-        table = insert.table
-        arrays = []
-        for name, _process in plain.columns:
+        assert plain is not None
+        table, quote = insert.table, dialect.identifier_preparer.quote
+        selected, arrays, names = [], [], []
+        for (name, _process), one in zip(plain.columns, constant, strict=True):
             number += 1
             # The column's type without its length: a cast to VARCHAR(8) would cut a longer
             # value where the column's own assignment refuses it, as a VALUES row's does.
             kind = _LENGTH.sub("", table.c[name].type.compile(dialect=dialect)).strip()
-            arrays.append(f"${number}::{kind}[]")
-        head = plain.head.removesuffix(" VALUES ")
-        select = f" SELECT * FROM unnest({', '.join(arrays)})"  # noqa: S608 - Core's own text
-        inserts.append(f"{head}{select}{plain.tail}")
-        columns.append(plain.columns)
+            if one:
+                selected.append(f"${number}::{kind}")
+            else:
+                arrays.append(f"${number}::{kind}[]")
+                names.append(quote(name))
+                selected.append(f"u.{quote(name)}")
+        rows = f" FROM unnest({', '.join(arrays)}) AS u({', '.join(names)})" if arrays else ""
+        select = f" SELECT {', '.join(selected)}{rows}"
+        inserts.append(f"{plain.head.removesuffix(' VALUES ')}{select}{plain.tail}")
     ctes = [f"w{n} AS ({insert})" for n, insert in enumerate(inserts[:-1])]
-    statement = (f"WITH {', '.join(ctes)} " if ctes else "") + inserts[-1]
-    return _ArraysInsert(statement=statement, columns=tuple(columns))
+    return (f"WITH {', '.join(ctes)} " if ctes else "") + inserts[-1]
+
+
+def _values(rows: list[dict[str, Any]], columns: Columns) -> tuple[list[Any], tuple[bool, ...]]:
+    """Each column's values as Core binds them: one for every row where they are all the same
+    (the set's time, its version, a column left empty), else an array."""
+    found, constant = [], []
+    for name, process in columns:
+        values = (
+            [row[name] for row in rows] if process is None else [process(row[name]) for row in rows]
+        )
+        first = values[0]
+        kind = type(first)
+        one = kind in _EXACT and values.count(first) == len(values)
+        one = one and (len(values) == 1 or set(map(type, values)) == {kind})
+        found.append(first if one else values)
+        constant.append(one)
+    if len(rows) > 1 and all(constant):  # rows alike in every column: each one all the same
+        found[0], constant[0] = [found[0]] * len(rows), False
+    return found, tuple(constant)
 
 
 def insert_in_one_statement(connection: Connection, parts: list[Part]) -> bool:
     """Every part's rows in one statement, in the connection's transaction, on PostgreSQL
-    through psycopg: the driver's work per row and per statement of a multi-row INSERT for
+    through psycopg: the driver's work per statement and per value of a multi-row INSERT for
     each table is most of a lodging set's writing. False, with nothing sent, where it does not
     (another engine, something listening to the engine's statements, rows of a part without
     the same columns): `insert_many` each part then.
@@ -275,27 +293,26 @@ def insert_in_one_statement(connection: Connection, parts: list[Part]) -> bool:
         return not given
     if not isinstance(raw, psycopg.Connection):
         return False
-    shapes = []
+    shapes: list[Shape] = []
+    params: list[Any] = []
     for table, rows in given:
         keys = rows[0].keys()
         if any(row.keys() != keys for row in rows):
             return False
         insert = _plain_insert(table) if isinstance(table, sa.Table) else table
-        shapes.append((insert, tuple(keys)))
-    arrays = _arrays_insert(tuple(shapes), connection.dialect)
-    if arrays is None:
-        return False
-    values = [
-        [row[name] for row in rows] if process is None else [process(row[name]) for row in rows]
-        for (_table, rows), columns in zip(given, arrays.columns, strict=True)
-        for name, process in columns
-    ]
+        plain = _driver_insert(insert, tuple(keys), connection.dialect)
+        if plain is None or not plain.group:
+            return False
+        values, constant = _values(rows, plain.columns)
+        params += values
+        shapes.append((insert, tuple(keys), constant))
+    statement = _one_statement_for(tuple(shapes), connection.dialect)
     try:
         with psycopg.RawCursor(raw) as cursor:
             # Arrays in binary: the text form escapes each quote of a JSON value in Python.
             cursor.adapters.register_dumper(list, ListBinaryDumper)
-            cursor.execute(arrays.statement, values)
+            cursor.execute(statement, params)
     except psycopg.Error as exc:  # as Core would raise it: IntegrityError, OperationalError...
         dbapi_error = connection.dialect.loaded_dbapi.Error
-        raise sa.exc.DBAPIError.instance(arrays.statement, None, exc, dbapi_error) from exc
+        raise sa.exc.DBAPIError.instance(statement, None, exc, dbapi_error) from exc
     return True

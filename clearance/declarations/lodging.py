@@ -247,36 +247,24 @@ def _write_rows(
     """Every row of the set (the new declarations' and each request's audit record): one
     statement on PostgreSQL, one multi-row INSERT per table elsewhere. The declarations' and
     events' rows, for the event hooks."""
-    declarations = db_rows.with_defaults(
-        Declaration, [lodgement.declaration_row(item, now) for item in created]
-    )
-    events = db_rows.with_defaults(
-        DeclarationEvent, [lodgement.event_row(item, now) for item in created]
-    )
+    declarations = [lodgement.declaration_row(item, now) for item in created]
+    events = [lodgement.event_row(item, now) for item in created]
+    lines = [
+        row
+        for item in created
+        for row in lodgement.line_rows(item.declaration_id, 1, item.declaration_in)
+    ]
+    keys = [_key_row(item, now) for item in created if item.idempotency_key is not None]
+    days = activity.counts(activity.of_body(item.declaration_in, now) for item in created)
     connection = session.connection()
     parts: list[db_rows.Part] = [
-        (_table(Declaration), declarations),
-        (_table(DeclarationVersion), [_version_row(item, now) for item in created]),
-        (
-            _table(DeclarationLine),
-            [
-                row
-                for item in created
-                for row in lodgement.line_rows(item.declaration_id, 1, item.declaration_in)
-            ],
-        ),
-        (_table(DeclarationEvent), events),
-        (
-            _table(IdempotencyRecord),
-            [_key_row(item, now) for item in created if item.idempotency_key is not None],
-        ),
-        (
-            activity.upsert(connection.dialect.name),
-            activity.day_rows(
-                activity.counts(activity.of_body(i.declaration_in, now) for i in created)
-            ),
-        ),
-        (_table(AuditRecord), _audit_rows(now, items, outcomes)),
+        _with_defaults(Declaration, declarations),
+        _with_defaults(DeclarationVersion, [_version_row(item, now) for item in created]),
+        _with_defaults(DeclarationLine, lines),
+        _with_defaults(DeclarationEvent, events),
+        _with_defaults(IdempotencyRecord, keys),
+        (activity.upsert(connection.dialect.name), activity.day_rows(days)),
+        _with_defaults(AuditRecord, _audit_rows(now, items, outcomes)),
     ]
     if not db_rows.insert_in_one_statement(connection, parts):
         for table, rows in parts:
@@ -287,6 +275,12 @@ def _write_rows(
 def _table(model: type[SQLModel]) -> sa.Table:
     table: sa.Table = model.__table__  # type: ignore[attr-defined]
     return table
+
+
+def _with_defaults(model: type[SQLModel], rows: list[dict[str, Any]]) -> db_rows.Part:
+    """The model's table and its rows, each field a row leaves out at its default (as
+    `db.insert_rows` writes them)."""
+    return _table(model), db_rows.with_defaults(model, rows)
 
 
 def _version_row(item: Lodgement, now: datetime) -> dict[str, Any]:

@@ -254,3 +254,30 @@ def test_sqlite_takes_one_insert_per_table(sqlite_url: str) -> None:
         engine.dispose()
 
     assert not written
+
+
+def test_rows_alike_in_every_column_are_each_written(connection: Connection) -> None:
+    # A column the same in every row goes as one value: two rows the same in all of them
+    # are still two rows (two refusals of one caller under one request id).
+    records = _table(AuditRecord)
+    marker = uuid.uuid4().hex
+    row = {"at": AT, "actor": "trader:1", "action": marker, "outcome": "403"}
+
+    written = db_rows.insert_in_one_statement(connection, [(records, [dict(row), dict(row)])])
+
+    assert written
+    found = connection.execute(sa.select(sa.func.count()).where(records.c.action == marker))
+    assert found.scalar_one() == 2
+
+
+def test_a_column_the_same_in_every_row_but_one_keeps_each_value(connection: Connection) -> None:
+    records = _table(AuditRecord)
+    marker = uuid.uuid4().hex
+    rows = [{"at": AT, "actor": actor, "action": marker, "outcome": "ok"} for actor in "aab"]
+
+    db_rows.insert_in_one_statement(connection, [(records, rows)])
+
+    found = connection.execute(
+        sa.select(records.c.actor).where(records.c.action == marker).order_by(records.c.actor)
+    )
+    assert list(found.scalars()) == ["a", "a", "b"]
