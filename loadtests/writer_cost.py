@@ -32,6 +32,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import Connection
+
 from clearance import db, db_rows, wiring
 from clearance.auth.models import Role
 from clearance.auth.service import Caller
@@ -103,11 +105,16 @@ def _written_as(way: str) -> Iterator[None]:
     """Sets written in one statement (as they are), or one INSERT per table (as they were)."""
     one_statement = db_rows.insert_in_one_statement
     if way == PER_TABLE:
-        db_rows.insert_in_one_statement = lambda _connection, _parts: False
+        db_rows.insert_in_one_statement = _not_in_one_statement
     try:
         yield
     finally:
-        db_rows.insert_in_one_statement = one_statement  # type: ignore[assignment]
+        db_rows.insert_in_one_statement = one_statement
+
+
+def _not_in_one_statement(connection: Connection, parts: list[db_rows.Part]) -> bool:
+    """As where one statement is not taken: the writer inserts each table's rows apart."""
+    return False
 
 
 def _compared(
