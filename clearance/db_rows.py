@@ -1,15 +1,19 @@
 """Rows written many at a time, beside the unit of work: one COPY or INSERT for many rows
-straight through the driver, one UPDATE for many changed rows (screening and lodging sets)."""
+straight through the driver, one statement for many tables' rows, one UPDATE for many changed
+rows (screening and lodging sets)."""
 
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
 import psycopg
 import sqlalchemy as sa
 from psycopg import pq
+from psycopg.types.array import ListBinaryDumper
 from sqlalchemy import Connection
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, SQLModel
@@ -32,15 +36,21 @@ def insert_rows(
     unit of work: nothing to track); a field a row leaves out takes the model's default."""
     if not rows:
         return
+    with_defaults(model, rows)
+    table: sa.Table = model.__table__  # type: ignore[attr-defined]
+    connection = session if isinstance(session, Connection) else session.connection()
+    insert_many(connection, table, rows)
+
+
+def with_defaults(model: type[SQLModel], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows, each field one leaves out set to the model's default (in place)."""
     defaults = _defaults(model)
     if defaults:
         for row in rows:
             for name, factory, default in defaults:
                 if name not in row:
                     row[name] = factory() if factory is not None else default
-    table: sa.Table = model.__table__  # type: ignore[attr-defined]
-    connection = session if isinstance(session, Connection) else session.connection()
-    insert_many(connection, table, rows)
+    return rows
 
 
 def update_rows(session: Session, instances: list[SQLModel]) -> None:
@@ -231,3 +241,102 @@ def insert_many(
     except psycopg.Error as exc:  # as Core would raise it: IntegrityError, OperationalError...
         dbapi_error = connection.dialect.loaded_dbapi.Error
         raise sa.exc.DBAPIError.instance(plain.statement, None, exc, dbapi_error) from exc
+
+
+# A table's rows, or a statement's built once (an upsert), to insert with the others.
+Part = tuple[sa.Table | sa.Insert, list[dict[str, Any]]]
+_LENGTH = re.compile(r"\([^)]*\)")
+# Values one equal to another is written the same as: a column of a set holding one of these
+# goes as one value, not an array (a Decimal's scale, a JSON's text may differ).
+_EXACT = frozenset({str, int, uuid.UUID, datetime, date, type(None)})
+# Each column: one value for every row (True) or an array of one per row.
+Shape = tuple[sa.Insert, tuple[str, ...], tuple[bool, ...]]
+Columns = tuple[tuple[str, Callable[[Any], Any] | None], ...]
+
+
+@lru_cache(maxsize=256)
+def _one_statement_for(parts: tuple[Shape, ...], dialect: sa.Dialect) -> str:
+    """Many tables' INSERTs as one statement: each a data-modifying CTE but the last, its rows
+    `unnest`'s of its columns' arrays, beside the columns that hold one value for them all
+    (`INSERT ... SELECT u.id, $2::INTEGER FROM unnest($1::UUID[]) AS u(id)`)."""
+    inserts, number = [], 0
+    for insert, keys, constant in parts:
+        plain = _driver_insert(insert, keys, dialect)
+        assert plain is not None
+        table, quote = insert.table, dialect.identifier_preparer.quote
+        selected, arrays, names = [], [], []
+        for (name, _process), one in zip(plain.columns, constant, strict=True):
+            number += 1
+            # The column's type without its length: a cast to VARCHAR(8) would cut a longer
+            # value where the column's own assignment refuses it, as a VALUES row's does.
+            kind = _LENGTH.sub("", table.c[name].type.compile(dialect=dialect)).strip()
+            if one:
+                selected.append(f"${number}::{kind}")
+            else:
+                arrays.append(f"${number}::{kind}[]")
+                names.append(quote(name))
+                selected.append(f"u.{quote(name)}")
+        rows = f" FROM unnest({', '.join(arrays)}) AS u({', '.join(names)})" if arrays else ""
+        select = f" SELECT {', '.join(selected)}{rows}"
+        inserts.append(f"{plain.head.removesuffix(' VALUES ')}{select}{plain.tail}")
+    ctes = [f"w{n} AS ({insert})" for n, insert in enumerate(inserts[:-1])]
+    return (f"WITH {', '.join(ctes)} " if ctes else "") + inserts[-1]
+
+
+def _values(rows: list[dict[str, Any]], columns: Columns) -> tuple[list[Any], tuple[bool, ...]]:
+    """Each column's values as Core binds them: one for every row where they are all the same
+    (the set's time, its version, a column left empty), else an array."""
+    found, constant = [], []
+    for name, process in columns:
+        values = (
+            [row[name] for row in rows] if process is None else [process(row[name]) for row in rows]
+        )
+        first = values[0]
+        kind = type(first)
+        one = kind in _EXACT and values.count(first) == len(values)
+        one = one and (len(values) == 1 or set(map(type, values)) == {kind})
+        found.append(first if one else values)
+        constant.append(one)
+    if len(rows) > 1 and all(constant):  # rows alike in every column: each one all the same
+        found[0], constant[0] = [found[0]] * len(rows), False
+    return found, tuple(constant)
+
+
+def insert_in_one_statement(connection: Connection, parts: list[Part]) -> bool:
+    """Every part's rows in one statement, in the connection's transaction, on PostgreSQL
+    through psycopg: the driver's work per statement and per value of a multi-row INSERT for
+    each table is most of a lodging set's writing. False, with nothing sent, where it does not
+    (another engine, something listening to the engine's statements, rows of a part without
+    the same columns): `insert_many` each part then.
+
+    The foreign keys hold: PostgreSQL checks them once the whole statement has run, so a line
+    may reference the declaration inserted beside it."""
+    given = [(table, rows) for table, rows in parts if rows]
+    raw = connection.connection.driver_connection
+    if not given or connection.dispatch.before_cursor_execute:
+        return not given
+    if not isinstance(raw, psycopg.Connection):
+        return False
+    shapes: list[Shape] = []
+    params: list[Any] = []
+    for table, rows in given:
+        keys = rows[0].keys()
+        if any(row.keys() != keys for row in rows):
+            return False
+        insert = _plain_insert(table) if isinstance(table, sa.Table) else table
+        plain = _driver_insert(insert, tuple(keys), connection.dialect)
+        if plain is None or not plain.group:
+            return False
+        values, constant = _values(rows, plain.columns)
+        params += values
+        shapes.append((insert, tuple(keys), constant))
+    statement = _one_statement_for(tuple(shapes), connection.dialect)
+    try:
+        with psycopg.RawCursor(raw) as cursor:
+            # Arrays in binary: the text form escapes each quote of a JSON value in Python.
+            cursor.adapters.register_dumper(list, ListBinaryDumper)
+            cursor.execute(statement, params)
+    except psycopg.Error as exc:  # as Core would raise it: IntegrityError, OperationalError...
+        dbapi_error = connection.dialect.loaded_dbapi.Error
+        raise sa.exc.DBAPIError.instance(statement, None, exc, dbapi_error) from exc
+    return True

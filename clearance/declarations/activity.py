@@ -93,15 +93,19 @@ def add(connection: Connection, added: Counter[Key]) -> None:
     adding to the same days never deadlock."""
     if not added:
         return
-    rows = [
+    db.insert_many(connection, upsert(connection.dialect.name), day_rows(added))
+
+
+def day_rows(added: Counter[Key]) -> list[dict[str, Any]]:
+    """The upsert's rows (`upsert`), in the one order every writer takes them."""
+    return [
         {"party": party, "tax_code": code, "hs6": hs6, "day": day, "declarations": n}
         for (party, code, hs6, day), n in sorted(added.items())
     ]
-    db.insert_many(connection, _upsert(connection.dialect.name), rows)
 
 
 @lru_cache(maxsize=4)
-def _upsert(dialect_name: str) -> sa.Insert:
+def upsert(dialect_name: str) -> sa.Insert:
     """The days' upsert, built once: SQLAlchemy builds `excluded` anew at each call."""
     table: sa.Table = ActivityDay.__table__  # type: ignore[attr-defined]
     dialect = postgresql if dialect_name == "postgresql" else sqlite

@@ -2,13 +2,15 @@
 
 `write` takes the lodgements that arrived together (`intake.GroupCommit` gathers them) and
 stores them in one transaction: the declarations, their first versions and lines, their
-`lodge` events, idempotency records and audit records, each table one multi-row statement.
+`lodge` events, idempotency records, the parties' days and the audit records, all in one
+statement on PostgreSQL (each table's rows as arrays), one multi-row statement per table
+elsewhere.
 Mandates are one query for the whole set. A key used before is found by its unique
 constraint: the set's transaction fails, and each lodgement is tried again in a transaction
 of its own that looks its key up first (a replay, or a 409), as sets do for a while after any
 conflict; a UCR taken fails only its own lodgement the same way. A lodgement refused for
 another reason (a mandate missing, an unknown code) is answered without failing the others.
-On PostgreSQL the set's inserts go out in one psycopg pipeline.
+On PostgreSQL the set's writes go out in one psycopg pipeline with its BEGIN and COMMIT.
 """
 
 import math
@@ -20,9 +22,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, select
 
-from clearance import db
+from clearance import db, db_rows
 from clearance.audit.models import OK, AuditRecord
 from clearance.clock import Clock
 from clearance.declarations import activity, lodgement, set_reads
@@ -117,9 +119,7 @@ def _in_one_transaction(
         created = [item for item in items if isinstance(outcomes[item], Lodged)]
         created = [item for item in created if outcomes[item].created]  # type: ignore[union-attr]
         with _connection.writes(session):
-            now = clock.now()
-            declarations, events = _insert(session, now, created)
-            _audit(session, now, items, outcomes)
+            declarations, events = _write_rows(session, clock.now(), items, outcomes, created)
             if created:
                 db.after_commit(session, lambda: committed(created))
             _run_event_hooks(session, created, declarations, events)
@@ -220,7 +220,8 @@ def _after_conflict(item: Lodgement, *, clock: Clock) -> Outcome:
             if (replayed := _replays(session, [item]).get(item)) is not None:
                 if isinstance(replayed, Lodged):
                     with _connection.writes(session):
-                        _audit(session, clock.now(), [item], {item: replayed})
+                        rows = _audit_rows(clock.now(), [item], {item: replayed})
+                        db.insert_many(session.connection(), _table(AuditRecord), rows)
                 return replayed
             body = item.declaration_in
             taken = session.exec(
@@ -236,66 +237,77 @@ def _after_conflict(item: Lodgement, *, clock: Clock) -> Outcome:
     return DuplicateUcr(Message("error.duplicate_ucr", {"ucr": body.ucr, "taken": str(taken)}))
 
 
-def _insert(
-    session: Session, now: datetime, created: list[Lodgement]
+def _write_rows(
+    session: Session,
+    now: datetime,
+    items: list[Lodgement],
+    outcomes: dict[Lodgement, Outcome],
+    created: list[Lodgement],
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """One multi-row INSERT per table for every new declaration of the set; the declarations'
-    and events' rows, for the event hooks."""
-    if not created:
-        return [], []
-    connection = session.connection()
+    """Every row of the set (the new declarations' and each request's audit record): one
+    statement on PostgreSQL, one multi-row INSERT per table elsewhere. The declarations' and
+    events' rows, for the event hooks."""
     declarations = [lodgement.declaration_row(item, now) for item in created]
-    db.insert_rows(connection, Declaration, [dict(row) for row in declarations])
-    db.insert_rows(
-        connection,
-        DeclarationVersion,
-        [
-            {
-                "declaration_id": item.declaration_id,
-                "version": 1,
-                "payload": item.payload,
-                "payload_sha256": item.body_sha256,
-                "created_by": item.caller.actor,
-                "created_at": now,
-            }
-            for item in created
-        ],
-    )
-    db.insert_rows(
-        connection,
-        DeclarationLine,
-        [
-            row
-            for item in created
-            for row in lodgement.line_rows(item.declaration_id, 1, item.declaration_in)
-        ],
-    )
     events = [lodgement.event_row(item, now) for item in created]
-    db.insert_rows(connection, DeclarationEvent, [dict(row) for row in events])
-    db.insert_rows(
-        connection,
-        IdempotencyRecord,
-        [
-            {
-                "scope": item.scope,
-                "key": item.idempotency_key,
-                "request_sha256": item.body_sha256,
-                "declaration_id": item.declaration_id,
-                "created_at": now,
-            }
-            for item in created
-            if item.idempotency_key is not None
-        ],
-    )
-    counted = [activity.of_body(item.declaration_in, now) for item in created]
-    activity.add(connection, activity.counts(counted))
+    lines = [
+        row
+        for item in created
+        for row in lodgement.line_rows(item.declaration_id, 1, item.declaration_in)
+    ]
+    keys = [_key_row(item, now) for item in created if item.idempotency_key is not None]
+    days = activity.counts(activity.of_body(item.declaration_in, now) for item in created)
+    connection = session.connection()
+    parts: list[db_rows.Part] = [
+        _with_defaults(Declaration, declarations),
+        _with_defaults(DeclarationVersion, [_version_row(item, now) for item in created]),
+        _with_defaults(DeclarationLine, lines),
+        _with_defaults(DeclarationEvent, events),
+        _with_defaults(IdempotencyRecord, keys),
+        (activity.upsert(connection.dialect.name), activity.day_rows(days)),
+        _with_defaults(AuditRecord, _audit_rows(now, items, outcomes)),
+    ]
+    if not db_rows.insert_in_one_statement(connection, parts):
+        for table, rows in parts:
+            db.insert_many(connection, table, rows)
     return declarations, events
 
 
-def _audit(
-    session: Session, now: datetime, items: list[Lodgement], outcomes: dict[Lodgement, Outcome]
-) -> None:
-    """The request's audit record: what it lodged (or replayed), or its refusal (403)."""
+def _table(model: type[SQLModel]) -> sa.Table:
+    table: sa.Table = model.__table__  # type: ignore[attr-defined]
+    return table
+
+
+def _with_defaults(model: type[SQLModel], rows: list[dict[str, Any]]) -> db_rows.Part:
+    """The model's table and its rows, each field a row leaves out at its default (as
+    `db.insert_rows` writes them)."""
+    return _table(model), db_rows.with_defaults(model, rows)
+
+
+def _version_row(item: Lodgement, now: datetime) -> dict[str, Any]:
+    return {
+        "declaration_id": item.declaration_id,
+        "version": 1,
+        "payload": item.payload,
+        "payload_sha256": item.body_sha256,
+        "created_by": item.caller.actor,
+        "created_at": now,
+    }
+
+
+def _key_row(item: Lodgement, now: datetime) -> dict[str, Any]:
+    return {
+        "scope": item.scope,
+        "key": item.idempotency_key,
+        "request_sha256": item.body_sha256,
+        "declaration_id": item.declaration_id,
+        "created_at": now,
+    }
+
+
+def _audit_rows(
+    now: datetime, items: list[Lodgement], outcomes: dict[Lodgement, Outcome]
+) -> list[dict[str, Any]]:
+    """Each request's audit record: what it lodged (or replayed), or its refusal (403)."""
     rows = []
     for item in items:
         outcome = outcomes[item]
@@ -308,7 +320,7 @@ def _audit(
             rows.append(lodgement.audit_row(item, now, OK, target))
         elif isinstance(outcome, Forbidden):
             rows.append(lodgement.audit_row(item, now, str(outcome.status), (None, None, None)))
-    db.insert_rows(session, AuditRecord, rows)
+    return rows
 
 
 def _run_event_hooks(
