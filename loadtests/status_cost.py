@@ -179,7 +179,7 @@ class _Profiled:
         return profiler.runcall(self.original, **kwargs)
 
     def dump(self, path: str) -> None:
-        views.detail = self.original  # type: ignore[assignment]
+        views.detail = self.original
         stats = pstats.Stats(self.profilers[0])
         for profiler in self.profilers[1:]:
             stats.add(profiler)
@@ -190,7 +190,7 @@ def _round(app: Any, reads: list[Read], args: argparse.Namespace, database: str)
     loop = asyncio.new_event_loop()
     profiled = _Profiled() if args.profile else None
     if profiled is not None:
-        views.detail = profiled  # type: ignore[assignment]
+        views.detail = profiled
     backends = backends_cpu(database)
     cpu = time.process_time()
     try:
