@@ -8,6 +8,8 @@ them and re-checks their papers as a worker does, then reads them as their trade
 driven through ASGI by `--concurrency` clients at once, `--rounds` times `--reads` reads. It
 prints, per read, the medians over the rounds of the process's CPU (the event loop, the thread
 the route runs on), its PostgreSQL backends' CPU and the wall time, with the states read.
+Reads after the first of a declaration find its gates' answer kept (`release.KeptGate`), as
+long as nothing they read changes; `--forget-kept` measures reads that find none.
 Creates and drops a database `status_cost_<hex>` on the local PostgreSQL (`--pg-admin-url`)
 and a redis-server of its own. `--profile` then writes a cProfile of the view (`views.detail`,
 by its threads' CPU) over one more round.
@@ -35,7 +37,7 @@ from fastapi.testclient import TestClient
 from clearance import db, hot
 from clearance.auth.models import Role
 from clearance.clock import get_clock
-from clearance.declarations import views
+from clearance.declarations import release, views
 from clearance.documents import recheck_sets
 from clearance.embedded import create_keys
 from clearance.main import create_app
@@ -143,9 +145,11 @@ async def _get(app: Any, read: Read) -> tuple[int, str]:
     return status, str(state)
 
 
-async def _drive(app: Any, reads: list[Read], concurrency: int) -> tuple[Counter[str], float]:
+async def _drive(
+    app: Any, reads: list[Read], concurrency: int, forget: bool
+) -> tuple[Counter[str], float]:
     """The reads by `concurrency` clients; the states (or statuses) read, and the wall time
-    of each read summed."""
+    of each read summed. `forget`: no gates' answer kept from one read to the next."""
     states: Counter[str] = Counter()
     waited = 0.0
     pending = iter(reads)
@@ -153,6 +157,8 @@ async def _drive(app: Any, reads: list[Read], concurrency: int) -> tuple[Counter
     async def client() -> None:
         nonlocal waited
         for read in pending:
+            if forget:
+                release.forget_kept()
             started = time.perf_counter()
             status, state = await _get(app, read)
             waited += time.perf_counter() - started
@@ -194,7 +200,9 @@ def _round(app: Any, reads: list[Read], args: argparse.Namespace, database: str)
     backends = backends_cpu(database)
     cpu = time.process_time()
     try:
-        states, waited = loop.run_until_complete(_drive(app, reads, args.concurrency))
+        states, waited = loop.run_until_complete(
+            _drive(app, reads, args.concurrency, args.forget_kept)
+        )
     finally:
         if profiled is not None:
             profiled.dump(args.profile)
@@ -228,6 +236,7 @@ def _measure(args: argparse.Namespace, database: str) -> dict[str, Any]:
         "reads_per_round": args.reads,
         "rounds": args.rounds,
         "concurrency": args.concurrency,
+        "forget_kept": args.forget_kept,
         "states": dict(sum((Counter(r["states"]) for r in found), Counter())),
         **{
             f"{name}_per_read_median": round(statistics.median(r[name] for r in found), 3)
@@ -245,6 +254,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--reads", type=int, default=1500, help="reads a round (1500)")
     parser.add_argument("--rounds", type=int, default=5, help="rounds measured (5)")
     parser.add_argument("--concurrency", type=int, default=8, help="clients at once (8)")
+    parser.add_argument(
+        "--forget-kept",
+        action="store_true",
+        help="forget the gates' kept answers before each read: every read asks every gate",
+    )
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--profile", help="write a cProfile of the view to this file")
     parser.add_argument("--pg-admin-url", default=DEFAULT_PG_ADMIN_URL)
