@@ -10,7 +10,7 @@ from sqlmodel import Session, col, func
 from clearance.clock import Clock
 from clearance.declarations import release
 from clearance.declarations.lifecycle import Lifecycle
-from clearance.declarations.models import Declaration
+from clearance.declarations.models import Declaration, Kind
 from clearance.documents import service as documents_service
 from clearance.documents.models import Document
 from clearance.duties import payments
@@ -32,7 +32,7 @@ def _documents_uploaded(session: Session, clock: Clock, declaration: Declaration
 
 def _papers_read(
     declaration_id: sa.ColumnElement[uuid.UUID], _version: sa.ColumnElement[int]
-) -> Sequence[sa.ScalarSelect[Any]]:
+) -> Sequence[sa.ColumnElement[Any]]:
     """What the documents gate reads of the declaration's own rows: its papers (never changed
     nor deleted, so their count); the requirements are reference data."""
     count = sa.select(func.count()).select_from(Document)
@@ -41,20 +41,24 @@ def _papers_read(
 
 def _duty_read(
     declaration_id: sa.ColumnElement[uuid.UUID], version: sa.ColumnElement[int]
-) -> Sequence[sa.ScalarSelect[Any]]:
-    """What the duty gate reads: the version's stored assessment (rewritten with new ids; NULL
-    while none is stored or a rate is unknown, when the gate assesses afresh), the payments
-    and the guarantees (never changed nor deleted)."""
+) -> Sequence[sa.ColumnElement[Any]]:
+    """What the duty gate reads: for an import, the version's stored assessment (rewritten
+    with new ids; NULL while none is stored or a rate is unknown, when the gate assesses
+    afresh), the payments and the guarantees (never changed nor deleted); an export or a
+    transit owes nothing, by its row alone."""
     unknown = func.sum(sa.case((col(DutyAssessment.rate_known), 0), else_=1))
     stored = sa.select(sa.case((unknown == 0, func.max(DutyAssessment.id)), else_=None)).where(
         col(DutyAssessment.declaration_id) == declaration_id,
         col(DutyAssessment.version) == version,
     )
+    assessed = sa.case(
+        (col(Declaration.kind) != Kind.import_, sa.literal(0)), else_=stored.scalar_subquery()
+    )
     paid = sa.select(func.count()).select_from(Payment)
     paid = paid.where(col(Payment.declaration_id) == declaration_id)
     guaranteed = sa.select(func.count()).select_from(Guarantee)
     guaranteed = guaranteed.where(col(Guarantee.declaration_id) == declaration_id)
-    return [stored.scalar_subquery(), paid.scalar_subquery(), guaranteed.scalar_subquery()]
+    return [assessed, paid.scalar_subquery(), guaranteed.scalar_subquery()]
 
 
 def lifecycle() -> Lifecycle:

@@ -115,13 +115,13 @@ OWN_GATES: Mapping[str, ReleaseCheck] = MappingProxyType(
 )
 
 
-# What a kept gate reads besides the declaration's row: scalar subqueries on the rows it reads,
-# correlated to the declaration's id and version columns given. Each must change whenever
-# what the gate answers can (rows only ever inserted: their count; rows rewritten: the
-# highest id), and reads NULL while the gate reads more than these rows (nothing stored
-# yet): its answer is then asked each time.
+# What a kept gate reads besides the declaration's row: columns of a statement on the
+# declaration's table (scalar subqueries on the rows it reads, correlated to the id and
+# version columns given). Each must change whenever what the gate answers can (rows only
+# ever inserted: their count; rows rewritten: the highest id), and reads NULL while the gate
+# reads more than these rows (nothing stored yet): its answer is then asked each time.
 GateInputs = Callable[
-    [sa.ColumnElement[uuid.UUID], sa.ColumnElement[int]], Sequence[sa.ScalarSelect[Any]]
+    [sa.ColumnElement[uuid.UUID], sa.ColumnElement[int]], Sequence[sa.ColumnElement[Any]]
 ]
 
 

@@ -24,7 +24,7 @@ from clearance.main import create_app
 from clearance.messages import Message
 from clearance.settings import get_settings
 from tests.documents.helpers import uploaded
-from tests.factories import UREA_LINE, declaration
+from tests.factories import UREA_LINE, declaration, tea_export
 from tests.helpers import arrive, lodge, pay, read, required_documents
 from workers import sweeper
 
@@ -167,6 +167,22 @@ def test_a_duty_that_could_not_be_assessed_is_assessed_again_on_every_read(
             for m in _missing(client, keys["trader"], declaration_id)
         )
     assert documents_gate.asked == asked + 2
+
+
+def test_an_export_owes_nothing_by_its_row_alone_and_its_answer_is_kept(
+    client: TestClient,
+    keys: dict[str, str],
+    work: Callable[[], int],
+    documents_gate: Counted,
+    established: None,
+) -> None:
+    declaration_id = lodge(client, keys["trader"], tea_export(), documents=False)
+    work()
+    asked = documents_gate.asked
+    first = _missing(client, keys["trader"], declaration_id)
+    assert _missing(client, keys["trader"], declaration_id) == first
+    assert documents_gate.asked == asked + 1
+    assert not any("duty" in missing for missing in first)
 
 
 def _arrived_unpaid(client: TestClient, keys: dict[str, str], work: Callable[[], int]) -> str:
