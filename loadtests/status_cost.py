@@ -8,8 +8,10 @@ them and re-checks their papers as a worker does, then reads them as their trade
 driven through ASGI by `--concurrency` clients at once, `--rounds` times `--reads` reads. It
 prints, per read, the medians over the rounds of the process's CPU (the event loop, the thread
 the route runs on), its PostgreSQL backends' CPU and the wall time, with the states read.
-Reads after the first of a declaration find its gates' answer kept (`release.KeptGate`), as
-long as nothing they read changes; `--forget-kept` measures reads that find none.
+With `--sweeps`, first measures that many sweeps of the worker's sweeper (its CPU and its
+backend's per sweep) over the declarations decided and arrived. Reads after the first of a
+declaration find its gates' answer kept (`release.KeptGate`), as long as nothing they read
+changes; `--forget-kept` measures reads that find none.
 Creates and drops a database `status_cost_<hex>` on the local PostgreSQL (`--pg-admin-url`)
 and a redis-server of its own. `--profile` then writes a cProfile of the view (`views.detail`,
 by its threads' CPU) over one more round.
@@ -33,11 +35,13 @@ from decimal import Decimal
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlmodel import Session, col, func, select
 
 from clearance import db, hot
 from clearance.auth.models import Role
 from clearance.clock import get_clock
 from clearance.declarations import release, views
+from clearance.declarations.models import Declaration, State
 from clearance.documents import recheck_sets
 from clearance.embedded import create_keys
 from clearance.main import create_app
@@ -217,11 +221,41 @@ def _round(app: Any, reads: list[Read], args: argparse.Namespace, database: str)
     }
 
 
+def _sweeps(count: int, database: str) -> list[dict[str, float]]:
+    """`count` sweeps as the worker's sweeper runs them: each one's CPU, and its backend's."""
+    found = []
+    for _ in range(count):
+        backends = backends_cpu(database)
+        cpu = time.process_time()
+        swept = jobs.sweep()
+        cpu = time.process_time() - cpu
+        database_cpu = sum(t - backends.get(pid, 0.0) for pid, t in backends_cpu(database).items())
+        found.append(
+            {
+                "cpu_ms": round(1000 * cpu, 1),
+                "postgresql_cpu_ms": round(1000 * database_cpu, 1),
+                **{name: float(value) for name, value in swept.items()},
+            }
+        )
+    return found
+
+
+def _waiting_for_release(session: Session) -> int:
+    return session.exec(
+        select(func.count())
+        .select_from(Declaration)
+        .where(Declaration.state == State.decided, col(Declaration.arrived_at).is_not(None))
+    ).one()
+
+
 def _measure(args: argparse.Namespace, database: str) -> dict[str, Any]:
     migrate(get_settings().database_url)
     with TestClient(create_app()) as client:
         polled = _lodge(client, args)
         _work()
+        with db.unit_of_work() as session:
+            waiting = _waiting_for_release(session)
+        sweeps = _sweeps(args.sweeps, database)
         rng = random.Random(args.seed)
         warm = [rng.choice(polled) for _ in range(args.reads // 5)]
         rounds = [[rng.choice(polled) for _ in range(args.reads)] for _ in range(args.rounds)]
@@ -238,6 +272,8 @@ def _measure(args: argparse.Namespace, database: str) -> dict[str, Any]:
         "concurrency": args.concurrency,
         "forget_kept": args.forget_kept,
         "states": dict(sum((Counter(r["states"]) for r in found), Counter())),
+        "decided_and_arrived": waiting,
+        "sweeps": sweeps,
         **{
             f"{name}_per_read_median": round(statistics.median(r[name] for r in found), 3)
             for name in ("cpu_ms", "postgresql_cpu_ms", "wall_ms")
@@ -258,6 +294,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--forget-kept",
         action="store_true",
         help="forget the gates' kept answers before each read: every read asks every gate",
+    )
+    parser.add_argument(
+        "--sweeps", type=int, default=0, help="sweeps measured before the reads (0)"
     )
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--profile", help="write a cProfile of the view to this file")
