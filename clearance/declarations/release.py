@@ -148,14 +148,18 @@ _kept: OrderedDict[uuid.UUID, tuple[Hashable, float, tuple[Message, ...]]] = Ord
 
 
 @lru_cache(maxsize=16)
-def _inputs_statement(inputs: tuple[GateInputs, ...]) -> sa.Executable:
-    """Every kept gate's inputs for a set of declarations, in one statement (built once)."""
+def _inputs_statement(inputs: tuple[GateInputs, ...], one: bool) -> sa.Executable:
+    """Every kept gate's inputs for one declaration (`id`) or a set (`ids`), in one statement
+    (built once; a status read's has no list to render on each call)."""
     declaration_id = cast(sa.ColumnElement[uuid.UUID], col(Declaration.id))
     version = cast(sa.ColumnElement[int], col(Declaration.version))
     columns = [column for read in inputs for column in read(declaration_id, version)]
-    return sa.select(declaration_id, *columns).where(
-        col(Declaration.id).in_(sa.bindparam("ids", expanding=True))
+    chosen = (
+        declaration_id == sa.bindparam("id")
+        if one
+        else declaration_id.in_(sa.bindparam("ids", expanding=True))
     )
+    return sa.select(declaration_id, *columns).where(chosen)
 
 
 def _kept_inputs(gates: Mapping[str, ReleaseCheck]) -> tuple[GateInputs, ...] | None:
@@ -178,7 +182,10 @@ def _read_keys(
     days = (now.date(), local_date(now))  # papers expire by the UTC day, duty by the gate's
     found: dict[uuid.UUID, Hashable] = {}
     rows = session.connection().execute(
-        _inputs_statement(inputs), {"ids": [d.id for d in declarations]}
+        _inputs_statement(inputs, len(declarations) == 1),
+        {"id": declarations[0].id}
+        if len(declarations) == 1
+        else {"ids": [d.id for d in declarations]},
     )
     read = {row[0]: tuple(row[1:]) for row in rows}
     for declaration in declarations:
