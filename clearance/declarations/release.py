@@ -140,7 +140,7 @@ class KeptGate:
 # Past this a kept answer is asked again: what no input shows (reference data, such as the
 # papers required) reaches a status read within the reference snapshot's own minute.
 KEPT_SECONDS = 60.0
-MAX_KEPT = 20_000
+MAX_KEPT = 10_000  # about a kilobyte each
 
 _kept_lock = threading.Lock()
 # declaration id -> (what the gates read, when, their answer), least recently used first.
