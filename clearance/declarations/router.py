@@ -110,7 +110,9 @@ def read(
 ) -> DeclarationOut:
     """State, channel, queries, what is missing for release, and the event history."""
     declaration = service.get(session=session, caller=caller, declaration_id=declaration_id)
-    return views.detail(session=session, caller=caller, declaration=declaration, lang=lang)
+    return views.detail(
+        session=session, caller=caller, declaration=declaration, lang=lang, read_only=True
+    )
 
 
 @router.post("/{declaration_id}/amendments", status_code=status.HTTP_202_ACCEPTED)

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from clearance.auth.models import RISK_READERS
 from clearance.auth.service import Caller, holder_names
+from clearance.clock import get_clock
 from clearance.declarations import release, timeline
 from clearance.declarations import service as declarations_service
 from clearance.declarations.models import Decision, Declaration, DeclarationEvent, Query
@@ -27,9 +28,15 @@ from clearance.messages import API_LANGUAGE, Message, from_json, out, rendered, 
 
 
 def detail(
-    *, session: Session, caller: Caller, declaration: Declaration, lang: str = API_LANGUAGE
+    *,
+    session: Session,
+    caller: Caller,
+    declaration: Declaration,
+    lang: str = API_LANGUAGE,
+    read_only: bool = False,
 ) -> DeclarationOut:
-    """The declaration for `caller`, its texts in `lang`."""
+    """The declaration for `caller`, its texts in `lang`; `read_only` (a request that changed
+    nothing) may answer what holds it from what was kept (`release.kept_closed_gates`)."""
     events = session.exec(
         select(DeclarationEvent)
         .where(DeclarationEvent.declaration_id == declaration.id)
@@ -41,7 +48,13 @@ def detail(
     decisions = session.exec(
         select(Decision).where(Decision.declaration_id == declaration.id).order_by(col(Decision.id))
     ).all()
-    missing = release.closed_gates(session=session, declaration=declaration)
+    missing = (
+        release.kept_closed_gates(session=session, clock=get_clock(), declarations=[declaration])[
+            declaration.id
+        ]
+        if read_only
+        else release.closed_gates(session=session, declaration=declaration)
+    )
     risk = None
     with_detail = caller.role in RISK_READERS
     if with_detail:
