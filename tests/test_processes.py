@@ -8,7 +8,9 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -82,20 +84,20 @@ def module_db(template_db: str) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="module")
-def service(
-    module_db: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+@contextmanager
+def running_service(
+    database_url: str, redis_url: str, metrics_dir: Path, **settings: str
 ) -> Iterator[dict[str, Any]]:
-    """Two API processes and two workers on a database of the module's own, started once for
-    its tests (each some dozen Python start-ups): each test counts what it adds."""
+    """Two API processes and two workers on the database, with `settings` (`CLEARANCE_*`
+    variables) beside the tests' own; their URL, keys and environment."""
     Redis.from_url(redis_url).flushdb()
-    metrics_dir = tmp_path_factory.mktemp("metrics")
     env = _env(
-        CLEARANCE_DATABASE_URL=module_db,
+        CLEARANCE_DATABASE_URL=database_url,
         CLEARANCE_REDIS_URL=redis_url,
         CLEARANCE_NEW_TRADER_DECLARATIONS="0",
         CLEARANCE_RANDOM_RED_SHARE="0",
         PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
+        **settings,
     )
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -118,6 +120,16 @@ def service(
         for process in processes:
             process.wait(timeout=15)
         Redis.from_url(redis_url).flushdb()
+
+
+@pytest.fixture(scope="module")
+def service(
+    module_db: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Any]]:
+    """The service on a database of the module's own, started once for its tests (each some
+    dozen Python start-ups): each test counts what it adds."""
+    with running_service(module_db, redis_url, tmp_path_factory.mktemp("metrics")) as running:
+        yield running
 
 
 def _upload_documents(

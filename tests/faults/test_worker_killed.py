@@ -31,7 +31,8 @@ SET_SIZE = 5  # each worker killed holds a set of its own: the second claims wha
 BLOCKED_WRITING_ASSESSMENTS = text("""
 SELECT count(*) FROM pg_stat_activity
 WHERE datname = current_database() AND application_name = 'clearance'
-  AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO assessment%'
+  AND wait_event_type = 'Lock'
+  AND (query LIKE 'COPY assessment %' OR query LIKE 'INSERT INTO assessment %')
 """)
 
 

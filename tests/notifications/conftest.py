@@ -18,7 +18,6 @@ from sqlmodel import Session, col, select
 from clearance import queues
 from clearance.notifications.models import Notification
 from tests.conftest import auth
-from tests.test_processes import service  # noqa: F401 - the running service, for test_processes
 from workers import jobs
 
 TIMEOUT_SECONDS = 0.5

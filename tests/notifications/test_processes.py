@@ -1,24 +1,34 @@
 """Notifications as the service runs: two API processes, two workers, a real receiver."""
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
 from tests.factories import declaration
-from tests.notifications.conftest import Receiver
+from tests.notifications.conftest import TIMEOUT_SECONDS, Receiver
 from tests.notifications.receiver import verify
-from tests.test_processes import _pay, _until, _upload_documents
+from tests.test_processes import _pay, _until, _upload_documents, running_service
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(autouse=True)
-def cache_worth_waiting_for(configure: Callable[..., None]) -> None:
-    """Each process trusts its set of subscribed traders for a second, as in production."""
-    configure(notification_cache_seconds=1)
+@pytest.fixture
+def service(
+    cloned_db: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Any]]:
+    """The service with the receiver on 127.0.0.1 allowlisted; each process trusts its set of
+    subscribed traders for a second, as in production."""
+    settings = {
+        "CLEARANCE_NOTIFICATION_ALLOWLIST": '["127.0.0.1"]',
+        "CLEARANCE_NOTIFICATION_TIMEOUT_SECONDS": str(TIMEOUT_SECONDS),
+        "CLEARANCE_NOTIFICATION_CACHE_SECONDS": "1",
+    }
+    metrics = tmp_path_factory.mktemp("metrics")
+    with running_service(cloned_db, redis_url, metrics, **settings) as running:
+        yield running
 
 
 def _lodge(http: httpx.Client, headers: dict[str, str]) -> str:
