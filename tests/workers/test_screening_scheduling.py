@@ -150,9 +150,10 @@ def test_a_lodgement_while_the_job_screens_queues_no_job_and_is_screened_by_it(
     assert set(_assessments()) == {first, *later}
     assert set(_assessments().values()) == {1}
     assert done[0]["claimed"] == 1 + len(later)
-    # Asked to stop with nothing noted, it let go of the marker (with work noted it hands
-    # the marker to a new trigger, as at its time: below).
-    assert not queues.screening_triggered()
+    # Asked to stop, it let go of the marker or, with work noted (a lodgement's news may come
+    # after the set that screened it), handed it to a new trigger: never a marker alone.
+    queued = [name for name in _queued(redis) if name == queues.SCREEN_JOB]
+    assert queues.screening_triggered() is bool(queued)
 
 
 def _rechecks_waiting() -> int:
