@@ -1,5 +1,6 @@
 """What the in-process cost tools share: a private database made and dropped through the admin
-URL, and the service's settings pointed at it with a redis-server of the run's own."""
+URL, the service's settings pointed at it with a redis-server of the run's own, and the ASGI
+scope of a request sent straight to the app."""
 
 import contextlib
 import os
@@ -7,6 +8,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import psutil
 import psycopg
@@ -57,3 +59,22 @@ def backends_cpu(database: str) -> dict[int, float]:
             with contextlib.suppress(psutil.Error):
                 found[process.pid] = cpu_seconds(process)
     return found
+
+
+def http_scope(method: str, path: str, headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:
+    """The ASGI scope uvicorn would give the app for this request."""
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.4"},
+        "http_version": "1.1",
+        "server": ("127.0.0.1", 8000),
+        "client": ("127.0.0.1", 50000),
+        "scheme": "http",
+        "method": method,
+        "root_path": "",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "headers": headers,
+        "state": {},
+    }

@@ -39,6 +39,7 @@ from loadtests.bench_services import (
     start_redis,
 )
 from loadtests.bench_setup import build_bodies, prepare_database
+from loadtests.in_process import http_scope
 from loadtests.wrk_intake import write_bodies
 
 RESULT_PREFIX = "LODGE_COST_JSON "
@@ -68,21 +69,7 @@ def _requests(bodies: Path) -> list[Request]:
 
 async def _lodge(app: Any, request: Request, access: logging.Logger) -> int:
     headers, body = request
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.4"},
-        "http_version": "1.1",
-        "server": ("127.0.0.1", 8000),
-        "client": ("127.0.0.1", 50000),
-        "scheme": "http",
-        "method": "POST",
-        "root_path": "",
-        "path": PATH,
-        "raw_path": PATH.encode(),
-        "query_string": b"",
-        "headers": headers,
-        "state": {},
-    }
+    scope = http_scope("POST", PATH, headers)
     given = False
     status = 0
 

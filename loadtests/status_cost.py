@@ -53,7 +53,7 @@ from clearance.synthetic.mandates import grant_demo_mandates
 from clearance.synthetic.parties import DEMO_TRADERS
 from clearance.synthetic.uploads import document_uploads
 from loadtests.bench_services import DEFAULT_PG_ADMIN_URL
-from loadtests.in_process import admin, backends_cpu, service_settings
+from loadtests.in_process import admin, backends_cpu, http_scope, service_settings
 from workers import jobs
 
 Read = tuple[str, str]  # the trader's key, the declaration's id
@@ -113,25 +113,12 @@ def _work() -> None:
 async def _get(app: Any, read: Read) -> tuple[int, str]:
     key, declaration_id = read
     path = f"/v1/declarations/{declaration_id}"
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.4"},
-        "http_version": "1.1",
-        "server": ("127.0.0.1", 8000),
-        "client": ("127.0.0.1", 50000),
-        "scheme": "http",
-        "method": "GET",
-        "root_path": "",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "headers": [
-            (b"host", b"127.0.0.1:8000"),
-            (b"user-agent", b"status-cost"),
-            (b"authorization", f"Bearer {key}".encode()),
-        ],
-        "state": {},
-    }
+    headers = [
+        (b"host", b"127.0.0.1:8000"),
+        (b"user-agent", b"status-cost"),
+        (b"authorization", f"Bearer {key}".encode()),
+    ]
+    scope = http_scope("GET", path, headers)
     status, chunks = 0, []
 
     async def receive() -> dict[str, Any]:
