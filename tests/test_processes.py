@@ -303,6 +303,46 @@ def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
     assert process.returncode == 130
 
 
+def _worker_pids(run_pid: int) -> set[int]:
+    """The live worker children of `clearance run` (a killed one may linger as a zombie)."""
+    found = set()
+    for child in psutil.Process(run_pid).children():
+        try:
+            if child.status() != psutil.STATUS_ZOMBIE and "worker" in child.cmdline():
+                found.add(child.pid)
+        except psutil.Error:
+            continue  # gone meanwhile
+    return found
+
+
+def test_clearance_run_restarts_a_killed_worker_and_the_api_keeps_answering(
+    embedded: dict[str, Any],
+) -> None:
+    # First of the module's two: its worker is killed idle. One killed mid-job would hold the
+    # screening or re-check marker until it expires (a minute), after which the sweeper's
+    # round or the next lodgement recovers: the fault tests (tests/faults) bound that case.
+    url, keys, process = embedded["url"], embedded["keys"], embedded["process"]
+    (killed,) = _until(lambda: _worker_pids(process.pid), "the worker")
+
+    os.kill(killed, signal.SIGKILL)
+
+    replacement = _until(lambda: _worker_pids(process.pid) - {killed}, "a new worker")
+    assert process.poll() is None
+    assert _healthy(url)
+    with httpx.Client(base_url=url, timeout=10) as http:
+        body = declaration("0101234567")
+        trader = {"Authorization": f"Bearer {keys['trader']}"}
+        lodged = http.post("/v1/declarations", json=body, headers=trader)
+        assert lodged.status_code == 202, lodged.text
+        location = lodged.headers["Location"]
+        _upload_documents(http, trader, location, body)
+        _until(
+            lambda: http.get(location, headers=trader).json()["state"] == "decided",
+            "screening by the new worker",
+        )
+    assert _worker_pids(process.pid) == replacement
+
+
 def test_clearance_run_starts_everything_embedded(embedded: dict[str, Any]) -> None:
     keys = embedded["keys"]
     with httpx.Client(base_url=embedded["url"], timeout=10) as http:
@@ -328,40 +368,3 @@ def test_clearance_run_starts_everything_embedded(embedded: dict[str, Any]) -> N
         )
         assert arrived.json()["state"] == "released"
     assert (embedded["data_dir"] / "clearance.db").exists()
-
-
-def _worker_pids(run_pid: int) -> set[int]:
-    """The live worker children of `clearance run` (a killed one may linger as a zombie)."""
-    found = set()
-    for child in psutil.Process(run_pid).children():
-        try:
-            if child.status() != psutil.STATUS_ZOMBIE and "worker" in child.cmdline():
-                found.add(child.pid)
-        except psutil.Error:
-            continue  # gone meanwhile
-    return found
-
-
-def test_clearance_run_restarts_a_killed_worker_and_the_api_keeps_answering(
-    embedded: dict[str, Any],
-) -> None:
-    url, keys, process = embedded["url"], embedded["keys"], embedded["process"]
-    (killed,) = _until(lambda: _worker_pids(process.pid), "the worker")
-
-    os.kill(killed, signal.SIGKILL)
-
-    replacement = _until(lambda: _worker_pids(process.pid) - {killed}, "a new worker")
-    assert process.poll() is None
-    assert _healthy(url)
-    with httpx.Client(base_url=url, timeout=10) as http:
-        body = declaration("0101234567")
-        trader = {"Authorization": f"Bearer {keys['trader']}"}
-        lodged = http.post("/v1/declarations", json=body, headers=trader)
-        assert lodged.status_code == 202, lodged.text
-        location = lodged.headers["Location"]
-        _upload_documents(http, trader, location, body)
-        _until(
-            lambda: http.get(location, headers=trader).json()["state"] == "decided",
-            "screening by the new worker",
-        )
-    assert _worker_pids(process.pid) == replacement
