@@ -15,6 +15,7 @@ from psycopg.pq import PipelineStatus
 from sqlalchemy import Connection, Engine, event
 from sqlmodel import Session, SQLModel, create_engine
 
+from clearance.db_rows import as_core_error as as_core_error
 from clearance.db_rows import insert_many as insert_many
 from clearance.db_rows import insert_rows as insert_rows
 from clearance.db_rows import update_rows as update_rows

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from psycopg import pq
 from psycopg.types.array import ListBinaryDumper
 from sqlalchemy import Connection
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, SQLModel
 
@@ -53,30 +54,66 @@ def with_defaults(model: type[SQLModel], rows: list[dict[str, Any]]) -> list[dic
     return rows
 
 
+def as_core_error(
+    connection: Connection, statement: str, params: Any, exc: psycopg.Error
+) -> sa.exc.StatementError:
+    """A driver's error on a statement sent straight through psycopg, as Core would have raised
+    it (IntegrityError, OperationalError: a 503...)."""
+    error = connection.dialect.loaded_dbapi.Error
+    return sa.exc.DBAPIError.instance(statement, params, exc, error)
+
+
 def update_rows(session: Session, instances: list[SQLModel]) -> None:
-    """Write what changed on the session's `instances` (all of one table) as one UPDATE run
-    for every changed row at once (each gets every column any of them changed, at its own
-    value), and mark them unchanged: the unit of work would send one UPDATE per row."""
+    """Write what changed on the session's `instances` (all of one table) as one UPDATE for
+    every changed row at once (each gets every column any of them changed, at its own value),
+    and mark them unchanged: the unit of work would send one UPDATE per row.
+
+    On PostgreSQL one statement whose rows come from arrays unnested in step (the driver would
+    otherwise send, and the server run, one UPDATE per row); elsewhere an executemany."""
     changed = [(instance, sa.inspect(instance).committed_state) for instance in instances]
     members = [instance for instance, names in changed if names]
     if not members:
         return
-    names = sorted({name for _instance, found in changed for name in found})
+    names = tuple(sorted({name for _instance, found in changed for name in found}))
     table: sa.Table = type(members[0]).__table__  # type: ignore[attr-defined]
     [key] = table.primary_key.columns
-    statement = (
-        sa.update(table)
-        .where(key == sa.bindparam("_key"))
-        .values({name: sa.bindparam(name) for name in names})
-    )
-    rows = [
-        {"_key": getattr(m, key.name), **{name: getattr(m, name) for name in names}}
-        for m in members
-    ]
-    session.connection().execute(statement, rows)
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        values = {f"v_{name}": [getattr(m, name) for m in members] for name in (key.name, *names)}
+        connection.execute(_unnested_update(table, names), values)
+    else:
+        statement = (
+            sa.update(table)
+            .where(key == sa.bindparam("_key"))
+            .values({name: sa.bindparam(name) for name in names})
+        )
+        rows = [
+            {"_key": getattr(m, key.name), **{name: getattr(m, name) for name in names}}
+            for m in members
+        ]
+        connection.execute(statement, rows)
     for member in members:
         for name in names:
             set_committed_value(member, name, getattr(member, name))
+
+
+@lru_cache(maxsize=16)
+def _unnested_update(table: sa.Table, names: tuple[str, ...]) -> sa.Update:
+    """`UPDATE t SET a = v.a ... FROM (SELECT unnest(:v_id::UUID[]) AS id, ...) AS v
+    WHERE t.id = v.id`, each array bound as its column binds a value."""
+    [key] = table.primary_key.columns
+
+    def unnested(name: str) -> sa.ColumnElement[Any]:
+        array = postgresql.ARRAY(table.c[name].type)
+        # psycopg's binds carry their type (`::VARCHAR(32)[]`): arrays of NULLs need it.
+        return sa.func.unnest(sa.bindparam(f"v_{name}", type_=array)).label(name)
+
+    rows = sa.select(*(unnested(name) for name in (key.name, *names))).subquery("v")
+    return (
+        sa.update(table)
+        .where(key == rows.c[key.name])
+        .values({name: rows.c[name] for name in names})
+    )
 
 
 @lru_cache(maxsize=64)
@@ -238,9 +275,8 @@ def insert_many(
         ]
         with raw.cursor() as cursor:
             cursor.executemany(plain.statement, values)
-    except psycopg.Error as exc:  # as Core would raise it: IntegrityError, OperationalError...
-        dbapi_error = connection.dialect.loaded_dbapi.Error
-        raise sa.exc.DBAPIError.instance(plain.statement, None, exc, dbapi_error) from exc
+    except psycopg.Error as exc:
+        raise as_core_error(connection, plain.statement, None, exc) from exc
 
 
 # A table's rows, or a statement's built once (an upsert), to insert with the others.
@@ -336,7 +372,6 @@ def insert_in_one_statement(connection: Connection, parts: list[Part]) -> bool:
             # Arrays in binary: the text form escapes each quote of a JSON value in Python.
             cursor.adapters.register_dumper(list, ListBinaryDumper)
             cursor.execute(statement, params)
-    except psycopg.Error as exc:  # as Core would raise it: IntegrityError, OperationalError...
-        dbapi_error = connection.dialect.loaded_dbapi.Error
-        raise sa.exc.DBAPIError.instance(statement, None, exc, dbapi_error) from exc
+    except psycopg.Error as exc:
+        raise as_core_error(connection, statement, None, exc) from exc
     return True

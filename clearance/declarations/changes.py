@@ -10,12 +10,8 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Any, cast
 
-import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, SQLModel
 
 from clearance import db
@@ -105,7 +101,7 @@ class Changes:
         self.add(DeclarationEvent, [dict(row) for row in events])
         for model, rows in self._rows.items():
             db.insert_rows(self.session, model, rows)
-        _update_declarations(self.session, list(self._moved.values()))
+        db.update_rows(self.session, list(self._moved.values()))
         if self._events:
             audit_service.declaration_changed(self.session, self._events[-1][1]["declaration_id"])
         written = [
@@ -117,41 +113,3 @@ class Changes:
         self._rows.clear()
         self._events.clear()
         self._moved.clear()
-
-
-def _update_declarations(session: Session, declarations: Sequence[Declaration]) -> None:
-    """What changed on the set's declarations, as one UPDATE for the whole set on PostgreSQL
-    (each row's values from arrays, unnested in step): the driver would otherwise send, and
-    the server run, one UPDATE per row. Elsewhere, `db.update_rows`."""
-    if session.get_bind().dialect.name != "postgresql":
-        db.update_rows(session, list(declarations))
-        return
-    changed = [(d, sa.inspect(d).committed_state) for d in declarations]
-    members = [d for d, names in changed if names]
-    if not members:
-        return
-    names = tuple(sorted({name for _d, found in changed for name in found}))
-    values = {f"v_{name}": [getattr(m, name) for m in members] for name in ("id", *names)}
-    session.connection().execute(_update_statement(names), values)
-    for member in members:
-        for name in names:
-            set_committed_value(member, name, getattr(member, name))
-
-
-@lru_cache(maxsize=16)
-def _update_statement(names: tuple[str, ...]) -> sa.Update:
-    """`UPDATE declaration SET a = v.a ... FROM (SELECT unnest(:v_id::UUID[]) AS id, ...) AS v
-    WHERE declaration.id = v.id`, each array bound as its column binds a value."""
-    table: sa.Table = Declaration.__table__  # type: ignore[attr-defined]
-
-    def unnested(name: str) -> sa.ColumnElement[Any]:
-        array = postgresql.ARRAY(table.c[name].type)
-        # psycopg's binds carry their type (`::VARCHAR(32)[]`): arrays of NULLs need it.
-        return sa.func.unnest(sa.bindparam(f"v_{name}", type_=array)).label(name)
-
-    rows = sa.select(*(unnested(name) for name in ("id", *names))).subquery("v")
-    return (
-        sa.update(table)
-        .where(table.c.id == rows.c.id)
-        .values({name: rows.c[name] for name in names})
-    )

@@ -17,6 +17,7 @@ import psycopg
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from clearance import db
 from clearance.declarations.models import IdempotencyRecord
 from clearance.mandates import service as mandates_service
 from clearance.mandates.models import Mandate
@@ -89,9 +90,8 @@ def _read(
         with raw.cursor() as cursor:
             cursor.execute(statement, params, prepare=True)
             rows = cursor.fetchall()
-    except psycopg.Error as exc:  # as Core would raise it: OperationalError (a 503), ...
-        error = connection.dialect.loaded_dbapi.Error
-        raise sa.exc.DBAPIError.instance(statement, params, exc, error) from exc
+    except psycopg.Error as exc:
+        raise db.as_core_error(connection, statement, params, exc) from exc
     return [
         tuple(
             value if process is None else process(value)
