@@ -1,22 +1,35 @@
 """What the in-process cost tools share: a private database made and dropped through the admin
-URL, the service's settings pointed at it with a redis-server of the run's own, and the ASGI
-scope of a request sent straight to the app."""
+URL, the service's settings pointed at it with a redis-server of the run's own, the demo's
+declarations lodged through the app, and the ASGI scope of a request sent straight to it."""
 
 import contextlib
+import json
 import os
+import random
 import tempfile
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import psutil
 import psycopg
+from fastapi.testclient import TestClient
 from psycopg import sql
 
 from clearance import db, queues
-from clearance.embedded import start_redis
+from clearance.auth.models import Role
+from clearance.clock import get_clock
+from clearance.embedded import create_keys, start_redis
+from clearance.notifications.models import Subscription
 from clearance.settings import get_settings
+from clearance.synthetic.declarations import DISHONEST_SHARE, make_declaration
+from clearance.synthetic.mandates import grant_demo_mandates
+from clearance.synthetic.parties import DEMO_TRADERS
+from clearance.synthetic.uploads import document_uploads
 from loadtests.bench_services import database_url, sqlalchemy_url
 from loadtests.cpu_usage import cpu_seconds, postgres_processes, postgres_role
 
@@ -78,3 +91,61 @@ def http_scope(method: str, path: str, headers: list[tuple[bytes, bytes]]) -> di
         "headers": headers,
         "state": {},
     }
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def lodge_demo(
+    client: TestClient, *, count: int, seed: int, papers: float, arrived: float, subscribe: bool
+) -> list[tuple[str, str]]:
+    """Keys and mandates for the demo's traders (and, with `subscribe`, a subscription for
+    every second one), then `count` demo declarations lodged, a share `papers` of them with
+    their papers and `arrived` with their truck weighed: each lodged one's trader key and id.
+    The same seed lodges the same declarations."""
+    keys = {code: create_keys({Role.trader: code}, "cost")[Role.trader] for code, _ in DEMO_TRADERS}
+    gate = create_keys({Role.gate: None}, "cost gate")[Role.gate]
+    with db.unit_of_work() as session:
+        grant_demo_mandates(session=session, clock=get_clock(), brokers=keys)
+        for code in list(keys)[::2] if subscribe else []:
+            session.add(
+                Subscription(
+                    tax_code=code,
+                    url=f"https://hooks.example.com/{code}",
+                    secret="s" * 32,
+                    created_by="cost",
+                    created_at=get_clock().now(),
+                )
+            )
+    rng, codes, lodged = random.Random(seed), list(keys), []
+    for n in range(count):
+        code = codes[n % len(codes)]
+        body = make_declaration(
+            rng,
+            declarant=(code, dict(DEMO_TRADERS)[code]),
+            now=datetime.now(UTC),
+            honest=rng.random() >= DISHONEST_SHARE,
+        )
+        headers = {**bearer(keys[code]), "Idempotency-Key": str(uuid.uuid4())}
+        response = client.post("/v1/declarations", json=body, headers=headers)
+        if response.status_code != 202:
+            continue
+        declaration_id = response.json()["id"]
+        if rng.random() < papers:
+            for fields, data in document_uploads(body, random.Random(body["ucr"])):
+                client.post(
+                    f"/v1/declarations/{declaration_id}/documents",
+                    files={"file": ("scan.pdf", data, "application/pdf")},
+                    data={"fields": json.dumps(fields)},
+                    headers=bearer(keys[code]),
+                )
+        if rng.random() < arrived:
+            gross = sum((Decimal(line["gross_kg"]) for line in body["lines"]), Decimal(0))
+            client.post(
+                f"/v1/declarations/{declaration_id}/arrival",
+                json={"weighbridge_kg": max(1, round(gross))},
+                headers=bearer(gate),
+            )
+        lodged.append((keys[code], declaration_id))
+    return lodged

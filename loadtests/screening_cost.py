@@ -17,13 +17,10 @@ import argparse
 import cProfile
 import gc
 import json
-import random
 import time
 import uuid
 from collections import Counter
 from collections.abc import Sequence
-from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 import psycopg
@@ -31,73 +28,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event
 
 from clearance import db, hot, queues
-from clearance.auth.models import Role
 from clearance.clock import get_clock
-from clearance.embedded import create_keys, train_demo_model
+from clearance.embedded import train_demo_model
 from clearance.main import create_app
 from clearance.migrations import migrate
-from clearance.notifications.models import Subscription
 from clearance.risk import sets
 from clearance.settings import get_settings
-from clearance.synthetic.declarations import DISHONEST_SHARE, make_declaration
-from clearance.synthetic.mandates import grant_demo_mandates
-from clearance.synthetic.parties import DEMO_TRADERS
-from clearance.synthetic.uploads import document_uploads
 from loadtests.bench_services import DEFAULT_PG_ADMIN_URL, database_url
-from loadtests.in_process import admin, backends_cpu, service_settings
+from loadtests.in_process import admin, backends_cpu, lodge_demo, service_settings
 from workers import jobs
-
-
-def _bearer(key: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {key}"}
-
-
-def _lodge(client: TestClient, args: argparse.Namespace) -> None:
-    """Keys, mandates and a subscription per second trader, then every declaration."""
-    keys = {code: create_keys({Role.trader: code}, "cost")[Role.trader] for code, _ in DEMO_TRADERS}
-    gate = create_keys({Role.gate: None}, "cost gate")[Role.gate]
-    with db.unit_of_work() as session:
-        grant_demo_mandates(session=session, clock=get_clock(), brokers=keys)
-        for code in list(keys)[::2]:
-            session.add(
-                Subscription(
-                    tax_code=code,
-                    url=f"https://hooks.example.com/{code}",
-                    secret="s" * 32,
-                    created_by="cost",
-                    created_at=get_clock().now(),
-                )
-            )
-    rng = random.Random(args.seed)
-    codes = list(keys)
-    for n in range(args.count):
-        code = codes[n % len(codes)]
-        body = make_declaration(
-            rng,
-            declarant=(code, dict(DEMO_TRADERS)[code]),
-            now=datetime.now(UTC),
-            honest=rng.random() >= DISHONEST_SHARE,
-        )
-        headers = {**_bearer(keys[code]), "Idempotency-Key": str(uuid.uuid4())}
-        response = client.post("/v1/declarations", json=body, headers=headers)
-        if response.status_code != 202:
-            continue
-        declaration_id = response.json()["id"]
-        if rng.random() < args.papers:
-            for fields, data in document_uploads(body, random.Random(body["ucr"])):
-                client.post(
-                    f"/v1/declarations/{declaration_id}/documents",
-                    files={"file": ("scan.pdf", data, "application/pdf")},
-                    data={"fields": json.dumps(fields)},
-                    headers=_bearer(keys[code]),
-                )
-        if rng.random() < args.arrived:
-            gross = sum((Decimal(line["gross_kg"]) for line in body["lines"]), Decimal(0))
-            client.post(
-                f"/v1/declarations/{declaration_id}/arrival",
-                json={"weighbridge_kg": max(1, round(gross))},
-                headers=_bearer(gate),
-            )
 
 
 def _screen(database: str, *, count_statements: bool, profile: str | None) -> dict[str, Any]:
@@ -227,7 +166,14 @@ def _prepare(args: argparse.Namespace, name: str) -> None:
                 train_demo_model()
             # No worker runs: the lodgements wait in the database for the sets screened here.
             with TestClient(create_app()) as client:
-                _lodge(client, args)
+                lodge_demo(
+                    client,
+                    count=args.count,
+                    seed=args.seed,
+                    papers=args.papers,
+                    arrived=args.arrived,
+                    subscribe=True,
+                )
     except BaseException:
         admin(args.pg_admin_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
         raise

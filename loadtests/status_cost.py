@@ -30,75 +30,25 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Sequence
-from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, func, select
 
 from clearance import db, hot
-from clearance.auth.models import Role
 from clearance.clock import get_clock
 from clearance.declarations import release, views
 from clearance.declarations.models import Declaration, State
 from clearance.documents import recheck_sets
-from clearance.embedded import create_keys
 from clearance.main import create_app
 from clearance.migrations import migrate
 from clearance.risk import sets
 from clearance.settings import get_settings
-from clearance.synthetic.declarations import DISHONEST_SHARE, make_declaration
-from clearance.synthetic.mandates import grant_demo_mandates
-from clearance.synthetic.parties import DEMO_TRADERS
-from clearance.synthetic.uploads import document_uploads
 from loadtests.bench_services import DEFAULT_PG_ADMIN_URL
-from loadtests.in_process import admin, backends_cpu, http_scope, service_settings
+from loadtests.in_process import admin, backends_cpu, http_scope, lodge_demo, service_settings
 from workers import jobs
 
 Read = tuple[str, str]  # the trader's key, the declaration's id
-
-
-def _bearer(key: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {key}"}
-
-
-def _lodge(client: TestClient, args: argparse.Namespace) -> list[Read]:
-    """Every declaration lodged with its papers (and its truck for some): what traders poll."""
-    keys = {code: create_keys({Role.trader: code}, "cost")[Role.trader] for code, _ in DEMO_TRADERS}
-    gate = create_keys({Role.gate: None}, "cost gate")[Role.gate]
-    with db.unit_of_work() as session:
-        grant_demo_mandates(session=session, clock=get_clock(), brokers=keys)
-    rng, codes, found = random.Random(args.seed), list(keys), []
-    for n in range(args.count):
-        code = codes[n % len(codes)]
-        body = make_declaration(
-            rng,
-            declarant=(code, dict(DEMO_TRADERS)[code]),
-            now=datetime.now(UTC),
-            honest=rng.random() >= DISHONEST_SHARE,
-        )
-        headers = {**_bearer(keys[code]), "Idempotency-Key": str(uuid.uuid4())}
-        response = client.post("/v1/declarations", json=body, headers=headers)
-        if response.status_code != 202:
-            continue
-        declaration_id = response.json()["id"]
-        for fields, data in document_uploads(body, random.Random(body["ucr"])):
-            client.post(
-                f"/v1/declarations/{declaration_id}/documents",
-                files={"file": ("scan.pdf", data, "application/pdf")},
-                data={"fields": json.dumps(fields)},
-                headers=_bearer(keys[code]),
-            )
-        if rng.random() < args.arrived:
-            gross = sum((Decimal(line["gross_kg"]) for line in body["lines"]), Decimal(0))
-            client.post(
-                f"/v1/declarations/{declaration_id}/arrival",
-                json={"weighbridge_kg": max(1, round(gross))},
-                headers=_bearer(gate),
-            )
-        found.append((keys[code], declaration_id))
-    return found
 
 
 def _work() -> None:
@@ -238,7 +188,15 @@ def _waiting_for_release(session: Session) -> int:
 def _measure(args: argparse.Namespace, database: str) -> dict[str, Any]:
     migrate(get_settings().database_url)
     with TestClient(create_app()) as client:
-        polled = _lodge(client, args)
+        # Every declaration with its papers (and its truck for some): what traders poll.
+        polled = lodge_demo(
+            client,
+            count=args.count,
+            seed=args.seed,
+            papers=1.0,
+            arrived=args.arrived,
+            subscribe=False,
+        )
         _work()
         with db.unit_of_work() as session:
             waiting = _waiting_for_release(session)
