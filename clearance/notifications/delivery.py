@@ -51,14 +51,12 @@ def deliver_set(
     takes the declarations left, as one declaration's job hands over."""
     left, outcomes = MAX_PER_RUN, Counter[str]()
     for n, declaration_id in enumerate(declaration_ids):
-        if left <= 0:
-            outbox.enqueue_delivery_sets([(subscription_id, d) for d in declaration_ids[n:]])
-            outcomes["handed over"] += len(declaration_ids) - n
-            break
-        outcome, delivered = _deliver(clock, settings, subscription_id, declaration_id, left)
-        left -= delivered
-        outcomes["pushed"] += delivered
-        if outcome == MORE:
+        outcome = MORE
+        if left > 0:
+            outcome, delivered = _deliver(clock, settings, subscription_id, declaration_id, left)
+            left -= delivered
+            outcomes["pushed"] += delivered
+        if outcome == MORE:  # this declaration and those after it go to a new job
             outbox.enqueue_delivery_sets([(subscription_id, d) for d in declaration_ids[n:]])
             outcomes["handed over"] += len(declaration_ids) - n
             break
